@@ -1,0 +1,106 @@
+/**
+ * Table 2 (主动公开政府信息情况) from the token stream. Each block starts with a
+ * 第二十条第（X）项 row and a 信息内容 header whose column labels decide the keys (2021 and
+ * 2019 columns stay distinct); each row label is followed by one value per header column.
+ */
+import { ACTIVE_ROWS, COLUMN_UNITS } from '../keys.js';
+import type { Token } from '../stream.js';
+import { collectValues, TableBuilder } from './values.js';
+
+interface HeaderCol {
+  key: string;
+  /** Unit the header declares for bare numbers (e.g. 本年收费金额（单位：元）). */
+  unit?: '万元' | '元';
+}
+
+const HEADER_COLUMNS: readonly [RegExp, string][] = [
+  [/^本年制发/, 'issued'],
+  [/^本年废止/, 'repealed'],
+  [/^现行有效/, 'in_force'],
+  [/^本年新制作/, 'made'],
+  [/^本年新公开/, 'published'],
+  [/^对外公开总/, 'total_published'],
+  [/^上一?年项目/, 'previous'],
+  [/^本年增\/?减|^增\/?减/, 'change'],
+  [/^(?:本年)?处理决定/, 'decisions'],
+  [/^本年收费金额|^收费金额/, 'amount_wan_yuan'],
+  [/^采购项目/, 'count'],
+  [/^采购总金额|^采购金额/, 'amount_yuan'],
+];
+
+function headerColumn(norm: string): HeaderCol | null {
+  for (const [pattern, key] of HEADER_COLUMNS) {
+    if (!pattern.test(norm)) continue;
+    const col: HeaderCol = { key };
+    if (key === 'amount_wan_yuan' || key === 'amount_yuan') {
+      if (/万元/.test(norm)) col.unit = '万元';
+      else if (/元/.test(norm)) col.unit = '元';
+    }
+    return col;
+  }
+  return null;
+}
+
+const TABLE3_ANCHOR = /^\(本列数据|^申请人情况$|^(?:一、)?本年新收/;
+
+export interface ActiveResult {
+  builder: TableBuilder;
+  /** Format suggested by the column headers found. */
+  formatHint: '2021' | '2019' | null;
+}
+
+export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | '2019'): ActiveResult {
+  const builder = new TableBuilder('active');
+  let inTable = false;
+  let header: HeaderCol[] = [];
+  let readingHeader = false;
+  let hint2021 = 0;
+  let hint2019 = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'cell' || t.value) continue;
+    const norm = t.norm;
+    if (/^第二十条/.test(norm)) {
+      inTable = true;
+      header = [];
+      readingHeader = false;
+      continue;
+    }
+    if (norm === '信息内容') {
+      inTable = true;
+      header = [];
+      readingHeader = true;
+      continue;
+    }
+    if (TABLE3_ANCHOR.test(norm)) {
+      inTable = false;
+      readingHeader = false;
+      continue;
+    }
+    if (!inTable) continue;
+    const def = ACTIVE_ROWS.find((r) => r.pattern.test(norm));
+    if (!def) {
+      if (readingHeader) {
+        const col = headerColumn(norm);
+        if (col) {
+          header.push(col);
+          if (['issued', 'repealed', 'in_force', 'amount_wan_yuan'].includes(col.key)) hint2021++;
+          if (['made', 'published', 'total_published', 'previous', 'change', 'count', 'amount_yuan'].includes(col.key)) hint2019++;
+        }
+      }
+      continue;
+    }
+    readingHeader = false;
+    if (builder.has(def.key)) continue;
+    const fallback = def.columns[defaultFormat] ?? def.columns['2021'] ?? def.columns['2019'] ?? [];
+    const columns: HeaderCol[] = header.length > 0 ? header : fallback.map((c) => ({ key: c.key }));
+    const values = collectValues(tokens, i, columns.length);
+    if (values.length === 0) continue;
+    columns.forEach((col, j) => {
+      if (j >= values.length) return;
+      builder.set(def.key, col.key, values[j], COLUMN_UNITS[col.key], col.unit);
+    });
+  }
+  const formatHint = hint2021 > hint2019 ? '2021' : hint2019 > hint2021 ? '2019' : null;
+  return { builder, formatHint };
+}

@@ -1,0 +1,192 @@
+/**
+ * HTML page → token stream. One pass over the DOM (cheerio with the htmlparser2 backend):
+ * block elements end paragraphs, each data `<table>` is rebuilt as a grid (rowspan/colspan) and
+ * emitted cell by cell, tables used only for layout are read through as containers.
+ */
+import { load } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { collapseSpaces } from '../normalize.js';
+import { makeToken, type DocumentSignals, type Token, type TokenStream } from '../stream.js';
+import { buildGrid } from './grid.js';
+
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
+const BLOCK = new Set([
+  'p', 'div', 'br', 'li', 'ul', 'ol', 'dl', 'dd', 'dt', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article',
+  'header', 'footer', 'nav', 'aside', 'main', 'blockquote', 'pre', 'hr', 'form', 'fieldset', 'address', 'center',
+  'figure', 'figcaption', 'caption', 'body', 'html', 'tr', 'td', 'th', 'tbody', 'thead', 'tfoot',
+]);
+
+/** Parses HTML with the same cheerio backend the project uses everywhere (htmlparser2). */
+export function loadHtml(html: string) {
+  return load(html, { xml: { xmlMode: false, decodeEntities: true } });
+}
+
+function isElement(node: AnyNode): node is Element {
+  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
+}
+
+/** Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped. */
+function cellText(node: AnyNode, parts: string[]): void {
+  if (node.type === 'text') {
+    parts.push((node as unknown as { data: string }).data);
+    return;
+  }
+  if (!isElement(node)) return;
+  const name = node.name.toLowerCase();
+  if (SKIP.has(name) || name === 'table') return;
+  const block = BLOCK.has(name);
+  if (block) parts.push(' ');
+  for (const child of node.children) cellText(child, parts);
+  if (block) parts.push(' ');
+}
+
+/** The rows (tr) that belong to this table, not to tables nested in it. */
+function ownRows(table: Element): Element[] {
+  const rows: Element[] = [];
+  const visit = (node: AnyNode): void => {
+    if (!isElement(node)) return;
+    const name = node.name.toLowerCase();
+    if (name === 'table' && node !== table) return;
+    if (name === 'tr') {
+      rows.push(node);
+      return;
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(table);
+  return rows;
+}
+
+function ownCells(tr: Element): Element[] {
+  const cells: Element[] = [];
+  const visit = (node: AnyNode): void => {
+    if (!isElement(node)) return;
+    const name = node.name.toLowerCase();
+    if (name === 'td' || name === 'th') {
+      cells.push(node);
+      return;
+    }
+    if (name === 'table' || name === 'tr') return;
+    for (const child of node.children) visit(child);
+  };
+  for (const child of tr.children) visit(child);
+  return cells;
+}
+
+function containsTable(node: Element): boolean {
+  for (const child of node.children) {
+    if (!isElement(child)) continue;
+    if (child.name.toLowerCase() === 'table' || containsTable(child)) return true;
+  }
+  return false;
+}
+
+/** Reads an HTML page into a token stream plus the metadata signals around the article. */
+export function htmlToStream(html: string): TokenStream {
+  const $ = loadHtml(html);
+  const tokens: Token[] = [];
+  const lines: string[] = [];
+  let buffer: string[] = [];
+  let rowId = 0;
+  let tableIndex = 0;
+
+  const flush = (): void => {
+    if (buffer.length === 0) return;
+    const text = collapseSpaces(buffer.join(''));
+    buffer = [];
+    if (!text) return;
+    rowId++;
+    tokens.push(makeToken('para', text, { table: null, row: rowId, rowKnown: true, gridRow: null, gridCol: null }));
+    lines.push(text);
+  };
+
+  const emitTable = (table: Element): void => {
+    const rows = ownRows(table);
+    const cellRows = rows.map(ownCells);
+    const cellCount = cellRows.reduce((n, r) => n + r.length, 0);
+    const layout = cellCount <= 1 || cellRows.some((r) => r.some(containsTable));
+    if (layout) {
+      // A table used for page layout: read its cells as ordinary containers.
+      for (const row of cellRows) for (const cell of row) {
+        walk(cell);
+        flush();
+      }
+      return;
+    }
+    const index = tableIndex++;
+    const grid = buildGrid(
+      cellRows.map((row) =>
+        row.map((cell) => ({ item: cell, rowspan: cell.attribs['rowspan'], colspan: cell.attribs['colspan'] })),
+      ),
+    );
+    let currentRow = -1;
+    let line: string[] = [];
+    const rowBase = rowId + 1;
+    for (const placed of grid.cells) {
+      if (placed.row !== currentRow) {
+        if (line.length) lines.push(line.join(' | '));
+        line = [];
+        currentRow = placed.row;
+      }
+      const parts: string[] = [];
+      cellText(placed.item, parts);
+      const text = collapseSpaces(parts.join(''));
+      line.push(text);
+      tokens.push(
+        makeToken('cell', text, {
+          table: index,
+          row: rowBase + placed.row,
+          rowKnown: true,
+          gridRow: placed.row,
+          gridCol: placed.col,
+        }),
+      );
+    }
+    if (line.length) lines.push(line.join(' | '));
+    rowId = rowBase + rows.length;
+    // Tables nested in data cells are read after their parent.
+    for (const row of cellRows) for (const cell of row) {
+      $(cell).find('table').each((_, nested) => {
+        if ($(nested).parents('table').first()[0] === table) emitTable(nested);
+      });
+    }
+  };
+
+  const walk = (node: AnyNode): void => {
+    if (node.type === 'text') {
+      buffer.push((node as unknown as { data: string }).data);
+      return;
+    }
+    if (!isElement(node)) return;
+    const name = node.name.toLowerCase();
+    if (SKIP.has(name)) return;
+    if (name === 'table') {
+      flush();
+      emitTable(node);
+      return;
+    }
+    const block = BLOCK.has(name);
+    if (block) flush();
+    for (const child of node.children) walk(child);
+    if (block) flush();
+  };
+
+  const body = $('body')[0];
+  if (body) walk(body);
+  else for (const node of $.root()[0]!.children) walk(node);
+  flush();
+
+  const meta: Record<string, string> = {};
+  $('meta[name]').each((_, el) => {
+    const name = ($(el).attr('name') ?? '').trim();
+    const content = collapseSpaces($(el).attr('content') ?? '');
+    if (name && !(name in meta)) meta[name.toLowerCase()] = content;
+  });
+  const signals: DocumentSignals = {
+    meta,
+    htmlTitle: collapseSpaces($('title').first().text()) || null,
+    visibleTitle:
+      collapseSpaces($('.article_title, .article-title, h1').first().text()) || null,
+  };
+  return { tokens, signals, text: lines.join('\n') };
+}

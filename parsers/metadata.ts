@@ -1,0 +1,82 @@
+/**
+ * Report metadata: title, agency, year reported on, publication date. Sources in order: the
+ * visible labelled fields (发布日期/时间/来源/发布机构), the national meta tags (ArticleTitle,
+ * PubDate, ContentSource, Author), the page title, the opening paragraphs.
+ */
+import type { TokenStream } from './stream.js';
+
+export interface ReportMetadata {
+  title: string | null;
+  agency: string | null;
+  year: number | null;
+  published: string | null;
+}
+
+const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})/;
+const DATE_FIELD = /(?:发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})/;
+const AGENCY_FIELD = /(发布机构|发文机关|发布单位|来源)\s*[:：]\s*([^\s:：|]{2,40})/g;
+const JUNK_AUTHOR = /^(?:超级管理员|管理员|admin|系统管理员|编辑|信息员)$/i;
+
+/** Normalises a date text to ISO YYYY-MM-DD, or null when it is not a valid date. */
+export function isoDate(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const m = DATE.exec(text.normalize('NFKC'));
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1990 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The agency a title names before its year ("平潭综合实验区2019年度…" → 平潭综合实验区). */
+export function agencyFromTitle(title: string): string | null {
+  const m = /^(.*?)\s*(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年/.exec(title.normalize('NFKC'));
+  if (!m) return null;
+  const prefix = m[1]!.replace(/^关于/, '').replace(/[\s"“”《》:：,，、()（）[\]【】]+$/g, '').trim();
+  return prefix.length >= 2 ? prefix : null;
+}
+
+function yearFromTitle(title: string): number | null {
+  const m = /((?:19|20)\d{2})\s*年/.exec(title.normalize('NFKC'));
+  return m ? Number(m[1]) : null;
+}
+
+export function extractMetadata(stream: TokenStream, isReport: boolean): ReportMetadata {
+  const { signals, tokens } = stream;
+  const paras = tokens.filter((t) => t.kind === 'para').map((t) => t.text);
+  const head = paras.slice(0, 40);
+
+  // Visible labelled fields.
+  let visibleDate: string | null = null;
+  const fields: Record<string, string> = {};
+  for (const p of head) {
+    const d = DATE_FIELD.exec(p.normalize('NFKC'));
+    if (d && !visibleDate) visibleDate = isoDate(d[1]);
+    for (const m of p.matchAll(AGENCY_FIELD)) fields[m[1]!] ??= m[2]!;
+  }
+
+  const meta = signals.meta;
+  const htmlTitle = signals.htmlTitle?.split(/[_｜|]|\s-\s/)[0]?.trim() || null;
+  const openingTitle =
+    head.slice(0, 12).find((p) => p.length <= 80 && /报告|年报/.test(p)) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
+  const title = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
+
+  const published = visibleDate ?? isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']) ?? null;
+
+  let agency = title ? agencyFromTitle(title) : null;
+  if (!agency && isReport && !(title && /^关于/.test(title))) {
+    const author = meta['author'];
+    agency =
+      fields['发布机构'] ?? fields['发文机关'] ?? fields['发布单位'] ?? (meta['contentsource'] || null) ?? fields['来源'] ??
+      (author && !JUNK_AUTHOR.test(author) ? author : null) ?? null;
+  }
+
+  let year = title ? yearFromTitle(title) : null;
+  if (year === null) {
+    const all = paras.join('\n').normalize('NFKC');
+    const period = /统计期限[^。]*?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日/.exec(all);
+    const named = /((?:19|20)\d{2})\s*年度?政府信息公开工作/.exec(all);
+    year = period ? Number(period[1]) : named ? Number(named[1]) : null;
+    if (year === null && published) year = Number(published.slice(0, 4)) - 1;
+  }
+  return { title, agency, year, published };
+}

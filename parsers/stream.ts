@@ -1,0 +1,64 @@
+/**
+ * The document as a flat stream of tokens in reading order: paragraphs of prose and table
+ * cells. HTML pages and pipe-flattened or plain text are both turned into this stream, and the
+ * table extractors work on it by label anchors, so they do not depend on where a table sits.
+ */
+import { normalizeLabel } from './normalize.js';
+import { isValueText } from './number.js';
+
+export type TokenKind = 'para' | 'cell' | 'bare';
+
+export interface Token {
+  kind: TokenKind;
+  /** Text as found, whitespace collapsed ('' for an empty cell). */
+  text: string;
+  /** Matching form (see normalizeLabel). */
+  norm: string;
+  /** Source table index (HTML) or null. */
+  table: number | null;
+  /** Row id, unique in the document; meaningful only when rowKnown. */
+  row: number;
+  /** True when row boundaries are known (HTML rows, one-row-per-line text). */
+  rowKnown: boolean;
+  gridRow: number | null;
+  gridCol: number | null;
+  /** A lone "|" line in pipe text: an empty cell, or one covered grid slot. */
+  ambiguous?: boolean;
+  /** Cached: the cell reads as a value (number, blank, placeholder). */
+  value: boolean;
+}
+
+export function makeToken(
+  kind: TokenKind,
+  text: string,
+  pos: { table: number | null; row: number; rowKnown: boolean; gridRow: number | null; gridCol: number | null },
+  ambiguous = false,
+): Token {
+  const t: Token = {
+    kind,
+    text,
+    norm: kind === 'bare' ? '' : normalizeLabel(text),
+    table: pos.table,
+    row: pos.row,
+    rowKnown: pos.rowKnown,
+    gridRow: pos.gridRow,
+    gridCol: pos.gridCol,
+    value: kind === 'cell' && isValueText(text),
+  };
+  if (ambiguous) t.ambiguous = true;
+  return t;
+}
+
+/** Metadata signals gathered while reading the document (meta tags, <title>, visible fields). */
+export interface DocumentSignals {
+  meta: Record<string, string>;
+  htmlTitle: string | null;
+  visibleTitle: string | null;
+}
+
+export interface TokenStream {
+  tokens: Token[];
+  signals: DocumentSignals;
+  /** Plain text of the document: paragraphs, table rows as "a | b | c". */
+  text: string;
+}

@@ -1,0 +1,1 @@
+export const PARSER_VERSION = '0.1.0';

@@ -1,0 +1,30 @@
+/**
+ * The `nianbao` command line. Each command lives in `commands/<name>.ts` and registers itself
+ * on the program; this file only wires them together.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerParse } from './commands/parse.js';
+import { PARSER_VERSION } from '../../parsers/version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('nianbao')
+    .description('Collect 政府信息公开工作年度报告, rebuild their tables, keep them in SQLite.')
+    .version(PARSER_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerParse(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`nianbao: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Bytes (or text) of one document in, canonical ParsedReport out: decode (charset, DOCX via
+ * mammoth) → pick the parser (HTML or pipe/plain text) → tables, metadata, validation.
+ * This is the library's `parseReport`.
+ */
+import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
+import type { ParsedReport } from '../../parsers/types.js';
+import { decodeDocument } from '../decode/index.js';
+
+export interface ParseReportOptions {
+  /** File name or URL, used in error messages and to recognise the input kind. @default undefined */
+  fileName?: string;
+  /** HTTP Content-Type, when the bytes came from a server (its charset wins over sniffing). @default undefined */
+  contentType?: string;
+  /** Largest input accepted, in bytes. @default 52428800 (50 MiB) */
+  maxBytes?: number;
+}
+
+const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
+
+/**
+ * Parses one report document (HTML in any charset, pipe-flattened or plain text, DOCX).
+ * A string is taken as already decoded. Throws `ParseError` (stable `code`) when the input
+ * cannot be read; a readable page without report tables comes back with a `report.no_tables`
+ * finding instead.
+ */
+export async function parseReport(input: Uint8Array | string, options: ParseReportOptions = {}): Promise<ParsedReport> {
+  if (typeof input === 'string') {
+    return LOOKS_HTML.test(input.slice(0, 4096)) ? parseHtmlReport(input) : parseTextReport(input);
+  }
+  const decoded = await decodeDocument(input, {
+    ...(options.fileName !== undefined && { fileName: options.fileName }),
+    ...(options.contentType !== undefined && { contentType: options.contentType }),
+    ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+  });
+  const source = { kind: decoded.source, charset: decoded.charset };
+  return decoded.kind === 'html' ? parseHtmlReport(decoded.text, source) : parseTextReport(decoded.text, source);
+}

@@ -56,9 +56,36 @@ export interface DocumentSignals {
   visibleTitle: string | null;
 }
 
+/** A line of the document: a paragraph, or a table row with its covered grid slots (FORMAT.md §9). */
+export type TextBlock = { para: string } | { cells: string[]; covered: number };
+
 export interface TokenStream {
   tokens: Token[];
   signals: DocumentSignals;
-  /** Plain text of the document: paragraphs, table rows as "a | b | c". */
+  /** Plain text of the document: paragraphs, table rows as pipe text, one row per line. */
   text: string;
+}
+
+/**
+ * Writes blocks as pipe-flattened text (FORMAT.md §9): each cell followed by " |", an empty cell
+ * as "|", then one bare "|" per covered slot; `row` puts a table row on one line, `cell` puts
+ * every cell (and the bare run) on its own line, as the stored copies of report pages do.
+ */
+export function formatPipeText(blocks: readonly TextBlock[], style: 'row' | 'cell' = 'row'): string {
+  const lines: string[] = [];
+  for (const block of blocks) {
+    if ('para' in block) {
+      lines.push(block.para);
+      continue;
+    }
+    const cells = block.cells.map((c) => (c ? `${c} |` : '|'));
+    const bare = block.covered > 0 ? '|'.repeat(block.covered) : '';
+    if (style === 'cell') {
+      lines.push(...cells);
+      if (bare) lines.push(bare);
+    } else {
+      lines.push([...cells, bare].filter(Boolean).join(' '));
+    }
+  }
+  return lines.join('\n');
 }

@@ -24,9 +24,11 @@ function span(value: string | undefined, max: number): number {
  * Places the cells of each row into grid positions. `rows[r]` lists the row's own cells with
  * their span attributes. Returns the placed cells (in row, then source order) and the width.
  */
-export function buildGrid<T>(rows: { item: T; rowspan?: string; colspan?: string }[][]): {
+export function buildGrid<T>(rows: { item: T; rowspan?: string | undefined; colspan?: string | undefined }[][]): {
   cells: GridCell<T>[];
   width: number;
+  /** Per row: grid slots that hold no cell of their own (covered by a colspan or a rowspan from above). */
+  coveredSlots: number[];
 } {
   const occupied: Set<number>[] = rows.map(() => new Set<number>());
   const cells: GridCell<T>[] = [];
@@ -47,5 +49,6 @@ export function buildGrid<T>(rows: { item: T; rowspan?: string; colspan?: string
       if (col > width) width = col;
     }
   }
-  return { cells, width };
+  const coveredSlots = occupied.map((set, r) => set.size - rows[r]!.length);
+  return { cells, width, coveredSlots };
 }

@@ -6,7 +6,7 @@
 import { load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { collapseSpaces } from '../normalize.js';
-import { makeToken, type DocumentSignals, type Token, type TokenStream } from '../stream.js';
+import { formatPipeText, makeToken, type DocumentSignals, type TextBlock, type Token, type TokenStream } from '../stream.js';
 import { buildGrid } from './grid.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
@@ -82,10 +82,10 @@ function containsTable(node: Element): boolean {
 }
 
 /** Reads an HTML page into a token stream plus the metadata signals around the article. */
-export function htmlToStream(html: string): TokenStream {
+export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] } {
   const $ = loadHtml(html);
   const tokens: Token[] = [];
-  const lines: string[] = [];
+  const blocks: TextBlock[] = [];
   let buffer: string[] = [];
   let rowId = 0;
   let tableIndex = 0;
@@ -97,7 +97,7 @@ export function htmlToStream(html: string): TokenStream {
     if (!text) return;
     rowId++;
     tokens.push(makeToken('para', text, { table: null, row: rowId, rowKnown: true, gridRow: null, gridCol: null }));
-    lines.push(text);
+    blocks.push({ para: text });
   };
 
   const emitTable = (table: Element): void => {
@@ -119,19 +119,13 @@ export function htmlToStream(html: string): TokenStream {
         row.map((cell) => ({ item: cell, rowspan: cell.attribs['rowspan'], colspan: cell.attribs['colspan'] })),
       ),
     );
-    let currentRow = -1;
-    let line: string[] = [];
+    const lineCells: string[][] = cellRows.map(() => []);
     const rowBase = rowId + 1;
     for (const placed of grid.cells) {
-      if (placed.row !== currentRow) {
-        if (line.length) lines.push(line.join(' | '));
-        line = [];
-        currentRow = placed.row;
-      }
       const parts: string[] = [];
       cellText(placed.item, parts);
       const text = collapseSpaces(parts.join(''));
-      line.push(text);
+      lineCells[placed.row]!.push(text);
       tokens.push(
         makeToken('cell', text, {
           table: index,
@@ -142,7 +136,10 @@ export function htmlToStream(html: string): TokenStream {
         }),
       );
     }
-    if (line.length) lines.push(line.join(' | '));
+    lineCells.forEach((cells, r) => {
+      const covered = grid.coveredSlots[r] ?? 0;
+      if (cells.length || covered) blocks.push({ cells, covered });
+    });
     rowId = rowBase + rows.length;
     // Tables nested in data cells are read after their parent.
     for (const row of cellRows) for (const cell of row) {
@@ -188,5 +185,10 @@ export function htmlToStream(html: string): TokenStream {
     visibleTitle:
       collapseSpaces($('.article_title, .article-title, h1').first().text()) || null,
   };
-  return { tokens, signals, text: lines.join('\n') };
+  return { tokens, signals, text: formatPipeText(blocks), blocks };
+}
+
+/** An HTML page as pipe-flattened text (FORMAT.md §9), one row or one cell per line. */
+export function flattenHtml(html: string, style: 'row' | 'cell' = 'row'): string {
+  return formatPipeText(htmlToStream(html).blocks, style);
 }

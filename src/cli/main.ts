@@ -4,6 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerParse } from './commands/parse.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerQuery } from './commands/query.js';
+import { registerExport } from './commands/export.js';
+import { registerCheck } from './commands/check.js';
+import { registerSearch } from './commands/search.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 
 export function buildProgram(): Command {
@@ -13,6 +18,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerParse(program);
+  registerIngest(program);
+  registerQuery(program);
+  registerExport(program);
+  registerCheck(program);
+  registerSearch(program);
   return program;
 }
 

@@ -1,0 +1,60 @@
+/**
+ * `nianbao check [--agency A] [--year Y] [--json]`: the compliance report — tables that do not add
+ * up, late publication (条例第四十九条), missing tables or sections, and 上年结转 vs the previous
+ * year's 结转下年度继续办理. Stored as findings (source = 'check'); re-running replaces them.
+ */
+import type { Command } from 'commander';
+import { type CheckFinding, runCheck } from '../../store/check.js';
+import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { openDatabase } from '../../store/db.js';
+
+const who = (f: { agency: string | null; year: number | null; reportId: number }): string =>
+  terminalSafe(`${f.agency ?? '(unknown agency)'} ${f.year ?? '?'} [report ${f.reportId}]`);
+
+function section(title: string, items: CheckFinding[], line: (f: CheckFinding) => string): string {
+  if (items.length === 0) return `${title}: none\n`;
+  return `${title} (${items.length}):\n${items.map((f) => `  ${who(f)}  ${terminalSafe(line(f))}\n`).join('')}`;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('compliance report: arithmetic, late publication, missing tables/sections, cross-year carry-over')
+    .option('--agency <name>', 'only this agency (name or alias)')
+    .option('--year <year>', 'only reports on this year (carry-over compares with year-1)', parseYear)
+    .option('--json', 'print the result as JSON')
+    .addOption(dbOption())
+    .action((opts: { db?: string; agency?: string; year?: number; json?: boolean }) => {
+      let db;
+      try {
+        db = openDatabase(dbPathFrom(opts));
+      } catch (err) {
+        reportCommandError('check', err);
+        return;
+      }
+      try {
+        const r = runCheck(db, { agency: opts.agency, year: opts.year });
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        let out = `checked ${r.reportsChecked} report(s); ${r.stored} finding(s) stored\n`;
+        out += section('tables that do not add up', r.arithmetic, (f) => `${f.rule}${f.scope ? ` [${f.scope}]` : ''}: ${f.message}${f.delta !== null ? ` (off by ${f.delta})` : ''}`);
+        out += section('published late', r.late.filter((f) => f.rule === 'compliance.late'), (f) => f.message);
+        out += section('publication date unknown', r.late.filter((f) => f.rule !== 'compliance.late'), (f) => f.message);
+        out += section('missing tables or sections', r.missing, (f) => f.message);
+        out += section('carry-over mismatches (year N vs N-1)', r.carryover, (f) => f.message);
+        if (r.unreadable.length > 0) {
+          out += `not checked (${r.unreadable.length}):\n`;
+          for (const u of r.unreadable) {
+            out += `  ${who(u)}  ${terminalSafe(u.status === 'failed' ? `failed: ${u.error ?? ''}` : `format ${u.format ?? '?'}`)}${u.file ? `  ${terminalSafe(u.file)}` : ''}\n`;
+          }
+        }
+        process.stdout.write(out);
+      } catch (err) {
+        reportCommandError('check', err);
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,118 @@
+/**
+ * `nianbao ingest PATH...`: parse every report file (folders recursively; *.json and *.md skipped)
+ * and store it with a compressed raw snapshot. Idempotent by content hash; failed parses are
+ * stored as failed reports. `nianbao reparse`: re-parse stored snapshots when the parser changed.
+ */
+import type { Command } from 'commander';
+import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
+import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
+import { type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
+import { createProgress, type ProgressMode } from '../progress.js';
+
+interface IngestCliOptions {
+  db?: string;
+  snapshots?: string;
+  json?: boolean;
+  progress?: ProgressMode;
+}
+
+function summaryLine(verb: string, s: IngestSummary, db: string): string {
+  const secs = (s.durationMs / 1000).toFixed(1);
+  const stored = s.new + s.updated;
+  return (
+    `${verb} ${s.files} file(s): ${s.new > 0 || s.updated === 0 ? `${s.new} new` : `${s.updated} re-parsed`}` +
+    ` (${s.ok} ok, ${s.partial} partial, ${s.failed} failed), ${s.unchanged} unchanged` +
+    `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
+    ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${db}\n`
+  );
+}
+
+function progressHandler(label: string, mode: ProgressMode | undefined) {
+  const bar = createProgress({ label, mode: mode ?? 'auto' });
+  const counts = { new: 0, unchanged: 0, updated: 0, failed: 0, errors: 0 };
+  const onProgress = (p: IngestProgress): void => {
+    bar.setTotal(p.total);
+    if (p.outcome === 'error') counts.errors++;
+    else counts[p.outcome]++;
+    if (p.status === 'failed') counts.failed++;
+    bar.tick(1, { ...counts });
+  };
+  return { onProgress, stop: () => bar.stop() };
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('parse report files and folders (recursively) and store them in the database')
+    .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
+    .addOption(dbOption())
+    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
+    .action(async (paths: string[], opts: IngestCliOptions) => {
+      const dbFile = dbPathFrom(opts);
+      let db;
+      try {
+        db = openDatabase(dbFile);
+      } catch (err) {
+        reportCommandError('ingest', err);
+        return;
+      }
+      const progress = progressHandler('ingest', opts.progress);
+      try {
+        const summary = await ingestPaths(db, paths, {
+          snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+          onProgress: progress.onProgress,
+        });
+        progress.stop();
+        if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
+        else process.stdout.write(summaryLine('ingested', summary, dbFile));
+        for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${e.path}: ${e.message} [${e.code}]\n`);
+        process.exitCode = summary.errors.length > 0 ? 1 : 0;
+      } catch (err) {
+        progress.stop();
+        reportCommandError('ingest', err);
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('reparse')
+    .description('re-parse stored snapshots whose parser version differs from this one (report ids stay)')
+    .addOption(dbOption())
+    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--all', 're-parse every stored report')
+    .option('--failed', 'also re-parse failed reports of the current parser version')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
+    .action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
+      const dbFile = dbPathFrom(opts);
+      let db;
+      try {
+        db = openDatabase(dbFile);
+      } catch (err) {
+        reportCommandError('reparse', err);
+        return;
+      }
+      const progress = progressHandler('reparse', opts.progress);
+      try {
+        const summary = await reparseStored(db, {
+          snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+          all: opts.all === true,
+          failed: opts.failed === true,
+          onProgress: progress.onProgress,
+        });
+        progress.stop();
+        if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
+        else process.stdout.write(summaryLine('re-parsed', summary, dbFile));
+        for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${e.path}: ${e.message} [${e.code}]\n`);
+        process.exitCode = summary.errors.length > 0 ? 1 : 0;
+      } catch (err) {
+        progress.stop();
+        reportCommandError('reparse', err);
+      } finally {
+        db.close();
+      }
+    });
+}

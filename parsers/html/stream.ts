@@ -25,60 +25,83 @@ function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
 
-/** Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped. */
-function cellText(node: AnyNode, parts: string[]): void {
-  if (node.type === 'text') {
-    parts.push((node as unknown as { data: string }).data);
-    return;
+/**
+ * Depth-first walk without recursion (pages nest tags 10,000 deep): `enter` returns false to skip
+ * a subtree; `leave` runs after an element's children.
+ */
+function traverse(root: AnyNode, enter: (node: AnyNode) => boolean, leave?: (node: Element) => void): void {
+  const stack: { node: AnyNode; exit: boolean }[] = [{ node: root, exit: false }];
+  while (stack.length > 0) {
+    const { node, exit } = stack.pop()!;
+    if (exit) {
+      leave?.(node as Element);
+      continue;
+    }
+    if (!enter(node) || !isElement(node)) continue;
+    if (leave) stack.push({ node, exit: true });
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, exit: false });
   }
-  if (!isElement(node)) return;
-  const name = node.name.toLowerCase();
-  if (SKIP.has(name) || name === 'table') return;
-  const block = BLOCK.has(name);
-  if (block) parts.push(' ');
-  for (const child of node.children) cellText(child, parts);
-  if (block) parts.push(' ');
+}
+
+/** Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped. */
+function cellText(root: AnyNode, parts: string[]): void {
+  traverse(
+    root,
+    (node) => {
+      if (node.type === 'text') {
+        parts.push((node as unknown as { data: string }).data);
+        return false;
+      }
+      if (!isElement(node)) return false;
+      const name = node.name.toLowerCase();
+      if (SKIP.has(name) || (name === 'table' && node !== root)) return false;
+      if (BLOCK.has(name)) parts.push(' ');
+      return true;
+    },
+    (el) => {
+      if (BLOCK.has(el.name.toLowerCase())) parts.push(' ');
+    },
+  );
 }
 
 /** The rows (tr) that belong to this table, not to tables nested in it. */
 function ownRows(table: Element): Element[] {
   const rows: Element[] = [];
-  const visit = (node: AnyNode): void => {
-    if (!isElement(node)) return;
+  traverse(table, (node) => {
+    if (!isElement(node)) return false;
     const name = node.name.toLowerCase();
-    if (name === 'table' && node !== table) return;
+    if (name === 'table' && node !== table) return false;
     if (name === 'tr') {
       rows.push(node);
-      return;
+      return false;
     }
-    for (const child of node.children) visit(child);
-  };
-  visit(table);
+    return true;
+  });
   return rows;
 }
 
 function ownCells(tr: Element): Element[] {
   const cells: Element[] = [];
-  const visit = (node: AnyNode): void => {
-    if (!isElement(node)) return;
+  traverse(tr, (node) => {
+    if (!isElement(node)) return false;
     const name = node.name.toLowerCase();
     if (name === 'td' || name === 'th') {
       cells.push(node);
-      return;
+      return false;
     }
-    if (name === 'table' || name === 'tr') return;
-    for (const child of node.children) visit(child);
-  };
-  for (const child of tr.children) visit(child);
+    return node === tr || (name !== 'table' && name !== 'tr');
+  });
   return cells;
 }
 
-function containsTable(node: Element): boolean {
-  for (const child of node.children) {
-    if (!isElement(child)) continue;
-    if (child.name.toLowerCase() === 'table' || containsTable(child)) return true;
-  }
-  return false;
+function containsTable(cell: Element): boolean {
+  let found = false;
+  traverse(cell, (node) => {
+    if (found || !isElement(node)) return false;
+    if (node !== cell && node.name.toLowerCase() === 'table') found = true;
+    return !found;
+  });
+  return found;
 }
 
 /** Reads an HTML page into a token stream plus the metadata signals around the article. */
@@ -149,24 +172,29 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     }
   };
 
-  const walk = (node: AnyNode): void => {
-    if (node.type === 'text') {
-      buffer.push((node as unknown as { data: string }).data);
-      return;
-    }
-    if (!isElement(node)) return;
-    const name = node.name.toLowerCase();
-    if (SKIP.has(name)) return;
-    if (name === 'table') {
-      flush();
-      emitTable(node);
-      return;
-    }
-    const block = BLOCK.has(name);
-    if (block) flush();
-    for (const child of node.children) walk(child);
-    if (block) flush();
-  };
+  const walk = (root: AnyNode): void =>
+    traverse(
+      root,
+      (node) => {
+        if (node.type === 'text') {
+          buffer.push((node as unknown as { data: string }).data);
+          return false;
+        }
+        if (!isElement(node)) return false;
+        const name = node.name.toLowerCase();
+        if (SKIP.has(name)) return false;
+        if (name === 'table') {
+          flush();
+          emitTable(node);
+          return false;
+        }
+        if (BLOCK.has(name)) flush();
+        return true;
+      },
+      (el) => {
+        if (BLOCK.has(el.name.toLowerCase())) flush();
+      },
+    );
 
   const body = $('body')[0];
   if (body) walk(body);

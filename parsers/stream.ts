@@ -6,13 +6,16 @@
 import { normalizeLabel } from './normalize.js';
 import { isValueText } from './number.js';
 
+/** Paragraphs longer than this are prose: not normalised for label or heading matching. */
+export const LONG_PARAGRAPH = 120;
+
 export type TokenKind = 'para' | 'cell' | 'bare';
 
 export interface Token {
   kind: TokenKind;
   /** Text as found, whitespace collapsed ('' for an empty cell). */
   text: string;
-  /** Matching form (see normalizeLabel). */
+  /** Matching form (see normalizeLabel); empty for value cells and for paragraphs over LONG_PARAGRAPH characters, which are never labels or headings. */
   norm: string;
   /** Source table index (HTML) or null. */
   table: number | null;
@@ -34,16 +37,19 @@ export function makeToken(
   pos: { table: number | null; row: number; rowKnown: boolean; gridRow: number | null; gridCol: number | null },
   ambiguous = false,
 ): Token {
+  const value = kind === 'cell' && isValueText(text);
+  // Values are never matched as labels: only label cells and short paragraphs are normalised.
+  const labelLike = kind === 'cell' ? !value : kind === 'para' && text.length <= LONG_PARAGRAPH;
   const t: Token = {
     kind,
     text,
-    norm: kind === 'bare' ? '' : normalizeLabel(text),
+    norm: labelLike ? normalizeLabel(text) : '',
     table: pos.table,
     row: pos.row,
     rowKnown: pos.rowKnown,
     gridRow: pos.gridRow,
     gridCol: pos.gridCol,
-    value: kind === 'cell' && isValueText(text),
+    value,
   };
   if (ambiguous) t.ambiguous = true;
   return t;

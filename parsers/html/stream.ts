@@ -9,7 +9,7 @@ import { collapseSpaces } from '../normalize.js';
 import { formatPipeText, makeToken, type DocumentSignals, type TextBlock, type Token, type TokenStream } from '../stream.js';
 import { buildGrid } from './grid.js';
 
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
 const BLOCK = new Set([
   'p', 'div', 'br', 'li', 'ul', 'ol', 'dl', 'dd', 'dt', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article',
   'header', 'footer', 'nav', 'aside', 'main', 'blockquote', 'pre', 'hr', 'form', 'fieldset', 'address', 'center',
@@ -127,6 +127,8 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     const rows = ownRows(table);
     const cellRows = rows.map(ownCells);
     const cellCount = cellRows.reduce((n, r) => n + r.length, 0);
+    // A table holding other tables (or a single cell) lays out the page; a data table never
+    // contains one, so every nested table is reached through its layout parent.
     const layout = cellCount <= 1 || cellRows.some((r) => r.some(containsTable));
     if (layout) {
       // A table used for page layout: read its cells as ordinary containers.
@@ -164,12 +166,16 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       if (cells.length || covered) blocks.push({ cells, covered });
     });
     rowId = rowBase + rows.length;
-    // Tables nested in data cells are read after their parent.
-    for (const row of cellRows) for (const cell of row) {
-      $(cell).find('table').each((_, nested) => {
-        if ($(nested).parents('table').first()[0] === table) emitTable(nested);
-      });
-    }
+  };
+
+  // Metadata signals are picked up on the same pass: <meta name>, <title>, the visible title.
+  const meta: Record<string, string> = {};
+  let htmlTitle: string | null = null;
+  let visibleTitle: string | null = null;
+  const textOf = (el: Element): string => {
+    const parts: string[] = [];
+    cellText(el, parts);
+    return collapseSpaces(parts.join(''));
   };
 
   const walk = (root: AnyNode): void =>
@@ -182,11 +188,23 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
         }
         if (!isElement(node)) return false;
         const name = node.name.toLowerCase();
+        if (name === 'meta') {
+          const key = (node.attribs['name'] ?? '').trim().toLowerCase();
+          if (key && !(key in meta)) meta[key] = collapseSpaces(node.attribs['content'] ?? '');
+          return false;
+        }
+        if (name === 'title') {
+          htmlTitle ??= textOf(node) || null;
+          return false;
+        }
         if (SKIP.has(name)) return false;
         if (name === 'table') {
           flush();
           emitTable(node);
           return false;
+        }
+        if (visibleTitle === null && (name === 'h1' || /\barticle[_-]title\b/.test(node.attribs['class'] ?? ''))) {
+          visibleTitle = textOf(node) || null;
         }
         if (BLOCK.has(name)) flush();
         return true;
@@ -196,23 +214,9 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       },
     );
 
-  const body = $('body')[0];
-  if (body) walk(body);
-  else for (const node of $.root()[0]!.children) walk(node);
+  for (const node of $.root()[0]!.children) walk(node);
   flush();
-
-  const meta: Record<string, string> = {};
-  $('meta[name]').each((_, el) => {
-    const name = ($(el).attr('name') ?? '').trim();
-    const content = collapseSpaces($(el).attr('content') ?? '');
-    if (name && !(name in meta)) meta[name.toLowerCase()] = content;
-  });
-  const signals: DocumentSignals = {
-    meta,
-    htmlTitle: collapseSpaces($('title').first().text()) || null,
-    visibleTitle:
-      collapseSpaces($('.article_title, .article-title, h1').first().text()) || null,
-  };
+  const signals: DocumentSignals = { meta, htmlTitle, visibleTitle };
   return { tokens, signals, text: formatPipeText(blocks), blocks };
 }
 

@@ -51,6 +51,8 @@ const OTHER_MATTER = /复议|诉讼|咨询|投诉|举报|信访|结转|办结|�
 /** A previous-year comparison just before the keyword ("去年共收到…", "较上年…"). */
 const PREVIOUS_YEAR = /(?:去年|上年|上一年|同期|较)(?:度)?(?:共|全年|全区|全市|全县)?$/;
 
+const KEYWORDS = /新收|结转|办结|复议|诉讼|收到|接收|受理/;
+
 const PATTERNS: readonly Pattern[] = [
   {
     kind: 'new_received',
@@ -136,8 +138,10 @@ function sentences(text: string): Sentence[] {
   const out: Sentence[] = [];
   let h1 = '';
   let h2 = '';
-  for (const rawLine of text.normalize('NFKC').split(/\r?\n|\r/)) {
-    const line = rawLine.replace(/[\s\u200b\ufeff]+/g, '');
+  for (const rawLine of text.split(/\r?\n|\r/)) {
+    // Table rows written as pipe text carry no prose figures (and are most of the text).
+    if (rawLine.trimEnd().endsWith('|')) continue;
+    const line = rawLine.normalize('NFKC').replace(/[\s\u200b\ufeff]+/g, '');
     if (line.length === 0) continue;
     const isCell = line.includes('|');
     if (!isCell && HEADING_1.test(line)) {
@@ -170,9 +174,11 @@ const REQUEST_KINDS: ReadonlySet<TextFigureKind> = new Set(['new_received', 'rec
 export function extractTextFigures(text: string): TextFigure[] {
   const found: { seg: number; at: number; figure: TextFigure }[] = [];
   const taken = new Set<string>();
-  const segs = sentences(text);
+  // Every pattern starts from one of these words: skip the sentences that hold none of them.
+  const segs = sentences(text).map((s) => (KEYWORDS.test(s.text) ? s : null));
   for (const p of PATTERNS) {
     segs.forEach((sentence, si) => {
+      if (!sentence) return;
       const seg = sentence.text;
       p.re.lastIndex = 0;
       for (const m of seg.matchAll(p.re)) {

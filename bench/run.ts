@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: runs the benchmarks, prints a table and writes bench/results.json.
+ * Benchmarks measure; they never fail the build (speed goals are not timed tests).
+ */
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchParse } from './parse.js';
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const results: Record<string, unknown> = { machine, date: new Date().toISOString() };
+const rows: [string, string, string][] = [];
+
+const parse = benchParse();
+Object.assign(results, parse);
+rows.push(['parse: reports/s (corpus pages, validation included)', String(parse.parse_reports_per_s), '']);
+rows.push(['parse: ms per report', parse.parse_ms_per_report.toFixed(2), '']);
+rows.push(['parse: time ÷ bare cheerio.load (htmlparser2)', parse.parse_time_ratio_to_cheerio_load.toFixed(2), 'goal ≤ 2']);
+rows.push(['  cheerio.load ms/page: htmlparser2 / parse5', `${parse.cheerio_load_ms_per_page.toFixed(2)} / ${parse.cheerio_parse5_load_ms_per_page.toFixed(2)}`, '']);
+
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(`machine: ${machine}`);
+for (const [name, value, goal] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(12)}  ${goal}`);
+writeFileSync(join(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('written: bench/results.json');

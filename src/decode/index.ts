@@ -1,0 +1,157 @@
+/**
+ * The decode stage: the bytes of one document (a downloaded page, a file on disk) → HTML or plain text.
+ * Recognises the kind of document, refuses what cannot be read with a {@link DecodeError}, converts DOCX
+ * to HTML and decodes HTML/text with the right charset.
+ */
+import { z } from 'zod';
+import { decodeBytes } from './charset.js';
+import { docxToHtml } from './docx.js';
+import { DecodeError } from './errors.js';
+import { describeKind, detectKind } from './kind.js';
+
+export { decodeBytes, charsetFromContentType, charsetFromMeta, resolveCodec, SAMPLE_BYTES, META_SCAN_BYTES } from './charset.js';
+export type { CharsetSource, Codec, DecodeBytesOptions, DecodedBytes } from './charset.js';
+export { detectKind, describeKind, extensionOf, KIND_SAMPLE_BYTES, CONTROL_RATIO_LIMIT } from './kind.js';
+export type { DocumentKind } from './kind.js';
+export { docxToHtml } from './docx.js';
+export type { DocxToHtmlOptions } from './docx.js';
+export { DecodeError } from './errors.js';
+export type { DecodeErrorCode } from './errors.js';
+
+/** Default size limit of {@link decodeDocument}: 50 MiB. */
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+
+export interface DecodeDocumentOptions {
+  /** File name or URL of the document: named in error messages and used to tell `.doc` from `.xls`. @default undefined */
+  fileName?: string | undefined;
+  /** HTTP `Content-Type` of the response (its charset is the first declared candidate). @default undefined */
+  contentType?: string | undefined;
+  /** Largest input accepted, in bytes; bigger inputs throw `NB_PARSE_TOO_LARGE`. @default 52428800 (50 MiB) */
+  maxBytes?: number | undefined;
+}
+
+export interface DecodedDocument {
+  /** What `text` holds: HTML markup (pages and converted DOCX) or plain text. */
+  kind: 'html' | 'text';
+  text: string;
+  /** Charset the bytes were decoded with; null for DOCX (XML inside a zip, always Unicode). */
+  charset: string | null;
+  /** What the input was. */
+  source: 'html' | 'text' | 'docx';
+}
+
+const optionsSchema = z
+  .object({
+    fileName: z.string().optional(),
+    contentType: z.string().optional(),
+    maxBytes: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const READABLE = 'only HTML pages, plain text and Word .docx files are read';
+
+function formatSize(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}
+
+/** What to do with a document kind we recognise but do not read. */
+function adviceFor(kind: 'pdf' | 'doc' | 'wps' | 'xls' | 'ofd'): string {
+  switch (kind) {
+    case 'pdf':
+      return 'look for the HTML version of the report on the portal, or convert the PDF to text (e.g. `pdftotext -layout`) and parse the .txt';
+    case 'doc':
+    case 'wps':
+      return 'save it as .docx in Word or WPS (or `libreoffice --headless --convert-to docx`) and parse the .docx';
+    case 'xls':
+      return 'export the sheet as HTML or text, or look for the HTML version of the report';
+    case 'ofd':
+      return 'look for the HTML or PDF version of the report on the portal, or export the OFD to text with an OFD reader';
+  }
+}
+
+/**
+ * Reads one document's bytes as HTML or text.
+ *
+ * - `html`/`text` → decoded with {@link decodeBytes} (BOM → Content-Type charset → `<meta>` → sniffing → UTF-8);
+ * - `docx` → HTML via mammoth ({@link docxToHtml}), merged cells as rowspan/colspan;
+ * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
+ *   (no bytes, only whitespace, or a DOCX without text), `NB_PARSE_UNSUPPORTED` (PDF, DOC, WPS, XLS, OFD,
+ *   unreadable DOCX) or `NB_PARSE_BINARY` (images, archives, other binary data).
+ *
+ * Invalid options throw a `TypeError`.
+ */
+export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOptions = {}): Promise<DecodedDocument> {
+  const parsed = optionsSchema.safeParse(opts);
+  if (!parsed.success) throw new TypeError(`decodeDocument: invalid options: ${z.prettifyError(parsed.error)}`);
+  const { fileName, contentType } = parsed.data;
+  const maxBytes = parsed.data.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = bytes.byteLength;
+  const errorOptions = { file: fileName, bytes: size };
+
+  if (size > maxBytes) {
+    throw new DecodeError(
+      'NB_PARSE_TOO_LARGE',
+      `is ${formatSize(size)}, over the limit of ${formatSize(maxBytes)}; a report page is rarely over a few MiB — ` +
+        'check that this is the report and not an archive or a scan, or raise `maxBytes` if it really is one.',
+      errorOptions,
+    );
+  }
+
+  const kind = detectKind(bytes, fileName, contentType);
+  switch (kind) {
+    case 'empty':
+      throw new DecodeError(
+        'NB_PARSE_EMPTY',
+        `is empty (${size === 0 ? 'no bytes' : `${formatSize(size)} of whitespace only`}); ` +
+          'check that the download completed and that the URL points to the report itself, not a placeholder page.',
+        { ...errorOptions, kind },
+      );
+    case 'pdf':
+    case 'doc':
+    case 'wps':
+    case 'xls':
+    case 'ofd':
+      throw new DecodeError('NB_PARSE_UNSUPPORTED', `is ${describeKind(kind)}; ${READABLE} — ${adviceFor(kind)}.`, {
+        ...errorOptions,
+        kind,
+      });
+    case 'zip':
+    case 'image':
+    case 'binary':
+      throw new DecodeError(
+        'NB_PARSE_BINARY',
+        `is ${describeKind(kind)}, not a report document; ${READABLE} — ` +
+          (kind === 'zip'
+            ? 'unpack it and parse the report file inside.'
+            : kind === 'image'
+              ? 'a scanned report needs OCR first; look for the HTML or text version.'
+              : 'check the URL (it may point to a download wrapper or a broken file).'),
+        { ...errorOptions, kind },
+      );
+    case 'docx': {
+      const html = await docxToHtml(bytes, { fileName });
+      if (html.replace(/<[^>]*>/g, '').trim() === '') {
+        throw new DecodeError(
+          'NB_PARSE_EMPTY',
+          'is a Word (.docx) document without any text; check that it is the report (it may hold only images).',
+          { ...errorOptions, kind },
+        );
+      }
+      return { kind: 'html', text: html, charset: null, source: 'docx' };
+    }
+    case 'html':
+    case 'text': {
+      const decoded = decodeBytes(bytes, { contentType, isHtml: kind === 'html' });
+      if (decoded.text.trim() === '') {
+        throw new DecodeError(
+          'NB_PARSE_EMPTY',
+          `holds only whitespace once decoded as ${decoded.charset}; check that the download completed.`,
+          { ...errorOptions, kind },
+        );
+      }
+      return { kind, text: decoded.text, charset: decoded.charset, source: kind };
+    }
+  }
+}

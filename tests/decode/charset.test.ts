@@ -1,0 +1,252 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import {
+  charsetFromContentType,
+  charsetFromMeta,
+  decodeBytes,
+  resolveCodec,
+  SAMPLE_BYTES,
+} from '../../src/decode/charset.js';
+import { corpusPages, corpusTexts, withHttpEquiv, withMeta } from './_corpus.js';
+
+const pages = corpusPages();
+const texts = corpusTexts();
+const gbk = (s: string): Buffer => iconv.encode(s, 'gbk');
+const gb18030 = (s: string): Buffer => iconv.encode(s, 'gb18030');
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** Characters GBK cannot encode (a CJK Extension B character, a GB18030-2005 mapping, an emoji). */
+const BEYOND_GBK = '𠮷ḿ😀';
+
+describe('corpus pages re-encoded', () => {
+  it('has pages to test', () => {
+    expect(pages.length).toBeGreaterThanOrEqual(7);
+    expect(texts.length).toBeGreaterThanOrEqual(8);
+  });
+
+  describe.each(pages.map((p) => [p.name, p.text] as const))('%s', (_name, page) => {
+    it('UTF-8 as published: meta utf-8', () => {
+      expect(decodeBytes(utf8(page), { isHtml: true })).toEqual({ text: page, charset: 'utf-8', source: 'meta' });
+    });
+
+    it('GBK with <meta charset=gbk>', () => {
+      const src = withMeta(page, 'gbk');
+      expect(decodeBytes(gbk(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'meta' });
+    });
+
+    it('GB2312 in the http-equiv form', () => {
+      const src = withHttpEquiv(page, 'gb2312');
+      expect(decodeBytes(gbk(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'meta' });
+    });
+
+    it('GBK without any declaration: sniffed', () => {
+      const src = withMeta(page, null);
+      expect(decodeBytes(gbk(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'sniff' });
+    });
+
+    it('GB18030 with characters beyond GBK, meta gb18030', () => {
+      const src = withMeta(page, 'gb18030').replace('</body>', `<p>${BEYOND_GBK}</p></body>`);
+      expect(src).toContain(BEYOND_GBK);
+      expect(decodeBytes(gb18030(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'meta' });
+    });
+
+    it('GB18030 labelled gb2312 (4-byte sequences on a "gb2312" page) still decodes exactly', () => {
+      const src = withMeta(page, 'gb2312').replace('</body>', `<p>${BEYOND_GBK}</p></body>`);
+      expect(decodeBytes(gb18030(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'meta' });
+    });
+
+    it('GB18030 without declaration: sniffed', () => {
+      const src = withMeta(page, null).replace('</body>', `<p>${BEYOND_GBK}</p></body>`);
+      expect(decodeBytes(gb18030(src), { isHtml: true })).toEqual({ text: src, charset: 'gb18030', source: 'sniff' });
+    });
+
+    it('UTF-8 BOM wins over a header saying gbk', () => {
+      const bytes = Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), utf8(page)]);
+      expect(decodeBytes(bytes, { isHtml: true, contentType: 'text/html; charset=gbk' })).toEqual({
+        text: page,
+        charset: 'utf-8',
+        source: 'bom',
+      });
+    });
+
+    it('lying header utf-8 on a GBK page with meta gbk: meta is used', () => {
+      const src = withMeta(page, 'gbk');
+      const r = decodeBytes(gbk(src), { isHtml: true, contentType: 'text/html; charset=UTF-8' });
+      expect(r).toEqual({ text: src, charset: 'gb18030', source: 'meta' });
+    });
+
+    it('lying header utf-8 on a GBK page without meta: sniffed, no mojibake', () => {
+      const src = withMeta(page, null);
+      const r = decodeBytes(gbk(src), { isHtml: true, contentType: 'text/html;charset=utf-8' });
+      expect(r).toEqual({ text: src, charset: 'gb18030', source: 'sniff' });
+    });
+
+    it('server default ISO-8859-1 header on a GBK page without meta: sniffed', () => {
+      const src = withMeta(page, null);
+      const r = decodeBytes(gbk(src), { isHtml: true, contentType: 'text/html; charset=ISO-8859-1' });
+      expect(r).toEqual({ text: src, charset: 'gb18030', source: 'sniff' });
+    });
+
+    it('lying header and lying meta (both utf-8) on GBK bytes: sniffed', () => {
+      const r = decodeBytes(gbk(page), { isHtml: true, contentType: 'text/html; charset=utf-8' });
+      expect(r).toEqual({ text: page, charset: 'gb18030', source: 'sniff' });
+    });
+
+    it('lying header gbk on a UTF-8 page: its meta utf-8 is used', () => {
+      const r = decodeBytes(utf8(page), { isHtml: true, contentType: 'text/html; charset=gbk' });
+      expect(r).toEqual({ text: page, charset: 'utf-8', source: 'meta' });
+    });
+
+    it('lying header gb2312 on a UTF-8 page without meta: sniffed as UTF-8', () => {
+      const src = withMeta(page, null);
+      const r = decodeBytes(utf8(src), { isHtml: true, contentType: 'text/html; charset=gb2312' });
+      expect(r).toEqual({ text: src, charset: 'utf-8', source: 'sniff' });
+    });
+
+    it('honest header gbk beats a stale meta utf-8', () => {
+      const r = decodeBytes(gbk(page), { isHtml: true, contentType: 'text/html; charset="GBK"' });
+      expect(r).toEqual({ text: page, charset: 'gb18030', source: 'header' });
+    });
+
+    it('the meta is not read when isHtml is false', () => {
+      const src = withMeta(page, 'gbk');
+      expect(decodeBytes(gbk(src))).toEqual({ text: src, charset: 'gb18030', source: 'sniff' });
+    });
+  });
+});
+
+describe('corpus text documents re-encoded', () => {
+  describe.each(texts.map((t) => [t.name, t.text] as const))('%s', (_name, text) => {
+    it('GBK, no declaration: sniffed', () => {
+      expect(decodeBytes(gbk(text))).toEqual({ text, charset: 'gb18030', source: 'sniff' });
+    });
+    it('UTF-8, no declaration: sniffed', () => {
+      expect(decodeBytes(utf8(text))).toEqual({ text, charset: 'utf-8', source: 'sniff' });
+    });
+    it('UTF-16LE and UTF-16BE with BOM', () => {
+      const le = Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(text, 'utf16le')]);
+      expect(decodeBytes(le)).toEqual({ text, charset: 'utf-16le', source: 'bom' });
+      const be = Buffer.from(le);
+      be.swap16();
+      expect(decodeBytes(be)).toEqual({ text, charset: 'utf-16be', source: 'bom' });
+    });
+    it('header charset=gbk', () => {
+      expect(decodeBytes(gbk(text), { contentType: 'text/plain; charset=gbk' })).toEqual({
+        text,
+        charset: 'gb18030',
+        source: 'header',
+      });
+    });
+  });
+});
+
+describe('sampling', () => {
+  const page = pages.find((p) => p.name === 'fujian-pingtan-2021.html')?.text ?? '';
+  /** A head of pure ASCII longer than the sample, as on pages with big inline scripts. */
+  const bigScript = `<script>\n${'var a = "abcdefghijklmnopqrstuvwxyz0123456789";\n'.repeat(Math.ceil((3 * SAMPLE_BYTES) / 44))}</script>\n`;
+  const late = withMeta(page, null).replace('<head>', `<head>\n${bigScript}`);
+
+  it('pages whose first KBs are ASCII are sniffed from their first non-ASCII byte', () => {
+    expect(gbk(late).subarray(0, SAMPLE_BYTES).every((b) => b < 0x80)).toBe(true);
+    expect(decodeBytes(gbk(late), { isHtml: true })).toEqual({ text: late, charset: 'gb18030', source: 'sniff' });
+    expect(decodeBytes(gbk(late), { isHtml: true, contentType: 'text/html; charset=iso-8859-1' })).toEqual({
+      text: late,
+      charset: 'gb18030',
+      source: 'sniff',
+    });
+    expect(decodeBytes(utf8(late), { isHtml: true, contentType: 'text/html; charset=gbk' })).toEqual({
+      text: late,
+      charset: 'utf-8',
+      source: 'sniff',
+    });
+  });
+
+  it('only a sample is sniffed: a bad byte 1 MB into a UTF-8 page becomes one U+FFFD', () => {
+    const filler = '<p>平潭综合实验区</p>\n'.repeat(Math.ceil((1024 * 1024) / 30));
+    const bytes = Buffer.concat([utf8(withMeta(page, null)), utf8(filler), Buffer.of(0xff), utf8('<p>尾</p>')]);
+    const r = decodeBytes(bytes, { isHtml: true });
+    expect(r.charset).toBe('utf-8');
+    expect(r.source).toBe('sniff');
+    expect(r.text.split('\uFFFD')).toHaveLength(2);
+    expect(r.text.endsWith('\uFFFD<p>尾</p>')).toBe(true);
+  });
+
+  it('pure ASCII without declaration is UTF-8 by default', () => {
+    expect(decodeBytes(utf8('<html><body><table><tr><td>0</td></tr></table></body></html>'), { isHtml: true })).toEqual({
+      text: '<html><body><table><tr><td>0</td></tr></table></body></html>',
+      charset: 'utf-8',
+      source: 'default',
+    });
+  });
+
+  it('pure ASCII with a header charset keeps the header', () => {
+    expect(decodeBytes(utf8('hello'), { contentType: 'text/plain; charset=gb2312' }).source).toBe('header');
+  });
+
+  it('short GBK text that happens to be valid UTF-8 keeps its declared charset', () => {
+    const bytes = gbk('息维业'); // CF A2 CE AC D2 B5: three valid 2-byte UTF-8 sequences by accident
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toHaveLength(3);
+    expect(decodeBytes(bytes, { contentType: 'text/plain; charset=gbk' })).toEqual({
+      text: '息维业',
+      charset: 'gb18030',
+      source: 'header',
+    });
+  });
+
+  it('an unknown declared label is ignored', () => {
+    const src = withMeta(page, 'gbk');
+    expect(decodeBytes(gbk(src), { isHtml: true, contentType: 'text/html; charset=x-no-such-charset' })).toEqual({
+      text: src,
+      charset: 'gb18030',
+      source: 'meta',
+    });
+  });
+
+  it('a meta declaring UTF-16 on ASCII-compatible bytes means UTF-8 (WHATWG)', () => {
+    const src = withMeta(page, 'utf-16');
+    expect(decodeBytes(utf8(src), { isHtml: true })).toEqual({ text: src, charset: 'utf-8', source: 'meta' });
+  });
+
+  it('rejects unknown options', () => {
+    expect(() => decodeBytes(utf8('x'), { isHtml: 'yes' } as never)).toThrow();
+  });
+});
+
+describe('declarations', () => {
+  it('charsetFromContentType', () => {
+    expect(charsetFromContentType('text/html; charset=GB2312')).toBe('gb2312');
+    expect(charsetFromContentType('text/html;charset="utf-8"')).toBe('utf-8');
+    expect(charsetFromContentType("text/html; Charset='gbk'; foo=bar")).toBe('gbk');
+    expect(charsetFromContentType('text/html')).toBeNull();
+    expect(charsetFromContentType(undefined)).toBeNull();
+  });
+
+  it('charsetFromMeta reads the forms found on real pages', () => {
+    const meta = (s: string): string | null => charsetFromMeta(utf8(s));
+    expect(meta('<head><meta charset="utf-8" name="viewport" content="width=device-width"/>')).toBe('utf-8');
+    expect(meta('<HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=gb2312"></HEAD>')).toBe('gb2312');
+    expect(meta(`<meta content='text/html; charset=GBK' http-equiv='content-type'>`)).toBe('gbk');
+    expect(meta('<meta charset=gb18030>')).toBe('gb18030');
+    expect(meta('<!-- <meta charset="big5"> --><meta charset="gbk">')).toBe('gbk');
+    expect(meta('<meta name="description" content="charset=big5 tutorial"><title>x</title>')).toBeNull();
+    expect(meta('<?xml version="1.0" encoding="GB2312"?><html>')).toBe('gb2312');
+    expect(meta(`${' '.repeat(5000)}<meta charset="gbk">`)).toBeNull(); // beyond the scanned head
+  });
+
+  it('resolveCodec maps the GBK family to the GB18030 decoder and falls back to iconv-lite', () => {
+    for (const label of ['gb2312', 'GBK', 'x-gbk', 'cp936', 'GB18030', 'chinese', ' "gb2312" ']) {
+      expect(resolveCodec(label)?.name).toBe('gb18030');
+    }
+    expect(resolveCodec('big5')?.name).toBe('big5');
+    expect(resolveCodec('cp950')?.name).toBe('big5');
+    expect(resolveCodec('x-no-such-charset')).toBeNull();
+    // cp437 is unknown to TextDecoder: decoded by iconv-lite.
+    expect(() => new TextDecoder('cp437')).toThrow();
+    expect(resolveCodec('cp437')?.decode(Buffer.of(0x82, 0x41))).toBe('éA');
+  });
+
+  it('the GB18030 decoder reads GBK codes that Node ICU’s gbk converter sends to the Private Use Area', () => {
+    const bytes = Buffer.of(0xa8, 0xbc); // ḿ in GB18030-2005 and WHATWG gbk
+    expect(new TextDecoder('gbk').decode(bytes)).not.toBe('ḿ');
+    expect(resolveCodec('gbk')?.decode(bytes)).toBe('ḿ');
+  });
+});

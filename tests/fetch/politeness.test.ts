@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FetchOptionsError, createPoliteFetcher } from '../../src/fetch/index.js';
+import type { PoliteFetcher, PoliteFetcherOptions } from '../../src/fetch/index.js';
+import { delay, startServer } from './server.js';
+import type { Handler, TestServer } from './server.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function server(handler: Handler): Promise<TestServer> {
+  const s = await startServer(handler);
+  cleanup.push(() => s.close());
+  return s;
+}
+
+function polite(options: PoliteFetcherOptions = {}): PoliteFetcher {
+  const f = createPoliteFetcher({
+    ignoreRobots: true,
+    retryBaseDelayMs: 10,
+    retryMaxDelayMs: 50,
+    ...options,
+    politeness: { minIntervalMs: 0, jitterRatio: 0, ...options.politeness },
+  });
+  cleanup.push(() => f.close());
+  return f;
+}
+
+const slow = (ms: number): Handler => async (req, res) => {
+  await delay(ms);
+  res.writeHead(200).end(req.url);
+};
+
+const gaps = (s: TestServer) => s.log.slice(1).map((r, i) => r.start - s.log[i]!.start);
+
+describe('per-host politeness', () => {
+  it('sends one request at a time to a host by default', async () => {
+    const s = await server(slow(80));
+    const f = polite();
+    const t0 = Date.now();
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => f.fetch(s.url(`/p${i}`))));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(s.maxActive).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5 * 80 - 20);
+    expect(f.stats().hosts[s.host]).toMatchObject({ requests: 5, maxInFlight: 1, concurrency: 1, statuses: { '200': 5 } });
+  });
+
+  it('per-host overrides raise the concurrency of one host only', async () => {
+    const a = await server(slow(100));
+    const b = await server(slow(100));
+    const f = polite({ politeness: { hosts: { [a.host]: { concurrency: 3 } } } });
+    await Promise.all([1, 2, 3, 4, 5, 6].flatMap((i) => [f.fetch(a.url(`/a${i}`)), f.fetch(b.url(`/b${i}`))]));
+    expect(a.maxActive).toBe(3);
+    expect(b.maxActive).toBe(1);
+    f.setHostPolicy(b.host, { concurrency: 2 });
+    await Promise.all([1, 2, 3, 4].map((i) => f.fetch(b.url(`/c${i}`))));
+    expect(b.maxActive).toBe(2);
+  });
+
+  it('spaces request starts to one host by the interval while two hosts proceed in parallel', async () => {
+    const a = await server(slow(10));
+    const b = await server(slow(10));
+    const f = polite({ politeness: { minIntervalMs: 200 } });
+    const t0 = Date.now();
+    await Promise.all([1, 2, 3, 4].flatMap((i) => [f.fetch(a.url(`/a${i}`)), f.fetch(b.url(`/b${i}`))]));
+    const elapsed = Date.now() - t0;
+    for (const g of [...gaps(a), ...gaps(b)]) expect(g).toBeGreaterThanOrEqual(195);
+    // parallel: b's first request does not wait for a's queue
+    expect(b.log[0]!.start).toBeLessThan(a.log[1]!.start);
+    expect(elapsed).toBeLessThan(2 * 3 * 200); // serial would take ≥ 7 intervals
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 200 - 10);
+  });
+
+  it('bounds the requests in flight over all hosts', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const counting: Handler = async (_req, res) => {
+      maxActive = Math.max(maxActive, ++active);
+      await delay(60);
+      active--;
+      res.writeHead(200).end();
+    };
+    const servers = await Promise.all([1, 2, 3, 4].map(() => server(counting)));
+    const f = polite({ politeness: { globalConcurrency: 2 } });
+    await Promise.all(servers.flatMap((s) => [f.fetch(s.url('/1')), f.fetch(s.url('/2'))]));
+    expect(maxActive).toBe(2);
+    expect(f.stats().maxInFlight).toBe(2);
+  });
+
+  it('429 with Retry-After blocks the host, doubles its delay, and successes restore it slowly', async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/limited') return void res.writeHead(429, { 'retry-after': '1' }).end();
+      res.writeHead(200).end('ok');
+    });
+    const f = polite({ maxRetries: 0, politeness: { minIntervalMs: 100, recoveryFactor: 0.5 } });
+    const r = await f.fetch(s.url('/limited'));
+    expect(r.status).toBe(429);
+    const host = f.stats().hosts[s.host]!;
+    expect(host.throttled).toBe(1);
+    expect(host.delayMs).toBe(1000); // max(2 × 100, 1 s)
+    expect(host.blockedUntil).toBeDefined();
+
+    for (const p of ['/ok1', '/ok2', '/ok3', '/ok4']) await f.fetch(s.url(p));
+    const [limited, ok1, ok2, ok3, ok4] = s.log.map((e) => e.start);
+    expect(ok1! - limited!).toBeGreaterThanOrEqual(990); // Retry-After: 1
+    expect(ok2! - ok1!).toBeGreaterThanOrEqual(490); // 1000 × 0.5
+    expect(ok2! - ok1!).toBeLessThan(900);
+    expect(ok3! - ok2!).toBeGreaterThanOrEqual(240); // 500 × 0.5
+    expect(ok3! - ok2!).toBeLessThan(450);
+    expect(ok4! - ok3!).toBeGreaterThanOrEqual(95); // back at the 100 ms floor
+    expect(ok4! - ok3!).toBeLessThan(220);
+    expect(f.stats().hosts[s.host]!.delayMs).toBe(100);
+  });
+
+  it('a 503 with Retry-After is retried after the wait and counted per host', async () => {
+    let n = 0;
+    const s = await server((_req, res) => {
+      if (++n === 1) res.writeHead(503, { 'retry-after': '1' }).end();
+      else res.writeHead(200).end('ok');
+    });
+    const f = polite({ maxRetries: 2 });
+    const t0 = Date.now();
+    const r = await f.fetch(s.url('/x'), { kind: 'list' });
+    expect(r).toMatchObject({ status: 200, attempts: 2 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(990);
+    const stats = f.stats();
+    expect(stats.retries).toBe(1);
+    expect(stats.byKind['list']).toMatchObject({ fetches: 1 });
+    expect(stats.hosts[s.host]).toMatchObject({ requests: 2, retries: 1, throttled: 1, statuses: { '503': 1, '200': 1 }, bytes: 2 });
+  });
+
+  it('sends per-host headers (cookies from a browser session)', async () => {
+    const s = await server((_req, res) => void res.writeHead(200).end());
+    const f = polite();
+    f.setHostHeaders(s.host, { Cookie: '__jsl_clearance=abc' });
+    await f.fetch(s.url('/1'));
+    f.setHostHeaders(s.host, undefined);
+    await f.fetch(s.url('/2'));
+    expect(s.log.map((e) => e.headers.cookie)).toEqual(['__jsl_clearance=abc', undefined]);
+  });
+
+  it('validates options', () => {
+    expect(() => createPoliteFetcher({ politeness: { perHostConcurrency: 0 } })).toThrow(FetchOptionsError);
+    expect(() => createPoliteFetcher({ politeness: { hosts: { x: { intervalMs: -1 } } } })).toThrow(/intervalMs/);
+    expect(() => createPoliteFetcher({ bogus: 1 } as PoliteFetcherOptions)).toThrow(/bogus/);
+    expect(() => createPoliteFetcher({ robots: { ttlMs: 'long' } } as unknown as PoliteFetcherOptions)).toThrow(/ttlMs/);
+  });
+});

@@ -11,6 +11,7 @@ export interface CellNumber {
   unit?: string;
 }
 
+const PLAIN_INTEGER = /^\d{1,15}$/;
 const PLACEHOLDER = /^(?:[-—–―－~〜/／\\]+|无|空|暂无|不涉及|\/|null|n\/a|N\/A)$/i;
 // Characters tolerated around a single number (mis-decoded NBSP shown as "?", stray asterisks).
 const NOISE = /^[?？*＊·•\s]*$/;
@@ -29,6 +30,8 @@ export function isPlaceholder(text: string): boolean {
  * Returns null (with a flag) for blank, placeholder and unreadable cells.
  */
 export function parseCellNumber(raw: string, targetUnit?: '万元' | '元', assumedUnit?: '万元' | '元'): CellNumber {
+  // Fast path: most cells are plain digits.
+  if (PLAIN_INTEGER.test(raw) && !(assumedUnit && targetUnit && assumedUnit !== targetUnit)) return { value: Number(raw), flags: [] };
   const compact = raw.normalize('NFKC').replace(/[\s\u00a0\u3000]+/g, '').replace(/，/g, ',');
   if (compact === '') return { value: null, flags: ['blank'] };
   if (PLACEHOLDER.test(compact)) return { value: null, flags: ['placeholder'] };

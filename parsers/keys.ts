@@ -35,8 +35,9 @@ export const REQUEST_COLUMNS: readonly ColDef[] = [
 /** The six applicant columns (everything but `total`). */
 export const APPLICANT_COLUMNS = REQUEST_COLUMNS.slice(0, 6).map((c) => c.key);
 
-// A numbered sub-row prefix such as "1." (after normalisation "1、" becomes "1.").
-const n = (d: number, body: string): RegExp => new RegExp(`^(?:${d}\\.)?${body}`);
+// An optional sub-row number such as "1." (after normalisation "1、" becomes "1."). The number
+// itself is not required to match: pages misnumber sub-rows, the wording decides.
+const n = (_d: number, body: string): RegExp => new RegExp(`^(?:\\d{1,2}\\.)?${body}`);
 
 /** Group label rows (no values of their own in 2021; （六） has values in 2019). */
 export const REQUEST_GROUP_PATTERNS = {
@@ -68,11 +69,11 @@ export const REQUEST_ROWS: readonly RowDef[] = [
   { key: 'rejected_publication', label: '3.要求提供公开出版物', pattern: n(3, '要求提供公开出版物'), group: 'rejected' },
   { key: 'rejected_excessive', label: '4.无正当理由大量反复申请', pattern: n(4, '无正当理由大量反复申请'), group: 'rejected' },
   { key: 'rejected_confirmation', label: '5.要求行政机关确认或重新出具已获取信息', pattern: n(5, '要求行政机关确认或重新出具'), group: 'rejected' },
-  { key: 'other_no_correction', label: '1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请', pattern: n(1, '申请人无正当理由逾期不补正'), group: 'other' },
-  { key: 'other_no_fee', label: '2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请', pattern: n(2, '申请人逾期未按收费通知'), group: 'other' },
+  { key: 'other_no_correction', label: '1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请', pattern: n(1, '(?:申请人)?无正当理由逾期不补正'), group: 'other' },
+  { key: 'other_no_fee', label: '2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请', pattern: n(2, '(?:申请人)?逾期未按收费通知'), group: 'other' },
   { key: 'other_other', label: '3.其他', pattern: /^3\.其他$/, group: 'other' },
   { key: 'other', label: '（六）其他处理', pattern: /^\(六\)其他处理$/, group: 'other' },
-  { key: 'total', label: '（七）总计', pattern: /^\(七\)(?:总计|合计)$/, group: 'total' },
+  { key: 'total', label: '（七）总计', pattern: /^(?:\(七\)|七、)(?:总计|合计)$/, group: 'total' },
   { key: 'carried_forward', label: '四、结转下年度继续办理', pattern: /^(?:四、)?结转下年度/ },
 ];
 

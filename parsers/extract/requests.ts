@@ -14,6 +14,8 @@ export interface RequestsResult {
 }
 
 const WIDTH = REQUEST_COLUMNS.length;
+const BARE_TOTAL = /^(?:总计|合计)$/;
+const TOTAL_ROW = REQUEST_ROWS.find((r) => r.key === 'total')!;
 
 export function extractRequests(tokens: readonly Token[]): RequestsResult {
   const builder = new TableBuilder('requests');
@@ -37,8 +39,11 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
       continue;
     }
     if (REQUEST_GROUP_PATTERNS.results.test(norm)) continue;
-    const def = REQUEST_ROWS.find((r) => r.key !== 'other' && r.pattern.test(norm));
+    let def = REQUEST_ROWS.find((r) => r.key !== 'other' && r.pattern.test(norm));
+    // An unnumbered 总计/合计 row counts as （七）总计 only inside the results block.
+    if (!def && BARE_TOTAL.test(norm) && group !== null && builder.has('granted')) def = TOTAL_ROW;
     if (!def) continue;
+    if (def.key === 'carried_forward') group = null;
     if (def.group === 'other' && group !== 'other') continue; // "3.其他" only inside （六）
     if (def.group === 'other') formatHint = '2021';
     if (builder.has(def.key)) continue; // the first occurrence wins

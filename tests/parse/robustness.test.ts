@@ -143,6 +143,25 @@ describe('blank, placeholder and unit cells', () => {
   });
 });
 
+describe('label variants (FORMAT.md §7.14)', () => {
+  it('reads shortened, renumbered and half-width labels by their wording', () => {
+    const want = expected('fujian-pingtan-2021');
+    const html = renderReportHtml({ format: '2021', active: want.active!, requests: want.requests!, appeals: want.appeals! })
+      .replace('（七）总计', '总计')
+      .replace('1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请', '1.申请人无正当理由逾期不补正…')
+      .replace('2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请', '2、逾期未按收费通知要求缴纳费用')
+      .replace('4.无正当理由大量反复申请', '3.无正当理由大量反复申请')
+      .replace('三、本年度办理结果', '三、办理结果')
+      .replace('行政规范性文件', '规范性文件')
+      .replaceAll('（', '(')
+      .replaceAll('）', ')')
+      .replace('3.危及“三安全一稳定”', '3.危及「三安全一稳定」');
+    const report = parseHtmlReport(html);
+    expect([report.active, report.requests, report.appeals]).toEqual([want.active, want.requests, want.appeals]);
+    expect(report.format).toBe('2021');
+  });
+});
+
 describe('charsets', () => {
   const html = corpusHtml('fujian-pingtan-2021');
   const reference = parseHtmlReport(html);

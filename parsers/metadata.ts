@@ -29,10 +29,20 @@ export function isoDate(text: string | null | undefined): string | null {
 
 /** The agency a title names before its year ("平潭综合实验区2019年度…" → 平潭综合实验区). */
 export function agencyFromTitle(title: string): string | null {
-  const m = /^(.*?)\s*(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年/.exec(title.normalize('NFKC'));
+  const normalized = title.normalize('NFKC');
+  const m = /^(.*?)\s*(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年度?/.exec(normalized);
   if (!m) return null;
-  const prefix = m[1]!.replace(/^关于/, '').replace(/[\s"“”《》:：,，、()（）[\]【】]+$/g, '').trim();
-  return prefix.length >= 2 ? prefix : null;
+  const tidy = (s: string) => s.replace(/^关于/, '').replace(/^[\s"“”《》:：,，、()（）[\]【】]+|[\s"“”《》:：,，、()（）[\]【】]+$/g, '').trim();
+  const prefix = tidy(m[1]!);
+  if (prefix.length >= 2) return prefix;
+  // "2023年度某某区政府信息公开工作年度报告": the name follows the year.
+  if (m[1]!.trim() === '') {
+    const rest = normalized.slice(m[0].length);
+    if (/^(?:政府信息公开|政务公开|信息公开)/.test(rest)) return null;
+    const after = /^(.{2,40}?)(?:政府信息公开|政务公开|信息公开)/.exec(rest);
+    if (after && !/^关于|工作|报告/.test(after[1]!)) return tidy(after[1]!) || null;
+  }
+  return null;
 }
 
 function yearFromTitle(title: string): number | null {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { agencyFromTitle, isoDate } from '../../parsers/metadata.js';
+import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
+
+describe('metadata', () => {
+  it('takes the agency from the title, before or after the year', () => {
+    expect(agencyFromTitle('平潭综合实验区2019年度政府信息公开工作年度报告')).toBe('平潭综合实验区');
+    expect(agencyFromTitle('2023年度某某区人民政府政府信息公开工作年度报告')).toBe('某某区人民政府');
+    expect(agencyFromTitle('《某某市2022年政府信息公开工作年度报告》')).toBe('某某市');
+    expect(agencyFromTitle('2023年政府信息公开工作年度报告')).toBeNull();
+    expect(agencyFromTitle('关于2014年政府信息公开工作要点落实情况的函')).toBeNull();
+  });
+
+  it('normalises dates', () => {
+    expect(isoDate('2020-01-20 15:22')).toBe('2020-01-20');
+    expect(isoDate('2024年1月5日')).toBe('2024-01-05');
+    expect(isoDate('２０２４／０２／０８')).toBe('2024-02-08');
+    expect(isoDate('2024-13-01')).toBeNull();
+  });
+
+  it('prefers visible labelled fields, then meta tags; falls back to a labelled agency', () => {
+    const html = `<html><head><title>2023年政府信息公开工作年度报告_某某局</title>
+      <meta name="PubDate" content="2024-02-01 09:00"><meta name="ContentSource" content="某某市某某局"></head>
+      <body><div class="article_title">2023年政府信息公开工作年度报告</div>
+      <p><span>发布机构：某某市交通运输局</span> <span>发布日期：2024-01-30</span></p>
+      <p>一、总体情况</p><p>本报告所列数据统计期限自2023年1月1日至2023年12月31日。</p>
+      <table><tr><td>一、本年新收政府信息公开申请数量</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr></table></body></html>`;
+    const r = parseHtmlReport(html);
+    expect(r).toMatchObject({ title: '2023年政府信息公开工作年度报告', agency: '某某市交通运输局', year: 2023, published: '2024-01-30' });
+    const noVisible = parseHtmlReport(html.replace('<span>发布机构：某某市交通运输局</span> <span>发布日期：2024-01-30</span>', ''));
+    expect(noVisible).toMatchObject({ agency: '某某市某某局', published: '2024-02-01' });
+  });
+
+  it('reads the year from the statistics period when the title has none', () => {
+    const text = ['政府信息公开工作年度报告', '发布时间：2025-01-20', '本报告所列数据统计期限为2024年1月1日至2024年12月31日。', '一、总体情况'].join('\n');
+    expect(parseTextReport(text)).toMatchObject({ year: 2024, published: '2025-01-20' });
+  });
+});

@@ -8,14 +8,16 @@ import { renderTable } from './width.js';
 
 const show = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : String(v));
 
-function activeLabels(): Map<string, string> {
+/** Column labels by key, the report's own format first (2019 and 2021 word some columns differently). */
+function activeLabels(format: string): Map<string, string> {
   const labels = new Map<string, string>();
-  for (const row of ACTIVE_ROWS) for (const cols of Object.values(row.columns)) for (const c of cols ?? []) labels.set(c.key, c.label);
+  const formats = format === '2019' ? (['2021', '2019'] as const) : (['2019', '2021'] as const);
+  for (const f of formats) for (const row of ACTIVE_ROWS) for (const c of row.columns[f] ?? []) labels.set(c.key, c.label);
   return labels;
 }
 
-function renderActive(active: KeyedTable): string {
-  const labels = activeLabels();
+function renderActive(active: KeyedTable, format: string): string {
+  const labels = activeLabels(format);
   const blocks: string[] = [];
   let current: string[][] = [];
   let currentCols = '';
@@ -28,7 +30,8 @@ function renderActive(active: KeyedTable): string {
       current = [['信息内容', ...cols.map((c) => labels.get(c) ?? c)]];
       currentCols = cols.join();
     }
-    current.push([def.label, ...cols.map((c) => show(row[c]))]);
+    const label = format === '2019' && def.key === 'normative_documents' ? '规范性文件' : def.label;
+    current.push([label, ...cols.map((c) => show(row[c]))]);
   }
   if (current.length) blocks.push(renderTable(current));
   return blocks.join('\n\n');
@@ -61,7 +64,7 @@ export function renderReport(report: ParsedReport, file: string): string {
   out.push(
     `format ${report.format} · agency ${report.agency ?? '—'} · year ${report.year ?? '—'} · published ${report.published ?? '—'}`,
   );
-  if (report.active) out.push('', '表二 主动公开政府信息情况', renderActive(report.active));
+  if (report.active) out.push('', '表二 主动公开政府信息情况', renderActive(report.active, report.format));
   if (report.requests) out.push('', '表三 收到和处理政府信息公开申请情况', renderRequests(report.requests));
   if (report.appeals) out.push('', '表四 政府信息公开行政复议、行政诉讼情况', renderAppeals(report.appeals));
   if (report.stats) {

@@ -5,12 +5,13 @@
  */
 import type { Command } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
-import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';
 import { type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface IngestCliOptions {
   db?: string;
+  batch: number;
   snapshots?: string;
   json?: boolean;
   progress?: ProgressMode;
@@ -47,6 +48,7 @@ export function registerIngest(program: Command): void {
     .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s)', parsePositiveInt('--batch'), 1)
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .action(async (paths: string[], opts: IngestCliOptions) => {
@@ -62,6 +64,7 @@ export function registerIngest(program: Command): void {
       try {
         const summary = await ingestPaths(db, paths, {
           snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+          batch: opts.batch,
           onProgress: progress.onProgress,
         });
         progress.stop();
@@ -84,6 +87,7 @@ export function registerIngest(program: Command): void {
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--all', 're-parse every stored report')
     .option('--failed', 'also re-parse failed reports of the current parser version')
+    .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), 1)
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
     .action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
@@ -101,6 +105,7 @@ export function registerIngest(program: Command): void {
           snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
           all: opts.all === true,
           failed: opts.failed === true,
+          batch: opts.batch,
           onProgress: progress.onProgress,
         });
         progress.stop();

@@ -73,6 +73,7 @@ export function createProgress(options: ProgressOptions): Progress {
     const payload = () => ({
       rate: rateOf(done, startedAt, Date.now()),
       counts: Object.entries(fields)
+        .filter(([, v]) => v !== 0)
         .map(([k, v]) => `${k} ${v}`)
         .join(' · '),
     });

@@ -3,7 +3,7 @@
  * and store it with a compressed raw snapshot. Idempotent by content hash; failed parses are
  * stored as failed reports. `nianbao reparse`: re-parse stored snapshots when the parser changed.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';
 import { type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
@@ -41,6 +41,27 @@ function progressHandler(label: string, mode: ProgressMode | undefined) {
   return { onProgress, stop: () => bar.stop() };
 }
 
+/** An AbortSignal raised by the first Ctrl-C (SIGINT/SIGTERM): the command stops after the current file. */
+function stopSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+function progressOption(): Option {
+  return new Option('--progress <mode>', 'progress on stderr: auto (a bar on a terminal, JSON lines otherwise), bar, json, none')
+    .choices(['auto', 'bar', 'json', 'none'])
+    .default('auto');
+}
+
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
@@ -50,7 +71,7 @@ export function registerIngest(program: Command): void {
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s)', parsePositiveInt('--batch'), 1)
     .option('--json', 'print the summary as JSON on stdout')
-    .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
+    .addOption(progressOption())
     .action(async (paths: string[], opts: IngestCliOptions) => {
       const dbFile = dbPathFrom(opts);
       let db;
@@ -61,21 +82,25 @@ export function registerIngest(program: Command): void {
         return;
       }
       const progress = progressHandler('ingest', opts.progress);
+      const stop = stopSignal();
       try {
         const summary = await ingestPaths(db, paths, {
           snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
           batch: opts.batch,
+          signal: stop.signal,
           onProgress: progress.onProgress,
         });
         progress.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
         else process.stdout.write(summaryLine('ingested', summary, dbFile));
         for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${e.path}: ${e.message} [${e.code}]\n`);
-        process.exitCode = summary.errors.length > 0 ? 1 : 0;
+        if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
+        process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
       } catch (err) {
         progress.stop();
         reportCommandError('ingest', err);
       } finally {
+        stop.dispose();
         db.close();
       }
     });
@@ -89,7 +114,7 @@ export function registerIngest(program: Command): void {
     .option('--failed', 'also re-parse failed reports of the current parser version')
     .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), 1)
     .option('--json', 'print the summary as JSON on stdout')
-    .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
+    .addOption(progressOption())
     .action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
       const dbFile = dbPathFrom(opts);
       let db;
@@ -100,23 +125,27 @@ export function registerIngest(program: Command): void {
         return;
       }
       const progress = progressHandler('reparse', opts.progress);
+      const stop = stopSignal();
       try {
         const summary = await reparseStored(db, {
           snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
           all: opts.all === true,
           failed: opts.failed === true,
           batch: opts.batch,
+          signal: stop.signal,
           onProgress: progress.onProgress,
         });
         progress.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
         else process.stdout.write(summaryLine('re-parsed', summary, dbFile));
         for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${e.path}: ${e.message} [${e.code}]\n`);
-        process.exitCode = summary.errors.length > 0 ? 1 : 0;
+        if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
+        process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
       } catch (err) {
         progress.stop();
         reportCommandError('reparse', err);
       } finally {
+        stop.dispose();
         db.close();
       }
     });

@@ -45,7 +45,8 @@ export function registerSearch(program: Command): void {
         const tty = process.stdout.isTTY === true;
         const [b, a] = tty ? ['\u001b[1;31m', '\u001b[0m'] : ['[', ']'];
         const mark = (s: string): string => terminalSafe(s).replaceAll(OPEN, b).replaceAll(CLOSE, a);
-        let out = `${res.hits.length} hit(s)${res.mode === 'like' ? ' (LIKE: terms shorter than 3 characters)' : ''}\n`;
+        const capped = res.hits.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : '';
+        let out = `${res.hits.length} hit(s)${capped}${res.mode === 'like' ? ' (LIKE: terms shorter than 3 characters)' : ''}\n`;
         for (const h of res.hits) {
           out += `\n#${h.reportId}  ${terminalSafe(`${h.agency ?? '(unknown agency)'}  ${h.year ?? '?'}  ${h.title ?? ''}`)}\n`;
           out += `    ${mark(h.snippet)}\n`;

@@ -1,0 +1,18 @@
+/**
+ * The schema migrations, in order. `openDatabase` applies the ones whose version is above the
+ * database's `PRAGMA user_version`, each in its own transaction.
+ */
+import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_crawl.js';
+
+export interface Migration {
+  /** Becomes `PRAGMA user_version` once applied; strictly increasing from 1. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

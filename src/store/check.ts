@@ -1,0 +1,253 @@
+/**
+ * `nianbao check`: the compliance report. Looks at the primary report of each (agency, year)
+ * and stores what it finds as findings with source = 'check' (re-running replaces them, never
+ * duplicates):
+ * - `compliance.late`: published after the deadline (条例 第四十九条: 31 January of the following
+ *   year; 31 March for reports on 2008–2018 under the 2007 条例, and for agencies whose registry
+ *   kind is `government`, i.e. 本级政府 consolidated reports);
+ * - `compliance.published_unknown` (not_assessable): no publication date found;
+ * - `compliance.missing_table`: a 2019/2021-format report without table 2, 3 or 4;
+ * - `compliance.missing_section`: a 2019/2021-format report without one of the six sections;
+ * - `carryover.mismatch`: 上年结转 (carried_over) of year N differs from 结转下年度继续办理
+ *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft).
+ * Tables that do not add up are the parser's stored findings (severity error), reported as is.
+ */
+import { REQUEST_COLUMNS } from '../../parsers/keys.js';
+import type { Severity } from '../../parsers/types.js';
+import type { Db } from './db.js';
+import { type ReportFilter, reportFilterSql } from './filters.js';
+import { finishRun, startRun } from './runs.js';
+import { roundDelta } from './writer.js';
+
+export interface CheckFinding {
+  reportId: number;
+  agency: string | null;
+  year: number | null;
+  source: 'parser' | 'check';
+  rule: string;
+  severity: Severity;
+  message: string;
+  scope: string | null;
+  left: number | null;
+  right: number | null;
+  delta: number | null;
+  /** For carryover.mismatch: the year N−1 report compared with. */
+  otherReportId: number | null;
+}
+
+export interface CheckResult {
+  runId: number | null;
+  /** Primary, parsed reports looked at. */
+  reportsChecked: number;
+  /** Tables that do not add up (stored parser findings, severity error). */
+  arithmetic: CheckFinding[];
+  late: CheckFinding[];
+  missing: CheckFinding[];
+  carryover: CheckFinding[];
+  /** Reports that could not be checked: failed parses, or no recognisable format. */
+  unreadable: { reportId: number; agency: string | null; year: number | null; status: string; format: string | null; error: string | null; file: string | null }[];
+  /** Findings stored by this check (source = 'check'). */
+  stored: number;
+}
+
+export interface CheckOptions extends ReportFilter {
+  /** Record the run in `runs`. @default true */
+  recordRun?: boolean;
+}
+
+const SECTIONS = ['overview', 'active', 'requests', 'appeals', 'problems', 'other'] as const;
+const SECTION_LABELS: Record<(typeof SECTIONS)[number], string> = {
+  overview: '总体情况',
+  active: '主动公开政府信息情况',
+  requests: '收到和处理政府信息公开申请情况',
+  appeals: '政府信息公开行政复议、行政诉讼情况',
+  problems: '存在的主要问题及改进情况',
+  other: '其他需要报告的事项',
+};
+const TABLES: Record<string, string> = { active: '表二 主动公开', requests: '表三 依申请公开', appeals: '表四 复议诉讼' };
+
+interface SelRow {
+  id: number;
+  agency: string | null;
+  year: number | null;
+  format: string | null;
+  status: string;
+  published: string | null;
+  deadline: string | null;
+  days_late: number | null;
+  error: string | null;
+  file: string | null;
+  has_overview: number | null;
+  has_active: number | null;
+  has_requests: number | null;
+  has_appeals: number | null;
+  has_problems: number | null;
+  has_other: number | null;
+}
+
+/** Runs the compliance checks for the reports matching `options` and stores their findings. */
+export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
+  const f = reportFilterSql(db, options, 'r');
+  const rows = db
+    .prepare(
+      `SELECT r.id, s.agency, r.year, r.format, r.status, r.published, s.deadline, s.days_late, r.error,
+              d.source_path AS file, r.has_overview, r.has_active, r.has_requests, r.has_appeals, r.has_problems, r.has_other
+       FROM reports r
+       JOIN report_summary s ON s.report_id = r.id
+       JOIN documents d ON d.id = r.document_id
+       WHERE r.is_primary = 1 AND ${f.sql}
+       ORDER BY s.agency, r.year, r.id`,
+    )
+    .all(f.params) as SelRow[];
+  const result: CheckResult = { runId: null, reportsChecked: 0, arithmetic: [], late: [], missing: [], carryover: [], unreadable: [], stored: 0 };
+  const base = (r: SelRow) => ({ reportId: r.id, agency: r.agency, year: r.year, source: 'check' as const, otherReportId: null });
+
+  const tablesOf = db.prepare('SELECT DISTINCT table_name FROM cells WHERE report_id = ?').pluck();
+  const parserErrors = db.prepare(
+    `SELECT rule, severity, message, scope, left_value, right_value, delta FROM findings
+     WHERE report_id = ? AND source = 'parser' AND severity = 'error' ORDER BY id`,
+  );
+  const carry = db.prepare(
+    `SELECT rp.id AS prev_id, cur.col_key, cur.value AS carried_over, prev.value AS carried_forward
+     FROM reports rc
+     JOIN reports rp ON rp.agency_id = rc.agency_id AND rp.year = rc.year - 1 AND rp.is_primary = 1 AND rp.status <> 'failed'
+     JOIN cells cur ON cur.report_id = rc.id AND cur.table_name = 'requests' AND cur.row_key = 'carried_over'
+     JOIN cells prev ON prev.report_id = rp.id AND prev.table_name = 'requests' AND prev.row_key = 'carried_forward'
+                    AND prev.col_key = cur.col_key
+     WHERE rc.id = ?`,
+  );
+  const colOrder = new Map(REQUEST_COLUMNS.map((c, i) => [c.key, i]));
+
+  for (const r of rows) {
+    if (r.status === 'failed' || r.format === null || r.format === 'unknown') {
+      result.unreadable.push({ reportId: r.id, agency: r.agency, year: r.year, status: r.status, format: r.format, error: r.error, file: r.file });
+      continue;
+    }
+    result.reportsChecked++;
+    for (const p of parserErrors.all(r.id) as {
+      rule: string;
+      severity: Severity;
+      message: string;
+      scope: string | null;
+      left_value: number | null;
+      right_value: number | null;
+      delta: number | null;
+    }[]) {
+      result.arithmetic.push({
+        ...base(r),
+        source: 'parser',
+        rule: p.rule,
+        severity: p.severity,
+        message: p.message,
+        scope: p.scope,
+        left: p.left_value,
+        right: p.right_value,
+        delta: p.delta,
+      });
+    }
+    if (r.year !== null) {
+      const law = r.year <= 2018 ? '条例(2007)第三十一条' : '条例第四十九条';
+      if (r.published === null) {
+        result.late.push({
+          ...base(r),
+          rule: 'compliance.published_unknown',
+          severity: 'not_assessable',
+          message: `no publication date found; cannot check the ${r.deadline} deadline (${law})`,
+          scope: 'published',
+          left: null,
+          right: null,
+          delta: null,
+        });
+      } else if (r.days_late !== null && r.days_late > 0) {
+        result.late.push({
+          ...base(r),
+          rule: 'compliance.late',
+          severity: 'error',
+          message: `published ${r.published}, ${r.days_late} day(s) after the ${r.deadline} deadline (${law})`,
+          scope: 'published',
+          left: r.days_late,
+          right: 0,
+          delta: r.days_late,
+        });
+      }
+    }
+    if (r.format === '2019' || r.format === '2021') {
+      const have = new Set(tablesOf.all(r.id) as string[]);
+      for (const t of ['active', 'requests', 'appeals']) {
+        if (have.has(t)) continue;
+        result.missing.push({
+          ...base(r),
+          rule: 'compliance.missing_table',
+          severity: 'error',
+          message: `table ${TABLES[t]} (${t}) not found`,
+          scope: t,
+          left: null,
+          right: null,
+          delta: null,
+        });
+      }
+      for (const s of SECTIONS) {
+        if (r[`has_${s}`] !== 0) continue; // null: not reported by the parser
+        result.missing.push({
+          ...base(r),
+          rule: 'compliance.missing_section',
+          severity: 'warning',
+          message: `section ${SECTION_LABELS[s]} (${s}) not found`,
+          scope: s,
+          left: null,
+          right: null,
+          delta: null,
+        });
+      }
+      const pairs = (carry.all(r.id) as { prev_id: number; col_key: string; carried_over: number | null; carried_forward: number | null }[]).sort(
+        (a, b) => (colOrder.get(a.col_key) ?? 99) - (colOrder.get(b.col_key) ?? 99),
+      );
+      for (const p of pairs) {
+        if (p.carried_over === null || p.carried_forward === null || p.carried_over === p.carried_forward) continue;
+        const delta = roundDelta(p.carried_over - p.carried_forward);
+        result.carryover.push({
+          ...base(r),
+          rule: 'carryover.mismatch',
+          severity: 'warning',
+          message: `上年结转 ${r.year} (${p.carried_over}) ≠ 结转下年度继续办理 ${(r.year ?? 0) - 1} (${p.carried_forward}) in column ${p.col_key}: ${delta > 0 ? '+' : ''}${delta}`,
+          scope: p.col_key,
+          left: p.carried_over,
+          right: p.carried_forward,
+          delta,
+          otherReportId: p.prev_id,
+        });
+      }
+    }
+  }
+
+  const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
+  result.runId = runId;
+  const toStore = [...result.late, ...result.missing, ...result.carryover];
+  const del = db.prepare(`DELETE FROM findings WHERE source = 'check' AND report_id IN (SELECT r.id FROM reports r WHERE ${f.sql})`);
+  const ins = db.prepare(
+    `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, other_report_id, run_id)
+     VALUES (?, 'check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    del.run(f.params);
+    for (const x of toStore) {
+      const cells = x.rule === 'carryover.mismatch' ? [`requests.carried_over.${x.scope}`] : [];
+      ins.run(x.reportId, x.rule, x.severity, x.message, x.scope, x.left, x.right, x.delta, JSON.stringify(cells), x.otherReportId, runId);
+    }
+    if (runId !== null) db.prepare('UPDATE runs SET findings_written = ? WHERE id = ?').run(toStore.length, runId);
+  })();
+  result.stored = toStore.length;
+  if (runId !== null) {
+    finishRun(db, runId, 'ok', {
+      counts: {
+        reports_checked: result.reportsChecked,
+        arithmetic: result.arithmetic.length,
+        late: result.late.filter((x) => x.rule === 'compliance.late').length,
+        missing: result.missing.length,
+        carryover: result.carryover.length,
+        unreadable: result.unreadable.length,
+      },
+    });
+  }
+  return result;
+}

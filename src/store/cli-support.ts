@@ -1,0 +1,48 @@
+/**
+ * Small helpers shared by the database commands (ingest, reparse, query, export, check, search):
+ * the `--db` option, option parsing and error printing.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { NianbaoError } from '../../parsers/errors.js';
+import { DEFAULT_DB_FILE, resolveDbPath } from './db.js';
+
+/** `--db FILE` (default: `$NIANBAO_DB`, else `./nianbao.db`). */
+export function dbOption(): Option {
+  return new Option('--db <file>', `SQLite database file (default: $NIANBAO_DB or ${DEFAULT_DB_FILE})`);
+}
+
+/** The database file a command uses. */
+export function dbPathFrom(opts: { db?: string }): string {
+  return resolveDbPath(opts.db);
+}
+
+/** Parses a `--year` value. */
+export function parseYear(value: string): number {
+  const n = Number(value);
+  if (!/^\d{4}$/.test(value.trim()) || !Number.isInteger(n)) {
+    throw new InvalidArgumentError('expected a four-digit year.');
+  }
+  return n;
+}
+
+/** Parses a positive integer option. */
+export function parsePositiveInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    return n;
+  };
+}
+
+/** Prints `nianbao <command>: message [CODE]` on stderr and sets exit code 1. */
+export function reportCommandError(command: string, err: unknown): void {
+  const code = err instanceof NianbaoError ? err.code : ((err as { code?: unknown } | null)?.code ?? 'NB_ERROR');
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`nianbao ${command}: ${message} [${String(code)}]\n`);
+  process.exitCode = 1;
+}
+
+/** Removes control characters (ESC, CR …) from untrusted text before it reaches a terminal. */
+export function terminalSafe(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
+}

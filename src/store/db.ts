@@ -1,0 +1,155 @@
+/**
+ * Opening the SQLite database: WAL, `synchronous=NORMAL`, foreign keys, migrations applied on
+ * open (versioned with `PRAGMA user_version`), reference labels kept in sync with parsers/keys.ts.
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
+import {
+  ACTIVE_ROWS,
+  APPEAL_COLUMNS,
+  APPEAL_GROUPS,
+  COLUMN_UNITS,
+  REQUEST_COLUMNS,
+  REQUEST_ROWS,
+} from '../../parsers/keys.js';
+import { StoreError } from './errors.js';
+
+export type Db = Database.Database;
+
+/** Database file used when neither `--db` nor `NIANBAO_DB` is given. */
+export const DEFAULT_DB_FILE = './nianbao.db';
+
+/** `--db` value, else the `NIANBAO_DB` environment variable, else `./nianbao.db`. */
+export function resolveDbPath(option?: string | null, env: NodeJS.ProcessEnv = process.env): string {
+  if (option) return option;
+  const fromEnv = env['NIANBAO_DB'];
+  return fromEnv && fromEnv.length > 0 ? fromEnv : DEFAULT_DB_FILE;
+}
+
+/** Default snapshots folder of a database file: `<db>.snapshots` next to it. */
+export function defaultSnapshotsDir(dbFile: string): string {
+  return `${dbFile}.snapshots`;
+}
+
+export interface OpenOptions {
+  /**
+   * Open read-only (`readonly: true` plus `PRAGMA query_only`): no statement can change the
+   * database, the file must exist and no migration runs.
+   * @default false
+   */
+  readonly?: boolean;
+  /**
+   * How long a writer waits for another connection's lock, in milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (and, unless read-only, creates and migrates) the database at `file`. */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const busy = options.busyTimeoutMs ?? 5000;
+  if (options.readonly) {
+    if (file !== ':memory:' && !existsSync(file)) {
+      throw new StoreError('NB_DB_NOT_FOUND', `database ${file} does not exist (run \`nianbao ingest\` first)`);
+    }
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${busy}`);
+    db.pragma('query_only = ON');
+    return db;
+  }
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${busy}`);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    syncLabels(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** The database's schema version (`PRAGMA user_version`). */
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies pending migrations, each in its own IMMEDIATE transaction. Returns the versions applied. */
+export function migrate(db: Db): number[] {
+  const applied: number[] = [];
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      'NB_DB_TOO_NEW',
+      `database schema version ${current} is newer than this nianbao (${SCHEMA_VERSION}); upgrade nianbao`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      // Re-check inside the lock: another process may have migrated meanwhile.
+      if (schemaVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+      applied.push(m.version);
+    }).immediate();
+  }
+  return applied;
+}
+
+interface LabelRow {
+  table_name: string;
+  dimension: 'row' | 'col';
+  key: string;
+  label: string;
+  ord: number;
+  unit: string | null;
+}
+
+/** The reference rows of the `labels` table, from parsers/keys.ts. */
+export function canonicalLabels(): LabelRow[] {
+  const rows: LabelRow[] = [];
+  REQUEST_ROWS.forEach((r, i) => rows.push({ table_name: 'requests', dimension: 'row', key: r.key, label: r.label, ord: i + 1, unit: null }));
+  REQUEST_COLUMNS.forEach((c, i) => rows.push({ table_name: 'requests', dimension: 'col', key: c.key, label: c.label, ord: i + 1, unit: '件' }));
+  APPEAL_GROUPS.forEach((g, i) => rows.push({ table_name: 'appeals', dimension: 'row', key: g.key, label: g.label, ord: i + 1, unit: null }));
+  APPEAL_COLUMNS.forEach((c, i) => rows.push({ table_name: 'appeals', dimension: 'col', key: c.key, label: c.label, ord: i + 1, unit: '件' }));
+  ACTIVE_ROWS.forEach((r, i) => rows.push({ table_name: 'active', dimension: 'row', key: r.key, label: r.label, ord: i + 1, unit: null }));
+  const seen = new Set<string>();
+  for (const r of ACTIVE_ROWS) {
+    for (const fmt of ['2021', '2019'] as const) {
+      for (const c of r.columns[fmt] ?? []) {
+        if (seen.has(c.key)) continue;
+        seen.add(c.key);
+        rows.push({
+          table_name: 'active',
+          dimension: 'col',
+          key: c.key,
+          label: c.label,
+          ord: seen.size,
+          unit: COLUMN_UNITS[c.key] ?? '件',
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Keeps the `labels` reference table equal to parsers/keys.ts (cheap; runs on every writable open). */
+export function syncLabels(db: Db): void {
+  const rows = canonicalLabels();
+  const existing = db.prepare('SELECT table_name, dimension, key, label, ord, unit FROM labels').all() as LabelRow[];
+  const sig = (r: LabelRow): string => JSON.stringify([r.table_name, r.dimension, r.key, r.label, r.ord, r.unit]);
+  const have = new Set(existing.map(sig));
+  if (existing.length === rows.length && rows.every((r) => have.has(sig(r)))) return;
+  const insert = db.prepare(
+    'INSERT INTO labels (table_name, dimension, key, label, ord, unit) VALUES (@table_name, @dimension, @key, @label, @ord, @unit)',
+  );
+  db.transaction(() => {
+    db.prepare('DELETE FROM labels').run();
+    for (const r of rows) insert.run(r);
+  }).immediate();
+}

@@ -1,0 +1,26 @@
+/**
+ * The SQLite store: schema and migrations, ingest/reparse, compliance check, search, query and
+ * export. The CLI commands (`src/cli/commands/{ingest,query,export,check,search}.ts`) are thin
+ * wrappers over these functions.
+ */
+export { DEFAULT_DB_FILE, type Db, defaultSnapshotsDir, migrate, type OpenOptions, openDatabase, resolveDbPath, schemaVersion } from './db.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export {
+  type IngestOptions,
+  type IngestProgress,
+  type IngestSummary,
+  ingestPaths,
+  listInputFiles,
+  type ParseFn,
+  type ReparseOptions,
+  reparseStored,
+} from './ingest.js';
+export { type DocumentInfo, GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, reportStatus, type WriteResult } from './writer.js';
+export { SnapshotStore, sha256Hex, snapshotRelPath } from './snapshots.js';
+export { type CheckFinding, type CheckOptions, type CheckResult, runCheck } from './check.js';
+export { type SearchHit, type SearchOptions, type SearchResult, searchReports } from './search.js';
+export { EXPORT_VIEWS, type ExportOptions, type ExportView, exportView, runQuery } from './query.js';
+export { displayWidth, formatTable, type OutputFormat, RowWriter } from './format.js';
+export { OutputSink } from './output.js';
+export { finishRun, markInterruptedRuns, recordRunError, startRun } from './runs.js';
+export { type BenchIngestOptions, type BenchIngestResult, benchIngest } from './bench.js';

@@ -1,0 +1,353 @@
+/**
+ * `nianbao ingest` and `nianbao reparse` as library functions: read files, keep each raw
+ * document as a content-addressed snapshot, parse it and store the report (one transaction per
+ * report). Idempotent by content hash; failed parses are stored as failed reports.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { ParsedReport } from '../../parsers/types.js';
+import { PARSER_VERSION } from '../../parsers/version.js';
+import { parseReport } from '../parse/report.js';
+import type { Db } from './db.js';
+import { StoreError } from './errors.js';
+import { finishRun, recordRunError, startRun } from './runs.js';
+import { SnapshotStore, sha256Hex } from './snapshots.js';
+import { GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus } from './writer.js';
+
+/** The parser used by ingest/reparse (injectable for benchmarks). */
+export type ParseFn = (input: Uint8Array, options: { fileName?: string; contentType?: string }) => Promise<ParsedReport>;
+
+/** One progress event: a file done. */
+export interface IngestProgress {
+  done: number;
+  total: number;
+  path: string;
+  outcome: 'new' | 'unchanged' | 'updated' | 'error';
+  status?: ReportStatus;
+}
+
+export const IngestOptionsSchema = z.object({
+  /** Folder of compressed raw snapshots. Required (the CLI defaults it to `<db>.snapshots`). */
+  snapshotsDir: z.string().min(1),
+  /**
+   * File names (case-insensitive suffixes) skipped while walking folders. Files named
+   * explicitly on the command line are never skipped.
+   * @default ['.json', '.md']
+   */
+  skipSuffixes: z.array(z.string()).default(['.json', '.md']),
+  /**
+   * Record the run in the `runs` table.
+   * @default true
+   */
+  recordRun: z.boolean().default(true),
+  /**
+   * Reports per transaction. 1: each report is committed on its own. Larger groups are faster
+   * (fewer commits, bigger full-text index segments); each report is still atomic (a savepoint)
+   * and a group is committed at the latest one second after it began, so a crash loses at most
+   * that group and a re-run completes it.
+   * @default 1
+   */
+  batch: z.number().int().min(1).max(100_000).default(1),
+});
+export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
+  /** @default parseReport */
+  parse?: ParseFn;
+  onProgress?: (p: IngestProgress) => void;
+  /** Stops after the current file (what is stored stays; the run is marked interrupted). */
+  signal?: AbortSignal;
+};
+
+/** What an ingest or reparse did. */
+export interface IngestSummary {
+  runId: number | null;
+  files: number;
+  new: number;
+  unchanged: number;
+  updated: number;
+  ok: number;
+  partial: number;
+  failed: number;
+  /** Files that could not be read at all (I/O errors); nothing was stored for them. */
+  errors: { path: string; code: string; message: string }[];
+  cells: number;
+  findings: number;
+  durationMs: number;
+  parseMs: number;
+  storeMs: number;
+  reportsPerSecond: number;
+  /** True when stopped by the abort signal before all files were done. */
+  interrupted: boolean;
+}
+
+function emptySummary(): IngestSummary {
+  return {
+    runId: null,
+    files: 0,
+    new: 0,
+    unchanged: 0,
+    updated: 0,
+    ok: 0,
+    partial: 0,
+    failed: 0,
+    errors: [],
+    cells: 0,
+    findings: 0,
+    durationMs: 0,
+    parseMs: 0,
+    storeMs: 0,
+    reportsPerSecond: 0,
+    interrupted: false,
+  };
+}
+
+/**
+ * Expands files and folders (recursively, sorted, hidden entries and `skipSuffixes` skipped
+ * inside folders) into a list of files.
+ */
+export async function listInputFiles(paths: readonly string[], skipSuffixes: readonly string[] = ['.json', '.md']): Promise<string[]> {
+  const out: string[] = [];
+  const skip = (name: string): boolean => {
+    const lower = name.toLowerCase();
+    return name.startsWith('.') || skipSuffixes.some((s) => lower.endsWith(s.toLowerCase()));
+  };
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (skip(e.name)) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(p);
+      else if (e.isSymbolicLink()) {
+        const st = await stat(p).catch(() => null);
+        if (st?.isDirectory()) await walk(p);
+        else if (st?.isFile()) out.push(p);
+      }
+    }
+  };
+  for (const p of paths) {
+    const st = await stat(p).catch((err: NodeJS.ErrnoException) => {
+      throw new StoreError('NB_DB_BAD_OPTION', `cannot read ${p}: ${err.code ?? err.message}`, { cause: err });
+    });
+    if (st.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Runs the parser and turns any exception into a failed outcome (never dropped). */
+export async function parseToOutcome(parse: ParseFn, bytes: Uint8Array, fileName: string, contentType?: string): Promise<ParseOutcome> {
+  try {
+    const opts: { fileName: string; contentType?: string } = { fileName };
+    if (contentType) opts.contentType = contentType;
+    const report = await parse(bytes, opts);
+    return { ok: true, report };
+  } catch (err) {
+    const code =
+      err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string'
+        ? (err as { code: string }).code
+        : 'NB_PARSE_INTERNAL';
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, code, message, parserVersion: PARSER_VERSION };
+  }
+}
+
+function count(summary: IngestSummary, status: ReportStatus): void {
+  summary[status]++;
+}
+
+/** Parses and stores every report under `paths`. See {@link IngestOptions}. */
+export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
+  const opts = IngestOptionsSchema.parse(options);
+  const parse = options.parse ?? parseReport;
+  const t0 = performance.now();
+  const summary = emptySummary();
+  const files = await listInputFiles(paths, opts.skipSuffixes);
+  const runId = opts.recordRun ? startRun(db, 'ingest', { paths, snapshotsDir: opts.snapshotsDir }) : null;
+  summary.runId = runId;
+  const writer = new ReportWriter(db);
+  const group = new GroupCommit(db, opts.batch);
+  const snapshots = new SnapshotStore(opts.snapshotsDir);
+  let done = 0;
+  try {
+    for (const path of files) {
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      done++;
+      summary.files++;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const rec = { path, code: e.code ?? 'EIO', message: e.message };
+        summary.errors.push(rec);
+        if (runId !== null) {
+          group.run(() => {
+            recordRunError(db, runId, rec);
+            db.prepare('UPDATE runs SET files_seen = files_seen + 1, errors = errors + 1 WHERE id = ?').run(runId);
+          });
+        }
+        options.onProgress?.({ done, total: files.length, path, outcome: 'error' });
+        continue;
+      }
+      const sha = sha256Hex(bytes);
+      const existing = writer.findDocument(sha);
+      if (existing && existing.reportId !== null) {
+        summary.unchanged++;
+        group.run(() => writer.countUnchanged(runId));
+        options.onProgress?.({ done, total: files.length, path, outcome: 'unchanged' });
+        continue;
+      }
+      // Compress and write the snapshot on the thread pool while the main thread parses.
+      const snap = snapshots.put(bytes, sha);
+      const tp = performance.now();
+      const outcome = await parseToOutcome(parse, bytes, basename(path));
+      summary.parseMs += performance.now() - tp;
+      const snapshotPath = await snap;
+      const ts = performance.now();
+      const res = group.run(() => {
+        const w = writer.insert(
+          { sha256: sha, size: bytes.length, snapshotPath, sourcePath: resolve(path), fileName: basename(path) },
+          outcome,
+          runId,
+        );
+        if (!outcome.ok && runId !== null) recordRunError(db, runId, { path, code: outcome.code, message: outcome.message });
+        return w;
+      });
+      summary.storeMs += performance.now() - ts;
+      summary.new++;
+      count(summary, res.status);
+      summary.cells += res.cells;
+      summary.findings += res.findings;
+      options.onProgress?.({ done, total: files.length, path, outcome: 'new', status: res.status });
+    }
+  } catch (err) {
+    group.commit(); // keep the reports stored whole so far
+    if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
+    throw err;
+  }
+  group.commit();
+  finalize(summary, t0);
+  if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
+  return summary;
+}
+
+function finalize(summary: IngestSummary, t0: number): void {
+  summary.durationMs = performance.now() - t0;
+  const stored = summary.new + summary.updated;
+  summary.reportsPerSecond = summary.durationMs > 0 ? (stored * 1000) / summary.durationMs : 0;
+}
+
+function timings(summary: IngestSummary, t0: number) {
+  return {
+    durationMs: performance.now() - t0,
+    parseMs: summary.parseMs,
+    storeMs: summary.storeMs,
+    counts: { ok: summary.ok, partial: summary.partial, failed: summary.failed },
+  };
+}
+
+export const ReparseOptionsSchema = z.object({
+  snapshotsDir: z.string().min(1),
+  /**
+   * Re-parse every stored report, not only those whose parser_version differs from the current one.
+   * @default false
+   */
+  all: z.boolean().default(false),
+  /**
+   * Also re-parse failed reports even when their parser_version is current.
+   * @default false
+   */
+  failed: z.boolean().default(false),
+  /** @default true */
+  recordRun: z.boolean().default(true),
+  /** Reports per transaction (see IngestOptions.batch). @default 1 */
+  batch: z.number().int().min(1).max(100_000).default(1),
+});
+export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
+  /** @default parseReport */
+  parse?: ParseFn;
+  /** Stops after the current report. */
+  signal?: AbortSignal;
+  /** The version stored reports are compared with. @default PARSER_VERSION */
+  parserVersion?: string;
+  onProgress?: (p: IngestProgress) => void;
+};
+
+/** Re-parses stored snapshots whose parser_version differs (or all, or failed ones); report ids stay. */
+export async function reparseStored(db: Db, options: ReparseOptions): Promise<IngestSummary> {
+  const opts = ReparseOptionsSchema.parse(options);
+  const parse = options.parse ?? parseReport;
+  const version = options.parserVersion ?? PARSER_VERSION;
+  const t0 = performance.now();
+  const summary = emptySummary();
+  const rows = db
+    .prepare(
+      `SELECT r.id AS report_id, d.snapshot_path, d.file_name, d.content_type, d.source_path
+       FROM reports r JOIN documents d ON d.id = r.document_id
+       WHERE @all OR r.parser_version <> @version OR (@failed AND r.status = 'failed')
+       ORDER BY r.id`,
+    )
+    .all({ all: opts.all ? 1 : 0, failed: opts.failed ? 1 : 0, version }) as {
+    report_id: number;
+    snapshot_path: string;
+    file_name: string | null;
+    content_type: string | null;
+    source_path: string | null;
+  }[];
+  const runId = opts.recordRun ? startRun(db, 'reparse', { all: opts.all, failed: opts.failed, snapshotsDir: opts.snapshotsDir }) : null;
+  summary.runId = runId;
+  const writer = new ReportWriter(db);
+  const group = new GroupCommit(db, opts.batch);
+  const snapshots = new SnapshotStore(opts.snapshotsDir);
+  let done = 0;
+  try {
+    for (const row of rows) {
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      done++;
+      summary.files++;
+      const label = row.source_path ?? row.snapshot_path;
+      let bytes: Buffer;
+      try {
+        bytes = await snapshots.get(row.snapshot_path);
+      } catch (err) {
+        const e = err as StoreError;
+        const rec = { path: snapshots.pathOf(row.snapshot_path), code: e.code ?? 'EIO', message: e.message };
+        summary.errors.push(rec);
+        if (runId !== null) recordRunError(db, runId, rec);
+        options.onProgress?.({ done, total: rows.length, path: label, outcome: 'error' });
+        continue;
+      }
+      const tp = performance.now();
+      const outcome = await parseToOutcome(parse, bytes, row.file_name ?? basename(row.snapshot_path), row.content_type ?? undefined);
+      summary.parseMs += performance.now() - tp;
+      const ts = performance.now();
+      const res = group.run(() => {
+        const w = writer.replace(row.report_id, outcome, runId);
+        if (!outcome.ok && runId !== null) recordRunError(db, runId, { path: label, code: outcome.code, message: outcome.message });
+        return w;
+      });
+      summary.storeMs += performance.now() - ts;
+      summary.updated++;
+      count(summary, res.status);
+      summary.cells += res.cells;
+      summary.findings += res.findings;
+      options.onProgress?.({ done, total: rows.length, path: label, outcome: 'updated', status: res.status });
+    }
+  } catch (err) {
+    group.commit();
+    if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
+    throw err;
+  }
+  group.commit();
+  finalize(summary, t0);
+  if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
+  return summary;
+}

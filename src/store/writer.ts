@@ -1,0 +1,437 @@
+/**
+ * Writes one parsed report (or one failed parse) and its document in ONE transaction: document,
+ * agency, report, cells, statistics, findings, full-text row, the primary-report flag of its
+ * (agency, year) group and the run's counters. A crash between two reports therefore leaves a
+ * consistent database; a document row exists exactly when its report row does.
+ */
+import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
+import { PARSER_VERSION } from '../../parsers/version.js';
+import type { Db } from './db.js';
+
+/** What is known about a document besides its parsed content. */
+export interface DocumentInfo {
+  sha256: string;
+  size: number;
+  /** Snapshot path relative to the snapshots folder (`ab/abcdef….gz`). */
+  snapshotPath: string;
+  sourcePath?: string | null;
+  fileName?: string | null;
+  url?: string | null;
+  finalUrl?: string | null;
+  httpStatus?: number | null;
+  contentType?: string | null;
+  fetchedAt?: string | null;
+  /** Publisher known from a site registry; wins over the report's self-name. */
+  agencyId?: number | null;
+}
+
+/** The result of parsing one document: a report, or the reason it could not be read. */
+export type ParseOutcome =
+  | { ok: true; report: ParsedReport }
+  | { ok: false; code: string; message: string; parserVersion?: string };
+
+export type ReportStatus = 'ok' | 'partial' | 'failed';
+
+/** What a write stored. */
+export interface WriteResult {
+  reportId: number;
+  documentId: number;
+  status: ReportStatus;
+  cells: number;
+  findings: number;
+}
+
+/**
+ * `ok`: the tables of its format were read (2019/2021: tables 2, 3 and 4; pre2019: a statistics
+ * appendix). `partial`: parsed, but the format is unknown, the year was not found, or a table is
+ * missing. (`failed` is for parse errors.)
+ */
+export function reportStatus(r: ParsedReport): Exclude<ReportStatus, 'failed'> {
+  if (r.format === 'unknown' || r.year === null) return 'partial';
+  if (r.format === 'pre2019') return (r.stats?.length ?? 0) > 0 ? 'ok' : 'partial';
+  const tables = new Set(r.cells.map((c) => c.table));
+  return tables.has('active') && tables.has('requests') && tables.has('appeals') ? 'ok' : 'partial';
+}
+
+/** Agency identity key of a self-name: NFKC, all whitespace removed. */
+export function agencyKey(name: string): string {
+  return name.normalize('NFKC').replace(/\s+/gu, '');
+}
+
+const num = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+
+const nowIso = (): string => new Date().toISOString();
+
+/** Prepared statements for storing reports; create one per connection and reuse it. */
+export class ReportWriter {
+  readonly #db: Db;
+  readonly #s;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#s = {
+      findDoc: db.prepare<[string], { document_id: number; report_id: number | null }>(
+        'SELECT d.id AS document_id, r.id AS report_id FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE d.sha256 = ?',
+      ),
+      insertDoc: db.prepare(
+        `INSERT INTO documents (sha256, size, kind, url, final_url, http_status, content_type, charset, fetched_at,
+           ingested_at, source_path, file_name, snapshot_path, agency_id, run_id)
+         VALUES (@sha256, @size, @kind, @url, @final_url, @http_status, @content_type, @charset, @fetched_at,
+           @ingested_at, @source_path, @file_name, @snapshot_path, @agency_id, @run_id)`,
+      ),
+      updateDocKind: db.prepare('UPDATE documents SET kind = COALESCE(?, kind), charset = COALESCE(?, charset) WHERE id = ?'),
+      aliasLookup: db.prepare<[string], { agency_id: number }>('SELECT agency_id FROM agency_aliases WHERE alias = ?'),
+      agencyByKey: db.prepare<[string], { id: number }>('SELECT id FROM agencies WHERE key = ?'),
+      insertAgency: db.prepare("INSERT INTO agencies (key, name, source, created_at) VALUES (?, ?, 'report', ?)"),
+      insertAlias: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id) VALUES (?, ?)'),
+      insertReport: db.prepare(
+        `INSERT INTO reports (document_id, agency_id, agency_name, year, format, title, published, status, error_code,
+           error, parser_version, input_kind, charset, has_overview, has_active, has_requests, has_appeals,
+           has_problems, has_other, cell_count, is_primary, parsed_at, run_id)
+         VALUES (@document_id, @agency_id, @agency_name, @year, @format, @title, @published, @status, @error_code,
+           @error, @parser_version, @input_kind, @charset, @has_overview, @has_active, @has_requests, @has_appeals,
+           @has_problems, @has_other, @cell_count, 0, @parsed_at, @run_id)`,
+      ),
+      updateReport: db.prepare(
+        `UPDATE reports SET agency_id = @agency_id, agency_name = @agency_name, year = @year, format = @format,
+           title = @title, published = @published, status = @status, error_code = @error_code, error = @error,
+           parser_version = @parser_version, input_kind = @input_kind, charset = @charset,
+           has_overview = @has_overview, has_active = @has_active, has_requests = @has_requests,
+           has_appeals = @has_appeals, has_problems = @has_problems, has_other = @has_other,
+           cell_count = @cell_count, parsed_at = @parsed_at, run_id = @run_id
+         WHERE id = @id`,
+      ),
+      reportGroup: db.prepare<[number], { agency_id: number | null; year: number | null; document_id: number }>(
+        'SELECT agency_id, year, document_id FROM reports WHERE id = ?',
+      ),
+      docAgency: db.prepare<[number], { agency_id: number | null }>('SELECT agency_id FROM documents WHERE id = ?'),
+      insertCell: db.prepare(
+        `INSERT INTO cells (report_id, ord, table_name, row_key, col_key, value, raw, unit, flags, table_index, grid_row, grid_col)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertStat: db.prepare(
+        'INSERT INTO stats (report_id, ord, label, unit, value, cumulative, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertFinding: db.prepare(
+        `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, run_id)
+         VALUES (?, 'parser', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertFts: db.prepare('INSERT INTO reports_fts (rowid, title, agency, text) VALUES (?, ?, ?, ?)'),
+      deleteFts: db.prepare('DELETE FROM reports_fts WHERE rowid = ?'),
+      deleteCells: db.prepare('DELETE FROM cells WHERE report_id = ?'),
+      deleteStats: db.prepare('DELETE FROM stats WHERE report_id = ?'),
+      deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ?'),
+      primaryBest: db.prepare<{ agency_id: number; year: number }, { id: number }>(
+        `SELECT id FROM reports WHERE agency_id = @agency_id AND year = @year
+         ORDER BY CASE status WHEN 'ok' THEN 0 WHEN 'partial' THEN 1 ELSE 2 END, cell_count DESC, published IS NULL, id
+         LIMIT 1`,
+      ),
+      primaryClear: db.prepare(
+        'UPDATE reports SET is_primary = 0 WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 AND id <> @best',
+      ),
+      primarySet: db.prepare('UPDATE reports SET is_primary = 1 WHERE id = ? AND is_primary = 0'),
+      primaryCurrent: db.prepare<{ agency_id: number; year: number }, { id: number; status: string; cell_count: number; published: string | null }>(
+        'SELECT id, status, cell_count, published FROM reports WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 LIMIT 1',
+      ),
+      primaryUnset: db.prepare('UPDATE reports SET is_primary = 0 WHERE id = ?'),
+      primarySelf: db.prepare('UPDATE reports SET is_primary = 1 WHERE id = ?'),
+      bumpRun: db.prepare(
+        `UPDATE runs SET files_seen = files_seen + @files_seen, reports_new = reports_new + @reports_new,
+           reports_unchanged = reports_unchanged + @reports_unchanged, reports_updated = reports_updated + @reports_updated,
+           reports_failed = reports_failed + @reports_failed, cells_written = cells_written + @cells_written,
+           findings_written = findings_written + @findings_written, errors = errors + @errors
+         WHERE id = @id`,
+      ),
+    };
+  }
+
+  /** The stored document (and its report) with this content hash, if any. */
+  findDocument(sha256: string): { documentId: number; reportId: number | null } | undefined {
+    const row = this.#s.findDoc.get(sha256);
+    return row ? { documentId: row.document_id, reportId: row.report_id } : undefined;
+  }
+
+  /** Counts a file seen without storing anything (already stored), inside its own transaction. */
+  countUnchanged(runId: number | null): void {
+    if (runId === null) return;
+    this.#bump(runId, { files_seen: 1, reports_unchanged: 1 });
+  }
+
+  /** Stores a new document with its parse outcome. One transaction. */
+  insert(doc: DocumentInfo, outcome: ParseOutcome, runId: number | null = null): WriteResult {
+    // IMMEDIATE: take the write lock up front (a savepoint when called inside a group).
+    return this.#db.transaction((): WriteResult => {
+      const r = outcome.ok ? outcome.report : null;
+      const info = this.#s.insertDoc.run({
+        sha256: doc.sha256,
+        size: doc.size,
+        kind: r?.input.kind ?? null,
+        url: doc.url ?? null,
+        final_url: doc.finalUrl ?? null,
+        http_status: doc.httpStatus ?? null,
+        content_type: doc.contentType ?? null,
+        charset: r?.input.charset ?? null,
+        fetched_at: doc.fetchedAt ?? null,
+        ingested_at: nowIso(),
+        source_path: doc.sourcePath ?? null,
+        file_name: doc.fileName ?? null,
+        snapshot_path: doc.snapshotPath,
+        agency_id: doc.agencyId ?? null,
+        run_id: runId,
+      });
+      const documentId = Number(info.lastInsertRowid);
+      const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId);
+      if (runId !== null) {
+        this.#bump(runId, {
+          files_seen: 1,
+          reports_new: 1,
+          reports_failed: res.status === 'failed' ? 1 : 0,
+          cells_written: res.cells,
+          findings_written: res.findings,
+          errors: res.status === 'failed' ? 1 : 0,
+        });
+      }
+      return { ...res, documentId };
+    }).immediate();
+  }
+
+  /** Replaces the parsed content of a stored report (reparse); the report keeps its id. One transaction. */
+  replace(reportId: number, outcome: ParseOutcome, runId: number | null = null): WriteResult {
+    return this.#db.transaction((): WriteResult => {
+      const before = this.#s.reportGroup.get(reportId);
+      if (!before) throw new Error(`report ${reportId} does not exist`);
+      const registryAgency = this.#s.docAgency.get(before.document_id)?.agency_id ?? null;
+      if (outcome.ok) {
+        this.#s.updateDocKind.run(outcome.report.input.kind, outcome.report.input.charset, before.document_id);
+      }
+      const res = this.#writeReport(reportId, before.document_id, registryAgency, outcome, runId);
+      if (before.agency_id !== null && before.year !== null) {
+        this.#primary(before.agency_id, before.year);
+      }
+      if (runId !== null) {
+        this.#bump(runId, {
+          reports_updated: 1,
+          reports_failed: res.status === 'failed' ? 1 : 0,
+          cells_written: res.cells,
+          findings_written: res.findings,
+        });
+      }
+      return { ...res, documentId: before.document_id };
+    }).immediate();
+  }
+
+  #bump(runId: number, d: Partial<Record<string, number>>): void {
+    this.#s.bumpRun.run({
+      id: runId,
+      files_seen: d['files_seen'] ?? 0,
+      reports_new: d['reports_new'] ?? 0,
+      reports_unchanged: d['reports_unchanged'] ?? 0,
+      reports_updated: d['reports_updated'] ?? 0,
+      reports_failed: d['reports_failed'] ?? 0,
+      cells_written: d['cells_written'] ?? 0,
+      findings_written: d['findings_written'] ?? 0,
+      errors: d['errors'] ?? 0,
+    });
+  }
+
+  /** Agency id for a self-name: by alias, else a new agency keyed by the normalised name. */
+  #agencyFor(name: string | null, registryAgency: number | null): number | null {
+    const trimmed = name?.trim() ?? '';
+    if (registryAgency !== null) {
+      if (trimmed) this.#s.insertAlias.run(agencyKey(trimmed), registryAgency);
+      return registryAgency;
+    }
+    if (!trimmed) return null;
+    const key = agencyKey(trimmed);
+    const alias = this.#s.aliasLookup.get(key);
+    if (alias) return alias.agency_id;
+    let id = this.#s.agencyByKey.get(key)?.id;
+    if (id === undefined) id = Number(this.#s.insertAgency.run(key, trimmed, nowIso()).lastInsertRowid);
+    this.#s.insertAlias.run(key, id);
+    return id;
+  }
+
+  #writeReport(
+    existingId: number | null,
+    documentId: number,
+    registryAgency: number | null,
+    outcome: ParseOutcome,
+    runId: number | null,
+  ): Omit<WriteResult, 'documentId'> {
+    const r = outcome.ok ? outcome.report : null;
+    const status: ReportStatus = r ? reportStatus(r) : 'failed';
+    const agencyId = this.#agencyFor(r?.agency ?? null, registryAgency);
+    const sec = r?.sections;
+    const b = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
+    const row = {
+      document_id: documentId,
+      agency_id: agencyId,
+      agency_name: r?.agency ?? null,
+      year: r?.year ?? null,
+      format: r?.format ?? null,
+      title: r?.title ?? null,
+      published: r?.published ?? null,
+      status,
+      error_code: outcome.ok ? null : outcome.code,
+      error: outcome.ok ? null : outcome.message,
+      parser_version: r?.parserVersion ?? (outcome.ok ? PARSER_VERSION : (outcome.parserVersion ?? PARSER_VERSION)),
+      input_kind: r?.input.kind ?? null,
+      charset: r?.input.charset ?? null,
+      has_overview: b(sec?.overview),
+      has_active: b(sec?.active),
+      has_requests: b(sec?.requests),
+      has_appeals: b(sec?.appeals),
+      has_problems: b(sec?.problems),
+      has_other: b(sec?.other),
+      cell_count: r?.cells.length ?? 0,
+      parsed_at: nowIso(),
+      run_id: runId,
+    };
+    let reportId: number;
+    if (existingId === null) {
+      reportId = Number(this.#s.insertReport.run(row).lastInsertRowid);
+    } else {
+      reportId = existingId;
+      this.#s.updateReport.run({ ...row, id: reportId });
+      this.#s.deleteCells.run(reportId);
+      this.#s.deleteStats.run(reportId);
+      this.#s.deleteFindings.run(reportId);
+      this.#s.deleteFts.run(reportId);
+    }
+    let cells = 0;
+    let findings = 0;
+    if (r) {
+      cells = this.#insertCells(reportId, r.cells);
+      r.stats?.forEach((s, i) => {
+        this.#s.insertStat.run(reportId, i + 1, s.label, s.unit, num(s.value), num(s.cumulative), s.raw);
+      });
+      for (const f of r.issues) {
+        this.#insertFinding(reportId, f, runId);
+        findings++;
+      }
+      this.#s.insertFts.run(reportId, r.title ?? '', r.agency ?? '', r.text ?? '');
+    }
+    if (agencyId !== null && row.year !== null) {
+      if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published });
+      else this.#primary(agencyId, row.year);
+    } else {
+      this.#s.primarySelf.run(reportId);
+    }
+    return { reportId, status, cells, findings };
+  }
+
+  /**
+   * A new report joins an (agency, year) group: it becomes primary if it ranks before the current
+   * primary (same order as {@link ReportWriter.#primary}); O(1) whatever the group's size.
+   */
+  #primaryAdd(agencyId: number, year: number, r: { id: number; status: ReportStatus; cell_count: number; published: string | null }): void {
+    const cur = this.#s.primaryCurrent.get({ agency_id: agencyId, year });
+    if (cur) {
+      const key = (x: { id: number; status: string; cell_count: number; published: string | null }): number[] => [
+        x.status === 'ok' ? 0 : x.status === 'partial' ? 1 : 2,
+        -x.cell_count,
+        x.published === null ? 1 : 0,
+        x.id,
+      ];
+      const a = key(r);
+      const b = key(cur);
+      const i = a.findIndex((v, k) => v !== b[k]);
+      if (i < 0 || a[i]! > b[i]!) return; // the current primary stays
+      this.#s.primaryUnset.run(cur.id);
+    }
+    this.#s.primarySet.run(r.id);
+  }
+
+  /** Marks the best report of an (agency, year) group primary, touching only rows that change. */
+  #primary(agencyId: number, year: number): void {
+    const best = this.#s.primaryBest.get({ agency_id: agencyId, year });
+    if (!best) return;
+    this.#s.primaryClear.run({ agency_id: agencyId, year, best: best.id });
+    this.#s.primarySet.run(best.id);
+  }
+
+  #insertCells(reportId: number, cells: CellRecord[]): number {
+    const s = this.#s.insertCell;
+    let ord = 0;
+    for (const c of cells) {
+      ord++;
+      s.run(
+        reportId,
+        ord,
+        c.table,
+        c.row,
+        c.col,
+        num(c.value),
+        c.raw,
+        c.unit ?? null,
+        c.flags.length > 0 ? c.flags.join(',') : null,
+        c.tableIndex,
+        c.gridRow,
+        c.gridCol,
+      );
+    }
+    return ord;
+  }
+
+  #insertFinding(reportId: number, f: Finding, runId: number | null): void {
+    const left = num(f.left);
+    const right = num(f.right);
+    this.#s.insertFinding.run(
+      reportId,
+      f.rule,
+      f.severity,
+      f.message,
+      f.scope ?? null,
+      left,
+      right,
+      left !== null && right !== null ? roundDelta(left - right) : null,
+      JSON.stringify(f.cells ?? []),
+      runId,
+    );
+  }
+}
+
+/** Differences of decimals without binary noise (0.1 + 0.2 - 0.3 → 0). */
+export function roundDelta(d: number): number {
+  return Math.round(d * 1e6) / 1e6;
+}
+
+/**
+ * Groups report writes into transactions of up to `size` reports (each report still in its own
+ * savepoint, so it is stored whole or not at all), committed at the latest `maxMs` after the
+ * group began. `size` 1 is one transaction per report. A crash loses at most the open group;
+ * what was committed is consistent, and re-running the ingest completes it.
+ */
+export class GroupCommit {
+  #open = false;
+  #n = 0;
+  #since = 0;
+  constructor(
+    readonly db: Db,
+    readonly size: number = 1,
+    readonly maxMs: number = 1000,
+  ) {}
+
+  /** Runs `fn` as one atomic unit inside the current group. */
+  run<T>(fn: () => T): T {
+    if (this.size <= 1) return this.db.transaction(fn).immediate();
+    if (!this.#open) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.#open = true;
+      this.#since = Date.now();
+    }
+    const result = this.db.transaction(fn)(); // a savepoint inside the open group
+    this.#n++;
+    if (this.#n >= this.size || Date.now() - this.#since >= this.maxMs) this.commit();
+    return result;
+  }
+
+  /** Commits the open group, if any. */
+  commit(): void {
+    if (!this.#open) return;
+    this.db.exec('COMMIT');
+    this.#open = false;
+    this.#n = 0;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * benchIngest on a small generated set: it runs end to end and its counts add up (the
+ * throughput numbers themselves are machine-dependent and reported by `npm run bench`).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { benchIngest, varyPage, varyReport } from '../../src/store/bench.js';
+import { parseReport } from '../../src/parse/report.js';
+import { CORPUS, corpusText, tempDir } from './helpers.js';
+
+describe('benchIngest', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('varies numbers but keeps the page a report', async () => {
+    const html = corpusText('fujian-pingtan-2021.html');
+    const varied = varyPage(html, 3, true);
+    expect(varied).not.toBe(html);
+    const a = await parseReport(Buffer.from(html), { fileName: 'a.html' });
+    const b = await parseReport(Buffer.from(varied), { fileName: 'b.html' });
+    expect(b.format).toBe(a.format);
+    expect(b.cells.length).toBe(a.cells.length);
+    expect(b.cells.some((c, i) => c.value !== a.cells[i]!.value)).toBe(true);
+    const v = varyReport(a, 5);
+    expect(v.cells.every((c) => c.value === null || c.value >= 0)).toBe(true);
+    expect(v.cells.some((c, i) => c.value !== a.cells[i]!.value)).toBe(true);
+  });
+
+  it('measures store-only and end-to-end ingest of a generated set', async () => {
+    const r = await benchIngest({ reports: 40, endToEndReports: 12, batch: 10, workDir: tmp.dir, corpusDir: CORPUS });
+    expect(r.storeOnly.reports).toBe(40);
+    expect(r.storeOnlyBatched.reports).toBe(40);
+    expect(r.storeOnlyBatched.cells).toBe(r.storeOnly.cells);
+    expect(r.storeOnly.cells).toBeGreaterThan(40 * 150);
+    expect(r.storeOnly.reportsPerSecond).toBeGreaterThan(0);
+    expect(r.storeOnly.cellsPerSecond).toBeGreaterThan(r.storeOnly.reportsPerSecond);
+    expect(r.endToEnd.reports).toBe(12);
+    expect(r.endToEnd.parseSeconds).toBeGreaterThan(0);
+    expect(r.goalReportsPerSecond).toBe(1000);
+    // The databases it wrote hold exactly the generated reports.
+    const db = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(40);
+    expect(db.prepare('SELECT count(*) FROM cells').pluck().get()).toBe(r.storeOnly.cells);
+    db.close();
+    expect(readdirSync(join(tmp.dir, 'pages'))).toHaveLength(12);
+  });
+});

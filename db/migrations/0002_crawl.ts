@@ -23,6 +23,7 @@ CREATE TABLE frontier (
   request          TEXT,                  -- JSON of the adapter's API request (kind, page …)
   site             TEXT NOT NULL,         -- registry name
   kind             TEXT NOT NULL CHECK (kind IN ('entry', 'list', 'api', 'report', 'attachment')),
+  prio             INTEGER NOT NULL DEFAULT 2,   -- fetch order within a site: 0 entry, 1 list/api, 2 report, 3 attachment
   state            TEXT NOT NULL DEFAULT 'queued'
                    CHECK (state IN ('queued', 'done', 'failed', 'blocked', 'skipped')),
   attempts         INTEGER NOT NULL DEFAULT 0,   -- failed attempts in a row (reset on success)
@@ -45,7 +46,7 @@ CREATE TABLE frontier (
   fetched_at       TEXT,
   run_id           INTEGER REFERENCES runs(id)   -- the last run that fetched (or tried) it
 );
-CREATE INDEX frontier_site_state ON frontier(site, state, kind);
+CREATE INDEX frontier_next ON frontier(site, state, prio, id);
 
 -- Every raw response the crawler received, once per (URL, method, content hash).
 CREATE TABLE responses (

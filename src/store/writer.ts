@@ -310,7 +310,7 @@ export class ReportWriter {
         this.#insertFinding(reportId, f, runId);
         findings++;
       }
-      this.#s.insertFts.run(reportId, r.title ?? '', r.agency ?? '', r.text ?? '');
+      this.#s.insertFts.run(reportId, r.title ?? '', r.agency ?? '', proseText(r.text ?? ''));
     }
     if (agencyId !== null && row.year !== null) {
       if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published });
@@ -434,4 +434,16 @@ export class GroupCommit {
     this.#open = false;
     this.#n = 0;
   }
+}
+
+/**
+ * The text the full-text index holds: the report's prose. Table rows (pipe-text lines) repeat the
+ * same official labels in every report and their numbers are in `cells`; leaving them out halves
+ * the trigram index and its write cost.
+ */
+export function proseText(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimEnd().endsWith('|'))
+    .join('\n');
 }

@@ -14,9 +14,11 @@ const BIN = join(ROOT, 'bin', 'nianbao.js');
 const RUNNER = join(ROOT, 'tests', 'store', 'run-cli.ts');
 /**
  * The command that runs the CLI: the real `bin/nianbao.js` on the compiled `dist/` (built by
- * tests/global-setup.ts before the suite), or src/cli/main.ts under tsx when there is no build.
+ * tests/global-setup.ts before the suite), or src/cli/main.ts under tsx when there is no build
+ * or NIANBAO_TEST_CLI=tsx.
  */
-const CLI: string[] = existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')) ? [BIN] : ['--import', 'tsx', RUNNER];
+const CLI: string[] =
+  process.env['NIANBAO_TEST_CLI'] !== 'tsx' && existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')) ? [BIN] : ['--import', 'tsx', RUNNER];
 
 /** A fresh temp folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'nianbao-store-'): { dir: string; cleanup: () => void } {

@@ -39,17 +39,22 @@ async function ingestAndSignal(args: string[], dbFile: string, signal: NodeJS.Si
   const child = spawnCli(args);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let gone = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, sig) => resolve({ code, signal: sig })),
+    child.on('exit', (code, sig) => {
+      gone = true;
+      resolve({ code, signal: sig });
+    }),
   );
   const deadline = Date.now() + 60_000;
   let seen = 0;
   while (Date.now() < deadline) {
+    if (gone) throw new Error(`the ingest exited before it was signalled: ${stderr}`);
     seen = storedReports(dbFile);
     if (seen >= atLeast) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  expect(seen).toBeGreaterThanOrEqual(atLeast);
+  expect(seen, stderr).toBeGreaterThanOrEqual(atLeast);
   child.kill(signal);
   return { ...(await exited), stderr: () => stderr };
 }
@@ -63,7 +68,7 @@ describe('SIGKILL during ingest', () => {
     writeCopies(input);
     const dbFile = join(tmp.dir, 'killed.db');
     const killed = await ingestAndSignal(['ingest', input, '--db', dbFile, '--progress', 'none'], dbFile, 'SIGKILL');
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal, killed.stderr()).toBe('SIGKILL');
 
     const db = new Database(dbFile);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -99,7 +104,7 @@ describe('SIGKILL during ingest', () => {
   it('with --batch, a SIGKILL loses at most the open group and a re-run completes it', async () => {
     const dbFile = join(tmp.dir, 'batched.db');
     const killed = await ingestAndSignal(['ingest', input, '--db', dbFile, '--batch', '25', '--progress', 'none'], dbFile, 'SIGKILL');
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal, killed.stderr()).toBe('SIGKILL');
     const db = new Database(dbFile);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const partial = (db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
@@ -116,7 +121,7 @@ describe('SIGKILL during ingest', () => {
   it('Ctrl-C (SIGINT) stops after the current report and marks the run interrupted', async () => {
     const dbFile = join(tmp.dir, 'interrupted.db');
     const stopped = await ingestAndSignal(['ingest', input, '--db', dbFile, '--batch', '10', '--progress', 'none'], dbFile, 'SIGINT');
-    expect(stopped.code).toBe(130);
+    expect(stopped.code, stopped.stderr()).toBe(130);
     expect(stopped.stderr()).toMatch(/interrupted; run the same command again/);
     const db = new Database(dbFile, { readonly: true });
     const run = db.prepare("SELECT status, reports_new, finished_at FROM runs WHERE command = 'ingest'").get() as { status: string; reports_new: number; finished_at: string };

@@ -103,14 +103,14 @@ describe('plain SQLite', () => {
   // The sqlite3 command-line shell is not an npm dependency; the test runs where it is installed.
   it.skipIf(!hasSqlite3)('opens in the sqlite3 shell with no extension: views and the trigram index work', () => {
     const sql = [
-      "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"不掌握相关政府信息\"';",
+      "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"政府信息公开申请\"';",
       "SELECT new_received FROM report_summary WHERE year = 2021;",
       'PRAGMA integrity_check;',
     ].join('\n');
     const r = spawnSync('sqlite3', ['-readonly', file], { input: sql, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const ro = new Database(file, { readonly: true });
-    const hits = ro.prepare("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"不掌握相关政府信息\"'").pluck().get();
+    const hits = ro.prepare("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"政府信息公开申请\"'").pluck().get();
     const nr = ro.prepare('SELECT new_received FROM report_summary WHERE year = 2021').pluck().get();
     ro.close();
     expect(hits).toBe(2);

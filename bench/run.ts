@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchIngest } from '../src/store/bench.js';
 import { benchParse } from './parse.js';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -18,6 +19,18 @@ rows.push(['parse: ms per report', parse.parse_ms_per_report.toFixed(2), '']);
 rows.push(['parse: time ÷ bare cheerio.load(html)', parse.parse_time_ratio_to_cheerio_load.toFixed(2), 'goal ≤ 2']);
 rows.push(['parse: time ÷ cheerio.load, htmlparser2 backend', parse.parse_time_ratio_to_htmlparser2_load.toFixed(2), '']);
 rows.push(['  cheerio.load ms/page: htmlparser2 / parse5', `${parse.cheerio_load_ms_per_page.toFixed(2)} / ${parse.cheerio_parse5_load_ms_per_page.toFixed(2)}`, '']);
+
+// Ingest: a generated set of reports (corpus pages with varied numbers). NIANBAO_BENCH_REPORTS sets its size.
+const reports = Number(process.env['NIANBAO_BENCH_REPORTS'] ?? 10_000);
+const ingest = await benchIngest({ reports, endToEndReports: Math.min(1000, reports) });
+results['ingest_reports_per_s'] = ingest.storeOnly.reportsPerSecond;
+results['ingest_cells_per_s'] = ingest.storeOnly.cellsPerSecond;
+results['ingest_batched_reports_per_s'] = ingest.storeOnlyBatched.reportsPerSecond;
+results['ingest_end_to_end_reports_per_s'] = ingest.endToEnd.reportsPerSecond;
+rows.push([`ingest: reports/s, store only (${reports} reports, 1 transaction each)`, String(ingest.storeOnly.reportsPerSecond), 'goal ≥ 1000']);
+rows.push(['ingest: cells/s, store only', String(ingest.storeOnly.cellsPerSecond), '']);
+rows.push([`ingest: reports/s, --batch ${ingest.storeOnlyBatched.batch}`, String(ingest.storeOnlyBatched.reportsPerSecond), '']);
+rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.reports} files)`, String(ingest.endToEnd.reportsPerSecond), '']);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

@@ -9,6 +9,10 @@ import { registerQuery } from './commands/query.js';
 import { registerExport } from './commands/export.js';
 import { registerCheck } from './commands/check.js';
 import { registerSearch } from './commands/search.js';
+import { registerServe } from './commands/serve.js';
+import { registerCrawl } from './commands/crawl.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSites } from './commands/sites.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 
 export function buildProgram(): Command {
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerExport(program);
   registerCheck(program);
   registerSearch(program);
+  registerServe(program);
+  registerCrawl(program);
+  registerDemo(program);
+  registerSites(program);
   return program;
 }
 

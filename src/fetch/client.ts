@@ -34,10 +34,11 @@ import {
 /** Version token sent in the User-Agent. */
 export const USER_AGENT_PRODUCT = 'nianbao/0.1';
 /**
- * Default contact URL in the User-Agent. Deployments should set `contactUrl` to a page or
- * `mailto:` address where a site operator can reach whoever runs the crawl.
+ * Placeholder put in the User-Agent when no contact is configured: deliberately not a URL, so no
+ * made-up address is ever sent. Deployments should set `contactUrl` to a page or `mailto:`
+ * address where a site operator can reach whoever runs the crawl (`nianbao crawl --contact`).
  */
-export const DEFAULT_CONTACT_URL = 'https://github.com/nianbao/nianbao#crawler';
+export const DEFAULT_CONTACT_URL = 'no contact configured';
 
 /** Options of {@link createFetcher}. All are optional; defaults are listed with each. */
 export interface FetcherOptions {

@@ -1,0 +1,145 @@
+/**
+ * `nianbao crawl`: crawl the portals of the site registry → snapshot → parse → store, politely,
+ * resumably and incrementally. Exit codes: 0 the crawl ran (per-site problems are in the summary
+ * and in `run_errors`), 1 fatal (bad registry or options, database not writable), 130 interrupted
+ * (the next run resumes).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ProgressMode } from '../progress.js';
+import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
+import { EXIT, abortOnSignals, collectSites, crawlReporter, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
+import { formatCrawlSummary } from '../../crawl/summary.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError } from '../../store/cli-support.js';
+import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
+
+export interface CrawlCliOptions {
+  sites?: string;
+  site?: string[];
+  since?: number;
+  maxPages?: number;
+  refresh?: boolean;
+  ignoreRobots?: boolean;
+  contact?: string;
+  db?: string;
+  snapshots?: string;
+  json?: boolean;
+  progress?: ProgressMode;
+  intervalMs?: number;
+  browser?: boolean;
+}
+
+function parseNonNegativeInt(name: string): (v: string) => number {
+  return (v: string) => {
+    if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} must be a whole number of milliseconds.`);
+    return Number(v);
+  };
+}
+
+function contactFrom(opts: { contact?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const c = opts.contact ?? env['NIANBAO_CONTACT'];
+  return c && c.trim() ? c.trim() : undefined;
+}
+
+/** Queued pages of the given sites (for the progress total). */
+function queuedCounter(db: Db, sites: () => string[]): () => number {
+  const stmt = db.prepare("SELECT count(*) AS n FROM frontier WHERE state = 'queued' AND site IN (SELECT value FROM json_each(?))");
+  return () => (stmt.get(JSON.stringify(sites())) as { n: number }).n;
+}
+
+export function registerCrawl(program: Command): void {
+  program
+    .command('crawl')
+    .description('crawl the registry\'s portals: fetch politely, snapshot every response, parse and store the reports (incremental, resumable)')
+    .option('--sites <file|url>', 'site registry (default: $NIANBAO_SITES, else ./sites/registry.json, else the one shipped with nianbao)')
+    .option('--site <name>', 'only this site (repeat, or comma-separated)', collectSites)
+    .option('--since <year>', 'skip reports on years before this one', parseYear)
+    .option('--max-pages <n>', 'list pages per site in this run (the rest waits for the next run)', parsePositiveInt('--max-pages'))
+    .option('--refresh', 'fetch known reports again and list pages without conditional requests')
+    .option('--ignore-robots', 'do not fetch or obey robots.txt (prints a warning; use only with the site owner\'s permission)')
+    .option('--contact <url>', 'URL or mailto: put in the User-Agent so site operators can reach you (default: $NIANBAO_CONTACT)')
+    .addOption(dbOption())
+    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
+    .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
+    .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
+    .action(async (opts: CrawlCliOptions) => {
+      process.exitCode = await runCrawlCommand(opts);
+    });
+}
+
+/** The `crawl` command; resolves to its exit code. */
+export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
+  const source = registrySource(opts.sites);
+  let registry;
+  try {
+    registry = await loadRegistryFrom(source);
+  } catch (err) {
+    reportCommandError('crawl', err);
+    return EXIT.FATAL;
+  }
+  if (opts.ignoreRobots) {
+    process.stderr.write('nianbao crawl: warning: --ignore-robots: robots.txt is neither fetched nor obeyed in this run. Crawl only where the site owner agreed.\n');
+  }
+  const contact = contactFrom(opts);
+  if (!contact) {
+    process.stderr.write('nianbao crawl: note: no --contact (or NIANBAO_CONTACT) given; the User-Agent names nianbao without a way to reach you.\n');
+  }
+  const dbFile = dbPathFrom(opts);
+  let db: Db;
+  try {
+    db = openDatabase(dbFile);
+  } catch (err) {
+    reportCommandError('crawl', err);
+    return EXIT.FATAL;
+  }
+  let siteNames: string[] = [];
+  const reporter = crawlReporter(opts.progress ?? 'auto', queuedCounter(db, () => siteNames));
+  const signals = abortOnSignals(() => process.stderr.write('\nnianbao crawl: stopping after the pages in flight (press Ctrl-C again to quit at once)…\n'));
+  let summary: CrawlSummary;
+  try {
+    summary = await crawl(
+      {
+        db,
+        registry,
+        signal: signals.signal,
+        onEvent: (e) => {
+          if (e.type === 'run-start') siteNames = e.sites;
+          reporter.onEvent(e);
+        },
+        runArgs: {
+          sites: source,
+          site: opts.site ?? null,
+          since: opts.since ?? null,
+          maxPages: opts.maxPages ?? null,
+          refresh: opts.refresh === true,
+          ignoreRobots: opts.ignoreRobots === true,
+          contact: contact ?? null,
+        },
+      },
+      {
+        snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+        ...(opts.site?.length ? { sites: opts.site } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
+        refresh: opts.refresh === true,
+        ignoreRobots: opts.ignoreRobots === true,
+        ...(contact ? { contactUrl: contact } : {}),
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        browser: { enabled: opts.browser !== false },
+      },
+    );
+  } catch (err) {
+    reporter.stop();
+    reportCommandError('crawl', err);
+    db.close();
+    signals.dispose();
+    return EXIT.FATAL;
+  }
+  reporter.stop();
+  signals.dispose();
+  db.close();
+  if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
+  else process.stdout.write(formatCrawlSummary(summary));
+  return summary.status === 'interrupted' ? EXIT.INTERRUPTED : EXIT.OK;
+}

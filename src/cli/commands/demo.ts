@@ -1,0 +1,119 @@
+/**
+ * `nianbao demo`: the README's main command. Starts the offline demo portal on 127.0.0.1 (ten
+ * portal look-alikes of different CMS families, a GBK site, a script-built list, a DOCX report, a
+ * flaky server, a robots.txt Disallow, a JS challenge), crawls it into ./nianbao.db (or --db),
+ * prints the summary and three example queries, and stops the portal. `--serve` only starts the
+ * portal and keeps it running (Ctrl-C stops it).
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ProgressMode } from '../progress.js';
+import { EXIT, abortOnSignals, crawlReporter } from '../../crawl/cli-support.js';
+import { DEFAULT_DEMO_PORT, formatDemoQueries, runDemo, startDemoOn } from '../../crawl/demo.js';
+import { formatCrawlSummary } from '../../crawl/summary.js';
+import { describePortal } from '../../demo/serve.js';
+import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
+import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
+
+interface DemoCliOptions {
+  db?: string;
+  serve?: boolean;
+  port?: number;
+  json?: boolean;
+  progress?: ProgressMode;
+  browser?: boolean;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535).');
+  return n;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('start the offline demo portal on 127.0.0.1, crawl it into the database, print the summary and three example queries')
+    .addOption(dbOption())
+    .option('--serve', 'only start the demo portal and keep it running (prints its URLs; Ctrl-C stops it)')
+    .option('--port <n>', `port of the portal hub; the sites use the next ten ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`, parsePort)
+    .option('--json', 'print the summary and the query results as JSON on stdout')
+    .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
+    .option('--no-browser', 'never start a browser (the two sites that need one are left out)')
+    .action(async (opts: DemoCliOptions) => {
+      process.exitCode = opts.serve ? await serve(opts) : await demo(opts);
+    });
+}
+
+async function serve(opts: DemoCliOptions): Promise<number> {
+  let portal;
+  try {
+    const started = await startDemoOn(opts.port);
+    for (const line of describePortal(started)) process.stdout.write(`${line}\n`);
+    portal = started;
+  } catch (err) {
+    reportCommandError('demo', err);
+    return EXIT.FATAL;
+  }
+  process.stdout.write(
+    `Crawl it with:  nianbao crawl --sites ${portal.origin}/sites.json --interval-ms 100\nPress Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await portal.close();
+  return EXIT.OK;
+}
+
+async function demo(opts: DemoCliOptions): Promise<number> {
+  const dbFile = dbPathFrom(opts);
+  let db: Db;
+  try {
+    db = openDatabase(dbFile);
+  } catch (err) {
+    reportCommandError('demo', err);
+    return EXIT.FATAL;
+  }
+  process.stderr.write(`nianbao demo: starting the demo portal on 127.0.0.1 and crawling it into ${dbFile} …\n`);
+  const queued = db.prepare("SELECT count(*) AS n FROM frontier WHERE state = 'queued'");
+  const reporter = crawlReporter(opts.progress ?? 'auto', () => (queued.get() as { n: number }).n);
+  const signals = abortOnSignals();
+  try {
+    const result = await runDemo({
+      db,
+      snapshotsDir: defaultSnapshotsDir(dbFile),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      onEvent: reporter.onEvent,
+      signal: signals.signal,
+      browser: { enabled: opts.browser !== false },
+    });
+    reporter.stop();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ db: dbFile, ...result })}\n`);
+    } else {
+      const s = result.summary;
+      let out = `\n${formatCrawlSummary(s)}`;
+      const missed = s.sites.filter((x) => x.browserUnavailable).map((x) => x.site);
+      if (missed.length) {
+        out += `\nThe demo ran without a browser: ${missed.join(', ')} (${result.browserSites.join(', ')} need one) were left out. ${s.browser.unavailable ?? ''}\n`;
+      }
+      out += `\nDatabase: ${dbFile} (raw snapshots in ${defaultSnapshotsDir(dbFile)}). Three example queries:\n\n`;
+      out += formatDemoQueries(result.queries);
+      out += `\nMore: \`nianbao query "SQL" --db ${dbFile}\` (docs/queries.md has ten questions), \`nianbao check --db ${dbFile}\`.\n`;
+      process.stdout.write(out);
+    }
+    return exitFor(result.summary.status);
+  } catch (err) {
+    reporter.stop();
+    reportCommandError('demo', err);
+    return EXIT.FATAL;
+  } finally {
+    signals.dispose();
+    db.close();
+  }
+}
+
+function exitFor(status: 'ok' | 'interrupted'): number {
+  return status === 'interrupted' ? EXIT.INTERRUPTED : EXIT.OK;
+}

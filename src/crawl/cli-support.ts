@@ -1,0 +1,152 @@
+/**
+ * Pieces shared by the `crawl`, `demo` and `sites` commands: where the site registry comes from,
+ * the live progress / JSON log of a crawl, exit codes and signal handling.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
+import { createProgress, type ProgressMode } from '../cli/progress.js';
+import { projectRoot } from '../demo/corpus.js';
+import { loadRegistry, parseRegistry, RegistryError, type Registry } from '../sites/registry.js';
+import { terminalSafe } from '../store/cli-support.js';
+import type { CrawlEvent } from './crawler.js';
+
+/** Exit codes of `nianbao crawl` (and `demo`). */
+export const EXIT = {
+  /** The crawl ran (per-site problems are in the summary and in run_errors). */
+  OK: 0,
+  /** Fatal: bad registry or options, database cannot be opened or written. Nothing was crawled, or the run stopped. */
+  FATAL: 1,
+  /** Interrupted by SIGINT/SIGTERM after committing the pages in flight; the next run resumes. */
+  INTERRUPTED: 130,
+} as const;
+
+/**
+ * The registry to use: `--sites` (a file, or an http(s) URL such as a demo portal's
+ * `/sites.json`), else `$NIANBAO_SITES`, else `./sites/registry.json`, else the one shipped with
+ * nianbao.
+ */
+export function registrySource(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (option) return option;
+  const fromEnv = env['NIANBAO_SITES'];
+  if (fromEnv) return fromEnv;
+  const local = resolve('sites', 'registry.json');
+  if (existsSync(local)) return local;
+  return join(projectRoot(), 'sites', 'registry.json');
+}
+
+/** Loads and validates the registry from a file or URL. Throws `RegistryError`. */
+export async function loadRegistryFrom(source: string): Promise<Registry> {
+  if (/^https?:\/\//i.test(source)) {
+    let text: string;
+    try {
+      const res = await request(source, { method: 'GET', headersTimeout: 15_000, bodyTimeout: 15_000 });
+      text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+    } catch (err) {
+      throw new RegistryError('NB_REGISTRY_READ', source, [{ path: '', message: `cannot fetch: ${(err as Error).message}` }], { cause: err });
+    }
+    return parseRegistry(text, source);
+  }
+  return loadRegistry(source);
+}
+
+/** Site names from repeated or comma-separated `--site` values. */
+export function collectSites(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export interface CrawlReporter {
+  onEvent: (e: CrawlEvent) => void;
+  stop: () => void;
+}
+
+/**
+ * Live progress of a crawl on stderr: a bar with sites, pages, reports new/updated, errors and
+ * the rate on a terminal; otherwise JSON lines (a progress line per second, plus one line per
+ * site finished, per error and per warning).
+ */
+export function crawlReporter(mode: ProgressMode, queued: () => number, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): CrawlReporter {
+  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'json') : mode;
+  if (resolved === 'none') return { onEvent: () => undefined, stop: () => undefined };
+  const bar = createProgress({ label: 'crawl', mode: resolved, stream });
+  const c = { sites: 0, sitesDone: 0, pages: 0, new: 0, updated: 0, known: 0, failed: 0, errors: 0, browser: 0 };
+  let lastTotalAt = 0;
+  const line = (obj: Record<string, unknown>): void => {
+    if (resolved === 'json') stream.write(`${JSON.stringify(obj)}\n`);
+  };
+  const fields = () => ({
+    sites: `${c.sitesDone}/${c.sites}`,
+    new: c.new,
+    updated: c.updated,
+    failed: c.failed,
+    errors: c.errors,
+    browser: c.browser,
+  });
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'run-start':
+          c.sites = e.sites.length;
+          line({ event: 'start', run: e.runId, sites: e.sites, user_agent: e.userAgent, time: new Date().toISOString() });
+          break;
+        case 'site-done':
+          c.sitesDone++;
+          line({ event: 'site', ...e.summary, time: new Date().toISOString() });
+          bar.tick(0, fields());
+          break;
+        case 'page': {
+          c.pages++;
+          if (e.outcome === 'new') c.new++;
+          else if (e.outcome === 'updated') c.updated++;
+          else if (e.outcome === 'known') c.known++;
+          else if (e.outcome === 'failed' && (e.kind === 'report' || e.kind === 'attachment')) c.failed++;
+          if (e.mode === 'browser') c.browser++;
+          const now = Date.now();
+          if (now - lastTotalAt > 500) {
+            lastTotalAt = now;
+            bar.setTotal(c.pages + queued());
+          }
+          bar.tick(1, fields());
+          break;
+        }
+        case 'error':
+          c.errors++;
+          line({ event: 'error', site: e.site, url: e.url, code: e.code, message: e.message, time: new Date().toISOString() });
+          break;
+        case 'warning':
+          if (resolved === 'json') line({ event: 'warning', ...e, time: new Date().toISOString() });
+          else stream.write(`nianbao crawl: warning: ${terminalSafe(e.message)}\n`);
+          break;
+        default:
+          break;
+      }
+    },
+    stop() {
+      bar.setTotal(c.pages);
+      bar.stop();
+    },
+  };
+}
+
+/**
+ * Turns the first SIGINT/SIGTERM into an abort (pages in flight are finished and committed);
+ * a second one exits at once. Returns the signal and a function that removes the handlers.
+ */
+export function abortOnSignals(onFirst?: () => void): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const handler = (): void => {
+    if (ac.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    onFirst?.();
+    ac.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,425 @@
+/**
+ * The crawl's SQLite state (tables of migration 0002): the `frontier` queue, the `responses`
+ * record of raw responses, `crawl_sites`, and the registry sites' rows in `agencies`. All
+ * statements are prepared once; callers group them into one transaction per fetched page.
+ */
+import type { Db } from '../store/db.js';
+import type { Site } from '../sites/registry.js';
+
+export type FrontierKind = 'entry' | 'list' | 'api' | 'report' | 'attachment';
+export type FrontierState = 'queued' | 'done' | 'failed' | 'blocked' | 'skipped';
+
+export interface FrontierRow {
+  id: number;
+  key: string;
+  url: string;
+  method: 'GET' | 'POST';
+  body: string | null;
+  request: string | null;
+  site: string;
+  kind: FrontierKind;
+  prio: number;
+  state: FrontierState;
+  attempts: number;
+  next_attempt_at: string | null;
+  depth: number;
+  parent: string | null;
+  title: string | null;
+  year: number | null;
+  role: string | null;
+  meta: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  sha256: string | null;
+  last_status: number | null;
+  error_code: string | null;
+  error: string | null;
+  fetch_mode: string | null;
+  document_id: number | null;
+  discovered_at: string;
+  fetched_at: string | null;
+  run_id: number | null;
+}
+
+/** A link found on a page, to queue. */
+export interface NewItem {
+  key: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string | null;
+  request?: string | null;
+  site: string;
+  kind: FrontierKind;
+  depth: number;
+  parent?: string | null;
+  title?: string | null;
+  year?: number | null;
+  role?: string | null;
+  /** Hints from the linking page (list date, the notice page's publication date). */
+  meta?: { date?: string; published?: string } | null;
+  /** Insert as skipped (with this code and reason) instead of queued. */
+  skip?: { code: string; reason: string };
+}
+
+/** What happened to an upserted item. */
+export type UpsertResult = 'new' | 'requeued' | 'known' | 'skipped';
+
+/** How one fetch ended, for {@link Frontier.finish}. */
+export interface FinishInfo {
+  state: Exclude<FrontierState, 'queued'>;
+  status?: number | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  sha256?: string | null;
+  errorCode?: string | null;
+  error?: string | null;
+  fetchMode?: string | null;
+  documentId?: number | null;
+  fetchedAt?: string | null;
+  /** Failed/blocked rows: queue again from this time (ISO). */
+  nextAttemptAt?: string | null;
+  /** Count a failed attempt (attempts + 1); a success resets the count. */
+  failedAttempt?: boolean;
+}
+
+export interface ResponseRecord {
+  url: string;
+  method: string;
+  finalUrl: string;
+  site: string;
+  kind: FrontierKind;
+  role: 'page' | 'report' | 'notice' | 'attachment' | 'challenge' | 'error';
+  status: number;
+  headers: Record<string, string | string[]>;
+  contentType: string | null;
+  charset: string | null;
+  challenge: string | null;
+  fetchMode: 'http' | 'browser';
+  sha256: string;
+  size: number;
+  snapshotPath: string;
+  documentId: number | null;
+  fetchedAt: string;
+}
+
+/** Fetch order within a site: entry pages, then lists and list APIs, then reports, then attachments. */
+export const KIND_PRIO: Record<FrontierKind, number> = { entry: 0, list: 1, api: 1, report: 2, attachment: 3 };
+const nowIso = (): string => new Date().toISOString();
+
+export class Frontier {
+  readonly #db: Db;
+  readonly #s;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#s = {
+      byKey: db.prepare<[string], FrontierRow>('SELECT * FROM frontier WHERE key = ?'),
+      byId: db.prepare<[number], FrontierRow>('SELECT * FROM frontier WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO frontier (key, url, method, body, request, site, kind, prio, state, depth, parent, title, year, role, meta,
+           error_code, error, discovered_at)
+         VALUES (@key, @url, @method, @body, @request, @site, @kind, @prio, @state, @depth, @parent, @title, @year, @role, @meta,
+           @error_code, @error, @discovered_at)`,
+      ),
+      requeue: db.prepare(
+        `UPDATE frontier SET state = 'queued', next_attempt_at = NULL, depth = MIN(depth, @depth),
+           title = COALESCE(@title, title), year = COALESCE(@year, year), role = COALESCE(@role, role),
+           meta = COALESCE(@meta, meta), error_code = NULL, error = NULL
+         WHERE id = @id`,
+      ),
+      next: db.prepare<[string, string, number], FrontierRow>(
+        `SELECT * FROM frontier
+         WHERE site = ? AND state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+         ORDER BY prio, id LIMIT ?`,
+      ),
+      countQueued: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM frontier WHERE site = ? AND state = 'queued'"),
+      finish: db.prepare(
+        `UPDATE frontier SET state = @state, last_status = COALESCE(@status, last_status),
+           etag = CASE WHEN @keep_validators THEN etag ELSE @etag END,
+           last_modified = CASE WHEN @keep_validators THEN last_modified ELSE @last_modified END,
+           sha256 = COALESCE(@sha256, sha256), error_code = @error_code, error = @error,
+           fetch_mode = COALESCE(@fetch_mode, fetch_mode), document_id = COALESCE(@document_id, document_id),
+           fetched_at = COALESCE(@fetched_at, fetched_at), next_attempt_at = @next_attempt_at,
+           attempts = CASE WHEN @failed_attempt THEN attempts + 1 WHEN @state = 'done' THEN 0 ELSE attempts END,
+           run_id = @run_id
+         WHERE id = @id`,
+      ),
+      setMode: db.prepare('UPDATE frontier SET fetch_mode = ? WHERE id = ?'),
+      seedEntry: db.prepare(
+        `INSERT INTO frontier (key, url, method, site, kind, prio, state, depth, discovered_at)
+         VALUES (@key, @url, 'GET', @site, 'entry', 0, 'queued', 0, @now)
+         ON CONFLICT(key) DO UPDATE SET kind = 'entry', prio = 0, depth = 0, site = excluded.site,
+           state = CASE WHEN frontier.state = 'blocked' AND frontier.next_attempt_at > @now AND NOT @ignore_robots
+                        THEN frontier.state ELSE 'queued' END,
+           next_attempt_at = CASE WHEN frontier.state = 'blocked' AND frontier.next_attempt_at > @now AND NOT @ignore_robots
+                        THEN frontier.next_attempt_at ELSE NULL END`,
+      ),
+      requeueFailed: db.prepare(
+        `UPDATE frontier SET state = 'queued'
+         WHERE site = @site AND state = 'failed' AND attempts < @max_attempts AND (next_attempt_at IS NULL OR next_attempt_at <= @now)`,
+      ),
+      requeueBlocked: db.prepare(
+        `UPDATE frontier SET state = 'queued', next_attempt_at = NULL
+         WHERE site = @site AND state = 'blocked' AND (@ignore_robots OR next_attempt_at IS NULL OR next_attempt_at <= @now)`,
+      ),
+      requeueSkipped: db.prepare(
+        `UPDATE frontier SET state = 'queued', error_code = NULL, error = NULL
+         WHERE site = @site AND state = 'skipped' AND (
+           error_code = 'NB_CRAWL_MAX_PAGES'
+           OR (error_code = 'NB_CRAWL_SINCE' AND (@since IS NULL OR year IS NULL OR year >= @since)))`,
+      ),
+      requeueKnown: db.prepare(
+        `UPDATE frontier SET state = 'queued' WHERE site = @site AND state = 'done' AND kind IN ('list', 'api', 'report', 'attachment')`,
+      ),
+      insertResponse: db.prepare(
+        `INSERT INTO responses (url, method, final_url, site, kind, role, status, headers, content_type, charset, challenge,
+           fetch_mode, sha256, size, snapshot_path, document_id, first_fetched_at, fetched_at, times_seen, run_id)
+         VALUES (@url, @method, @final_url, @site, @kind, @role, @status, @headers, @content_type, @charset, @challenge,
+           @fetch_mode, @sha256, @size, @snapshot_path, @document_id, @fetched_at, @fetched_at, 1, @run_id)
+         ON CONFLICT(url, method, sha256) DO UPDATE SET
+           final_url = excluded.final_url, role = excluded.role, status = excluded.status, headers = excluded.headers,
+           content_type = excluded.content_type, charset = COALESCE(excluded.charset, charset),
+           challenge = excluded.challenge, fetch_mode = excluded.fetch_mode,
+           document_id = COALESCE(excluded.document_id, document_id), fetched_at = excluded.fetched_at,
+           times_seen = times_seen + 1, run_id = excluded.run_id`,
+      ),
+      agencyByKey: db.prepare<[string], { id: number }>('SELECT id FROM agencies WHERE key = ?'),
+      insertAgency: db.prepare(
+        `INSERT INTO agencies (key, name, province, city, county, level, kind, portal, source, created_at)
+         VALUES (@key, @name, @province, @city, @county, @level, @kind, @portal, 'registry', @now)`,
+      ),
+      updateAgency: db.prepare(
+        `UPDATE agencies SET name = @name, province = @province, city = @city, county = @county, level = @level,
+           kind = @kind, portal = @portal, source = 'registry' WHERE id = @id`,
+      ),
+      aliasAgency: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id) VALUES (?, ?)'),
+      siteRow: db.prepare<[string], SiteStateRow>('SELECT * FROM crawl_sites WHERE site = ?'),
+      upsertSite: db.prepare(
+        `INSERT INTO crawl_sites (site, agency_id, adapter, fingerprint, browser_reason, challenge, last_run_id, last_crawl_at,
+           last_ok_at, consecutive_failures)
+         VALUES (@site, @agency_id, @adapter, @fingerprint, @browser_reason, @challenge, @last_run_id, @last_crawl_at,
+           @last_ok_at, @consecutive_failures)
+         ON CONFLICT(site) DO UPDATE SET agency_id = COALESCE(excluded.agency_id, agency_id),
+           adapter = COALESCE(excluded.adapter, adapter), fingerprint = COALESCE(excluded.fingerprint, fingerprint),
+           browser_reason = COALESCE(excluded.browser_reason, browser_reason), challenge = COALESCE(excluded.challenge, challenge),
+           last_run_id = COALESCE(excluded.last_run_id, last_run_id), last_crawl_at = COALESCE(excluded.last_crawl_at, last_crawl_at),
+           last_ok_at = COALESCE(excluded.last_ok_at, last_ok_at), consecutive_failures = excluded.consecutive_failures`,
+      ),
+    };
+  }
+
+  get db(): Db {
+    return this.#db;
+  }
+
+  get(key: string): FrontierRow | undefined {
+    return this.#s.byKey.get(key);
+  }
+
+  getById(id: number): FrontierRow | undefined {
+    return this.#s.byId.get(id);
+  }
+
+  /**
+   * Prepares a site for a run: entry URLs queued (unless robots.txt blocked them recently), failed
+   * rows whose retry time has come, blocked rows (with `ignoreRobots` or when due), rows skipped for
+   * the page budget or for an older `--since`, and with `refresh` every known page.
+   */
+  prepareSite(
+    site: Site,
+    o: { now: string; ignoreRobots: boolean; since: number | null; maxAttempts: number; refresh: boolean },
+  ): void {
+    this.#db.transaction(() => {
+      for (const url of site.entries) {
+        this.#s.seedEntry.run({ key: url, url, site: site.name, now: o.now, ignore_robots: o.ignoreRobots ? 1 : 0 });
+      }
+      this.#s.requeueFailed.run({ site: site.name, max_attempts: o.maxAttempts, now: o.now });
+      this.#s.requeueBlocked.run({ site: site.name, ignore_robots: o.ignoreRobots ? 1 : 0, now: o.now });
+      this.#s.requeueSkipped.run({ site: site.name, since: o.since });
+      if (o.refresh) this.#s.requeueKnown.run({ site: site.name });
+    })();
+  }
+
+  /** Up to `limit` queued rows of a site, lists before reports, oldest first. */
+  next(site: string, limit: number, now: string = nowIso()): FrontierRow[] {
+    return this.#s.next.all(site, now, limit);
+  }
+
+  queued(site: string): number {
+    return this.#s.countQueued.get(site)?.n ?? 0;
+  }
+
+  /**
+   * Adds a discovered item. A new URL is queued (or inserted as skipped). A known list/API page not
+   * yet fetched in this run is queued again (it will be fetched with its validators); a known report
+   * or attachment stays as it is, unless it was skipped for a reason that no longer holds.
+   */
+  upsert(item: NewItem, runId: number): UpsertResult {
+    const row = this.#s.byKey.get(item.key);
+    if (!row) {
+      this.#s.insert.run({
+        key: item.key,
+        url: item.url,
+        method: item.method ?? 'GET',
+        body: item.body ?? null,
+        request: item.request ?? null,
+        site: item.site,
+        kind: item.kind,
+        prio: KIND_PRIO[item.kind],
+        state: item.skip ? 'skipped' : 'queued',
+        depth: item.depth,
+        parent: item.parent ?? null,
+        title: item.title ?? null,
+        year: item.year ?? null,
+        role: item.role ?? null,
+        meta: item.meta ? JSON.stringify(item.meta) : null,
+        error_code: item.skip?.code ?? null,
+        error: item.skip?.reason ?? null,
+        discovered_at: nowIso(),
+      });
+      return item.skip ? 'skipped' : 'new';
+    }
+    if (item.skip) return 'known';
+    const requeue = (): UpsertResult => {
+      this.#s.requeue.run({
+        id: row.id,
+        depth: item.depth,
+        title: item.title ?? null,
+        year: item.year ?? null,
+        role: item.role ?? null,
+        meta: item.meta ? JSON.stringify(item.meta) : null,
+      });
+      return 'requeued';
+    };
+    if (row.state === 'skipped') return requeue();
+    if (row.kind === 'list' || row.kind === 'api' || row.kind === 'entry') {
+      if (row.state === 'queued') return 'known';
+      if (row.run_id === runId) return 'known'; // already fetched (or tried) in this run
+      if (row.state === 'done') return requeue();
+      return 'known'; // failed/blocked: retried when due
+    }
+    return 'known';
+  }
+
+  /** Records the end of one fetch of a row. */
+  finish(row: FrontierRow, info: FinishInfo, runId: number): void {
+    const keepValidators = info.etag === undefined && info.lastModified === undefined;
+    this.#s.finish.run({
+      id: row.id,
+      state: info.state,
+      status: info.status ?? null,
+      keep_validators: keepValidators ? 1 : 0,
+      etag: info.etag ?? null,
+      last_modified: info.lastModified ?? null,
+      sha256: info.sha256 ?? null,
+      error_code: info.errorCode ?? null,
+      error: info.error ?? null,
+      fetch_mode: info.fetchMode ?? null,
+      document_id: info.documentId ?? null,
+      fetched_at: info.fetchedAt ?? null,
+      next_attempt_at: info.nextAttemptAt ?? null,
+      failed_attempt: info.failedAttempt ? 1 : 0,
+      run_id: runId,
+    });
+  }
+
+  setFetchMode(row: FrontierRow, mode: string): void {
+    this.#s.setMode.run(mode, row.id);
+  }
+
+  /** Inserts a response, or counts it seen again when this URL already gave these bytes. */
+  recordResponse(r: ResponseRecord, runId: number): void {
+    this.#s.insertResponse.run({
+      url: r.url,
+      method: r.method,
+      final_url: r.finalUrl,
+      site: r.site,
+      kind: r.kind,
+      role: r.role,
+      status: r.status,
+      headers: JSON.stringify(r.headers),
+      content_type: r.contentType,
+      charset: r.charset,
+      challenge: r.challenge,
+      fetch_mode: r.fetchMode,
+      sha256: r.sha256,
+      size: r.size,
+      snapshot_path: r.snapshotPath,
+      document_id: r.documentId,
+      fetched_at: r.fetchedAt,
+      run_id: runId,
+    });
+  }
+
+  /** The `agencies` row of a registry site (key `site:<name>`), created or updated from the registry. */
+  ensureAgency(site: Site): number {
+    const key = `site:${site.name}`;
+    const values = {
+      key,
+      name: site.agency,
+      province: site.region.province,
+      city: site.region.city ?? null,
+      county: site.region.county ?? null,
+      level: site.level,
+      kind: agencyKind(site),
+      portal: site.entries[0] ?? null,
+      now: nowIso(),
+    };
+    return this.#db.transaction(() => {
+      const existing = this.#s.agencyByKey.get(key);
+      let id: number;
+      if (existing) {
+        id = existing.id;
+        this.#s.updateAgency.run({ ...values, id });
+      } else {
+        id = Number(this.#s.insertAgency.run(values).lastInsertRowid);
+      }
+      this.#s.aliasAgency.run(site.agency.normalize('NFKC').replace(/\s+/gu, ''), id);
+      return id;
+    })();
+  }
+
+  siteState(site: string): SiteStateRow | undefined {
+    return this.#s.siteRow.get(site);
+  }
+
+  updateSite(u: Partial<SiteStateRow> & { site: string }): void {
+    const prev = this.#s.siteRow.get(u.site);
+    this.#s.upsertSite.run({
+      site: u.site,
+      agency_id: u.agency_id ?? null,
+      adapter: u.adapter ?? null,
+      fingerprint: u.fingerprint ?? null,
+      browser_reason: u.browser_reason ?? null,
+      challenge: u.challenge ?? null,
+      last_run_id: u.last_run_id ?? null,
+      last_crawl_at: u.last_crawl_at ?? null,
+      last_ok_at: u.last_ok_at ?? null,
+      consecutive_failures: u.consecutive_failures ?? prev?.consecutive_failures ?? 0,
+    });
+  }
+}
+
+export interface SiteStateRow {
+  site: string;
+  agency_id: number | null;
+  adapter: string | null;
+  fingerprint: string | null;
+  browser_reason: string | null;
+  challenge: string | null;
+  last_run_id: number | null;
+  last_crawl_at: string | null;
+  last_ok_at: string | null;
+  consecutive_failures: number;
+}
+
+/**
+ * `agencies.kind` of a registry site: a people's government (人民政府, 管委会) publishes the 本级政府
+ * report (due 31 March); departments and others are due 31 January.
+ */
+export function agencyKind(site: Pick<Site, 'agency' | 'level'>): 'government' | 'department' | 'township' | 'other' {
+  if (site.level === 'township') return 'township';
+  if (/人民政府$|管委会$|管理委员会$/.test(site.agency)) return 'government';
+  if (site.level === 'department' || /局$|厅$|委员会$|部$|署$|办公室$|中心$/.test(site.agency)) return 'department';
+  return 'other';
+}

@@ -1,0 +1,81 @@
+/**
+ * Options of {@link crawl} (zod-validated; unknown keys are rejected). Defaults are those of a
+ * polite production crawl; the demo and the tests pass short intervals and timeouts.
+ */
+import { z } from 'zod';
+
+export const CrawlFetchOptionsSchema = z.strictObject({
+  /** TCP + TLS connect timeout, ms. @default 10000 */
+  connectTimeoutMs: z.number().int().min(1).default(10_000),
+  /** Time to the response headers, ms. @default 30000 */
+  headersTimeoutMs: z.number().int().min(1).default(30_000),
+  /** Longest gap between two body chunks, ms. @default 60000 */
+  bodyTimeoutMs: z.number().int().min(1).default(60_000),
+  /** Deadline of one attempt (headers + body), ms. @default 600000 */
+  requestTimeoutMs: z.number().int().min(1).default(600_000),
+  /** Retries after the first attempt (timeouts, resets, 5xx, 429). @default 3 */
+  maxRetries: z.number().int().min(0).max(20).default(3),
+  /** Backoff base, ms (retry n waits a random time below base·2ⁿ, at least the Retry-After). @default 1000 */
+  retryBaseDelayMs: z.number().int().min(0).default(1000),
+  /** Backoff cap, ms. @default 30000 */
+  retryMaxDelayMs: z.number().int().min(0).default(30_000),
+  /** Size cap of pages and API replies, bytes. @default 20971520 (20 MiB) */
+  maxBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+  /** Size cap of attachments, bytes. @default 104857600 (100 MiB) */
+  attachmentMaxBytes: z.number().int().min(1).default(100 * 1024 * 1024),
+});
+
+export const CrawlBrowserOptionsSchema = z.strictObject({
+  /** Use a browser at all (registry `overrides.browser` still applies per site). @default true */
+  enabled: z.boolean().default(true),
+  /** Chromium binary (default: NIANBAO_CHROMIUM, Playwright's, /usr/bin/chromium, /usr/bin/chromium-browser). @default undefined */
+  executablePath: z.string().min(1).optional(),
+  /** Time allowed for one page load in the browser, ms. @default 30000 */
+  navigationTimeoutMs: z.number().int().min(100).default(30_000),
+  /** Wait at most this long for the network to go quiet after the load event, ms. @default 5000 */
+  settleTimeoutMs: z.number().int().min(0).default(5_000),
+  /** Environment used to find Chromium. @default process.env */
+  env: z.record(z.string(), z.string().optional()).optional(),
+});
+
+export const CrawlOptionsSchema = z.strictObject({
+  /** Folder of raw snapshots (`<db>.snapshots` in the CLI). */
+  snapshotsDir: z.string().min(1),
+  /** Only these registry sites (by name). @default every enabled site */
+  sites: z.array(z.string().min(1)).optional(),
+  /** Skip reports on years before this one (list paging stops at a page whose reports are all older). @default undefined */
+  since: z.number().int().min(1990).max(2100).optional(),
+  /** List pages (entry, list, API) fetched per site per run; the rest waits for the next run. @default 500 */
+  maxPages: z.number().int().min(1).default(500),
+  /** Fetch known reports again, and list pages without conditional requests. @default false */
+  refresh: z.boolean().default(false),
+  /** Do not fetch or obey robots.txt (the CLI warns). @default false */
+  ignoreRobots: z.boolean().default(false),
+  /** Contact URL or mailto: put in the User-Agent. @default undefined (User-Agent `nianbao/<version>` without one) */
+  contactUrl: z.string().min(1).optional(),
+  /** Minimum ms between two requests to one host, for every site (overrides the registry's `rateMs`). @default undefined (registry, else 1000) */
+  intervalMs: z.number().int().min(0).optional(),
+  /** Concurrent requests per host, for every site (overrides the registry's `concurrency`). @default undefined (registry, else 1) */
+  perHostConcurrency: z.number().int().min(1).max(64).optional(),
+  /** Random extra added to each interval, as a fraction of it. @default 0.1 */
+  jitterRatio: z.number().min(0).max(1).default(0.1),
+  /** Requests in flight over all hosts. @default 16 */
+  globalConcurrency: z.number().int().min(1).max(256).default(16),
+  /** Sites crawled at the same time. @default 16 */
+  siteConcurrency: z.number().int().min(1).max(256).default(16),
+  /** Link hops followed through 政务公开 hub pages (generic discovery). @default 3 */
+  maxHubDepth: z.number().int().min(0).max(10).default(3),
+  /** Link hops followed through list pages (pagination chains). @default 60 */
+  maxListDepth: z.number().int().min(1).max(10_000).default(60),
+  /** A failed URL is retried in later runs until it has failed this many times in a row. @default 5 */
+  maxAttempts: z.number().int().min(1).max(100).default(5),
+  /** Pages committed per transaction at most (each page stays atomic). @default 100 */
+  commitEveryPages: z.number().int().min(1).max(10_000).default(100),
+  /** A group of pages is committed within this many ms; a kill loses at most this much work, fetched again next run. @default 500 */
+  commitEveryMs: z.number().int().min(0).max(60_000).default(500),
+  fetch: CrawlFetchOptionsSchema.default(CrawlFetchOptionsSchema.parse({})),
+  browser: CrawlBrowserOptionsSchema.default(CrawlBrowserOptionsSchema.parse({})),
+});
+
+export type CrawlOptionsInput = z.input<typeof CrawlOptionsSchema>;
+export type CrawlOptionsResolved = z.output<typeof CrawlOptionsSchema>;

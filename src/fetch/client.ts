@@ -122,7 +122,8 @@ export function resolveFetcherOptions(options: unknown = {}): ResolvedFetcherOpt
     throw new FetchOptionsError(`invalid fetcher options:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
   const o = parsed.data;
-  return { ...o, userAgent: o.userAgent ?? `${USER_AGENT_PRODUCT} (+${o.contactUrl})` };
+  const contact = o.contactUrl === DEFAULT_CONTACT_URL ? '' : ` (+${o.contactUrl})`;
+  return { ...o, userAgent: o.userAgent ?? `${USER_AGENT_PRODUCT}${contact}` };
 }
 
 /** Response headers as undici gives them: lower-case names, values decoded as latin1 (byte-preserving). */

@@ -238,9 +238,13 @@ export class FetchOptionsError extends FetchError {
   }
 }
 
-/** HTTP statuses worth retrying: 5xx (server trouble) and 429 (rate limited). */
+/**
+ * HTTP statuses worth retrying: 5xx (server trouble) and 429 (rate limited) — but not 521, which
+ * anti-bot services (加速乐 and the like) answer until a script-set cookie is sent: retrying over
+ * plain HTTP cannot pass it, the crawler hands such pages to the browser instead.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status <= 599);
+  return status === 429 || (status >= 500 && status <= 599 && status !== 521);
 }
 
 /** Whether `err` is a fetch error worth retrying (timeouts, resets, 5xx/429). */

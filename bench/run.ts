@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchIngest } from '../src/store/bench.js';
+import { benchCrawl } from './crawl.js';
 import { benchParse } from './parse.js';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -31,6 +32,15 @@ rows.push([`ingest: reports/s, store only (${reports} reports, 1 transaction eac
 rows.push(['ingest: cells/s, store only', String(ingest.storeOnly.cellsPerSecond), '']);
 rows.push([`ingest: reports/s, --batch ${ingest.storeOnlyBatched.batch}`, String(ingest.storeOnlyBatched.reportsPerSecond), '']);
 rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.reports} files)`, String(ingest.endToEnd.reportsPerSecond), '']);
+
+// Crawl: the whole pipeline against local servers (politeness off), re-crawl, memory, browser launches.
+const crawl = await benchCrawl();
+Object.assign(results, crawl);
+rows.push(['crawl: pages/s through the pipeline (politeness off)', String(crawl.crawl_pages_per_s), '']);
+rows.push(['crawl: ratio to raw undici.request, same URLs and concurrency', crawl.crawl_ratio_to_raw_fetch.toFixed(3), 'goal ≥ 0.5']);
+rows.push(['crawl: peak RSS, MB (10,000 generated pages)', String(crawl.crawl_peak_rss_mb), 'goal ≤ 300, flat']);
+rows.push(['crawl: re-crawl time ÷ first crawl (unchanged portal)', crawl.recrawl_time_ratio.toFixed(3), '']);
+rows.push(['crawl: browser launches for static sites', String(crawl.browser_launches_static_sites), 'goal 0']);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

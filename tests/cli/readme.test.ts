@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+describe('README is the CLI reference', () => {
+  const commands = buildProgram().commands;
+
+  it('documents every command with its current options', () => {
+    expect(commands.length).toBeGreaterThanOrEqual(11);
+    for (const cmd of commands) {
+      expect(readme, cmd.name()).toContain(`#### nianbao ${cmd.name()}`);
+      for (const opt of cmd.options) expect(readme, `${cmd.name()} ${opt.flags}`).toContain(opt.long ?? opt.flags);
+    }
+  });
+
+  it('shows the two commands of a fresh machine', () => {
+    expect(readme).toContain('npm install && npx nianbao demo');
+    expect(readme).toContain('npm test');
+  });
+});

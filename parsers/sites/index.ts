@@ -1,6 +1,6 @@
 /**
  * Discovery adapters for the CMS families of Chinese government portals (pure: text in, links out).
- * See `types.ts` for the contract and `docs/parts/sites.md` for how a crawler drives them.
+ * See `types.ts` for the contract and `docs/sites.md` for how a crawler drives them.
  */
 import type { Adapter, AdapterId } from './types.js';
 import { trsClassic } from './trs-classic.js';

@@ -1,7 +1,7 @@
 /**
  * The crawl stage: `crawl()` (frontier → polite fetch / browser → snapshot → parse → store),
  * `checkSites()` (what `nianbao sites check` reports), `runDemo()` (`nianbao demo`) and the
- * summary formatter. See docs/parts/crawl.md.
+ * summary formatter. See docs/crawl.md.
  */
 export { crawl, fileNameOf, type CrawlContext, type CrawlEvent, type CrawlSummary, type PageOutcome, type SiteSummary } from './crawler.js';
 export { CrawlOptionsSchema, CrawlFetchOptionsSchema, CrawlBrowserOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';

@@ -1,7 +1,7 @@
 /**
  * Bytes → text with the right character set.
  *
- * Precedence (see docs/parts/decode.md):
+ * Precedence (see docs/decode.md):
  * 1. a byte-order mark (UTF-8, UTF-16LE, UTF-16BE) always wins;
  * 2. the charset of the HTTP `Content-Type`;
  * 3. `<meta charset>` / `<meta http-equiv="Content-Type" content="…charset=…">` / `<?xml encoding>` in the

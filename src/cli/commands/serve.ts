@@ -1,6 +1,6 @@
 /**
  * `nianbao serve [--db FILE] [--port N] [--host H]`: the explorer, a local web page to find,
- * read, compare and download the reports (see docs/parts/explorer.md).
+ * read, compare and download the reports (see docs/explorer.md).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';

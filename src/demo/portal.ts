@@ -25,13 +25,16 @@ import {
   type ServeContext,
 } from './sites.js';
 import { validateRegistry, type Registry } from '../sites/registry.js';
+import { buildFaultySite, extraFaultStepSchema, isExtraFaultStep, serveExtraFault, type PortalFaultRule } from './faults.js';
 
 export type { FaultRule, FaultStep } from './sites.js';
+export type { AnyFaultStep, ExtraFaultStep, PageFault, PortalFaultRule, FaultySiteCase } from './faults.js';
 
 const faultStepSchema = z.union([
   z.strictObject({ status: z.number().int().min(100).max(599), retryAfter: z.number().int().min(0).optional() }),
   z.strictObject({ stall: z.number().int().min(0) }),
   z.strictObject({ reset: z.literal(true) }),
+  extraFaultStepSchema,
 ]);
 
 export const demoPortalOptionsSchema = z.strictObject({
@@ -48,6 +51,8 @@ export const demoPortalOptionsSchema = z.strictObject({
   compress: z.boolean().default(true),
   /** Only serve these sites (by name). @default all sites */
   sites: z.array(z.string()).optional(),
+  /** Add the `faulty` site (every fault kind of `src/demo/faults.ts` mixed with good reports). @default false */
+  faulty: z.boolean().default(false),
   faults: z
     .strictObject({
       /** Keep the flaky site's built-in faults (503 ×2 on its list, one stall, one 503). @default true */
@@ -55,7 +60,9 @@ export const demoPortalOptionsSchema = z.strictObject({
       /** Duration of the flaky site's stalled response, in ms. @default 10000 */
       stallMs: z.number().int().min(0).optional(),
       /** Extra per-path fault sequences (any site). @default [] */
-      rules: z.array(z.strictObject({ site: z.string(), path: z.string().startsWith('/'), steps: z.array(faultStepSchema) })).default([]),
+      rules: z
+        .array(z.strictObject({ site: z.string(), path: z.string().startsWith('/'), steps: z.array(faultStepSchema), repeat: z.boolean().optional() }))
+        .default([]),
     })
     .default({ flaky: true, rules: [] }),
 });
@@ -124,8 +131,10 @@ export interface RequestLogEntry {
   userAgent?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: string;
-  /** The fault applied, if any (`503`, `stall`, `reset`, `challenge`). */
+  /** The fault applied, if any (`503`, `stall`, `reset`, `challenge`, and the kinds of `faults.ts`). */
   fault?: string;
+  /** Body bytes the server produced for a streamed fault (`faults.ts`); `bytes` is the declared length. */
+  written?: number;
 }
 
 export interface HostConcurrency {
@@ -218,6 +227,8 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
   const opts = demoPortalOptionsSchema.parse(options);
   const root = projectRoot();
   let defs = buildDemoSites(root);
+  const faulty = opts.faulty ? buildFaultySite(root) : null;
+  if (faulty) defs.push(faulty.def);
   if (opts.sites) {
     const unknown = opts.sites.filter((n) => !defs.some((d) => d.name === n));
     if (unknown.length) throw new Error(`unknown demo site(s): ${unknown.join(', ')}`);
@@ -225,7 +236,7 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
   }
 
   // Fault rules: the flaky site's defaults (unless disabled) plus the caller's.
-  const rules: FaultRule[] = [];
+  const rules: PortalFaultRule[] = [];
   for (const d of defs) {
     for (const r of d.faults) {
       if (d.name === 'flaky' && !opts.faults.flaky) continue;
@@ -235,8 +246,9 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
       });
     }
   }
+  if (faulty && defs.includes(faulty.def)) rules.push(...faulty.rules);
   rules.push(...opts.faults.rules);
-  const faultCounters = new Map<FaultRule, number>();
+  const faultCounters = new Map<PortalFaultRule, number>();
 
   // DOCX attachments are generated once from their corpus pages.
   const docxCache = new Map<string, Buffer>();
@@ -372,7 +384,8 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
     if (rule) {
       const n = faultCounters.get(rule) ?? 0;
       faultCounters.set(rule, n + 1);
-      const step = rule.steps[n];
+      const step = rule.steps[n] ?? (rule.repeat ? rule.steps[rule.steps.length - 1] : undefined);
+      if (step && isExtraFaultStep(step)) return serveExtraFault(step, { req, res, site, url, entry, timers, root });
       if (step) {
         if ('reset' in step) {
           entry.fault = 'reset';

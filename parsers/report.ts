@@ -3,15 +3,17 @@
  * the labels found, read the metadata, validate. Pure: no I/O.
  */
 import { htmlToStream } from './html/stream.js';
+import { ACTIVE_ROWS } from './keys.js';
 import { extractActive } from './extract/active.js';
 import { extractAppeals } from './extract/appeals.js';
 import { extractRequests } from './extract/requests.js';
 import { extractStats } from './extract/stats.js';
+import type { TableBuilder } from './extract/values.js';
 import { extractMetadata } from './metadata.js';
 import { findSections, looksPre2019 } from './sections.js';
 import type { TokenStream } from './stream.js';
 import { textToStream } from './text/stream.js';
-import type { InputKind, ParsedReport, ReportFormat } from './types.js';
+import type { Finding, InputKind, ParsedReport, ReportFormat, TableName } from './types.js';
 import { validateReport } from './validate.js';
 import { PARSER_VERSION } from './version.js';
 
@@ -36,15 +38,82 @@ export function parseTextReport(text: string, input: ReportInput = { kind: 'text
   return assembleReport(textToStream(text), input);
 }
 
+/** Table-3 rows one format has and the other has not. */
+const ONLY_2021_ROWS = ['other_no_correction', 'other_no_fee', 'other_other'];
+
+/**
+ * Findings about how the cells were read (`report.row_shape`, `report.missing_row`,
+ * `report.truncated`): rows whose cells did not fit the table, rows of the other format, table-2
+ * rows of the format that were not found, and the last row of a table that is not closed by its
+ * own `</table>` (page cut off inside it). Without them a shifted or cut-off row could give wrong
+ * numbers that no sum betrays.
+ */
+function shapeFindings(report: ParsedReport, format: '2021' | '2019', builders: TableBuilder[], unclosedTables: readonly number[]): Finding[] {
+  const out: Finding[] = [];
+  const rowCells = (table: TableName, rows: string[]) => {
+    const keyed = table === 'stats' ? undefined : report[table];
+    return rows.flatMap((row) => Object.keys(keyed?.[row] ?? {}).map((col) => `${table}.${row}.${col}`));
+  };
+  for (const builder of builders) {
+    for (const a of builder.anomalies) {
+      out.push({ rule: 'report.row_shape', severity: 'warning', message: a.message, cells: rowCells(builder.name, a.rows), scope: a.rows.join(',') });
+    }
+  }
+  // Table 2 has no sums: a row it lost (label unreadable, row dropped) must be said here.
+  if (report.active) {
+    for (const def of ACTIVE_ROWS) {
+      const cols = def.columns[format];
+      if (!cols || report.active[def.key] !== undefined) continue;
+      out.push({
+        rule: 'report.missing_row',
+        severity: 'warning',
+        message: `Table 2 (${format} format) has no row "${def.label}".`,
+        cells: cols.map((c) => `active.${def.key}.${c.key}`),
+        scope: def.key,
+      });
+    }
+  }
+  const foreign = format === '2021' ? ['other'] : ONLY_2021_ROWS;
+  for (const row of foreign.filter((r) => report.requests?.[r] !== undefined)) {
+    out.push({
+      rule: 'report.row_shape',
+      severity: 'warning',
+      message:
+        format === '2021'
+          ? 'Table 3 has a （六）其他处理 row with values of its own, which the 2021 format does not have: they may belong to a sub-row whose label was not found.'
+          : `Table 3 has the 2021-format row "${row}" in a 2019-format table: its values may be misplaced.`,
+      cells: rowCells('requests', [row]),
+      scope: row,
+    });
+  }
+  for (const index of unclosedTables) {
+    const inTable = report.cells.filter((c) => c.tableIndex === index && c.gridRow !== null);
+    const last = inTable.reduce((m, c) => Math.max(m, c.gridRow!), -1);
+    const cells = inTable.filter((c) => c.gridRow === last).map((c) => `${c.table}.${c.row}.${c.col}`);
+    if (cells.length > 0) {
+      out.push({
+        rule: 'report.truncated',
+        severity: 'warning',
+        message:
+          'A table of the page is not closed by </table> (the page is cut off, or an unclosed comment or tag hides the rest): ' +
+          'the last row read from it may be incomplete.',
+        cells,
+      });
+    }
+  }
+  return out;
+}
+
 export function assembleReport(stream: TokenStream, input: ReportInput): ParsedReport {
   const { tokens } = stream;
   const requests = extractRequests(tokens);
-  const firstPass = extractActive(tokens, requests.formatHint ?? '2021');
+  const firstPass = extractActive(tokens, requests.formatHint ?? '2021', requests.formatHint !== null);
   const tableFormat = requests.formatHint ?? firstPass.formatHint;
   // Re-read table 2 when its headers were unreadable and table 3 says 2019.
-  const active = tableFormat === '2019' && firstPass.formatHint === null ? extractActive(tokens, '2019') : firstPass;
+  const active = tableFormat === '2019' && firstPass.formatHint === null ? extractActive(tokens, '2019', true) : firstPass;
   const appeals = extractAppeals(tokens);
-  const hasTables = !requests.builder.empty || !active.builder.empty;
+  // Table 4 alone is a report table too: it must be validated, not dropped into an 'unknown' report.
+  const hasTables = !requests.builder.empty || !active.builder.empty || !appeals.empty;
   const stats = hasTables ? null : extractStats(tokens);
 
   let format: ReportFormat = 'unknown';
@@ -81,6 +150,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
     if (report.requests) toValidate.requests = report.requests;
     if (report.appeals) toValidate.appeals = report.appeals;
     report.issues = validateReport(toValidate);
+    report.issues.push(...shapeFindings(report, format, [active.builder, requests.builder, appeals], stream.unclosedTables ?? []));
     const missing: [string, boolean][] = [
       ['active', !report.active],
       ['requests', !report.requests],

@@ -70,6 +70,8 @@ export interface TokenStream {
   signals: DocumentSignals;
   /** Plain text of the document: paragraphs, table rows as pipe text, one row per line. */
   text: string;
+  /** Data tables (by index) not closed by their own `</table>`: the page is cut off or hidden inside them. */
+  unclosedTables?: number[];
 }
 
 /**

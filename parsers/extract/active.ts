@@ -11,6 +11,8 @@ interface HeaderCol {
   key: string;
   /** Unit the header declares for bare numbers (e.g. 本年收费金额（单位：元）). */
   unit?: '万元' | '元';
+  /** The header names a unit that could not be read (e.g. a garbled 单位：…). */
+  unclearUnit?: boolean;
 }
 
 const HEADER_COLUMNS: readonly [RegExp, string][] = [
@@ -33,8 +35,10 @@ function headerColumn(norm: string): HeaderCol | null {
     if (!pattern.test(norm)) continue;
     const col: HeaderCol = { key };
     if (key === 'amount_wan_yuan' || key === 'amount_yuan') {
+      // The unit right after 单位: or an opening bracket; a stray 元 elsewhere is not a unit.
       if (/万元/.test(norm)) col.unit = '万元';
-      else if (/元/.test(norm)) col.unit = '元';
+      else if (/(?:单位:?|[([])(?:人民币)?元/.test(norm)) col.unit = '元';
+      else if (/单位|元/.test(norm)) col.unclearUnit = true;
     }
     return col;
   }
@@ -49,10 +53,16 @@ export interface ActiveResult {
   formatHint: '2021' | '2019' | null;
 }
 
-export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | '2019'): ActiveResult {
+/**
+ * Reads table 2. Rows without a readable header get the columns of `defaultFormat`; unless
+ * `formatKnown` (the format was told by table 3), such rows are flagged as read with assumed columns.
+ */
+export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | '2019', formatKnown = false): ActiveResult {
   const builder = new TableBuilder('active');
   let inTable = false;
   let header: HeaderCol[] = [];
+  /** Header cells that name no known column (garbled, or a column this reader does not know). */
+  let unknownHeader: string[] = [];
   let readingHeader = false;
   let hint2021 = 0;
   let hint2019 = 0;
@@ -63,12 +73,14 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     if (/^第二十条/.test(norm)) {
       inTable = true;
       header = [];
+      unknownHeader = [];
       readingHeader = false;
       continue;
     }
     if (norm === '信息内容') {
       inTable = true;
       header = [];
+      unknownHeader = [];
       readingHeader = true;
       continue;
     }
@@ -82,7 +94,9 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     if (!def) {
       if (readingHeader) {
         const col = headerColumn(norm);
-        if (col) {
+        if (!col) unknownHeader.push(t.text);
+        // A header cell repeated (split or copied) names its column once.
+        else if (!header.some((h) => h.key === col.key)) {
           header.push(col);
           if (['issued', 'repealed', 'in_force', 'amount_wan_yuan'].includes(col.key)) hint2021++;
           if (['made', 'published', 'total_published', 'previous', 'change', 'count', 'amount_yuan'].includes(col.key)) hint2019++;
@@ -94,12 +108,37 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     if (builder.has(def.key)) continue;
     const fallback = def.columns[defaultFormat] ?? def.columns['2021'] ?? def.columns['2019'] ?? [];
     const columns: HeaderCol[] = header.length > 0 ? header : fallback.map((c) => ({ key: c.key }));
-    const values = collectValues(tokens, i, columns.length);
+    const surplus: Token[] = [];
+    const padding: Token[] = [];
+    const values = collectValues(tokens, i, columns.length, surplus, padding);
     if (values.length === 0) continue;
+    if (header.length === 0 && !formatKnown) {
+      builder.note([def.key], `Table 2 row "${def.label}" has no readable column header: its values were read as the ${defaultFormat}-format columns, which is a guess.`);
+    }
     columns.forEach((col, j) => {
       if (j >= values.length) return;
       builder.set(def.key, col.key, values[j], COLUMN_UNITS[col.key], col.unit);
     });
+    // Table 2 has no sums to betray a shifted row: say when the row does not fit its header.
+    const unclear = columns.filter((c, j) => c.unclearUnit && j < values.length).map((c) => c.key);
+    if (unclear.length > 0) {
+      builder.note([def.key], `Table 2 row "${def.label}": the unit in the header of ${unclear.join(', ')} could not be read, so the value was taken as written.`);
+    }
+    const own = new Set(Object.values(def.columns).flatMap((cols) => cols.map((c) => c.key)));
+    const foreign = columns.filter((c) => !own.has(c.key)).map((c) => c.key);
+    const extra = surplus.length + padding.length;
+    if (values.length < columns.length || extra > 0 || foreign.length > 0 || unknownHeader.length > 0) {
+      builder.note(
+        [def.key],
+        `Table 2 row "${def.label}" ` +
+          (foreign.length > 0
+            ? `was read under a header whose columns (${foreign.join(', ')}) are not its own`
+            : unknownHeader.length > 0
+              ? `was read under a header with cells that name no known column (${unknownHeader.map((h) => JSON.stringify(h)).join(', ')})`
+            : `has ${values.length + extra} value cell(s) where its header has ${columns.length} column(s)`) +
+          ': its values may be misplaced.',
+      );
+    }
   }
   const formatHint = hint2021 > hint2019 ? '2021' : hint2019 > hint2021 ? '2019' : null;
   return { builder, formatHint };

@@ -15,8 +15,11 @@ function isAnchor(t: Token): boolean {
   return t.kind === 'para' && t.norm.includes('行政复议') && t.norm.includes('行政诉讼');
 }
 
-/** The first run of ≥15 consecutive value cells after `start` (prose allowed only in plain text). */
-function findRun(tokens: readonly Token[], start: number, allowProse: boolean): Token[] | null {
+/**
+ * The first run of ≥15 consecutive value cells after `start` (prose allowed only in plain text).
+ * `surplus` receives the non-blank value cells of the run beyond the 15 read.
+ */
+function findRun(tokens: readonly Token[], start: number, allowProse: boolean, surplus: Token[]): Token[] | null {
   let run: Token[] = [];
   const end = Math.min(tokens.length, start + WINDOW);
   for (let i = start + 1; i <= end; i++) {
@@ -26,6 +29,7 @@ function findRun(tokens: readonly Token[], start: number, allowProse: boolean): 
     if (breaks || rowChange) {
       if (run.length >= WIDTH) {
         while (run.length > WIDTH && (run[0]!.ambiguous || run[0]!.text === '')) run.shift();
+        surplus.push(...run.slice(WIDTH).filter((t) => !t.ambiguous && t.text !== ''));
         return run.slice(0, WIDTH);
       }
       run = [];
@@ -44,11 +48,18 @@ export function extractAppeals(tokens: readonly Token[]): TableBuilder {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (!isAnchor(t)) continue;
-    const run = findRun(tokens, i, t.kind === 'para');
+    const surplus: Token[] = [];
+    const run = findRun(tokens, i, t.kind === 'para', surplus);
     if (!run) continue;
     APPEAL_GROUPS.forEach((group, g) =>
       APPEAL_COLUMNS.forEach((col, c) => builder.set(group.key, col.key, run[g * APPEAL_COLUMNS.length + c])),
     );
+    if (surplus.length > 0) {
+      builder.note(
+        APPEAL_GROUPS.map((g) => g.key),
+        `Table 4 has ${WIDTH + surplus.length} values in its data row where it has ${WIDTH} columns: the first ${WIDTH} were read, so they may be misplaced.`,
+      );
+    }
     break;
   }
   return builder;

@@ -47,9 +47,13 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
     if (def.group === 'other' && group !== 'other') continue; // "3.其他" only inside （六）
     if (def.group === 'other') formatHint = '2021';
     if (builder.has(def.key)) continue; // the first occurrence wins
-    const values = collectValues(tokens, i, WIDTH);
+    const surplus: Token[] = [];
+    const values = collectValues(tokens, i, WIDTH, surplus);
     if (values.length === 0) continue;
     fill(builder, def.key, values);
+    if (surplus.length > 0) {
+      builder.note([def.key], `Table 3 row "${def.label}" has more than ${WIDTH} value cells: the first ${WIDTH} were read, so its values may be misplaced.`);
+    }
   }
   return { builder, formatHint };
 }

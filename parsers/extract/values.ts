@@ -12,11 +12,16 @@ import type { CellRecord, KeyedTable, TableName } from '../types.js';
  *   cells than expected, leading blank cells (empty label-area cells) are dropped first.
  * - Unknown rows (one cell per line): the next `max` value cells, stopping at a label or prose.
  * Bare pipe tokens are skipped.
+ * `surplus`, when given, receives the value cells found beyond `max` (known rows), the rest of a
+ * whole-row line the values were taken from, or the number that follows a full row of one-cell
+ * lines where a label should (unknown rows): the row does not have the shape its label expects,
+ * so its cells may be shifted. `padding` receives the leading blank cells dropped.
  */
-export function collectValues(tokens: readonly Token[], labelIndex: number, max: number): Token[] {
+export function collectValues(tokens: readonly Token[], labelIndex: number, max: number, surplus?: Token[], padding?: Token[]): Token[] {
   const label = tokens[labelIndex]!;
   const out: Token[] = [];
-  for (let i = labelIndex + 1; i < tokens.length; i++) {
+  let i = labelIndex + 1;
+  for (; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind === 'bare') continue;
     if (t.kind === 'para') break;
@@ -26,15 +31,47 @@ export function collectValues(tokens: readonly Token[], labelIndex: number, max:
     out.push(t);
     if (!label.rowKnown && out.length === max) break;
   }
-  while (out.length > max && out[0]!.text === '') out.shift();
+  while (out.length > max && out[0]!.text === '') {
+    const blank = out.shift()!;
+    padding?.push(blank);
+  }
+  if (surplus) {
+    for (let k = max; k < out.length; k++) surplus.push(out[k]!);
+    const first = out[0];
+    if (!label.rowKnown && first?.rowKnown) {
+      // The values came from a whole-row line: the other value cells of that line are left over.
+      for (let j = tokens.indexOf(first) + 1; j < tokens.length && tokens[j]!.row === first.row; j++) {
+        if (tokens[j]!.value && !out.includes(tokens[j]!)) surplus.push(tokens[j]!);
+      }
+    } else if (!label.rowKnown && out.length === max) {
+      // After a full row of one-cell lines comes a label; a number there (past empty cells) is left over.
+      let j = i + 1;
+      while (j < tokens.length && (tokens[j]!.kind === 'bare' || (tokens[j]!.value && tokens[j]!.text === ''))) j++;
+      const next = tokens[j];
+      if (next && next.kind === 'cell' && next.value && !next.rowKnown) surplus.push(next);
+    }
+  }
   return out.slice(0, max);
+}
+
+/** A row whose cells do not fit the shape the table expects (reported as a `report.row_shape` warning). */
+export interface RowAnomaly {
+  /** Row keys of the table whose values may be misplaced. */
+  rows: string[];
+  message: string;
 }
 
 /** Records cells into a keyed table and the long cell list. */
 export class TableBuilder {
   readonly table: KeyedTable = {};
   readonly cells: CellRecord[] = [];
-  constructor(private readonly name: TableName) {}
+  /** Rows read from cells that did not fit the table's shape. */
+  readonly anomalies: RowAnomaly[] = [];
+  constructor(readonly name: TableName) {}
+
+  note(rows: string[], message: string): void {
+    this.anomalies.push({ rows, message });
+  }
 
   has(row: string): boolean {
     return row in this.table;

@@ -13,6 +13,12 @@ export interface GridCell<T> {
 
 const MAX_COLSPAN = 256;
 const MAX_ROWSPAN = 500;
+/**
+ * Grid slots one table's spans may cover in all (a report table needs ~1,000). Past it, spans are
+ * read as 1: a table whose every cell says rowspan=colspan=100000 would otherwise mark
+ * 500 × 256 slots per cell (seconds of work for a few hundred cells).
+ */
+const MAX_SPAN_SLOTS = 100_000;
 
 function span(value: string | undefined, max: number): number {
   const n = value === undefined ? 1 : Number.parseInt(value, 10);
@@ -33,13 +39,16 @@ export function buildGrid<T>(rows: { item: T; rowspan?: string | undefined; cols
   const occupied: Set<number>[] = rows.map(() => new Set<number>());
   const cells: GridCell<T>[] = [];
   let width = 0;
+  let budget = MAX_SPAN_SLOTS;
   for (let r = 0; r < rows.length; r++) {
     let col = 0;
     const taken = occupied[r]!;
     for (const c of rows[r]!) {
       while (taken.has(col)) col++;
-      const rs = span(c.rowspan, Math.min(rows.length - r, MAX_ROWSPAN));
-      const cs = span(c.colspan, MAX_COLSPAN);
+      let rs = span(c.rowspan, Math.min(rows.length - r, MAX_ROWSPAN));
+      let cs = span(c.colspan, MAX_COLSPAN);
+      if (rs * cs > 1 && rs * cs > budget) rs = cs = 1;
+      budget -= rs * cs;
       for (let dr = 0; dr < rs; dr++) {
         const set = occupied[r + dr]!;
         for (let dc = 0; dc < cs; dc++) set.add(col + dc);

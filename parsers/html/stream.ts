@@ -16,9 +16,13 @@ const BLOCK = new Set([
   'figure', 'figcaption', 'caption', 'body', 'html', 'tr', 'td', 'th', 'tbody', 'thead', 'tfoot',
 ]);
 
+/** Layout tables read as containers up to this nesting depth; deeper ones as plain text (no recursion). */
+const MAX_LAYOUT_DEPTH = 64;
+
 /** Parses HTML with the same cheerio backend the project uses everywhere (htmlparser2). */
 export function loadHtml(html: string) {
-  return load(html, { xml: { xmlMode: false, decodeEntities: true } });
+  // End indices tell a table closed by `</table>` from one closed implicitly (a cut-off page).
+  return load(html, { xml: { xmlMode: false, decodeEntities: true, withEndIndices: true } });
 }
 
 function isElement(node: AnyNode): node is Element {
@@ -112,6 +116,8 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
   let buffer: string[] = [];
   let rowId = 0;
   let tableIndex = 0;
+  let layoutDepth = 0;
+  const unclosed: number[] = [];
 
   const flush = (): void => {
     if (buffer.length === 0) return;
@@ -131,14 +137,31 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     // contains one, so every nested table is reached through its layout parent.
     const layout = cellCount <= 1 || cellRows.some((r) => r.some(containsTable));
     if (layout) {
+      if (layoutDepth >= MAX_LAYOUT_DEPTH) {
+        // Layout tables nested this deep are hostile (each level recurses): keep their text as prose.
+        const parts: string[] = [];
+        traverse(table, (node) => {
+          if (node.type === 'text') parts.push((node as unknown as { data: string }).data, ' ');
+          return isElement(node) && !SKIP.has(node.name.toLowerCase());
+        });
+        buffer.push(parts.join(''));
+        flush();
+        return;
+      }
       // A table used for page layout: read its cells as ordinary containers.
+      layoutDepth++;
       for (const row of cellRows) for (const cell of row) {
         walk(cell);
         flush();
       }
+      layoutDepth--;
       return;
     }
     const index = tableIndex++;
+    // Not closed by its own </table>: the page is cut off inside it, or an unclosed comment or
+    // <script> hides the rest, so its last row may be incomplete.
+    const end = table.endIndex ?? html.length;
+    if (end >= html.length || !/^<\/table\b/i.test(html.slice(html.lastIndexOf('<', end), end + 1))) unclosed.push(index);
     const grid = buildGrid(
       cellRows.map((row) =>
         row.map((cell) => ({ item: cell, rowspan: cell.attribs['rowspan'], colspan: cell.attribs['colspan'] })),
@@ -217,7 +240,9 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
   for (const node of $.root()[0]!.children) walk(node);
   flush();
   const signals: DocumentSignals = { meta, htmlTitle, visibleTitle };
-  return { tokens, signals, text: formatPipeText(blocks), blocks };
+  const stream: TokenStream & { blocks: TextBlock[] } = { tokens, signals, text: formatPipeText(blocks), blocks };
+  if (unclosed.length > 0) stream.unclosedTables = unclosed;
+  return stream;
 }
 
 /** An HTML page as pipe-flattened text (FORMAT.md §9), one row or one cell per line. */

@@ -194,3 +194,17 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     });
   });
 }
+
+/** Counts with one SQL query on a database another process may be writing; 0 when not created or migrated yet. */
+export function countRows(file: string, sql: string): number {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare(sql).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0;
+  }
+}

@@ -9,22 +9,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoPortal, type DemoPortal } from '../../src/demo/portal.js';
-import { BIN, ROOT, dbContent, ensureBuilt, runBin, tempDir } from './helpers.js';
+import { BIN, ROOT, countRows, dbContent, ensureBuilt, runBin, tempDir } from './helpers.js';
 
 const SITES = ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'docx', 'flaky', 'robots'];
 
-function count(file: string, sql: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created or not migrated yet
-  }
-}
 
 describe('SIGKILL during a crawl', () => {
   const tmp = tempDir();
@@ -52,13 +40,13 @@ describe('SIGKILL during a crawl', () => {
     const deadline = Date.now() + 60_000;
     let seen = 0;
     while (Date.now() < deadline) {
-      seen = count(killed, 'SELECT count(*) AS n FROM reports');
+      seen = countRows(killed, 'SELECT count(*) AS n FROM reports');
       if (seen >= 4) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    const partial = count(killed, 'SELECT count(*) AS n FROM reports');
+    const partial = countRows(killed, 'SELECT count(*) AS n FROM reports');
     expect(partial).toBeGreaterThanOrEqual(4);
     expect(partial).toBeLessThan(30);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoPortal, type DemoPortal } from '../../src/demo/portal.js';
-import { BIN, ROOT, dbContent, ensureBuilt, runBin, tempDir } from '../crawl/helpers.js';
+import { BIN, ROOT, countRows, dbContent, ensureBuilt, runBin, tempDir } from '../crawl/helpers.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 
 const POINTS = Number(process.env['NIANBAO_CRASH_POINTS'] ?? 4);
@@ -29,18 +29,6 @@ function prng(seed: number): () => number {
   };
 }
 
-function count(file: string, sql: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // not created or not migrated yet
-  }
-}
 
 /** Starts the CLI and SIGKILLs it once the database holds `threshold` reports (or it ends first). */
 async function killAt(args: string[], dbFile: string, threshold: number): Promise<'killed' | 'finished'> {
@@ -49,7 +37,7 @@ async function killAt(args: string[], dbFile: string, threshold: number): Promis
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + 90_000;
-  while (!done && Date.now() < deadline && count(dbFile, 'SELECT count(*) AS n FROM reports') < threshold) {
+  while (!done && Date.now() < deadline && countRows(dbFile, 'SELECT count(*) AS n FROM reports') < threshold) {
     await new Promise((r) => setTimeout(r, 5));
   }
   if (done) return 'finished';
@@ -112,7 +100,7 @@ describe(`SIGKILL at ${POINTS} random points`, () => {
     const full = join(tmp.dir, 'crawl-full.db');
     const uninterrupted = await runBin(crawlArgs(full), {}, 120_000);
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
-    const total = count(full, 'SELECT count(*) AS n FROM reports');
+    const total = countRows(full, 'SELECT count(*) AS n FROM reports');
     expect(total).toBeGreaterThan(10);
 
     const killed = join(tmp.dir, 'crawl-killed.db');
@@ -150,7 +138,7 @@ describe(`SIGKILL at ${POINTS} random points`, () => {
     const full = join(tmp.dir, 'ingest-full.db');
     const uninterrupted = await runBin(args(full), {}, 180_000);
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
-    expect(count(full, 'SELECT count(*) AS n FROM reports')).toBe(60);
+    expect(countRows(full, 'SELECT count(*) AS n FROM reports')).toBe(60);
 
     const killed = join(tmp.dir, 'ingest-killed.db');
     const random = prng(1126);

@@ -108,9 +108,80 @@ function containsTable(cell: Element): boolean {
   return found;
 }
 
+/**
+ * True when a table cell sits inside another cell with no table between them: the page leaves
+ * its tags open (`<td><p><span>…<td>`), which htmlparser2 nests instead of closing the cell.
+ */
+function hasNestedCells(cells: Element[]): boolean {
+  for (const cell of cells) {
+    for (let p = cell.parent; p && p.type === 'tag'; p = p.parent) {
+      const name = (p as Element).name.toLowerCase();
+      if (name === 'table') break;
+      if (name === 'td' || name === 'th') return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The blocks of text of a cell up to its first nested table: a cell that swallowed the rest of a
+ * page left open holds its own value first, then the page's paragraphs.
+ */
+function blocksBeforeTable(cell: Element): string[] {
+  const blocks: string[] = [];
+  let parts: string[] = [];
+  let stopped = false;
+  const cut = (): void => {
+    const text = collapseSpaces(parts.join(''));
+    if (text) blocks.push(text);
+    parts = [];
+  };
+  traverse(
+    cell,
+    (node) => {
+      if (stopped) return false;
+      if (node.type === 'text') {
+        parts.push((node as unknown as { data: string }).data);
+        return false;
+      }
+      if (!isElement(node)) return false;
+      const name = node.name.toLowerCase();
+      if (node !== cell && name === 'table') {
+        stopped = true;
+        return false;
+      }
+      if (SKIP.has(name)) return false;
+      if (node !== cell && BLOCK.has(name)) cut();
+      return true;
+    },
+    (el) => {
+      if (!stopped && el !== cell && BLOCK.has(el.name.toLowerCase())) cut();
+    },
+  );
+  cut();
+  return blocks;
+}
+
+/** Tables inside a cell that are not inside another table of that cell. */
+function ownNestedTables(cell: Element): Element[] {
+  const found: Element[] = [];
+  traverse(cell, (node) => {
+    if (!isElement(node)) return false;
+    if (node !== cell && node.name.toLowerCase() === 'table') {
+      found.push(node);
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
 /** Reads an HTML page into a token stream plus the metadata signals around the article. */
 export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] } {
-  const $ = loadHtml(html);
+  let $ = loadHtml(html);
+  // Pages that never close their tags: parse5 (the HTML standard's tree builder) closes cells
+  // and rows where browsers do, so read those pages with it instead.
+  if (hasNestedCells($('td, th').toArray() as Element[])) $ = load(html, { sourceCodeLocationInfo: true });
   const tokens: Token[] = [];
   const blocks: TextBlock[] = [];
   let buffer: string[] = [];
@@ -133,9 +204,21 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     const rows = ownRows(table);
     const cellRows = rows.map(ownCells);
     const cellCount = cellRows.reduce((n, r) => n + r.length, 0);
-    // A table holding other tables (or a single cell) lays out the page; a data table never
-    // contains one, so every nested table is reached through its layout parent.
-    const layout = cellCount <= 1 || cellRows.some((r) => r.some(containsTable));
+    // A table holding other tables (or a single cell) lays out the page — unless its own cells
+    // hold a report table's figures: a page that leaves its tables open nests the next table in
+    // the last cell of the previous one. Tables nested in a data table are read after it.
+    const nested = cellRows.flat().filter(containsTable);
+    let layout = cellCount <= 1;
+    if (!layout && nested.length > 0) {
+      let figures = 0;
+      for (const cell of cellRows.flat()) {
+        if (nested.includes(cell)) continue;
+        const parts: string[] = [];
+        cellText(cell, parts);
+        if (/^\d[\d,.]*$/.test(collapseSpaces(parts.join('')))) figures++;
+      }
+      layout = figures < 3;
+    }
     if (layout) {
       if (layoutDepth >= MAX_LAYOUT_DEPTH) {
         // Layout tables nested this deep are hostile (each level recurses): keep their text as prose.
@@ -169,10 +252,20 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     );
     const lineCells: string[][] = cellRows.map(() => []);
     const rowBase = rowId + 1;
+    const proseAfter = new Map<Element, string[]>();
+    // The last cell of a table left open swallowed the rest of the page: keep its first block.
+    const lastCell = unclosed.includes(index) ? grid.cells[grid.cells.length - 1]?.item : undefined;
     for (const placed of grid.cells) {
-      const parts: string[] = [];
-      cellText(placed.item, parts);
-      const text = collapseSpaces(parts.join(''));
+      let text: string;
+      if (nested.includes(placed.item) || placed.item === lastCell) {
+        const [own = '', ...rest] = blocksBeforeTable(placed.item);
+        text = own;
+        proseAfter.set(placed.item, rest);
+      } else {
+        const parts: string[] = [];
+        cellText(placed.item, parts);
+        text = collapseSpaces(parts.join(''));
+      }
       lineCells[placed.row]!.push(text);
       tokens.push(
         makeToken('cell', text, {
@@ -189,6 +282,23 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       if (cells.length || covered) blocks.push({ cells, covered });
     });
     rowId = rowBase + rows.length;
+    if (lastCell && !nested.includes(lastCell)) {
+      for (const para of proseAfter.get(lastCell) ?? []) {
+        buffer.push(para);
+        flush();
+      }
+    }
+    if (nested.length > 0 && layoutDepth < MAX_LAYOUT_DEPTH) {
+      layoutDepth++;
+      for (const cell of nested) {
+        for (const para of proseAfter.get(cell) ?? []) {
+          buffer.push(para);
+          flush();
+        }
+        for (const inner of ownNestedTables(cell)) emitTable(inner);
+      }
+      layoutDepth--;
+    }
   };
 
   // Metadata signals are picked up on the same pass: <meta name>, <title>, the visible title.

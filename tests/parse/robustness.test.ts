@@ -260,3 +260,16 @@ describe('plain text copied from a PDF (FORMAT.md Appendix C)', () => {
     expect(report.year).toBe(2020);
   });
 });
+
+describe('pages that never close their tags', () => {
+  it('read like the well-formed page, with the open tables flagged', async () => {
+    for (const name of ['fujian-pingtan-2016', 'fujian-pingtan-2021', 'fujian-pingtan-2025']) {
+      const open = corpusHtml(name).replace(/<\/(?!script|style|title|textarea)[a-z][a-z0-9]*\s*>/gi, '');
+      const report = await parseReport(Buffer.from(open), { fileName: `${name}-unclosed.html` });
+      const want = expected(name);
+      expect([report.format, report.active, report.requests, report.appeals], name).toEqual([want.format, want.active, want.requests, want.appeals]);
+      expect(report.stats?.map((s) => s.value), name).toEqual(want.stats?.map((s) => s.value));
+      if (want.requests) expect(report.issues.some((f) => f.rule === 'report.truncated'), name).toBe(true);
+    }
+  });
+});

@@ -312,6 +312,9 @@ export function buildFaultySite(root = projectRoot()): { def: DemoSiteDef; rules
     { page: { doc: 'fujian-pingtan-2017', encoding: 'gbk', stripMetaCharset: true, contentType: 'text/html' } },
   ]);
   good('unclosed-tags', 'fujian-pingtan-2016', `${dir}2016/unclosed.html`, [{ page: { doc: 'fujian-pingtan-2016', unclosed: true } }]);
+  good('wrong-content-type', 'fujian-pingtan-2025', `${dir}2025/octet.html`, [
+    { page: { doc: 'fujian-pingtan-2025', contentType: 'application/octet-stream' } },
+  ]);
   bad('reset', 2015, `${dir}2015/reset.html`, [{ reset: true }]);
   bad('huge-200mb', 2013, `${dir}2013/huge.html`, [{ body: 200 * MB, chunked: true }]);
   bad('gzip-bomb', 2012, `${dir}2012/bomb.html`, [{ gzipBomb: 1024 * MB }]);

@@ -65,7 +65,9 @@ describe('per-host politeness', () => {
     const t0 = Date.now();
     await Promise.all([1, 2, 3, 4].flatMap((i) => [f.fetch(a.url(`/a${i}`)), f.fetch(b.url(`/b${i}`))]));
     const elapsed = Date.now() - t0;
-    for (const g of [...gaps(a), ...gaps(b)]) expect(g).toBeGreaterThanOrEqual(195);
+    // The fetcher spaces the starts it sends; the server sees the first request of a host later by
+    // the connection set-up, so its observed gaps may be that much shorter (tens of ms on a loaded CI).
+    for (const g of [...gaps(a), ...gaps(b)]) expect(g).toBeGreaterThanOrEqual(170);
     // parallel: b's first request does not wait for a's queue
     expect(b.log[0]!.start).toBeLessThan(a.log[1]!.start);
     expect(elapsed).toBeLessThan(2 * 3 * 200); // serial would take ≥ 7 intervals

@@ -29,7 +29,6 @@ function prng(seed: number): () => number {
   };
 }
 
-
 /** Starts the CLI and SIGKILLs it once the database holds `threshold` reports (or it ends first). */
 async function killAt(args: string[], dbFile: string, threshold: number): Promise<'killed' | 'finished'> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NIANBAO_DB: '' }, stdio: 'ignore' });

@@ -26,11 +26,11 @@ const reports = Number(process.env['NIANBAO_BENCH_REPORTS'] ?? 10_000);
 const ingest = await benchIngest({ reports, endToEndReports: Math.min(1000, reports) });
 results['ingest_reports_per_s'] = ingest.storeOnly.reportsPerSecond;
 results['ingest_cells_per_s'] = ingest.storeOnly.cellsPerSecond;
-results['ingest_batched_reports_per_s'] = ingest.storeOnlyBatched.reportsPerSecond;
+results['ingest_batch1_reports_per_s'] = ingest.storeOnlyPerReport.reportsPerSecond;
 results['ingest_end_to_end_reports_per_s'] = ingest.endToEnd.reportsPerSecond;
-rows.push([`ingest: reports/s, store only (${reports} reports, 1 transaction each)`, String(ingest.storeOnly.reportsPerSecond), 'goal ≥ 1000']);
+rows.push([`ingest: reports/s, store only (${reports} files, --batch ${ingest.storeOnly.batch})`, String(ingest.storeOnly.reportsPerSecond), 'goal ≥ 1000']);
 rows.push(['ingest: cells/s, store only', String(ingest.storeOnly.cellsPerSecond), '']);
-rows.push([`ingest: reports/s, --batch ${ingest.storeOnlyBatched.batch}`, String(ingest.storeOnlyBatched.reportsPerSecond), '']);
+rows.push([`ingest: reports/s, store only, --batch 1 (${ingest.storeOnlyPerReport.reports} files)`, String(ingest.storeOnlyPerReport.reportsPerSecond), '']);
 rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.reports} files)`, String(ingest.endToEnd.reportsPerSecond), '']);
 
 // Crawl: the whole pipeline against local servers (politeness off), re-crawl, memory, browser launches.

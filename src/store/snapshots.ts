@@ -25,6 +25,9 @@ export function snapshotRelPath(sha256: string): string {
 }
 
 export class SnapshotStore {
+  /** Prefix folders known to exist (created once, not once per write). */
+  readonly #folders = new Set<string>();
+
   /** @param dir the snapshots folder (created on first write) */
   constructor(readonly dir: string) {}
 
@@ -42,10 +45,22 @@ export class SnapshotStore {
     const file = this.pathOf(rel);
     if (existsSync(file)) return rel;
     const gz = await gzipAsync(bytes, { level: 6 });
-    await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+    const folder = join(this.dir, sha256.slice(0, 2));
+    if (!this.#folders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.#folders.add(folder);
+    }
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      await writeFile(tmp, gz);
+      try {
+        await writeFile(tmp, gz);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The folder went away during the run (someone cleaned up): create it again, once.
+        this.#folders.delete(folder);
+        await mkdir(folder, { recursive: true });
+        await writeFile(tmp, gz);
+      }
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });

@@ -6,7 +6,11 @@
  */
 import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+
+/** Cells per multi-row INSERT (a power of two; 64 × 12 parameters stays far below SQLite's limit). */
+const CELL_CHUNK = 64;
 
 /** What is known about a document besides its parsed content. */
 export interface DocumentInfo {
@@ -67,6 +71,8 @@ const nowIso = (): string => new Date().toISOString();
 export class ReportWriter {
   readonly #db: Db;
   readonly #s;
+  /** Multi-row cell inserts by row count (see #insertCells). */
+  readonly #cellInserts = new Map<number, Statement>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -106,10 +112,6 @@ export class ReportWriter {
         'SELECT agency_id, year, document_id FROM reports WHERE id = ?',
       ),
       docAgency: db.prepare<[number], { agency_id: number | null }>('SELECT agency_id FROM documents WHERE id = ?'),
-      insertCell: db.prepare(
-        `INSERT INTO cells (report_id, ord, table_name, row_key, col_key, value, raw, unit, flags, table_index, grid_row, grid_col)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       insertStat: db.prepare(
         'INSERT INTO stats (report_id, ord, label, unit, value, cumulative, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -222,6 +224,20 @@ export class ReportWriter {
   }
 
   #bump(runId: number, d: Partial<Record<string, number>>): void {
+    const group = GroupCommit.openOn(this.#db);
+    if (group) {
+      // One UPDATE of the run row per group, in the same transaction as the reports it counts.
+      // A new object each time: a rolled-back unit restores the group's earlier value.
+      const key = `run:${runId}`;
+      const acc: Record<string, number> = { ...group.pending<Record<string, number>>(key) };
+      for (const [k, v] of Object.entries(d)) acc[k] = (acc[k] ?? 0) + (v ?? 0);
+      group.defer(key, acc, (total) => this.#bumpNow(runId, total));
+      return;
+    }
+    this.#bumpNow(runId, d);
+  }
+
+  #bumpNow(runId: number, d: Partial<Record<string, number>>): void {
     this.#s.bumpRun.run({
       id: runId,
       files_seen: d['files_seen'] ?? 0,
@@ -310,7 +326,15 @@ export class ReportWriter {
         this.#insertFinding(reportId, f, runId);
         findings++;
       }
-      this.#s.insertFts.run(reportId, r.title ?? '', r.agency ?? '', proseText(r.text ?? ''));
+      const fts = [reportId, r.title ?? '', r.agency ?? '', proseText(r.text ?? '')] as const;
+      const group = GroupCommit.openOn(this.#db);
+      // Inside an open group the full-text row is written just before COMMIT, outside the per-report
+      // savepoints: FTS5 flushes its pending index at every savepoint, so inline rows would make one
+      // tiny index segment per report (the group's commit writes one segment for all of them).
+      if (group) group.defer(`fts:${reportId}`, fts, (row) => this.#s.insertFts.run(...row));
+      else this.#s.insertFts.run(...fts);
+    } else {
+      GroupCommit.openOn(this.#db)?.cancel(`fts:${reportId}`);
     }
     if (agencyId !== null && row.year !== null) {
       if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published });
@@ -351,27 +375,50 @@ export class ReportWriter {
     this.#s.primarySet.run(best.id);
   }
 
-  #insertCells(reportId: number, cells: CellRecord[]): number {
-    const s = this.#s.insertCell;
-    let ord = 0;
-    for (const c of cells) {
-      ord++;
-      s.run(
-        reportId,
-        ord,
-        c.table,
-        c.row,
-        c.col,
-        num(c.value),
-        c.raw,
-        c.unit ?? null,
-        c.flags.length > 0 ? c.flags.join(',') : null,
-        c.tableIndex,
-        c.gridRow,
-        c.gridCol,
+  /** A prepared INSERT of `rows` cells at once. */
+  #cellInsert(rows: number): Statement {
+    let st = this.#cellInserts.get(rows);
+    if (!st) {
+      st = this.#db.prepare(
+        `INSERT INTO cells (report_id, ord, table_name, row_key, col_key, value, raw, unit, flags, table_index, grid_row, grid_col)
+         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       );
+      this.#cellInserts.set(rows, st);
     }
-    return ord;
+    return st;
+  }
+
+  /**
+   * Cells go in chunks of CELL_CHUNK rows per statement (a report has ~200): one call into SQLite
+   * per chunk instead of per cell. Chunks are a power of two down to 1, so at most
+   * log2(CELL_CHUNK) + 1 statements are ever prepared.
+   */
+  #insertCells(reportId: number, cells: CellRecord[]): number {
+    let i = 0;
+    while (i < cells.length) {
+      let rows = CELL_CHUNK;
+      while (rows > cells.length - i) rows >>= 1;
+      const params: unknown[] = new Array(rows * 12);
+      for (let k = 0; k < rows; k++) {
+        const c = cells[i + k]!;
+        const o = k * 12;
+        params[o] = reportId;
+        params[o + 1] = i + k + 1;
+        params[o + 2] = c.table;
+        params[o + 3] = c.row;
+        params[o + 4] = c.col;
+        params[o + 5] = num(c.value);
+        params[o + 6] = c.raw;
+        params[o + 7] = c.unit ?? null;
+        params[o + 8] = c.flags.length > 0 ? c.flags.join(',') : null;
+        params[o + 9] = c.tableIndex;
+        params[o + 10] = c.gridRow;
+        params[o + 11] = c.gridCol;
+      }
+      this.#cellInsert(rows).run(params);
+      i += rows;
+    }
+    return cells.length;
   }
 
   #insertFinding(reportId: number, f: Finding, runId: number | null): void {
@@ -397,21 +444,45 @@ export function roundDelta(d: number): number {
   return Math.round(d * 1e6) / 1e6;
 }
 
+interface Deferred {
+  value: unknown;
+  work: (value: never) => void;
+}
+type Undo = [key: string, previous: Deferred | undefined][];
+
+/** The group open on each connection (at most one). */
+const openGroups = new WeakMap<Db, GroupCommit>();
+
 /**
  * Groups report writes into transactions of up to `size` reports (each report still in its own
  * savepoint, so it is stored whole or not at all), committed at the latest `maxMs` after the
  * group began. `size` 1 is one transaction per report. A crash loses at most the open group;
  * what was committed is consistent, and re-running the ingest completes it.
+ *
+ * Work that is cheaper done once per group (the full-text rows, the run counters) can be
+ * {@link GroupCommit.defer deferred}: it runs just before COMMIT, in the same transaction.
  */
 export class GroupCommit {
   #open = false;
   #n = 0;
   #since = 0;
+  /**
+   * Deferred work by key, in insertion order; a key deferred again replaces the earlier entry.
+   * Values are never changed in place, so restoring an earlier copy of the map undoes a unit.
+   */
+  #deferred = new Map<string, Deferred>();
+  /** What the running unit changed in #deferred (key, previous entry), to undo on rollback. */
+  #undo: Undo | null = null;
   constructor(
     readonly db: Db,
     readonly size: number = 1,
     readonly maxMs: number = 1000,
   ) {}
+
+  /** The group with an open transaction on `db`, if any (writers defer work to it). */
+  static openOn(db: Db): GroupCommit | undefined {
+    return openGroups.get(db);
+  }
 
   /** Runs `fn` as one atomic unit inside the current group. */
   run<T>(fn: () => T): T {
@@ -420,19 +491,66 @@ export class GroupCommit {
       this.db.exec('BEGIN IMMEDIATE');
       this.#open = true;
       this.#since = Date.now();
+      openGroups.set(this.db, this);
     }
-    const result = this.db.transaction(fn)(); // a savepoint inside the open group
+    const undo: Undo = [];
+    this.#undo = undo;
+    let result: T;
+    try {
+      result = this.db.transaction(fn)(); // a savepoint inside the open group
+    } catch (err) {
+      // The unit was rolled back: so is what it deferred.
+      for (const [key, entry] of undo.reverse()) {
+        this.#deferred.delete(key);
+        if (entry) this.#deferred.set(key, entry);
+      }
+      throw err;
+    } finally {
+      this.#undo = null;
+    }
     this.#n++;
     if (this.#n >= this.size || Date.now() - this.#since >= this.maxMs) this.commit();
     return result;
   }
 
-  /** Commits the open group, if any. */
+  /**
+   * Runs `work(value)` just before the open group commits, replacing what was deferred under the
+   * same key. Pass a new `value` each time (never mutate one already deferred).
+   */
+  defer<T>(key: string, value: T, work: (value: T) => void): void {
+    if (!this.#open) throw new Error('GroupCommit.defer: no open group');
+    this.#undo?.push([key, this.#deferred.get(key)]);
+    this.#deferred.delete(key);
+    this.#deferred.set(key, { value, work: work as (value: never) => void });
+  }
+
+  /** The value deferred under `key` in the open group, if any. */
+  pending<T>(key: string): T | undefined {
+    return this.#deferred.get(key)?.value as T | undefined;
+  }
+
+  /** Drops deferred work (e.g. the full-text row of a report re-parsed as failed). */
+  cancel(key: string): void {
+    if (!this.#deferred.has(key)) return;
+    this.#undo?.push([key, this.#deferred.get(key)]);
+    this.#deferred.delete(key);
+  }
+
+  /** Runs the deferred work and commits the open group, if any. */
   commit(): void {
     if (!this.#open) return;
-    this.db.exec('COMMIT');
-    this.#open = false;
-    this.#n = 0;
+    try {
+      for (const { value, work } of this.#deferred.values()) work(value as never);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    } finally {
+      this.#deferred.clear();
+      this.#open = false;
+      this.#n = 0;
+      openGroups.delete(this.db);
+    }
   }
 }
 

@@ -29,10 +29,10 @@ describe('benchIngest', () => {
   });
 
   it('measures store-only and end-to-end ingest of a generated set', async () => {
-    const r = await benchIngest({ reports: 40, endToEndReports: 12, batch: 10, workDir: tmp.dir, corpusDir: CORPUS });
+    const r = await benchIngest({ reports: 40, perReportReports: 30, endToEndReports: 12, batch: 10, workDir: tmp.dir, corpusDir: CORPUS });
     expect(r.storeOnly.reports).toBe(40);
-    expect(r.storeOnlyBatched.reports).toBe(40);
-    expect(r.storeOnlyBatched.cells).toBe(r.storeOnly.cells);
+    expect(r.storeOnly.batch).toBe(10);
+    expect(r.storeOnlyPerReport.reports).toBe(30);
     expect(r.storeOnly.cells).toBeGreaterThan(40 * 150);
     expect(r.storeOnly.reportsPerSecond).toBeGreaterThan(0);
     expect(r.storeOnly.cellsPerSecond).toBeGreaterThan(r.storeOnly.reportsPerSecond);
@@ -43,6 +43,12 @@ describe('benchIngest', () => {
     const db = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(40);
     expect(db.prepare('SELECT count(*) FROM cells').pluck().get()).toBe(r.storeOnly.cells);
+    // Every report has its full-text row and the run counted every report and cell.
+    expect(db.prepare('SELECT count(*) FROM reports_fts').pluck().get()).toBe(40);
+    expect(db.prepare("SELECT reports_new, cells_written FROM runs WHERE command = 'ingest'").get()).toEqual({
+      reports_new: 40,
+      cells_written: r.storeOnly.cells,
+    });
     db.close();
     expect(readdirSync(join(tmp.dir, 'pages'))).toHaveLength(12);
   });

@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';
-import { type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
+import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface IngestCliOptions {
@@ -69,7 +69,7 @@ export function registerIngest(program: Command): void {
     .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
-    .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s)', parsePositiveInt('--batch'), 1)
+    .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)', parsePositiveInt('--batch'), DEFAULT_BATCH)
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
     .action(async (paths: string[], opts: IngestCliOptions) => {
@@ -112,7 +112,7 @@ export function registerIngest(program: Command): void {
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--all', 're-parse every stored report')
     .option('--failed', 'also re-parse failed reports of the current parser version')
-    .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), 1)
+    .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), DEFAULT_BATCH)
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
     .action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {

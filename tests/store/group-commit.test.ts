@@ -1,0 +1,94 @@
+/**
+ * Group commit: reports written inside one transaction with per-report savepoints, the full-text
+ * rows and run counters deferred to the group's COMMIT. What a rolled-back unit deferred is
+ * dropped; a report replaced twice in a group keeps one full-text row; a file repeated inside the
+ * ingest's read-ahead window is stored once.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParsedReport } from '../../parsers/types.js';
+import { parseReport } from '../../src/parse/report.js';
+import { openDatabase } from '../../src/store/db.js';
+import { ingestPaths } from '../../src/store/ingest.js';
+import { startRun } from '../../src/store/runs.js';
+import { searchReports } from '../../src/store/search.js';
+import { GroupCommit, ReportWriter } from '../../src/store/writer.js';
+import { CORPUS, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const parsed = async (name: string): Promise<ParsedReport> => parseReport(readFileSync(join(CORPUS, name)), { fileName: name });
+const doc = (sha: string) => ({ sha256: sha, size: 1, snapshotPath: `${sha}.gz` });
+const count = (db: ReturnType<typeof openDatabase>, sql: string): number => db.prepare(sql).pluck().get() as number;
+
+describe('GroupCommit', () => {
+  it('writes the deferred full-text rows and run counters with the group, and drops those of a rolled-back unit', async () => {
+    const db = openDatabase(join(tmp.dir, 'a.db'));
+    const runId = startRun(db, 'test', {});
+    const writer = new ReportWriter(db);
+    const group = new GroupCommit(db, 100, 60_000);
+    const a = await parsed('fujian-pingtan-2021.html');
+    const b = await parsed('fujian-pingtan-2023.html');
+    group.run(() => writer.insert(doc('a'), { ok: true, report: a }, runId));
+    expect(() =>
+      group.run(() => {
+        writer.insert(doc('b'), { ok: true, report: b }, runId);
+        throw new Error('boom after the write');
+      }),
+    ).toThrow('boom');
+    group.run(() => writer.insert(doc('c'), { ok: true, report: b }, runId));
+    // Still open: another connection sees nothing of the group yet.
+    const reader = openDatabase(join(tmp.dir, 'a.db'), { readonly: true });
+    expect(count(reader, 'SELECT count(*) FROM reports')).toBe(0);
+    group.commit();
+    expect(count(reader, 'SELECT count(*) FROM reports')).toBe(2);
+    reader.close();
+
+    expect(db.prepare('SELECT d.sha256 FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY r.id').pluck().all()).toEqual(['a', 'c']);
+    // One full-text row per stored report, none for the rolled-back one.
+    expect(db.prepare('SELECT rowid FROM reports_fts ORDER BY rowid').pluck().all()).toEqual(db.prepare('SELECT id FROM reports ORDER BY id').pluck().all());
+    expect(searchReports(db, '平潭综合实验区').hits.length).toBeGreaterThan(0);
+    // The run counted the two stored reports and their cells, not the rolled-back one.
+    const run = db.prepare('SELECT reports_new, files_seen, cells_written FROM runs WHERE id = ?').get(runId);
+    expect(run).toEqual({ reports_new: 2, files_seen: 2, cells_written: a.cells.length + b.cells.length });
+    db.close();
+  });
+
+  it('keeps one full-text row, the last one, when a report is replaced twice in a group; none when it is replaced by a failure', async () => {
+    const db = openDatabase(join(tmp.dir, 'b.db'));
+    const writer = new ReportWriter(db);
+    const a = await parsed('fujian-pingtan-2021.html');
+    const b = await parsed('fujian-pingtan-2019.html');
+    const first = writer.insert(doc('x'), { ok: true, report: a });
+    const second = writer.insert(doc('y'), { ok: true, report: a });
+    const group = new GroupCommit(db, 100, 60_000);
+    group.run(() => writer.replace(first.reportId, { ok: true, report: a }));
+    group.run(() => writer.replace(first.reportId, { ok: true, report: b }));
+    group.run(() => writer.replace(second.reportId, { ok: true, report: b }));
+    group.run(() => writer.replace(second.reportId, { ok: false, code: 'NB_PARSE_TEST', message: 'unreadable' }));
+    group.commit();
+    expect(db.prepare('SELECT rowid FROM reports_fts ORDER BY rowid').pluck().all()).toEqual([first.reportId]);
+    const text = db.prepare('SELECT text FROM reports_fts WHERE rowid = ?').pluck().get(first.reportId) as string;
+    expect(text).toContain('2019');
+    expect(db.prepare('SELECT status FROM reports WHERE id = ?').pluck().get(second.reportId)).toBe('failed');
+    expect(count(db, 'SELECT count(*) FROM cells WHERE report_id = ' + second.reportId)).toBe(0);
+    db.close();
+  });
+});
+
+describe('ingest read-ahead', () => {
+  it('stores a file once when a copy of it is read ahead in the same run, and counts the copy unchanged', async () => {
+    const dir = join(tmp.dir, 'files');
+    mkdirSync(dir);
+    for (const name of ['a.html', 'b.html', 'c.html']) copyFileSync(join(CORPUS, 'fujian-pingtan-2021.html'), join(dir, name));
+    copyFileSync(join(CORPUS, 'fujian-pingtan-2023.html'), join(dir, 'd.html'));
+    const db = openDatabase(join(tmp.dir, 'c.db'));
+    const s = await ingestPaths(db, [dir], { snapshotsDir: join(tmp.dir, 'c.snapshots'), readAhead: 8 });
+    expect({ new: s.new, unchanged: s.unchanged, files: s.files }).toEqual({ new: 2, unchanged: 2, files: 4 });
+    expect(db.prepare('SELECT file_name FROM documents ORDER BY id').pluck().all()).toEqual(['a.html', 'd.html']);
+    expect(count(db, 'SELECT count(*) FROM reports_fts')).toBe(2);
+    db.close();
+  });
+});

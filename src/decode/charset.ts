@@ -6,7 +6,8 @@
  * 2. the charset of the HTTP `Content-Type`;
  * 3. `<meta charset>` / `<meta http-equiv="Content-Type" content="…charset=…">` / `<?xml encoding>` in the
  *    first {@link META_SCAN_BYTES} bytes (HTML only);
- * 4. sniffing a sample of {@link SAMPLE_BYTES} bytes: valid UTF-8 first, then jschardet;
+ * 4. sniffing a sample of {@link SAMPLE_BYTES} bytes: valid UTF-8 first (also UTF-8 with a few stray
+ *    bytes, see {@link isMostlyUtf8}), then jschardet;
  * 5. UTF-8.
  *
  * A declared charset (2, 3) is used only when it is *plausible* for the sample; a declaration that would
@@ -27,6 +28,8 @@ export const META_SCAN_BYTES = 4 * 1024;
  * strings are: GBK 息维业 = CF A2 CE AC D2 B5 is valid UTF-8, hence the threshold).
  */
 export const UTF8_EVIDENCE_SEQUENCES = 8;
+/** {@link isMostlyUtf8}: valid multi-byte sequences needed per stray (invalid) byte. */
+export const UTF8_STRAY_RATIO = 20;
 /** jschardet results below this confidence are ignored (jschardet's own MINIMUM_THRESHOLD). */
 const SNIFF_MIN_CONFIDENCE = 0.2;
 
@@ -218,6 +221,55 @@ function utf8Sequences(sample: Uint8Array): number {
   return leads;
 }
 
+/**
+ * A sample that is UTF-8 with a few stray bytes: at least {@link UTF8_EVIDENCE_SEQUENCES} valid
+ * multi-byte sequences, and at most one invalid byte per {@link UTF8_STRAY_RATIO} valid sequences.
+ * Legacy CJK text is far from this: most of its two-byte pairs are not valid UTF-8, so a page in
+ * GBK has more invalid bytes than valid sequences.
+ */
+export function isMostlyUtf8(sample: Uint8Array): boolean {
+  let valid = 0;
+  let invalid = 0;
+  const n = sample.length;
+  for (let i = 0; i < n; ) {
+    const b = sample[i] as number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // Expected length and the range of the second byte (RFC 3629: no overlongs, no surrogates).
+    let len = 0;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      len = 3;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      len = 4;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    }
+    if (len === 0) {
+      invalid++;
+      i++;
+      continue;
+    }
+    if (i + len > n) break; // cut off by the end of the sample
+    let ok = (sample[i + 1] as number) >= lo && (sample[i + 1] as number) <= hi;
+    for (let k = 2; ok && k < len; k++) ok = ((sample[i + k] as number) & 0xc0) === 0x80;
+    if (ok) {
+      valid++;
+      i += len;
+    } else {
+      invalid++;
+      i++;
+    }
+  }
+  return valid >= UTF8_EVIDENCE_SEQUENCES && invalid * UTF8_STRAY_RATIO <= valid;
+}
+
 function countReplacements(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) n++;
@@ -244,17 +296,17 @@ function sniffLegacy(sample: Uint8Array): SniffResult[] {
 
 /**
  * Is a declared charset believable for this sample?
- * - UTF-8: the sample must be valid UTF-8.
+ * - UTF-8: the sample must be valid UTF-8, or UTF-8 with a few stray bytes ({@link isMostlyUtf8}).
  * - UTF-16 without BOM: the sample must contain NUL bytes (ASCII text in UTF-16 does).
- * - anything else: the sample must not be valid UTF-8 with {@link UTF8_EVIDENCE_SEQUENCES}+ multi-byte
- *   sequences, must decode without U+FFFD, and — for single-byte charsets (ISO-8859-1, windows-1252…,
+ * - anything else: the sample must not be (mostly) valid UTF-8 with {@link UTF8_EVIDENCE_SEQUENCES}+
+ *   multi-byte sequences, must decode without U+FFFD, and — for single-byte charsets (ISO-8859-1, windows-1252…,
  *   a common server default) — jschardet's best guess must not be a multi-byte CJK encoding.
  */
 function isPlausible(codec: Codec, sample: Uint8Array | null, sniff: () => SniffResult[]): boolean {
   if (sample === null) return !codec.name.startsWith('utf-16');
-  if (codec.name === 'utf-8') return utf8Sequences(sample) >= 0;
+  if (codec.name === 'utf-8') return utf8Sequences(sample) >= 0 || isMostlyUtf8(sample);
   if (codec.name.startsWith('utf-16')) return sample.includes(0);
-  if (utf8Sequences(sample) >= UTF8_EVIDENCE_SEQUENCES) return false;
+  if (utf8Sequences(sample) >= UTF8_EVIDENCE_SEQUENCES || isMostlyUtf8(sample)) return false;
   if (countReplacements(codec.decodeSample(sample)) > 0) return false;
   if (!MULTIBYTE.has(codec.name)) {
     const best = sniff()[0];
@@ -302,6 +354,9 @@ export function decodeBytes(bytes: Uint8Array, opts: DecodeBytesOptions = {}): D
 
   if (sample === null) return use(utf8, 'default');
   if (utf8Sequences(sample) >= 0) return use(utf8, 'sniff');
+  // UTF-8 with a few damaged bytes stays UTF-8 (the damage becomes U+FFFD), not a clean-looking
+  // decode in a legacy charset: GB18030 maps almost any byte pair to some character.
+  if (isMostlyUtf8(sample)) return use(utf8, 'sniff');
   const best = sniff()[0];
   if (best) return use(best.codec, 'sniff');
 

@@ -124,17 +124,34 @@ export class ReportWriter {
       deleteCells: db.prepare('DELETE FROM cells WHERE report_id = ?'),
       deleteStats: db.prepare('DELETE FROM stats WHERE report_id = ?'),
       deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ?'),
+      // A report is superseded when a later report of its group, with the same status, was read
+      // from the same place (URL, else source file): the agency changed the page or the file.
       primaryBest: db.prepare<{ agency_id: number; year: number }, { id: number }>(
-        `SELECT id FROM reports WHERE agency_id = @agency_id AND year = @year
-         ORDER BY CASE status WHEN 'ok' THEN 0 WHEN 'partial' THEN 1 ELSE 2 END, cell_count DESC, published IS NULL, id
+        `SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id
+         WHERE r.agency_id = @agency_id AND r.year = @year
+         ORDER BY CASE r.status WHEN 'ok' THEN 0 WHEN 'partial' THEN 1 ELSE 2 END,
+           EXISTS (SELECT 1 FROM reports r2 JOIN documents d2 ON d2.id = r2.document_id
+                   WHERE r2.agency_id = r.agency_id AND r2.year = r.year AND r2.id > r.id AND r2.status = r.status
+                     AND COALESCE(d2.url, d2.source_path) = COALESCE(d.url, d.source_path)),
+           r.cell_count DESC, r.published IS NULL,
+           -- a newer version keeps the place in line of the first version stored from its place
+           COALESCE((SELECT MIN(r3.id) FROM reports r3 JOIN documents d3 ON d3.id = r3.document_id
+                     WHERE r3.agency_id = r.agency_id AND r3.year = r.year
+                       AND COALESCE(d3.url, d3.source_path) = COALESCE(d.url, d.source_path)), r.id),
+           r.id
          LIMIT 1`,
       ),
       primaryClear: db.prepare(
         'UPDATE reports SET is_primary = 0 WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 AND id <> @best',
       ),
       primarySet: db.prepare('UPDATE reports SET is_primary = 1 WHERE id = ? AND is_primary = 0'),
-      primaryCurrent: db.prepare<{ agency_id: number; year: number }, { id: number; status: string; cell_count: number; published: string | null }>(
-        'SELECT id, status, cell_count, published FROM reports WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 LIMIT 1',
+      primaryCurrent: db.prepare<
+        { agency_id: number; year: number },
+        { id: number; status: string; cell_count: number; published: string | null }
+      >('SELECT id, status, cell_count, published FROM reports WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 LIMIT 1'),
+      samePlace: db.prepare<{ agency_id: number; year: number; place: string; id: number }, { id: number }>(
+        `SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id
+         WHERE r.agency_id = @agency_id AND r.year = @year AND r.id <> @id AND COALESCE(d.url, d.source_path) = @place LIMIT 1`,
       ),
       primaryUnset: db.prepare('UPDATE reports SET is_primary = 0 WHERE id = ?'),
       primarySelf: db.prepare('UPDATE reports SET is_primary = 1 WHERE id = ?'),
@@ -183,7 +200,7 @@ export class ReportWriter {
         run_id: runId,
       });
       const documentId = Number(info.lastInsertRowid);
-      const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId);
+      const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
       if (runId !== null) {
         this.#bump(runId, {
           files_seen: 1,
@@ -274,6 +291,7 @@ export class ReportWriter {
     registryAgency: number | null,
     outcome: ParseOutcome,
     runId: number | null,
+    place: string | null = null,
   ): Omit<WriteResult, 'documentId'> {
     const r = outcome.ok ? outcome.report : null;
     const status: ReportStatus = r ? reportStatus(r) : 'failed';
@@ -337,7 +355,7 @@ export class ReportWriter {
       GroupCommit.openOn(this.#db)?.cancel(`fts:${reportId}`);
     }
     if (agencyId !== null && row.year !== null) {
-      if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published });
+      if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published, place });
       else this.#primary(agencyId, row.year);
     } else {
       this.#s.primarySelf.run(reportId);
@@ -347,11 +365,22 @@ export class ReportWriter {
 
   /**
    * A new report joins an (agency, year) group: it becomes primary if it ranks before the current
-   * primary (same order as {@link ReportWriter.#primary}); O(1) whatever the group's size.
+   * primary (same order as {@link ReportWriter.#primary}); O(1) whatever the group's size. A new
+   * report read from the same place as the primary is a newer version of it: the group is ranked
+   * again.
    */
-  #primaryAdd(agencyId: number, year: number, r: { id: number; status: ReportStatus; cell_count: number; published: string | null }): void {
+  #primaryAdd(
+    agencyId: number,
+    year: number,
+    r: { id: number; status: ReportStatus; cell_count: number; published: string | null; place: string | null },
+  ): void {
     const cur = this.#s.primaryCurrent.get({ agency_id: agencyId, year });
     if (cur) {
+      if (r.place !== null && this.#s.samePlace.get({ agency_id: agencyId, year, place: r.place, id: r.id })) {
+        // A newer version of a report of the group (rare): rank the whole group again.
+        this.#primary(agencyId, year);
+        return;
+      }
       const key = (x: { id: number; status: string; cell_count: number; published: string | null }): number[] => [
         x.status === 'ok' ? 0 : x.status === 'partial' ? 1 : 2,
         -x.cell_count,

@@ -250,3 +250,41 @@ describe('declarations', () => {
     expect(resolveCodec('gbk')?.decode(bytes)).toBe('ḿ');
   });
 });
+
+describe('UTF-8 with a few damaged bytes', () => {
+  /** `page` as UTF-8 with `n` stray bytes (invalid as UTF-8, plausible as GBK) spread over its first 8 KB, between characters. */
+  const damaged = (page: string, n: number): Buffer => {
+    const bytes = utf8(page);
+    const parts: Buffer[] = [];
+    let from = 0;
+    const limit = Math.min(bytes.length, SAMPLE_BYTES);
+    for (let k = 1; k <= n; k++) {
+      let at = Math.floor((limit * k) / (n + 1));
+      while (at < bytes.length && ((bytes[at] as number) & 0xc0) === 0x80) at++; // a character boundary
+      parts.push(bytes.subarray(from, at), Buffer.from([0xb1, 0xa8]));
+      from = at;
+    }
+    parts.push(bytes.subarray(from));
+    return Buffer.concat(parts);
+  };
+
+  describe.each(pages.map((p) => [p.name, p.text] as const))('%s', (_name, page) => {
+    it('stays UTF-8 when declared (the stray bytes become U+FFFD, the Chinese text is intact)', () => {
+      const r = decodeBytes(damaged(page, 4), { isHtml: true });
+      expect(r.charset).toBe('utf-8');
+      expect(r.source).toBe('meta');
+      expect(r.text.replace(/\uFFFD/g, '')).toBe(page);
+    });
+
+    it('is sniffed as UTF-8 when nothing is declared', () => {
+      const r = decodeBytes(damaged(page.replace(/<meta[^>]*charset[^>]*>/gi, ''), 4));
+      expect(r.charset).toBe('utf-8');
+      expect(r.source).toBe('sniff');
+    });
+
+    it('while the same page in GBK is still read as GBK, declared or not', () => {
+      expect(decodeBytes(gbk(withMeta(page, 'gbk')), { isHtml: true }).charset).toBe('gb18030');
+      expect(decodeBytes(gbk(page.replace(/<meta[^>]*charset[^>]*>/gi, '')), { contentType: 'text/html; charset=utf-8' }).charset).toBe('gb18030');
+    });
+  });
+});

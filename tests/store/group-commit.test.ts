@@ -5,12 +5,12 @@
  * ingest's read-ahead window is stored once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedReport } from '../../parsers/types.js';
 import { parseReport } from '../../src/parse/report.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
 import { startRun } from '../../src/store/runs.js';
 import { searchReports } from '../../src/store/search.js';
 import { GroupCommit, ReportWriter } from '../../src/store/writer.js';
@@ -89,6 +89,47 @@ describe('ingest read-ahead', () => {
     expect({ new: s.new, unchanged: s.unchanged, files: s.files }).toEqual({ new: 2, unchanged: 2, files: 4 });
     expect(db.prepare('SELECT file_name FROM documents ORDER BY id').pluck().all()).toEqual(['a.html', 'd.html']);
     expect(count(db, 'SELECT count(*) FROM reports_fts')).toBe(2);
+    db.close();
+  });
+});
+
+describe('primary report of an (agency, year)', () => {
+  /** The page with its first bare table number raised by `by` (a corrected report). */
+  const corrected = (html: string, by: number): string => html.replace(/>(\d+)</, (_m, n: string) => `>${Number(n) + by}<`);
+
+  it('is the newer version when the file at the same place changed; another place keeps the usual order', async () => {
+    const dir = join(tmp.dir, 'versions');
+    mkdirSync(dir);
+    const page = readFileSync(join(CORPUS, 'fujian-pingtan-2021.html'), 'utf8');
+    const db = openDatabase(join(tmp.dir, 'v.db'));
+    const ingest = () => ingestPaths(db, [dir], { snapshotsDir: join(tmp.dir, 'v.snapshots') });
+    const primary = () =>
+      db.prepare("SELECT d.file_name AS file, r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.is_primary = 1 AND r.year = 2021").all();
+
+    writeFileSync(join(dir, 'report.html'), page);
+    await ingest();
+    const first = primary();
+    expect(first).toEqual([{ file: 'report.html', id: expect.any(Number) }]);
+
+    // A copy elsewhere (same rank): the report stored first stays primary.
+    writeFileSync(join(dir, 'copy.html'), corrected(page, 1));
+    await ingest();
+    expect(primary()).toEqual(first);
+
+    // The agency corrects the report in place: the newer version becomes primary.
+    writeFileSync(join(dir, 'report.html'), corrected(page, 2));
+    const s = await ingest();
+    expect(s.new).toBe(1);
+    const now = primary() as { file: string; id: number }[];
+    expect(now).toHaveLength(1);
+    expect(now[0]!.file).toBe('report.html');
+    expect(now[0]!.id).toBeGreaterThan((first[0] as { id: number }).id);
+    expect(db.prepare('SELECT count(*) FROM reports WHERE year = 2021').pluck().get()).toBe(3);
+
+    // The same order when the group is recomputed from scratch (reparse uses it).
+    db.exec('UPDATE reports SET parser_version = \'0\'');
+    await reparseStored(db, { snapshotsDir: join(tmp.dir, 'v.snapshots') });
+    expect(primary()).toEqual(now);
     db.close();
   });
 });

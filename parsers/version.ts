@@ -1,1 +1,1 @@
-export const PARSER_VERSION = '0.2.0';
+export const PARSER_VERSION = '0.2.1';

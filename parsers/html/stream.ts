@@ -124,22 +124,24 @@ function hasNestedCells(cells: Element[]): boolean {
 }
 
 /**
- * The blocks of text of a cell up to its first nested table: a cell that swallowed the rest of a
- * page left open holds its own value first, then the page's paragraphs.
+ * The blocks of text of a cell outside its nested tables: those before the first nested table and
+ * those after it (nested tables' own text excluded; they are read as tables). A cell that
+ * swallowed the rest of a page left open holds its own value first, then the page's paragraphs;
+ * a data cell with a table pasted into it may hold its value after that table.
  */
-function blocksBeforeTable(cell: Element): string[] {
-  const blocks: string[] = [];
+function blocksAroundTables(cell: Element): { before: string[]; after: string[] } {
+  const before: string[] = [];
+  const after: string[] = [];
   let parts: string[] = [];
-  let stopped = false;
+  let passedTable = false;
   const cut = (): void => {
     const text = collapseSpaces(parts.join(''));
-    if (text) blocks.push(text);
+    if (text) (passedTable ? after : before).push(text);
     parts = [];
   };
   traverse(
     cell,
     (node) => {
-      if (stopped) return false;
       if (node.type === 'text') {
         parts.push((node as unknown as { data: string }).data);
         return false;
@@ -147,7 +149,8 @@ function blocksBeforeTable(cell: Element): string[] {
       if (!isElement(node)) return false;
       const name = node.name.toLowerCase();
       if (node !== cell && name === 'table') {
-        stopped = true;
+        cut();
+        passedTable = true;
         return false;
       }
       if (SKIP.has(name)) return false;
@@ -155,11 +158,11 @@ function blocksBeforeTable(cell: Element): string[] {
       return true;
     },
     (el) => {
-      if (!stopped && el !== cell && BLOCK.has(el.name.toLowerCase())) cut();
+      if (el !== cell && BLOCK.has(el.name.toLowerCase())) cut();
     },
   );
   cut();
-  return blocks;
+  return { before, after };
 }
 
 /** Tables inside a cell that are not inside another table of that cell. */
@@ -253,14 +256,22 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     const lineCells: string[][] = cellRows.map(() => []);
     const rowBase = rowId + 1;
     const proseAfter = new Map<Element, string[]>();
+    const proseAfterTables = new Map<Element, string[]>();
     // The last cell of a table left open swallowed the rest of the page: keep its first block.
     const lastCell = unclosed.includes(index) ? grid.cells[grid.cells.length - 1]?.item : undefined;
     for (const placed of grid.cells) {
       let text: string;
-      if (nested.includes(placed.item) || placed.item === lastCell) {
-        const [own = '', ...rest] = blocksBeforeTable(placed.item);
+      if (placed.item === lastCell) {
+        const [own = '', ...rest] = blocksAroundTables(placed.item).before;
         text = own;
         proseAfter.set(placed.item, rest);
+      } else if (nested.includes(placed.item)) {
+        // A table inside a data cell: the cell's value is its first block outside that table.
+        const { before, after } = blocksAroundTables(placed.item);
+        const [own = '', ...rest] = before.length > 0 ? before : after;
+        text = own;
+        proseAfter.set(placed.item, before.length > 0 ? rest : []);
+        proseAfterTables.set(placed.item, before.length > 0 ? after : rest);
       } else {
         const parts: string[] = [];
         cellText(placed.item, parts);
@@ -296,6 +307,10 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
           flush();
         }
         for (const inner of ownNestedTables(cell)) emitTable(inner);
+        for (const para of proseAfterTables.get(cell) ?? []) {
+          buffer.push(para);
+          flush();
+        }
       }
       layoutDepth--;
     }

@@ -60,6 +60,21 @@ describe('grid reconstruction', () => {
     expect(report.sections).toMatchObject({ overview: true, problems: true, other: true });
   });
 
+  it('reads a value written after a table pasted into its cell, and keeps that table and the text after it', () => {
+    const want = expected('fujian-pingtan-2023');
+    const value = want.active!['normative_documents']!['issued'];
+    const html = renderReportHtml({ format: '2021', active: want.active!, requests: want.requests!, appeals: want.appeals! }).replace(
+      /(行政规范性文件<\/p><\/td><td><p>)<span>([^<]*)<\/span>/,
+      '$1<table><tr><td>附表：文件清单</td><td>见附件</td></tr></table><span>$2</span><p>（含转发文件）</p>',
+    );
+    expect(html).toContain('附表：文件清单');
+    const report = parseHtmlReport(html);
+    expect(report.active!['normative_documents']!['issued']).toBe(value);
+    expect([report.active, report.requests, report.appeals]).toEqual([want.active, want.requests, want.appeals]);
+    expect(report.text).toContain('附表：文件清单');
+    expect(report.text).toContain('（含转发文件）');
+  });
+
   it('ignores empty trailing rows and a table of layout only', () => {
     const want = expected('fujian-pingtan-2023');
     const html = renderReportHtml({ format: '2021', active: want.active!, requests: want.requests!, appeals: want.appeals! })

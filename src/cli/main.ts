@@ -3,40 +3,48 @@
  * on the program; this file only wires them together.
  */
 import { Command, CommanderError } from 'commander';
-import { registerParse } from './commands/parse.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerQuery } from './commands/query.js';
-import { registerExport } from './commands/export.js';
-import { registerCheck } from './commands/check.js';
-import { registerSearch } from './commands/search.js';
-import { registerServe } from './commands/serve.js';
-import { registerCrawl } from './commands/crawl.js';
-import { registerDemo } from './commands/demo.js';
-import { registerSites } from './commands/sites.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The command modules, loaded on demand: `nianbao query …` loads only the query command (and
+ * what it imports), not the crawler, the browser and the explorer. Keys are the command names
+ * each module registers.
+ */
+const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () => Promise<Register>])[] = [
+  [['parse'], async () => (await import('./commands/parse.js')).registerParse],
+  [['ingest', 'reparse'], async () => (await import('./commands/ingest.js')).registerIngest],
+  [['query'], async () => (await import('./commands/query.js')).registerQuery],
+  [['export'], async () => (await import('./commands/export.js')).registerExport],
+  [['check'], async () => (await import('./commands/check.js')).registerCheck],
+  [['search'], async () => (await import('./commands/search.js')).registerSearch],
+  [['serve'], async () => (await import('./commands/serve.js')).registerServe],
+  [['crawl'], async () => (await import('./commands/crawl.js')).registerCrawl],
+  [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
+  [['sites'], async () => (await import('./commands/sites.js')).registerSites],
+];
+
+/**
+ * The program with every command, or — given the name of a command — with only the module that
+ * registers it (`--help`, `--version` and unknown names get them all).
+ */
+export async function buildProgram(command?: string): Promise<Command> {
   const program = new Command('nianbao')
     .description('Collect 政府信息公开工作年度报告, rebuild their tables, keep them in SQLite.')
     .version(PARSER_VERSION)
     .showHelpAfterError()
     .exitOverride();
-  registerParse(program);
-  registerIngest(program);
-  registerQuery(program);
-  registerExport(program);
-  registerCheck(program);
-  registerSearch(program);
-  registerServe(program);
-  registerCrawl(program);
-  registerDemo(program);
-  registerSites(program);
+  const one = command === undefined ? undefined : COMMAND_MODULES.find(([names]) => names.includes(command));
+  const modules = one ? [one] : COMMAND_MODULES;
+  const registers = await Promise.all(modules.map(([, load]) => load()));
+  for (const register of registers) register(program);
   return program;
 }
 
 /** Runs the CLI with `argv` (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

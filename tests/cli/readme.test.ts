@@ -5,8 +5,8 @@ import { buildProgram } from '../../src/cli/main.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
-describe('README is the CLI reference', () => {
-  const commands = buildProgram().commands;
+describe('README is the CLI reference', async () => {
+  const commands = (await buildProgram()).commands;
 
   it('documents every command with its current options', () => {
     expect(commands.length).toBeGreaterThanOrEqual(11);
@@ -14,6 +14,16 @@ describe('README is the CLI reference', () => {
       expect(readme, cmd.name()).toContain(`#### nianbao ${cmd.name()}`);
       for (const opt of cmd.options) expect(readme, `${cmd.name()} ${opt.flags}`).toContain(opt.long ?? opt.flags);
     }
+  });
+
+  it('loads only the command it runs, with the same options as in the full program', async () => {
+    for (const cmd of commands) {
+      const alone = (await buildProgram(cmd.name())).commands;
+      expect(alone.map((c) => c.name())).toContain(cmd.name());
+      expect(alone.length).toBeLessThan(commands.length);
+      expect(alone.find((c) => c.name() === cmd.name())!.options.map((o) => o.flags)).toEqual(cmd.options.map((o) => o.flags));
+    }
+    expect((await buildProgram('no-such-command')).commands.length).toBe(commands.length);
   });
 
   it('shows the two commands of a fresh machine', () => {

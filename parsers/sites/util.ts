@@ -194,8 +194,38 @@ export function findAttachmentsIn($: CheerioAPI, base: string): AttachmentLink[]
   return out;
 }
 
-/** Attachments of an HTML page (convenience wrapper of `findAttachmentsIn`). */
+/**
+ * Every value of an attribute named `href` in the markup, as the HTML tokenizer delimits it
+ * (name after whitespace, `/` or a quote, any case; value quoted up to its quote or the end, or
+ * unquoted up to whitespace or `>`). Over-inclusive on purpose: it also sees `href`s inside
+ * comments, scripts and other attributes' text, never fewer than the DOM has.
+ */
+const HREF_ATTR = /\bhref[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(?:"|$)|'([^']*)(?:'|$)|([^\t\n\f\r >]*))/gi;
+
+/**
+ * False when no `<a href>` of the page can be an attachment, decided from the markup without
+ * building a DOM: every `href` value is resolved against `base` and tested as
+ * {@link attachmentExt} would test it with a link text that names a file. A value holding a
+ * character reference (`&…`) or a NUL, which the tokenizer would rewrite, counts as a possible
+ * attachment. So `true` only means "look in the DOM"; `false` is exact.
+ */
+export function mayLinkAttachments(html: string, base: string): boolean {
+  HREF_ATTR.lastIndex = 0;
+  for (let m = HREF_ATTR.exec(html); m !== null; m = HREF_ATTR.exec(html)) {
+    const value = m[1] ?? m[2] ?? m[3] ?? '';
+    if (value.includes('&') || value.includes('\0')) return true;
+    const url = resolveUrl(value, base);
+    if (url !== null && attachmentExt(url, 'x.pdf') !== undefined) return true;
+  }
+  return false;
+}
+
+/**
+ * Attachments of an HTML page: `findAttachmentsIn` on the loaded page, skipped (no DOM built)
+ * when {@link mayLinkAttachments} rules every link out.
+ */
 export function findAttachments(html: string, url: string): AttachmentLink[] {
+  if (!mayLinkAttachments(html, url)) return [];
   return findAttachmentsIn(loadHtml(html), url);
 }
 

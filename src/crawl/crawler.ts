@@ -39,7 +39,7 @@ import {
   type PoliteFetcher,
 } from '../fetch/index.js';
 import { FetchError } from '../fetch/errors.js';
-import { parseReport } from '../parse/report.js';
+import { ParsePool, type ParsePoolStats } from '../parse/pool.js';
 import { siteSettings, type Registry, type Site, type SiteSettings } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
 import { parseToOutcome, type ParseFn } from '../store/ingest.js';
@@ -130,6 +130,8 @@ export interface CrawlSummary {
   /** Pages (frontier rows) per second over the run. */
   pagesPerSecond: number;
   browser: { launches: number; pages: number; executable: string | null; unavailable: string | null };
+  /** Where reports were parsed: worker threads or the main thread (see the `parseWorkers` option). */
+  parse: ParsePoolStats;
   fetch: Pick<FetchStats, 'requests' | 'retries' | 'redirects' | 'notModified' | 'bytesRaw' | 'bytesDecoded' | 'maxInFlight'> & {
     robots: { fetched: number; disallowed: number } | null;
   };
@@ -142,7 +144,7 @@ export interface CrawlContext {
   onEvent?: (e: CrawlEvent) => void;
   /** Stops the crawl between pages (pages in flight are finished and committed). */
   signal?: AbortSignal;
-  /** @default parseReport */
+  /** Parses a fetched document. @default `parseReport`, on `parseWorkers` worker threads */
   parse?: ParseFn;
   /** Arguments recorded in the `runs` row. @default the options */
   runArgs?: unknown;
@@ -288,6 +290,8 @@ class Crawler {
   readonly poster: PolitePoster;
   readonly browser: BrowserSession;
   readonly parse: ParseFn;
+  /** Parse threads (unused when the context brings its own `parse`). */
+  readonly pool: ParsePool;
   readonly emit: (e: CrawlEvent) => void;
   readonly signal: AbortSignal | undefined;
   readonly sites: Site[];
@@ -312,7 +316,8 @@ class Crawler {
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
     this.snapshots = new SnapshotStore(o.snapshotsDir);
-    this.parse = ctx.parse ?? parseReport;
+    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers });
+    this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;
     const enabled = ctx.registry.sites.filter((s) => (o.sites ? o.sites.includes(s.name) : s.enabled));
@@ -464,6 +469,9 @@ class Crawler {
   }
 
   async close(): Promise<void> {
+    await this.pool.close();
+    const failure = this.pool.stats().failure;
+    if (failure) this.emit({ type: 'warning', code: 'NB_CRAWL_PARSE_WORKER', message: `${failure}; reports were parsed on the main thread` });
     await this.browser.close();
     await this.poster.close().catch(() => undefined);
     await this.fetcher.close().catch(() => undefined);
@@ -512,6 +520,7 @@ class Crawler {
       totals,
       pagesPerSecond: durationMs > 0 ? (totals.pages * 1000) / durationMs : 0,
       browser: { launches: bs.launches, pages: bs.pages, executable: this.browser.location?.path ?? null, unavailable: this.browserUnavailable },
+      parse: this.pool.stats(),
       fetch: {
         requests: fs.requests,
         retries: fs.retries,
@@ -1117,15 +1126,18 @@ class Crawler {
 
   async handleReport(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
     const existing = this.writer.findDocument(got.sha);
-    const snapshotPath = await this.snapshots.put(got.res.body, got.sha);
+    // The snapshot is compressed and written (libuv's pool) while the page is parsed; it is on
+    // disk before any row pointing to it is written.
+    const snapshot = this.putSnapshot(got);
     if (existing && existing.reportId !== null) {
-      this.storeKnown(r, row, got, snapshotPath, existing.documentId, 'report');
+      this.storeKnown(r, row, got, await snapshot, existing.documentId, 'report');
       return;
     }
     const outcome = await this.parseGot(r, got);
     const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
     const attachments =
       isHtmlResponse(got.res) && MAY_LINK_ATTACHMENT.test(got.res.body.toString('latin1')) && got.text !== null ? findAttachments(got.text, got.res.finalUrl) : [];
+    const snapshotPath = await snapshot;
     if (!hasTables && attachments.length > 0) {
       // The page is a notice; the attachment is the report.
       const published = (outcome.ok ? outcome.report.published : null) ?? rowMeta(row).published ?? rowMeta(row).date;
@@ -1145,10 +1157,10 @@ class Crawler {
 
   async handleAttachment(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
     r.summary.attachments++;
-    const snapshotPath = await this.snapshots.put(got.res.body, got.sha);
+    const snapshot = this.putSnapshot(got);
     const existing = this.writer.findDocument(got.sha);
     if (existing && existing.reportId !== null) {
-      this.storeKnown(r, row, got, snapshotPath, existing.documentId, 'attachment');
+      this.storeKnown(r, row, got, await snapshot, existing.documentId, 'attachment');
       return;
     }
     const isReport = row.role === 'report';
@@ -1157,10 +1169,11 @@ class Crawler {
       const outcome = await this.parseGot(r, got);
       const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
       if (isReport || hasTables) {
-        this.storeReport(r, row, got, snapshotPath, outcome, []);
+        this.storeReport(r, row, got, await snapshot, outcome, []);
         return;
       }
     }
+    const snapshotPath = await snapshot;
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'attachment', snapshotPath, null), this.runId);
       this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
@@ -1188,11 +1201,24 @@ class Crawler {
     }));
   }
 
+  /**
+   * Starts writing the response's snapshot. The promise is marked handled at once (a write error
+   * surfaces where it is awaited, before the rows that point to the snapshot are written).
+   */
+  putSnapshot(got: Got): Promise<string> {
+    const p = this.snapshots.put(got.res.body, got.sha);
+    p.catch(() => undefined);
+    return p;
+  }
+
   async parseGot(r: SiteRun, got: Got): Promise<ParseOutcome> {
     const type = headerValue(got.res.headers, 'content-type');
     const enc = r.settings.encoding;
     const contentType = enc && isTextual(got.res) ? `${type?.split(';')[0] ?? 'text/html'}; charset=${enc}` : type;
-    return parseToOutcome(this.parse, got.res.body, fileNameOf(got.res), contentType);
+    const outcome = await parseToOutcome(this.parse, got.res.body, fileNameOf(got.res), contentType);
+    // A parse thread that died says nothing about the document: the row fails and is tried again.
+    if (!outcome.ok && outcome.code === 'NB_PARSE_POOL_WORKER') throw new CrawlError('NB_CRAWL_PARSE_WORKER', outcome.message);
+    return outcome;
   }
 
   storeKnown(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, documentId: number, role: 'report' | 'attachment'): void {

@@ -60,6 +60,14 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
       `Sites that need a browser and were left out: ${needing.map((s) => s.site).join(', ')} — ${summary.browser.unavailable ?? needing[0]!.browserUnavailable}`,
     );
   }
+  const parse = summary.parse;
+  if (parse && parse.workers > 0) {
+    lines.push(
+      `Parse threads: ${parse.workers}; ${parse.threaded} document(s) parsed on them, ${parse.inline} on the main thread` +
+        (parse.failure ? ` (${parse.failure})` : parse.threaded === 0 ? ' (the run was too short to start them)' : '') +
+        '.',
+    );
+  }
   lines.push(`User-Agent: ${summary.userAgent}`);
   return `${lines.join('\n')}\n`;
 }

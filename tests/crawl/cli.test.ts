@@ -109,6 +109,20 @@ describe('nianbao sites / crawl (CLI)', () => {
     db.close();
   });
 
+  it('--parse-workers reaches the crawl; the summary says where reports were parsed', async () => {
+    const dbFile = join(tmp.dir, 'pw.db');
+    const r = await runBin(['crawl', '--sites', registry, '--db', dbFile, '--site', 'trs', '--interval-ms', '0', '--parse-workers', '1', '--progress', 'none', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout) as { totals: { reportsNew: number }; parse: { workers: number; threaded: number; inline: number; failure: string | null } };
+    expect(summary.parse.workers).toBe(1);
+    expect(summary.parse.failure).toBeNull();
+    expect(summary.parse.threaded + summary.parse.inline).toBeGreaterThanOrEqual(summary.totals.reportsNew);
+    expect(summary.totals.reportsNew).toBeGreaterThan(0);
+    const bad = await runBin(['crawl', '--sites', registry, '--db', join(tmp.dir, 'pw2.db'), '--parse-workers', 'two']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--parse-workers must be a whole number from 0 to 16');
+  });
+
   it('--ignore-robots warns', async () => {
     const r = await runBin(['crawl', '--sites', registry, '--db', join(tmp.dir, 'ir.db'), '--site', 'robots', '--interval-ms', '10', '--ignore-robots', '--progress', 'none']);
     expect(r.code).toBe(0);

@@ -25,6 +25,7 @@ export interface CrawlCliOptions {
   json?: boolean;
   progress?: ProgressMode;
   intervalMs?: number;
+  parseWorkers?: number;
   browser?: boolean;
 }
 
@@ -33,6 +34,11 @@ function parseNonNegativeInt(name: string): (v: string) => number {
     if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} must be a whole number of milliseconds.`);
     return Number(v);
   };
+}
+
+function parseWorkerCount(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 16) throw new InvalidArgumentError('--parse-workers must be a whole number from 0 to 16.');
+  return Number(v);
 }
 
 function contactFrom(opts: { contact?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -62,6 +68,11 @@ export function registerCrawl(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
+    .addOption(
+      new Option('--parse-workers <n>', 'worker threads that parse reports while the main thread fetches and stores; 0 parses on the main thread (default: 0)').argParser(
+        parseWorkerCount,
+      ),
+    )
     .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
     .action(async (opts: CrawlCliOptions) => {
       process.exitCode = await runCrawlCommand(opts);
@@ -126,6 +137,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         ignoreRobots: opts.ignoreRobots === true,
         ...(contact ? { contactUrl: contact } : {}),
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
         browser: { enabled: opts.browser !== false },
       },
     );

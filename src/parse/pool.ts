@@ -1,0 +1,267 @@
+/**
+ * `parseReport` on worker threads (piscina), so a crawl's main thread keeps fetching and storing
+ * while reports are parsed. Same result and same errors as `parseReport`: a failure is rebuilt on
+ * this side as an instance of its class with its fields (`code`, `file` …). `workers: 0` parses
+ * inline, on the calling thread.
+ *
+ * The worker is `worker.js` next to this file; run from TypeScript sources (tsx, vitest) it is
+ * `worker.ts`, loaded through tsx's loader (`--import tsx`, a devDependency).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Piscina } from 'piscina';
+import { z } from 'zod';
+import { NianbaoError, ParseError } from '../../parsers/errors.js';
+import type { ParsedReport } from '../../parsers/types.js';
+import { ValidateError } from '../../parsers/validate.js';
+import { DecodeError } from '../decode/errors.js';
+import { parseReport, type ParseReportOptions } from './report.js';
+import type { ParseTask, ParseTaskResult, SerializedError } from './worker.js';
+
+export const ParsePoolOptionsSchema = z.strictObject({
+  /** Worker threads; 0 parses inline, on the calling thread. @default 1 */
+  workers: z.number().int().min(0).max(64).default(1),
+  /**
+   * The threads start once documents parsed on the calling thread have taken this long in total
+   * (0: with the first document). A thread costs about half a second of CPU to start (it loads
+   * the parser anew), so a pool that parses a few dozen documents is faster without one; a long
+   * run pays the start once. `ready()` starts them at once.
+   * @default 500
+   */
+  startAfterMs: z.number().int().min(0).default(500),
+  /**
+   * Documents handed to each thread (being parsed or waiting) before the calling thread parses
+   * the next one itself; 0: never, everything waits for a thread once they are up.
+   * @default 0
+   */
+  backlog: z.number().int().min(0).default(0),
+  /**
+   * Old-generation heap of each thread, MB. A document that needs more is parsed again on the
+   * calling thread (same result), so this bounds memory, not what can be read.
+   * @default 128
+   */
+  threadHeapMb: z.number().int().min(64).default(128),
+});
+
+export type ParsePoolOptionsInput = z.input<typeof ParsePoolOptionsSchema>;
+
+export type ParsePoolErrorCode =
+  | 'NB_PARSE_POOL_OPTIONS' // invalid options
+  | 'NB_PARSE_POOL_CLOSED' // parse() after close()
+  | 'NB_PARSE_POOL_WORKER'; // the worker thread failed (crashed, could not start): not a verdict on the document
+
+/** A problem of the pool itself, never of the document parsed. */
+export class ParsePoolError extends NianbaoError {
+  declare readonly code: ParsePoolErrorCode;
+  constructor(code: ParsePoolErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Classes the worker's errors are rebuilt as (by class name); others become an `Error` with the same fields. */
+const ERROR_CLASSES: Record<string, { prototype: Error }> = {
+  DecodeError,
+  ParseError,
+  ValidateError,
+  NianbaoError,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+};
+
+/** An instance of the original class with the original message, stack and fields. */
+export function rebuildError(s: SerializedError): Error {
+  const cls = ERROR_CLASSES[s.className] ?? Error;
+  const err = Object.create(cls.prototype) as Error;
+  Object.defineProperty(err, 'message', { value: s.message, writable: true, configurable: true, enumerable: false });
+  if (s.stack !== undefined) Object.defineProperty(err, 'stack', { value: s.stack, writable: true, configurable: true, enumerable: false });
+  if (s.cause) Object.defineProperty(err, 'cause', { value: rebuildError(s.cause), writable: true, configurable: true, enumerable: false });
+  Object.assign(err, s.fields);
+  if (err.name !== s.name) Object.defineProperty(err, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
+  return err;
+}
+
+/** The worker module and the Node options a worker thread needs to load it. */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const self = import.meta.url;
+  if (self.endsWith('.ts')) {
+    // TypeScript sources: the worker thread needs tsx's loader (resolved from here, not the cwd).
+    const tsx = pathToFileURL(createRequire(self).resolve('tsx')).href;
+    return { filename: fileURLToPath(new URL('./worker.ts', self)), execArgv: ['--import', tsx] };
+  }
+  return { filename: fileURLToPath(new URL('./worker.js', self)), execArgv: [] };
+}
+
+/** Counters of a pool: where its documents were parsed. */
+export interface ParsePoolStats {
+  /** Worker threads asked for (0: inline pool). */
+  workers: number;
+  /** Documents parsed on a worker thread. */
+  threaded: number;
+  /** Documents parsed on the calling thread (inline pool, threads not started yet, or all of them busy). */
+  inline: number;
+  /** Time those took, ms. */
+  inlineMs: number;
+  /** Why the threads could not be used, when they failed to start (the pool then parses inline). */
+  failure: string | null;
+}
+
+/** Young-generation size of each thread, MB (V8's default is larger; parsing garbage is short-lived). */
+const THREAD_YOUNG_MB = 8;
+
+export class ParsePool {
+  readonly workers: number;
+  readonly startAfterMs: number;
+  readonly backlog: number;
+  readonly threadHeapMb: number;
+  /** Time spent parsing on the calling thread, ms. */
+  #inlineMs = 0;
+  #piscina: Piscina<ParseTask, ParseTaskResult> | undefined;
+  #started: Promise<void> | undefined;
+  #ready = false;
+  #closed = false;
+  /** Documents at the threads (running or queued). */
+  #atThreads = 0;
+  #threaded = 0;
+  #inline = 0;
+  #failure: string | null = null;
+
+  /**
+   * The threads start lazily (see `startAfterMs`), so a pool that parses little costs nothing
+   * extra. Until a thread has loaded the parser (and, with `backlog`, while the threads hold that
+   * many documents each) `parse` runs on the calling thread instead, with the same result.
+   */
+  constructor(options: ParsePoolOptionsInput = {}) {
+    const parsed = ParsePoolOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ParsePoolError('NB_PARSE_POOL_OPTIONS', `invalid parse pool options:\n${z.prettifyError(parsed.error)}`);
+    this.workers = parsed.data.workers;
+    this.startAfterMs = parsed.data.startAfterMs;
+    this.backlog = parsed.data.backlog;
+    this.threadHeapMb = parsed.data.threadHeapMb;
+  }
+
+  #start(): Promise<void> {
+    this.#started ??= this.workers === 0 || this.#closed ? Promise.resolve() : this.#launch();
+    return this.#started;
+  }
+
+  async #launch(): Promise<void> {
+    // piscina is loaded with the first thread (it costs ~10 MB even unused).
+    let PiscinaClass: typeof Piscina;
+    try {
+      PiscinaClass = (await import('piscina')).Piscina;
+    } catch (err) {
+      this.#failure = `parse worker could not start: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    if (this.#closed) return;
+    const entry = workerEntry();
+    const piscina = new PiscinaClass<ParseTask, ParseTaskResult>({
+      filename: entry.filename,
+      execArgv: entry.execArgv,
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      // One document at a time per thread: parsing is CPU-bound.
+      concurrentTasksPerWorker: 1,
+      resourceLimits: { maxOldGenerationSizeMb: this.threadHeapMb, maxYoungGenerationSizeMb: THREAD_YOUNG_MB },
+    });
+    // A thread's failure is reported through the task it fails.
+    piscina.on('error', () => undefined);
+    this.#piscina = piscina;
+    try {
+      await piscina.run({ ping: true });
+      if (!this.#closed) this.#ready = true;
+    } catch (err) {
+      if (this.#closed) return; // ended while starting
+      // The threads cannot load the parser (worker file or loader missing): parse inline.
+      this.#failure = `parse worker could not start: ${err instanceof Error ? err.message : String(err)}`;
+      this.#piscina = undefined;
+      await piscina.destroy().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Starts the threads if needed and resolves once one can take documents (at once for an inline
+   * pool). Rejects with `ParsePoolError` `NB_PARSE_POOL_WORKER` when they could not start
+   * (`parse` still works, inline), `NB_PARSE_POOL_CLOSED` after `close()`.
+   */
+  async ready(): Promise<void> {
+    if (this.#closed) throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
+    await this.#start();
+    if (this.#failure) throw new ParsePoolError('NB_PARSE_POOL_WORKER', this.#failure);
+  }
+
+  /** Worker threads running now (0 when inline, not started, failed or closed). */
+  get threads(): number {
+    return this.#piscina?.threads.length ?? 0;
+  }
+
+  stats(): ParsePoolStats {
+    return { workers: this.workers, threaded: this.#threaded, inline: this.#inline, inlineMs: Math.round(this.#inlineMs), failure: this.#failure };
+  }
+
+  /**
+   * Parses one document, like `parseReport(input, options)`: same report, same errors (the
+   * error's class and fields). Rejects with `ParsePoolError` when the pool, not the document, is
+   * the problem: `NB_PARSE_POOL_CLOSED` after `close()`, `NB_PARSE_POOL_WORKER` when the thread
+   * parsing it died.
+   */
+  async parse(input: Uint8Array | string, options: ParseReportOptions = {}): Promise<ParsedReport> {
+    if (this.#closed) throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
+    if (this.workers > 0 && !this.#started && this.#inlineMs >= this.startAfterMs) void this.#start();
+    const piscina = this.#piscina;
+    if (!piscina || !this.#ready || (this.backlog > 0 && this.#atThreads >= this.workers * this.backlog)) return this.#parseInline(input, options);
+    let task: ParseTask;
+    let transferList: ArrayBuffer[] | undefined;
+    if (typeof input === 'string') task = { input, options };
+    else {
+      // A copy of just these bytes, moved (not cloned) to the thread: the caller's buffer may be
+      // a view into a larger one, and stays untouched.
+      const bytes = new Uint8Array(input);
+      task = { input: bytes, options };
+      transferList = [bytes.buffer];
+    }
+    this.#atThreads++;
+    let result: ParseTaskResult;
+    try {
+      result = await piscina.run(task, transferList ? { transferList } : {});
+    } catch (err) {
+      // Out of the thread's heap: the calling thread (with the process's heap) reads it instead.
+      if ((err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') return this.#parseInline(input, options);
+      throw new ParsePoolError('NB_PARSE_POOL_WORKER', `parse worker failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      this.#atThreads--;
+    }
+    this.#threaded++;
+    if ('pong' in result) throw new ParsePoolError('NB_PARSE_POOL_WORKER', 'parse worker answered a document with a ping reply');
+    if (!result.ok) throw rebuildError(result.error);
+    return result.report;
+  }
+
+  async #parseInline(input: Uint8Array | string, options: ParseReportOptions): Promise<ParsedReport> {
+    this.#inline++;
+    const t0 = performance.now();
+    try {
+      return await parseReport(input, options);
+    } finally {
+      this.#inlineMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * Ends the threads: documents already at them are parsed first; threads still starting are
+   * stopped at once. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const piscina = this.#piscina;
+    this.#piscina = undefined;
+    if (!piscina) return;
+    if (this.#ready) await piscina.close();
+    else await piscina.destroy().catch(() => undefined);
+    this.#ready = false;
+  }
+}

@@ -28,10 +28,12 @@ results['ingest_reports_per_s'] = ingest.storeOnly.reportsPerSecond;
 results['ingest_cells_per_s'] = ingest.storeOnly.cellsPerSecond;
 results['ingest_batch1_reports_per_s'] = ingest.storeOnlyPerReport.reportsPerSecond;
 results['ingest_end_to_end_reports_per_s'] = ingest.endToEnd.reportsPerSecond;
+results['ingest_end_to_end_1_worker_reports_per_s'] = ingest.endToEndOneWorker.reportsPerSecond;
 rows.push([`ingest: reports/s, store only (${reports} files, --batch ${ingest.storeOnly.batch})`, String(ingest.storeOnly.reportsPerSecond), 'goal ≥ 1000']);
 rows.push(['ingest: cells/s, store only', String(ingest.storeOnly.cellsPerSecond), '']);
 rows.push([`ingest: reports/s, store only, --batch 1 (${ingest.storeOnlyPerReport.reports} files)`, String(ingest.storeOnlyPerReport.reportsPerSecond), '']);
 rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.reports} files)`, String(ingest.endToEnd.reportsPerSecond), '']);
+rows.push(['ingest: reports/s end to end, --parse-workers 1', String(ingest.endToEndOneWorker.reportsPerSecond), '']);
 
 // Crawl: the whole pipeline against local servers (politeness off), re-crawl, memory, browser launches.
 const crawl = await benchCrawl();

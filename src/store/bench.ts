@@ -9,7 +9,8 @@
  *   of reports parsed before the clock starts (each corpus page parsed once, its cell values
  *   varied per file);
  * - `storeOnlyPerReport`: the same with one transaction per report (`ingest --batch 1`);
- * - `endToEnd`: the real parser too, on files whose page text has varied numbers.
+ * - `endToEnd`: the real parser too, on files whose page text has varied numbers;
+ * - `endToEndOneWorker`: the same with one parse worker thread (`ingest --parse-workers 1`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,8 @@ export interface BenchIngestResult {
   /** One transaction per report (`ingest --batch 1`), parser replaced by a lookup. */
   storeOnlyPerReport: Throughput;
   endToEnd: Throughput & { parseSeconds: number };
+  /** The same end to end with one parse worker thread (`ingest --parse-workers 1`). */
+  endToEndOneWorker: Throughput & { parseSeconds: number };
   /** The goal of the issue, in reports per second (store only). */
   goalReportsPerSecond: number;
   meetsGoal: boolean;
@@ -142,10 +145,10 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
       return r;
     };
 
-    const runIngest = async (label: string, dir: string, b: number, parse?: ParseFn): Promise<IngestSummary> => {
+    const runIngest = async (label: string, dir: string, b: number, parse?: ParseFn, parseWorkers = 0): Promise<IngestSummary> => {
       const db = openDatabase(join(work, `${label}.db`));
       try {
-        return await ingestPaths(db, [dir], { snapshotsDir: join(work, `${label}.snapshots`), batch: b, ...(parse ? { parse } : {}) });
+        return await ingestPaths(db, [dir], { snapshotsDir: join(work, `${label}.snapshots`), batch: b, parseWorkers, ...(parse ? { parse } : {}) });
       } finally {
         db.close();
       }
@@ -167,9 +170,11 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
     }
     const s = await runIngest('e2e', dir, batch);
     const endToEnd = { ...asThroughput(s), parseSeconds: Math.round(s.parseMs) / 1000 };
+    const s1 = await runIngest('e2e-worker', dir, batch, undefined, 1);
+    const endToEndOneWorker = { ...asThroughput(s1), parseSeconds: Math.round(s1.parseMs) / 1000 };
 
     const goal = 1000;
-    return { storeOnly, storeOnlyPerReport, endToEnd, goalReportsPerSecond: goal, meetsGoal: storeOnly.reportsPerSecond >= goal };
+    return { storeOnly, storeOnlyPerReport, endToEnd, endToEndOneWorker, goalReportsPerSecond: goal, meetsGoal: storeOnly.reportsPerSecond >= goal };
   } finally {
     if (ownWork) rmSync(work, { recursive: true, force: true });
   }

@@ -34,6 +34,12 @@ export function parsePositiveInt(name: string): (value: string) => number {
   };
 }
 
+/** Parses `--parse-workers`: a whole number from 0 to 16. */
+export function parseWorkerCount(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 16) throw new InvalidArgumentError('--parse-workers must be a whole number from 0 to 16.');
+  return Number(v);
+}
+
 /** Prints `nianbao <command>: message [CODE]` on stderr and sets exit code 1. */
 export function reportCommandError(command: string, err: unknown): void {
   const code = err instanceof NianbaoError ? err.code : ((err as { code?: unknown } | null)?.code ?? 'NB_ERROR');

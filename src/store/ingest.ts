@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ParsedReport } from '../../parsers/types.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
+import { ParsePool } from '../parse/pool.js';
 import { parseReport } from '../parse/report.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
@@ -59,6 +60,12 @@ export const IngestOptionsSchema = z.object({
    * @default 16
    */
   readAhead: z.number().int().min(1).max(1024).default(16),
+  /**
+   * Worker threads that parse while the main thread hashes, snapshots and stores (see
+   * `ParsePool`); 0 parses on the main thread. Ignored when `parse` is given.
+   * @default 0
+   */
+  parseWorkers: z.number().int().min(0).max(64).default(0),
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -182,10 +189,14 @@ type Prepared =
  */
 export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const opts = IngestOptionsSchema.parse(options);
-  const parse = options.parse ?? parseReport;
+  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers });
+  const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : parseReport);
   const t0 = performance.now();
   const summary = emptySummary();
-  const files = await listInputFiles(paths, opts.skipSuffixes);
+  const files = await listInputFiles(paths, opts.skipSuffixes).catch(async (err: unknown) => {
+    await pool?.close();
+    throw err;
+  });
   const runId = opts.recordRun ? startRun(db, 'ingest', { paths, snapshotsDir: opts.snapshotsDir }) : null;
   summary.runId = runId;
   const writer = new ReportWriter(db);
@@ -282,6 +293,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   } finally {
     await Promise.allSettled(ahead); // no snapshot write outlives the call
     restoreCache();
+    await pool?.close();
   }
   group.commit();
   finalize(summary, t0);

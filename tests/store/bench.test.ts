@@ -38,6 +38,8 @@ describe('benchIngest', () => {
     expect(r.storeOnly.cellsPerSecond).toBeGreaterThan(r.storeOnly.reportsPerSecond);
     expect(r.endToEnd.reports).toBe(12);
     expect(r.endToEnd.parseSeconds).toBeGreaterThan(0);
+    expect(r.endToEndOneWorker.reports).toBe(12);
+    expect(r.endToEndOneWorker.cells).toBe(r.endToEnd.cells);
     expect(r.goalReportsPerSecond).toBe(1000);
     // The databases it wrote hold exactly the generated reports.
     const db = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });

@@ -9,7 +9,7 @@ import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
-import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 
 export interface CrawlCliOptions {
@@ -36,10 +36,6 @@ function parseNonNegativeInt(name: string): (v: string) => number {
   };
 }
 
-function parseWorkerCount(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) > 16) throw new InvalidArgumentError('--parse-workers must be a whole number from 0 to 16.');
-  return Number(v);
-}
 
 function contactFrom(opts: { contact?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const c = opts.contact ?? env['NIANBAO_CONTACT'];

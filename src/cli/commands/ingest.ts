@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
-import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError } from '../../store/cli-support.js';
 import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
@@ -70,9 +70,10 @@ export function registerIngest(program: Command): void {
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)', parsePositiveInt('--batch'), DEFAULT_BATCH)
+    .option('--parse-workers <n>', 'worker threads that parse while the main thread stores; 0 parses on the main thread', parseWorkerCount, 0)
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
-    .action(async (paths: string[], opts: IngestCliOptions) => {
+    .action(async (paths: string[], opts: IngestCliOptions & { parseWorkers: number }) => {
       const dbFile = dbPathFrom(opts);
       let db;
       try {
@@ -87,6 +88,7 @@ export function registerIngest(program: Command): void {
         const summary = await ingestPaths(db, paths, {
           snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
           batch: opts.batch,
+          parseWorkers: opts.parseWorkers,
           signal: stop.signal,
           onProgress: progress.onProgress,
         });

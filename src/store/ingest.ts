@@ -3,6 +3,7 @@
  * document as a content-addressed snapshot, parse it and store the report (one transaction per
  * report). Idempotent by content hash; failed parses are stored as failed reports.
  */
+import { statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +61,12 @@ export const IngestOptionsSchema = z.object({
    * @default 16
    */
   readAhead: z.number().int().min(1).max(1024).default(16),
+  /**
+   * Bytes of files read ahead at most (a file larger than this is still read, alone): bounds the
+   * memory of the pipeline when the inputs are large attachments.
+   * @default 67108864 (64 MiB)
+   */
+  readAheadBytes: z.number().int().min(1).default(64 * 1024 * 1024),
   /**
    * Worker threads that parse while the main thread hashes, snapshots and stores (see
    * `ParsePool`); 0 parses on the main thread. Ignored when `parse` is given.
@@ -224,12 +231,26 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   };
 
   const ahead: Promise<Prepared>[] = [];
+  const aheadSizes: number[] = [];
+  let aheadBytes = 0;
   let next = 0;
+  const sizeOf = (path: string): number => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0; // reading it will say what is wrong
+    }
+  };
+  // Up to `readAhead` files and `readAheadBytes` bytes in flight (always at least one file).
   const fill = (): void => {
     while (next < files.length && ahead.length < opts.readAhead && !options.signal?.aborted) {
+      const size = sizeOf(files[next]!);
+      if (ahead.length > 0 && aheadBytes + size > opts.readAheadBytes) break;
       const p = prepare(files[next++]!);
       p.catch(() => {}); // awaited in order below
       ahead.push(p);
+      aheadSizes.push(size);
+      aheadBytes += size;
     }
   };
 
@@ -238,6 +259,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     for (;;) {
       fill();
       const item = ahead.shift();
+      aheadBytes -= aheadSizes.shift() ?? 0;
       if (!item || options.signal?.aborted) {
         if (done < files.length) summary.interrupted = true;
         break;

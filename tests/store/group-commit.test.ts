@@ -93,6 +93,41 @@ describe('ingest read-ahead', () => {
   });
 });
 
+describe('ingest read-ahead bounds', () => {
+  it('keeps at most readAhead files and readAheadBytes bytes in flight, always at least one', async () => {
+    const dir = join(tmp.dir, 'bounded');
+    mkdirSync(dir);
+    const names = ['fujian-pingtan-2019.html', 'fujian-pingtan-2021.html', 'fujian-pingtan-2023.html', 'fujian-pingtan-2025.html'];
+    for (const n of names) copyFileSync(join(CORPUS, n), join(dir, n));
+    const largest = Math.max(...names.map((n) => readFileSync(join(CORPUS, n)).length));
+    const run = async (label: string, bounds: { readAhead?: number; readAheadBytes?: number }) => {
+      let inFlight = 0;
+      let most = 0;
+      const db = openDatabase(join(tmp.dir, `${label}.db`));
+      const s = await ingestPaths(db, [dir], {
+        snapshotsDir: join(tmp.dir, `${label}.snapshots`),
+        ...bounds,
+        parse: async (bytes, o) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 20)); // let the pipeline start others meanwhile
+          try {
+            return await parseReport(bytes, o);
+          } finally {
+            inFlight--;
+          }
+        },
+      });
+      db.close();
+      return { most, stored: s.new };
+    };
+    expect(await run('ra-default', {})).toEqual({ most: 4, stored: 4 });
+    expect(await run('ra-two', { readAhead: 2 })).toEqual({ most: 2, stored: 4 });
+    // Smaller than any file: one at a time, and nothing stalls.
+    expect(await run('ra-bytes', { readAheadBytes: 1 })).toEqual({ most: 1, stored: 4 });
+    expect(await run('ra-bytes2', { readAheadBytes: largest * 2 })).toMatchObject({ stored: 4 });
+  });
+});
+
 describe('primary report of an (agency, year)', () => {
   /** The page with its first bare table number raised by `by` (a corrected report). */
   const corrected = (html: string, by: number): string => html.replace(/>(\d+)</, (_m, n: string) => `>${Number(n) + by}<`);

@@ -89,6 +89,8 @@ export const BrowserOptionsSchema = z.strictObject({
   settleTimeoutMs: z.number().int().min(0).default(5_000),
   /** Browser contexts kept open (one per origin; the oldest is closed beyond this). @default 3 */
   maxContexts: z.number().int().min(1).max(16).default(3),
+  /** Hosts (`host:port`) whose TLS certificate errors are ignored (registry `overrides.tls: "insecure"`). @default [] */
+  insecureHosts: z.array(z.string().min(1)).default([]),
 });
 export type BrowserOptions = z.input<typeof BrowserOptionsSchema>;
 
@@ -199,7 +201,8 @@ export class BrowserSession {
       return existing;
     }
     const browser = await this.#launch();
-    const created = browser.newContext({ userAgent: this.#userAgent, locale: 'zh-CN', javaScriptEnabled: true });
+    const insecure = this.options.insecureHosts.some((h) => h.toLowerCase() === new URL(origin).host.toLowerCase());
+    const created = browser.newContext({ userAgent: this.#userAgent, locale: 'zh-CN', javaScriptEnabled: true, ignoreHTTPSErrors: insecure });
     this.#contexts.set(origin, created);
     this.#stats.contexts++;
     while (this.#contexts.size > this.options.maxContexts) {

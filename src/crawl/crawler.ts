@@ -330,6 +330,7 @@ class Crawler {
     const userAgent = o.contactUrl ? `${USER_AGENT_PRODUCT} (+${o.contactUrl})` : USER_AGENT_PRODUCT;
     const hosts: Record<string, { concurrency?: number; intervalMs?: number }> = {};
     const robotsIgnoredHosts: string[] = [];
+    const insecureHosts: string[] = [];
     for (const site of enabled) {
       const st = siteSettings(site);
       for (const e of site.entries) {
@@ -339,11 +340,13 @@ class Crawler {
           intervalMs: o.intervalMs ?? st.rateMs,
         };
         if (st.ignoreRobots) robotsIgnoredHosts.push(host);
+        if (site.overrides.tls === 'insecure') insecureHosts.push(host);
       }
     }
     const f = o.fetch;
     this.fetcher = createPoliteFetcher({
       userAgent,
+      insecureHosts,
       connectTimeoutMs: f.connectTimeoutMs,
       headersTimeoutMs: f.headersTimeoutMs,
       bodyTimeoutMs: f.bodyTimeoutMs,
@@ -372,6 +375,7 @@ class Crawler {
       maxRetryAfterMs: 120_000,
       maxBytes: f.maxBytes,
       ignoreRobots: o.ignoreRobots,
+      insecureHosts,
     });
     this.browser = new BrowserSession({
       ...(o.browser.executablePath ? { executablePath: o.browser.executablePath } : {}),
@@ -379,6 +383,7 @@ class Crawler {
       userAgentSuffix: userAgent,
       navigationTimeoutMs: o.browser.navigationTimeoutMs,
       settleTimeoutMs: o.browser.settleTimeoutMs,
+      insecureHosts,
     });
     this.group = new GroupCommit(ctx.db, o.commitEveryPages, o.commitEveryMs);
     this.s = {
@@ -421,7 +426,13 @@ class Crawler {
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {
       if (s.overrides.tls === 'insecure') {
-        this.emit({ type: 'warning', site: s.name, code: 'NB_CRAWL_OPTIONS', message: `${s.name}: overrides.tls "insecure" is not supported yet; certificates are verified` });
+        const names = s.entries.map((e) => new URL(e).host).filter((h, i, all) => all.indexOf(h) === i);
+        this.emit({
+          type: 'warning',
+          site: s.name,
+          code: 'NB_CRAWL_TLS_INSECURE',
+          message: `${s.name}: overrides.tls "insecure": the TLS certificate of ${names.join(', ')} is not verified (HTTPS without authentication)`,
+        });
       }
     }
     const runs = this.sites.map((s) => new SiteRun(s));

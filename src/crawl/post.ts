@@ -31,6 +31,8 @@ export interface PostOptions {
   maxBytes: number;
   /** robots.txt is not consulted (the `--ignore-robots` run, or a registry exception). */
   ignoreRobots: boolean;
+  /** Hosts whose TLS certificate is not verified (registry `overrides.tls: "insecure"`). */
+  insecureHosts?: string[] | undefined;
 }
 
 export interface PostRequest {
@@ -47,6 +49,8 @@ const RETRYABLE_STATUS = (s: number): boolean => s === 429 || (s >= 500 && s <= 
 /** Sends API POSTs politely; one undici Agent for all of them. */
 export class PolitePoster {
   readonly #agent: Agent;
+  #insecureAgent: Agent | undefined;
+  readonly #insecureHosts: Set<string>;
   readonly #fetcher: PoliteFetcher;
   readonly #o: PostOptions;
 
@@ -60,6 +64,20 @@ export class PolitePoster {
       connections: 2,
       keepAliveTimeout: 4_000,
     });
+    this.#insecureHosts = new Set((options.insecureHosts ?? []).map((h) => h.toLowerCase()));
+  }
+
+  /** The shared Agent, or for a host named in `insecureHosts` a separate one that skips certificate checks. */
+  #dispatcherFor(url: URL): Agent {
+    if (url.protocol !== 'https:' || !this.#insecureHosts.has(url.host.toLowerCase())) return this.#agent;
+    this.#insecureAgent ??= new Agent({
+      connect: { timeout: this.#o.connectTimeoutMs, rejectUnauthorized: false },
+      headersTimeout: this.#o.headersTimeoutMs,
+      bodyTimeout: this.#o.bodyTimeoutMs,
+      connections: 2,
+      keepAliveTimeout: 4_000,
+    });
+    return this.#insecureAgent;
   }
 
   async post(req: PostRequest): Promise<FetchResult> {
@@ -131,7 +149,7 @@ export class PolitePoster {
   ): Promise<{ status: number; headers: ResponseHeaders; body: Buffer; rawBytes: number; encoding: string | undefined; receivedAt: Date }> {
     let res;
     try {
-      res = await request(url, { dispatcher: this.#agent, method: 'POST', headers, body });
+      res = await request(url, { dispatcher: this.#dispatcherFor(url), method: 'POST', headers, body });
     } catch (err) {
       throw classify(err, url);
     }
@@ -167,8 +185,8 @@ export class PolitePoster {
     return { status: res.statusCode, headers: resHeaders, body: out, rawBytes: raw, encoding, receivedAt };
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#agent.close(), this.#insecureAgent?.close()]);
   }
 }
 

@@ -86,6 +86,13 @@ export interface FetcherOptions {
   connectionsPerOrigin?: number | undefined;
   /** Extra request headers sent with every request (lower-case names win over the defaults). @default {} */
   headers?: Record<string, string> | undefined;
+  /**
+   * Hosts (`host:port`, as in `URL.host`) whose TLS certificate is not verified — for portals
+   * known to serve an expired, self-signed or incomplete certificate chain (a registry site's
+   * `overrides.tls: "insecure"`). Their requests go through a second Agent; every other host's
+   * certificate is verified. @default []
+   */
+  insecureHosts?: string[] | undefined;
 }
 
 const ms = () => z.number().int().min(0);
@@ -107,6 +114,7 @@ export const FetcherOptionsSchema = z.strictObject({
   throwOnHttpError: z.boolean().default(false),
   connectionsPerOrigin: z.number().int().min(1).default(6),
   headers: z.record(z.string(), z.string()).default({}),
+  insecureHosts: z.array(z.string().min(1)).default([]),
 });
 
 export type ResolvedFetcherOptions = z.output<typeof FetcherOptionsSchema> & { userAgent: string };
@@ -269,13 +277,21 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** Create a fetcher with one shared undici Agent. Throws {@link FetchOptionsError} for bad options. */
 export function createFetcher(options: FetcherOptions = {}): Fetcher {
   const opts = resolveFetcherOptions(options);
-  const agent = new Agent({
-    connect: { timeout: opts.connectTimeoutMs },
+  const agentOptions = {
     headersTimeout: opts.headersTimeoutMs,
     bodyTimeout: opts.bodyTimeoutMs,
     connections: opts.connectionsPerOrigin,
     keepAliveTimeout: 4_000,
-  });
+  };
+  const agent = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
+  const insecureHosts = new Set(opts.insecureHosts.map((h) => h.toLowerCase()));
+  // Only for the hosts named: a separate Agent, so no verified connection is ever shared with them.
+  let insecureAgent: Agent | undefined;
+  const dispatcherFor = (url: URL): Agent => {
+    if (url.protocol !== 'https:' || !insecureHosts.has(url.host.toLowerCase())) return agent;
+    insecureAgent ??= new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs, rejectUnauthorized: false } });
+    return insecureAgent;
+  };
   const stats: ClientStats = {
     fetches: 0,
     requests: 0,
@@ -316,7 +332,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     try {
       if (signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: signal.reason });
       const res = await request(url, {
-        dispatcher: agent,
+        dispatcher: dispatcherFor(url),
         method: 'GET',
         headers,
         signal: controller.signal,
@@ -471,7 +487,9 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     userAgent: opts.userAgent,
     fetch: fetchUrl,
     stats: () => structuredClone(stats),
-    close: () => agent.close(),
+    close: async () => {
+      await Promise.all([agent.close(), insecureAgent?.close()]);
+    },
   };
 }
 

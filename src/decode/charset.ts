@@ -15,7 +15,8 @@
  * Only the sample is ever sniffed, never the whole document.
  */
 import iconv from 'iconv-lite';
-import jschardet from 'jschardet';
+import { createRequire } from 'node:module';
+import type Jschardet from 'jschardet';
 import { z } from 'zod';
 
 /** Bytes sniffed (valid-UTF-8 test, replacement-character test, jschardet). */
@@ -281,10 +282,15 @@ interface SniffResult {
   confidence: number;
 }
 
+const require = createRequire(import.meta.url);
+let jschardetModule: typeof Jschardet | undefined;
+/** jschardet, loaded on first use (its tables cost ~10 MB; UTF-8 portals never need them). */
+const jschardet = (): typeof Jschardet => (jschardetModule ??= require('jschardet') as typeof Jschardet);
+
 /** jschardet on the sample: supported encodings above the threshold that decode the sample cleanly, best first. */
 function sniffLegacy(sample: Uint8Array): SniffResult[] {
   const out: SniffResult[] = [];
-  for (const r of jschardet.detectAll(sample)) {
+  for (const r of jschardet().detectAll(sample)) {
     if (!r.encoding || r.confidence < SNIFF_MIN_CONFIDENCE) continue;
     const codec = resolveCodec(r.encoding);
     if (!codec || codec.name === 'utf-8' || /^(?:us-)?ascii$/i.test(r.encoding)) continue;

@@ -497,7 +497,7 @@ export class GroupCommit {
   #since = 0;
   /**
    * Deferred work by key, in insertion order; a key deferred again replaces the earlier entry.
-   * Values are never changed in place, so restoring an earlier copy of the map undoes a unit.
+   * Values are never changed in place, so putting back the entries a unit replaced undoes it.
    */
   #deferred = new Map<string, Deferred>();
   /** What the running unit changed in #deferred (key, previous entry), to undo on rollback. */
@@ -565,7 +565,11 @@ export class GroupCommit {
     this.#deferred.delete(key);
   }
 
-  /** Runs the deferred work and commits the open group, if any. */
+  /**
+   * Runs the deferred work and commits the open group, if any. If that fails (disk full …), the
+   * whole group is rolled back — its reports are not stored, so a re-run stores them — and the
+   * error is thrown.
+   */
   commit(): void {
     if (!this.#open) return;
     try {

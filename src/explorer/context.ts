@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Db } from '../store/db.js';
 import type { SnapshotStore } from '../store/snapshots.js';
+import type { QueryCache } from './cache.js';
 import type { QueryExample } from './queries-doc.js';
 import type { SqlRunner } from './sql-runner.js';
 
@@ -43,6 +44,8 @@ export interface ExplorerContext {
   snapshots: SnapshotStore;
   runner: SqlRunner;
   examples: QueryExample[];
+  /** Results of the heavy summary queries, until the database changes. */
+  cache: QueryCache;
 }
 
 /** True for loopback interface names and addresses. */

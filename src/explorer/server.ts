@@ -33,6 +33,7 @@ import { FRAMEABLE_KINDS, reportPage, type DocumentRow } from './pages/report.js
 import { searchPage } from './pages/search.js';
 import { sqlPage } from './pages/sql.js';
 import { loadQueryExamples } from './queries-doc.js';
+import { QueryCache } from './cache.js';
 import { SqlRunner } from './sql-runner.js';
 
 /** Content-Security-Policy of the explorer's own pages. */
@@ -101,6 +102,7 @@ export function createExplorer(input: ExplorerOptions): Explorer {
     snapshots: new SnapshotStore(options.snapshotsDir),
     runner: new SqlRunner(options.dbFile, options.sqlConcurrency),
     examples: loadQueryExamples(options.queriesFile),
+    cache: new QueryCache(db),
   };
   const assets = loadAssets();
   const allowed = options.allowedHosts

@@ -79,13 +79,12 @@ export function comparePage(ctx: ExplorerContext, q: Record<string, string>): Re
   const withNull = q['nulls'] === '1';
   const fs = filterSql({ province: f.province, level: f.level, name: f.name, year }, 'r', 'a');
   const parts = m.parts ? `, ${m.parts.num} AS numerator, ${m.parts.den} AS denominator` : ', NULL AS numerator, NULL AS denominator';
-  const rows = ctx.db
-    .prepare(
-      `SELECT s.report_id, s.agency_id, s.agency, a.province, a.level, s.year, ${m.value} AS value${parts}
-       FROM (${summarySql(`r.is_primary = 1 AND r.year IS NOT NULL AND ${fs.sql}`)}) s LEFT JOIN agencies a ON a.id = s.agency_id
-       ORDER BY s.year, s.agency`,
-    )
-    .all(fs.params) as RankRow[];
+  const rows = ctx.cache.all<RankRow>(
+    `SELECT s.report_id, s.agency_id, s.agency, a.province, a.level, s.year, ${m.value} AS value${parts}
+     FROM (${summarySql(`r.is_primary = 1 AND r.year IS NOT NULL AND ${fs.sql}`)}) s LEFT JOIN agencies a ON a.id = s.agency_id
+     ORDER BY s.year, s.agency`,
+    fs.params,
+  );
   const cmp = (x: RankRow, y: RankRow): number => {
     const byName = (x.agency ?? '').localeCompare(y.agency ?? '', 'zh-Hans-CN') || x.year - y.year;
     if (sort === 'agency') return dir === 'asc' ? byName : -byName;

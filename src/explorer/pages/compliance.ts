@@ -62,14 +62,13 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   // the carry-over check): late reports and carry-over mismatches both come from it.
   const cf = filterSql({ province: f.province, level: f.level, name: f.name }, 'r', 'a');
   type SumRow = Row & { published: string | null; deadline: string | null; days_late: number | null; status: string; carried_over: number | null; carried_forward: number | null };
-  const sums = ctx.db
-    .prepare(
-      `SELECT s.report_id, s.agency_id, COALESCE(s.agency, r.agency_name) AS agency, s.year, s.published, s.deadline, s.days_late, s.status,
-              s.carried_over, s.carried_forward
-       FROM (${summarySql(`r.is_primary = 1 AND r.year IS NOT NULL AND ${cf.sql}${f.year !== undefined ? ' AND r.year IN (@cy, @cy - 1)' : ''}`)}) s
-       JOIN reports r ON r.id = s.report_id`,
-    )
-    .all({ ...cf.params, ...(f.year !== undefined ? { cy: f.year } : {}) }) as SumRow[];
+  const sums = ctx.cache.all<SumRow>(
+    `SELECT s.report_id, s.agency_id, COALESCE(s.agency, r.agency_name) AS agency, s.year, s.published, s.deadline, s.days_late, s.status,
+            s.carried_over, s.carried_forward
+     FROM (${summarySql(`r.is_primary = 1 AND r.year IS NOT NULL AND ${cf.sql}${f.year !== undefined ? ' AND r.year IN (@cy, @cy - 1)' : ''}`)}) s
+     JOIN reports r ON r.id = s.report_id`,
+    { ...cf.params, ...(f.year !== undefined ? { cy: f.year } : {}) },
+  );
   const inYear = sums.filter((x) => f.year === undefined || x.year === f.year);
   const late: Row[] = inYear
     .filter((x) => (x.days_late !== null && x.days_late > 0) || (x.published === null && x.status !== 'failed'))

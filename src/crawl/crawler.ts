@@ -120,6 +120,27 @@ export interface SiteSummary {
   challenge?: string;
 }
 
+/** The counters of a site summary (and of the run's totals), all zero. */
+function zeroCounts(): CrawlSummary['totals'] {
+  return {
+    requests: 0,
+    pages: 0,
+    lists: 0,
+    listsUnchanged: 0,
+    reportsNew: 0,
+    reportsUpdated: 0,
+    reportsKnown: 0,
+    reportsFailed: 0,
+    reportsOk: 0,
+    reportsPartial: 0,
+    attachments: 0,
+    browserPages: 0,
+    blocked: 0,
+    skipped: 0,
+    errors: 0,
+  };
+}
+
 export interface CrawlSummary {
   runId: number;
   status: 'ok' | 'interrupted';
@@ -179,27 +200,7 @@ class SiteRun {
     this.settings = siteSettings(site);
     this.adapterId = site.adapter === 'auto' ? undefined : site.adapter;
     this.keys = new Set(site.entries.map((e) => siteKey(new URL(e).host)));
-    this.summary = {
-      site: site.name,
-      agency: site.agency,
-      adapter: this.adapterId ?? null,
-      requests: 0,
-      pages: 0,
-      lists: 0,
-      listsUnchanged: 0,
-      reportsNew: 0,
-      reportsUpdated: 0,
-      reportsKnown: 0,
-      reportsFailed: 0,
-      reportsOk: 0,
-      reportsPartial: 0,
-      attachments: 0,
-      browserPages: 0,
-      blocked: 0,
-      skipped: 0,
-      errors: 0,
-      reasons: {},
-    };
+    this.summary = { site: site.name, agency: site.agency, adapter: this.adapterId ?? null, ...zeroCounts(), reasons: {} };
   }
 
   reason(r: string): void {
@@ -502,23 +503,7 @@ class Crawler {
   }
 
   summarize(runs: SiteRun[], status: 'ok' | 'interrupted', durationMs: number): CrawlSummary {
-    const totals: CrawlSummary['totals'] = {
-      requests: 0,
-      pages: 0,
-      lists: 0,
-      listsUnchanged: 0,
-      reportsNew: 0,
-      reportsUpdated: 0,
-      reportsKnown: 0,
-      reportsFailed: 0,
-      reportsOk: 0,
-      reportsPartial: 0,
-      attachments: 0,
-      browserPages: 0,
-      blocked: 0,
-      skipped: 0,
-      errors: 0,
-    };
+    const totals = zeroCounts();
     for (const r of runs) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r.summary[k];
     const fs = this.fetcher.stats();
     const bs = this.browser.stats();

@@ -4,7 +4,8 @@
  * (the host's queue, interval, 429/503 slow-down) and robots.txt cache, with bounded retries on
  * 5xx/429/timeouts/resets, and returns a {@link FetchResult} like the fetcher does.
  */
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { Agents } from '../fetch/agents.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import {
@@ -46,38 +47,20 @@ export interface PostRequest {
 
 const RETRYABLE_STATUS = (s: number): boolean => s === 429 || (s >= 500 && s <= 599);
 
-/** Sends API POSTs politely; one undici Agent for all of them. */
+/** Sends API POSTs politely; one pair of undici Agents (see `Agents`) for all of them. */
 export class PolitePoster {
-  readonly #agent: Agent;
-  #insecureAgent: Agent | undefined;
-  readonly #insecureHosts: Set<string>;
+  readonly #agents: Agents;
   readonly #fetcher: PoliteFetcher;
   readonly #o: PostOptions;
 
   constructor(fetcher: PoliteFetcher, options: PostOptions) {
     this.#fetcher = fetcher;
     this.#o = options;
-    this.#agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs },
-      headersTimeout: options.headersTimeoutMs,
-      bodyTimeout: options.bodyTimeoutMs,
-      connections: 2,
-      keepAliveTimeout: 4_000,
-    });
-    this.#insecureHosts = new Set((options.insecureHosts ?? []).map((h) => h.toLowerCase()));
-  }
-
-  /** The shared Agent, or for a host named in `insecureHosts` a separate one that skips certificate checks. */
-  #dispatcherFor(url: URL): Agent {
-    if (url.protocol !== 'https:' || !this.#insecureHosts.has(url.host.toLowerCase())) return this.#agent;
-    this.#insecureAgent ??= new Agent({
-      connect: { timeout: this.#o.connectTimeoutMs, rejectUnauthorized: false },
-      headersTimeout: this.#o.headersTimeoutMs,
-      bodyTimeout: this.#o.bodyTimeoutMs,
-      connections: 2,
-      keepAliveTimeout: 4_000,
-    });
-    return this.#insecureAgent;
+    this.#agents = new Agents(
+      { headersTimeout: options.headersTimeoutMs, bodyTimeout: options.bodyTimeoutMs, connections: 2, keepAliveTimeout: 4_000 },
+      options.connectTimeoutMs,
+      options.insecureHosts,
+    );
   }
 
   async post(req: PostRequest): Promise<FetchResult> {
@@ -149,7 +132,7 @@ export class PolitePoster {
   ): Promise<{ status: number; headers: ResponseHeaders; body: Buffer; rawBytes: number; encoding: string | undefined; receivedAt: Date }> {
     let res;
     try {
-      res = await request(url, { dispatcher: this.#dispatcherFor(url), method: 'POST', headers, body });
+      res = await request(url, { dispatcher: this.#agents.for(url), method: 'POST', headers, body });
     } catch (err) {
       throw classify(err, url);
     }
@@ -185,8 +168,8 @@ export class PolitePoster {
     return { status: res.statusCode, headers: resHeaders, body: out, rawBytes: raw, encoding, receivedAt };
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#insecureAgent?.close()]);
+  close(): Promise<void> {
+    return this.#agents.close();
   }
 }
 

@@ -6,7 +6,8 @@
  *
  * It returns bytes and headers and never decodes text: see `./text.ts` for that.
  */
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { Agents } from './agents.js';
 import { Transform, Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -277,21 +278,11 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** Create a fetcher with one shared undici Agent. Throws {@link FetchOptionsError} for bad options. */
 export function createFetcher(options: FetcherOptions = {}): Fetcher {
   const opts = resolveFetcherOptions(options);
-  const agentOptions = {
-    headersTimeout: opts.headersTimeoutMs,
-    bodyTimeout: opts.bodyTimeoutMs,
-    connections: opts.connectionsPerOrigin,
-    keepAliveTimeout: 4_000,
-  };
-  const agent = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
-  const insecureHosts = new Set(opts.insecureHosts.map((h) => h.toLowerCase()));
-  // Only for the hosts named: a separate Agent, so no verified connection is ever shared with them.
-  let insecureAgent: Agent | undefined;
-  const dispatcherFor = (url: URL): Agent => {
-    if (url.protocol !== 'https:' || !insecureHosts.has(url.host.toLowerCase())) return agent;
-    insecureAgent ??= new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs, rejectUnauthorized: false } });
-    return insecureAgent;
-  };
+  const agents = new Agents(
+    { headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs, connections: opts.connectionsPerOrigin, keepAliveTimeout: 4_000 },
+    opts.connectTimeoutMs,
+    opts.insecureHosts,
+  );
   const stats: ClientStats = {
     fetches: 0,
     requests: 0,
@@ -332,7 +323,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     try {
       if (signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: signal.reason });
       const res = await request(url, {
-        dispatcher: dispatcherFor(url),
+        dispatcher: agents.for(url),
         method: 'GET',
         headers,
         signal: controller.signal,
@@ -487,9 +478,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     userAgent: opts.userAgent,
     fetch: fetchUrl,
     stats: () => structuredClone(stats),
-    close: async () => {
-      await Promise.all([agent.close(), insecureAgent?.close()]);
-    },
+    close: () => agents.close(),
   };
 }
 

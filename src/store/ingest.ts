@@ -16,7 +16,7 @@ import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { finishRun, recordRunError, startRun } from './runs.js';
 import { SnapshotStore, sha256Hex } from './snapshots.js';
-import { GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus } from './writer.js';
+import { GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, type WriteResult } from './writer.js';
 
 /** The parser used by ingest/reparse (injectable for benchmarks). */
 export type ParseFn = (input: Uint8Array, options: { fileName?: string; contentType?: string }) => Promise<ParsedReport>;
@@ -176,8 +176,11 @@ export async function parseToOutcome(parse: ParseFn, bytes: Uint8Array, fileName
   }
 }
 
-function count(summary: IngestSummary, status: ReportStatus): void {
-  summary[status]++;
+/** Adds a stored report's status, cells and findings to the summary. */
+function tally(summary: IngestSummary, res: WriteResult): void {
+  summary[res.status]++;
+  summary.cells += res.cells;
+  summary.findings += res.findings;
 }
 
 /** A file read, hashed, snapshotted and parsed, waiting for its turn to be stored. */
@@ -303,9 +306,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       });
       summary.storeMs += performance.now() - ts;
       summary.new++;
-      count(summary, res.status);
-      summary.cells += res.cells;
-      summary.findings += res.findings;
+      tally(summary, res);
       options.onProgress?.({ done, total: files.length, path, outcome: 'new', status: res.status });
     }
   } catch (err) {
@@ -436,9 +437,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       });
       summary.storeMs += performance.now() - ts;
       summary.updated++;
-      count(summary, res.status);
-      summary.cells += res.cells;
-      summary.findings += res.findings;
+      tally(summary, res);
       options.onProgress?.({ done, total: rows.length, path: label, outcome: 'updated', status: res.status });
     }
   } catch (err) {

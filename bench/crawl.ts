@@ -12,7 +12,7 @@
  * - `recrawl_time_ratio`: time of a second crawl of the unchanged portal ÷ time of the first;
  * - `browser_launches_static_sites`: browsers launched while crawling sites that need none (goal 0).
  *
- * Run alone: `node --import tsx bench/crawl.ts`.
+ * The engine runs compiled (dist/, see bench/shipped.ts). Run alone: `npm run build && node --import tsx bench/crawl.ts`.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -20,14 +20,18 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
-import { crawl, type CrawlSummary } from '../src/crawl/crawler.js';
+import type { CrawlSummary } from '../src/crawl/crawler.js';
 import type { CrawlOptionsInput } from '../src/crawl/options.js';
-import { startDemoPortal } from '../src/demo/portal.js';
-import { validateRegistry, type Registry } from '../src/sites/registry.js';
-import { defaultSnapshotsDir, openDatabase } from '../src/store/db.js';
+import type { Registry } from '../src/sites/registry.js';
 import { renderReportHtml } from '../tests/helpers/template.js';
+import { crawler, demoPortal, registry as registryModule, store } from './shipped.js';
+
+const { crawl } = crawler;
+const { startDemoPortal } = demoPortal;
+const { validateRegistry } = registryModule;
+const { defaultSnapshotsDir, openDatabase } = store;
 
 export interface CrawlBenchResult {
   crawl_pages_per_s: number;
@@ -209,15 +213,16 @@ createPageHTML(countPage, currentPage, "index", "html");</script></body></html>`
   };
 }
 
-/** Crawls the generated sites in a child process; returns its peak RSS and what it did. */
-async function childCrawl(sites: number, lists: number): Promise<{ pages: number; reports: number; ms: number; peakRssMb: number }> {
+/** Crawls the generated sites in a child process (bench/crawl-child.mjs); returns its peak RSS and what it did. */
+export async function childCrawl(sites: number, lists: number): Promise<{ pages: number; reports: number; ms: number; peakRssMb: number }> {
   const gen = await startGenerated(sites, lists);
   const tmp = mkdtempSync(join(tmpdir(), 'nianbao-bench-rss-'));
   try {
     const regFile = join(tmp, 'sites.json');
     writeFileSync(regFile, JSON.stringify(gen.registry));
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', regFile, join(tmp, 'rss.db')], {
+      const options = JSON.stringify({ ...UNPOLITE, maxPages: 10_000, browser: { enabled: false } });
+      const child = spawn(process.execPath, [join(import.meta.dirname, 'crawl-child.mjs'), regFile, join(tmp, 'rss.db'), options], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let buf = '';
@@ -232,17 +237,6 @@ async function childCrawl(sites: number, lists: number): Promise<{ pages: number
   }
 }
 
-async function child(regFile: string, dbFile: string): Promise<void> {
-  const { loadRegistry } = await import('../src/sites/registry.js');
-  const db = openDatabase(dbFile);
-  const t0 = performance.now();
-  const s = await crawl({ db, registry: loadRegistry(regFile) }, { snapshotsDir: defaultSnapshotsDir(dbFile), ...UNPOLITE, maxPages: 10_000, browser: { enabled: false } });
-  const ms = performance.now() - t0;
-  db.close();
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ pages: s.totals.pages, reports: s.totals.reportsNew, ms, peakRssMb })}\n`);
-}
-
 export async function benchCrawl(): Promise<CrawlBenchResult> {
   const tp = await throughput();
   const small = await childCrawl(1, 40);
@@ -253,6 +247,5 @@ export async function benchCrawl(): Promise<CrawlBenchResult> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
-  else console.log(await benchCrawl());
+  console.log(await benchCrawl());
 }

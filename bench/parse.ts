@@ -7,8 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
-import { loadHtml } from '../parsers/html/stream.js';
-import { parseHtmlReport } from '../parsers/report.js';
+import { htmlStream, reportParser } from './shipped.js';
+
+const { loadHtml } = htmlStream;
+const { parseHtmlReport } = reportParser;
 
 export interface ParseBenchResult {
   pages: number;

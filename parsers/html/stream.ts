@@ -31,24 +31,31 @@ function isElement(node: AnyNode): node is Element {
 
 /**
  * Depth-first walk without recursion (pages nest tags 10,000 deep): `enter` returns false to skip
- * a subtree; `leave` runs after an element's children.
+ * a subtree; `leave` runs after an element's children. The stack holds nodes, and an element
+ * whose `leave` is due sits under the marker EXIT (no object per node: pages have 10⁴ nodes).
  */
+const EXIT = null;
 function traverse(root: AnyNode, enter: (node: AnyNode) => boolean, leave?: (node: Element) => void): void {
-  const stack: { node: AnyNode; exit: boolean }[] = [{ node: root, exit: false }];
+  const stack: (AnyNode | typeof EXIT)[] = [root];
   while (stack.length > 0) {
-    const { node, exit } = stack.pop()!;
-    if (exit) {
-      leave?.(node as Element);
+    const node = stack.pop()!;
+    if (node === EXIT) {
+      leave!(stack.pop() as Element);
       continue;
     }
     if (!enter(node) || !isElement(node)) continue;
-    if (leave) stack.push({ node, exit: true });
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, exit: false });
+    if (leave) stack.push(node, EXIT);
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
 }
 
-/** Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped. */
-function cellText(root: AnyNode, parts: string[]): void {
+/**
+ * Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped.
+ * Returns true when it skipped a nested table.
+ */
+function cellText(root: AnyNode, parts: string[]): boolean {
+  let nestedTable = false;
   traverse(
     root,
     (node) => {
@@ -58,7 +65,11 @@ function cellText(root: AnyNode, parts: string[]): void {
       }
       if (!isElement(node)) return false;
       const name = node.name.toLowerCase();
-      if (SKIP.has(name) || (name === 'table' && node !== root)) return false;
+      if (name === 'table' && node !== root) {
+        nestedTable = true;
+        return false;
+      }
+      if (SKIP.has(name)) return false;
       if (BLOCK.has(name)) parts.push(' ');
       return true;
     },
@@ -66,6 +77,7 @@ function cellText(root: AnyNode, parts: string[]): void {
       if (BLOCK.has(el.name.toLowerCase())) parts.push(' ');
     },
   );
+  return nestedTable;
 }
 
 /** The rows (tr) that belong to this table, not to tables nested in it. */
@@ -98,29 +110,27 @@ function ownCells(tr: Element): Element[] {
   return cells;
 }
 
-function containsTable(cell: Element): boolean {
-  let found = false;
-  traverse(cell, (node) => {
-    if (found || !isElement(node)) return false;
-    if (node !== cell && node.name.toLowerCase() === 'table') found = true;
-    return !found;
-  });
-  return found;
-}
-
 /**
  * True when a table cell sits inside another cell with no table between them: the page leaves
  * its tags open (`<td><p><span>…<td>`), which htmlparser2 nests instead of closing the cell.
  */
-function hasNestedCells(cells: Element[]): boolean {
-  for (const cell of cells) {
-    for (let p = cell.parent; p && p.type === 'tag'; p = p.parent) {
-      const name = (p as Element).name.toLowerCase();
-      if (name === 'table') break;
-      if (name === 'td' || name === 'th') return true;
-    }
-  }
-  return false;
+function hasNestedCells(nodes: AnyNode[]): boolean {
+  // Per open element: is the innermost table-or-cell around it a cell?
+  const inCell: boolean[] = [false];
+  let found = false;
+  const enter = (node: AnyNode): boolean => {
+    if (found || !isElement(node)) return false;
+    const name = node.name.toLowerCase();
+    const cell = name === 'td' || name === 'th';
+    if (cell && inCell[inCell.length - 1]) found = true;
+    inCell.push(cell || (name !== 'table' && inCell[inCell.length - 1]!));
+    return !found;
+  };
+  const leave = (): void => {
+    inCell.pop();
+  };
+  for (const node of nodes) traverse(node, enter, leave);
+  return found;
 }
 
 /**
@@ -184,7 +194,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
   let $ = loadHtml(html);
   // Pages that never close their tags: parse5 (the HTML standard's tree builder) closes cells
   // and rows where browsers do, so read those pages with it instead.
-  if (hasNestedCells($('td, th').toArray() as Element[])) $ = load(html, { sourceCodeLocationInfo: true });
+  if (hasNestedCells($.root()[0]!.children)) $ = load(html, { sourceCodeLocationInfo: true });
   const tokens: Token[] = [];
   const blocks: TextBlock[] = [];
   let buffer: string[] = [];
@@ -206,20 +216,21 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
   const emitTable = (table: Element): void => {
     const rows = ownRows(table);
     const cellRows = rows.map(ownCells);
-    const cellCount = cellRows.reduce((n, r) => n + r.length, 0);
+    // Each cell's own text (nested tables left out), and the cells that hold a table.
+    const texts = new Map<Element, string>();
+    const nested = new Set<Element>();
+    for (const row of cellRows) for (const cell of row) {
+      const parts: string[] = [];
+      if (cellText(cell, parts)) nested.add(cell);
+      texts.set(cell, collapseSpaces(parts.join('')));
+    }
     // A table holding other tables (or a single cell) lays out the page — unless its own cells
     // hold a report table's figures: a page that leaves its tables open nests the next table in
     // the last cell of the previous one. Tables nested in a data table are read after it.
-    const nested = cellRows.flat().filter(containsTable);
-    let layout = cellCount <= 1;
-    if (!layout && nested.length > 0) {
+    let layout = texts.size <= 1;
+    if (!layout && nested.size > 0) {
       let figures = 0;
-      for (const cell of cellRows.flat()) {
-        if (nested.includes(cell)) continue;
-        const parts: string[] = [];
-        cellText(cell, parts);
-        if (/^\d[\d,.]*$/.test(collapseSpaces(parts.join('')))) figures++;
-      }
+      for (const [cell, text] of texts) if (!nested.has(cell) && /^\d[\d,.]*$/.test(text)) figures++;
       layout = figures < 3;
     }
     if (layout) {
@@ -265,7 +276,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
         const [own = '', ...rest] = blocksAroundTables(placed.item).before;
         text = own;
         proseAfter.set(placed.item, rest);
-      } else if (nested.includes(placed.item)) {
+      } else if (nested.has(placed.item)) {
         // A table inside a data cell: the cell's value is its first block outside that table.
         const { before, after } = blocksAroundTables(placed.item);
         const [own = '', ...rest] = before.length > 0 ? before : after;
@@ -273,9 +284,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
         proseAfter.set(placed.item, before.length > 0 ? rest : []);
         proseAfterTables.set(placed.item, before.length > 0 ? after : rest);
       } else {
-        const parts: string[] = [];
-        cellText(placed.item, parts);
-        text = collapseSpaces(parts.join(''));
+        text = texts.get(placed.item)!;
       }
       lineCells[placed.row]!.push(text);
       tokens.push(
@@ -293,13 +302,13 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       if (cells.length || covered) blocks.push({ cells, covered });
     });
     rowId = rowBase + rows.length;
-    if (lastCell && !nested.includes(lastCell)) {
+    if (lastCell && !nested.has(lastCell)) {
       for (const para of proseAfter.get(lastCell) ?? []) {
         buffer.push(para);
         flush();
       }
     }
-    if (nested.length > 0 && layoutDepth < MAX_LAYOUT_DEPTH) {
+    if (nested.size > 0 && layoutDepth < MAX_LAYOUT_DEPTH) {
       layoutDepth++;
       for (const cell of nested) {
         for (const para of proseAfter.get(cell) ?? []) {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
+import { NianbaoError } from '../../parsers/errors.js';
 import { createProgress, type ProgressMode } from '../cli/progress.js';
 import { projectRoot } from '../demo/corpus.js';
 import { loadRegistry, parseRegistry, RegistryError, type Registry } from '../sites/registry.js';
@@ -17,9 +18,16 @@ export const EXIT = {
   OK: 0,
   /** Fatal: bad registry or options, database cannot be opened or written. Nothing was crawled, or the run stopped. */
   FATAL: 1,
+  /** Another crawl is running on the same database (`NB_RUN_BUSY`); nothing was done. Try again later (EX_TEMPFAIL). */
+  BUSY: 75,
   /** Interrupted by SIGINT/SIGTERM after committing the pages in flight; the next run resumes. */
   INTERRUPTED: 130,
 } as const;
+
+/** The exit code for an error that stopped a crawl before or while it ran: BUSY for `NB_RUN_BUSY`, else FATAL. */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof NianbaoError && err.code === 'NB_RUN_BUSY' ? EXIT.BUSY : EXIT.FATAL;
+}
 
 /**
  * The registry to use: `--sites` (a file, or an http(s) URL such as a demo portal's

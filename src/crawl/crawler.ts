@@ -43,7 +43,7 @@ import { ParsePool, type ParsePoolStats } from '../parse/pool.js';
 import { siteSettings, type Registry, type Site, type SiteSettings } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
 import { parseToOutcome, type ParseFn } from '../store/ingest.js';
-import { finishRun, recordRunError, startRun } from '../store/runs.js';
+import { finishRun, recordRunError, startHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
 import { GroupCommit, ReportWriter, type ParseOutcome } from '../store/writer.js';
 import { CrawlError } from './errors.js';
@@ -423,7 +423,14 @@ class Crawler {
 
   async run(): Promise<CrawlSummary> {
     const t0 = performance.now();
-    this.runId = startRun(this.db, 'crawl', this.ctx.runArgs ?? { ...this.o, sites: this.sites.map((s) => s.name) }, PARSER_VERSION);
+    // Exclusive: a second crawl of the same database would take the same frontier rows.
+    try {
+      this.runId = startRun(this.db, 'crawl', this.ctx.runArgs ?? { ...this.o, sites: this.sites.map((s) => s.name) }, PARSER_VERSION, { exclusive: true });
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    const stopHeartbeat = startHeartbeat(this.db, this.runId);
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {
       if (s.overrides.tls === 'insecure') {
@@ -467,11 +474,13 @@ class Crawler {
       await Promise.all(Array.from({ length: Math.min(this.o.siteConcurrency, runs.length) }, lane));
       if (this.signal?.aborted) status = 'interrupted';
     } catch (err) {
+      stopHeartbeat();
       this.commitNow();
       finishRun(this.db, this.runId, 'failed', { durationMs: performance.now() - t0, counts: this.countsJson(runs) });
       await this.close();
       throw err;
     }
+    stopHeartbeat();
     await this.close();
     this.commitNow();
     const durationMs = performance.now() - t0;

@@ -2,8 +2,10 @@
  * The `runs` table: one row per command run, with counts kept up to date inside the same
  * transactions that store reports (so a killed run still shows what it did).
  */
+import { hostname } from 'node:os';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Db } from './db.js';
+import { StoreError } from './errors.js';
 
 /** Counters of a run (columns of `runs`). */
 export interface RunCounts {
@@ -30,12 +32,30 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** How often a running exclusive run (crawl) refreshes `runs.heartbeat_at`. */
+export const HEARTBEAT_MS = 30_000;
+/** A running run whose heartbeat is older than this is taken for dead, whatever its pid. */
+export const HEARTBEAT_STALE_MS = 5 * 60_000;
+
+interface RunningRow {
+  id: number;
+  command: string;
+  pid: number | null;
+  host: string | null;
+  started_at: string;
+  heartbeat_at: string | null;
+}
+
+/** A run row of this host (or one written before hosts were recorded). */
+const onThisHost = (r: RunningRow): boolean => r.host === null || r.host === hostname();
+
 /** Marks runs left `running` by a process that no longer exists (same host) as `interrupted`. */
 export function markInterruptedRuns(db: Db): number {
-  const stale = db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all() as { id: number; pid: number | null }[];
+  const stale = db.prepare("SELECT id, command, pid, host, started_at, heartbeat_at FROM runs WHERE status = 'running'").all() as RunningRow[];
   const mark = db.prepare("UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'");
   let n = 0;
   for (const r of stale) {
+    if (!onThisHost(r)) continue;
     if (r.pid === process.pid) continue;
     if (r.pid !== null && pidAlive(r.pid)) continue;
     n += mark.run(r.id).changes;
@@ -43,15 +63,77 @@ export function markInterruptedRuns(db: Db): number {
   return n;
 }
 
+/**
+ * A live run of `command` by another process: status running, its pid alive when it ran on this
+ * host, and a heartbeat (if it keeps one) younger than HEARTBEAT_STALE_MS.
+ */
+export function liveRunOf(db: Db, command: string, now: number = Date.now()): RunningRow | null {
+  const rows = db
+    .prepare("SELECT id, command, pid, host, started_at, heartbeat_at FROM runs WHERE status = 'running' AND command = ? ORDER BY id")
+    .all(command) as RunningRow[];
+  for (const r of rows) {
+    if (r.pid === process.pid && onThisHost(r)) continue;
+    const beat = r.heartbeat_at ?? r.started_at;
+    const fresh = now - Date.parse(beat) < HEARTBEAT_STALE_MS;
+    if (onThisHost(r) ? r.pid !== null && pidAlive(r.pid) && (fresh || r.heartbeat_at === null) : fresh) return r;
+  }
+  return null;
+}
+
+function busyMessage(command: string, r: RunningRow, now: number): string {
+  const beat = r.heartbeat_at ? `, last heartbeat ${Math.round((now - Date.parse(r.heartbeat_at)) / 1000)} s ago` : '';
+  const where = r.host ? ` on ${r.host}` : '';
+  return (
+    `another ${command} is running on this database: run ${r.id} (pid ${r.pid ?? '?'}${where}, started ${r.started_at}${beat}). ` +
+    `Two at once would fetch the same pages and double the load on every portal. Wait for it to finish or stop it` +
+    `${r.pid ? ` (kill ${r.pid})` : ''}; a ${command} that died is recognised by its pid, or after ${HEARTBEAT_STALE_MS / 60_000} min without a heartbeat.`
+  );
+}
+
+export interface StartRunOptions {
+  /**
+   * Refuse to start while another process runs the same command on this database (throws
+   * StoreError `NB_RUN_BUSY`). The check and the new row are one IMMEDIATE transaction, so of two
+   * processes starting together exactly one wins. @default false
+   */
+  exclusive?: boolean;
+}
+
 /** Starts a run and returns its id. */
-export function startRun(db: Db, command: string, args: unknown, toolVersion: string = PARSER_VERSION): number {
-  markInterruptedRuns(db);
-  const info = db
-    .prepare(
-      'INSERT INTO runs (command, args, started_at, status, pid, tool_version, parser_version) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    .run(command, JSON.stringify(args ?? null), nowIso(), 'running', process.pid, toolVersion, PARSER_VERSION);
-  return Number(info.lastInsertRowid);
+export function startRun(db: Db, command: string, args: unknown, toolVersion: string = PARSER_VERSION, options: StartRunOptions = {}): number {
+  const start = db.transaction((): number => {
+    markInterruptedRuns(db);
+    const now = Date.now();
+    if (options.exclusive) {
+      const other = liveRunOf(db, command, now);
+      if (other) throw new StoreError('NB_RUN_BUSY', busyMessage(command, other, now));
+    }
+    const at = new Date(now).toISOString();
+    const info = db
+      .prepare(
+        'INSERT INTO runs (command, args, started_at, status, pid, tool_version, parser_version, host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(command, JSON.stringify(args ?? null), at, 'running', process.pid, toolVersion, PARSER_VERSION, hostname(), at);
+    return Number(info.lastInsertRowid);
+  });
+  return db.inTransaction ? start() : start.immediate();
+}
+
+/**
+ * Refreshes the run's heartbeat every `everyMs` (the timer does not keep the process alive);
+ * returns the function that stops it. A refresh that cannot get the write lock is skipped.
+ */
+export function startHeartbeat(db: Db, runId: number, everyMs: number = HEARTBEAT_MS): () => void {
+  const beat = db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?');
+  const timer = setInterval(() => {
+    try {
+      if (db.open) beat.run(nowIso(), runId);
+    } catch {
+      // Busy or closing: the next beat tries again; five minutes of misses are needed to look dead.
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Adds to a run's counters (call inside the transaction that did the work). */

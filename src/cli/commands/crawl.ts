@@ -1,13 +1,13 @@
 /**
  * `nianbao crawl`: crawl the portals of the site registry → snapshot → parse → store, politely,
  * resumably and incrementally. Exit codes: 0 the crawl ran (per-site problems are in the summary
- * and in `run_errors`), 1 fatal (bad registry or options, database not writable), 130 interrupted
- * (the next run resumes).
+ * and in `run_errors`), 1 fatal (bad registry or options, database not writable), 75 another crawl
+ * is running on the database (nothing done), 130 interrupted (the next run resumes).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
-import { EXIT, abortOnSignals, collectSites, crawlReporter, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
+import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
@@ -142,7 +142,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
     reportCommandError('crawl', err);
     db.close();
     signals.dispose();
-    return EXIT.FATAL;
+    return exitCodeFor(err);
   }
   reporter.stop();
   signals.dispose();

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
-import { EXIT, abortOnSignals, crawlReporter } from '../../crawl/cli-support.js';
+import { EXIT, abortOnSignals, crawlReporter, exitCodeFor } from '../../crawl/cli-support.js';
 import { DEFAULT_DEMO_PORT, formatDemoQueries, runDemo, startDemoOn } from '../../crawl/demo.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { describePortal } from '../../demo/serve.js';
@@ -107,7 +107,7 @@ async function demo(opts: DemoCliOptions): Promise<number> {
   } catch (err) {
     reporter.stop();
     reportCommandError('demo', err);
-    return EXIT.FATAL;
+    return exitCodeFor(err);
   } finally {
     signals.dispose();
     db.close();

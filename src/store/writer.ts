@@ -8,6 +8,7 @@ import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { REPORT_TOTALS_SQL } from './totals.js';
 
 /** Cells per multi-row INSERT (a power of two; 64 × 12 parameters stays far below SQLite's limit). */
 const CELL_CHUNK = 64;
@@ -122,6 +123,7 @@ export class ReportWriter {
       insertFts: db.prepare('INSERT INTO reports_fts (rowid, title, agency, text) VALUES (?, ?, ?, ?)'),
       deleteFts: db.prepare('DELETE FROM reports_fts WHERE rowid = ?'),
       deleteCells: db.prepare('DELETE FROM cells WHERE report_id = ?'),
+      writeTotals: db.prepare(REPORT_TOTALS_SQL),
       deleteStats: db.prepare('DELETE FROM stats WHERE report_id = ?'),
       deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ?'),
       // A report is superseded when a later report of its group, with the same status, was read
@@ -354,6 +356,8 @@ export class ReportWriter {
     } else {
       GroupCommit.openOn(this.#db)?.cancel(`fts:${reportId}`);
     }
+    // The report_summary totals of the cells just written (NULLs for a report without cells).
+    this.#s.writeTotals.run({ id: reportId });
     if (agencyId !== null && row.year !== null) {
       if (existingId === null) this.#primaryAdd(agencyId, row.year, { id: reportId, status, cell_count: row.cell_count, published: row.published, place });
       else this.#primary(agencyId, row.year);

@@ -35,7 +35,10 @@ export function defaultSnapshotsDir(dbFile: string): string {
 export interface OpenOptions {
   /**
    * Open read-only (`readonly: true` plus `PRAGMA query_only`): no statement can change the
-   * database, the file must exist and no migration runs.
+   * database and the file must exist. A file of an older schema version is upgraded first by a
+   * separate, short-lived writing connection (the views and tables a reader expects come with
+   * the migrations); when the file cannot be written, it is opened as it is, with a warning
+   * (`NB_DB_OLD_SCHEMA`).
    * @default false
    */
   readonly?: boolean;
@@ -53,8 +56,23 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     if (file !== ':memory:' && !existsSync(file)) {
       throw new StoreError('NB_DB_NOT_FOUND', `database ${file} does not exist (run \`nianbao ingest\` first)`);
     }
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    let db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${busy}`);
+    const version = schemaVersion(db);
+    if (file !== ':memory:' && version > 0 && version < SCHEMA_VERSION) {
+      db.close();
+      try {
+        openDatabase(file, { busyTimeoutMs: busy }).close();
+      } catch (err) {
+        process.emitWarning(
+          `database ${file} has schema version ${version}, older than this nianbao (${SCHEMA_VERSION}), and could not be upgraded (${(err as Error).message}); ` +
+            'tables and views added since are missing until a writing command (e.g. `nianbao check`) runs where the file is writable',
+          { code: 'NB_DB_OLD_SCHEMA' },
+        );
+      }
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma(`busy_timeout = ${busy}`);
+    }
     db.pragma('query_only = ON');
     return db;
   }

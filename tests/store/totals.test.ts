@@ -57,20 +57,36 @@ describe('report_totals', () => {
     }
   });
 
-  it('migration 4 fills them in for a database of schema version 3, and report_summary reads the same', () => {
-    // Back to version 3: no report_totals, report_summary as migration 1 made it.
-    const raw = new Database(dbFile);
+  /** Turns the database back into schema version 3 (no report_totals, report_summary as migration 1 made it); returns report_summary before. */
+  function downgrade(file: string): unknown[] {
+    const raw = new Database(file);
     const before = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all();
     raw.exec(`DROP VIEW report_summary; DROP TABLE report_totals; ${OLD_VIEW}`);
     raw.pragma('user_version = 3');
     raw.close();
+    return before;
+  }
 
+  it('migration 4 fills them in for a database of schema version 3, and report_summary reads the same', () => {
+    const before = downgrade(dbFile);
     const db = openDatabase(dbFile);
     try {
       expect(schemaVersion(db)).toBeGreaterThanOrEqual(4);
       expect(stored(db)).toEqual(aggregated(db));
       expect(db.prepare('SELECT * FROM report_summary ORDER BY report_id').all()).toEqual(before);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a read-only open (nianbao query, serve) upgrades an older database first, then reads it read-only', () => {
+    const before = downgrade(dbFile);
+    const db = openDatabase(dbFile, { readonly: true });
+    try {
+      expect(schemaVersion(db)).toBeGreaterThanOrEqual(4);
+      expect(db.prepare('SELECT * FROM report_summary ORDER BY report_id').all()).toEqual(before);
+      expect(() => db.exec('DELETE FROM report_totals')).toThrow();
     } finally {
       db.close();
     }

@@ -93,7 +93,16 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     const def = ACTIVE_ROWS.find((r) => r.pattern.test(norm));
     if (!def) {
       if (readingHeader) {
-        const col = headerColumn(norm);
+        let col = headerColumn(norm);
+        // A header label split over two cells ("本年新 | 制作数量", or words of plain text).
+        const next = tokens[i + 1];
+        if (!col && next && next.kind === 'cell' && !next.value && next.row === t.row && !ACTIVE_ROWS.some((r) => r.pattern.test(next.norm))) {
+          const joined = headerColumn(norm + next.norm);
+          if (joined && !headerColumn(next.norm)) {
+            col = joined;
+            i++;
+          }
+        }
         if (!col) unknownHeader.push(t.text);
         // A header cell repeated (split or copied) names its column once.
         else if (!header.some((h) => h.key === col.key)) {

@@ -7,7 +7,8 @@ import { parseCellNumber } from '../number.js';
 import type { Token } from '../stream.js';
 import type { StatRow } from '../types.js';
 
-const ANCHOR = /^(?:指标名称|统计指标|指标|项目名称|统计项目)$/;
+/** The first header cell of the statistics table. */
+export const STATS_ANCHOR = /^(?:指标名称|统计指标|指标|项目名称|统计项目)$/;
 const UNIT = /^(?:计量单位|单位)$/;
 const CUMULATIVE = /累计/;
 const VALUE_HEADER = /^(?:\d{4}年(?:度)?|本期(?:实际)?|本年(?:度)?|统计数|数量|数值|合计|代码)/;
@@ -17,7 +18,7 @@ function isHeader(t: Token): boolean {
 }
 
 export function extractStats(tokens: readonly Token[]): StatRow[] | null {
-  const start = tokens.findIndex((t) => t.kind === 'cell' && ANCHOR.test(t.norm));
+  const start = tokens.findIndex((t) => t.kind === 'cell' && STATS_ANCHOR.test(t.norm));
   if (start < 0) return null;
   const header: Token[] = [tokens[start]!];
   let i = start + 1;

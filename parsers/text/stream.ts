@@ -7,26 +7,83 @@
  * known templates (value counts after each label). A lone "|" is ambiguous (empty cell or one
  * covered slot) and is marked so.
  *
- * Plain text (e.g. copied from a PDF): a line "label 1 2 3" becomes a row of cells, a line of
- * numbers only becomes a row of value cells, anything else is a paragraph.
+ * Plain text (e.g. copied from a PDF or a Word table): a line "label 1 2 3" becomes a row of
+ * cells, a line of numbers only becomes a row of value cells, anything else is a paragraph. The
+ * label words of a row are split where a numbered label starts ("三、本年度办理结果 （一）予以公开
+ * 27 0 …": the group label and the row label, as the table has them in two cells) and before a
+ * trailing unit word ("主动公开文件数 条 3460 85376"); a header line of table 2 ("信息内容 本年制发件数
+ * …") or of the pre-2019 statistics ("指标名称 计量单位 2016年度 历年累计") becomes header cells. Tab-separated lines (a table pasted from Word or Excel) are read by
+ * their tabs: one cell per field. Plain text with many lines that are a single number holds its
+ * tables one cell per line (some PDF-to-text tools): from the first line that opens a table on,
+ * short lines are then cells, as in one-cell pipe text.
  */
-import { collapseSpaces } from '../normalize.js';
+import { STATS_ANCHOR } from '../extract/stats.js';
+import { collapseSpaces, normalizeLabel } from '../normalize.js';
 import { makeToken, type Token, type TokenStream } from '../stream.js';
 
 const BARE = /^\|+$/;
-const NUMERIC_WORD = /^[+\-−]?(?:\d[\d,，]*(?:\.\d+)?|[-—–/／])$/;
+/** Lines split at \n or \r\n; a text without any \n (an old Mac file) at \r. */
+const splitLines = (text: string): string[] => text.split(text.includes('\n') ? /\r?\n/ : /\r/);
+/** A value word: a number (a unit may stick to it: 75394432.52元) or a placeholder. */
+const NUMERIC_WORD = /^[+\-−]?(?:\d[\d,，]*(?:\.\d+)?(?:万元|元|件|条|个|项|次)?|[-—–/／])$/;
+/** A word that opens a numbered label: （一） (一) 一、 1. 1、 (not a decimal number). */
+const NUMBERED_LABEL = /^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
+/** The unit column of a pre-2019 statistics table, written between the label and the numbers. */
+const UNIT_WORD = /^(?:条|件|个|项|次|人次|份|篇|期|家|元|万元)$/;
+/** True for the first word of a table header row: 信息内容 (table 2), 指标名称 … (pre-2019 statistics). */
+const isHeaderStart = (word: string): boolean => {
+  const norm = normalizeLabel(word);
+  return norm === '信息内容' || STATS_ANCHOR.test(norm);
+};
+
+/**
+ * The label words of a plain-text row as cells: a new cell where a numbered label starts after
+ * other words, and a trailing unit word as a cell of its own.
+ */
+function labelCells(words: string[]): string[] {
+  const cells: string[][] = [];
+  for (const w of words) {
+    const last = cells[cells.length - 1];
+    if (!last || NUMBERED_LABEL.test(w)) cells.push([w]);
+    else last.push(w);
+  }
+  const last = cells[cells.length - 1]!;
+  if (last.length > 1 && UNIT_WORD.test(last[last.length - 1]!)) cells.push([last.pop()!]);
+  return cells.map((c) => c.join(' '));
+}
 
 /** True when the text looks pipe-flattened (enough lines end with "|"). */
 export function isPipeText(text: string): boolean {
   let pipeLines = 0;
-  for (const line of text.split(/\r?\n/)) if (/\|\s*$/.test(line)) pipeLines++;
+  for (const line of splitLines(text)) if (/\|\s*$/.test(line)) pipeLines++;
   return pipeLines >= 5;
 }
+
+/**
+ * True when plain text holds a table one cell per line, without pipes (some PDF-to-text tools):
+ * many lines that are a single number.
+ */
+function isCellPerLine(lines: readonly string[]): boolean {
+  let single = 0;
+  for (const line of lines) if (NUMERIC_WORD.test(line.replace(/[\u00a0\u3000]/g, ' ').trim())) single++;
+  return single >= CELL_PER_LINE_MIN;
+}
+/** Longest field of a tab-separated line read as a table row. */
+const TAB_FIELD_MAX = 200;
+/** Lines holding one number each before plain text is read as one cell per line. */
+const CELL_PER_LINE_MIN = 20;
+/** Longest line read as a label cell in one-cell-per-line text; longer lines, and sentences, are prose. */
+const CELL_LINE_MAX = 60;
+/** A line that opens one of the report's tables (normal form): one-cell-per-line reading starts there. */
+const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|(?:一、)?本年新收|行政复议)/;
 
 export function textToStream(text: string): TokenStream {
   const pipe = isPipeText(text);
   const tokens: Token[] = [];
-  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
+  const lines = splitLines(text.replace(/^\ufeff/, ''));
+  const cellPerLine = !pipe && isCellPerLine(lines);
+  // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.
+  let inTables = false;
   let rowId = 0;
   lines.forEach((rawLine, lineNo) => {
     const line = rawLine.replace(/[\u00a0\u3000]/g, ' ').trim();
@@ -57,6 +114,17 @@ export function textToStream(text: string): TokenStream {
       if (covered > 0) tokens.push(makeToken('bare', '|'.repeat(covered), pos(known, null)));
       return;
     }
+    if (!pipe && rawLine.includes('\t')) {
+      // Fields separated by tabs: the cells of a table row pasted from Word or Excel.
+      const fields = rawLine.split('\t').map((f) => collapseSpaces(f.replace(/[\u00a0\u3000]/g, ' ')));
+      while (fields.length > 0 && fields[fields.length - 1] === '') fields.pop();
+      const filled = fields.filter((f) => f !== '');
+      // A row of a table: a number among its fields, or a header row; prose with a stray tab is not.
+      if (filled.length >= 2 && fields.every((f) => f.length <= TAB_FIELD_MAX) && (filled.some((f) => NUMERIC_WORD.test(f)) || isHeaderStart(filled[0]!))) {
+        fields.forEach((f, i) => tokens.push(makeToken('cell', f, pos(true, i))));
+        return;
+      }
+    }
     const collapsed = collapseSpaces(line);
     const words = collapsed.split(' ');
     if (!pipe && words.length >= 2) {
@@ -67,10 +135,21 @@ export function textToStream(text: string): TokenStream {
       const label = words.slice(0, firstNumber).join('');
       if (numbers >= 2 || (numbers === 1 && firstNumber > 0 && label.length <= 60 && /^[\p{Script=Han}（(一二三四五六七八九十\d.、)）"“”]+$/u.test(label))) {
         let col = 0;
-        if (label) tokens.push(makeToken('cell', words.slice(0, firstNumber).join(' '), pos(true, col++)));
+        if (label) for (const cell of labelCells(words.slice(0, firstNumber))) tokens.push(makeToken('cell', cell, pos(true, col++)));
         for (const w of words.slice(firstNumber)) tokens.push(makeToken('cell', w, pos(true, col++)));
         return;
       }
+      if (collapsed.length <= 120 && isHeaderStart(words[0]!)) {
+        // "信息内容 本年制发件数 本年废止件数 现行有效件数", "指标名称 计量单位 2016年度 历年累计": a header row.
+        words.forEach((w, i) => tokens.push(makeToken('cell', w, pos(true, i))));
+        return;
+      }
+    }
+    if (cellPerLine && !inTables && TABLE_START.test(normalizeLabel(collapsed))) inTables = true;
+    if (inTables && (NUMERIC_WORD.test(collapsed) || (collapsed.length <= CELL_LINE_MAX && !/[。；;！？]$/.test(collapsed)))) {
+      // One cell per line: its row is rebuilt from the table templates, as for one-cell pipe lines.
+      tokens.push(makeToken('cell', collapsed, pos(false, 0)));
+      return;
     }
     tokens.push(makeToken('para', collapsed, pos(true, null)));
   });

@@ -1,0 +1,70 @@
+/**
+ * Report tables in plain text, as PDF-to-text tools and copy-paste from Word or Excel give them
+ * (FORMAT.md §7.3, §10, Appendix C): one row per line with the cells separated by spaces, or by
+ * tabs, or one cell per line without any separator. Each variant is made from a corpus page (its
+ * tables flattened one row per line, FORMAT.md §9, then the pipes replaced) and must read exactly
+ * as the page does: the corpus sidecar's values, year and publication date.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { flattenHtml } from '../../parsers/html/stream.js';
+import { parseTextReport } from '../../parsers/report.js';
+import { textToStream } from '../../parsers/text/stream.js';
+import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
+
+const PAGES = readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -'.html'.length));
+const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
+
+/** Pipe lines (row per line) → the same rows with another separator; other lines unchanged. */
+function rows(name: string, join_: (cells: string[]) => string): string {
+  const pipe = flattenHtml(readFileSync(join(CORPUS_DIR, `${name}.html`), 'utf8'), 'row');
+  return pipe
+    .split('\n')
+    .map((line) => (line.includes('|') ? join_(line.replace(/\s*\|\s*$/, '').split('|').map((c) => c.trim())) : line))
+    .join('\n');
+}
+
+const VARIANTS: Record<string, (name: string) => string> = {
+  'spaces (a PDF copied as text)': (name) => rows(name, (cells) => cells.filter(Boolean).join(' ')),
+  'tabs (a table pasted from Word or Excel)': (name) => rows(name, (cells) => cells.join('\t')),
+  'one cell per line, no separator': (name) =>
+    rows(name, (cells) => cells.filter(Boolean).join('\n')),
+};
+
+function readsLikeThePage(name: string, text: string): void {
+  const report = parseTextReport(text);
+  const want = expected(name);
+  expect([report.format, report.year, report.published], name).toEqual([want.format, want.year, want.published]);
+  expect([report.active ?? null, report.requests ?? null, report.appeals ?? null], name).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+  expect(report.stats?.map((s) => [s.label, s.value]) ?? null, name).toEqual(want.stats?.map((s) => [s.label, s.value]) ?? null);
+}
+
+describe('plain-text tables', () => {
+  for (const [variant, make] of Object.entries(VARIANTS)) {
+    it(`read like the page: ${variant}`, () => {
+      let withTables = 0;
+      for (const name of PAGES) {
+        const want = expected(name);
+        if (want.requests || want.stats) withTables++;
+        readsLikeThePage(name, make(name));
+      }
+      expect(withTables).toBeGreaterThanOrEqual(6);
+    });
+  }
+
+  it('splits the group label from the row label, and the unit from the indicator', () => {
+    const cells = (line: string) => textToStream(`标题\n${line}\n`).tokens.filter((t) => t.kind === 'cell').map((t) => t.text);
+    expect(cells('三、本年度办理结果 （一）予以公开 27 0 0 2 0 1 30')).toEqual(['三、本年度办理结果', '（一）予以公开', '27', '0', '0', '2', '0', '1', '30']);
+    expect(cells('(三) 不予公开 1.属于国家秘密 0 0 0 0 0 0 0')).toEqual(['(三) 不予公开', '1.属于国家秘密', '0', '0', '0', '0', '0', '0', '0']);
+    expect(cells('主动公开文件数 条 3460 85376')).toEqual(['主动公开文件数', '条', '3460', '85376']);
+    expect(cells('政府集中采购 135 75394432.52元')).toEqual(['政府集中采购', '135', '75394432.52元']);
+    expect(cells('信息内容 本年制发件数 本年废止件数 现行有效件数')).toEqual(['信息内容', '本年制发件数', '本年废止件数', '现行有效件数']);
+  });
+
+  it('keeps prose as paragraphs: a sentence with numbers, the title and the fields above the tables', () => {
+    const text = ['某某区2023年度政府信息公开工作年度报告', '来源：某某区人民政府 时间：2024-01-20', '2023年全区主动公开政府信息 3460 条，其中 1822 条。', ...Array.from({ length: 25 }, (_, i) => String(i))].join('\n');
+    const tokens = textToStream(text).tokens;
+    expect(tokens.slice(0, 3).map((t) => t.kind)).toEqual(['para', 'para', 'para']);
+  });
+});

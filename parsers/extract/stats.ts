@@ -56,7 +56,8 @@ export function extractStats(tokens: readonly Token[]): StatRow[] | null {
   const stats: StatRow[] = [];
   for (const row of rows) {
     const label = row[0];
-    if (!label || label.value || label.text === '') continue;
+    // A header repeated after a page break is no indicator.
+    if (!label || label.value || label.text === '' || STATS_ANCHOR.test(label.norm)) continue;
     const unit = unitCol >= 0 ? row[unitCol]?.text || null : null;
     const valueToken = row[valueCol];
     const value = valueToken ? parseCellNumber(valueToken.text).value : null;

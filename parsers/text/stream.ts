@@ -77,11 +77,47 @@ const CELL_LINE_MAX = 60;
 /** A line that opens one of the report's tables (normal form): one-cell-per-line reading starts there. */
 const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|(?:一、)?本年新收|行政复议)/;
 
+/** Longest line taken for the first part of a label that a PDF-to-text tool wrapped. */
+const WRAPPED_LABEL_MAX = 40;
+/** Lines that stand alone in a table (block and header rows), never the first part of a row label. */
+const STANDALONE = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|行政复议)/;
+
+/** The label words and the count of trailing value words of a plain-text line. */
+function splitRow(line: string): { label: string[]; numbers: number } {
+  const words = collapseSpaces(line.replace(/[\u00a0\u3000]/g, ' ')).split(' ').filter(Boolean);
+  let firstNumber = words.length;
+  while (firstNumber > 0 && NUMERIC_WORD.test(words[firstNumber - 1]!)) firstNumber--;
+  return { label: words.slice(0, firstNumber), numbers: words.length - firstNumber };
+}
+
+/**
+ * Joins the first part of a wrapped row label to its line: PDF-to-text tools break a long label
+ * in a narrow column ("2.其他法律行政法" / "规禁止公开 0 0 0 0 0 0 0"). A line is such a part when it
+ * is short, starts a numbered label (or a 其中： sub-row), holds no values, is no sentence and
+ * opens no table; the next line must be a row whose label does not start a label of its own.
+ */
+function joinWrappedLabels(lines: readonly string[]): string[] {
+  const out = [...lines];
+  for (let i = 0; i + 1 < out.length; i++) {
+    const t = collapseSpaces(out[i]!.replace(/[\u00a0\u3000]/g, ' '));
+    if (t.length === 0 || t.length > WRAPPED_LABEL_MAX || t.includes('|') || out[i]!.includes('\t') || /[。；;！？：:]$/.test(t)) continue;
+    // Only a numbered label (2.其他法律行政法, （二）部分公开（区分处理的…) or a 其中： sub-row starts a wrapped label.
+    if (!(NUMBERED_LABEL.test(t) || /^其中[:：]/.test(t)) || splitRow(t).numbers > 0 || STANDALONE.test(normalizeLabel(t))) continue;
+    const next = splitRow(out[i + 1]!);
+    const first = next.label[0];
+    if (next.numbers < 2 || first === undefined || NUMBERED_LABEL.test(first) || STANDALONE.test(normalizeLabel(first)) || out[i + 1]!.includes('\t')) continue;
+    out[i + 1] = `${t}${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
+    out[i] = '';
+  }
+  return out;
+}
+
 export function textToStream(text: string): TokenStream {
   const pipe = isPipeText(text);
   const tokens: Token[] = [];
-  const lines = splitLines(text.replace(/^\ufeff/, ''));
-  const cellPerLine = !pipe && isCellPerLine(lines);
+  const split = splitLines(text.replace(/^\ufeff/, ''));
+  const cellPerLine = !pipe && isCellPerLine(split);
+  const lines = pipe || cellPerLine ? split : joinWrappedLabels(split);
   // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.
   let inTables = false;
   let rowId = 0;

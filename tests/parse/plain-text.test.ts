@@ -30,6 +30,26 @@ const VARIANTS: Record<string, (name: string) => string> = {
   'tabs (a table pasted from Word or Excel)': (name) => rows(name, (cells) => cells.join('\t')),
   'one cell per line, no separator': (name) =>
     rows(name, (cells) => cells.filter(Boolean).join('\n')),
+  'columns aligned with runs of spaces (pdftotext -layout)': (name) =>
+    rows(name, (cells) => cells.filter(Boolean).map((c, i) => (i === 0 ? c.padEnd(30, ' ') : c.padStart(6, ' '))).join('  ')),
+  'long labels wrapped onto two lines': (name) =>
+    rows(name, (cells) => cells.filter(Boolean).join(' '))
+      .split('\n')
+      .map((line) => {
+        const m = /^(\S{14,})((?: \S+)+)$/.exec(line);
+        if (!m || !/ \d/.test(m[2]!)) return line;
+        const cut = Math.ceil(m[1]!.length * 0.6);
+        return `${m[1]!.slice(0, cut)}\n${m[1]!.slice(cut)}${m[2]}`;
+      })
+      .join('\n'),
+  'a page break inside the tables: page number and repeated header': (name) => {
+    const lines = rows(name, (cells) => cells.filter(Boolean).join(' ')).split('\n');
+    const at = lines.findIndex((l) => /不予公开/.test(l));
+    if (at < 0) return lines.join('\n');
+    const header = lines.some((l) => /^指标名称/.test(l)) ? ['指标名称 计量单位 2016年度 历年累计'] : ['申请人情况', '自然人 法人或其他组织 总计', '商业企业 科研机构 社会公益组织 法律服务机构 其他'];
+    lines.splice(at, 0, '', '- 3 -', '', ...header);
+    return lines.join('\n');
+  },
 };
 
 function readsLikeThePage(name: string, text: string): void {
@@ -60,6 +80,16 @@ describe('plain-text tables', () => {
     expect(cells('主动公开文件数 条 3460 85376')).toEqual(['主动公开文件数', '条', '3460', '85376']);
     expect(cells('政府集中采购 135 75394432.52元')).toEqual(['政府集中采购', '135', '75394432.52元']);
     expect(cells('信息内容 本年制发件数 本年废止件数 现行有效件数')).toEqual(['信息内容', '本年制发件数', '本年废止件数', '现行有效件数']);
+  });
+
+  it('joins the first part of a wrapped label to its row, and nothing else', () => {
+    const cells = (text: string) => textToStream(text).tokens.filter((t) => t.kind === 'cell').map((t) => t.text);
+    expect(cells('标题\n2.其他法律行政法\n规禁止公开 0 0 0 0 0 0 0\n')).toEqual(['2.其他法律行政法规禁止公开', '0', '0', '0', '0', '0', '0', '0']);
+    // A label of its own above a numbered row, a block row, a sentence: not joined.
+    expect(cells('三、本年度办理结果\n（一）予以公开 27 0 0 2 0 1 30\n').slice(0, 1)).toEqual(['（一）予以公开']);
+    expect(cells('第二十条第（五）项\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
+    expect(cells('全年无收费。\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
+    expect(cells('政府信息公开情况统计表\n主动公开文件数 条 3460 85376\n').slice(0, 1)).toEqual(['主动公开文件数']);
   });
 
   it('keeps prose as paragraphs: a sentence with numbers, the title and the fields above the tables', () => {

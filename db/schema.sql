@@ -348,33 +348,21 @@ CREATE TABLE report_totals (
 );
 
 CREATE VIEW report_summary AS
-WITH fc AS (
-  SELECT report_id,
-         SUM(source = 'parser' AND severity = 'error') AS error_findings,
-         SUM(source = 'parser' AND severity = 'warning') AS warning_findings,
-         SUM(source = 'check' AND severity <> 'not_assessable') AS check_findings
-  FROM findings
-  GROUP BY report_id
-),
-base AS (
-  SELECT r.*,
-         a.name AS agency,
-         CASE WHEN r.year IS NULL THEN NULL
-              WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
-              ELSE printf('%04d-01-31', r.year + 1) END AS deadline
-  FROM reports r
-  LEFT JOIN agencies a ON a.id = r.agency_id
-)
-SELECT b.id AS report_id,
-       b.agency_id,
-       b.agency,
-       b.year,
-       b.format,
-       b.title,
-       b.status,
-       b.published,
-       b.deadline,
-       CAST(julianday(b.published) - julianday(b.deadline) AS INTEGER) AS days_late,
+SELECT r.id AS report_id,
+       r.agency_id,
+       a.name AS agency,
+       r.year,
+       r.format,
+       r.title,
+       r.status,
+       r.published,
+       CASE WHEN r.year IS NULL THEN NULL
+            WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
+            ELSE printf('%04d-01-31', r.year + 1) END AS deadline,
+       CAST(julianday(r.published) -
+            julianday(CASE WHEN r.year IS NULL THEN NULL
+                           WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
+                           ELSE printf('%04d-01-31', r.year + 1) END) AS INTEGER) AS days_late,
        t.new_received,
        t.carried_over,
        t.granted,
@@ -390,10 +378,10 @@ SELECT b.id AS report_id,
        t.review_corrected,
        t.litigation_total,
        t.litigation_corrected,
-       COALESCE(fc.error_findings, 0) AS error_findings,
-       COALESCE(fc.warning_findings, 0) AS warning_findings,
-       COALESCE(fc.check_findings, 0) AS check_findings,
-       b.is_primary
-FROM base b
-LEFT JOIN report_totals t ON t.report_id = b.id
-LEFT JOIN fc ON fc.report_id = b.id;
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'parser' AND f.severity = 'error') AS error_findings,
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'parser' AND f.severity = 'warning') AS warning_findings,
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'check' AND f.severity <> 'not_assessable') AS check_findings,
+       r.is_primary
+FROM reports r
+LEFT JOIN agencies a ON a.id = r.agency_id
+LEFT JOIN report_totals t ON t.report_id = r.id;

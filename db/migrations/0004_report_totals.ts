@@ -5,7 +5,9 @@
  * linear in the size of the collection); now it reads one row per report. The arithmetic is the
  * view's of migration 1, unchanged: per table-3 row its 总计, else the sum of the applicant
  * columns; denied/unavailable/rejected/other as the sums of their sub-rows; review from its row,
- * litigation as the sum of its two rows. Existing reports are filled in here.
+ * litigation as the sum of its two rows. Existing reports are filled in here. The view is rebuilt
+ * so that each of its parts is looked up per report: a filter on it (an agency, a year) no longer
+ * reads the whole database.
  */
 export const version = 4;
 export const name = 'report_totals';
@@ -68,35 +70,25 @@ LEFT JOIN (
 
 DROP VIEW report_summary;
 
--- A row per report: totals (from report_totals), deadline and days late, finding counts.
+-- A row per report: totals (from report_totals), deadline and days late, finding counts. Every
+-- part is looked up per report (report_totals by key, findings through findings_report), so a
+-- filter on the view (agency, year, report) reads only the reports it keeps.
 CREATE VIEW report_summary AS
-WITH fc AS (
-  SELECT report_id,
-         SUM(source = 'parser' AND severity = 'error') AS error_findings,
-         SUM(source = 'parser' AND severity = 'warning') AS warning_findings,
-         SUM(source = 'check' AND severity <> 'not_assessable') AS check_findings
-  FROM findings
-  GROUP BY report_id
-),
-base AS (
-  SELECT r.*,
-         a.name AS agency,
-         CASE WHEN r.year IS NULL THEN NULL
-              WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
-              ELSE printf('%04d-01-31', r.year + 1) END AS deadline
-  FROM reports r
-  LEFT JOIN agencies a ON a.id = r.agency_id
-)
-SELECT b.id AS report_id,
-       b.agency_id,
-       b.agency,
-       b.year,
-       b.format,
-       b.title,
-       b.status,
-       b.published,
-       b.deadline,
-       CAST(julianday(b.published) - julianday(b.deadline) AS INTEGER) AS days_late,
+SELECT r.id AS report_id,
+       r.agency_id,
+       a.name AS agency,
+       r.year,
+       r.format,
+       r.title,
+       r.status,
+       r.published,
+       CASE WHEN r.year IS NULL THEN NULL
+            WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
+            ELSE printf('%04d-01-31', r.year + 1) END AS deadline,
+       CAST(julianday(r.published) -
+            julianday(CASE WHEN r.year IS NULL THEN NULL
+                           WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
+                           ELSE printf('%04d-01-31', r.year + 1) END) AS INTEGER) AS days_late,
        t.new_received,
        t.carried_over,
        t.granted,
@@ -112,11 +104,11 @@ SELECT b.id AS report_id,
        t.review_corrected,
        t.litigation_total,
        t.litigation_corrected,
-       COALESCE(fc.error_findings, 0) AS error_findings,
-       COALESCE(fc.warning_findings, 0) AS warning_findings,
-       COALESCE(fc.check_findings, 0) AS check_findings,
-       b.is_primary
-FROM base b
-LEFT JOIN report_totals t ON t.report_id = b.id
-LEFT JOIN fc ON fc.report_id = b.id;
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'parser' AND f.severity = 'error') AS error_findings,
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'parser' AND f.severity = 'warning') AS warning_findings,
+       (SELECT count(*) FROM findings f WHERE f.report_id = r.id AND f.source = 'check' AND f.severity <> 'not_assessable') AS check_findings,
+       r.is_primary
+FROM reports r
+LEFT JOIN agencies a ON a.id = r.agency_id
+LEFT JOIN report_totals t ON t.report_id = r.id;
 `;

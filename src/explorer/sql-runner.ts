@@ -225,7 +225,9 @@ export class SqlRunner {
           finish(() => reject(new ExplorerError(code, m.message)));
         }
       });
-      child.on('exit', (code, signal) => {
+      // 'close', not 'exit': 'exit' can come before the last IPC message (a large result) is read,
+      // which made a finished query look like a crash.
+      child.on('close', (code, signal) => {
         const err = s.stderr().trim();
         finish(() =>
           reject(

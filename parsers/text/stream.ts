@@ -77,10 +77,12 @@ const CELL_LINE_MAX = 60;
 /** A line that opens one of the report's tables (normal form): one-cell-per-line reading starts there. */
 const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|(?:一、)?本年新收|行政复议)/;
 
+/** A label that may take a single value on its line ("行政许可 2293"): Chinese and numbering only. */
+const ONE_VALUE_LABEL = /^[\p{Script=Han}（(一二三四五六七八九十\d.、)）"“”]+$/u;
 /** Longest line taken for the first part of a label that a PDF-to-text tool wrapped. */
 const WRAPPED_LABEL_MAX = 40;
 /** Lines that stand alone in a table (block and header rows), never the first part of a row label. */
-const STANDALONE = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|行政复议)/;
+const STANDALONE = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|行政复议(?:行政诉讼)?$)/;
 
 /** The label words and the count of trailing value words of a plain-text line. */
 function splitRow(line: string): { label: string[]; numbers: number } {
@@ -95,6 +97,7 @@ function splitRow(line: string): { label: string[]; numbers: number } {
  * in a narrow column ("2.其他法律行政法" / "规禁止公开 0 0 0 0 0 0 0"). A line is such a part when it
  * is short, starts a numbered label (or a 其中： sub-row), holds no values, is no sentence and
  * opens no table; the next line must be a row whose label does not start a label of its own.
+ * Then joins a label line to the values-only line under it.
  */
 function joinWrappedLabels(lines: readonly string[]): string[] {
   const out = [...lines];
@@ -107,6 +110,19 @@ function joinWrappedLabels(lines: readonly string[]): string[] {
     const first = next.label[0];
     if (next.numbers < 2 || first === undefined || NUMBERED_LABEL.test(first) || STANDALONE.test(normalizeLabel(first)) || out[i + 1]!.includes('\t')) continue;
     out[i + 1] = `${t}${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
+    out[i] = '';
+  }
+  // A row label on its own line with its values on the next ("2.其他法律行政法规禁止公开" /
+  // "0 0 0 0 0 0 0"): one row.
+  for (let i = 0; i + 1 < out.length; i++) {
+    const t = collapseSpaces(out[i]!.replace(/[\u00a0\u3000]/g, ' '));
+    if (t.length === 0 || t.length > CELL_LINE_MAX || t.includes('|') || out[i]!.includes('\t') || /[。；;！？：:]$/.test(t)) continue;
+    const row = splitRow(t);
+    if (row.numbers > 0 || STANDALONE.test(normalizeLabel(t)) || isHeaderStart(row.label[0] ?? '')) continue;
+    const next = splitRow(out[i + 1]!);
+    if (next.label.length > 0 || next.numbers === 0 || out[i + 1]!.includes('\t') || out[i + 1]!.includes('|')) continue;
+    if (next.numbers === 1 && !ONE_VALUE_LABEL.test(row.label.join(''))) continue;
+    out[i + 1] = `${t} ${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
     out[i] = '';
   }
   return out;
@@ -169,7 +185,7 @@ export function textToStream(text: string): TokenStream {
       while (firstNumber > 0 && NUMERIC_WORD.test(words[firstNumber - 1]!)) firstNumber--;
       const numbers = words.length - firstNumber;
       const label = words.slice(0, firstNumber).join('');
-      if (numbers >= 2 || (numbers === 1 && firstNumber > 0 && label.length <= 60 && /^[\p{Script=Han}（(一二三四五六七八九十\d.、)）"“”]+$/u.test(label))) {
+      if (numbers >= 2 || (numbers === 1 && firstNumber > 0 && label.length <= 60 && ONE_VALUE_LABEL.test(label))) {
         let col = 0;
         if (label) for (const cell of labelCells(words.slice(0, firstNumber))) tokens.push(makeToken('cell', cell, pos(true, col++)));
         for (const w of words.slice(firstNumber)) tokens.push(makeToken('cell', w, pos(true, col++)));

@@ -30,6 +30,12 @@ const VARIANTS: Record<string, (name: string) => string> = {
   'tabs (a table pasted from Word or Excel)': (name) => rows(name, (cells) => cells.join('\t')),
   'one cell per line, no separator': (name) =>
     rows(name, (cells) => cells.filter(Boolean).join('\n')),
+  'each row label on its own line, its values on the next': (name) =>
+    rows(name, (cells) => {
+      const filled = cells.filter(Boolean);
+      const first = filled.findIndex((c) => /^[\d.,-]+$/.test(c));
+      return first <= 0 ? filled.join(' ') : `${filled.slice(0, first).join(' ')}\n${filled.slice(first).join(' ')}`;
+    }),
   'columns aligned with runs of spaces (pdftotext -layout)': (name) =>
     rows(name, (cells) => cells.filter(Boolean).map((c, i) => (i === 0 ? c.padEnd(30, ' ') : c.padStart(6, ' '))).join('  ')),
   'long labels wrapped onto two lines': (name) =>
@@ -90,6 +96,9 @@ describe('plain-text tables', () => {
     expect(cells('第二十条第（五）项\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
     expect(cells('全年无收费。\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
     expect(cells('政府信息公开情况统计表\n主动公开文件数 条 3460 85376\n').slice(0, 1)).toEqual(['主动公开文件数']);
+    // A label line and the values line under it are one row; a sentence above values is not a label.
+    expect(cells('标题\n2.其他法律行政法规禁止公开\n0 0 0 0 0 0 0\n').slice(0, 2)).toEqual(['2.其他法律行政法规禁止公开', '0']);
+    expect(cells('全年共办理如下。\n0 0 0 0 0 0 0\n').slice(0, 1)).toEqual(['0']);
   });
 
   it('keeps prose as paragraphs: a sentence with numbers, the title and the fields above the tables', () => {

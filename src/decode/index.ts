@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { decodeBytes } from './charset.js';
 import { docxToHtml } from './docx.js';
+import { pdfToText } from './pdf.js';
 import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
 
@@ -14,6 +15,8 @@ export type { CharsetSource, Codec, DecodeBytesOptions, DecodedBytes } from './c
 export { detectKind, describeKind, extensionOf, KIND_SAMPLE_BYTES, CONTROL_RATIO_LIMIT } from './kind.js';
 export type { DocumentKind } from './kind.js';
 export { docxToHtml } from './docx.js';
+export { pdfToText } from './pdf.js';
+export type { PdfToTextOptions } from './pdf.js';
 export type { DocxToHtmlOptions } from './docx.js';
 export { DecodeError } from './errors.js';
 export type { DecodeErrorCode } from './errors.js';
@@ -34,10 +37,10 @@ export interface DecodedDocument {
   /** What `text` holds: HTML markup (pages and converted DOCX) or plain text. */
   kind: 'html' | 'text';
   text: string;
-  /** Charset the bytes were decoded with; null for DOCX (XML inside a zip, always Unicode). */
+  /** Charset the bytes were decoded with; null for DOCX and PDF (Unicode inside). */
   charset: string | null;
   /** What the input was. */
-  source: 'html' | 'text' | 'docx';
+  source: 'html' | 'text' | 'docx' | 'pdf';
 }
 
 const optionsSchema = z
@@ -48,7 +51,7 @@ const optionsSchema = z
   })
   .strict();
 
-const READABLE = 'only HTML pages, plain text and Word .docx files are read';
+const READABLE = 'only HTML pages, plain text, Word .docx and PDF files with a text layer are read';
 
 function formatSize(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -76,9 +79,10 @@ function adviceFor(kind: 'pdf' | 'doc' | 'wps' | 'xls' | 'ofd'): string {
  *
  * - `html`/`text` → decoded with {@link decodeBytes} (BOM → Content-Type charset → `<meta>` → sniffing → UTF-8);
  * - `docx` → HTML via mammoth ({@link docxToHtml}), merged cells as rowspan/colspan;
+ * - `pdf` → plain text from its text layer via pdf.js ({@link pdfToText}), one line per text line;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
- *   (no bytes, only whitespace, or a DOCX without text), `NB_PARSE_UNSUPPORTED` (PDF, DOC, WPS, XLS, OFD,
- *   unreadable DOCX) or `NB_PARSE_BINARY` (images, archives, other binary data).
+ *   (no bytes, only whitespace, a DOCX without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
+ *   (DOC, WPS, XLS, OFD, unreadable DOCX or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
  *
  * Invalid options throw a `TypeError`.
  */
@@ -108,7 +112,17 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           'check that the download completed and that the URL points to the report itself, not a placeholder page.',
         { ...errorOptions, kind },
       );
-    case 'pdf':
+    case 'pdf': {
+      const text = await pdfToText(bytes, { fileName });
+      if (text.trim() === '') {
+        throw new DecodeError(
+          'NB_PARSE_EMPTY',
+          'is a PDF without a text layer (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
+          { ...errorOptions, kind },
+        );
+      }
+      return { kind: 'text', text, charset: null, source: 'pdf' };
+    }
     case 'doc':
     case 'wps':
     case 'xls':

@@ -82,11 +82,11 @@ describe('decodeDocument: errors', () => {
     expect(err.kind).toBe('docx');
   });
 
-  it('NB_PARSE_UNSUPPORTED names PDF, DOC, WPS, XLS and OFD and says what is read', async () => {
+  it('NB_PARSE_UNSUPPORTED names a broken PDF, DOC, WPS, XLS and OFD and says what is read', async () => {
     const pdf = Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n', 'latin1');
     const ole = Buffer.concat([Buffer.of(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1), randomBytes(2048)]);
     const cases: [Uint8Array, string, string, RegExp][] = [
-      [pdf, '2021年报.pdf', 'pdf', /is a PDF document; only HTML pages, plain text and Word \.docx files are read — .*pdftotext/],
+      [pdf, '2021年报.pdf', 'pdf', /is a PDF that cannot be read .*; check that it is complete and not encrypted/],
       [ole, 'report.doc', 'doc', /is a Word 97–2003 \(\.doc\) document; only HTML .* save it as \.docx/],
       [ole, 'report.wps', 'wps', /is a WPS Office \(\.wps\) document; only HTML .* save it as \.docx/],
       [ole, 'report.xls', 'xls', /is a spreadsheet .*; only HTML/],

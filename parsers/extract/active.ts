@@ -116,10 +116,27 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     readingHeader = false;
     if (builder.has(def.key)) continue;
     const fallback = def.columns[defaultFormat] ?? def.columns['2021'] ?? def.columns['2019'] ?? [];
-    const columns: HeaderCol[] = header.length > 0 ? header : fallback.map((c) => ({ key: c.key }));
-    const surplus: Token[] = [];
-    const padding: Token[] = [];
-    const values = collectValues(tokens, i, columns.length, surplus, padding);
+    let columns: HeaderCol[] = header.length > 0 ? header : fallback.map((c) => ({ key: c.key }));
+    let surplus: Token[] = [];
+    let padding: Token[] = [];
+    let values = collectValues(tokens, i, columns.length, surplus, padding);
+    // A header that lost its first columns (their labels wrapped out of the header line, as in a
+    // PDF): when the row has more values and its own columns end with the header's, read those.
+    if (header.length > 0 && surplus.length > 0) {
+      const full = Object.values(def.columns).find(
+        (cols) => cols.length > header.length && header.every((h, j) => cols[cols.length - header.length + j]!.key === h.key),
+      );
+      const fullSurplus: Token[] = [];
+      const fullPadding: Token[] = [];
+      const fullValues = full ? collectValues(tokens, i, full.length, fullSurplus, fullPadding) : [];
+      if (full && fullValues.length === full.length && fullSurplus.length === 0) {
+        columns = full.map((c) => ({ key: c.key, ...(header.find((h) => h.key === c.key) ?? {}) }));
+        values = fullValues;
+        surplus = fullSurplus;
+        padding = fullPadding;
+        builder.note([def.key], `Table 2 row "${def.label}": its header names only ${header.map((h) => h.key).join(', ')}; the values were read as the row's ${full.length} columns, which end with those.`);
+      }
+    }
     if (values.length === 0) continue;
     if (header.length === 0 && !formatKnown) {
       builder.note([def.key], `Table 2 row "${def.label}" has no readable column header: its values were read as the ${defaultFormat}-format columns, which is a guess.`);

@@ -44,7 +44,13 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
     if (!def && BARE_TOTAL.test(norm) && group !== null && builder.has('granted')) def = TOTAL_ROW;
     if (!def) continue;
     if (def.key === 'carried_forward') group = null;
-    if (def.group === 'other' && group !== 'other') continue; // "3.其他" only inside （六）
+    if (def.group === 'other' && group !== 'other') {
+      // "3.其他" only inside （六）. Its first two sub-rows are worded so that they can be nowhere
+      // else: they open the block when （六）其他处理 comes after them (a PDF centres the group label
+      // in its rowspan, so its text line falls between the sub-rows).
+      if (def.key !== 'other_no_correction' && def.key !== 'other_no_fee') continue;
+      group = 'other';
+    }
     if (def.group === 'other') formatHint = '2021';
     if (builder.has(def.key)) continue; // the first occurrence wins
     const surplus: Token[] = [];

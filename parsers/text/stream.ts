@@ -81,6 +81,9 @@ const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|�
 const ONE_VALUE_LABEL = /^[\p{Script=Han}（(一二三四五六七八九十\d.、)）"“”]+$/u;
 /** Longest line taken for the first part of a label that a PDF-to-text tool wrapped. */
 const WRAPPED_LABEL_MAX = 40;
+/** A label line this long may have been cut around its values; its rest is at most this long. */
+const WRAPPED_REST_AFTER = 10;
+const WRAPPED_REST_MAX = 30;
 /** Lines that stand alone in a table (block and header rows), never the first part of a row label. */
 const STANDALONE = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|行政复议(?:行政诉讼)?$)/;
 
@@ -122,7 +125,18 @@ function joinWrappedLabels(lines: readonly string[]): string[] {
     const next = splitRow(out[i + 1]!);
     if (next.label.length > 0 || next.numbers === 0 || out[i + 1]!.includes('\t') || out[i + 1]!.includes('|')) continue;
     if (next.numbers === 1 && !ONE_VALUE_LABEL.test(row.label.join(''))) continue;
-    out[i + 1] = `${t} ${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
+    // A long label cut in two around its values (a PDF centres the values in the cell's height):
+    // its rest is the short line under the values, unless that line starts a label of its own.
+    let label = t;
+    const after = out[i + 2] === undefined ? '' : collapseSpaces(out[i + 2]!.replace(/[\u00a0\u3000]/g, ' '));
+    if (
+      t.length >= WRAPPED_REST_AFTER && after.length > 0 && after.length <= WRAPPED_REST_MAX && splitRow(after).numbers === 0 &&
+      !after.includes(' ') && !NUMBERED_LABEL.test(after) && !STANDALONE.test(normalizeLabel(after)) && !/[。；;！？：:]$/.test(after)
+    ) {
+      label = `${t}${after}`;
+      out[i + 2] = '';
+    }
+    out[i + 1] = `${label} ${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
     out[i] = '';
   }
   return out;

@@ -16,32 +16,12 @@ const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS
 
 describe('PDF reports', () => {
   for (const name of ['fujian-pingtan-2021', 'fujian-pingtan-2019']) {
-    it(`${name}.pdf: metadata right, most cells read, none read wrong, the rest reported`, async () => {
+    it(`${name}.pdf: metadata and every cell of the sidecar read`, async () => {
       const report = await parseReport(readFileSync(join(PDF_DIR, `${name}.pdf`)), { fileName: `${name}.pdf` });
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'pdf', charset: null });
       expect([report.format, report.year, report.published, report.agency]).toEqual([want.format, want.year, want.published, '平潭综合实验区']);
-      let wanted = 0;
-      let read = 0;
-      const missingRows = new Set<string>();
-      for (const table of ['active', 'requests', 'appeals'] as const) {
-        for (const [row, cols] of Object.entries(want[table] ?? {})) {
-          for (const [col, value] of Object.entries(cols)) {
-            wanted++;
-            const got = report[table]?.[row]?.[col];
-            if (got === undefined) {
-              missingRows.add(`${table}.${row}`);
-              continue;
-            }
-            expect(got, `${table}.${row}.${col}`).toBe(value);
-            read++;
-          }
-        }
-      }
-      expect(read / wanted).toBeGreaterThan(0.85);
-      // What was not read is said: a missing-row finding names the cells of each missing table-3 row.
-      const said = new Set(report.issues.filter((f) => f.rule === 'requests.missing_row').flatMap((f) => f.cells ?? []));
-      for (const row of [...missingRows].filter((r) => r.startsWith('requests.'))) expect([...said].some((c) => c.startsWith(`${row}.`)), row).toBe(true);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
     });
   }
 

@@ -99,6 +99,11 @@ describe('plain-text tables', () => {
     // A label line and the values line under it are one row; a sentence above values is not a label.
     expect(cells('标题\n2.其他法律行政法规禁止公开\n0 0 0 0 0 0 0\n').slice(0, 2)).toEqual(['2.其他法律行政法规禁止公开', '0']);
     expect(cells('全年共办理如下。\n0 0 0 0 0 0 0\n').slice(0, 1)).toEqual(['0']);
+    // A long label cut around its values (a PDF centres them in the cell): both parts, then the values.
+    expect(cells('标题\n5.要求行政机关确认或重新出\n0 0 0 0 0 0 0\n具已获取信息\n').slice(0, 2)).toEqual(['5.要求行政机关确认或重新出具已获取信息', '0']);
+    // A short label is no cut one; a numbered line under the values is the next row's.
+    expect(textToStream('规章\n0 0 0\n说明\n').tokens.map((t) => [t.kind, t.text])).toEqual([['cell', '规章'], ['cell', '0'], ['cell', '0'], ['cell', '0'], ['para', '说明']]);
+    expect(cells('标题\n1.申请人无正当理由逾期不补正、行政机关\n0 0 0 0 0 0 0\n（六）其他\n').slice(0, 1)).toEqual(['1.申请人无正当理由逾期不补正、行政机关']);
   });
 
   it('keeps prose as paragraphs: a sentence with numbers, the title and the fields above the tables', () => {

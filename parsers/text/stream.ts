@@ -65,7 +65,7 @@ export function isPipeText(text: string): boolean {
  */
 function isCellPerLine(lines: readonly string[]): boolean {
   let single = 0;
-  for (const line of lines) if (NUMERIC_WORD.test(line.replace(/[\u00a0\u3000]/g, ' ').trim())) single++;
+  for (const line of lines) if (NUMERIC_WORD.test(collapseSpaces(line))) single++;
   return single >= CELL_PER_LINE_MIN;
 }
 /** Longest field of a tab-separated line read as a table row. */
@@ -77,6 +77,10 @@ const CELL_LINE_MAX = 60;
 /** A line that opens one of the report's tables (normal form): one-cell-per-line reading starts there. */
 const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|(?:一、)?本年新收|行政复议)/;
 
+/** A sentence's end: such a line is prose, never a cell. */
+const ENDS_SENTENCE = /[。；;！？]$/;
+/** A sentence's end or a field label's colon ("来源："): never part of a row label. */
+const ENDS_CLAUSE = /[。；;！？：:]$/;
 /** A label that may take a single value on its line ("行政许可 2293"): Chinese and numbering only. */
 const ONE_VALUE_LABEL = /^[\p{Script=Han}（(一二三四五六七八九十\d.、)）"“”]+$/u;
 /** Longest line taken for the first part of a label that a PDF-to-text tool wrapped. */
@@ -89,7 +93,7 @@ const STANDALONE = /^(?:第二十条|信息内容$|指标名称|统计指标|申
 
 /** The label words and the count of trailing value words of a plain-text line. */
 function splitRow(line: string): { label: string[]; numbers: number } {
-  const words = collapseSpaces(line.replace(/[\u00a0\u3000]/g, ' ')).split(' ').filter(Boolean);
+  const words = collapseSpaces(line).split(' ').filter(Boolean);
   let firstNumber = words.length;
   while (firstNumber > 0 && NUMERIC_WORD.test(words[firstNumber - 1]!)) firstNumber--;
   return { label: words.slice(0, firstNumber), numbers: words.length - firstNumber };
@@ -105,21 +109,21 @@ function splitRow(line: string): { label: string[]; numbers: number } {
 function joinWrappedLabels(lines: readonly string[]): string[] {
   const out = [...lines];
   for (let i = 0; i + 1 < out.length; i++) {
-    const t = collapseSpaces(out[i]!.replace(/[\u00a0\u3000]/g, ' '));
-    if (t.length === 0 || t.length > WRAPPED_LABEL_MAX || t.includes('|') || out[i]!.includes('\t') || /[。；;！？：:]$/.test(t)) continue;
+    const t = collapseSpaces(out[i]!);
+    if (t.length === 0 || t.length > WRAPPED_LABEL_MAX || t.includes('|') || out[i]!.includes('\t') || ENDS_CLAUSE.test(t)) continue;
     // Only a numbered label (2.其他法律行政法, （二）部分公开（区分处理的…) or a 其中： sub-row starts a wrapped label.
     if (!(NUMBERED_LABEL.test(t) || /^其中[:：]/.test(t)) || splitRow(t).numbers > 0 || STANDALONE.test(normalizeLabel(t))) continue;
     const next = splitRow(out[i + 1]!);
     const first = next.label[0];
     if (next.numbers < 2 || first === undefined || NUMBERED_LABEL.test(first) || STANDALONE.test(normalizeLabel(first)) || out[i + 1]!.includes('\t')) continue;
-    out[i + 1] = `${t}${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
+    out[i + 1] = `${t}${collapseSpaces(out[i + 1]!)}`;
     out[i] = '';
   }
   // A row label on its own line with its values on the next ("2.其他法律行政法规禁止公开" /
   // "0 0 0 0 0 0 0"): one row.
   for (let i = 0; i + 1 < out.length; i++) {
-    const t = collapseSpaces(out[i]!.replace(/[\u00a0\u3000]/g, ' '));
-    if (t.length === 0 || t.length > CELL_LINE_MAX || t.includes('|') || out[i]!.includes('\t') || /[。；;！？：:]$/.test(t)) continue;
+    const t = collapseSpaces(out[i]!);
+    if (t.length === 0 || t.length > CELL_LINE_MAX || t.includes('|') || out[i]!.includes('\t') || ENDS_CLAUSE.test(t)) continue;
     const row = splitRow(t);
     if (row.numbers > 0 || STANDALONE.test(normalizeLabel(t)) || isHeaderStart(row.label[0] ?? '')) continue;
     const next = splitRow(out[i + 1]!);
@@ -128,15 +132,15 @@ function joinWrappedLabels(lines: readonly string[]): string[] {
     // A long label cut in two around its values (a PDF centres the values in the cell's height):
     // its rest is the short line under the values, unless that line starts a label of its own.
     let label = t;
-    const after = out[i + 2] === undefined ? '' : collapseSpaces(out[i + 2]!.replace(/[\u00a0\u3000]/g, ' '));
+    const after = out[i + 2] === undefined ? '' : collapseSpaces(out[i + 2]!);
     if (
       t.length >= WRAPPED_REST_AFTER && after.length > 0 && after.length <= WRAPPED_REST_MAX && splitRow(after).numbers === 0 &&
-      !after.includes(' ') && !NUMBERED_LABEL.test(after) && !STANDALONE.test(normalizeLabel(after)) && !/[。；;！？：:]$/.test(after)
+      !after.includes(' ') && !NUMBERED_LABEL.test(after) && !STANDALONE.test(normalizeLabel(after)) && !ENDS_CLAUSE.test(after)
     ) {
       label = `${t}${after}`;
       out[i + 2] = '';
     }
-    out[i + 1] = `${label} ${collapseSpaces(out[i + 1]!.replace(/[\u00a0\u3000]/g, ' '))}`;
+    out[i + 1] = `${label} ${collapseSpaces(out[i + 1]!)}`;
     out[i] = '';
   }
   return out;
@@ -182,7 +186,7 @@ export function textToStream(text: string): TokenStream {
     }
     if (!pipe && rawLine.includes('\t')) {
       // Fields separated by tabs: the cells of a table row pasted from Word or Excel.
-      const fields = rawLine.split('\t').map((f) => collapseSpaces(f.replace(/[\u00a0\u3000]/g, ' ')));
+      const fields = rawLine.split('\t').map((f) => collapseSpaces(f));
       while (fields.length > 0 && fields[fields.length - 1] === '') fields.pop();
       const filled = fields.filter((f) => f !== '');
       // A row of a table: a number among its fields, or a header row; prose with a stray tab is not.
@@ -195,14 +199,12 @@ export function textToStream(text: string): TokenStream {
     const words = collapsed.split(' ');
     if (!pipe && words.length >= 2) {
       // "label n n n" or "n n n": a table row in plain text.
-      let firstNumber = words.length;
-      while (firstNumber > 0 && NUMERIC_WORD.test(words[firstNumber - 1]!)) firstNumber--;
-      const numbers = words.length - firstNumber;
-      const label = words.slice(0, firstNumber).join('');
-      if (numbers >= 2 || (numbers === 1 && firstNumber > 0 && label.length <= 60 && ONE_VALUE_LABEL.test(label))) {
+      const row = splitRow(collapsed);
+      const label = row.label.join('');
+      if (row.numbers >= 2 || (row.numbers === 1 && label !== '' && label.length <= 60 && ONE_VALUE_LABEL.test(label))) {
         let col = 0;
-        if (label) for (const cell of labelCells(words.slice(0, firstNumber))) tokens.push(makeToken('cell', cell, pos(true, col++)));
-        for (const w of words.slice(firstNumber)) tokens.push(makeToken('cell', w, pos(true, col++)));
+        if (label) for (const cell of labelCells(row.label)) tokens.push(makeToken('cell', cell, pos(true, col++)));
+        for (const w of words.slice(row.label.length)) tokens.push(makeToken('cell', w, pos(true, col++)));
         return;
       }
       if (collapsed.length <= 120 && isHeaderStart(words[0]!)) {
@@ -212,7 +214,7 @@ export function textToStream(text: string): TokenStream {
       }
     }
     if (cellPerLine && !inTables && TABLE_START.test(normalizeLabel(collapsed))) inTables = true;
-    if (inTables && (NUMERIC_WORD.test(collapsed) || (collapsed.length <= CELL_LINE_MAX && !/[。；;！？]$/.test(collapsed)))) {
+    if (inTables && (NUMERIC_WORD.test(collapsed) || (collapsed.length <= CELL_LINE_MAX && !ENDS_SENTENCE.test(collapsed)))) {
       // One cell per line: its row is rebuilt from the table templates, as for one-cell pipe lines.
       tokens.push(makeToken('cell', collapsed, pos(false, 0)));
       return;

@@ -13,6 +13,7 @@ import { ingestBench } from './shipped.js';
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const results: Record<string, unknown> = { machine, date: new Date().toISOString() };
 const rows: [string, string, string][] = [];
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 const parse = benchParse();
 Object.assign(results, parse);
@@ -30,17 +31,22 @@ results['ingest_cells_per_s'] = ingest.storeOnly.cellsPerSecond;
 results['ingest_batch1_reports_per_s'] = ingest.storeOnlyPerReport.reportsPerSecond;
 results['ingest_end_to_end_reports_per_s'] = ingest.endToEnd.reportsPerSecond;
 results['ingest_end_to_end_1_worker_reports_per_s'] = ingest.endToEndOneWorker.reportsPerSecond;
+results['ingest_sqlite_floor_reports_per_s'] = ingest.sqliteFloor.reportsPerSecond;
+results['ingest_sqlite_floor_fts_ms_per_report'] = round3((ingest.sqliteFloor.ftsSeconds * 1000) / Math.max(1, ingest.sqliteFloor.reports));
 rows.push([`ingest: reports/s, store only (${reports} files, --batch ${ingest.storeOnly.batch})`, String(ingest.storeOnly.reportsPerSecond), 'goal ≥ 1000']);
 rows.push(['ingest: cells/s, store only', String(ingest.storeOnly.cellsPerSecond), '']);
 rows.push([`ingest: reports/s, store only, --batch 1 (${ingest.storeOnlyPerReport.reports} files)`, String(ingest.storeOnlyPerReport.reportsPerSecond), '']);
 rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.reports} files)`, String(ingest.endToEnd.reportsPerSecond), '']);
 rows.push(['ingest: reports/s end to end, --parse-workers 1', String(ingest.endToEndOneWorker.reportsPerSecond), '']);
+rows.push(['ingest: SQLite floor, reports/s (same rows by INSERT … SELECT)', String(ingest.sqliteFloor.reportsPerSecond), 'ceiling']);
+rows.push(['  of which the trigram full-text index, ms/report', String(results['ingest_sqlite_floor_fts_ms_per_report']), '']);
 
 // Crawl: the whole pipeline against local servers (politeness off), re-crawl, memory, browser launches.
 const crawl = await benchCrawl();
 Object.assign(results, crawl);
 rows.push(['crawl: pages/s through the pipeline (politeness off)', String(crawl.crawl_pages_per_s), '']);
 rows.push(['crawl: ratio to raw undici.request, same URLs and concurrency', crawl.crawl_ratio_to_raw_fetch.toFixed(3), 'goal ≥ 0.5']);
+rows.push(['crawl: raw fetch time ÷ time to parse its reports alone', crawl.crawl_parse_only_ratio.toFixed(3), 'ceiling']);
 rows.push(['crawl: peak RSS, MB (10,000 generated pages)', String(crawl.crawl_peak_rss_mb), 'goal ≤ 300, flat']);
 rows.push(['crawl: re-crawl time ÷ first crawl (unchanged portal)', crawl.recrawl_time_ratio.toFixed(3), '']);
 rows.push(['crawl: browser launches for static sites', String(crawl.browser_launches_static_sites), 'goal 0']);

@@ -108,6 +108,13 @@ export interface ParsePoolStats {
   failure: string | null;
 }
 
+/**
+ * Documents a thread holds at once (one being parsed, the rest waiting in the thread). With 1,
+ * the thread idled whenever the calling thread was busy: `ingest --parse-workers 1` ran ~25 %
+ * slower than with 4 (8.6–10.3 s against 6.1–7.6 s for 1,000 generated pages).
+ */
+const TASKS_PER_THREAD = 4;
+
 /** Young-generation size of each thread, MB (V8's default is larger; parsing garbage is short-lived). */
 const THREAD_YOUNG_MB = 8;
 
@@ -163,8 +170,10 @@ export class ParsePool {
       execArgv: entry.execArgv,
       minThreads: this.workers,
       maxThreads: this.workers,
-      // One document at a time per thread: parsing is CPU-bound.
-      concurrentTasksPerWorker: 1,
+      // Parsing is CPU-bound, so a thread works through its documents one after another; but it
+      // holds the next few itself, instead of waiting for this thread to hand over the next one
+      // when it is done (this thread may be busy storing a group of reports for 100 ms and more).
+      concurrentTasksPerWorker: TASKS_PER_THREAD,
       resourceLimits: { maxOldGenerationSizeMb: this.threadHeapMb, maxYoungGenerationSizeMb: THREAD_YOUNG_MB },
     });
     // A thread's failure is reported through the task it fails.

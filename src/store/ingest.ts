@@ -328,7 +328,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
 const BULK_CACHE_KIB = 64 * 1024;
 
 /** Raises the connection's page cache for a bulk write; returns what restores it. */
-function bulkCache(db: Db): () => void {
+export function bulkCache(db: Db): () => void {
   const before = db.pragma('cache_size', { simple: true }) as number;
   db.pragma(`cache_size = ${-BULK_CACHE_KIB}`);
   return () => {

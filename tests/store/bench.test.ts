@@ -41,6 +41,20 @@ describe('benchIngest', () => {
     expect(r.endToEndOneWorker.reports).toBe(12);
     expect(r.endToEndOneWorker.cells).toBe(r.endToEnd.cells);
     expect(r.goalReportsPerSecond).toBe(1000);
+    // The floor copies exactly the store-only rows, by SQLite alone.
+    expect(r.sqliteFloor.reports).toBe(40);
+    expect(r.sqliteFloor.cells).toBe(r.storeOnly.cells);
+    expect(r.sqliteFloor.ftsSeconds).toBeGreaterThan(0);
+    expect(r.sqliteFloor.ftsSeconds).toBeLessThan(r.sqliteFloor.seconds);
+    const floor = new Database(join(tmp.dir, 'floor.db'), { readonly: true });
+    const stored = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
+    for (const t of ['reports', 'documents', 'findings', 'report_totals', 'reports_fts', 'stats']) {
+      const count = (d: Database.Database): unknown => d.prepare(`SELECT count(*) FROM ${t}`).pluck().get();
+      expect(count(floor), t).toBe(count(stored));
+    }
+    expect(floor.prepare('SELECT count(*) FROM reports_fts WHERE reports_fts MATCH ?').pluck().get('"政府信息公开"')).toBe(40);
+    floor.close();
+    stored.close();
     // The databases it wrote hold exactly the generated reports.
     const db = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(40);

@@ -1169,8 +1169,14 @@ class Crawler {
       return;
     }
     const isReport = row.role === 'report';
-    const docx = /\.docx$/i.test(fileNameOf(got.res)) || /wordprocessingml/i.test(headerValue(got.res.headers, 'content-type') ?? '') || isZip(got.res.body);
-    if (isReport || docx) {
+    // Word documents (.docx, .doc, .wps) are read whatever their place; a PDF or a spreadsheet only
+    // when the page names it the report.
+    const word =
+      /\.(docx|doc|wps)$/i.test(fileNameOf(got.res)) ||
+      /wordprocessingml|msword|kswps/i.test(headerValue(got.res.headers, 'content-type') ?? '') ||
+      isZip(got.res.body) ||
+      isOle(got.res.body);
+    if (isReport || word) {
       const outcome = await this.parseGot(r, got);
       const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
       if (isReport || hasTables) {
@@ -1330,7 +1336,7 @@ function isTextual(res: Pick<FetchResult, 'headers' | 'body'>): boolean {
   const type = headerValue(res.headers, 'content-type') ?? '';
   if (/^\s*(text\/|application\/(json|xml|xhtml\+xml|javascript|x-javascript|rss\+xml|atom\+xml))/i.test(type) || /\+xml|\+json/i.test(type)) return true;
   if (type && !/octet-stream/i.test(type)) return false;
-  if (isZip(res.body) || res.body.subarray(0, 5).toString('latin1') === '%PDF-') return false;
+  if (isZip(res.body) || isOle(res.body) || res.body.subarray(0, 5).toString('latin1') === '%PDF-') return false;
   const head = res.body.subarray(0, 512);
   let control = 0;
   for (const b of head) if (b < 9 || (b > 13 && b < 32)) control++;
@@ -1339,6 +1345,11 @@ function isTextual(res: Pick<FetchResult, 'headers' | 'body'>): boolean {
 
 function isZip(b: Buffer): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+}
+
+/** An OLE compound file (.doc, .wps, .xls): what is in it is for the decoder to say. */
+function isOle(b: Buffer): boolean {
+  return b.length >= 8 && b.readUInt32BE(0) === 0xd0cf11e0 && b.readUInt32BE(4) === 0xa1b11ae1;
 }
 
 /** A stable hash of what a (rendered) list page leads to. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { decodeBytes } from './charset.js';
+import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { pdfToText } from './pdf.js';
 import { DecodeError } from './errors.js';
@@ -15,6 +16,8 @@ export type { CharsetSource, Codec, DecodeBytesOptions, DecodedBytes } from './c
 export { detectKind, describeKind, extensionOf, KIND_SAMPLE_BYTES, CONTROL_RATIO_LIMIT } from './kind.js';
 export type { DocumentKind } from './kind.js';
 export { docxToHtml } from './docx.js';
+export { docToText } from './doc.js';
+export type { DocToTextOptions } from './doc.js';
 export { pdfToText } from './pdf.js';
 export type { PdfToTextOptions } from './pdf.js';
 export type { DocxToHtmlOptions } from './docx.js';
@@ -40,7 +43,7 @@ export interface DecodedDocument {
   /** Charset the bytes were decoded with; null for DOCX and PDF (Unicode inside). */
   charset: string | null;
   /** What the input was. */
-  source: 'html' | 'text' | 'docx' | 'pdf';
+  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps';
 }
 
 const optionsSchema = z
@@ -51,7 +54,7 @@ const optionsSchema = z
   })
   .strict();
 
-const READABLE = 'only HTML pages, plain text, Word .docx and PDF files with a text layer are read';
+const READABLE = 'only HTML pages, plain text, Word .docx and .doc, WPS .wps in the Word format and PDF files with a text layer are read';
 
 function formatSize(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -60,13 +63,8 @@ function formatSize(n: number): string {
 }
 
 /** What to do with a document kind we recognise but do not read. */
-function adviceFor(kind: 'pdf' | 'doc' | 'wps' | 'xls' | 'ofd'): string {
+function adviceFor(kind: 'xls' | 'ofd'): string {
   switch (kind) {
-    case 'pdf':
-      return 'look for the HTML version of the report on the portal, or convert the PDF to text (e.g. `pdftotext -layout`) and parse the .txt';
-    case 'doc':
-    case 'wps':
-      return 'save it as .docx in Word or WPS (or `libreoffice --headless --convert-to docx`) and parse the .docx';
     case 'xls':
       return 'export the sheet as HTML or text, or look for the HTML version of the report';
     case 'ofd':
@@ -80,9 +78,10 @@ function adviceFor(kind: 'pdf' | 'doc' | 'wps' | 'xls' | 'ofd'): string {
  * - `html`/`text` → decoded with {@link decodeBytes} (BOM → Content-Type charset → `<meta>` → sniffing → UTF-8);
  * - `docx` → HTML via mammoth ({@link docxToHtml}), merged cells as rowspan/colspan;
  * - `pdf` → plain text from its text layer via pdf.js ({@link pdfToText}), one line per text line;
+ * - `doc`/`wps` → plain text via word-extractor ({@link docToText}), one table cell per line;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
- *   (no bytes, only whitespace, a DOCX without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
- *   (DOC, WPS, XLS, OFD, unreadable DOCX or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
+ *   (no bytes, only whitespace, a DOCX or DOC without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
+ *   (XLS, OFD, unreadable DOCX, DOC, WPS or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
  *
  * Invalid options throw a `TypeError`.
  */
@@ -124,7 +123,17 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
       return { kind: 'text', text, charset: null, source: 'pdf' };
     }
     case 'doc':
-    case 'wps':
+    case 'wps': {
+      const text = await docToText(bytes, { fileName, kind });
+      if (text.trim() === '') {
+        throw new DecodeError(
+          'NB_PARSE_EMPTY',
+          `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`,
+          { ...errorOptions, kind },
+        );
+      }
+      return { kind: 'text', text, charset: null, source: kind };
+    }
     case 'xls':
     case 'ofd':
       throw new DecodeError('NB_PARSE_UNSUPPORTED', `is ${describeKind(kind)}; ${READABLE} — ${adviceFor(kind)}.`, {

@@ -76,6 +76,8 @@ export function snapshotContentType(doc: Pick<DocumentRow, 'content_type' | 'kin
       return 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
     case 'pdf':
       return 'application/pdf';
+    case 'doc':
+      return 'application/msword';
     default:
       return 'application/octet-stream';
   }

@@ -87,8 +87,9 @@ describe('decodeDocument: errors', () => {
     const ole = Buffer.concat([Buffer.of(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1), randomBytes(2048)]);
     const cases: [Uint8Array, string, string, RegExp][] = [
       [pdf, '2021年报.pdf', 'pdf', /is a PDF that cannot be read .*; check that it is complete and not encrypted/],
-      [ole, 'report.doc', 'doc', /is a Word 97–2003 \(\.doc\) document; only HTML .* save it as \.docx/],
-      [ole, 'report.wps', 'wps', /is a WPS Office \(\.wps\) document; only HTML .* save it as \.docx/],
+      // A damaged OLE file (random sectors) that word-extractor cannot open.
+      [ole, 'report.doc', 'doc', /looks like a Word 97–2003 \(\.doc\) document but could not be read \(.+\); open it in Word or WPS and save it as \.docx/],
+      [ole, 'report.wps', 'wps', /looks like a WPS \(\.wps\) document but could not be read \(.+\); open it in Word or WPS/],
       [ole, 'report.xls', 'xls', /is a spreadsheet .*; only HTML/],
     ];
     for (const [bytes, fileName, kind, message] of cases) {

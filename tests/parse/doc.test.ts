@@ -1,0 +1,60 @@
+/**
+ * Word 97–2003 `.doc` reports (and WPS `.wps` files in the same binary format), read with
+ * word-extractor: a table comes out one cell per line and goes to the plain-text reader.
+ * Fixtures: corpus pages saved as .doc by LibreOffice (snapshots/doc/README.md), checked against
+ * the corpus sidecars.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from '../../src/decode/errors.js';
+import { docToText } from '../../src/decode/doc.js';
+import { parseReport } from '../../src/parse/report.js';
+import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
+
+const DOC_DIR = join(CORPUS_DIR, '..', 'doc');
+const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
+
+describe('Word 97–2003 (.doc) reports', () => {
+  for (const name of ['fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2016']) {
+    it(`${name}.doc: metadata and every cell of the sidecar read`, async () => {
+      const report = await parseReport(readFileSync(join(DOC_DIR, `${name}.doc`)), { fileName: `${name}.doc` });
+      const want = expected(name);
+      expect(report.input).toEqual({ kind: 'doc', charset: null });
+      expect([report.format, report.year, report.published]).toEqual([want.format, want.year, want.published]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      if (want.stats) {
+        expect(report.stats?.map((s) => s.value)).toEqual(want.stats.map((s: { value: number | null }) => s.value));
+      }
+    });
+  }
+
+  it('a table comes out one cell per line, a cell of several paragraphs as several lines', async () => {
+    const lines = (await docToText(readFileSync(join(DOC_DIR, 'fujian-pingtan-2021.doc')))).split('\n');
+    const at = lines.indexOf('一、本年新收政府信息公开申请数量');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 8)).toEqual(['64', '0', '0', '2', '0', '4', '70']);
+    // Table 4's header cells are one character per paragraph in the page.
+    expect(lines.join('\n')).toContain('结\n果\n维\n持');
+  });
+
+  it('the same bytes named .wps are read the same way (WPS saves .wps in the Word format)', async () => {
+    const bytes = readFileSync(join(DOC_DIR, 'fujian-pingtan-2019.doc'));
+    const doc = await parseReport(bytes, { fileName: 'report.doc' });
+    const wps = await parseReport(bytes, { fileName: 'report.wps' });
+    expect(wps.input.kind).toBe('wps');
+    expect(wps.cells).toEqual(doc.cells);
+  });
+
+  it('a .doc with no text is NB_PARSE_EMPTY; a cut one NB_PARSE_UNSUPPORTED naming the file', async () => {
+    const empty = await parseReport(readFileSync(join(DOC_DIR, 'empty.doc')), { fileName: 'empty.doc' }).catch((e: unknown) => e);
+    expect(empty).toBeInstanceOf(DecodeError);
+    expect((empty as DecodeError).code).toBe('NB_PARSE_EMPTY');
+    expect((empty as DecodeError).message).toMatch(/^empty\.doc: is a Word 97–2003 \(\.doc\) document without any text/);
+    const cut = readFileSync(join(DOC_DIR, 'fujian-pingtan-2021.doc')).subarray(0, 4096);
+    const err = await parseReport(cut, { fileName: 'cut.doc' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DecodeError);
+    expect((err as DecodeError).code).toBe('NB_PARSE_UNSUPPORTED');
+    expect((err as DecodeError).message).toMatch(/^cut\.doc: looks like a Word 97–2003 \(\.doc\) document but could not be read/);
+  });
+});

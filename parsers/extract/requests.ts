@@ -3,7 +3,8 @@
  * label is followed by its 7 value cells (自然人 … 总计), in cell order. Group labels
  * (三、本年度办理结果, （三）不予公开 …) may repeat or sit on the row of their first sub-row.
  */
-import { REQUEST_COLUMNS, REQUEST_GROUP_PATTERNS, REQUEST_ROWS } from '../keys.js';
+import { REQUEST_COLUMNS, REQUEST_GROUP_PATTERNS, REQUEST_ROWS, type RowDef } from '../keys.js';
+import { parseCellNumber } from '../number.js';
 import type { Token } from '../stream.js';
 import { collectValues, TableBuilder } from './values.js';
 
@@ -61,7 +62,93 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
       builder.note([def.key], `Table 3 row "${def.label}" has more than ${WIDTH} value cells: the first ${WIDTH} were read, so its values may be misplaced.`);
     }
   }
+  const byPosition = readByPosition(tokens, builder, formatHint);
+  if (byPosition) return { builder: byPosition.builder, formatHint: formatHint ?? byPosition.format };
   return { builder, formatHint };
+}
+
+/** The rows of table 3 in order: 2021 (（六） as three sub-rows, 25 rows) and 2019 (（六） one row, 23). */
+const TEMPLATES: { format: '2021' | '2019'; rows: RowDef[] }[] = [
+  { format: '2021', rows: REQUEST_ROWS.filter((r) => r.key !== 'other') },
+  { format: '2019', rows: REQUEST_ROWS.filter((r) => r.group !== 'other' || r.key === 'other') },
+];
+const TABLE3_START = /^(?:申请人情况|\(本列数据|(?:一、)?本年新收)/;
+const TABLE3_END = /^(?:四、)?(?:政府信息公开)?行政复议/;
+/** The heading of the report's next section (四、… 五、…), a line of its own. */
+const SECTION_HEADING = /^[四五六七]、(?!结转)/;
+/** Longest line between table 3's rows taken for a piece of a wrapped label. */
+const LABEL_PIECE_MAX = 40;
+
+/**
+ * Table 3 read by the order of its rows, when its labels could not all be read: a PDF with narrow
+ * label columns wraps a label over several lines around its values and puts the group labels'
+ * characters (（三）不予公开) on the same lines, so the labels of some rows are lost, while each
+ * row's seven values still come out as one line. When the table's lines with values are exactly
+ * the rows of a template (25 for 2021, 23 for 2019), each holding exactly seven values, and every
+ * row read by its label has the values found at its place, the whole table is taken from those
+ * lines, the rows whose label was not read noted as read by position. Anything else (a row with
+ * another count of values, one-cell-per-line text, a disagreement) leaves the table as read.
+ */
+function readByPosition(
+  tokens: readonly Token[],
+  byLabel: TableBuilder,
+  formatHint: '2021' | '2019' | null,
+): { builder: TableBuilder; format: '2021' | '2019' } | null {
+  const start = tokens.findIndex((t) => t.kind === 'cell' && !t.value && TABLE3_START.test(t.norm));
+  if (start < 0) return null;
+  const rows: Token[][] = [];
+  let current: Token[] = [];
+  let row = -1;
+  const close = (): boolean => {
+    const values = current.filter((t) => t.value);
+    if (values.length === 0) return true;
+    // The values must close the line, seven of them.
+    if (values.length !== WIDTH || current.slice(-WIDTH).some((t) => !t.value)) return false;
+    rows.push(values);
+    return true;
+  };
+  for (let i = start; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'bare') continue;
+    if (!t.value && (TABLE3_END.test(t.norm) || SECTION_HEADING.test(t.norm))) break;
+    if (t.kind === 'para') {
+      // Short lines between the rows are the pieces of wrapped labels; prose ends the table.
+      if (t.text.length > LABEL_PIECE_MAX) break;
+      continue;
+    }
+    if (!t.rowKnown) return null;
+    if (t.row !== row) {
+      if (!close()) return null;
+      current = [];
+      row = t.row;
+    }
+    current.push(t);
+  }
+  if (!close()) return null;
+  const template = TEMPLATES.find((x) => x.rows.length === rows.length && (formatHint === null || x.format === formatHint));
+  if (!template || template.rows.every((def) => byLabel.has(def.key))) return null;
+  // Every row read by its label must be a row of this template, read from the very cells at its place.
+  const place = new Map(template.rows.map((def, k) => [def.key, rows[k]!] as const));
+  const first = new Map<string, { gridRow: number | null; gridCol: number | null; tableIndex: number | null; value: number | null }>();
+  for (const c of byLabel.cells) if (c.col === REQUEST_COLUMNS[0]!.key && !first.has(c.row)) first.set(c.row, c);
+  for (const key of Object.keys(byLabel.table)) {
+    const at = place.get(key);
+    const cell = first.get(key);
+    if (!at || !cell) return null;
+    const t = at[0]!;
+    if (cell.gridRow !== t.gridRow || cell.gridCol !== t.gridCol || cell.tableIndex !== t.table) return null;
+    if (REQUEST_COLUMNS.some((col, j) => byLabel.table[key]![col.key] !== parseCellNumber(at[j]!.text).value)) return null;
+  }
+  const builder = new TableBuilder('requests');
+  template.rows.forEach((def, k) => fill(builder, def.key, rows[k]!));
+  for (const a of byLabel.anomalies) builder.note(a.rows, a.message);
+  const guessed = template.rows.filter((def) => !byLabel.has(def.key)).map((def) => def.key);
+  builder.note(
+    guessed,
+    `Table 3 rows ${guessed.join(', ')} were read by their place in the table: their labels could not be read ` +
+      '(wrapped around the values), while every line of values matched a row of the table in order.',
+  );
+  return { builder, format: template.format };
 }
 
 function fill(builder: TableBuilder, row: string, values: Token[]): void {

@@ -11,7 +11,8 @@ import type { StatRow } from '../types.js';
 export const STATS_ANCHOR = /^(?:指标名称|统计指标|指标|项目名称|统计项目)$/;
 const UNIT = /^(?:计量单位|单位)$/;
 const CUMULATIVE = /累计/;
-const VALUE_HEADER = /^(?:\d{4}年(?:度)?|本期(?:实际)?|本年(?:度)?|统计数|数量|数值|合计|代码)/;
+/** The header of the year's column. */
+export const VALUE_HEADER = /^(?:\d{4}年(?:度)?|本期(?:实际)?|本年(?:度)?|统计数|数量|数值|合计|代码)/;
 
 function isHeader(t: Token): boolean {
   return t.kind === 'cell' && !t.value && (UNIT.test(t.norm) || CUMULATIVE.test(t.norm) || VALUE_HEADER.test(t.norm));

@@ -17,7 +17,7 @@
  * tables one cell per line (some PDF-to-text tools): from the first line that opens a table on,
  * short lines are then cells, as in one-cell pipe text.
  */
-import { STATS_ANCHOR } from '../extract/stats.js';
+import { STATS_ANCHOR, VALUE_HEADER } from '../extract/stats.js';
 import { collapseSpaces, normalizeLabel } from '../normalize.js';
 import { makeToken, type Token, type TokenStream } from '../stream.js';
 
@@ -146,12 +146,43 @@ function joinWrappedLabels(lines: readonly string[]): string[] {
   return out;
 }
 
+/** An amount followed by its money unit as a word of its own, at the end of a line. */
+const DETACHED_UNIT = /(\d) (万元|元)$/;
+
+/** A year wrapped out of a statistics header cell: "2016 年" above the header line, maybe "度" under it. */
+const WRAPPED_YEAR = /^(\d{4}) ?年(度)?$/;
+
+/**
+ * Puts back the year's column of a statistics header whose cell wrapped around the header line
+ * (a PDF centres the other header cells in the wrapped cell's height): "2016 年" / "指标名称
+ * 计量单位 历年累计" / "度" → "指标名称 计量单位 2016年度 历年累计".
+ */
+function joinWrappedStatsHeader(lines: string[]): string[] {
+  for (let i = 1; i < lines.length; i++) {
+    const words = collapseSpaces(lines[i]!).split(' ');
+    if (!STATS_ANCHOR.test(normalizeLabel(words[0]!)) || words.length < 2 || words.length > 4) continue;
+    if (words.some((w, j) => j > 0 && VALUE_HEADER.test(normalizeLabel(w)))) continue;
+    const year = WRAPPED_YEAR.exec(collapseSpaces(lines[i - 1]!));
+    if (!year) continue;
+    let header = `${year[1]}年${year[2] ?? ''}`;
+    if (!year[2] && collapseSpaces(lines[i + 1] ?? '') === '度') {
+      header += '度';
+      lines[i + 1] = '';
+    }
+    lines[i - 1] = '';
+    const cumulative = words.findIndex((w) => /累计/.test(w));
+    words.splice(cumulative > 0 ? cumulative : words.length, 0, header);
+    lines[i] = words.join(' ');
+  }
+  return lines;
+}
+
 export function textToStream(text: string): TokenStream {
   const pipe = isPipeText(text);
   const tokens: Token[] = [];
   const split = splitLines(text.replace(/^\ufeff/, ''));
   const cellPerLine = !pipe && isCellPerLine(split);
-  const lines = pipe || cellPerLine ? split : joinWrappedLabels(split);
+  const lines = pipe || cellPerLine ? split : joinWrappedLabels(joinWrappedStatsHeader(split));
   // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.
   let inTables = false;
   let rowId = 0;
@@ -195,7 +226,8 @@ export function textToStream(text: string): TokenStream {
         return;
       }
     }
-    const collapsed = collapseSpaces(line);
+    // A money unit set off from its amount by the layout ("75394432.52 元") belongs to it.
+    const collapsed = collapseSpaces(line).replace(DETACHED_UNIT, '$1$2');
     const words = collapsed.split(' ');
     if (!pipe && words.length >= 2) {
       // "label n n n" or "n n n": a table row in plain text.

@@ -116,10 +116,31 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
   });
 
   it('rows read without any header in a report whose format table 3 does not tell are flagged as a guess', () => {
-    const page = page2019().replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '').replace('（六）其他处理', '（六）其他');
+    // No table-2 headers, and no （六） row at all: neither its label nor the count of table 3's rows tells the format.
+    const page = page2019().replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '').replace(/<tr>(?:(?!<\/tr>).)*（六）其他处理.*?<\/tr>/s, '');
+    expect(page).not.toContain('（六）其他处理');
     const report = parseHtmlReport(page);
     expect(report.active!['regulations']).toEqual({ issued: 0, repealed: 0, in_force: 0 });
     expect(rules(onRow(report, 'active.regulations'))).toContain('report.row_shape');
+  });
+
+  it('a 2021 table 3 cut off after （六） (23 lines of values, the count of a 2019 table) is not read by place', () => {
+    // Fuzz seed 42 case 1544: the 2019 template's last rows took （六）'s sub-rows' values.
+    const cut = html2025.slice(0, html2025.indexOf('（七）'));
+    const report = parseHtmlReport(cut);
+    expect(report.issues.some((f) => /read by their place/.test(f.message))).toBe(false);
+    expect(report.requests!['total']).toBeUndefined();
+    expect(report.requests!['carried_forward']).toBeUndefined();
+    expect(report.requests!['other_other']).toEqual(want2025.requests!['other_other']);
+  });
+
+  it('a table 3 whose （六） label is unreadable tells its format by its count of rows (23: 2019), and says so', () => {
+    const page = page2019().replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '').replace('（六）其他处理', '（六）其他');
+    const report = parseHtmlReport(page);
+    expect(report.format).toBe('2019');
+    expect(report.active!['regulations']).toEqual(want2019.active!['regulations']);
+    expect(report.requests).toEqual(want2019.requests);
+    expect(onRow(report, 'requests.other').map((f) => f.message)).toContainEqual(expect.stringMatching(/^Table 3 rows other were read by their place/));
   });
 });
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/decode/errors.js';
 import { pdfToText } from '../../src/decode/pdf.js';
 import { parseReport } from '../../src/parse/report.js';
+import { parseTextReport } from '../../parsers/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
 
 const PDF_DIR = join(CORPUS_DIR, '..', 'pdf');
@@ -24,6 +25,48 @@ describe('PDF reports', () => {
       expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
     });
   }
+
+  for (const name of ['fujian-pingtan-2021', 'fujian-pingtan-2016']) {
+    it(`office/${name}.pdf (exported by LibreOffice): metadata and every cell of the sidecar read`, async () => {
+      const report = await parseReport(readFileSync(join(PDF_DIR, 'office', `${name}.pdf`)), { fileName: `${name}.pdf` });
+      const want = expected(name);
+      expect([report.format, report.year, report.published]).toEqual([want.format, want.year, want.published]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      if (want.stats) expect(report.stats?.map((x) => [x.label, x.value, x.cumulative])).toEqual(want.stats.map((x) => [x.label, x.value, x.cumulative]));
+      // Nothing is reported as wrong; the rows read by their place are named.
+      expect(report.issues.filter((f) => f.severity === 'error')).toEqual([]);
+      if (name === 'fujian-pingtan-2021') {
+        const byPlace = report.issues.find((f) => f.rule === 'report.row_shape');
+        expect(byPlace?.message).toMatch(/^Table 3 rows partially_granted, denied_state_secret, .* were read by their place in the table/);
+      }
+    });
+  }
+
+  it('reads table 3 by the place of its rows only when every line of values fits the table and agrees with the labels read', async () => {
+    const text = await pdfToText(readFileSync(join(PDF_DIR, 'office', 'fujian-pingtan-2021.pdf')));
+    const want = expected('fujian-pingtan-2021').requests!;
+    const byPlace = (r: ReturnType<typeof parseTextReport>) => r.issues.some((f) => /read by their place/.test(f.message));
+    const wrong = (r: ReturnType<typeof parseTextReport>) =>
+      r.cells.filter((c) => c.table === 'requests' && want[c.row]?.[c.col] !== undefined && want[c.row]![c.col] !== c.value);
+    const whole = parseTextReport(text);
+    expect(byPlace(whole)).toBe(true);
+    expect(whole.requests).toEqual(want);
+
+    // One line of values fewer (24 rows for a 25-row table): no row is placed by guesswork.
+    const lines = text.split('\n');
+    const secret = lines.indexOf('1.属于国家');
+    expect(lines[secret + 1]).toBe('0 0 0 0 0 0 0');
+    const short = parseTextReport([...lines.slice(0, secret + 1), ...lines.slice(secret + 2)].join('\n'));
+    expect(byPlace(short)).toBe(false);
+    expect(wrong(short)).toEqual([]);
+    expect(short.requests?.['denied_state_secret']).toBeUndefined();
+
+    // A row read by its label whose values differ from the line at its place: left as read.
+    const moved = text.replace('二、上年结转政府信息公\n0 0 0 0 0 0 0', '二、上年结转政府信息公\n0 0 0 0 0 0 0\n0 0 0 0 0 0 0').replace('1.属于国家\n0 0 0 0 0 0 0\n', '1.属于国家\n');
+    const disagree = parseTextReport(moved);
+    expect(byPlace(disagree)).toBe(false);
+    expect(wrong(disagree)).toEqual([]);
+  });
 
   it('rebuilds table rows as lines: label, then the values in column order', async () => {
     const text = await pdfToText(readFileSync(join(PDF_DIR, 'fujian-pingtan-2021.pdf')));

@@ -86,6 +86,17 @@ describe('plain-text tables', () => {
     expect(cells('主动公开文件数 条 3460 85376')).toEqual(['主动公开文件数', '条', '3460', '85376']);
     expect(cells('政府集中采购 135 75394432.52元')).toEqual(['政府集中采购', '135', '75394432.52元']);
     expect(cells('信息内容 本年制发件数 本年废止件数 现行有效件数')).toEqual(['信息内容', '本年制发件数', '本年废止件数', '现行有效件数']);
+    // A money unit set off from its amount by the layout goes with it.
+    expect(cells('政府集中采购 135 75394432.52 元')).toEqual(['政府集中采购', '135', '75394432.52元']);
+  });
+
+  it('puts back a statistics header year that wrapped around the header line, and nothing else', () => {
+    const cells = (text: string) => textToStream(text).tokens.filter((t) => t.kind === 'cell').map((t) => t.text);
+    expect(cells('统计表\n2016 年\n指标名称 计量单位 历年累计\n度\n主动公开文件数 条 3460 85376\n').slice(0, 4)).toEqual(['指标名称', '计量单位', '2016年度', '历年累计']);
+    expect(cells('统计表\n2016年度\n指标名称 计量单位\n主动公开文件数 条 3460\n').slice(0, 3)).toEqual(['指标名称', '计量单位', '2016年度']);
+    // A header with its year column, or a year that is no line of its own: left alone.
+    expect(cells('2016 年\n指标名称 计量单位 2016年度 历年累计\n').slice(0, 4)).toEqual(['指标名称', '计量单位', '2016年度', '历年累计']);
+    expect(textToStream('2016年全年共办理。\n指标名称 计量单位 历年累计\n').tokens.map((t) => t.text)[0]).toBe('2016年全年共办理。');
   });
 
   it('joins the first part of a wrapped label to its row, and nothing else', () => {

@@ -3,8 +3,8 @@
  * word-extractor. The binary format marks the end of a table cell with a control character that
  * word-extractor turns into a tab, and the end of a row the same way, so rows cannot be told
  * apart in its text; every tab becomes a line break instead: a table comes out one cell per line
- * (a cell of several paragraphs as several lines), the layout `pdftotext` gives and the
- * plain-text reader reads (parsers/text/stream.ts, cell-per-line mode).
+ * (the paragraphs of a cell joined on its line), the layout `pdftotext` gives and the plain-text
+ * reader reads (parsers/text/stream.ts, cell-per-line mode).
  */
 import type WordExtractor from 'word-extractor';
 import { DecodeError } from './errors.js';
@@ -42,5 +42,34 @@ export async function docToText(bytes: Uint8Array, opts: DocToTextOptions = {}):
       { file: opts.fileName, cause, kind, bytes: bytes.byteLength },
     );
   }
-  return body.replace(/\t/g, '\n');
+  // Between two cell marks lies one cell's text: its paragraphs are one cell.
+  const segments = body.split('\t');
+  for (let k = 1; k < segments.length - 1; k++) segments[k] = joinCellParagraphs(segments[k]!);
+  return segments.join('\n');
+}
+
+/** A sentence's end: the next paragraph starts a new line. */
+const ENDS_SENTENCE = /[。；;！？]\s*$/;
+/** A section heading (三、收到和处理政府信息公开申请情况): body text before a table, not part of a cell. */
+const SECTION_HEADING = /^\s*[一二三四五六七八九十]+、\S{4,}/;
+/** A paragraph that opens a label of its own: （一） 1. 2、 一、 */
+const OPENS_LABEL = /^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
+
+/**
+ * The paragraphs of one table cell on one line ("1.申请人无正当理由逾期不补正、行政机关" +
+ * "不再处理其政府信息公开申请"; "结/果/维/持" in a narrow header): a paragraph that ends a
+ * sentence or is a section heading, an empty one, and one that opens a label of its own keep their
+ * line break (the text before a table's first cell is body text).
+ */
+function joinCellParagraphs(segment: string): string {
+  const paragraphs = segment.split('\n');
+  if (paragraphs.length < 2) return segment;
+  let out = paragraphs[0]!;
+  for (let i = 1; i < paragraphs.length; i++) {
+    const prev = paragraphs[i - 1]!;
+    const p = paragraphs[i]!;
+    const join = prev.trim() !== '' && p.trim() !== '' && !ENDS_SENTENCE.test(prev) && !SECTION_HEADING.test(prev) && !OPENS_LABEL.test(p);
+    out += join ? ` ${p}` : `\n${p}`;
+  }
+  return out;
 }

@@ -16,7 +16,7 @@ const DOC_DIR = join(CORPUS_DIR, '..', 'doc');
 const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
 
 describe('Word 97–2003 (.doc) reports', () => {
-  for (const name of ['fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2016']) {
+  for (const name of ['fujian-pingtan-2025', 'fujian-pingtan-2023', 'fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2017', 'fujian-pingtan-2016']) {
     it(`${name}.doc: metadata and every cell of the sidecar read`, async () => {
       const report = await parseReport(readFileSync(join(DOC_DIR, `${name}.doc`)), { fileName: `${name}.doc` });
       const want = expected(name);
@@ -29,13 +29,17 @@ describe('Word 97–2003 (.doc) reports', () => {
     });
   }
 
-  it('a table comes out one cell per line, a cell of several paragraphs as several lines', async () => {
+  it('a table comes out one cell per line, the paragraphs of a cell on its line', async () => {
     const lines = (await docToText(readFileSync(join(DOC_DIR, 'fujian-pingtan-2021.doc')))).split('\n');
     const at = lines.indexOf('一、本年新收政府信息公开申请数量');
     expect(at).toBeGreaterThan(0);
     expect(lines.slice(at + 1, at + 8)).toEqual(['64', '0', '0', '2', '0', '4', '70']);
     // Table 4's header cells are one character per paragraph in the page.
-    expect(lines.join('\n')).toContain('结\n果\n维\n持');
+    expect(lines).toContain('结 果 维 持');
+    // A label of two paragraphs (2025), and the section heading before a table, which is no cell.
+    const lines2025 = (await docToText(readFileSync(join(DOC_DIR, 'fujian-pingtan-2025.doc')))).split('\n').map((l) => l.trim());
+    expect(lines2025).toContain('1.申请人无正当理由逾期不补正、行政机关 不再处理其政府信息公开申请');
+    expect(lines2025).toContain('三、收到和处理政府信息公开申请情况');
   });
 
   it('the same bytes named .wps are read the same way (WPS saves .wps in the Word format)', async () => {

@@ -63,8 +63,10 @@ function formatSize(n: number): string {
 }
 
 /** What to do with a document kind we recognise but do not read. */
-function adviceFor(kind: 'xls' | 'ofd'): string {
+function adviceFor(kind: 'xls' | 'ofd' | 'rtf'): string {
   switch (kind) {
+    case 'rtf':
+      return 'open it in Word or WPS and save it as .docx (or `libreoffice --headless --convert-to docx`), then parse the .docx';
     case 'xls':
       return 'export the sheet as HTML or text, or look for the HTML version of the report';
     case 'ofd':
@@ -81,7 +83,7 @@ function adviceFor(kind: 'xls' | 'ofd'): string {
  * - `doc`/`wps` → plain text via word-extractor ({@link docToText}), one table cell per line;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
  *   (no bytes, only whitespace, a DOCX or DOC without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
- *   (XLS, OFD, unreadable DOCX, DOC, WPS or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
+ *   (XLS, OFD, RTF, unreadable DOCX, DOC, WPS or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
  *
  * Invalid options throw a `TypeError`.
  */
@@ -136,6 +138,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     }
     case 'xls':
     case 'ofd':
+    case 'rtf':
       throw new DecodeError('NB_PARSE_UNSUPPORTED', `is ${describeKind(kind)}; ${READABLE} — ${adviceFor(kind)}.`, {
         ...errorOptions,
         kind,

@@ -12,6 +12,7 @@ export type DocumentKind =
   | 'wps'
   | 'xls'
   | 'ofd'
+  | 'rtf'
   | 'zip'
   | 'image'
   | 'binary'
@@ -203,6 +204,9 @@ function looksBinary(sample: Uint8Array): boolean {
 const HTML_TAG_RE =
   /<(?:!doctype\s+html|html|head|body|table|tbody|thead|tr|td|th|meta|title|div|p|span|br|font|style|script|link|center|h[1-6])(?=[\s>/])/i;
 
+/** Rich Text Format (what Word and WPS also save under a .doc name): `{\rtf1…`. */
+const RTF_START = /^\s*\{\\rtf/;
+
 /** True when the first bytes contain an HTML tag that plain text does not (`<html`, `<table`, `<body`, `<!doctype html` …). */
 function looksLikeHtml(sample: string): boolean {
   return HTML_TAG_RE.test(sample);
@@ -216,7 +220,7 @@ function looksLikeHtml(sample: string): boolean {
  *    content type or stream names; PNG/JPEG/GIF/BMP/WEBP/TIFF → `image`;
  * 3. binary bytes (NUL, or more than {@link CONTROL_RATIO_LIMIT} control bytes in the first
  *    {@link KIND_SAMPLE_BYTES}) → the kind the extension or content type names, else `binary`;
- * 4. text: `html` when it contains a known HTML tag, or any tag (`<name …>`) while the extension or content
+ * 4. text: `rtf` when it starts with `{\rtf`; `html` when it contains a known HTML tag, or any tag (`<name …>`) while the extension or content
  *    type says HTML; else `text` (pipe-flattened text saved as .html stays text). A `.doc` or `.pdf` name on text bytes is not trusted (Word "HTML saved as .doc" pages).
  */
 export function detectKind(bytes: Uint8Array, fileName?: string, contentType?: string): DocumentKind {
@@ -245,6 +249,7 @@ export function detectKind(bytes: Uint8Array, fileName?: string, contentType?: s
     sampleText = toBuffer(sample).toString('latin1');
   }
 
+  if (RTF_START.test(sampleText)) return 'rtf';
   if (looksLikeHtml(sampleText)) return 'html';
   const hinted = kindFromExtension(ext) ?? kindFromMime(mime);
   if (hinted === 'html' && /<[a-z][\w:-]*[\s/>]/i.test(sampleText)) return 'html';
@@ -270,6 +275,8 @@ export function describeKind(kind: DocumentKind): string {
       return 'a spreadsheet (.xls/.xlsx/.et)';
     case 'ofd':
       return 'an OFD document (China’s fixed-layout format, GB/T 33190)';
+    case 'rtf':
+      return 'an RTF (Rich Text Format) document';
     case 'zip':
       return 'an archive (zip/rar/7z/gzip)';
     case 'image':

@@ -99,6 +99,10 @@ describe('decodeDocument: errors', () => {
       expect(err.message.startsWith(`${fileName}: `)).toBe(true);
       expect(err.message).toMatch(message);
     }
+    const rtf = await decodeError(Buffer.from('{\\rtf1\\ansi\\ansicpg936 {\\\'c4\\\'ea}\\par}', 'latin1'), { fileName: '2023年报.doc' });
+    expect(rtf.code).toBe('NB_PARSE_UNSUPPORTED');
+    expect(rtf.kind).toBe('rtf');
+    expect(rtf.message).toMatch(/^2023年报\.doc: is an RTF \(Rich Text Format\) document; .* save it as \.docx/);
     const ofd = await decodeError(randomBytes(4096), { fileName: 'report.ofd' });
     expect(ofd.code).toBe('NB_PARSE_UNSUPPORTED');
     expect(ofd.message).toMatch(/OFD/);

@@ -77,6 +77,15 @@ describe('detectKind: magic bytes', () => {
     expect(detectKind(ole('WordDocument'))).toBe('doc');
   });
 
+  it('RTF, whatever its name (Word and WPS save RTF under .doc too)', () => {
+    const rtf = Buffer.from('{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0 SimSun;}}\\pard \\\'c4\\\'ea\\\'b1\\\'a8\\par}', 'latin1');
+    expect(detectKind(rtf, 'report.rtf')).toBe('rtf');
+    expect(detectKind(rtf, 'report.doc', 'application/msword')).toBe('rtf');
+    expect(detectKind(Buffer.concat([Buffer.from('\r\n'), rtf]))).toBe('rtf');
+    // Text that mentions RTF is text.
+    expect(detectKind(Buffer.from('说明：{\\rtf1 是 RTF 文件的开头'), 'a.txt')).toBe('text');
+  });
+
   it('gzip and other archives', () => {
     expect(detectKind(Buffer.concat([Buffer.of(0x1f, 0x8b, 8, 0), randomBytes(100)]))).toBe('zip');
     expect(detectKind(Buffer.concat([Buffer.from('Rar!\x1a\x07\x01\x00', 'latin1'), randomBytes(100)]))).toBe('zip');

@@ -4,13 +4,16 @@
  * Fixtures: corpus pages saved as .doc by LibreOffice (snapshots/doc/README.md), checked against
  * the corpus sidecars.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../src/decode/errors.js';
 import { docToText } from '../../src/decode/doc.js';
 import { parseReport } from '../../src/parse/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
+import { openDatabase } from '../../src/store/db.js';
+import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
+import { tempDir } from '../store/helpers.js';
 
 const DOC_DIR = join(CORPUS_DIR, '..', 'doc');
 const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
@@ -60,5 +63,36 @@ describe('Word 97–2003 (.doc) reports', () => {
     expect(err).toBeInstanceOf(DecodeError);
     expect((err as DecodeError).code).toBe('NB_PARSE_UNSUPPORTED');
     expect((err as DecodeError).message).toMatch(/^cut\.doc: looks like a Word 97–2003 \(\.doc\) document but could not be read/);
+  });
+});
+
+describe('a .doc an older nianbao stored as unreadable', () => {
+  it('is read by `reparse` after the upgrade (the parser version changed), keeping its report id', async () => {
+    const tmp = tempDir();
+    try {
+      const input = join(tmp.dir, 'in');
+      mkdirSync(input);
+      copyFileSync(join(DOC_DIR, 'fujian-pingtan-2019.doc'), join(input, '2019年报.doc'));
+      const db = openDatabase(join(tmp.dir, 'old.db'));
+      const snapshotsDir = join(tmp.dir, 'snapshots');
+      // What 0.2.2 did with a .doc: refuse it.
+      const refuse = async (): Promise<never> => {
+        throw new DecodeError('NB_PARSE_UNSUPPORTED', 'is a Word 97–2003 (.doc) document; …', { kind: 'doc' });
+      };
+      await ingestPaths(db, [input], { snapshotsDir, parse: refuse });
+      db.prepare("UPDATE reports SET parser_version = '0.2.2'").run();
+      const before = db.prepare('SELECT id, status, error_code FROM reports').get() as { id: number; status: string; error_code: string };
+      expect(before).toMatchObject({ status: 'failed', error_code: 'NB_PARSE_UNSUPPORTED' });
+      const s = await reparseStored(db, { snapshotsDir });
+      expect([s.updated, s.ok]).toEqual([1, 1]);
+      const after = db.prepare('SELECT id, status, format, year, input_kind FROM reports').get();
+      expect(after).toEqual({ id: before.id, status: 'ok', format: '2019', year: 2019, input_kind: 'doc' });
+      const want = expected('fujian-pingtan-2019').requests!;
+      const total = db.prepare("SELECT value FROM cells WHERE table_name = 'requests' AND row_key = 'total' AND col_key = 'total'").pluck().get();
+      expect(total).toBe(want['total']!['total']);
+      db.close();
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

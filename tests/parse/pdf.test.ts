@@ -26,7 +26,7 @@ describe('PDF reports', () => {
     });
   }
 
-  for (const name of ['fujian-pingtan-2025', 'fujian-pingtan-2023', 'fujian-pingtan-2021', 'fujian-pingtan-2017', 'fujian-pingtan-2016']) {
+  for (const name of ['fujian-pingtan-2025', 'fujian-pingtan-2023', 'fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2017', 'fujian-pingtan-2016']) {
     it(`office/${name}.pdf (exported by LibreOffice): metadata and every cell of the sidecar read`, async () => {
       const report = await parseReport(readFileSync(join(PDF_DIR, 'office', `${name}.pdf`)), { fileName: `${name}.pdf` });
       const want = expected(name);

@@ -1,7 +1,10 @@
 /**
  * Table 4 (行政复议、行政诉讼) from the token stream. Its data row has no label: after the
  * 行政复议/行政诉讼 header, take the first run of 15 value cells and assign them by the fixed
- * order of FORMAT.md §3.4 (headers are often split per character and are not read).
+ * order of FORMAT.md §3.4 (headers are often split per character and are not read). Two other
+ * layouts are read too: the data row split into rows or tables of 5 and 10 values (行政复议 |
+ * 行政诉讼), in reading order; and the table turned on its side (one row per result: 结果维持 …
+ * 总计, three values each), when its header names the three groups in the usual order.
  */
 import { APPEAL_COLUMNS, APPEAL_GROUPS } from '../keys.js';
 import type { Token } from '../stream.js';
@@ -9,6 +12,8 @@ import { TableBuilder } from './values.js';
 
 const WIDTH = APPEAL_GROUPS.length * APPEAL_COLUMNS.length;
 const WINDOW = 120;
+/** Header cells of table 4 (also split per character): they may stand between the parts of a split data row. */
+const HEADER_CELL = /^[行政复议诉讼未经直接起后结果维持纠正其他尚审总计情况()（）、·]{1,16}$/;
 
 function isAnchor(t: Token): boolean {
   if (t.kind === 'cell') return /^行政复议(?:情况)?$/.test(t.norm);
@@ -21,6 +26,8 @@ function isAnchor(t: Token): boolean {
  */
 function findRun(tokens: readonly Token[], start: number, allowProse: boolean, surplus: Token[]): Token[] | null {
   let run: Token[] = [];
+  // Whole rows of 5 or 10 values met so far (a data row split in two rows or two tables).
+  let parts: Token[] = [];
   const end = Math.min(tokens.length, start + WINDOW);
   for (let i = start + 1; i <= end; i++) {
     const t = tokens[i];
@@ -32,6 +39,12 @@ function findRun(tokens: readonly Token[], start: number, allowProse: boolean, s
         surplus.push(...run.slice(WIDTH).filter((t) => !t.ambiguous && t.text !== ''));
         return run.slice(0, WIDTH);
       }
+      if (run.length > 0) {
+        parts = run.length % APPEAL_COLUMNS.length === 0 && run[0]!.rowKnown && parts.length + run.length <= WIDTH ? [...parts, ...run] : [];
+        if (parts.length === WIDTH) return parts;
+      }
+      // Only table 4's own header cells may stand between the parts.
+      if (t && t.kind === 'cell' && !t.value && !HEADER_CELL.test(t.norm)) parts = [];
       run = [];
       if (t && t.kind === 'para' && !allowProse) return null;
       if (rowChange && t.kind === 'cell' && t.value) run.push(t);
@@ -43,6 +56,37 @@ function findRun(tokens: readonly Token[], start: number, allowProse: boolean, s
   return null;
 }
 
+/** The result a row of a table-4 turned on its side is about. */
+const RESULT_ROW = new Map(APPEAL_COLUMNS.map((c) => [c.label, c.key] as const));
+
+/**
+ * Table 4 turned on its side: after the anchor, five rows 结果维持 … 总计 with three values each,
+ * under a header naming 行政复议, then 未经复议直接起诉, then 复议后起诉. Returns the values by
+ * result key, each [review, direct, after review], or null.
+ */
+function findTransposed(tokens: readonly Token[], start: number): Map<string, Token[]> | null {
+  const end = Math.min(tokens.length, start + WINDOW);
+  let direct = -1;
+  let after = -1;
+  const rows = new Map<string, Token[]>();
+  for (let i = start + 1; i < end && rows.size < APPEAL_COLUMNS.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'para') break;
+    if (t.kind !== 'cell' || t.value) continue;
+    if (direct < 0 && /未经复议|直接起诉/.test(t.norm)) direct = i;
+    else if (after < 0 && /复议后/.test(t.norm)) after = i;
+    const key = RESULT_ROW.get(t.norm);
+    if (!key || !t.rowKnown || rows.has(key)) continue;
+    const values: Token[] = [];
+    let j = i + 1;
+    for (; j < tokens.length && tokens[j]!.row === t.row && tokens[j]!.kind === 'cell' && tokens[j]!.value; j++) values.push(tokens[j]!);
+    if (values.length !== APPEAL_GROUPS.length || tokens[j]?.row === t.row) return null;
+    rows.set(key, values);
+  }
+  const headerInOrder = direct > start && after > direct && direct < Math.min(...[...rows.values()].map((v) => tokens.indexOf(v[0]!)));
+  return rows.size === APPEAL_COLUMNS.length && headerInOrder ? rows : null;
+}
+
 export function extractAppeals(tokens: readonly Token[]): TableBuilder {
   const builder = new TableBuilder('appeals');
   for (let i = 0; i < tokens.length; i++) {
@@ -50,7 +94,12 @@ export function extractAppeals(tokens: readonly Token[]): TableBuilder {
     if (!isAnchor(t)) continue;
     const surplus: Token[] = [];
     const run = findRun(tokens, i, t.kind === 'para', surplus);
-    if (!run) continue;
+    if (!run) {
+      const side = t.kind === 'cell' ? findTransposed(tokens, i) : null;
+      if (!side) continue;
+      APPEAL_GROUPS.forEach((group, g) => APPEAL_COLUMNS.forEach((col) => builder.set(group.key, col.key, side.get(col.key)![g])));
+      break;
+    }
     APPEAL_GROUPS.forEach((group, g) =>
       APPEAL_COLUMNS.forEach((col, c) => builder.set(group.key, col.key, run[g * APPEAL_COLUMNS.length + c])),
     );

@@ -4,7 +4,8 @@
  * publication date). Values wrapped in Word markup or split over spans, padded with &nbsp;,
  * written in full-width digits; headers in <thead>/<th>; upper-case tags; label variants of
  * FORMAT.md §7.14 (合计 for 总计, 三、办理结果); table 3 split into two tables before （三）不予公开;
- * tables inside editor wrappers.
+ * tables inside editor wrappers. Table 4 rebuilt in other layouts: its data row split into two
+ * rows or two tables (行政复议 | 行政诉讼), or turned on its side (a row per result).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,57 @@ describe('HTML variants of the corpus pages', () => {
         expect(report.stats?.map((s) => [s.label, s.value]) ?? null, `${name}: ${variant}`).toEqual(want.stats?.map((s) => [s.label, s.value]) ?? null);
       }
       expect(changed, variant).toBeGreaterThanOrEqual(3);
+    });
+  }
+});
+
+/** Table 4 of each page rebuilt from the page's sidecar values in another layout. */
+const td = (x: string | number | null, attrs = ''): string => `<td${attrs}><p>${x ?? ''}</p></td>`;
+const RESULTS = ['结果维持', '结果纠正', '其他结果', '尚未审结', '总计'];
+const COLS = ['upheld', 'corrected', 'other', 'pending', 'total'] as const;
+const GROUPS = ['review', 'litigation_direct', 'litigation_after_review'] as const;
+const TABLE4_LAYOUTS: Record<string, (a: NonNullable<Expected['appeals']>) => string> = {
+  'data row split into two rows (5 + 10)': (a) => {
+    const v = (g: (typeof GROUPS)[number]) => COLS.map((c) => td(a[g]?.[c] ?? null)).join('');
+    return (
+      `<table><tr>${td('行政复议', ' colspan="5"')}${td('行政诉讼', ' colspan="10"')}</tr>` +
+      `<tr>${RESULTS.map((r) => td(r, ' rowspan="2"')).join('')}${td('未经复议直接起诉', ' colspan="5"')}${td('复议后起诉', ' colspan="5"')}</tr>` +
+      `<tr>${[...RESULTS, ...RESULTS].map((r) => td(r)).join('')}</tr><tr>${v('review')}</tr><tr>${v('litigation_direct')}${v('litigation_after_review')}</tr></table>`
+    );
+  },
+  'two tables, 行政复议 and 行政诉讼': (a) => {
+    const v = (g: (typeof GROUPS)[number]) => COLS.map((c) => td(a[g]?.[c] ?? null)).join('');
+    return (
+      `<table><tr>${td('行政复议', ' colspan="5"')}</tr><tr>${RESULTS.map((r) => td(r)).join('')}</tr><tr>${v('review')}</tr></table><p>&nbsp;</p>` +
+      `<table><tr>${td('行政诉讼', ' colspan="10"')}</tr><tr>${td('未经复议直接起诉', ' colspan="5"')}${td('复议后起诉', ' colspan="5"')}</tr>` +
+      `<tr>${[...RESULTS, ...RESULTS].map((r) => td(r)).join('')}</tr><tr>${v('litigation_direct')}${v('litigation_after_review')}</tr></table>`
+    );
+  },
+  'turned on its side (a row per result)': (a) =>
+    `<table><tr>${td('')}${td('行政复议')}${td('行政诉讼（未经复议直接起诉）')}${td('行政诉讼（复议后起诉）')}</tr>` +
+    RESULTS.map((r, i) => `<tr>${td(r)}${GROUPS.map((g) => td(a[g]?.[COLS[i]!] ?? null)).join('')}</tr>`).join('') +
+    '</table>',
+};
+
+describe('table 4 in other layouts', () => {
+  for (const [layout, build] of Object.entries(TABLE4_LAYOUTS)) {
+    it(`reads its 15 values: ${layout}`, () => {
+      let changed = 0;
+      for (const name of PAGES) {
+        const want = expected(name);
+        if (!want.appeals) continue;
+        const page = readFileSync(join(CORPUS_DIR, `${name}.html`), 'utf8');
+        const heading = page.search(/四、(?:政府信息公开|因政府信息公开申请提起)?行政复议/);
+        const start = heading < 0 ? -1 : page.slice(heading).search(/<table/i) + heading;
+        const end = start < heading ? -1 : page.slice(start).search(/<\/table>/i) + start;
+        if (heading < 0 || start < heading || end < start) continue;
+        const html = page.slice(0, start) + build(want.appeals) + page.slice(end + '</table>'.length);
+        changed++;
+        const report = parseHtmlReport(html);
+        expect(report.appeals, `${name}: ${layout}`).toEqual(want.appeals);
+        expect([report.format, report.requests ?? null], `${name}: ${layout}`).toEqual([want.format, want.requests ?? null]);
+      }
+      expect(changed, layout).toBeGreaterThanOrEqual(3);
     });
   }
 });

@@ -63,14 +63,29 @@ function shapeFindings(report: ParsedReport, format: '2021' | '2019', builders: 
   if (report.active) {
     for (const def of ACTIVE_ROWS) {
       const cols = def.columns[format];
-      if (!cols || report.active[def.key] !== undefined) continue;
-      out.push({
-        rule: 'report.missing_row',
-        severity: 'warning',
-        message: `Table 2 (${format} format) has no row "${def.label}".`,
-        cells: cols.map((c) => `active.${def.key}.${c.key}`),
-        scope: def.key,
-      });
+      if (!cols) continue;
+      const row = report.active[def.key];
+      if (row === undefined) {
+        out.push({
+          rule: 'report.missing_row',
+          severity: 'warning',
+          message: `Table 2 (${format} format) has no row "${def.label}".`,
+          cells: cols.map((c) => `active.${def.key}.${c.key}`),
+          scope: def.key,
+        });
+        continue;
+      }
+      // A row read under a header that lost a column (and the row its cell) is short of that cell.
+      const lost = cols.filter((c) => !(c.key in row));
+      if (lost.length > 0 && Object.keys(row).every((k) => cols.some((c) => c.key === k))) {
+        out.push({
+          rule: 'report.missing_row',
+          severity: 'warning',
+          message: `Table 2 (${format} format) row "${def.label}" has no cell for ${lost.map((c) => c.label).join(', ')}.`,
+          cells: lost.map((c) => `active.${def.key}.${c.key}`),
+          scope: def.key,
+        });
+      }
     }
   }
   const foreign = format === '2021' ? ['other'] : ONLY_2021_ROWS;

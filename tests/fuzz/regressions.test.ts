@@ -147,6 +147,16 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
 describe('pipe text: a row that does not fit is said', () => {
   const pipe2023 = corpus('fujian-pingtan-2023.pipe.txt');
 
+  it('a header that lost a column while the row lost its cell: the missing cell is said (fuzz seed 33 case 773)', () => {
+    const text = replaceOnce(pipe2023, '现行有效件数 |\n', '|\n');
+    const cut = text.replace(/(行政规范性文件 \|\n(?:[^\n]*\|\n){2})[^\n]*\|\n/, '$1');
+    expect(cut).not.toBe(text);
+    const report = parseTextReport(cut);
+    expect(report.active!['normative_documents']?.['in_force']).toBeUndefined();
+    const said = onRow(report, 'active.normative_documents').filter((f) => f.rule === 'report.missing_row');
+    expect(said.map((f) => f.message)).toEqual(['Table 2 (2021 format) row "行政规范性文件" has no cell for 现行有效件数.']);
+  });
+
   it('a one-cell label followed by a whole-row line of cells', () => {
     const text = replaceOnce(pipe2023, '行政事业性收费 |\n', `行政事业性收费 |\n${'| '.repeat(300)}x |\n`);
     const report = parseTextReport(text);

@@ -15,6 +15,9 @@ export interface RequestsResult {
 }
 
 const WIDTH = REQUEST_COLUMNS.length;
+/** A group label written in front of its sub-row's numbered label, in the same cell. */
+const GROUP_PREFIX = /^(?:\([三四五六]\))?(不予公开|无法提供|不予处理|其他处理)[:\-—–·、]?(?=\d{1,2}[、.．,，])/;
+const PREFIX_GROUP: Record<string, string> = { 不予公开: 'denied', 无法提供: 'unavailable', 不予处理: 'rejected', 其他处理: 'other' };
 const BARE_TOTAL = /^(?:总计|合计)$/;
 const TOTAL_ROW = REQUEST_ROWS.find((r) => r.key === 'total')!;
 
@@ -25,8 +28,13 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind !== 'cell' || t.value) continue;
-    const norm = t.norm;
-    if (REQUEST_GROUP_PATTERNS.denied.test(norm)) group = 'denied';
+    let norm = t.norm;
+    // A sub-row label that carries its group ("不予公开：1.属于国家秘密", "（三）不予公开 1.属于国家秘密").
+    const prefix = GROUP_PREFIX.exec(norm);
+    if (prefix) {
+      group = PREFIX_GROUP[prefix[1]!]!;
+      norm = norm.slice(prefix[0].length).replace(/^(\d{1,2})[、.．,，]/, '$1.');
+    } else if (REQUEST_GROUP_PATTERNS.denied.test(norm)) group = 'denied';
     else if (REQUEST_GROUP_PATTERNS.unavailable.test(norm)) group = 'unavailable';
     else if (REQUEST_GROUP_PATTERNS.rejected.test(norm)) group = 'rejected';
     else if (REQUEST_GROUP_PATTERNS.other.test(norm)) {
@@ -100,10 +108,14 @@ function readByPosition(
   let current: Token[] = [];
   let row = -1;
   const close = (): boolean => {
-    const values = current.filter((t) => t.value);
+    // The values close the line, seven of them; before its label a row may only have blank cells
+    // (an empty merged group cell).
+    let k = current.length;
+    while (k > 0 && current[k - 1]!.value) k--;
+    const values = current.slice(k);
+    if (current.slice(0, k).some((t) => t.value && t.text !== '')) return false;
     if (values.length === 0) return true;
-    // The values must close the line, seven of them.
-    if (values.length !== WIDTH || current.slice(-WIDTH).some((t) => !t.value)) return false;
+    if (values.length !== WIDTH) return false;
     rows.push(values);
     return true;
   };

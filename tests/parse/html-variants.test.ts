@@ -109,3 +109,33 @@ describe('table 4 in other layouts', () => {
     });
   }
 });
+
+describe('table 3 without its group column', () => {
+  const page = readFileSync(join(CORPUS_DIR, 'fujian-pingtan-2025.html'), 'utf8');
+  const want = expected('fujian-pingtan-2025');
+  const GROUPS: [string, number][] = [['（三）不予公开', 8], ['（四）无法提供', 3], ['（五）不予处理', 5], ['（六）其他处理', 3]];
+  /** The group cells emptied, each sub-row label prefixed by `prefix(group)`. */
+  const withoutGroups = (prefix: (group: string) => string): string => {
+    let h = page;
+    for (const [group, rows] of GROUPS) h = h.replace(`<td rowspan="${rows}"><p>${group}</p></td>`, `<td rowspan="${rows}"><p></p></td>`);
+    const order = GROUPS.flatMap(([group, rows]) => Array<string>(rows).fill(group));
+    let k = 0;
+    h = h.replace(/(<td[^>]*><p>)(\d\.)/g, (_m, open: string, n: string) => `${open}${prefix(order[k++]!)}${n}`);
+    expect(k).toBe(order.length);
+    return h;
+  };
+
+  it('reads sub-row labels that carry their group (不予公开：1.…, （三）不予公开 1.…, （五）不予处理—1.…)', () => {
+    for (const prefix of [(g: string) => `${g.slice(3)}：`, (g: string) => `${g} `, (g: string) => `${g}—`]) {
+      const report = parseHtmlReport(withoutGroups(prefix));
+      expect(report.requests).toEqual(want.requests);
+      expect(report.issues.filter((f) => f.rule.startsWith('requests.') || f.rule.startsWith('report.'))).toEqual([]);
+    }
+  });
+
+  it('reads the rows by their place when those labels are unreadable, blank group cells and all', () => {
+    const report = parseHtmlReport(withoutGroups(() => '？？'));
+    expect(report.requests).toEqual(want.requests);
+    expect(report.issues.find((f) => f.rule === 'report.row_shape')?.message).toMatch(/^Table 3 rows denied_state_secret, .* were read by their place/);
+  });
+});

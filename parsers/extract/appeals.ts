@@ -13,7 +13,7 @@ import { TableBuilder } from './values.js';
 const WIDTH = APPEAL_GROUPS.length * APPEAL_COLUMNS.length;
 const WINDOW = 120;
 /** Header cells of table 4 (also split per character): they may stand between the parts of a split data row. */
-const HEADER_CELL = /^[行政复议诉讼未经直接起后结果维持纠正其他尚审总计情况()（）、·]{1,16}$/;
+const HEADER_CELL = /^[行政复议诉讼未经直接起后结果维持纠正其他尚审总计情况()（）、·]{1,60}$/;
 
 function isAnchor(t: Token): boolean {
   if (t.kind === 'cell') return /^行政复议(?:情况)?$/.test(t.norm);
@@ -40,7 +40,7 @@ function findRun(tokens: readonly Token[], start: number, allowProse: boolean, s
         return run.slice(0, WIDTH);
       }
       if (run.length > 0) {
-        parts = run.length % APPEAL_COLUMNS.length === 0 && run[0]!.rowKnown && parts.length + run.length <= WIDTH ? [...parts, ...run] : [];
+        parts = run.length % APPEAL_COLUMNS.length === 0 && parts.length + run.length <= WIDTH ? [...parts, ...run] : [];
         if (parts.length === WIDTH) return parts;
       }
       // Only table 4's own header cells may stand between the parts.
@@ -56,6 +56,8 @@ function findRun(tokens: readonly Token[], start: number, allowProse: boolean, s
   return null;
 }
 
+/** Longest paragraph taken for a header line of a table-4 turned on its side. */
+const LABEL_LINE_MAX = 60;
 /** The result a row of a table-4 turned on its side is about. */
 const RESULT_ROW = new Map(APPEAL_COLUMNS.map((c) => [c.label, c.key] as const));
 
@@ -66,25 +68,35 @@ const RESULT_ROW = new Map(APPEAL_COLUMNS.map((c) => [c.label, c.key] as const))
  */
 function findTransposed(tokens: readonly Token[], start: number): Map<string, Token[]> | null {
   const end = Math.min(tokens.length, start + WINDOW);
-  let direct = -1;
-  let after = -1;
+  let header = '';
   const rows = new Map<string, Token[]>();
   for (let i = start + 1; i < end && rows.size < APPEAL_COLUMNS.length; i++) {
     const t = tokens[i]!;
-    if (t.kind === 'para') break;
+    if (t.kind === 'para') {
+      // A header line of plain text is a paragraph; prose or the next section ends the table.
+      if (t.norm === '' || t.text.length > LABEL_LINE_MAX || /^[五六七]、/.test(t.norm)) break;
+      if (rows.size === 0) header += t.norm;
+      continue;
+    }
     if (t.kind !== 'cell' || t.value) continue;
-    if (direct < 0 && /未经复议|直接起诉/.test(t.norm)) direct = i;
-    else if (after < 0 && /复议后/.test(t.norm)) after = i;
     const key = RESULT_ROW.get(t.norm);
-    if (!key || !t.rowKnown || rows.has(key)) continue;
+    if (!key) {
+      if (rows.size === 0) header += t.norm;
+      continue;
+    }
+    if (rows.has(key)) continue;
+    // Its values: the rest of its row, or (one cell per line) the value cells up to the next label.
     const values: Token[] = [];
+    const inRow = (u: Token): boolean => (t.rowKnown ? u.row === t.row : !u.rowKnown);
     let j = i + 1;
-    for (; j < tokens.length && tokens[j]!.row === t.row && tokens[j]!.kind === 'cell' && tokens[j]!.value; j++) values.push(tokens[j]!);
-    if (values.length !== APPEAL_GROUPS.length || tokens[j]?.row === t.row) return null;
+    for (; j < tokens.length && inRow(tokens[j]!) && tokens[j]!.kind === 'cell' && tokens[j]!.value; j++) values.push(tokens[j]!);
+    if (values.length !== APPEAL_GROUPS.length || (t.rowKnown && tokens[j]?.row === t.row)) return null;
     rows.set(key, values);
   }
-  const headerInOrder = direct > start && after > direct && direct < Math.min(...[...rows.values()].map((v) => tokens.indexOf(v[0]!)));
-  return rows.size === APPEAL_COLUMNS.length && headerInOrder ? rows : null;
+  // The header names the groups in the usual order: 行政复议, then 未经复议直接起诉, then 复议后起诉.
+  const direct = header.search(/未经复议|直接起诉/);
+  const after = header.search(/复议后/);
+  return rows.size === APPEAL_COLUMNS.length && direct >= 0 && after > direct ? rows : null;
 }
 
 export function extractAppeals(tokens: readonly Token[]): TableBuilder {
@@ -95,7 +107,7 @@ export function extractAppeals(tokens: readonly Token[]): TableBuilder {
     const surplus: Token[] = [];
     const run = findRun(tokens, i, t.kind === 'para', surplus);
     if (!run) {
-      const side = t.kind === 'cell' ? findTransposed(tokens, i) : null;
+      const side = findTransposed(tokens, i);
       if (!side) continue;
       APPEAL_GROUPS.forEach((group, g) => APPEAL_COLUMNS.forEach((col) => builder.set(group.key, col.key, side.get(col.key)![g])));
       break;

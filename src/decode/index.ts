@@ -114,6 +114,15 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
         { ...errorOptions, kind },
       );
     case 'pdf': {
+      // Binary bytes only named .pdf (or served as application/pdf): without the header pdf.js
+      // spends up to a second looking for one before it gives up.
+      if (Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 1024)).indexOf('%PDF-', 0, 'latin1') < 0) {
+        throw new DecodeError(
+          'NB_PARSE_UNSUPPORTED',
+          'is named or served as a PDF but has no PDF header (%PDF-) in its first 1 KB; check the URL or the file (it may be a broken download or another kind of file).',
+          { ...errorOptions, kind },
+        );
+      }
       const text = await pdfToText(bytes, { fileName });
       if (text.trim() === '') {
         throw new DecodeError(

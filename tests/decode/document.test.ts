@@ -103,6 +103,10 @@ describe('decodeDocument: errors', () => {
     expect(rtf.code).toBe('NB_PARSE_UNSUPPORTED');
     expect(rtf.kind).toBe('rtf');
     expect(rtf.message).toMatch(/^2023年报\.doc: is an RTF \(Rich Text Format\) document; .* save it as \.docx/);
+    // Binary bytes only named .pdf are refused at once, not handed to pdf.js.
+    const fake = await decodeError(Buffer.concat([Buffer.from('<html>'), randomBytes(8192)]), { fileName: 'report.pdf' });
+    expect([fake.code, fake.kind]).toEqual(['NB_PARSE_UNSUPPORTED', 'pdf']);
+    expect(fake.message).toMatch(/^report\.pdf: is named or served as a PDF but has no PDF header/);
     const ofd = await decodeError(randomBytes(4096), { fileName: 'report.ofd' });
     expect(ofd.code).toBe('NB_PARSE_UNSUPPORTED');
     expect(ofd.message).toMatch(/OFD/);

@@ -117,6 +117,17 @@ describe('plain-text tables', () => {
     expect(cells('标题\n1.申请人无正当理由逾期不补正、行政机关\n0 0 0 0 0 0 0\n（六）其他\n').slice(0, 1)).toEqual(['1.申请人无正当理由逾期不补正、行政机关']);
   });
 
+  it('reads table 4 split in two tables or turned on its side, as an office PDF gives them as text', () => {
+    const want = { review: { upheld: 25, corrected: 3, other: 8, pending: 0, total: 36 }, litigation_direct: { upheld: 3, corrected: 3, other: 0, pending: 0, total: 6 }, litigation_after_review: { upheld: 3, corrected: 0, other: 0, pending: 0, total: 3 } };
+    const heading = '某区2025年度政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n';
+    const split = `${heading}行政复议\n结果维持 结果纠正 其他结果 尚未审结 总计\n25 3 8 0 36\n行政诉讼\n未经复议直接起诉 复议后起诉\n结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他结果 尚未审结 总计\n3 3 0 0 6 3 0 0 0 3\n五、存在的主要问题及改进情况\n`;
+    expect(parseTextReport(split).appeals).toEqual(want);
+    const side = `${heading}行政复议 行政诉讼（未经复议直接起诉） 行政诉讼（复议后起诉）\n结果维持 25 3 3\n结果纠正 3 3 0\n其他结果 8 0 0\n尚未审结 0 0 0\n总计 36 6 3\n五、存在的主要问题及改进情况\n`;
+    expect(parseTextReport(side).appeals).toEqual(want);
+    // On its side without a header naming the groups in order: not read.
+    expect(parseTextReport(side.replace('行政复议 行政诉讼（未经复议直接起诉） 行政诉讼（复议后起诉）', '行政复议 行政诉讼（复议后起诉） 行政诉讼（未经复议直接起诉）')).appeals).toBeUndefined();
+  });
+
   it('keeps prose as paragraphs: a sentence with numbers, the title and the fields above the tables', () => {
     const text = ['某某区2023年度政府信息公开工作年度报告', '来源：某某区人民政府 时间：2024-01-20', '2023年全区主动公开政府信息 3460 条，其中 1822 条。', ...Array.from({ length: 25 }, (_, i) => String(i))].join('\n');
     const tokens = textToStream(text).tokens;

@@ -6,6 +6,7 @@
 import { REQUEST_COLUMNS, REQUEST_GROUP_PATTERNS, REQUEST_ROWS, type RowDef } from '../keys.js';
 import { parseCellNumber } from '../number.js';
 import type { Token } from '../stream.js';
+import type { CellRecord } from '../types.js';
 import { collectValues, TableBuilder } from './values.js';
 
 export interface RequestsResult {
@@ -102,6 +103,8 @@ function readByPosition(
   byLabel: TableBuilder,
   formatHint: '2021' | '2019' | null,
 ): { builder: TableBuilder; format: '2021' | '2019' } | null {
+  // Nothing to place when the labels read every row of a table.
+  if (TEMPLATES.some((x) => x.rows.every((def) => byLabel.has(def.key)))) return null;
   const start = tokens.findIndex((t) => t.kind === 'cell' && !t.value && TABLE3_START.test(t.norm));
   if (start < 0) return null;
   const rows: Token[][] = [];
@@ -138,10 +141,10 @@ function readByPosition(
   }
   if (!close()) return null;
   const template = TEMPLATES.find((x) => x.rows.length === rows.length && (formatHint === null || x.format === formatHint));
-  if (!template || template.rows.every((def) => byLabel.has(def.key))) return null;
+  if (!template) return null;
   // Every row read by its label must be a row of this template, read from the very cells at its place.
   const place = new Map(template.rows.map((def, k) => [def.key, rows[k]!] as const));
-  const first = new Map<string, { gridRow: number | null; gridCol: number | null; tableIndex: number | null; value: number | null }>();
+  const first = new Map<string, CellRecord>();
   for (const c of byLabel.cells) if (c.col === REQUEST_COLUMNS[0]!.key && !first.has(c.row)) first.set(c.row, c);
   for (const key of Object.keys(byLabel.table)) {
     const at = place.get(key);

@@ -27,7 +27,7 @@ const splitLines = (text: string): string[] => text.split(text.includes('\n') ? 
 /** A value word: a number (a unit may stick to it: 75394432.52元) or a placeholder. */
 const NUMERIC_WORD = /^[+\-−]?(?:\d[\d,，]*(?:\.\d+)?(?:万元|元|件|条|个|项|次)?|[-—–/／])$/;
 /** A word that opens a numbered label: （一） (一) 一、 1. 1、 (not a decimal number). */
-const NUMBERED_LABEL = /^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
+export const NUMBERED_LABEL = /^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
 /** The unit column of a pre-2019 statistics table, written between the label and the numbers. */
 const UNIT_WORD = /^(?:条|件|个|项|次|人次|份|篇|期|家|元|万元)$/;
 /** True for the first word of a table header row: 信息内容 (table 2), 指标名称 … (pre-2019 statistics). */
@@ -78,7 +78,7 @@ const CELL_LINE_MAX = 60;
 const TABLE_START = /^(?:第二十条|信息内容$|指标名称|统计指标|申请人情况|\(本列数据|(?:一、)?本年新收|行政复议)/;
 
 /** A sentence's end: such a line is prose, never a cell. */
-const ENDS_SENTENCE = /[。；;！？]$/;
+export const ENDS_SENTENCE = /[。；;！？]$/;
 /** A sentence's end or a field label's colon ("来源："): never part of a row label. */
 const ENDS_CLAUSE = /[。；;！？：:]$/;
 /** A label that may take a single value on its line ("行政许可 2293"): Chinese and numbering only. */

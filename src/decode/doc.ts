@@ -7,6 +7,7 @@
  * reader reads (parsers/text/stream.ts, cell-per-line mode).
  */
 import type WordExtractor from 'word-extractor';
+import { ENDS_SENTENCE, NUMBERED_LABEL } from '../../parsers/text/stream.js';
 import { DecodeError } from './errors.js';
 
 export interface DocToTextOptions {
@@ -48,18 +49,15 @@ export async function docToText(bytes: Uint8Array, opts: DocToTextOptions = {}):
   return segments.join('\n');
 }
 
-/** A sentence's end: the next paragraph starts a new line. */
-const ENDS_SENTENCE = /[。；;！？]\s*$/;
 /** A section heading (三、收到和处理政府信息公开申请情况): body text before a table, not part of a cell. */
 const SECTION_HEADING = /^\s*[一二三四五六七八九十]+、\S{4,}/;
-/** A paragraph that opens a label of its own: （一） 1. 2、 一、 */
-const OPENS_LABEL = /^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
 
 /**
  * The paragraphs of one table cell on one line ("1.申请人无正当理由逾期不补正、行政机关" +
  * "不再处理其政府信息公开申请"; "结/果/维/持" in a narrow header): a paragraph that ends a
- * sentence or is a section heading, an empty one, and one that opens a label of its own keep their
- * line break (the text before a table's first cell is body text).
+ * sentence (the plain-text reader's ENDS_SENTENCE) or is a section heading, an empty one, and one
+ * that opens a numbered label of its own (its NUMBERED_LABEL) keep their line break (the text
+ * before a table's first cell is body text).
  */
 function joinCellParagraphs(segment: string): string {
   const paragraphs = segment.split('\n');
@@ -68,7 +66,7 @@ function joinCellParagraphs(segment: string): string {
   for (let i = 1; i < paragraphs.length; i++) {
     const prev = paragraphs[i - 1]!;
     const p = paragraphs[i]!;
-    const join = prev.trim() !== '' && p.trim() !== '' && !ENDS_SENTENCE.test(prev) && !SECTION_HEADING.test(prev) && !OPENS_LABEL.test(p);
+    const join = prev.trim() !== '' && p.trim() !== '' && !ENDS_SENTENCE.test(prev.trim()) && !SECTION_HEADING.test(prev) && !NUMBERED_LABEL.test(p.trim());
     out += join ? ` ${p}` : `\n${p}`;
   }
   return out;

@@ -14,6 +14,7 @@ import { findSections, looksPre2019 } from './sections.js';
 import type { TokenStream } from './stream.js';
 import { textToStream } from './text/stream.js';
 import type { Finding, InputKind, ParsedReport, ReportFormat, TableName } from './types.js';
+import { toReadableScript, type ReadableScript } from './script.js';
 import { validateReport } from './validate.js';
 import { PARSER_VERSION } from './version.js';
 
@@ -30,12 +31,39 @@ export interface ReportInput {
 
 /** Parses an HTML report page (already decoded to a string). */
 export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }): ParsedReport {
-  return assembleReport(htmlToStream(html), input);
+  const script = toReadableScript(html);
+  return withConversion(assembleReport(htmlToStream(script.text), input), script);
 }
 
 /** Parses pipe-flattened or plain text of a report. */
 export function parseTextReport(text: string, input: ReportInput = { kind: 'text' }): ParsedReport {
-  return assembleReport(textToStream(text), input);
+  const script = toReadableScript(text);
+  return withConversion(assembleReport(textToStream(script.text), input), script);
+}
+
+/**
+ * Says so when the document was read after conversion (`report.text_converted`): traditional
+ * characters made simplified, pinyin annotations removed. Title, agency, labels and the report's
+ * text are then the converted ones; numbers are untouched.
+ */
+function withConversion(report: ParsedReport, script: ReadableScript): ParsedReport {
+  const done: string[] = [];
+  if (script.traditional) {
+    done.push(
+      `it is written in traditional characters (${script.traditional.markers} of its ${script.traditional.han} Chinese characters are traditional forms such as 開/處/請) ` +
+        'and was read converted to simplified ones (OpenCC), title and labels included',
+    );
+  }
+  if (script.pinyin > 0) done.push(`${script.pinyin} pinyin annotation(s) after characters, as in 公(gōng)开, were removed`);
+  if (done.length > 0) {
+    report.issues.push({
+      rule: 'report.text_converted',
+      severity: 'warning',
+      message: `This document was converted before reading: ${done.join('; ')}. Copies like this are often unofficial mirrors: check the source.`,
+      cells: [],
+    });
+  }
+  return report;
 }
 
 /** Table-3 rows one format has and the other has not. */

@@ -1,1 +1,1 @@
-export const PARSER_VERSION = '0.2.3';
+export const PARSER_VERSION = '0.2.4';

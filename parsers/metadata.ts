@@ -17,14 +17,55 @@ const DATE_FIELD = /(?:发布日期|发布时间|成文日期|公开日期|发�
 const AGENCY_FIELD = /(发布机构|发文机关|发布单位|来源)\s*[:：]\s*([^\s:：|]{2,40})/g;
 const JUNK_AUTHOR = /^(?:超级管理员|管理员|admin|系统管理员|编辑|信息员)$/i;
 
-/** Normalises a date text to ISO YYYY-MM-DD, or null when it is not a valid date. */
+/** Chinese numerals of a date: 〇/○/零 and 一…九 digit by digit in the year, 十 in month and day. */
+const CN_DIGITS: Record<string, number> = { '〇': 0, '○': 0, '零': 0, 'Ｏ': 0, O: 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9 };
+const CN_YEAR = '[〇○零ＯO一二三四五六七八九]{4}';
+const CN_SMALL = '[一二三四五六七八九十]{1,3}';
+/** A date written in Chinese numerals (二〇二四年一月二十日), as signatures of official documents are. */
+const CN_DATE = new RegExp(`(${CN_YEAR})\\s*年\\s*(${CN_SMALL})\\s*月\\s*(${CN_SMALL})\\s*日`);
+
+/** 一 … 三十一 → 1 … 31 (十 = 10, 十五 = 15, 二十 = 20, 二十一 = 21); NaN when not such a number. */
+function smallChineseNumber(text: string): number {
+  const m = /^([一二三四五六七八九])?(十)?([一二三四五六七八九])?$/.exec(text);
+  if (!m || text === '') return Number.NaN;
+  const [, tens, ten, ones] = m;
+  if (!ten) return tens && !ones ? CN_DIGITS[tens]! : Number.NaN;
+  return (tens ? CN_DIGITS[tens]! : 1) * 10 + (ones ? CN_DIGITS[ones]! : 0);
+}
+
+/** Year, month and day as ISO YYYY-MM-DD, or null when they are not a valid date. */
+function validDate(y: number, mo: number, d: number): string | null {
+  if (!(y >= 1990 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return null;
+  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** Normalises a date text (2024-01-05, 2024年1月5日, 二〇二四年一月五日 …) to ISO YYYY-MM-DD, or null when it is not a valid date. */
 export function isoDate(text: string | null | undefined): string | null {
   if (!text) return null;
-  const m = DATE.exec(text.normalize('NFKC'));
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1990 || y > 2100 || mo < 1 || mo > 12 || d < 1 || d > 31) return null;
-  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const normalized = text.normalize('NFKC');
+  const m = DATE.exec(normalized);
+  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  const c = CN_DATE.exec(normalized);
+  if (!c) return null;
+  const year = Number([...c[1]!].map((ch) => CN_DIGITS[ch]).join(''));
+  return validDate(year, smallChineseNumber(c[2]!), smallChineseNumber(c[3]!));
+}
+
+/**
+ * A paragraph that is a signature's date line: the date alone (2024年1月20日, 二〇二四年一月二十日),
+ * or after the signing agency on the same line. Written with 年月日: page furniture uses dashes.
+ */
+const SIGNATURE_LINE = new RegExp(`^(?:[^。；;，,:：]{2,40}\\s)?((?:\\d{4}\\s*年\\s*\\d{1,2}\\s*月\\s*\\d{1,2}\\s*日)|(?:${CN_YEAR}\\s*年\\s*${CN_SMALL}\\s*月\\s*${CN_SMALL}\\s*日))$`);
+/** How far from the end of the text a signature is looked for (paragraphs; portal furniture follows it). */
+const SIGNATURE_WINDOW = 20;
+
+/** The date a report is signed with (its last date-only paragraph near the end), or null. */
+function signatureDate(paras: string[]): string | null {
+  for (let i = paras.length - 1; i >= Math.max(0, paras.length - SIGNATURE_WINDOW); i--) {
+    const m = SIGNATURE_LINE.exec(paras[i]!.normalize('NFKC').trim());
+    if (m) return isoDate(m[1]);
+  }
+  return null;
 }
 
 /** The agency a title names before its year ("平潭综合实验区2019年度…" → 平潭综合实验区). */
@@ -46,8 +87,13 @@ export function agencyFromTitle(title: string): string | null {
 }
 
 function yearFromTitle(title: string): number | null {
-  const m = /((?:19|20)\d{2})\s*年/.exec(title.normalize('NFKC'));
-  return m ? Number(m[1]) : null;
+  const normalized = title.normalize('NFKC');
+  const m = /((?:19|20)\d{2})\s*年/.exec(normalized);
+  if (m) return Number(m[1]);
+  // 二〇二三年度…
+  const c = new RegExp(`(${CN_YEAR})\\s*年`).exec(normalized);
+  const year = c ? Number([...c[1]!].map((ch) => CN_DIGITS[ch]).join('')) : Number.NaN;
+  return year >= 1990 && year <= 2100 ? year : null;
 }
 
 export function extractMetadata(stream: TokenStream, isReport: boolean): ReportMetadata {
@@ -70,7 +116,7 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
     head.slice(0, 12).find((p) => p.length <= 80 && /报告|年报/.test(p)) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
   const title = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
 
-  const published = visibleDate ?? isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']) ?? null;
+  let published = visibleDate ?? isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']) ?? null;
 
   let agency = title ? agencyFromTitle(title) : null;
   if (!agency && isReport && !(title && /^关于/.test(title))) {
@@ -86,7 +132,14 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
     const period = /统计期限[^。]*?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日/.exec(all);
     const named = /((?:19|20)\d{2})\s*年度?政府信息公开工作/.exec(all);
     year = period ? Number(period[1]) : named ? Number(named[1]) : null;
-    if (year === null && published) year = Number(published.slice(0, 4)) - 1;
   }
+  // A document without a date field (an attachment, a page without one) is dated by its signature,
+  // when that date can be the report's: in the year reported on or the two after.
+  if (published === null && isReport) {
+    const signed = signatureDate(paras);
+    const signedYear = signed ? Number(signed.slice(0, 4)) : Number.NaN;
+    if (signed && (year === null || (signedYear >= year && signedYear <= year + 2))) published = signed;
+  }
+  if (year === null && published) year = Number(published.slice(0, 4)) - 1;
   return { title, agency, year, published };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agencyFromTitle, isoDate } from '../../parsers/metadata.js';
 import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
@@ -16,6 +18,12 @@ describe('metadata', () => {
     expect(isoDate('2024年1月5日')).toBe('2024-01-05');
     expect(isoDate('２０２４／０２／０８')).toBe('2024-02-08');
     expect(isoDate('2024-13-01')).toBeNull();
+    // Chinese numerals, as official documents date their signature.
+    expect(isoDate('二〇二四年一月二十日')).toBe('2024-01-20');
+    expect(isoDate('二○二三年十二月三十一日')).toBe('2023-12-31');
+    expect(isoDate('二零二五年二月十日')).toBe('2025-02-10');
+    expect(isoDate('二〇二四年十三月一日')).toBeNull();
+    expect(isoDate('二〇二四年二月三十二日')).toBeNull();
   });
 
   it('prefers visible labelled fields, then meta tags; falls back to a labelled agency', () => {
@@ -34,5 +42,40 @@ describe('metadata', () => {
   it('reads the year from the statistics period when the title has none', () => {
     const text = ['政府信息公开工作年度报告', '发布时间：2025-01-20', '本报告所列数据统计期限为2024年1月1日至2024年12月31日。', '一、总体情况'].join('\n');
     expect(parseTextReport(text)).toMatchObject({ year: 2024, published: '2025-01-20' });
+  });
+
+  describe('a document without a date field is dated by its signature', () => {
+    // The corpus's Heilongjiang report: a text copy without any date.
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'snapshots', 'corpus', 'heilongjiang-acheng-feiketu-2023.txt'), 'utf8');
+    const [body, furniture] = text.split('关联稿件');
+    const signed = (lines: string[]) => `${body!.trimEnd()}\n${lines.join('\n')}\n关联稿件${furniture}`;
+
+    it('has no date of its own', () => {
+      expect(parseTextReport(text)).toMatchObject({ year: 2023, published: null });
+    });
+
+    it('reads the signature, in Arabic or Chinese numerals, alone or after the agency, before page furniture', () => {
+      expect(parseTextReport(signed(['阿城区蜚克图街道办事处', '2024年1月25日'])).published).toBe('2024-01-25');
+      expect(parseTextReport(signed(['阿城区蜚克图街道办事处', '二〇二四年一月二十五日'])).published).toBe('2024-01-25');
+      expect(parseTextReport(signed(['阿城区蜚克图街道办事处 2024年1月25日'])).published).toBe('2024-01-25');
+      // Same values: the date changes nothing else.
+      expect(parseTextReport(signed(['二〇二四年一月二十五日'])).requests).toEqual(parseTextReport(text).requests);
+    });
+
+    it('ignores a date that cannot be the report\'s, dates inside sentences and dates far from the end', () => {
+      expect(parseTextReport(signed(['2019年1月25日'])).published).toBeNull();
+      expect(parseTextReport(signed(['2024年1月25日，街道召开专题会议。'])).published).toBeNull();
+      expect(parseTextReport(signed(['2024年1月25日', ...Array.from({ length: 25 }, (_, i) => `第${i + 1}段说明文字。`)])).published).toBeNull();
+    });
+
+    it('keeps a date field first', () => {
+      const withField = signed(['2024年1月25日']).replace('一、总体情况', '发布日期：2024-02-01\n一、总体情况');
+      expect(parseTextReport(withField).published).toBe('2024-02-01');
+    });
+  });
+
+  it('reads a year written in Chinese numerals in the title', () => {
+    const text = ['某某县人民政府二〇二三年度政府信息公开工作年度报告', '一、总体情况', '二〇二四年一月二十日'].join('\n');
+    expect(parseTextReport(text)).toMatchObject({ year: 2023, agency: '某某县人民政府' });
   });
 });

@@ -13,6 +13,7 @@ export interface CellNumber {
 
 const PLAIN_INTEGER = /^\d{1,15}$/;
 const PLACEHOLDER = /^(?:[-—–―－~〜/／\\]+|无|空|暂无|不涉及|\/|null|n\/a|N\/A)$/i;
+const CHINESE_ZERO = /^[〇○零]$/;
 // Characters tolerated around a single number (mis-decoded NBSP shown as "?", stray asterisks).
 const NOISE = /^[?？*＊·•\s]*$/;
 const NUMBER = /^(增加|减少|增|减|[+\-−])?\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*(万元|元|件|个|条|项|次|人次|宗|起|家|%)?$/;
@@ -35,6 +36,8 @@ export function parseCellNumber(raw: string, targetUnit?: '万元' | '元', assu
   const compact = raw.normalize('NFKC').replace(/[\s\u00a0\u3000]+/g, '').replace(/，/g, ',');
   if (compact === '') return { value: null, flags: ['blank'] };
   if (PLACEHOLDER.test(compact)) return { value: null, flags: ['placeholder'] };
+  // Zero typed as the Chinese numeral (〇, ○, 零), as some tables do.
+  if (CHINESE_ZERO.test(compact)) return { value: 0, flags: [] };
   let m = NUMBER.exec(compact);
   const flags: CellFlag[] = [];
   if (!m) {

@@ -24,8 +24,8 @@ import { makeToken, type Token, type TokenStream } from '../stream.js';
 const BARE = /^\|+$/;
 /** Lines split at \n or \r\n; a text without any \n (an old Mac file) at \r. */
 const splitLines = (text: string): string[] => text.split(text.includes('\n') ? /\r?\n/ : /\r/);
-/** A value word: a number (a unit may stick to it: 75394432.52元) or a placeholder. */
-const NUMERIC_WORD = /^[+\-−]?(?:\d[\d,，]*(?:\.\d+)?(?:万元|元|件|条|个|项|次)?|[-—–/／])$/;
+/** A value word: a number (a unit may stick to it: 75394432.52元), a placeholder, or zero typed as 〇/○/零. */
+const NUMERIC_WORD = /^(?:[+\-−]?(?:\d[\d,，]*(?:\.\d+)?(?:万元|元|件|条|个|项|次)?|[-—–/／])|[〇○零])$/;
 /** A word that opens a numbered label: （一） (一) 一、 1. 1、 (not a decimal number). */
 export const NUMBERED_LABEL = /^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
 /** The unit column of a pre-2019 statistics table, written between the label and the numbers. */

@@ -32,6 +32,10 @@ const VARIANTS: Record<string, (html: string) => string | null> = {
     const m = /<tr[^>]*>(?:(?!<\/tr>)[\s\S])*?[（(]三[）)]\s*不予公开/.exec(h);
     return m ? `${h.slice(0, m.index)}</table><p>&nbsp;</p><table border="1" cellspacing="0">${h.slice(m.index)}` : null;
   },
+  'zero typed as 〇, ○ or 零': (h) => {
+    let n = 0;
+    return h.replace(/>(\s*)0(\s*)</g, (_m, a: string, b: string) => `>${a}${'〇○零'[n++ % 3]}${b}<`);
+  },
   'tables inside editor wrappers': (h) => h.replace(/<table/g, '<div class="TRS_Editor"><div style="overflow-x:auto"><table').replaceAll('</table>', '</table></div></div>'),
 };
 

@@ -48,6 +48,10 @@ const VARIANTS: Record<string, (name: string) => string> = {
         return `${m[1]!.slice(0, cut)}\n${m[1]!.slice(cut)}${m[2]}`;
       })
       .join('\n'),
+  'spaces, zero typed as 〇, ○ or 零': (name) => {
+    let n = 0;
+    return rows(name, (cells) => cells.filter(Boolean).map((c) => (c === '0' ? '〇○零'[n++ % 3]! : c)).join(' '));
+  },
   'a page break inside the tables: page number and repeated header': (name) => {
     const lines = rows(name, (cells) => cells.filter(Boolean).join(' ')).split('\n');
     const at = lines.findIndex((l) => /不予公开/.test(l));

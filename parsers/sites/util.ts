@@ -80,7 +80,7 @@ export function isReportTitle(title: string): boolean {
 }
 
 /** Extensions treated as report attachments. */
-export const ATTACHMENT_EXTS = ['pdf', 'doc', 'docx', 'wps', 'xls', 'xlsx', 'et', 'ofd'] as const;
+export const ATTACHMENT_EXTS = ['pdf', 'doc', 'docx', 'wps', 'mht', 'mhtml', 'xls', 'xlsx', 'et', 'ofd'] as const;
 const EXT_RE = new RegExp(`\\.(${ATTACHMENT_EXTS.join('|')})$`, 'i');
 
 /** Attachment extension of a link, from its path, a `filename=` parameter or its text. */

@@ -173,7 +173,7 @@ export interface CrawlContext {
 
 const JSON_TYPE = /\b(json|javascript)\b/i;
 const XML_TYPE = /\bxml\b/i;
-const ATTACHMENT_PREFERENCE = ['docx', 'doc', 'wps', 'pdf', 'ofd', 'xlsx', 'xls', 'et'];
+const ATTACHMENT_PREFERENCE = ['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd', 'xlsx', 'xls', 'et'];
 const DAY = 24 * 3600 * 1000;
 
 interface HostState {
@@ -271,7 +271,7 @@ class Got {
 }
 
 /** Cheap test on the raw bytes (extensions are ASCII in every charset) before looking for attachments. */
-const MAY_LINK_ATTACHMENT = /\.(?:pdf|docx?|wps|xlsx?|et|ofd)\b|down(?:load|file)|attach|fujian/i;
+const MAY_LINK_ATTACHMENT = /\.(?:pdf|docx?|wps|mht(?:ml)?|xlsx?|et|ofd)\b|down(?:load|file)|attach|fujian/i;
 
 /** Runs one crawl (one `runs` row). See the module comment. */
 export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Promise<CrawlSummary> {
@@ -1169,11 +1169,11 @@ class Crawler {
       return;
     }
     const isReport = row.role === 'report';
-    // Word documents (.docx, .doc, .wps) are read whatever their place; a PDF or a spreadsheet only
-    // when the page names it the report.
+    // Word documents (.docx, .doc, .wps) and web archives (.mht, Word's "single file web page") are
+    // read whatever their place; a PDF or a spreadsheet only when the page names it the report.
     const word =
-      /\.(docx|doc|wps)$/i.test(fileNameOf(got.res)) ||
-      /wordprocessingml|msword|kswps/i.test(headerValue(got.res.headers, 'content-type') ?? '') ||
+      /\.(docx|doc|wps|mht|mhtml)$/i.test(fileNameOf(got.res)) ||
+      /wordprocessingml|msword|kswps|multipart\/related|message\/rfc822/i.test(headerValue(got.res.headers, 'content-type') ?? '') ||
       isZip(got.res.body) ||
       isOle(got.res.body);
     if (isReport || word) {

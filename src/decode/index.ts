@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { decodeBytes } from './charset.js';
 import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
+import { mhtToHtml } from './mht.js';
 import { pdfToText } from './pdf.js';
 import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
@@ -21,6 +22,8 @@ export type { DocToTextOptions } from './doc.js';
 export { pdfToText } from './pdf.js';
 export type { PdfToTextOptions } from './pdf.js';
 export type { DocxToHtmlOptions } from './docx.js';
+export { mhtToHtml } from './mht.js';
+export type { MhtToHtmlOptions } from './mht.js';
 export { DecodeError } from './errors.js';
 export type { DecodeErrorCode } from './errors.js';
 
@@ -43,7 +46,7 @@ export interface DecodedDocument {
   /** Charset the bytes were decoded with; null for DOCX and PDF (Unicode inside). */
   charset: string | null;
   /** What the input was. */
-  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps';
+  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht';
 }
 
 const optionsSchema = z
@@ -54,7 +57,8 @@ const optionsSchema = z
   })
   .strict();
 
-const READABLE = 'only HTML pages, plain text, Word .docx and .doc, WPS .wps in the Word format and PDF files with a text layer are read';
+const READABLE =
+  'only HTML pages, web archives (.mht), plain text, Word .docx and .doc, WPS .wps in the Word format and PDF files with a text layer are read';
 
 function formatSize(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -81,6 +85,7 @@ function adviceFor(kind: 'xls' | 'ofd' | 'rtf'): string {
  * - `docx` → HTML via mammoth ({@link docxToHtml}), merged cells as rowspan/colspan;
  * - `pdf` → plain text from its text layer via pdf.js ({@link pdfToText}), one line per text line;
  * - `doc`/`wps` → plain text via word-extractor ({@link docToText}), one table cell per line;
+ * - `mht` → the HTML of a web archive's page via postal-mime ({@link mhtToHtml}), in its part's charset;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
  *   (no bytes, only whitespace, a DOCX or DOC without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
  *   (XLS, OFD, RTF, unreadable DOCX, DOC, WPS or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
@@ -132,6 +137,10 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
         );
       }
       return { kind: 'text', text, charset: null, source: 'pdf' };
+    }
+    case 'mht': {
+      const page = await mhtToHtml(bytes, { fileName });
+      return { kind: page.kind, text: page.text, charset: null, source: 'mht' };
     }
     case 'doc':
     case 'wps': {

@@ -13,6 +13,7 @@ export type DocumentKind =
   | 'xls'
   | 'ofd'
   | 'rtf'
+  | 'mht'
   | 'zip'
   | 'image'
   | 'binary'
@@ -207,6 +208,17 @@ const HTML_TAG_RE =
 /** Rich Text Format (what Word and WPS also save under a .doc name): `{\rtf1…`. */
 const RTF_START = /^\s*\{\\rtf/;
 
+/**
+ * A web archive (MHTML: Word's "single file web page", a browser's "web page, single file"): a MIME
+ * message whose header block (up to the first blank line) declares `MIME-Version` and a
+ * `multipart/related` body. Its HTML part is usually quoted-printable, so it must not be read as HTML.
+ */
+function looksLikeMhtml(sample: string): boolean {
+  const end = sample.search(/\r?\n[ \t]*\r?\n/);
+  const head = sample.slice(0, end < 0 ? 4096 : Math.min(end, 4096));
+  return /^MIME-Version:[ \t]*1\.0/im.test(head) && /^Content-Type:[ \t]*multipart\/related/im.test(head);
+}
+
 /** True when the first bytes contain an HTML tag that plain text does not (`<html`, `<table`, `<body`, `<!doctype html` …). */
 function looksLikeHtml(sample: string): boolean {
   return HTML_TAG_RE.test(sample);
@@ -220,7 +232,8 @@ function looksLikeHtml(sample: string): boolean {
  *    content type or stream names; PNG/JPEG/GIF/BMP/WEBP/TIFF → `image`;
  * 3. binary bytes (NUL, or more than {@link CONTROL_RATIO_LIMIT} control bytes in the first
  *    {@link KIND_SAMPLE_BYTES}) → the kind the extension or content type names, else `binary`;
- * 4. text: `rtf` when it starts with `{\rtf`; `html` when it contains a known HTML tag, or any tag (`<name …>`) while the extension or content
+ * 4. text: `rtf` when it starts with `{\rtf`; `mht` when its header block declares MIME-Version and a
+ *    multipart/related body (a web archive, also under a `.doc` name); `html` when it contains a known HTML tag, or any tag (`<name …>`) while the extension or content
  *    type says HTML; else `text` (pipe-flattened text saved as .html stays text). A `.doc` or `.pdf` name on text bytes is not trusted (Word "HTML saved as .doc" pages).
  */
 export function detectKind(bytes: Uint8Array, fileName?: string, contentType?: string): DocumentKind {
@@ -250,6 +263,7 @@ export function detectKind(bytes: Uint8Array, fileName?: string, contentType?: s
   }
 
   if (RTF_START.test(sampleText)) return 'rtf';
+  if (looksLikeMhtml(sampleText)) return 'mht';
   if (looksLikeHtml(sampleText)) return 'html';
   const hinted = kindFromExtension(ext) ?? kindFromMime(mime);
   if (hinted === 'html' && /<[a-z][\w:-]*[\s/>]/i.test(sampleText)) return 'html';
@@ -277,6 +291,8 @@ export function describeKind(kind: DocumentKind): string {
       return 'an OFD document (China’s fixed-layout format, GB/T 33190)';
     case 'rtf':
       return 'an RTF (Rich Text Format) document';
+    case 'mht':
+      return 'a web archive (MHTML, .mht)';
     case 'zip':
       return 'an archive (zip/rar/7z/gzip)';
     case 'image':

@@ -2,7 +2,7 @@
  * Word 97–2003 attachments in a crawl (real HTTP on 127.0.0.1): a notice page whose report is a
  * `.doc`, and a report page with a `.doc` of another year attached. Both `.doc` files are read
  * (snapshots/doc: corpus pages saved as .doc by LibreOffice) and stored as reports with the
- * values of their corpus sidecars.
+ * values of their corpus sidecars. So is a web archive (.mhtml) a notice page links as its report.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +26,8 @@ const FILES: Record<string, { type: string; body: Buffer; disposition?: string }
     body: html(
       '政府信息公开年报',
       '<ul class="list"><li><a href="/nb/202002/t20200120_1.html">测试县2019年度政府信息公开工作年度报告</a><span>2020-01-20</span></li>' +
-        '<li><a href="/nb/202202/t20220208_2.html">测试县2021年度政府信息公开工作年度报告</a><span>2022-02-08</span></li></ul>' +
+        '<li><a href="/nb/202202/t20220208_2.html">测试县2021年度政府信息公开工作年度报告</a><span>2022-02-08</span></li>' +
+        '<li><a href="/nb/202403/t20240308_3.html">测试县2023年度政府信息公开工作年度报告</a><span>2024-03-08</span></li></ul>' +
         '<script>createPageHTML(1, 0, "index", "html");</script>',
     ),
   },
@@ -46,9 +47,15 @@ const FILES: Record<string, { type: string; body: Buffer; disposition?: string }
     ),
   },
   '/u/P020220208.doc': { type: 'application/msword', body: fixture('doc', 'fujian-pingtan-2016.doc') },
+  // A notice whose report is a web archive (a browser's "single file" save), served as message/rfc822.
+  '/nb/202403/t20240308_3.html': {
+    type: 'text/html; charset=utf-8',
+    body: html('测试县2023年度政府信息公开工作年度报告', '<p>附件：<a href="/u/P020240308.mhtml">测试县2023年度政府信息公开工作年度报告.mhtml</a></p>'),
+  },
+  '/u/P020240308.mhtml': { type: 'message/rfc822', body: fixture('mht', 'fujian-pingtan-2023.mhtml') },
 };
 
-describe('.doc attachments in a crawl', () => {
+describe('.doc and .mht attachments in a crawl', () => {
   const tmp = tempDir();
   let server: http.Server;
   let db: Database.Database;
@@ -88,7 +95,14 @@ describe('.doc attachments in a crawl', () => {
       ['/u/P020220208.doc', 2016, 'pre2019', 'ok', 'doc'],
       ['/u/P020200120.doc', 2019, '2019', 'ok', 'doc'],
       ['/nb/202202/t20220208_2.html', 2021, '2021', 'ok', 'html'],
+      ['/u/P020240308.mhtml', 2023, '2021', 'ok', 'mht'],
     ]);
+    // The web archive's tables, as the sidecar has them.
+    const mht = db.prepare("SELECT row_key, col_key, value FROM cells WHERE report_id = ? AND table_name = 'requests' AND row_key = 'total'").all(rows[3]!.id) as {
+      col_key: string;
+      value: number | null;
+    }[];
+    expect(Object.fromEntries(mht.map((c) => [c.col_key, c.value]))).toEqual(sidecar('fujian-pingtan-2023').requests['total']);
     // Table 3 of the 2019 .doc, cell by cell, as the sidecar has it.
     const want = sidecar('fujian-pingtan-2019').requests;
     const got = db.prepare("SELECT row_key, col_key, value FROM cells WHERE report_id = ? AND table_name = 'requests'").all(rows[1]!.id) as {

@@ -32,7 +32,19 @@ export interface ReportInput {
 /** Parses an HTML report page (already decoded to a string). */
 export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }): ParsedReport {
   const script = toReadableScript(html);
-  return withConversion(assembleReport(htmlToStream(script.text), input), script);
+  const stream = htmlToStream(script.text);
+  const report = assembleReport(stream, input);
+  if (!foundNothing(report)) return withConversion(report, script);
+  // No <table> held a report table: the tables may be lines of text — a flipbook's or a PDF
+  // converter's positioned lines, a table pasted as text, a grid of <div>s (a cell per line). Read
+  // the page's text as plain text, with the page's own metadata signals.
+  const asText = assembleReport({ ...textToStream(stream.text), signals: stream.signals }, input);
+  return withConversion(foundNothing(asText) ? report : asText, script);
+}
+
+/** No report table and no statistics appendix were read. */
+function foundNothing(report: ParsedReport): boolean {
+  return !report.active && !report.requests && !report.appeals && !report.stats;
 }
 
 /** Parses pipe-flattened or plain text of a report. */

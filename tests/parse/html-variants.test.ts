@@ -4,12 +4,14 @@
  * publication date). Values wrapped in Word markup or split over spans, padded with &nbsp;,
  * written in full-width digits; headers in <thead>/<th>; upper-case tags; label variants of
  * FORMAT.md §7.14 (合计 for 总计, 三、办理结果); table 3 split into two tables before （三）不予公开;
- * tables inside editor wrappers. Table 4 rebuilt in other layouts: its data row split into two
+ * tables inside editor wrappers; tables that are no <table> (lines of text in positioned <div>s, as
+ * flipbooks and PDF converters give them). Table 4 rebuilt in other layouts: its data row split into two
  * rows or two tables (行政复议 | 行政诉讼), or turned on its side (a row per result).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { flattenHtml } from '../../parsers/html/stream.js';
 import { parseHtmlReport } from '../../parsers/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
 
@@ -35,6 +37,13 @@ const VARIANTS: Record<string, (html: string) => string | null> = {
   'zero typed as 〇, ○ or 零': (h) => {
     let n = 0;
     return h.replace(/>(\s*)0(\s*)</g, (_m, a: string, b: string) => `>${a}${'〇○零'[n++ % 3]}${b}<`);
+  },
+  'tables as lines of text in positioned <div>s (a flipbook or a PDF converter)': (h) => {
+    const lines = flattenHtml(h, 'row')
+      .split('\n')
+      .map((l) => (l.includes('|') ? l.replace(/\s*\|\s*$/, '').split('|').map((c) => c.trim()).filter(Boolean).join(' ') : l));
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    return `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${lines.map((l, i) => `<div class="t m0 x${i % 7} y${i}">${esc(l)}</div>`).join('\n')}</body></html>`;
   },
   'tables inside editor wrappers': (h) => h.replace(/<table/g, '<div class="TRS_Editor"><div style="overflow-x:auto"><table').replaceAll('</table>', '</table></div></div>'),
 };

@@ -50,7 +50,7 @@ export const reportFormatSchema = z.enum(['2021', '2019', 'pre2019', 'unknown'])
 export const tableNameSchema = z.enum(['active', 'requests', 'appeals', 'stats']);
 export const cellFlagSchema = z.enum(['blank', 'placeholder', 'unit', 'noise', 'signed', 'unreadable']);
 export const severitySchema = z.enum(['error', 'warning', 'not_assessable']);
-export const inputKindSchema = z.enum(['html', 'text', 'docx', 'pdf', 'doc', 'wps', 'mht']);
+export const inputKindSchema = z.enum(['html', 'text', 'docx', 'pdf', 'doc', 'wps', 'mht', 'ofd']);
 
 export const keyedTableSchema = z.record(z.string(), z.record(z.string(), finite.nullable()));
 

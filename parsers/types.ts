@@ -78,7 +78,7 @@ export interface SectionPresence {
   other: boolean;
 }
 
-export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht';
+export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
 
 export interface ParsedReport {
   format: ReportFormat;

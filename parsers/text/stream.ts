@@ -24,6 +24,8 @@ import { makeToken, type Token, type TokenStream } from '../stream.js';
 const BARE = /^\|+$/;
 /** Lines split at \n or \r\n; a text without any \n (an old Mac file) at \r. */
 const splitLines = (text: string): string[] => text.split(text.includes('\n') ? /\r?\n/ : /\r/);
+/** A page's number in its footer or header: "- 3 -", "—3—", "第 3 页", "第3页 共5页", "第3页/共5页". */
+const PAGE_NUMBER = /^(?:[-－—–]\s*\d{1,4}\s*[-－—–]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?)$/;
 /** A value word: a number (a unit may stick to it: 75394432.52元), a placeholder, or zero typed as 〇/○/零. */
 const NUMERIC_WORD = /^(?:[+\-−]?(?:\d[\d,，]*(?:\.\d+)?(?:万元|元|件|条|个|项|次)?|[-—–/／])|[〇○零])$/;
 /** A word that opens a numbered label: （一） (一) 一、 1. 1、 (not a decimal number). */
@@ -180,7 +182,9 @@ function joinWrappedStatsHeader(lines: string[]): string[] {
 export function textToStream(text: string): TokenStream {
   const pipe = isPipeText(text);
   const tokens: Token[] = [];
-  const split = splitLines(text.replace(/^\ufeff/, ''));
+  // Page numbers a PDF or OFD prints in its footers ("- 3 -", "第3页 共5页") fall between the rows of a
+  // table that runs over a page break: they are not text of the report.
+  const split = splitLines(text.replace(/^\ufeff/, '')).filter((line) => !PAGE_NUMBER.test(line.trim()));
   const cellPerLine = !pipe && isCellPerLine(split);
   const lines = pipe || cellPerLine ? split : joinWrappedLabels(joinWrappedStatsHeader(split));
   // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.

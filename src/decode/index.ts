@@ -8,6 +8,7 @@ import { decodeBytes } from './charset.js';
 import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { mhtToHtml } from './mht.js';
+import { ofdToText } from './ofd.js';
 import { pdfToText } from './pdf.js';
 import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
@@ -23,6 +24,8 @@ export { pdfToText } from './pdf.js';
 export type { PdfToTextOptions } from './pdf.js';
 export type { DocxToHtmlOptions } from './docx.js';
 export { mhtToHtml } from './mht.js';
+export { ofdToText } from './ofd.js';
+export type { OfdToTextOptions } from './ofd.js';
 export type { MhtToHtmlOptions } from './mht.js';
 export { DecodeError } from './errors.js';
 export type { DecodeErrorCode } from './errors.js';
@@ -46,7 +49,7 @@ export interface DecodedDocument {
   /** Charset the bytes were decoded with; null for DOCX and PDF (Unicode inside). */
   charset: string | null;
   /** What the input was. */
-  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht';
+  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
 }
 
 const optionsSchema = z
@@ -58,7 +61,7 @@ const optionsSchema = z
   .strict();
 
 const READABLE =
-  'only HTML pages, web archives (.mht), plain text, Word .docx and .doc, WPS .wps in the Word format and PDF files with a text layer are read';
+  'only HTML pages, web archives (.mht), plain text, Word .docx and .doc, WPS .wps in the Word format, and PDF and OFD files with a text layer are read';
 
 function formatSize(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -67,14 +70,12 @@ function formatSize(n: number): string {
 }
 
 /** What to do with a document kind we recognise but do not read. */
-function adviceFor(kind: 'xls' | 'ofd' | 'rtf'): string {
+function adviceFor(kind: 'xls' | 'rtf'): string {
   switch (kind) {
     case 'rtf':
       return 'open it in Word or WPS and save it as .docx (or `libreoffice --headless --convert-to docx`), then parse the .docx';
     case 'xls':
       return 'export the sheet as HTML or text, or look for the HTML version of the report';
-    case 'ofd':
-      return 'look for the HTML or PDF version of the report on the portal, or export the OFD to text with an OFD reader';
   }
 }
 
@@ -85,10 +86,11 @@ function adviceFor(kind: 'xls' | 'ofd' | 'rtf'): string {
  * - `docx` → HTML via mammoth ({@link docxToHtml}), merged cells as rowspan/colspan;
  * - `pdf` → plain text from its text layer via pdf.js ({@link pdfToText}), one line per text line;
  * - `doc`/`wps` → plain text via word-extractor ({@link docToText}), one table cell per line;
+ * - `ofd` → plain text from its text objects ({@link ofdToText}), lines rebuilt from their positions as for a PDF;
  * - `mht` → the HTML of a web archive's page via postal-mime ({@link mhtToHtml}), in its part's charset;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
  *   (no bytes, only whitespace, a DOCX or DOC without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
- *   (XLS, OFD, RTF, unreadable DOCX, DOC, WPS or PDF) or `NB_PARSE_BINARY` (images, archives, other binary data).
+ *   (XLS, RTF, unreadable DOCX, DOC, WPS, PDF or OFD) or `NB_PARSE_BINARY` (images, archives, other binary data).
  *
  * Invalid options throw a `TypeError`.
  */
@@ -138,6 +140,17 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
       }
       return { kind: 'text', text, charset: null, source: 'pdf' };
     }
+    case 'ofd': {
+      const text = await ofdToText(bytes, { fileName });
+      if (text.trim() === '') {
+        throw new DecodeError(
+          'NB_PARSE_EMPTY',
+          'is an OFD document without text (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
+          { ...errorOptions, kind },
+        );
+      }
+      return { kind: 'text', text, charset: null, source: 'ofd' };
+    }
     case 'mht': {
       const page = await mhtToHtml(bytes, { fileName });
       return { kind: page.kind, text: page.text, charset: null, source: 'mht' };
@@ -155,7 +168,6 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
       return { kind: 'text', text, charset: null, source: kind };
     }
     case 'xls':
-    case 'ofd':
     case 'rtf':
       throw new DecodeError('NB_PARSE_UNSUPPORTED', `is ${describeKind(kind)}; ${READABLE} — ${adviceFor(kind)}.`, {
         ...errorOptions,

@@ -6,6 +6,7 @@
  * use, and runs without fonts, eval or network.
  */
 import { DecodeError } from './errors.js';
+import { linesOf, type PositionedText } from './lines.js';
 
 export interface PdfToTextOptions {
   /** File name or URL, for error messages. @default undefined */
@@ -17,43 +18,6 @@ export interface PdfToTextOptions {
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjsModule: Promise<PdfJs> | undefined;
 const loadPdfJs = (): Promise<PdfJs> => (pdfjsModule ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
-
-interface Item {
-  str: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Items whose baselines differ by less than this share of their height are on one line. */
-const SAME_LINE = 0.5;
-/** A gap wider than this share of the text height separates two cells (runs of one text touch). */
-const CELL_GAP = 0.1;
-
-function linesOf(items: Item[]): string[] {
-  const sorted = items.filter((i) => i.str.trim() !== '').sort((a, b) => b.y - a.y || a.x - b.x);
-  const lines: Item[][] = [];
-  for (const item of sorted) {
-    const line = lines[lines.length - 1];
-    const ref = line?.[0];
-    if (ref && Math.abs(ref.y - item.y) < Math.max(ref.height, item.height, 1) * SAME_LINE) line!.push(item);
-    else lines.push([item]);
-  }
-  return lines.map((line) => {
-    line.sort((a, b) => a.x - b.x);
-    let out = '';
-    let end = -Infinity;
-    for (const item of line) {
-      // Runs of one text (split where the font changes) touch; cells are apart, if only a little.
-      const gap = item.x - end;
-      if (out !== '' && gap > Math.max(item.height, 1) * CELL_GAP) out += ' ';
-      out += item.str;
-      end = item.x + item.width;
-    }
-    return out.trim();
-  });
-}
 
 /**
  * Extracts the text of a PDF, one line per text line, pages separated by a blank line. Throws
@@ -73,7 +37,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
     for (let n = 1; n <= last; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
-      const items: Item[] = [];
+      const items: PositionedText[] = [];
       for (const it of content.items) {
         if (!('str' in it)) continue;
         items.push({ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, width: it.width, height: it.height || Math.abs(it.transform[3] as number) });

@@ -12,7 +12,7 @@ import { renderReport } from '../render-report.js';
 export function registerParse(program: Command): void {
   program
     .command('parse')
-    .description('parse report files (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, PDF) and print their tables')
+    .description('parse report files (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
     .argument('<files...>', 'report files')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
     .action(async (files: string[], opts: { json?: boolean }) => {

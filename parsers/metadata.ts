@@ -13,7 +13,35 @@ export interface ReportMetadata {
 }
 
 const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})/;
-const DATE_FIELD = /(?:发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})/;
+const DATE_FIELDS = /(发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})/g;
+/** Publication first: 发布/公开 dates, then a bare 日期/时间, then the date the document was written. */
+const dateLabelRank = (label: string): number => (/^(?:发布|公开)/.test(label) ? 0 : /^(?:日期|时间)$/.test(label) ? 1 : 2);
+/** A header-table cell that labels the cell after it. */
+const FIELD_LABEL_CELL = /^(发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间|发布机构|发文机关|发布单位|来源|信息来源)[:：]?$/;
+/** A cell holding a label and its value. */
+const FIELD_IN_CELL = /^(?:发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间|发布机构|发文机关|发布单位|来源|信息来源)[:：]./;
+/** Cells of the page's first tables read at most (a header table has a dozen). */
+const HEADER_TABLE_CELLS = 80;
+
+/** "label：value" texts of the first tables' cells: a label cell with the value cell after it in its row, or both in one cell. */
+function headerTableFields(tokens: TokenStream['tokens']): string[] {
+  const out: string[] = [];
+  let seen = 0;
+  for (let i = 0; i < tokens.length - 1 && seen < HEADER_TABLE_CELLS; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'cell' || t.table === null) continue;
+    seen++;
+    const compact = t.text.replace(/\s+/g, '').normalize('NFKC');
+    if (FIELD_IN_CELL.test(compact)) {
+      out.push(t.text); // "发布日期：2024-01-20" in one cell
+      continue;
+    }
+    const label = FIELD_LABEL_CELL.exec(compact);
+    const next = tokens[i + 1]!;
+    if (label && next.kind === 'cell' && next.table === t.table && next.row === t.row && next.text !== '') out.push(`${label[1]}：${next.text}`);
+  }
+  return out;
+}
 const AGENCY_FIELD = /(发布机构|发文机关|发布单位|来源)\s*[:：]\s*([^\s:：|]{2,40})/g;
 const JUNK_AUTHOR = /^(?:超级管理员|管理员|admin|系统管理员|编辑|信息员)$/i;
 
@@ -101,12 +129,19 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   const paras = tokens.filter((t) => t.kind === 'para').map((t) => t.text);
   const head = paras.slice(0, 40);
 
-  // Visible labelled fields.
+  // Visible labelled fields: in the opening paragraphs ("来源：… 时间：…"), and in the 信息公开 header
+  // table that many portals put above the article (索引号 | … / 发布机构 | … / 发布日期 | …), where a
+  // label cell is followed by its value cell.
+  const fieldTexts = [...head, ...headerTableFields(tokens)];
   let visibleDate: string | null = null;
+  let dateRank = Number.POSITIVE_INFINITY;
   const fields: Record<string, string> = {};
-  for (const p of head) {
-    const d = DATE_FIELD.exec(p.normalize('NFKC'));
-    if (d && !visibleDate) visibleDate = isoDate(d[1]);
+  for (const p of fieldTexts) {
+    for (const d of p.normalize('NFKC').matchAll(DATE_FIELDS)) {
+      const rank = dateLabelRank(d[1]!);
+      const iso = isoDate(d[2]);
+      if (iso && rank < dateRank) [visibleDate, dateRank] = [iso, rank];
+    }
     for (const m of p.matchAll(AGENCY_FIELD)) fields[m[1]!] ??= m[2]!;
   }
 

@@ -39,6 +39,27 @@ describe('metadata', () => {
     expect(noVisible).toMatchObject({ agency: '某某市某某局', published: '2024-02-01' });
   });
 
+  it('reads the 信息公开 header table above the article: a label cell, then its value; the publication date before the date written', () => {
+    const header = (rows: string[][]) =>
+      `<table class="xxgk_table">${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+    const page = (table: string, meta = '') => `<html><head><title>政府信息公开工作年度报告_某某县</title>${meta}</head><body>${table}
+      <h1>政府信息公开工作年度报告</h1><p>本报告所列数据统计期限自2023年1月1日至2023年12月31日。</p>
+      <table><tr><td>一、本年新收政府信息公开申请数量</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr></table></body></html>`;
+    const table = header([
+      ['索引号：', '000014349/2024-00012', '主题分类：', '综合政务'],
+      ['发布机构：', '某某县人民政府办公室', '成文日期：', '2024-01-15'],
+      ['标题：', '政府信息公开工作年度报告', '文号：', ''],
+      ['发布日期：', '2024年01月20日', '有效性：', '有效'],
+    ]);
+    expect(parseHtmlReport(page(table))).toMatchObject({ agency: '某某县人民政府办公室', year: 2023, published: '2024-01-20' });
+    // The header table comes before the meta tags; without its 发布日期 the date written is taken.
+    expect(parseHtmlReport(page(table, '<meta name="PubDate" content="2024-02-01">')).published).toBe('2024-01-20');
+    expect(parseHtmlReport(page(table.replace('发布日期：', '有效期：'))).published).toBe('2024-01-15');
+    // A label and its value in one cell, and the same in a paragraph.
+    expect(parseHtmlReport(page(header([['信息来源：某某县财政局', '发布时间：2024-01-22 09:30']])))).toMatchObject({ agency: '某某县财政局', published: '2024-01-22' });
+    expect(parseHtmlReport(page('<p>成文日期：2024-01-15 发布日期：2024-01-21</p>')).published).toBe('2024-01-21');
+  });
+
   it('reads the year from the statistics period when the title has none', () => {
     const text = ['政府信息公开工作年度报告', '发布时间：2025-01-20', '本报告所列数据统计期限为2024年1月1日至2024年12月31日。', '一、总体情况'].join('\n');
     expect(parseTextReport(text)).toMatchObject({ year: 2024, published: '2025-01-20' });

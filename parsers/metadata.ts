@@ -13,7 +13,7 @@ export interface ReportMetadata {
 }
 
 const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})/;
-const DATE_FIELDS = /(发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})/g;
+const DATE_FIELDS = /(发布日期|发布时间|成文日期|公开日期|发文日期|日期|时间)\s*[:：]\s*[[【(（]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})/g;
 /** Publication first: 发布/公开 dates, then a bare 日期/时间, then the date the document was written. */
 const dateLabelRank = (label: string): number => (/^(?:发布|公开)/.test(label) ? 0 : /^(?:日期|时间)$/.test(label) ? 1 : 2);
 /** A header-table cell that labels the cell after it. */

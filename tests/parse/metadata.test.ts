@@ -58,6 +58,7 @@ describe('metadata', () => {
     // A label and its value in one cell, and the same in a paragraph.
     expect(parseHtmlReport(page(header([['信息来源：某某县财政局', '发布时间：2024-01-22 09:30']])))).toMatchObject({ agency: '某某县财政局', published: '2024-01-22' });
     expect(parseHtmlReport(page('<p>成文日期：2024-01-15 发布日期：2024-01-21</p>')).published).toBe('2024-01-21');
+    expect(parseHtmlReport(page('<p>发布时间：[2024-01-23]</p>')).published).toBe('2024-01-23');
   });
 
   it('reads the year from the statistics period when the title has none', () => {

@@ -113,12 +113,15 @@ const TEMPLATE_ATTRS = ['ms-repeat', 'ms-for', 'ms-each', 'v-for', 'x-for', 'ng-
 
 /** True when the element sits inside a client-side template (avalon, Vue, Angular, `<template>`). */
 export function inTemplate($: CheerioAPI, el: Element): boolean {
+  // Up to the document; a <template>'s content is a fragment under it (parse5), walked through too.
   let cur: AnyNode | null = el;
-  while (cur && cur.type === 'tag') {
-    const e = cur as Element;
-    if (e.name === 'template' || e.name === 'script' || e.name === 'noscript') return true;
-    for (const a of TEMPLATE_ATTRS) if (e.attribs[a] !== undefined) return true;
-    cur = e.parent;
+  while (cur) {
+    if (cur.type === 'tag') {
+      const e = cur as Element;
+      if (e.name === 'template' || e.name === 'script' || e.name === 'noscript') return true;
+      for (const a of TEMPLATE_ATTRS) if (e.attribs[a] !== undefined) return true;
+    }
+    cur = cur.parent;
   }
   return false;
 }
@@ -181,29 +184,77 @@ export function splitReports(
   return { reports, others };
 }
 
-/** Attachment links (PDF/DOC/DOCX/WPS/XLS/…) anywhere on the page outside templates. */
+/** Query parameters a document viewer takes the document's address from (pdf.js: `viewer.html?file=…`). */
+const VIEWER_PARAMS = ['file', 'url', 'src', 'pdf', 'path', 'fileUrl'];
+
+/**
+ * The document a viewer page shows: `…/viewer.html?file=/u/report.pdf` (pdf.js and its look-alikes)
+ * → the file, resolved against the viewer's address. Undefined when the URL is no such viewer.
+ */
+export function viewedDocument(url: string): { url: string; ext: string } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  for (const key of VIEWER_PARAMS) {
+    const value = u.searchParams.get(key)?.trim();
+    if (!value) continue;
+    const target = resolveUrl(value, url);
+    const ext = target ? attachmentExt(target) : undefined;
+    if (target && ext) return { url: target, ext };
+  }
+  return undefined;
+}
+
+/** Elements that show a document in the page: `<iframe src>`, `<embed src>`, `<object data>`. */
+const EMBEDDING = 'iframe[src], embed[src], object[data]';
+
+/**
+ * Attachment links (PDF/DOC/DOCX/WPS/XLS/…) anywhere on the page outside templates, and the
+ * documents it shows inline (an `<iframe>`/`<embed>`/`<object>` of the file, or of a viewer such
+ * as pdf.js given the file's address) — a notice page often shows its report only that way.
+ */
 export function findAttachmentsIn($: CheerioAPI, base: string): AttachmentLink[] {
   const out: AttachmentLink[] = [];
   const seen = new Set<string>();
+  const add = (url: string, title: string, ext: string): void => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    out.push({ url, title: title || decodeURIComponent(new URL(url).pathname.split('/').pop() ?? ''), ext });
+  };
   for (const l of collectLinks($, base)) {
-    const ext = attachmentExt(l.url, l.title);
-    if (!ext || seen.has(l.url)) continue;
-    seen.add(l.url);
-    out.push({ url: l.url, title: l.title || decodeURIComponent(new URL(l.url).pathname.split('/').pop() ?? ''), ext });
+    const viewed = viewedDocument(l.url);
+    if (viewed) add(viewed.url, l.title, viewed.ext);
+    else {
+      const ext = attachmentExt(l.url, l.title);
+      if (ext) add(l.url, l.title, ext);
+    }
   }
+  $(EMBEDDING).each((_, node) => {
+    const el = node as Element;
+    if (inTemplate($, el)) return;
+    const url = resolveUrl(el.attribs['src'] ?? el.attribs['data'], base);
+    if (!url) return;
+    const title = cleanText(el.attribs['title'] ?? '');
+    const viewed = viewedDocument(url);
+    const ext = viewed ? viewed.ext : attachmentExt(url);
+    if (ext) add(viewed ? viewed.url : url, title, ext);
+  });
   return out;
 }
 
 /**
- * Every value of an attribute named `href` in the markup, as the HTML tokenizer delimits it
+ * Every value of an attribute named `href` (or `src`, `data`: embedded documents) in the markup, as the HTML tokenizer delimits it
  * (name after whitespace, `/` or a quote, any case; value quoted up to its quote or the end, or
  * unquoted up to whitespace or `>`). Over-inclusive on purpose: it also sees `href`s inside
  * comments, scripts and other attributes' text, never fewer than the DOM has.
  */
-const HREF_ATTR = /\bhref[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(?:"|$)|'([^']*)(?:'|$)|([^\t\n\f\r >]*))/gi;
+const HREF_ATTR = /\b(?:href|src|data)[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)(?:"|$)|'([^']*)(?:'|$)|([^\t\n\f\r >]*))/gi;
 
 /**
- * False when no `<a href>` of the page can be an attachment, decided from the markup without
+ * False when no `<a href>` (nor `<iframe src>`, `<embed src>`, `<object data>`) of the page can be an attachment, decided from the markup without
  * building a DOM: every `href` value is resolved against `base` and tested as
  * {@link attachmentExt} would test it with a link text that names a file. A value holding a
  * character reference (`&…`) or a NUL, which the tokenizer would rewrite, counts as a possible
@@ -215,7 +266,7 @@ export function mayLinkAttachments(html: string, base: string): boolean {
     const value = m[1] ?? m[2] ?? m[3] ?? '';
     if (value.includes('&') || value.includes('\0')) return true;
     const url = resolveUrl(value, base);
-    if (url !== null && attachmentExt(url, 'x.pdf') !== undefined) return true;
+    if (url !== null && (attachmentExt(url, 'x.pdf') !== undefined || viewedDocument(url) !== undefined)) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 /**
- * The crawler looks for attachment links on every report page; `findAttachments` skips building
- * a DOM when `mayLinkAttachments` rules every `href` out. The shortcut must never change the
+ * The crawler looks for attachment links on every report page — and documents the page shows in an
+ * iframe, embed or object, directly or through a viewer such as pdf.js; `findAttachments` skips
+ * building a DOM when `mayLinkAttachments` rules every `href`/`src`/`data` out. The shortcut must never change the
  * answer: on corpus pages, demo pages and hand-made traps it equals the DOM walk.
  */
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,11 @@ const WITH: [string, string, string?][] = [
   ['extension only in the link text', page('<a href="/attach/get?id=7">2023年度报告.pdf</a>')],
   ['download path from the base URL', page('<a href="?id=9">2023年度报告.doc</a>'), 'http://x.gov.cn/download/show.jsp?id=1'],
   ['non-ASCII file name', page('<a href="/u/年报附件.ofd">附件</a>')],
+  ['a PDF shown in an iframe', page('<iframe src="/u/2024/report.pdf" width="100%" height="800"></iframe>')],
+  ['a PDF embedded', page('<embed src="report.pdf" type="application/pdf">')],
+  ['an OFD in an object', page('<object data="/u/report.ofd" type="application/ofd"></object>')],
+  ['a pdf.js viewer in an iframe', page('<iframe src="/pdfjs/web/viewer.html?file=/u/2024/report.pdf"></iframe>')],
+  ['a link to a pdf.js viewer, file percent-encoded', page('<a href="/static/pdfjs/web/viewer.html?file=%2Fu%2F2024%2Freport.pdf">查看全文</a>')],
 ];
 
 /** Pages without attachment links (the shortcut may still send some to the DOM walk). */
@@ -41,6 +47,8 @@ const WITHOUT: [string, string][] = [
   ['template placeholder', page('<a href="{{ item.url }}.pdf">x</a>')],
   ['a .pdf word in text', page('<p>请下载 report.pdf 文件</p><a href="/p.html">p</a>')],
   ['a tag cut off inside its href', '<html><body><a href="tail.pdf'],
+  ['images, scripts and a page in an iframe', page('<img src="/img/a.png"><script src="/js/app.js"></script><iframe src="/map.html"></iframe>')],
+  ['a viewer without a document', page('<iframe src="/pdfjs/web/viewer.html"></iframe>')],
 ];
 
 describe('findAttachments with the no-DOM shortcut', () => {
@@ -59,6 +67,18 @@ describe('findAttachments with the no-DOM shortcut', () => {
       expect(findAttachments(html, BASE)).toEqual([]);
     });
   }
+
+  it('takes the document a viewer shows, not the viewer, resolved against the viewer\'s address', () => {
+    const html = page(
+      '<iframe src="/pdfjs/web/viewer.html?file=../../u/a.pdf" title="2023年度报告"></iframe><a href="/viewer/index.html?url=http%3A%2F%2Ffiles.example.gov.cn%2Fb.ofd">OFD版</a>' +
+        '<embed src="c.pdf"><template><iframe src="/t.pdf"></iframe></template>',
+    );
+    expect(findAttachments(html, BASE).map((a) => [a.url, a.ext, a.title])).toEqual([
+      ['http://files.example.gov.cn/b.ofd', 'ofd', 'OFD版'],
+      ['http://www.example.gov.cn/u/a.pdf', 'pdf', '2023年度报告'],
+      ['http://www.example.gov.cn/zwgk/nb/202403/c.pdf', 'pdf', 'c.pdf'],
+    ]);
+  });
 
   it('builds no DOM for pages whose links are all pages', () => {
     expect(mayLinkAttachments(WITHOUT[0]![1], BASE)).toBe(false);

@@ -2,7 +2,8 @@
  * Word 97–2003 attachments in a crawl (real HTTP on 127.0.0.1): a notice page whose report is a
  * `.doc`, and a report page with a `.doc` of another year attached. Both `.doc` files are read
  * (snapshots/doc: corpus pages saved as .doc by LibreOffice) and stored as reports with the
- * values of their corpus sidecars. So is a web archive (.mhtml) a notice page links as its report.
+ * values of their corpus sidecars. So is a web archive (.mhtml) a notice page links as its report, and
+ * a PDF a notice page shows in pdf.js (an iframe of viewer.html?file=…).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +28,8 @@ const FILES: Record<string, { type: string; body: Buffer; disposition?: string }
       '政府信息公开年报',
       '<ul class="list"><li><a href="/nb/202002/t20200120_1.html">测试县2019年度政府信息公开工作年度报告</a><span>2020-01-20</span></li>' +
         '<li><a href="/nb/202202/t20220208_2.html">测试县2021年度政府信息公开工作年度报告</a><span>2022-02-08</span></li>' +
-        '<li><a href="/nb/202403/t20240308_3.html">测试县2023年度政府信息公开工作年度报告</a><span>2024-03-08</span></li></ul>' +
+        '<li><a href="/nb/202403/t20240308_3.html">测试县2023年度政府信息公开工作年度报告</a><span>2024-03-08</span></li>' +
+        '<li><a href="/nb/202603/t20260310_4.html">测试县2025年度政府信息公开工作年度报告</a><span>2026-03-10</span></li></ul>' +
         '<script>createPageHTML(1, 0, "index", "html");</script>',
     ),
   },
@@ -53,16 +55,24 @@ const FILES: Record<string, { type: string; body: Buffer; disposition?: string }
     body: html('测试县2023年度政府信息公开工作年度报告', '<p>附件：<a href="/u/P020240308.mhtml">测试县2023年度政府信息公开工作年度报告.mhtml</a></p>'),
   },
   '/u/P020240308.mhtml': { type: 'message/rfc822', body: fixture('mht', 'fujian-pingtan-2023.mhtml') },
+  // A notice that shows its report in pdf.js (the viewer itself is not served: it must not be fetched).
+  '/nb/202603/t20260310_4.html': {
+    type: 'text/html; charset=utf-8',
+    body: html('测试县2025年度政府信息公开工作年度报告', '<iframe src="/pdfjs/web/viewer.html?file=/u/P020260310.pdf" width="100%" height="900"></iframe>'),
+  },
+  '/u/P020260310.pdf': { type: 'application/pdf', body: fixture('pdf', 'office', 'fujian-pingtan-2025.pdf') },
 };
 
-describe('.doc and .mht attachments in a crawl', () => {
+describe('.doc, .mht and viewed PDF attachments in a crawl', () => {
   const tmp = tempDir();
   let server: http.Server;
   let db: Database.Database;
   let summary: CrawlSummary;
+  const requested: string[] = [];
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
+      requested.push(new URL(req.url ?? '/', 'http://x').pathname);
       const f = FILES[new URL(req.url ?? '/', 'http://x').pathname];
       if (!f) return void res.writeHead(404).end('not found');
       res.writeHead(200, { 'Content-Type': f.type, 'Content-Length': f.body.length, ...(f.disposition ? { 'Content-Disposition': f.disposition } : {}) });
@@ -96,7 +106,9 @@ describe('.doc and .mht attachments in a crawl', () => {
       ['/u/P020200120.doc', 2019, '2019', 'ok', 'doc'],
       ['/nb/202202/t20220208_2.html', 2021, '2021', 'ok', 'html'],
       ['/u/P020240308.mhtml', 2023, '2021', 'ok', 'mht'],
+      ['/u/P020260310.pdf', 2025, '2021', 'ok', 'pdf'],
     ]);
+    expect(requested.some((p) => p.startsWith('/pdfjs/'))).toBe(false);
     // The web archive's tables, as the sidecar has them.
     const mht = db.prepare("SELECT row_key, col_key, value FROM cells WHERE report_id = ? AND table_name = 'requests' AND row_key = 'total'").all(rows[3]!.id) as {
       col_key: string;

@@ -114,14 +114,15 @@ export function agencyFromTitle(title: string): string | null {
   return null;
 }
 
+const CN_YEAR_BEFORE_NIAN = new RegExp(`${CN_YEAR}(?=\\s*年)`, 'g');
+/** Years written in Chinese numerals before 年 put in digits: "二〇二三年度" → "2023年度"; the rest as is. */
+export function arabicYears(text: string): string {
+  return text.replace(CN_YEAR_BEFORE_NIAN, (year) => [...year].map((ch) => CN_DIGITS[ch]).join(''));
+}
+
 function yearFromTitle(title: string): number | null {
-  const normalized = title.normalize('NFKC');
-  const m = /((?:19|20)\d{2})\s*年/.exec(normalized);
-  if (m) return Number(m[1]);
-  // 二〇二三年度…
-  const c = new RegExp(`(${CN_YEAR})\\s*年`).exec(normalized);
-  const year = c ? Number([...c[1]!].map((ch) => CN_DIGITS[ch]).join('')) : Number.NaN;
-  return year >= 1990 && year <= 2100 ? year : null;
+  const m = /((?:19|20)\d{2})\s*年/.exec(arabicYears(title.normalize('NFKC')));
+  return m ? Number(m[1]) : null;
 }
 
 export function extractMetadata(stream: TokenStream, isReport: boolean): ReportMetadata {

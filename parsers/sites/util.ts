@@ -5,6 +5,7 @@
 import * as cheerio from 'cheerio';
 import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { arabicYears } from '../metadata.js';
 import type { AttachmentLink, Discovery, ReportLink } from './types.js';
 
 export type { CheerioAPI };
@@ -61,7 +62,7 @@ export function dateFromTrsUrl(url: string): string | undefined {
 
 /** The year reported on, read from a title (`…2023年度政府信息公开…` → 2023). */
 export function reportYear(title: string): number | undefined {
-  const m = /((?:19|20)\d{2})\s*年/.exec(title);
+  const m = /((?:19|20)\d{2})\s*年/.exec(arabicYears(title));
   return m ? Number(m[1]) : undefined;
 }
 
@@ -69,10 +70,11 @@ const TITLE_NEGATIVE = /解读|图解|一图读懂|通知$|的函$|工作要点|
 
 /**
  * Does a link title look like an annual information-disclosure report?
- * `20XX年…(政府|政务)信息公开…报告/年报` or `20XX年度…报告`, but not 解读/通知/函/要点 items.
+ * `20XX年…(政府|政务)信息公开…报告/年报` or `20XX年度…报告` (the year also in Chinese numerals,
+ * 二〇二三年度), but not 解读/通知/函/要点 items.
  */
 export function isReportTitle(title: string): boolean {
-  const t = title.replace(/[\s\u00a0\u3000]+/g, '');
+  const t = arabicYears(title.replace(/[\s\u00a0\u3000]+/g, ''));
   if (!/(?:19|20)\d{2}年/.test(t)) return false;
   if (TITLE_NEGATIVE.test(t)) return false;
   if (/(信息|政务)公开.*(报告|年报)/.test(t)) return true;

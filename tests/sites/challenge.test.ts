@@ -45,6 +45,7 @@ describe('title and link helpers', () => {
       '阿城区蜚克图街道办事处2023年政府信息公开工作年度报告',
       '某市财政局2022年度报告',
       '2021年政务公开工作年报',
+      '某某县人民政府二〇二三年度政府信息公开工作年度报告',
     ]) {
       expect(isReportTitle(t), t).toBe(true);
     }
@@ -59,6 +60,8 @@ describe('title and link helpers', () => {
       expect(isReportTitle(t), t).toBe(false);
     }
     expect(reportYear('平潭综合实验区2019年度政府信息公开工作年度报告')).toBe(2019);
+    expect(reportYear('某某县人民政府二〇二三年度政府信息公开工作年度报告')).toBe(2023);
+    expect(reportYear('二○一八年政府信息公开年报')).toBe(2018);
   });
 
   it('normalises the date shapes of list pages', () => {

@@ -1,8 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import iconv from 'iconv-lite';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { htmlReportToDocx } from '../../src/demo/docx.js';
 import { parseReport } from '../../src/parse/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
@@ -60,5 +63,57 @@ describe('DOCX input', () => {
     expect(report.input.kind).toBe('docx');
     expect([report.active, report.requests, report.appeals]).toEqual([want.active, want.requests, want.appeals]);
     expect(report.year).toBe(2021);
+  });
+});
+
+describe('nianbao parse URL', () => {
+  /** The CLI in a child process, awaited (the test server answers in this process meanwhile). */
+  const runAsync = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NIANBAO_CONTACT: 'mailto:test@example.org' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  const requests: { path: string; ua: string }[] = [];
+  let server: http.Server;
+  let origin = '';
+
+  beforeAll(async () => {
+    const page = iconv.encode(readFileSync(corpus('fujian-pingtan-2021.html'), 'utf8').replace(/charset="?utf-8"?/i, 'charset=gbk'), 'gbk');
+    server = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      requests.push({ path, ua: String(req.headers['user-agent']) });
+      if (path === '/robots.txt') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('User-agent: *\nDisallow: /private/\n');
+      if (path === '/old.html') return void res.writeHead(301, { Location: '/nb/2022/report.html' }).end();
+      if (path === '/nb/2022/report.html' || path === '/private/report.html') return void res.writeHead(200, { 'Content-Type': 'text/html; charset=GBK' }).end(page);
+      res.writeHead(404).end('not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('fetches the page once (redirects followed, GBK decoded from the header) and reads it', async () => {
+    const r = await runAsync('parse', `${origin}/old.html`, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const obj = JSON.parse(r.stdout);
+    expect(obj.file).toBe(`${origin}/old.html`);
+    expect(obj.input).toEqual({ kind: 'html', charset: 'gb18030' });
+    expect([obj.year, obj.requests]).toEqual([2021, expected('fujian-pingtan-2021').requests]);
+    const pages = requests.filter((q) => q.path !== '/robots.txt');
+    expect(pages.map((q) => q.path)).toEqual(['/old.html', '/nb/2022/report.html']);
+    expect(pages[0]!.ua).toContain('mailto:test@example.org');
+  });
+
+  it('obeys robots.txt and says why; a 404 is an error; the other arguments still parse', async () => {
+    const r = await runAsync('parse', `${origin}/private/report.html`, `${origin}/missing.html`, corpus('fujian-pingtan-2019.html'), '--json');
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.error?.code ?? l.format)).toEqual(['NB_FETCH_ROBOTS', 'NB_FETCH_HTTP_STATUS', '2019']);
+    expect(requests.some((q) => q.path.startsWith('/private/'))).toBe(false);
+    expect(r.stderr).toContain(`${origin}/private/report.html`);
   });
 });

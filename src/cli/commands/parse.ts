@@ -6,21 +6,38 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
-import { parseReport } from '../../parse/report.js';
+import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
+import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { renderReport } from '../render-report.js';
+
+const IS_URL = /^https?:\/\//i;
+
+/**
+ * The bytes of a file, or of a URL fetched once (robots.txt obeyed, the honest User-Agent with
+ * $NIANBAO_CONTACT), with what the parser should know: the name or final URL, the Content-Type.
+ */
+async function readInput(input: string, fetcher: () => PoliteFetcher): Promise<{ bytes: Buffer; options: ParseReportOptions }> {
+  if (!IS_URL.test(input)) return { bytes: await readFile(input), options: { fileName: input } };
+  const res = await fetcher().fetch(input, { kind: 'report', throwOnHttpError: true });
+  const contentType = headerValue(res.headers, 'content-type');
+  return { bytes: res.body, options: { fileName: res.finalUrl, ...(contentType ? { contentType } : {}) } };
+}
 
 export function registerParse(program: Command): void {
   program
     .command('parse')
-    .description('parse report files (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
-    .argument('<files...>', 'report files')
+    .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
+    .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed)')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
     .action(async (files: string[], opts: { json?: boolean }) => {
       let failed = 0;
+      let fetcher: PoliteFetcher | undefined;
+      const contact = process.env['NIANBAO_CONTACT'];
+      const getFetcher = () => (fetcher ??= createPoliteFetcher(contact ? { contactUrl: contact } : {}));
       for (const [i, file] of files.entries()) {
         try {
-          const bytes = await readFile(file);
-          const report = await parseReport(bytes, { fileName: file });
+          const { bytes, options } = await readInput(file, getFetcher);
+          const report = await parseReport(bytes, options);
           if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...report })}\n`);
           else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, file)}\n`);
         } catch (err) {
@@ -32,6 +49,7 @@ export function registerParse(program: Command): void {
           if (opts.json && files.length > 1) process.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
         }
       }
+      await fetcher?.close();
       process.exitCode = failed > 0 ? 1 : 0;
     });
 }

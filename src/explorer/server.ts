@@ -78,6 +78,12 @@ export function snapshotContentType(doc: Pick<DocumentRow, 'content_type' | 'kin
       return 'application/pdf';
     case 'doc':
       return 'application/msword';
+    case 'wps':
+      return 'application/vnd.ms-works';
+    case 'mht':
+      return 'multipart/related';
+    case 'ofd':
+      return 'application/ofd';
     default:
       return 'application/octet-stream';
   }

@@ -78,6 +78,8 @@ describe('snapshot Content-Type', () => {
     expect(snapshotContentType({ content_type: 'text/html\r\nX-Injected: 1', kind: 'html', charset: 'gb18030' })).toBe('text/html; charset=gb18030');
     expect(snapshotContentType({ content_type: null, kind: 'text', charset: null })).toBe('text/plain; charset=utf-8');
     expect(snapshotContentType({ content_type: null, kind: 'docx', charset: null })).toMatch(/wordprocessingml/);
+    expect(snapshotContentType({ content_type: null, kind: 'ofd', charset: null })).toBe('application/ofd');
+    expect(snapshotContentType({ content_type: null, kind: 'mht', charset: null })).toBe('multipart/related');
     expect(snapshotContentType({ content_type: null, kind: 'html', charset: 'utf-8"; x' })).toBe('text/html; charset=utf-8');
   });
 

@@ -144,7 +144,14 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     if (!file) throw fail(`${path} is missing`);
     const size = (file as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
     if (size > MAX_PART_BYTES) throw fail(`${path} is ${size} bytes uncompressed`);
-    return load(await file.async('string'), { xml: true });
+    let xml: string;
+    try {
+      xml = await file.async('string');
+    } catch (cause) {
+      // A damaged entry (bad CRC or size, broken deflate stream).
+      throw fail(`${path}: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+    }
+    return load(xml, { xml: true });
   };
   const elementsOf = (doc: ReturnType<typeof load>): Element[] => doc('*').toArray().filter(isElement);
   const first = (doc: ReturnType<typeof load>, name: string): Element | undefined => elementsOf(doc).find((el) => localName(el) === name);

@@ -86,6 +86,13 @@ describe('OFD reports', () => {
     ]);
     expect((errors[2] as Error).message).toMatch(/Doc_0\/Pages\/Page_0\/Content\.xml is missing/);
     expect((errors[3] as Error).message).toMatch(/without text .* OCR/);
+    // A damaged entry: bytes flipped in the middle of the file, inside the compressed first page.
+    const damaged = Buffer.from(readFileSync(join(SNAPSHOTS, 'ofd', 'fujian-pingtan-2021.ofd')));
+    const page0 = damaged.indexOf('Doc_0/Pages/Page_0/Content.xml');
+    for (let k = 0; k < 16; k++) damaged[page0 + 200 + k * 7] = 0xff - damaged[page0 + 200 + k * 7]!;
+    const err = await parseReport(damaged, { fileName: 'damaged.ofd' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NB_PARSE_UNSUPPORTED', file: 'damaged.ofd', kind: 'ofd' });
+    expect((err as Error).message).toMatch(/Page_0\/Content\.xml/);
   });
 });
 

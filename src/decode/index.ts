@@ -112,6 +112,11 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
   }
 
   const kind = detectKind(bytes, fileName, contentType);
+  /** The text a converter gave, or `NB_PARSE_EMPTY` with `message` when it holds nothing but whitespace. */
+  const withText = (text: string, message: string): string => {
+    if (text.trim() === '') throw new DecodeError('NB_PARSE_EMPTY', message, { ...errorOptions, kind });
+    return text;
+  };
   switch (kind) {
     case 'empty':
       throw new DecodeError(
@@ -130,25 +135,17 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           { ...errorOptions, kind },
         );
       }
-      const text = await pdfToText(bytes, { fileName });
-      if (text.trim() === '') {
-        throw new DecodeError(
-          'NB_PARSE_EMPTY',
-          'is a PDF without a text layer (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
-          { ...errorOptions, kind },
-        );
-      }
+      const text = withText(
+        await pdfToText(bytes, { fileName }),
+        'is a PDF without a text layer (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
+      );
       return { kind: 'text', text, charset: null, source: 'pdf' };
     }
     case 'ofd': {
-      const text = await ofdToText(bytes, { fileName });
-      if (text.trim() === '') {
-        throw new DecodeError(
-          'NB_PARSE_EMPTY',
-          'is an OFD document without text (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
-          { ...errorOptions, kind },
-        );
-      }
+      const text = withText(
+        await ofdToText(bytes, { fileName }),
+        'is an OFD document without text (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
+      );
       return { kind: 'text', text, charset: null, source: 'ofd' };
     }
     case 'mht': {
@@ -157,14 +154,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     }
     case 'doc':
     case 'wps': {
-      const text = await docToText(bytes, { fileName, kind });
-      if (text.trim() === '') {
-        throw new DecodeError(
-          'NB_PARSE_EMPTY',
-          `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`,
-          { ...errorOptions, kind },
-        );
-      }
+      const text = withText(await docToText(bytes, { fileName, kind }), `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`);
       return { kind: 'text', text, charset: null, source: kind };
     }
     case 'xls':

@@ -114,6 +114,14 @@ export function agencyFromTitle(title: string): string | null {
   return null;
 }
 
+/**
+ * A title without the spaces a PDF's or OFD's layout puts between Chinese characters and digits
+ * ("平潭综合实验区 2021 年度…" → "平潭综合实验区2021年度…"); Chinese titles have none of their own there.
+ */
+function tidyTitle(title: string): string {
+  return title.replace(/(?<=[\u3400-\u9fff])\s+(?=\d)|(?<=\d)\s+(?=[\u3400-\u9fff])/g, '');
+}
+
 const CN_YEAR_BEFORE_NIAN = new RegExp(`${CN_YEAR}(?=\\s*年)`, 'g');
 /** Years written in Chinese numerals before 年 put in digits: "二〇二三年度" → "2023年度"; the rest as is. */
 export function arabicYears(text: string): string {
@@ -150,7 +158,8 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   const htmlTitle = signals.htmlTitle?.split(/[_｜|]|\s-\s/)[0]?.trim() || null;
   const openingTitle =
     head.slice(0, 12).find((p) => p.length <= 80 && /报告|年报/.test(p)) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
-  const title = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
+  const rawTitle = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
+  const title = rawTitle === null ? null : tidyTitle(rawTitle);
 
   let published = visibleDate ?? isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']) ?? null;
 

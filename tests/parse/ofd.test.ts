@@ -36,7 +36,7 @@ describe('OFD reports', () => {
       const report = await parseReport(bytes, { fileName: `${name}.ofd` });
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'ofd', charset: null });
-      expect([report.format, report.year, report.published]).toEqual([want.format, want.year, want.published]);
+      expect([report.format, report.year, report.published, report.title, report.agency]).toEqual([want.format, want.year, want.published, want.title, want.agency]);
       expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
       if (want.stats) expect(report.stats?.map((s) => s.value)).toEqual(want.stats.map((s: { value: number | null }) => s.value));
     });

@@ -4,12 +4,15 @@
  * PubDate, ContentSource, Author), the page title, the opening paragraphs.
  */
 import type { TokenStream } from './stream.js';
+import type { PublishedSource } from './types.js';
 
 export interface ReportMetadata {
   title: string | null;
   agency: string | null;
   year: number | null;
   published: string | null;
+  /** Where `published` came from (undefined when it is null). */
+  publishedFrom?: PublishedSource;
 }
 
 const DATE = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})/;
@@ -161,7 +164,9 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   const rawTitle = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
   const title = rawTitle === null ? null : tidyTitle(rawTitle);
 
-  let published = visibleDate ?? isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']) ?? null;
+  const metaDate = isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']);
+  let published = visibleDate ?? metaDate ?? null;
+  let publishedFrom: PublishedSource | undefined = visibleDate ? 'field' : metaDate ? 'meta' : undefined;
 
   let agency = title ? agencyFromTitle(title) : null;
   if (!agency && isReport && !(title && /^关于/.test(title))) {
@@ -183,8 +188,8 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   if (published === null && isReport) {
     const signed = signatureDate(paras);
     const signedYear = signed ? Number(signed.slice(0, 4)) : Number.NaN;
-    if (signed && (year === null || (signedYear >= year && signedYear <= year + 2))) published = signed;
+    if (signed && (year === null || (signedYear >= year && signedYear <= year + 2))) [published, publishedFrom] = [signed, 'signature'];
   }
   if (year === null && published) year = Number(published.slice(0, 4)) - 1;
-  return { title, agency, year, published };
+  return { title, agency, year, published, ...(publishedFrom ? { publishedFrom } : {}) };
 }

@@ -187,6 +187,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
     agency: meta.agency,
     year: meta.year,
     published: meta.published,
+    ...(meta.publishedFrom ? { publishedFrom: meta.publishedFrom } : {}),
     issues: [],
     cells: [],
     sections,

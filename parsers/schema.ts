@@ -127,6 +127,7 @@ const parsedReportShape = z
     agency: z.string().min(1).nullable(),
     year: z.number().int().min(1900).max(2100).nullable(),
     published: z.string().refine(isCalendarDate, 'an ISO calendar date YYYY-MM-DD').nullable(),
+    publishedFrom: z.enum(['field', 'meta', 'signature', 'link']).optional(),
     active: keyedTableSchema.optional(),
     requests: keyedTableSchema.optional(),
     appeals: keyedTableSchema.optional(),

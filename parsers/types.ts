@@ -78,6 +78,8 @@ export interface SectionPresence {
   other: boolean;
 }
 
+export type PublishedSource = 'field' | 'meta' | 'signature' | 'link';
+
 export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
 
 export interface ParsedReport {
@@ -89,6 +91,13 @@ export interface ParsedReport {
   year: number | null;
   /** Publication date, ISO `YYYY-MM-DD`, or null. */
   published: string | null;
+  /**
+   * Where `published` came from, when there is one: `field` (a labelled date on the page: 发布日期,
+   * 时间 …), `meta` (the page's PubDate meta tag), `signature` (the date line the document is signed
+   * with: the date written, which may precede publication), `link` (set by the crawler: the date
+   * the list or page linking the document gives, preferred to a signature).
+   */
+  publishedFrom?: PublishedSource;
   active?: KeyedTable;
   requests?: KeyedTable;
   appeals?: KeyedTable;

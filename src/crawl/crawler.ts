@@ -1244,11 +1244,15 @@ class Crawler {
 
   storeReport(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, outcome: ParseOutcome, extra: NewItem[]): void {
     const updated = row.document_id !== null;
-    if (outcome.ok && !outcome.report.published) {
-      // A document without a date of its own (a DOCX, a bare page): the date the linking page gives.
+    if (outcome.ok && (!outcome.report.published || outcome.report.publishedFrom === 'signature')) {
+      // A document without a date of its own (a DOCX, a bare page), or dated only by its signature
+      // (the date it was written): the date the linking list or page gives is when it was published.
       const m = rowMeta(row);
       const date = m.published ?? m.date;
-      if (date && /^\d{4}-\d{2}-\d{2}$/.test(date)) outcome.report.published = date;
+      if (date && /^\d{4}-\d{2}-\d{2}$/.test(date)) {
+        outcome.report.published = date;
+        outcome.report.publishedFrom = 'link';
+      }
     }
     const res = this.unit(() => {
       const w = this.writer.insert(

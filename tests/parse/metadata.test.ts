@@ -35,8 +35,9 @@ describe('metadata', () => {
       <table><tr><td>一、本年新收政府信息公开申请数量</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr></table></body></html>`;
     const r = parseHtmlReport(html);
     expect(r).toMatchObject({ title: '2023年政府信息公开工作年度报告', agency: '某某市交通运输局', year: 2023, published: '2024-01-30' });
+    expect(r.publishedFrom).toBe('field');
     const noVisible = parseHtmlReport(html.replace('<span>发布机构：某某市交通运输局</span> <span>发布日期：2024-01-30</span>', ''));
-    expect(noVisible).toMatchObject({ agency: '某某市某某局', published: '2024-02-01' });
+    expect(noVisible).toMatchObject({ agency: '某某市某某局', published: '2024-02-01', publishedFrom: 'meta' });
   });
 
   it('reads the 信息公开 header table above the article: a label cell, then its value; the publication date before the date written', () => {
@@ -74,10 +75,11 @@ describe('metadata', () => {
 
     it('has no date of its own', () => {
       expect(parseTextReport(text)).toMatchObject({ year: 2023, published: null });
+      expect(parseTextReport(text).publishedFrom).toBeUndefined();
     });
 
     it('reads the signature, in Arabic or Chinese numerals, alone or after the agency, before page furniture', () => {
-      expect(parseTextReport(signed(['阿城区蜚克图街道办事处', '2024年1月25日'])).published).toBe('2024-01-25');
+      expect(parseTextReport(signed(['阿城区蜚克图街道办事处', '2024年1月25日']))).toMatchObject({ published: '2024-01-25', publishedFrom: 'signature' });
       expect(parseTextReport(signed(['阿城区蜚克图街道办事处', '二〇二四年一月二十五日'])).published).toBe('2024-01-25');
       expect(parseTextReport(signed(['阿城区蜚克图街道办事处 2024年1月25日'])).published).toBe('2024-01-25');
       // Same values: the date changes nothing else.

@@ -387,13 +387,14 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
   const summary = emptySummary();
   const rows = db
     .prepare(
-      `SELECT r.id AS report_id, d.snapshot_path, d.file_name, d.content_type, d.source_path
+      `SELECT r.id AS report_id, r.published, d.snapshot_path, d.file_name, d.content_type, d.source_path
        FROM reports r JOIN documents d ON d.id = r.document_id
        WHERE @all OR r.parser_version <> @version OR (@failed AND r.status = 'failed')
        ORDER BY r.id`,
     )
     .all({ all: opts.all ? 1 : 0, failed: opts.failed ? 1 : 0, version }) as {
     report_id: number;
+    published: string | null;
     snapshot_path: string;
     file_name: string | null;
     content_type: string | null;
@@ -429,6 +430,12 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       const tp = performance.now();
       const outcome = await parseToOutcome(parse, bytes, row.file_name ?? basename(row.snapshot_path), row.content_type ?? undefined);
       summary.parseMs += performance.now() - tp;
+      // A document without a date of its own, or dated only by its signature, keeps the date it was
+      // stored with: a crawl gave it the date of the list that linked it, which the snapshot lacks.
+      if (outcome.ok && row.published && (!outcome.report.published || outcome.report.publishedFrom === 'signature')) {
+        outcome.report.published = row.published;
+        outcome.report.publishedFrom = 'link';
+      }
       const ts = performance.now();
       const res = group.run(() => {
         const w = writer.replace(row.report_id, outcome, runId);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
+import { reparseStored } from '../../src/store/ingest.js';
 import { parseReport } from '../../src/parse/report.js';
 import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
@@ -74,8 +75,18 @@ describe('the publication date of a crawled report', () => {
     expect([report.year, report.published, report.publishedFrom]).toEqual([2021, '2022-02-01', 'signature']);
   });
 
+  const stored = () =>
+    (db.prepare('SELECT d.url, r.year, r.published FROM reports r JOIN documents d ON d.id = r.document_id').all() as { url: string; year: number; published: string }[]).map(
+      (r) => [r.url.replace(/^http:\/\/[^/]+/, ''), r.year, r.published],
+    );
+
   it('is the date the list gives when the crawl links the document from it', () => {
-    const rows = db.prepare('SELECT d.url, r.year, r.published FROM reports r JOIN documents d ON d.id = r.document_id').all() as { url: string; year: number; published: string }[];
-    expect(rows.map((r) => [r.url.replace(/^http:\/\/[^/]+/, ''), r.year, r.published])).toEqual([['/u/P020220208.mht', 2021, '2022-02-08']]);
+    expect(stored()).toEqual([['/u/P020220208.mht', 2021, '2022-02-08']]);
+  });
+
+  it('stays that date when the snapshot is parsed again (nianbao reparse --all)', async () => {
+    const summary = await reparseStored(db, { all: true, snapshotsDir: defaultSnapshotsDir(join(tmp.dir, 'published.db')) });
+    expect(summary.updated).toBe(1);
+    expect(stored()).toEqual([['/u/P020220208.mht', 2021, '2022-02-08']]);
   });
 });

@@ -20,6 +20,9 @@ export {
   resolveUrl,
   attachmentExt,
   ATTACHMENT_EXTS,
+  ATTACHMENT_PREFERENCE,
+  rankAttachments,
+  viewedDocument,
 } from './util.js';
 export { trsClassic, parseTrsPaging, trsPageUrls, TRS_DOC_RE, type TrsPaging } from './trs-classic.js';
 export { trsFujian, parseTrsApiConfig, trsSearchRequest, discoverTrsJson, TRS_SEARCH_PATH, type TrsApiConfig } from './trs-fujian.js';

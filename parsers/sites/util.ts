@@ -186,6 +186,18 @@ export function splitReports(
   return { reports, others };
 }
 
+/** Attachment kinds by preference when one of several is *the* report: Word first (its tables are exact), spreadsheets last. */
+export const ATTACHMENT_PREFERENCE = ['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd', 'xlsx', 'xls', 'et'];
+
+/** Attachments in order of {@link ATTACHMENT_PREFERENCE} (stable: page order within a kind). */
+export function rankAttachments<T extends { ext: string }>(atts: readonly T[]): T[] {
+  const rank = (a: T) => {
+    const i = ATTACHMENT_PREFERENCE.indexOf(a.ext);
+    return i < 0 ? ATTACHMENT_PREFERENCE.length : i;
+  };
+  return [...atts].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Query parameters a document viewer takes the document's address from (pdf.js: `viewer.html?file=…`). */
 const VIEWER_PARAMS = ['file', 'url', 'src', 'pdf', 'path', 'fileUrl'];
 

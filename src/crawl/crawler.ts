@@ -18,6 +18,7 @@ import {
   findAttachments,
   fingerprintCms,
   getAdapter,
+  rankAttachments,
   siteKey,
   type AdapterId,
   type ApiRequest,
@@ -173,7 +174,6 @@ export interface CrawlContext {
 
 const JSON_TYPE = /\b(json|javascript)\b/i;
 const XML_TYPE = /\bxml\b/i;
-const ATTACHMENT_PREFERENCE = ['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd', 'xlsx', 'xls', 'et'];
 const DAY = 24 * 3600 * 1000;
 
 interface HostState {
@@ -1193,12 +1193,7 @@ class Crawler {
   }
 
   attachmentItems(r: SiteRun, row: FrontierRow, atts: AttachmentLink[], pageIsNotice: boolean, published?: string): NewItem[] {
-    const rank = (a: AttachmentLink) => {
-      const i = ATTACHMENT_PREFERENCE.indexOf(a.ext);
-      return i < 0 ? ATTACHMENT_PREFERENCE.length : i;
-    };
-    const sorted = [...atts].sort((a, b) => rank(a) - rank(b));
-    return sorted.map((a, i) => ({
+    return rankAttachments(atts).map((a, i) => ({
       key: a.url,
       url: a.url,
       site: r.site.name,

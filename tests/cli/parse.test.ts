@@ -89,6 +89,12 @@ describe('nianbao parse URL', () => {
       if (path === '/robots.txt') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('User-agent: *\nDisallow: /private/\n');
       if (path === '/old.html') return void res.writeHead(301, { Location: '/nb/2022/report.html' }).end();
       if (path === '/nb/2022/report.html' || path === '/private/report.html') return void res.writeHead(200, { 'Content-Type': 'text/html; charset=GBK' }).end(page);
+      if (path === '/nb/2022/notice.html') {
+        const notice = '<html><head><meta charset="utf-8"><title>测试县2021年度政府信息公开工作年度报告</title></head><body><p>报告全文见附件。</p>' +
+          '<p><a href="/u/tables.xls">统计表.xls</a> <a href="/u/report.ofd">测试县2021年度政府信息公开工作年度报告.ofd</a></p></body></html>';
+        return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(notice);
+      }
+      if (path === '/u/report.ofd') return void res.writeHead(200, { 'Content-Type': 'application/ofd' }).end(readFileSync(join(CORPUS_DIR, '..', 'ofd', 'fujian-pingtan-2021.ofd')));
       res.writeHead(404).end('not found');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -106,6 +112,16 @@ describe('nianbao parse URL', () => {
     const pages = requests.filter((q) => q.path !== '/robots.txt');
     expect(pages.map((q) => q.path)).toEqual(['/old.html', '/nb/2022/report.html']);
     expect(pages[0]!.ua).toContain('mailto:test@example.org');
+  });
+
+  it('reads the report a notice page links (the OFD, not the spreadsheet), and says so', async () => {
+    const r = await runAsync('parse', `${origin}/nb/2022/notice.html`, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const obj = JSON.parse(r.stdout);
+    expect([obj.file, obj.document, obj.input.kind]).toEqual([`${origin}/nb/2022/notice.html`, `${origin}/u/report.ofd`, 'ofd']);
+    expect(obj.requests).toEqual(expected('fujian-pingtan-2021').requests);
+    expect(r.stderr).toContain(`has no report tables; reading the report it links: ${origin}/u/report.ofd`);
+    expect(requests.some((q) => q.path === '/u/tables.xls')).toBe(false);
   });
 
   it('obeys robots.txt and says why; a 404 is an error; the other arguments still parse', async () => {

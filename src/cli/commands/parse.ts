@@ -6,11 +6,29 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
+import type { ParsedReport } from '../../../parsers/types.js';
+import { findAttachments, rankAttachments } from '../../../parsers/sites/index.js';
+import { decodeBytes } from '../../decode/index.js';
 import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { renderReport } from '../render-report.js';
 
 const IS_URL = /^https?:\/\//i;
+
+/** Kinds of attachment that can be *the* report of a notice page (spreadsheets are not read). */
+const READABLE_ATTACHMENT = new Set(['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd']);
+
+/** Nothing of a report was read: no table and no statistics appendix. */
+const readNothing = (r: ParsedReport): boolean => !r.active && !r.requests && !r.appeals && !r.stats;
+
+/**
+ * A fetched HTML page without report tables that links or shows its report as an attachment (a
+ * notice page: 报告全文见附件): the URL of that attachment, the way a crawl picks it; else undefined.
+ */
+function reportAttachment(bytes: Buffer, options: ParseReportOptions): string | undefined {
+  const { text } = decodeBytes(bytes, { contentType: options.contentType, isHtml: true });
+  return rankAttachments(findAttachments(text, options.fileName!)).find((a) => READABLE_ATTACHMENT.has(a.ext))?.url;
+}
 
 /**
  * The bytes of a file, or of a URL fetched once (robots.txt obeyed, the honest User-Agent with
@@ -27,7 +45,7 @@ export function registerParse(program: Command): void {
   program
     .command('parse')
     .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
-    .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed)')
+    .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
     .action(async (files: string[], opts: { json?: boolean }) => {
       let failed = 0;
@@ -36,10 +54,17 @@ export function registerParse(program: Command): void {
       const getFetcher = () => (fetcher ??= createPoliteFetcher(contact ? { contactUrl: contact } : {}));
       for (const [i, file] of files.entries()) {
         try {
-          const { bytes, options } = await readInput(file, getFetcher);
-          const report = await parseReport(bytes, options);
-          if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...report })}\n`);
-          else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, file)}\n`);
+          let { bytes, options } = await readInput(file, getFetcher);
+          let report = await parseReport(bytes, options);
+          const attachment = IS_URL.test(file) && report.input.kind === 'html' && readNothing(report) ? reportAttachment(bytes, options) : undefined;
+          if (attachment) {
+            // A notice page: read the report it links, as a crawl would.
+            process.stderr.write(`nianbao parse: ${file} has no report tables; reading the report it links: ${attachment}\n`);
+            ({ bytes, options } = await readInput(attachment, getFetcher));
+            report = await parseReport(bytes, options);
+          }
+          if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...(attachment ? { document: attachment } : {}), ...report })}\n`);
+          else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file)}\n`);
         } catch (err) {
           failed++;
           const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';

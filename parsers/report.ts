@@ -43,7 +43,7 @@ export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html
 }
 
 /** No report table and no statistics appendix were read. */
-function foundNothing(report: ParsedReport): boolean {
+export function foundNothing(report: ParsedReport): boolean {
   return !report.active && !report.requests && !report.appeals && !report.stats;
 }
 

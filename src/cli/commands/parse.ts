@@ -1,12 +1,12 @@
 /**
- * `nianbao parse FILE... [--json]`: parse report files and print them (readable tables, or the
- * canonical JSON: one object for one file, JSON Lines for several). A bad file never stops the
- * others; the exit code is 1 when any file failed.
+ * `nianbao parse FILE|URL... [--json]`: parse report files (or fetch URLs once) and print them
+ * (readable tables, or the canonical JSON: one object for one file, JSON Lines for several). A bad
+ * file never stops the others; the exit code is 1 when any file failed.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
-import type { ParsedReport } from '../../../parsers/types.js';
+import { foundNothing } from '../../../parsers/report.js';
 import { findAttachments, rankAttachments } from '../../../parsers/sites/index.js';
 import { decodeBytes } from '../../decode/index.js';
 import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
@@ -17,9 +17,6 @@ const IS_URL = /^https?:\/\//i;
 
 /** Kinds of attachment that can be *the* report of a notice page (spreadsheets are not read). */
 const READABLE_ATTACHMENT = new Set(['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd']);
-
-/** Nothing of a report was read: no table and no statistics appendix. */
-const readNothing = (r: ParsedReport): boolean => !r.active && !r.requests && !r.appeals && !r.stats;
 
 /**
  * A fetched HTML page without report tables that links or shows its report as an attachment (a
@@ -56,7 +53,7 @@ export function registerParse(program: Command): void {
         try {
           let { bytes, options } = await readInput(file, getFetcher);
           let report = await parseReport(bytes, options);
-          const attachment = IS_URL.test(file) && report.input.kind === 'html' && readNothing(report) ? reportAttachment(bytes, options) : undefined;
+          const attachment = IS_URL.test(file) && report.input.kind === 'html' && foundNothing(report) ? reportAttachment(bytes, options) : undefined;
           if (attachment) {
             // A notice page: read the report it links, as a crawl would.
             process.stderr.write(`nianbao parse: ${file} has no report tables; reading the report it links: ${attachment}\n`);

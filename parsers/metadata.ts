@@ -51,6 +51,8 @@ const JUNK_AUTHOR = /^(?:超级管理员|管理员|admin|系统管理员|编辑|
 /** Chinese numerals of a date: 〇/○/零 and 一…九 digit by digit in the year, 十 in month and day. */
 const CN_DIGITS: Record<string, number> = { '〇': 0, '○': 0, '零': 0, 'Ｏ': 0, O: 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9 };
 const CN_YEAR = '[〇○零ＯO一二三四五六七八九]{4}';
+/** A year written digit by digit in Chinese numerals (二〇二四) as a number. */
+const chineseYear = (digits: string): number => Number([...digits].map((ch) => CN_DIGITS[ch]).join(''));
 const CN_SMALL = '[一二三四五六七八九十]{1,3}';
 /** A date written in Chinese numerals (二〇二四年一月二十日), as signatures of official documents are. */
 const CN_DATE = new RegExp(`(${CN_YEAR})\\s*年\\s*(${CN_SMALL})\\s*月\\s*(${CN_SMALL})\\s*日`);
@@ -78,8 +80,7 @@ export function isoDate(text: string | null | undefined): string | null {
   if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
   const c = CN_DATE.exec(normalized);
   if (!c) return null;
-  const year = Number([...c[1]!].map((ch) => CN_DIGITS[ch]).join(''));
-  return validDate(year, smallChineseNumber(c[2]!), smallChineseNumber(c[3]!));
+  return validDate(chineseYear(c[1]!), smallChineseNumber(c[2]!), smallChineseNumber(c[3]!));
 }
 
 /**
@@ -128,7 +129,7 @@ function tidyTitle(title: string): string {
 const CN_YEAR_BEFORE_NIAN = new RegExp(`${CN_YEAR}(?=\\s*年)`, 'g');
 /** Years written in Chinese numerals before 年 put in digits: "二〇二三年度" → "2023年度"; the rest as is. */
 export function arabicYears(text: string): string {
-  return text.replace(CN_YEAR_BEFORE_NIAN, (year) => [...year].map((ch) => CN_DIGITS[ch]).join(''));
+  return text.replace(CN_YEAR_BEFORE_NIAN, (year) => String(chineseYear(year)));
 }
 
 function yearFromTitle(title: string): number | null {

@@ -36,7 +36,7 @@ export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html
   const report = assembleReport(stream, input);
   if (!foundNothing(report)) return withConversion(report, script);
   // No <table> held a report table: the tables may be lines of text — a flipbook's or a PDF
-  // converter's positioned lines, a table pasted as text, a grid of <div>s (a cell per line). Read
+  // converter's positioned lines, a table pasted as text, a grid of one-line <div> cells. Read
   // the page's text as plain text, with the page's own metadata signals.
   const asText = assembleReport({ ...textToStream(stream.text), signals: stream.signals }, input);
   return withConversion(foundNothing(asText) ? report : asText, script);
@@ -45,6 +45,15 @@ export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html
 /** No report table and no statistics appendix were read. */
 export function foundNothing(report: ParsedReport): boolean {
   return !report.active && !report.requests && !report.appeals && !report.stats;
+}
+
+/**
+ * The report dates itself: a date field or meta tag gave `published`. A signature date (the date
+ * written) or none gives way to a date known from outside — the list that links the document, or
+ * the date it was stored with.
+ */
+export function datedByItself(report: ParsedReport): boolean {
+  return report.published !== null && report.publishedFrom !== 'signature';
 }
 
 /** Parses pipe-flattened or plain text of a report. */

@@ -26,6 +26,7 @@ import {
   type Challenge,
   type Discovery,
 } from '../../parsers/sites/index.js';
+import { datedByItself } from '../../parsers/report.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import { BrowserError, BrowserSession, BrowserUnavailableError, type RenderedPage } from '../browser/index.js';
 import { decodeBytes } from '../decode/charset.js';
@@ -1239,7 +1240,7 @@ class Crawler {
 
   storeReport(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, outcome: ParseOutcome, extra: NewItem[]): void {
     const updated = row.document_id !== null;
-    if (outcome.ok && (!outcome.report.published || outcome.report.publishedFrom === 'signature')) {
+    if (outcome.ok && !datedByItself(outcome.report)) {
       // A document without a date of its own (a DOCX, a bare page), or dated only by its signature
       // (the date it was written): the date the linking list or page gives is when it was published.
       const m = rowMeta(row);

@@ -167,6 +167,18 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     if (localName(el) === 'TemplatePage' && el.attribs['ID'] && el.attribs['BaseLoc']) templates.set(el.attribs['ID'], resolveLoc(docPath, el.attribs['BaseLoc']));
   }
   const pageLocs = all.filter((el) => localName(el) === 'Page' && el.attribs['BaseLoc']).map((el) => resolveLoc(docPath, el.attribs['BaseLoc']!));
+  // A template page (running header, page number) is read once, however many pages use it.
+  const templateText = new Map<string, PositionedText[]>();
+  const piecesOfTemplate = async (loc: string): Promise<PositionedText[]> => {
+    let pieces = templateText.get(loc);
+    if (!pieces) {
+      pieces = [];
+      const tplRoot = (await readXml(loc)).root().children().toArray().find(isElement);
+      if (tplRoot) collectText(tplRoot, pieces);
+      templateText.set(loc, pieces);
+    }
+    return pieces;
+  };
   const pages: string[] = [];
   for (const loc of pageLocs.slice(0, opts.maxPages ?? 200)) {
     const page = await readXml(loc);
@@ -176,9 +188,7 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     for (const el of elementsOf(page)) {
       if (localName(el) !== 'Template') continue;
       const tpl = templates.get(el.attribs['TemplateID'] ?? '');
-      if (!tpl) continue;
-      const tplRoot = (await readXml(tpl)).root().children().toArray().find(isElement);
-      if (tplRoot) collectText(tplRoot, pieces);
+      if (tpl) pieces.push(...(await piecesOfTemplate(tpl)));
     }
     collectText(pageRoot, pieces);
     pages.push(linesOf(pieces).join('\n'));

@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ParsedReport } from '../../parsers/types.js';
+import { datedByItself } from '../../parsers/report.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import { ParsePool } from '../parse/pool.js';
 import { parseReport } from '../parse/report.js';
@@ -432,7 +433,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       summary.parseMs += performance.now() - tp;
       // A document without a date of its own, or dated only by its signature, keeps the date it was
       // stored with: a crawl gave it the date of the list that linked it, which the snapshot lacks.
-      if (outcome.ok && row.published && (!outcome.report.published || outcome.report.publishedFrom === 'signature')) {
+      if (outcome.ok && row.published && !datedByItself(outcome.report)) {
         outcome.report.published = row.published;
         outcome.report.publishedFrom = 'link';
       }

@@ -81,7 +81,7 @@ export const BrowserOptionsSchema = z.strictObject({
   executablePath: z.string().min(1).optional(),
   /** Environment used by {@link findChromium}. @default process.env */
   env: z.record(z.string(), z.string().optional()).optional(),
-  /** Token appended to Chromium's own User-Agent (e.g. the crawler's `nianbao/0.1 (+contact)`). @default undefined */
+  /** Token appended to Chromium's own User-Agent (e.g. the crawler's `nianbao/0.1.0 (+contact)`). @default undefined */
   userAgentSuffix: z.string().optional(),
   /** Time allowed for one page load, in ms. @default 30000 */
   navigationTimeoutMs: z.number().int().min(100).default(30_000),

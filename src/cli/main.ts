@@ -3,7 +3,7 @@
  * on the program; this file only wires them together.
  */
 import { Command, CommanderError } from 'commander';
-import { PARSER_VERSION } from '../../parsers/version.js';
+import { VERSION_LINE } from '../version.js';
 
 type Register = (program: Command) => void;
 
@@ -32,7 +32,7 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
 export async function buildProgram(command?: string): Promise<Command> {
   const program = new Command('nianbao')
     .description('Collect 政府信息公开工作年度报告, rebuild their tables, keep them in SQLite.')
-    .version(PARSER_VERSION)
+    .version(VERSION_LINE, '-V, --version', 'print the version of nianbao and of its parser')
     .showHelpAfterError()
     .exitOverride();
   const one = command === undefined ? undefined : COMMAND_MODULES.find(([names]) => names.includes(command));

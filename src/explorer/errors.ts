@@ -2,6 +2,8 @@ import { NianbaoError } from '../../parsers/errors.js';
 
 export type ExplorerErrorCode =
   | 'NB_SERVE_BAD_OPTION' // an option of `nianbao serve` is invalid
+  | 'NB_SERVE_PORT_IN_USE' // another program listens on the port asked for
+  | 'NB_SERVE_LISTEN' // the explorer could not listen (address not on this machine, no permission …)
   | 'NB_SQL_EMPTY' // the SQL box was empty
   | 'NB_SQL_READONLY' // the statement would change the database (or its connection): refused
   | 'NB_SQL_TIMEOUT' // the statement ran longer than the time limit and was stopped

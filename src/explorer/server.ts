@@ -257,6 +257,19 @@ export interface RunningExplorer {
   close(): Promise<void>;
 }
 
+/** A listen failure said so a person can act on it: the address, and what to try instead. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): ExplorerError {
+  if (err.code === 'EADDRINUSE') {
+    return new ExplorerError(
+      'NB_SERVE_PORT_IN_USE',
+      `port ${port} on ${host} is already in use (another explorer or program listens there); pick another with --port ${port === 8080 ? 8081 : port + 1}, or --port 0 for any free port`,
+      { cause: err },
+    );
+  }
+  const what = err.code === 'EACCES' ? 'permission denied (ports below 1024 need root): use a port above 1024' : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine: use --host 127.0.0.1` : err.message;
+  return new ExplorerError('NB_SERVE_LISTEN', `cannot listen on ${host}:${port}: ${what}`, { cause: err });
+}
+
 /** Starts the explorer on `options.host:options.port` and resolves once it listens. */
 export async function startExplorer(input: ExplorerOptions): Promise<RunningExplorer> {
   const explorer = createExplorer(input);
@@ -264,9 +277,9 @@ export async function startExplorer(input: ExplorerOptions): Promise<RunningExpl
   let server!: ServerType;
   const address = await new Promise<AddressInfo>((resolve, reject) => {
     server = serve({ fetch: explorer.app.fetch, hostname: host, port }, (info) => resolve(info));
-    server.once('error', (err) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
       explorer.close();
-      reject(err);
+      reject(listenError(err, host, port));
     });
   });
   const shown = address.family === 'IPv6' || host.includes(':') ? `[${host.replace(/^\[|\]$/g, '')}]` : host;

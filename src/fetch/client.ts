@@ -6,6 +6,7 @@
  *
  * It returns bytes and headers and never decodes text: see `./text.ts` for that.
  */
+import { PACKAGE_VERSION } from '../version.js';
 import { request } from 'undici';
 import { Agents } from './agents.js';
 import { Transform, Writable } from 'node:stream';
@@ -33,7 +34,7 @@ import {
 } from './errors.js';
 
 /** Version token sent in the User-Agent. */
-export const USER_AGENT_PRODUCT = 'nianbao/0.1';
+export const USER_AGENT_PRODUCT = `nianbao/${PACKAGE_VERSION}`;
 /**
  * Placeholder put in the User-Agent when no contact is configured: deliberately not a URL, so no
  * made-up address is ever sent. Deployments should set `contactUrl` to a page or `mailto:`
@@ -44,9 +45,9 @@ export const DEFAULT_CONTACT_URL = 'no contact configured';
 /** Options of {@link createFetcher}. All are optional; defaults are listed with each. */
 export interface FetcherOptions {
   /**
-   * Full User-Agent string. When unset it is built as `nianbao/0.1 (+<contactUrl>)`; robots.txt
+   * Full User-Agent string. When unset it is built as `nianbao/<version> (+<contactUrl>)`; robots.txt
    * groups are matched on the product token before the `/` (`nianbao`).
-   * @default `nianbao/0.1 (+${contactUrl})`
+   * @default `nianbao/<package version> (+${contactUrl})`
    */
   userAgent?: string | undefined;
   /**

@@ -2,7 +2,7 @@
  * Opening the SQLite database: WAL, `synchronous=NORMAL`, foreign keys, migrations applied on
  * open (versioned with `PRAGMA user_version`), reference labels kept in sync with parsers/keys.ts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
 import {
@@ -47,15 +47,62 @@ export interface OpenOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * Create the file when it does not exist. Only commands that collect data (ingest, crawl, demo)
+   * create a database; a reader pointed at a mistyped path must fail (`NB_DB_NOT_FOUND`), not
+   * answer from an empty database that looks like an all-clear. Ignored when `readonly`.
+   * @default true
+   */
+  create?: boolean;
+}
+
+/** What to tell someone whose `--db` names no database. */
+function notFoundMessage(file: string): string {
+  return (
+    `database ${file} does not exist; check --db (or $NIANBAO_DB) — ` +
+    'a database is made by `nianbao ingest`, `nianbao crawl` or `nianbao demo`'
+  );
+}
+
+/** `NB_DB_NOT_FOUND` when `file` is missing, `NB_DB_NOT_A_DATABASE` when it is a folder. */
+function assertDatabaseFile(file: string): void {
+  if (file === ':memory:') return;
+  if (!existsSync(file)) throw new StoreError('NB_DB_NOT_FOUND', notFoundMessage(file));
+  if (statSync(file).isDirectory()) {
+    throw new StoreError('NB_DB_NOT_A_DATABASE', `${file} is a folder, not a database file; give --db the path of a .db file (e.g. ${file}/nianbao.db)`);
+  }
+}
+
+/** SQLite's "not a database" and "cannot open" errors, with the file named and what to do. */
+function describeOpenError(file: string, err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new StoreError(
+      'NB_DB_NOT_A_DATABASE',
+      `${file} is not a nianbao database (SQLite says: ${(err as Error).message}); check --db — it names another kind of file, or a damaged one`,
+      { cause: err },
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new StoreError('NB_DB_NOT_FOUND', `database ${file} cannot be opened (${(err as Error).message}); check that its folder exists and can be written`, { cause: err });
+  }
+  return err;
 }
 
 /** Opens (and, unless read-only, creates and migrates) the database at `file`. */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  try {
+    return openDatabaseFile(file, options);
+  } catch (err) {
+    throw describeOpenError(file, err);
+  }
+}
+
+function openDatabaseFile(file: string, options: OpenOptions): Db {
   const busy = options.busyTimeoutMs ?? 5000;
+  if (options.readonly || options.create === false) assertDatabaseFile(file);
+  else if (file !== ':memory:' && existsSync(file) && statSync(file).isDirectory()) assertDatabaseFile(file);
   if (options.readonly) {
-    if (file !== ':memory:' && !existsSync(file)) {
-      throw new StoreError('NB_DB_NOT_FOUND', `database ${file} does not exist (run \`nianbao ingest\` first)`);
-    }
     let db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${busy}`);
     const version = schemaVersion(db);

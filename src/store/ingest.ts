@@ -14,7 +14,7 @@ import { PARSER_VERSION } from '../../parsers/version.js';
 import { ParsePool } from '../parse/pool.js';
 import { parseReport } from '../parse/report.js';
 import type { Db } from './db.js';
-import { StoreError } from './errors.js';
+import { describeFileError, StoreError } from './errors.js';
 import { finishRun, recordRunError, startRun } from './runs.js';
 import { SnapshotStore, sha256Hex } from './snapshots.js';
 import { GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, type WriteResult } from './writer.js';
@@ -151,8 +151,8 @@ export async function listInputFiles(paths: readonly string[], skipSuffixes: rea
     }
   };
   for (const p of paths) {
-    const st = await stat(p).catch((err: NodeJS.ErrnoException) => {
-      throw new StoreError('NB_DB_BAD_OPTION', `cannot read ${p}: ${err.code ?? err.message}`, { cause: err });
+    const st = await stat(p).catch((err: unknown) => {
+      throw describeFileError(p, err);
     });
     if (st.isDirectory()) await walk(p);
     else out.push(p);

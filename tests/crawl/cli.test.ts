@@ -102,8 +102,8 @@ describe('nianbao sites / crawl (CLI)', () => {
     expect(r.stdout).toMatch(/^site\s+adapter\s+pages\s+lists/m);
     expect(r.stdout).toMatch(/^fj\s+trs-fujian\s+\d+\s+\d+\s+0\s+6\s+0\s+0\s+4\s+0\s+HTTP 404 ×4/m);
     expect(r.stdout).toMatch(/^robots\s+trs-classic\s+.*robots\.txt disallows/m);
-    expect(r.stdout).toContain('User-Agent: nianbao/0.1 (+mailto:crawler@example.org)');
-    expect(portal.requestLog.filter((e) => e.site === 'fj').every((e) => e.userAgent === 'nianbao/0.1 (+mailto:crawler@example.org)')).toBe(true);
+    expect(r.stdout).toContain('User-Agent: nianbao/0.1.0 (+mailto:crawler@example.org)');
+    expect(portal.requestLog.filter((e) => e.site === 'fj').every((e) => e.userAgent === 'nianbao/0.1.0 (+mailto:crawler@example.org)')).toBe(true);
     const db = new Database(dbFile, { readonly: true });
     expect(db.prepare('SELECT count(*) AS n FROM reports').get()).toEqual({ n: 8 });
     db.close();

@@ -168,7 +168,7 @@ describe('crawling the demo portal', () => {
     const gbk = db.prepare("SELECT DISTINCT charset FROM responses WHERE site = 'gbk' AND role IN ('page', 'report')").all() as { charset: string }[];
     expect(gbk.map((x) => x.charset)).toEqual(['gb18030']);
     const agents = new Set(portal.requestLog.map((e) => e.userAgent));
-    expect([...agents]).toEqual(['nianbao/0.1']);
+    expect([...agents]).toEqual(['nianbao/0.1.0']);
   });
 
   it('keeps every raw response once by sha256, readable from the snapshots folder', async () => {

@@ -408,9 +408,9 @@ describe('conditional requests and headers', () => {
   it('sends an honest User-Agent with the contact URL', async () => {
     const s = await server((_req, res) => void res.writeHead(200).end());
     const f = fetcher({ contactUrl: 'mailto:crawler@example.org' });
-    expect(f.userAgent).toBe('nianbao/0.1 (+mailto:crawler@example.org)');
+    expect(f.userAgent).toBe('nianbao/0.1.0 (+mailto:crawler@example.org)');
     await f.fetch(s.url('/'));
-    expect(s.log[0]!.headers['user-agent']).toBe('nianbao/0.1 (+mailto:crawler@example.org)');
+    expect(s.log[0]!.headers['user-agent']).toBe('nianbao/0.1.0 (+mailto:crawler@example.org)');
     expect(s.log[0]!.headers['accept-language']).toMatch(/^zh-CN/);
   });
 

@@ -27,7 +27,7 @@ export function registerCheck(program: Command): void {
     .action((opts: { db?: string; agency?: string; year?: number; json?: boolean }) => {
       let db;
       try {
-        db = openDatabase(dbPathFrom(opts));
+        db = openDatabase(dbPathFrom(opts), { create: false });
       } catch (err) {
         reportCommandError('check', err);
         return;

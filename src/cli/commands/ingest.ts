@@ -121,7 +121,7 @@ export function registerIngest(program: Command): void {
       const dbFile = dbPathFrom(opts);
       let db;
       try {
-        db = openDatabase(dbFile);
+        db = openDatabase(dbFile, { create: false });
       } catch (err) {
         reportCommandError('reparse', err);
         return;

@@ -11,6 +11,7 @@ import { findAttachments, rankAttachments } from '../../../parsers/sites/index.j
 import { decodeBytes } from '../../decode/index.js';
 import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
+import { describeFileError } from '../../store/errors.js';
 import { renderReport } from '../render-report.js';
 
 const IS_URL = /^https?:\/\//i;
@@ -32,7 +33,12 @@ function reportAttachment(bytes: Buffer, options: ParseReportOptions): string | 
  * $NIANBAO_CONTACT), with what the parser should know: the name or final URL, the Content-Type.
  */
 async function readInput(input: string, fetcher: () => PoliteFetcher): Promise<{ bytes: Buffer; options: ParseReportOptions }> {
-  if (!IS_URL.test(input)) return { bytes: await readFile(input), options: { fileName: input } };
+  if (!IS_URL.test(input)) {
+    const bytes = await readFile(input).catch((err: unknown) => {
+      throw describeFileError(input, err, `use \`nianbao ingest ${input}\` to read every report in a folder`);
+    });
+    return { bytes, options: { fileName: input } };
+  }
   const res = await fetcher().fetch(input, { kind: 'report', throwOnHttpError: true });
   const contentType = headerValue(res.headers, 'content-type');
   return { bytes: res.body, options: { fileName: res.finalUrl, ...(contentType ? { contentType } : {}) } };

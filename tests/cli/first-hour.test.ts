@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { displayWidth } from '../../src/store/format.js';
 import { describeTiming } from '../../src/store/timing.js';
 import { buildCorpusDb, ROOT, runCli, tempDir } from '../store/helpers.js';
 
@@ -161,5 +162,37 @@ describe('publication timing, said to people', () => {
     expect(describeTiming(0)).toBe('on time (on the deadline)');
     expect(describeTiming(3)).toBe('3 days late');
     expect(describeTiming(null)).toBe('date unknown');
+  });
+});
+
+describe("parse's readable table 3, as the report has it", () => {
+  const file = join(ROOT, 'snapshots', 'corpus', 'fujian-pingtan-2025.html');
+  const table3 = (out: string): string[] => {
+    const lines = out.split('\n');
+    return lines.slice(lines.indexOf('表三 收到和处理政府信息公开申请情况') + 1, lines.indexOf('表四 政府信息公开行政复议、行政诉讼情况') - 1);
+  };
+
+  it('shows the group headings in order, full labels, no "…"', () => {
+    const r = runCli(['parse', file], { COLUMNS: '' });
+    expect(r.code).toBe(0);
+    const lines = table3(r.stdout);
+    const at = (s: string): number => lines.findIndex((l) => l.trimStart().startsWith(s));
+    const order = ['一、本年新收', '三、本年度办理结果', '（一）予以公开', '（三）不予公开', '8.属于行政查询事项', '（四）无法提供', '1.本机关不掌握相关政府信息', '（五）不予处理', '（六）其他处理', '（七）总计', '四、结转下年度继续办理'];
+    const positions = order.map(at);
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(r.stdout).not.toContain('…');
+    expect(lines.some((l) => l.includes('1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请'))).toBe(true);
+    expect(lines[at('（四）无法提供')]!.trim()).toBe('（四）无法提供');
+  });
+
+  it('wraps long labels to the terminal width and keeps every value', () => {
+    const wide = table3(runCli(['parse', file], { COLUMNS: '' }).stdout);
+    const r = runCli(['parse', file], { COLUMNS: '90' });
+    const lines = table3(r.stdout);
+    expect(Math.max(...lines.map(displayWidth))).toBeLessThanOrEqual(90);
+    expect(lines.length).toBeGreaterThan(wide.length);
+    const numbers = (ls: string[]): string[] => ls.flatMap((l) => l.match(/(?<=\s)\d+(?=\s|$)/g) ?? []);
+    expect(numbers(lines)).toEqual(numbers(wide));
   });
 });

@@ -16,6 +16,13 @@ import { renderReport } from '../render-report.js';
 
 const IS_URL = /^https?:\/\//i;
 
+/** Columns to wrap the tables to: the terminal's, else $COLUMNS, else none (a pipe gets whole lines). */
+function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const env = Number(process.env['COLUMNS']);
+  return Number.isInteger(env) && env >= 40 ? env : undefined;
+}
+
 /** Kinds of attachment that can be *the* report of a notice page (spreadsheets are not read). */
 const READABLE_ATTACHMENT = new Set(['docx', 'doc', 'wps', 'mht', 'mhtml', 'pdf', 'ofd']);
 
@@ -67,7 +74,7 @@ export function registerParse(program: Command): void {
             report = await parseReport(bytes, options);
           }
           if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...(attachment ? { document: attachment } : {}), ...report })}\n`);
-          else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file)}\n`);
+          else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file, { width: terminalWidth() })}\n`);
         } catch (err) {
           failed++;
           const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';

@@ -196,6 +196,25 @@ export class ProtocolError extends FetchError {
  * (`reason: 'unreachable'`; `retryAfterMs` tells when the robots cache will try again).
  * Not retryable in-line; a crawler may re-queue `unreachable` URLs for later.
  */
+/** Why a site's robots.txt could not be read, said by its cause: a connection that failed is not a robots rule. */
+function unreachableMessage(robotsUrl: string, errorCode: string | undefined, httpStatus: number | undefined, retryAfterMs: number | undefined): string {
+  const origin = robotsUrl.replace(/\/robots\.txt$/, '');
+  const again = retryAfterMs !== undefined && retryAfterMs > 0 ? `; tried again in ${Math.max(1, Math.round(retryAfterMs / 60_000))} min` : '';
+  switch (errorCode) {
+    case 'NB_FETCH_CONNECTION':
+    case 'NB_FETCH_TIMEOUT':
+      return `cannot connect to ${origin} (${errorCode} while fetching robots.txt): the site is down or unreachable from here — check the address and your network; nothing else was requested${again}`;
+    case 'NB_FETCH_DNS':
+      return `${origin}: the host name does not resolve (NB_FETCH_DNS while fetching robots.txt) — check the address for a typo${again}`;
+    case 'NB_FETCH_TLS':
+      return `${origin}: the TLS handshake failed (NB_FETCH_TLS while fetching robots.txt) — see docs/fetch.md for sites with broken certificates${again}`;
+    case undefined:
+      return `${robotsUrl} answered ${httpStatus !== undefined ? `HTTP ${httpStatus}` : 'with an error'}: the site is treated as disallowed until it can be read (RFC 9309)${again}`;
+    default:
+      return `${robotsUrl} could not be read (${errorCode}): the site is treated as disallowed until it can be read (RFC 9309)${again}`;
+  }
+}
+
 export class RobotsDisallowedError extends FetchError {
   declare readonly code: 'NB_FETCH_ROBOTS';
   readonly reason: 'disallowed' | 'unreachable';
@@ -206,13 +225,13 @@ export class RobotsDisallowedError extends FetchError {
   constructor(
     reason: 'disallowed' | 'unreachable',
     robotsUrl: string,
-    options?: { url?: string; line?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown },
+    options?: { url?: string; line?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown; errorCode?: string | undefined; httpStatus?: number | undefined },
   ) {
     super(
       'NB_FETCH_ROBOTS',
       reason === 'disallowed'
         ? `disallowed by ${robotsUrl}${options?.line !== undefined && options.line > 0 ? ` line ${options.line}` : ''}`
-        : `${robotsUrl} unreachable: treating the site as disallowed`,
+        : unreachableMessage(robotsUrl, options?.errorCode, options?.httpStatus, options?.retryAfterMs),
       options,
     );
     this.reason = reason;

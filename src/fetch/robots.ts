@@ -170,6 +170,8 @@ export class RobotsCache {
       throw new RobotsDisallowedError('unreachable', d.rules.robotsUrl, {
         url: String(url),
         retryAfterMs: Math.max(0, d.rules.expiresAt.getTime() - Date.now()),
+        errorCode: d.rules.errorCode,
+        httpStatus: d.rules.httpStatus,
       });
     }
     this.#disallowed++;

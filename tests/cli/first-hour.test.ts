@@ -108,6 +108,22 @@ describe('files that are not there', () => {
   });
 });
 
+describe('a site that cannot be reached', () => {
+  it('parse URL: says the connection failed, not that robots.txt forbids it', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const url = `http://127.0.0.1:${port}/report.html`;
+    const r = runCli(['parse', url]);
+    expect(r.code).toBe(1);
+    const line = errorLine(r.stderr);
+    expect(line).toContain(`cannot connect to http://127.0.0.1:${port}`);
+    expect(line).toContain('NB_FETCH_CONNECTION');
+    expect(line).not.toContain('treating the site as disallowed');
+  });
+});
+
 describe('a busy port', () => {
   let blocker: Server;
   let port = 0;

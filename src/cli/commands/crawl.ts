@@ -8,6 +8,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
+import { describeSchedule, nextScheduledRun, previousCrawl, validateSchedule } from '../../crawl/schedule.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
@@ -27,6 +28,16 @@ export interface CrawlCliOptions {
   intervalMs?: number;
   parseWorkers?: number;
   browser?: boolean;
+  schedule?: string;
+}
+
+/** `--schedule`: a cron expression, checked at once. */
+function parseSchedule(v: string): string {
+  try {
+    return validateSchedule(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseNonNegativeInt(name: string): (v: string) => number {
@@ -70,6 +81,9 @@ export function registerCrawl(program: Command): void {
       ),
     )
     .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
+    .addOption(
+      new Option('--schedule <cron>', 'the cron expression this crawl runs on (e.g. "30 2 * * *"): the summary then says when the next run is due (default: $NIANBAO_SCHEDULE)').argParser(parseSchedule),
+    )
     .action(async (opts: CrawlCliOptions) => {
       process.exitCode = await runCrawlCommand(opts);
     });
@@ -87,6 +101,13 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
   }
   if (opts.ignoreRobots) {
     process.stderr.write('nianbao crawl: warning: --ignore-robots: robots.txt is neither fetched nor obeyed in this run. Crawl only where the site owner agreed.\n');
+  }
+  let schedule: string | undefined;
+  try {
+    schedule = opts.schedule ?? (process.env['NIANBAO_SCHEDULE']?.trim() ? validateSchedule(process.env['NIANBAO_SCHEDULE']) : undefined);
+  } catch (err) {
+    process.stderr.write(`nianbao crawl: $NIANBAO_SCHEDULE: ${(err as Error).message} [NB_CRAWL_OPTIONS]\n`);
+    return EXIT.FATAL;
   }
   const contact = contactFrom(opts);
   if (!contact) {
@@ -146,8 +167,11 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
   }
   reporter.stop();
   signals.dispose();
+  const previous = previousCrawl(db, summary.runId);
   db.close();
-  if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
-  else process.stdout.write(formatCrawlSummary(summary));
+  if (opts.json) {
+    const next = schedule ? nextScheduledRun(schedule) : null;
+    process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary, previousCrawl: previous, schedule: schedule ?? null, nextScheduledRun: next?.toISOString() ?? null })}\n`);
+  } else process.stdout.write(formatCrawlSummary(summary) + describeSchedule(previous, schedule));
   return summary.status === 'interrupted' ? EXIT.INTERRUPTED : EXIT.OK;
 }

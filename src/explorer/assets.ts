@@ -44,6 +44,8 @@ form.filters { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:end; ma
 form.filters label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); }
 form.filters input, form.filters select { font:inherit; padding:.2rem .35rem; }
 button { font:inherit; padding:.3rem .9rem; cursor:pointer; }
+form.search-big { display:flex; gap:.5rem; margin:.6rem 0 1rem; max-width:720px; }
+form.search-big input[type=search] { flex:1; font:inherit; font-size:1.05rem; padding:.45rem .6rem; border:1px solid #8a96a3; border-radius:6px; }
 .downloads { font-size:.9rem; margin:.2rem 0 .6rem; }
 .downloads a { margin-right:.6rem; }
 /* coverage grid */

@@ -7,13 +7,14 @@
 import { RowWriter } from '../store/format.js';
 import { html, type HtmlValue, pathWith, type SafeHtml } from './html.js';
 
-export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'sql' | 'none';
+export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'health' | 'sql' | 'none';
 
 const NAV: { key: NavKey; path: string; label: string }[] = [
   { key: 'home', path: '/', label: 'Overview 概览' },
   { key: 'search', path: '/search', label: 'Search 搜索' },
   { key: 'compare', path: '/compare', label: 'Compare 比较' },
   { key: 'compliance', path: '/compliance', label: 'Compliance 合规' },
+  { key: 'health', path: '/health', label: 'Health 状态' },
   { key: 'sql', path: '/sql', label: 'SQL' },
 ];
 

@@ -28,6 +28,7 @@ import { contentDisposition, page } from './layout.js';
 import { agencyPage } from './pages/agency.js';
 import { comparePage } from './pages/compare.js';
 import { compliancePage } from './pages/compliance.js';
+import { healthPage } from './pages/health.js';
 import { homePage } from './pages/home.js';
 import { FRAMEABLE_KINDS, reportPage, type DocumentRow } from './pages/report.js';
 import { searchPage } from './pages/search.js';
@@ -151,6 +152,7 @@ export function createExplorer(input: ExplorerOptions): Explorer {
     return new Response(a.body, { headers: { 'Content-Type': a.type, 'Cache-Control': 'public, max-age=3600' } });
   });
   app.get('/', (c) => respond(homePage(ctx, c.req.query())));
+  app.get('/health', () => respond(healthPage(ctx)));
   app.get('/search', (c) => respond(searchPage(ctx, c.req.query())));
   app.get('/compare', (c) => respond(comparePage(ctx, c.req.query())));
   app.get('/compliance', (c) => respond(compliancePage(ctx, c.req.query())));

@@ -67,8 +67,19 @@ interface RankRow {
   rank?: number;
 }
 
+/** The 400 page of an unknown `measure`: says which value was refused and lists the measures. */
+function unknownMeasure(given: string): Response {
+  const body = html`<h1>Unknown measure</h1>
+<p class="error-box">There is no measure <code>${given}</code>. Use one of these:</p>
+<ul class="measures">${Object.entries(MEASURES).map(([k, v]) => html`<li><a href="${pathWith('/compare', { measure: k })}"><code>${k}</code></a>: ${v.label}</li>`)}</ul>`;
+  return new Response(page({ title: 'Unknown measure', nav: 'compare', body }), { status: 400, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
 export function comparePage(ctx: ExplorerContext, q: Record<string, string>): Response | string {
-  const measureKey = q['measure'] && Object.hasOwn(MEASURES, q['measure']) ? q['measure'] : 'new_received';
+  const given = q['measure'];
+  // A measure that is not in the list is refused (400), never replaced by another.
+  if (given !== undefined && given !== '' && !Object.hasOwn(MEASURES, given)) return unknownMeasure(given);
+  const measureKey = given && Object.hasOwn(MEASURES, given) ? given : 'new_received';
   const m = MEASURES[measureKey]!;
   const f = readFilters(q);
   const choices = filterChoices(ctx.db);

@@ -206,9 +206,10 @@ ${chart(
       { label: '无法提供 unavailable', values: summary.map((s) => s.unavailable) },
       { label: '不予处理 rejected', values: summary.map((s) => s.rejected) },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Requests received and their outcomes 申请与办理结果',
+  `nianbao-agency-${id}-requests`,
 )}
 ${chart(
   {
@@ -220,9 +221,10 @@ ${chart(
       { label: '其他 other', values: appealSeries(isReview, 'other') },
       { label: '尚未审结 pending', values: appealSeries(isReview, 'pending') },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Administrative review outcomes 行政复议',
+  `nianbao-agency-${id}-reviews`,
 )}
 ${chart(
   {
@@ -234,9 +236,10 @@ ${chart(
       { label: '其他 other', values: appealSeries(isLit, 'other') },
       { label: '尚未审结 pending', values: appealSeries(isLit, 'pending') },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Litigation outcomes (direct and after review) 行政诉讼',
+  `nianbao-agency-${id}-lawsuits`,
 )}
 </div>` : ''}
 

@@ -54,6 +54,9 @@ export const MEASURES: Record<string, Measure> = {
   days_late: { label: 'Days late 逾期天数', value: 's.days_late', unit: 'days' },
 };
 
+/** The unit as the chart writes it. */
+const unitText = (u: string): string => (u === '件' ? '件 (cases)' : u === '%' ? '% (percent)' : u);
+
 interface RankRow {
   report_id: number;
   agency_id: number | null;
@@ -152,9 +155,10 @@ ${chart(
     kind: 'line',
     x: years,
     series: matrix.slice(0, 8).map((r) => ({ label: r.agency ?? '—', values: years.map((y) => (r[String(y)] as number | null | undefined) ?? null) })),
-    yLabel: m.unit,
+    unit: unitText(m.unit),
   },
   `${m.label}: the first ${Math.min(8, matrix.length)} agencies of the table`,
+  `nianbao-compare-${measureKey}-by-year`,
 )}`;
     return page({ title: `Compare: ${m.label}`, nav: 'compare', body, charts: true });
   }
@@ -190,7 +194,7 @@ ${chart(
 <p>${m.label} in ${year ?? '—'}: ${ranked.length} agencies.</p>
 ${downloadLinks('/compare', { ...base, sort, dir })}
 ${renderTable(t, { sort: { key: sort, dir }, sortLink, id: 'rank', empty: 'No agency has a value for this measure and these filters.' })}
-${top.length > 0 ? chart({ kind: 'bar', xName: 'agency', x: top.map((_, i) => i), xLabels: top.map((r) => r.agency ?? '—'), series: [{ label: m.label, values: top.map((r) => r.value) }], yLabel: m.unit, height: 320 }, `${m.label}, ${year ?? ''}: the first ${top.length} rows of the table`) : ''}`;
+${top.length > 0 ? chart({ kind: 'bar', xName: 'agency', x: top.map((_, i) => i), xLabels: top.map((r) => r.agency ?? '—'), series: [{ label: m.label, values: top.map((r) => r.value) }], unit: unitText(m.unit) }, `${m.label}, ${year ?? ''}: the first ${top.length} rows of the table`, `nianbao-compare-${measureKey}-${year ?? 'all'}`) : ''}`;
   return page({ title: `Compare: ${m.label}`, nav: 'compare', body, charts: top.length > 0 });
 }
 

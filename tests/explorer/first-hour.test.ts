@@ -14,7 +14,6 @@ import { MEASURES } from '../../src/explorer/pages/compare.js';
 import { type RunningExplorer, startExplorer } from '../../src/explorer/server.js';
 import { openDatabase } from '../../src/store/db.js';
 import { searchReports } from '../../src/store/search.js';
-import { LABELS_PREFIX } from '../../src/store/search-text.js';
 import { MIGRATIONS } from '../../db/migrations/index.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
@@ -39,6 +38,9 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     p.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 }
+
+/** Starts the line of table labels in the indexed text (src/store/search-text.ts). */
+const LABELS_PREFIX = '表格项目：';
 
 let t: TestDb;
 let server: RunningExplorer;
@@ -246,7 +248,8 @@ describe('search finds what a user would search', () => {
   it('an existing database (schema 4) gets the labels into its index when it is opened', () => {
     const old = join(t.dir, 'old.db');
     copyFileSync(t.dbFile, old);
-    const v5 = MIGRATIONS.find((m) => m.name === 'search_labels')!.version;
+    const v5 = MIGRATIONS.find((m) => m.name === 'search_labels')?.version;
+    expect(v5, 'migration search_labels').toBeDefined();
     const raw = openDatabase(old);
     const written = new Map(
       (raw.prepare('SELECT rowid, text FROM reports_fts').all() as { rowid: number; text: string }[]).map((r) => [r.rowid, r.text]),
@@ -254,7 +257,7 @@ describe('search finds what a user would search', () => {
     expect([...written.values()].filter((x) => x.includes(LABELS_PREFIX)).length).toBeGreaterThan(10);
     // As version 4 stored it: the prose only.
     for (const [rowid, text] of written) raw.prepare('UPDATE reports_fts SET text = ? WHERE rowid = ?').run(text.split(`\n${LABELS_PREFIX}`)[0], rowid);
-    raw.pragma(`user_version = ${v5 - 1}`);
+    raw.pragma(`user_version = ${v5! - 1}`);
     expect(raw.prepare(`SELECT COUNT(*) FROM reports_fts WHERE reports_fts MATCH '"行政复议数"'`).pluck().get()).toBe(0);
     raw.close();
     const migrated = openDatabase(old);

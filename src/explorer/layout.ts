@@ -7,13 +7,14 @@
 import { RowWriter } from '../store/format.js';
 import { html, type HtmlValue, pathWith, type SafeHtml } from './html.js';
 
-export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'sql' | 'none';
+export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'health' | 'sql' | 'none';
 
 const NAV: { key: NavKey; path: string; label: string }[] = [
   { key: 'home', path: '/', label: 'Overview 概览' },
   { key: 'search', path: '/search', label: 'Search 搜索' },
   { key: 'compare', path: '/compare', label: 'Compare 比较' },
   { key: 'compliance', path: '/compliance', label: 'Compliance 合规' },
+  { key: 'health', path: '/health', label: 'Health 状态' },
   { key: 'sql', path: '/sql', label: 'SQL' },
 ];
 
@@ -179,19 +180,26 @@ export function inputField(name: string, label: string, current: string | undefi
   return html`<label>${label}<input type="${type}" name="${name}" value="${current ?? ''}" ${extra}></label>`;
 }
 
-/** A chart container: uPlot draws into it when JavaScript runs; otherwise a note says the table holds the same data. */
-export function chart(spec: ChartSpec, caption: string): SafeHtml {
-  return html`<figure><figcaption><strong>${caption}</strong></figcaption><div class="chart" data-chart="${JSON.stringify(spec)}"><p class="nojs">(The chart needs JavaScript; the table shows the same numbers.)</p></div></figure>`;
+/**
+ * A chart container: uPlot draws into it when JavaScript runs (assets.ts, with PNG and SVG
+ * downloads); otherwise a note says the table holds the same data. The caption is the chart's
+ * title, also in the downloaded files; `file` names them (without extension).
+ */
+export function chart(spec: ChartSpec, caption: string, file = 'nianbao-chart'): SafeHtml {
+  const full = { ...spec, title: caption, file: file.replace(/[^\w.-]+/g, '-') };
+  return html`<figure><figcaption><strong>${caption}</strong></figcaption><div class="chart" data-chart="${JSON.stringify(full)}"><p class="nojs">(The chart needs JavaScript; the table shows the same numbers.)</p></div></figure>`;
 }
 
 export interface ChartSpec {
   kind: 'line' | 'bar';
   x: number[];
+  /** Category names (bar charts: one per x index). */
   xLabels?: string[];
-  /** Legend name of the x values. */
+  /** Name of the x values. */
   xName?: string;
   series: { label: string; values: (number | null)[] }[];
-  yLabel?: string;
+  /** Unit of the values, written horizontally above the plot (件, %, days). */
+  unit?: string;
   height?: number;
 }
 

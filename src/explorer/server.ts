@@ -20,6 +20,7 @@ import { OutputSink } from '../store/output.js';
 import { EXPORT_VIEWS, ExportOptionsSchema, exportView } from '../store/query.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import { CHART_JS, STYLE_CSS } from './assets.js';
+import { loadFontAssets } from './fonts.js';
 import { type ExplorerContext, type ExplorerOptions, ExplorerOptionsSchema, isLoopback, type ResolvedExplorerOptions } from './context.js';
 import { intParam, yearParam } from './data.js';
 import { ExplorerError } from './errors.js';
@@ -28,6 +29,7 @@ import { contentDisposition, page } from './layout.js';
 import { agencyPage } from './pages/agency.js';
 import { comparePage } from './pages/compare.js';
 import { compliancePage } from './pages/compliance.js';
+import { healthPage } from './pages/health.js';
 import { homePage } from './pages/home.js';
 import { FRAMEABLE_KINDS, reportPage, type DocumentRow } from './pages/report.js';
 import { searchPage } from './pages/search.js';
@@ -38,7 +40,7 @@ import { SqlRunner } from './sql-runner.js';
 
 /** Content-Security-Policy of the explorer's own pages. */
 export const PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; " +
   "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Content-Security-Policy of raw snapshots: a sandbox (no scripts, forms, popups, same-origin), nothing loaded. */
@@ -52,13 +54,15 @@ interface Asset {
 }
 
 function loadAssets(): Map<string, Asset> {
+  const fonts = loadFontAssets();
   const assets = new Map<string, Asset>([
-    ['style.css', { body: STYLE_CSS, type: 'text/css; charset=utf-8' }],
+    ['style.css', { body: fonts.css + STYLE_CSS, type: 'text/css; charset=utf-8' }],
     ['chart.js', { body: CHART_JS, type: 'text/javascript; charset=utf-8' }],
   ]);
   const uplot = (file: string): Buffer => readFileSync(require.resolve(`uplot/dist/${file}`));
   assets.set('uPlot.iife.min.js', { body: uplot('uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' });
   assets.set('uPlot.min.css', { body: uplot('uPlot.min.css'), type: 'text/css; charset=utf-8' });
+  for (const [name, body] of fonts.files) assets.set(name, { body, type: 'font/woff2' });
   return assets;
 }
 
@@ -148,9 +152,12 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   app.get('/assets/:name', (c) => {
     const a = assets.get(c.req.param('name'));
     if (!a) return notFound();
-    return new Response(a.body, { headers: { 'Content-Type': a.type, 'Cache-Control': 'public, max-age=3600' } });
+    // Font slices never change under a name: cached for a year.
+    const cache = a.type === 'font/woff2' ? 'public, max-age=31536000, immutable' : 'public, max-age=3600';
+    return new Response(a.body, { headers: { 'Content-Type': a.type, 'Cache-Control': cache } });
   });
   app.get('/', (c) => respond(homePage(ctx, c.req.query())));
+  app.get('/health', () => respond(healthPage(ctx)));
   app.get('/search', (c) => respond(searchPage(ctx, c.req.query())));
   app.get('/compare', (c) => respond(comparePage(ctx, c.req.query())));
   app.get('/compliance', (c) => respond(compliancePage(ctx, c.req.query())));

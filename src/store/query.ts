@@ -89,24 +89,68 @@ export async function runQuery(
 export const EXPORT_VIEWS = ['requests', 'appeals', 'active', 'report_summary', 'cells'] as const;
 export type ExportView = (typeof EXPORT_VIEWS)[number];
 
-const VIEW_SQL: Record<ExportView, { from: string; alias: string; order: string }> = {
-  requests: { from: 'requests v', alias: 'v', order: 'v.report_id, v.row_order, v.row_key' },
+/**
+ * Per view: FROM clause, alias filtered on, ORDER BY, and the official Chinese label columns put
+ * right after the key they name (from the `labels` table, i.e. parsers/keys.ts), so a spreadsheet
+ * reads like the report. `after` is the key column; `expr` the label, joined in `from`.
+ */
+const VIEW_SQL: Record<ExportView, { from: string; alias: string; order: string; labels: { after: string; name: string; expr: string }[] }> = {
+  requests: {
+    from: "requests v LEFT JOIN labels lr ON lr.table_name = 'requests' AND lr.dimension = 'row' AND lr.key = v.row_key",
+    alias: 'v',
+    order: 'v.report_id, v.row_order, v.row_key',
+    labels: [{ after: 'row_key', name: 'label_zh', expr: 'lr.label' }],
+  },
   appeals: {
     from: "appeals v LEFT JOIN labels l ON l.table_name = 'appeals' AND l.dimension = 'row' AND l.key = v.group_key",
     alias: 'v',
     order: 'v.report_id, l.ord, v.group_key',
+    labels: [{ after: 'group_key', name: 'label_zh', expr: 'l.label' }],
   },
-  active: { from: 'active v', alias: 'v', order: 'v.report_id, v.row_order, v.row_key' },
-  report_summary: { from: 'report_summary v', alias: 'v', order: 'v.agency, v.year, v.report_id' },
+  active: {
+    from: "active v LEFT JOIN labels lr ON lr.table_name = 'active' AND lr.dimension = 'row' AND lr.key = v.row_key",
+    alias: 'v',
+    order: 'v.report_id, v.row_order, v.row_key',
+    labels: [{ after: 'row_key', name: 'label_zh', expr: 'lr.label' }],
+  },
+  report_summary: { from: 'report_summary v', alias: 'v', order: 'v.agency, v.year, v.report_id', labels: [] },
   cells: {
-    from: `cells c JOIN reports r ON r.id = c.report_id LEFT JOIN agencies a ON a.id = r.agency_id`,
+    from: `cells c JOIN reports r ON r.id = c.report_id LEFT JOIN agencies a ON a.id = r.agency_id
+      LEFT JOIN labels lr ON lr.table_name = c.table_name AND lr.dimension = 'row' AND lr.key = c.row_key
+      LEFT JOIN labels lc ON lc.table_name = c.table_name AND lc.dimension = 'col' AND lc.key = c.col_key`,
     alias: 'r',
     order: 'c.report_id, c.ord',
+    labels: [
+      { after: 'row_key', name: 'row_label_zh', expr: 'lr.label' },
+      { after: 'col_key', name: 'col_label_zh', expr: 'lc.label' },
+    ],
   },
 };
 
-const CELLS_COLUMNS =
-  'c.report_id, r.agency_id, a.name AS agency, r.year, r.format, c.table_name, c.row_key, c.col_key, c.value, c.raw, c.unit, c.flags, c.table_index, c.grid_row, c.grid_col, r.is_primary';
+const CELLS_COLUMNS: [string, string][] = [
+  ['report_id', 'c.report_id'], ['agency_id', 'r.agency_id'], ['agency', 'a.name'], ['year', 'r.year'], ['format', 'r.format'],
+  ['table_name', 'c.table_name'], ['row_key', 'c.row_key'], ['col_key', 'c.col_key'], ['value', 'c.value'], ['raw', 'c.raw'],
+  ['unit', 'c.unit'], ['flags', 'c.flags'], ['table_index', 'c.table_index'], ['grid_row', 'c.grid_row'], ['grid_col', 'c.grid_col'],
+  ['is_primary', 'r.is_primary'],
+];
+
+/** The SELECT list of a view's export: its columns (names from the database), each label column after its key. */
+function exportColumns(db: Db, view: ExportView): string {
+  const v = VIEW_SQL[view];
+  const base: [string, string][] =
+    view === 'cells'
+      ? CELLS_COLUMNS
+      : db
+          .prepare(`SELECT * FROM ${view} LIMIT 0`)
+          .columns()
+          .map((c) => [c.name, `v."${c.name.replace(/"/g, '""')}"`]);
+  const out: string[] = [];
+  for (const [name, expr] of base) {
+    out.push(expr.endsWith(`.${name}`) || expr.endsWith(`."${name}"`) ? expr : `${expr} AS ${name}`);
+    for (const l of v.labels) if (l.after === name) out.push(`${l.expr} AS ${l.name}`);
+  }
+  return out.join(', ');
+}
 
 export const ExportOptionsSchema = z.object({
   view: z.enum(EXPORT_VIEWS),
@@ -129,10 +173,10 @@ export async function exportView(db: Db, options: ExportOptions, sink: OutputSin
   const v = VIEW_SQL[o.view];
   const filter: ReportFilter = { agency: o.agency, year: o.year };
   const f = reportFilterSql(db, filter, v.alias);
-  const select = o.view === 'cells' ? CELLS_COLUMNS : 'v.*';
   const where = [f.sql, o.primaryOnly ? `${v.alias}.is_primary = 1` : '1'].join(' AND ');
   let stmt: Statement<unknown[]>;
   try {
+    const select = exportColumns(db, o.view);
     stmt = db.prepare(`SELECT ${select} FROM ${v.from} WHERE ${where} ORDER BY ${v.order}`);
   } catch (err) {
     wrapSqlError(err);

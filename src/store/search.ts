@@ -2,7 +2,8 @@
  * `nianbao search`: full-text search over report title, agency and text with the FTS5 trigram
  * index. Terms of 3+ characters go through MATCH (each quoted as a phrase, so FTS syntax in user
  * input is inert); 1–2 character terms, which a trigram index cannot look up, fall back to LIKE.
- * Several terms must all match.
+ * Several terms must all match. The indexed text is the prose plus a line of the tables' labels
+ * (search-text.ts), so a table row's wording finds the report.
  */
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
@@ -13,7 +14,7 @@ export interface SearchOptions extends ReportFilter {
   limit?: number;
   /** Strings put around each match in snippets. @default ['[', ']'] */
   marks?: [string, string];
-  /** Approximate snippet length, in characters. @default 48 */
+  /** Approximate snippet length, in characters (the index answers at most 64 characters around a match). @default 80 */
   snippetLength?: number;
   /** Include reports that are not the primary report of their (agency, year). @default false */
   all?: boolean;
@@ -88,7 +89,7 @@ export function searchReports(db: Db, query: string, options: SearchOptions = {}
   const limit = options.limit ?? 20;
   if (!Number.isInteger(limit) || limit < 1) throw new StoreError('NB_DB_BAD_OPTION', `search: limit must be a positive integer, got ${limit}`);
   const marks = options.marks ?? ['[', ']'];
-  const length = options.snippetLength ?? 48;
+  const length = options.snippetLength ?? 80;
   const long = terms.filter((t) => codePoints(t) >= 3);
   const short = terms.filter((t) => codePoints(t) < 3);
   const f = reportFilterSql(db, options, 'r');
@@ -103,7 +104,8 @@ export function searchReports(db: Db, query: string, options: SearchOptions = {}
     params['q'] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
     params['b'] = marks[0];
     params['a'] = marks[1];
-    params['n'] = Math.max(4, Math.min(64, Math.round(length / 3)));
+    // A trigram index counts about one token per character; FTS5 allows 64 at most.
+    params['n'] = Math.max(4, Math.min(64, length));
     rows = db
       .prepare(
         `SELECT r.id AS reportId, a.name AS agency, r.year, r.title, r.published,

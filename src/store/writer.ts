@@ -8,6 +8,7 @@ import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { indexedText, tableLabelsLine } from './search-text.js';
 import { REPORT_TOTALS_SQL } from './totals.js';
 
 /** Cells per multi-row INSERT (a power of two; 64 × 12 parameters stays far below SQLite's limit). */
@@ -346,7 +347,7 @@ export class ReportWriter {
         this.#insertFinding(reportId, f, runId);
         findings++;
       }
-      const fts = [reportId, r.title ?? '', r.agency ?? '', proseText(r.text ?? '')] as const;
+      const fts = [reportId, r.title ?? '', r.agency ?? '', indexedText(proseText(r.text ?? ''), tableLabelsLine(r.cells, r.stats))] as const;
       const group = GroupCommit.openOn(this.#db);
       // Inside an open group the full-text row is written just before COMMIT, outside the per-report
       // savepoints: FTS5 flushes its pending index at every savepoint, so inline rows would make one

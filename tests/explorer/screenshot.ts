@@ -1,7 +1,7 @@
 /**
  * Makes docs/explorer.png: the agency page of the corpus database in Chromium.
  * Run from the project root: `node --import tsx tests/explorer/screenshot.ts [out.png]`
- * (not a test; needs Chromium at NIANBAO_CHROMIUM or /usr/bin/chromium, and a CJK font).
+ * (not a test; needs Chromium at NIANBAO_CHROMIUM or /usr/bin/chromium; the explorer serves its own CJK font).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

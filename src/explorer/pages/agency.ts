@@ -6,6 +6,7 @@
 import { REQUEST_COLUMNS } from '../../../parsers/keys.js';
 import type { ExplorerContext } from '../context.js';
 import { html, safeHref } from '../html.js';
+import { mapPre2019, type MappedValue } from '../pre2019.js';
 import { summarySql } from '../summary.js';
 import { chart, downloadFormat, downloadLinks, fmt, page, renderTable, tabularDownload, type Tabular } from '../layout.js';
 
@@ -78,12 +79,27 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
     .prepare(`SELECT * FROM (${summarySql('r.agency_id = @a AND r.is_primary = 1 AND r.year IS NOT NULL')}) ORDER BY year`)
     .all({ a: id }) as Summary[];
   const years = summary.map((s) => s.year);
+  // Pre-2019 reports: the measures their statistics table gives (pre2019.ts), with the label each came from.
+  const mapped = new Map<number, Map<string, MappedValue>>();
+  const statsOf = ctx.db.prepare('SELECT label, value FROM stats WHERE report_id = ? ORDER BY ord');
+  for (const s of summary) {
+    if (s.format !== 'pre2019') continue;
+    const m = mapPre2019(statsOf.all(s.report_id) as { label: string; value: number | null }[]);
+    const used = new Map<string, MappedValue>();
+    for (const [k, v] of m) {
+      if (s[k] !== null) continue;
+      (s as unknown as Record<string, number | null>)[k] = v.value;
+      used.set(k, v);
+    }
+    if (used.size > 0) mapped.set(s.report_id, used);
+  }
 
   // Side by side: one row per measure, one column per year.
   type SideRow = { measure: string; label: string } & Record<string, unknown>;
   const side: Tabular<SideRow> = {
     columns: [
       { key: 'measure', label: 'measure', html: (r) => r.label },
+      { key: 'label', label: 'label', downloadOnly: true },
       ...summary.map((s) => ({ key: String(s.year), label: String(s.year), num: true })),
     ],
     rows: MEASURES.map((m) => {
@@ -165,7 +181,13 @@ ${aliases.length > 0 ? html`<dt>Also named</dt><dd>${aliases.join('、')}</dd>` 
 <h2>Year by year 历年对比</h2>
 ${summary.length === 0 ? html`<p class="muted">No parsed report with a year.</p>` : html`
 <div class="scroll"><table class="data" id="years"><thead><tr><th>measure</th>${summary.map((s) => html`<th class="num"><a href="/report/${s.report_id}">${s.year}</a></th>`)}</tr></thead>
-<tbody>${side.rows.map((r) => html`<tr><th class="rowlabel">${r.label}</th>${summary.map((s) => html`<td class="num">${fmt(r[String(s.year)])}</td>`)}</tr>`)}</tbody></table></div>
+<tbody>${side.rows.map((r) => html`<tr data-measure="${r.measure}"><th class="rowlabel">${r.label}</th>${summary.map((s) => {
+  const from = mapped.get(s.report_id)?.get(r.measure);
+  return from
+    ? html`<td class="num mapped" title="pre-2019 report: ${from.label}">${fmt(r[String(s.year)])}<sup>†</sup></td>`
+    : html`<td class="num">${fmt(r[String(s.year)])}</td>`;
+})}</tr>`)}</tbody></table></div>
+${mapped.size > 0 ? html`<p class="small muted" id="pre2019-note">† From a pre-2019 report's statistics table, whose rows are not the same as the 2019/2021 template's: only rows that say the same thing are shown (hover a value for the row it came from); the others stay blank (—). ${[...mapped.entries()].map(([rid, m]) => html`<br>${summary.find((x) => x.report_id === rid)?.year}: ${[...m.entries()].map(([k, v]) => `${k} ← ${v.label}`).join('; ')}`)}</p>` : ''}
 ${downloadLinks(`/agency/${id}`, {}, 'this table')}`}
 <p class="downloads">Download this agency's data as <code>nianbao export</code> writes it: ${['requests', 'appeals', 'active', 'report_summary', 'cells'].map(
     (v) => html`${v} <a href="/export/${v}?format=csv&amp;agency=${encodeURIComponent(a.name)}" download data-view="${v}">CSV</a> <a href="/export/${v}?format=json&amp;agency=${encodeURIComponent(a.name)}" download>JSON</a> · `,
@@ -184,9 +206,10 @@ ${chart(
       { label: '无法提供 unavailable', values: summary.map((s) => s.unavailable) },
       { label: '不予处理 rejected', values: summary.map((s) => s.rejected) },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Requests received and their outcomes 申请与办理结果',
+  `nianbao-agency-${id}-requests`,
 )}
 ${chart(
   {
@@ -198,9 +221,10 @@ ${chart(
       { label: '其他 other', values: appealSeries(isReview, 'other') },
       { label: '尚未审结 pending', values: appealSeries(isReview, 'pending') },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Administrative review outcomes 行政复议',
+  `nianbao-agency-${id}-reviews`,
 )}
 ${chart(
   {
@@ -212,9 +236,10 @@ ${chart(
       { label: '其他 other', values: appealSeries(isLit, 'other') },
       { label: '尚未审结 pending', values: appealSeries(isLit, 'pending') },
     ],
-    yLabel: '件',
+    unit: '件 (cases)',
   },
   'Litigation outcomes (direct and after review) 行政诉讼',
+  `nianbao-agency-${id}-lawsuits`,
 )}
 </div>` : ''}
 

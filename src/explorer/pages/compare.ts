@@ -54,6 +54,9 @@ export const MEASURES: Record<string, Measure> = {
   days_late: { label: 'Days late 逾期天数', value: 's.days_late', unit: 'days' },
 };
 
+/** The unit as the chart writes it. */
+const unitText = (u: string): string => (u === '件' ? '件 (cases)' : u === '%' ? '% (percent)' : u);
+
 interface RankRow {
   report_id: number;
   agency_id: number | null;
@@ -67,8 +70,19 @@ interface RankRow {
   rank?: number;
 }
 
+/** The 400 page of an unknown `measure`: says which value was refused and lists the measures. */
+function unknownMeasure(given: string): Response {
+  const body = html`<h1>Unknown measure</h1>
+<p class="error-box">There is no measure <code>${given}</code>. Use one of these:</p>
+<ul class="measures">${Object.entries(MEASURES).map(([k, v]) => html`<li><a href="${pathWith('/compare', { measure: k })}"><code>${k}</code></a>: ${v.label}</li>`)}</ul>`;
+  return new Response(page({ title: 'Unknown measure', nav: 'compare', body }), { status: 400, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}
+
 export function comparePage(ctx: ExplorerContext, q: Record<string, string>): Response | string {
-  const measureKey = q['measure'] && Object.hasOwn(MEASURES, q['measure']) ? q['measure'] : 'new_received';
+  const given = q['measure'];
+  // A measure that is not in the list is refused (400), never replaced by another.
+  if (given !== undefined && given !== '' && !Object.hasOwn(MEASURES, given)) return unknownMeasure(given);
+  const measureKey = given && Object.hasOwn(MEASURES, given) ? given : 'new_received';
   const m = MEASURES[measureKey]!;
   const f = readFilters(q);
   const choices = filterChoices(ctx.db);
@@ -141,9 +155,10 @@ ${chart(
     kind: 'line',
     x: years,
     series: matrix.slice(0, 8).map((r) => ({ label: r.agency ?? '—', values: years.map((y) => (r[String(y)] as number | null | undefined) ?? null) })),
-    yLabel: m.unit,
+    unit: unitText(m.unit),
   },
   `${m.label}: the first ${Math.min(8, matrix.length)} agencies of the table`,
+  `nianbao-compare-${measureKey}-by-year`,
 )}`;
     return page({ title: `Compare: ${m.label}`, nav: 'compare', body, charts: true });
   }
@@ -179,7 +194,7 @@ ${chart(
 <p>${m.label} in ${year ?? '—'}: ${ranked.length} agencies.</p>
 ${downloadLinks('/compare', { ...base, sort, dir })}
 ${renderTable(t, { sort: { key: sort, dir }, sortLink, id: 'rank', empty: 'No agency has a value for this measure and these filters.' })}
-${top.length > 0 ? chart({ kind: 'bar', xName: 'agency', x: top.map((_, i) => i), xLabels: top.map((r) => r.agency ?? '—'), series: [{ label: m.label, values: top.map((r) => r.value) }], yLabel: m.unit, height: 320 }, `${m.label}, ${year ?? ''}: the first ${top.length} rows of the table`) : ''}`;
+${top.length > 0 ? chart({ kind: 'bar', xName: 'agency', x: top.map((_, i) => i), xLabels: top.map((r) => r.agency ?? '—'), series: [{ label: m.label, values: top.map((r) => r.value) }], unit: unitText(m.unit) }, `${m.label}, ${year ?? ''}: the first ${top.length} rows of the table`, `nianbao-compare-${measureKey}-${year ?? 'all'}`) : ''}`;
   return page({ title: `Compare: ${m.label}`, nav: 'compare', body, charts: top.length > 0 });
 }
 

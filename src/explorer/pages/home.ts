@@ -1,11 +1,12 @@
 /**
- * Home: coverage at a glance (agencies × years: which reports exist, which failed to parse,
- * which have findings), totals, and the last runs with their counts and errors.
+ * Home, as a journalist opens it: a search box, coverage at a glance (agencies × years: which
+ * reports exist, which failed to parse, which have findings), the latest findings, then totals.
+ * The crawler's queue and the runs are on their own page (/health, pages/health.ts).
  */
 import type { ExplorerContext } from '../context.js';
-import { filterChoices, filterSql, hasTable, readFilters } from '../data.js';
+import { filterChoices, filterSql, readFilters } from '../data.js';
 import { html, type HtmlValue, pathWith } from '../html.js';
-import { downloadFormat, fmt, inputField, page, renderTable, selectField, tabularDownload, type Tabular } from '../layout.js';
+import { downloadFormat, fmt, inputField, page, renderTable, selectField, severityPill, tabularDownload, type Tabular } from '../layout.js';
 
 interface CovRow {
   id: number;
@@ -24,21 +25,27 @@ interface CovCell {
   documents: number;
 }
 
-interface RunRow {
+interface FindingRow {
   id: number;
-  command: string;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  files_seen: number;
-  reports_new: number;
-  reports_unchanged: number;
-  reports_updated: number;
-  reports_failed: number;
-  cells_written: number;
-  findings_written: number;
-  errors: number;
-  duration_ms: number | null;
+  report_id: number;
+  agency_id: number | null;
+  agency: string | null;
+  year: number | null;
+  severity: string;
+  rule: string;
+  message: string;
+}
+
+/** The newest findings that say something (errors, then warnings) of the primary reports. */
+function latestFindings(ctx: ExplorerContext, limit = 10): FindingRow[] {
+  return ctx.db
+    .prepare(
+      `SELECT f.id, f.report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year, f.severity, f.rule, f.message
+       FROM findings f JOIN reports r ON r.id = f.report_id LEFT JOIN agencies a ON a.id = r.agency_id
+       WHERE f.severity IN ('error', 'warning') AND r.is_primary = 1
+       ORDER BY r.year IS NULL, r.year DESC, f.severity = 'error' DESC, f.id DESC LIMIT ?`,
+    )
+    .all(limit) as FindingRow[];
 }
 
 function totals(ctx: ExplorerContext): { label: string; value: number | string }[] {
@@ -56,32 +63,6 @@ function totals(ctx: ExplorerContext): { label: string; value: number | string }
     { label: 'Compliance findings (nianbao check)', value: one("SELECT COUNT(*) FROM findings WHERE source = 'check' AND severity <> 'not_assessable'") },
     { label: 'Years covered', value: years.lo === null ? '—' : `${years.lo}–${years.hi}` },
   ];
-}
-
-interface CrawlState {
-  frontier: { kind: string; state: string; n: number }[];
-  responses: number;
-  sites: { site: string; adapter: string | null; challenge: string | null; last_crawl_at: string | null; last_ok_at: string | null; consecutive_failures: number; queued: number; failed: number; done: number }[];
-}
-
-/** What the crawler stored, where its tables exist (migration 2): the queue by kind and state, the sites. */
-function crawlerState(ctx: ExplorerContext): CrawlState | null {
-  if (!hasTable(ctx.db, 'frontier')) return null;
-  const frontier = ctx.db.prepare('SELECT kind, state, COUNT(*) AS n FROM frontier GROUP BY kind, state ORDER BY kind, state').all() as CrawlState['frontier'];
-  const responses = hasTable(ctx.db, 'responses') ? (ctx.db.prepare('SELECT COUNT(*) FROM responses').pluck().get() as number) : 0;
-  const sites = hasTable(ctx.db, 'crawl_sites')
-    ? (ctx.db
-        .prepare(
-          `SELECT s.site, s.adapter, s.challenge, s.last_crawl_at, s.last_ok_at, s.consecutive_failures,
-                  (SELECT COUNT(*) FROM frontier f WHERE f.site = s.site AND f.state = 'queued') AS queued,
-                  (SELECT COUNT(*) FROM frontier f WHERE f.site = s.site AND f.state IN ('failed', 'blocked')) AS failed,
-                  (SELECT COUNT(*) FROM frontier f WHERE f.site = s.site AND f.state = 'done') AS done
-           FROM crawl_sites s ORDER BY s.consecutive_failures DESC, s.site LIMIT 100`,
-        )
-        .all() as CrawlState['sites'])
-    : [];
-  if (frontier.length === 0 && responses === 0 && sites.length === 0) return null;
-  return { frontier, responses, sites };
 }
 
 export function homePage(ctx: ExplorerContext, q: Record<string, string>): Response | string {
@@ -156,36 +137,14 @@ export function homePage(ctx: ExplorerContext, q: Record<string, string>): Respo
   };
 
   const choices = filterChoices(ctx.db);
-  const runs = ctx.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 10').all() as RunRow[];
-  const runErrors = ctx.db.prepare('SELECT path, code, message FROM run_errors WHERE run_id = ? ORDER BY id LIMIT 20');
-  const crawler = crawlerState(ctx);
+  const latest = latestFindings(ctx);
   const tot = totals(ctx);
 
   const body = html`<h1>Government information-disclosure annual reports 政府信息公开工作年度报告</h1>
-<p class="muted">Database <code>${ctx.options.dbFile}</code>, opened read-only.</p>
-<h2>Totals</h2>
-<dl class="meta">${tot.map((t) => html`<dt>${t.label}</dt><dd>${fmt(t.value)}</dd>`)}</dl>
-${crawler ? html`<h2 id="crawler">Crawler 抓取</h2>
-<p>${crawler.responses} HTTP response(s) stored. The queue by kind and state:</p>
-${renderTable({ columns: [{ key: 'kind', label: 'kind' }, { key: 'state', label: 'state' }, { key: 'n', label: 'URLs', num: true }], rows: crawler.frontier }, { empty: 'The queue is empty.' })}
-${renderTable(
-  {
-    columns: [
-      { key: 'site', label: 'site' },
-      { key: 'adapter', label: 'adapter' },
-      { key: 'last_crawl_at', label: 'last crawl' },
-      { key: 'last_ok_at', label: 'last success' },
-      { key: 'consecutive_failures', label: 'failures in a row', num: true },
-      { key: 'challenge', label: 'challenge' },
-      { key: 'done', label: 'done', num: true },
-      { key: 'queued', label: 'queued', num: true },
-      { key: 'failed', label: 'failed/blocked', num: true },
-    ],
-    rows: crawler.sites,
-  },
-  { empty: 'No site crawled yet.' },
-)}` : ''}
-<h2 id="coverage">Coverage: agencies × years</h2>
+<p>What China's agencies disclosed, year by year: requests received and answered, refusals, appeals and court cases, as
+their own annual reports give them. Search a place or a word, or pick an agency in the grid.</p>
+<form class="search-big" method="get" action="/search" role="search"><input type="search" name="q" placeholder="Agency, place or words from the reports, e.g. 平潭 or 本机关不掌握" aria-label="Search the reports" size="50"><button type="submit">Search 搜索</button></form>
+<h2 id="coverage">Coverage: agencies × years 覆盖</h2>
 <form class="filters" method="get" action="/#coverage">
 ${selectField('province', 'Province 省份', choices.provinces, f.province)}
 ${selectField('level', 'Level 层级', choices.levels, f.level)}
@@ -203,36 +162,24 @@ ${shown.map(
 ${all.length > shown.length ? html`<p class="muted">Showing ${shown.length} of ${all.length} agencies: filter to see the others.</p>` : ''}
 <p class="downloads">Download coverage: <a href="${pathWith('/', { ...q, dl: 'csv' })}" download>CSV</a> <a href="${pathWith('/', { ...q, dl: 'csv', bom: 1 })}" download>CSV with BOM (Excel)</a> <a href="${pathWith('/', { ...q, dl: 'json' })}" download>JSON</a></p>`
 }
-<h2>Last runs</h2>
-${renderTable<RunRow>(
+<h2 id="findings">Latest findings 最新发现</h2>
+<p class="small muted">Tables that don't add up, late or missing reports: the newest reports first. Each links to the cell or the finding in the report.</p>
+${renderTable<FindingRow>(
   {
     columns: [
-      { key: 'id', label: '#', num: true },
-      { key: 'command', label: 'Command' },
-      { key: 'started_at', label: 'Started' },
-      { key: 'status', label: 'Status', html: (r) => html`<span class="pill ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'error' : 'warning'}">${r.status}</span>` },
-      { key: 'files_seen', label: 'Files', num: true },
-      { key: 'reports_new', label: 'New', num: true },
-      { key: 'reports_unchanged', label: 'Unchanged', num: true },
-      { key: 'reports_updated', label: 'Updated', num: true },
-      { key: 'reports_failed', label: 'Failed', num: true },
-      { key: 'cells_written', label: 'Cells', num: true },
-      { key: 'findings_written', label: 'Findings', num: true },
-      { key: 'errors', label: 'Errors', num: true },
-      { key: 'duration_ms', label: 'Seconds', num: true, html: (r) => (r.duration_ms === null ? '—' : (r.duration_ms / 1000).toFixed(1)) },
+      { key: 'year', label: 'Year 年度', num: true },
+      { key: 'agency', label: 'Agency 机关', html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency ?? '—'}</a>` : (r.agency ?? '—')) },
+      { key: 'severity', label: 'Severity', html: (r) => severityPill(r.severity) },
+      { key: 'message', label: 'Finding 问题', html: (r) => html`<a href="/report/${r.report_id}#finding-${r.id}">${r.message}</a>` },
     ],
-    rows: runs,
+    rows: latest,
   },
-  { empty: 'No runs recorded.' },
+  { empty: 'No findings: every table adds up and no report is late.', id: 'latest-findings' },
 )}
-${runs
-  .filter((r) => r.errors > 0)
-  .map((r) => {
-    const errs = runErrors.all(r.id) as { path: string | null; code: string | null; message: string }[];
-    return html`<details><summary>Errors of run #${r.id} (${r.command}, ${r.errors})</summary><ul>${errs.map(
-      (e) => html`<li><code>${e.code ?? ''}</code> ${e.path ?? ''}: ${e.message}</li>`,
-    )}</ul>${r.errors > errs.length ? html`<p class="muted">… and ${r.errors - errs.length} more (see the run_errors table).</p>` : ''}</details>`;
-  })}
+<p class="small"><a href="/compliance">Every finding, by kind →</a></p>
+<h2>Totals</h2>
+<dl class="meta">${tot.map((t) => html`<dt>${t.label}</dt><dd>${fmt(t.value)}</dd>`)}</dl>
+<p class="small">Crawler queue, sites and the last runs with their errors: <a href="/health">health of the collection 抓取状态</a>.</p>
 `;
   return page({ title: 'Overview', nav: 'home', body });
 }

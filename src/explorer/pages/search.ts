@@ -1,8 +1,9 @@
 /**
- * Search: agencies by name, and reports by full text (title, agency, body) through the FTS5
+ * Search: agencies by name, and reports by full text (title, agency, prose, table labels) through the FTS5
  * trigram index, with snippets; filters by province, level, year and format. Terms of three or
  * more characters go through MATCH, each quoted as a phrase (FTS syntax typed by the user is
  * inert); shorter terms, which a trigram index cannot look up, use LIKE. All terms must match.
+ * Snippets hold about 64 characters around the match (LIKE: 120), enough to judge a hit.
  */
 import { likeSnippet, searchTerms } from '../../store/search.js';
 import type { ExplorerContext } from '../context.js';
@@ -80,7 +81,7 @@ export function searchPage(ctx: ExplorerContext, q: Record<string, string>): Res
       params['match'] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
       hits = ctx.db
         .prepare(
-          `${select}, snippet(reports_fts, -1, @mo, @mc, '…', 20) AS snippet
+          `${select}, snippet(reports_fts, -1, @mo, @mc, '…', 64) AS snippet
            FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid LEFT JOIN agencies a ON a.id = r.agency_id
            WHERE reports_fts MATCH @match AND ${where.join(' AND ')}
            ORDER BY bm25(reports_fts), r.id LIMIT @limit`,
@@ -95,7 +96,7 @@ export function searchPage(ctx: ExplorerContext, q: Record<string, string>): Res
            ORDER BY r.year DESC, r.id LIMIT @limit`,
         )
         .all(params) as (Omit<Hit, 'snippet'> & { text: string | null })[];
-      hits = rows.map(({ text, ...h }) => ({ ...h, snippet: likeSnippet(text ?? '', short, [OPEN, CLOSE], 60) }));
+      hits = rows.map(({ text, ...h }) => ({ ...h, snippet: likeSnippet(text ?? '', short, [OPEN, CLOSE], 120) }));
     }
     // Agencies whose name, key or an alias holds every term.
     const ap: Record<string, unknown> = {};
@@ -135,7 +136,7 @@ export function searchPage(ctx: ExplorerContext, q: Record<string, string>): Res
   const choices = filterChoices(ctx.db);
   const body = html`<h1>Search 搜索</h1>
 <form class="filters" method="get" action="/search">
-<label>Words (agency name or report text; all must match)<input type="search" name="q" value="${query}" size="40" autofocus></label>
+<label>Words (agency name, report text or a table row's label; all must match)<input type="search" name="q" value="${query}" size="40" autofocus></label>
 ${selectField('province', 'Province 省份', choices.provinces, f.province)}
 ${selectField('level', 'Level 层级', choices.levels, f.level)}
 ${selectField('year', 'Year 年度', choices.years, f.year === undefined ? undefined : String(f.year))}

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { PARSER_VERSION } from '../../parsers/version.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 
 type Register = (program: Command) => void;
 
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`nianbao: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`nianbao: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

@@ -7,6 +7,7 @@ export type StoreErrorCode =
   | 'NB_DB_QUERY' // a query could not be prepared or run
   | 'NB_DB_BAD_OPTION' // an option value is invalid
   | 'NB_SNAPSHOT_MISSING' // a document's raw snapshot is not in the snapshots folder
+  | 'NB_SNAPSHOT_PATH' // a snapshot path (from the database) leads outside the snapshots folder
   | 'NB_RUN_BUSY'; // another live run of an exclusive command (crawl) holds the database
 
 /** An error of the SQLite store; branch on `code`. */

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.js';
+import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
 import { SnapshotStore, sha256Hex, snapshotRelPath } from '../../src/store/snapshots.js';
+import { CORPUS_DIR } from '../helpers/corpus.js';
 import { pidAlive } from '../../src/store/snapshot-temps.js';
 
 /** The pid of a process that has exited. */
@@ -103,5 +106,25 @@ describe('SnapshotStore paths stay inside the folder', () => {
     const linkedDir = join(root, 'linked');
     symlinkSync(dir, linkedDir);
     expect((await new SnapshotStore(linkedDir).get(rel)).toString()).toBe('ok');
+  });
+});
+
+describe('reparse with a tampered snapshot_path', () => {
+  it('records NB_SNAPSHOT_PATH for that document and reads nothing outside the folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    const dbFile = join(root, 'nianbao.db');
+    const snapshotsDir = `${dbFile}.snapshots`;
+    writeFileSync(join(root, 'secret.gz'), gzipSync('<html>SECRET</html>'));
+    const db = openDatabase(dbFile);
+    try {
+      await ingestPaths(db, [join(CORPUS_DIR, 'fujian-pingtan-2019.html'), join(CORPUS_DIR, 'fujian-pingtan-2021.pipe.txt')], { snapshotsDir });
+      db.prepare("UPDATE documents SET snapshot_path = '../secret.gz' WHERE file_name = 'fujian-pingtan-2019.html'").run();
+      const s = await reparseStored(db, { snapshotsDir, all: true });
+      expect(s.errors.map((e) => e.code)).toEqual(['NB_SNAPSHOT_PATH']);
+      expect(s.errors[0]!.message).toMatch(/outside the snapshots folder/);
+      expect(s.files).toBe(2);
+    } finally {
+      db.close();
+    }
   });
 });

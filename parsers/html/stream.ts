@@ -137,17 +137,23 @@ function hasNestedCells(nodes: AnyNode[]): boolean {
  * The blocks of text of a cell outside its nested tables: those before the first nested table and
  * those after it (nested tables' own text excluded; they are read as tables). A cell that
  * swallowed the rest of a page left open holds its own value first, then the page's paragraphs;
- * a data cell with a table pasted into it may hold its value after that table.
+ * a data cell with a table pasted into it may hold its value after that table. With `joinRuns`, a
+ * table that interrupts a run of text mid-block leaves that run whole (it is one block, kept in
+ * `before`): "2<table>…</table>648" reads 2648, never the silent fragment "2"; so do digits split
+ * by tables across a block boundary.
  */
-function blocksAroundTables(cell: Element): { before: string[]; after: string[] } {
+function blocksAroundTables(cell: Element, joinRuns = true): { before: string[]; after: string[] } {
   const before: string[] = [];
   const after: string[] = [];
   let parts: string[] = [];
   let passedTable = false;
+  // The current block began before a nested table that interrupted it mid-run.
+  let carried = false;
   const cut = (): void => {
     const text = collapseSpaces(parts.join(''));
-    if (text) (passedTable ? after : before).push(text);
+    if (text) (passedTable && !carried ? after : before).push(text);
     parts = [];
+    carried = false;
   };
   traverse(
     cell,
@@ -159,7 +165,10 @@ function blocksAroundTables(cell: Element): { before: string[]; after: string[] 
       if (!isElement(node)) return false;
       const name = node.name.toLowerCase();
       if (node !== cell && name === 'table') {
-        cut();
+        // A table dropped inside a run of text ("2<table>…</table>648", no block boundary on
+        // either side) does not end the run: the text around it is one value, not "2" then prose.
+        if (joinRuns && collapseSpaces(parts.join(''))) carried = true;
+        else cut();
         passedTable = true;
         return false;
       }
@@ -172,6 +181,12 @@ function blocksAroundTables(cell: Element): { before: string[]; after: string[] 
     },
   );
   cut();
+  // Digits on both sides of the tables ("13</p><table>…</table>30": a table closes the <p>) are
+  // one number the tables were dropped into, as markup between digits is (FORMAT.md §7.4).
+  // Only bare digit fragments: a value followed by a note in its own block stays apart.
+  if (joinRuns && before.length > 0 && after.length > 0 && /^[+\-]?[\d,.]+$/.test(before[before.length - 1]!) && /^[\d,.]+$/.test(after[0]!)) {
+    before[before.length - 1] += after.shift()!;
+  }
   return { before, after };
 }
 
@@ -273,7 +288,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     for (const placed of grid.cells) {
       let text: string;
       if (placed.item === lastCell) {
-        const [own = '', ...rest] = blocksAroundTables(placed.item).before;
+        const [own = '', ...rest] = blocksAroundTables(placed.item, false).before;
         text = own;
         proseAfter.set(placed.item, rest);
       } else if (nested.has(placed.item)) {

@@ -3,6 +3,7 @@
  * on the program; this file only wires them together.
  */
 import { Command, CommanderError } from 'commander';
+import { terminalSafe } from '../store/terminal-safe.js';
 import { VERSION_LINE } from '../version.js';
 
 type Register = (program: Command) => void;
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    process.stderr.write(`nianbao: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`nianbao: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

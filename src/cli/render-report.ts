@@ -4,6 +4,7 @@
  */
 import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, REQUEST_COLUMNS, REQUEST_ROWS, type RowDef } from '../../parsers/keys.js';
 import type { KeyedTable, ParsedReport } from '../../parsers/types.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 import { renderTable } from './width.js';
 
 export interface RenderReportOptions {
@@ -88,24 +89,29 @@ function renderAppeals(appeals: KeyedTable, width: number | undefined): string {
   return renderTable(rows, { maxWidth: width });
 }
 
+/** Untrusted text of the document (title, agency, labels, file names) as one terminal-safe line. */
+const safe = (s: string): string => terminalSafe(s, { oneLine: true }).replace(/\t/g, ' ');
+
+/** The report as text for a terminal: every text taken from the document is shown escaped (`terminalSafe`). */
 export function renderReport(report: ParsedReport, file: string, options: RenderReportOptions = {}): string {
   const width = options.width;
   const out: string[] = [];
-  out.push(`== ${file}`);
-  out.push(report.title ?? '(no title)');
+  out.push(`== ${safe(file)}`);
+  out.push(report.title === null ? '(no title)' : safe(report.title));
   out.push(
-    `format ${report.format} · agency ${report.agency ?? '—'} · year ${report.year ?? '—'} · published ${report.published ?? '—'}`,
+    `format ${safe(report.format)} · agency ${safe(report.agency ?? '—')} · year ${report.year ?? '—'} · published ${safe(report.published ?? '—')}`,
   );
   if (report.active) out.push('', '表二 主动公开政府信息情况', renderActive(report.active, report.format, width));
   if (report.requests) out.push('', '表三 收到和处理政府信息公开申请情况', renderRequests(report.requests, width));
   if (report.appeals) out.push('', '表四 政府信息公开行政复议、行政诉讼情况', renderAppeals(report.appeals, width));
   if (report.stats) {
-    const rows = [['指标', '单位', '本年', '累计'], ...report.stats.map((s) => [s.label, s.unit ?? '', show(s.value), show(s.cumulative)])];
+    const rows = [['指标', '单位', '本年', '累计'], ...report.stats.map((s) => [safe(s.label), safe(s.unit ?? ''), show(s.value), show(s.cumulative)])];
     out.push('', '统计表', renderTable(rows, { maxWidth: width }));
   }
   const shown = report.issues.filter((f) => f.severity !== 'not_assessable');
   const notAssessable = report.issues.length - shown.length;
   out.push('', `Findings: ${shown.length === 0 ? 'none' : shown.length}${notAssessable ? ` (+${notAssessable} not assessable: blank totals)` : ''}`);
-  for (const f of shown) out.push(`  ${f.severity.padEnd(7)} ${f.rule}  ${f.message}`);
-  return out.join('\n');
+  for (const f of shown) out.push(`  ${f.severity.padEnd(7)} ${f.rule}  ${safe(f.message)}`);
+  // Belt and braces: nothing of the document reaches the terminal raw, whatever field it came in.
+  return terminalSafe(out.join('\n'));
 }

@@ -766,6 +766,8 @@ class Crawler {
     code: string,
     message: string,
     challenge?: Challenge,
+    /** The response is on record already (a challenge recorded before the browser ran). */
+    recorded = false,
   ): Promise<void> {
     const snapshotPath = await this.snapshots.put(got.res.body, got.sha);
     const status = got.res.status;
@@ -774,7 +776,7 @@ class Crawler {
     // and in responses, not counted as a run error. Dead entry pages and reports are errors.
     const quiet = role === 'error' && row.kind === 'list' && (status === 404 || status === 410);
     this.unit(() => {
-      this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, null, challenge), this.runId);
+      if (!recorded) this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, null, challenge), this.runId);
       this.frontier.finish(
         row,
         {
@@ -836,14 +838,16 @@ class Crawler {
       await this.recordFailure(r, row, got, 'challenge', 'NB_CRAWL_CHALLENGE', policy === 'never' && ch.browser ? `${ch.reason}; the browser is off for this site` : ch.reason, ch);
       return false;
     }
-    const problem = await this.solveChallenge(r, row.url, ch.reason);
-    if (problem) {
-      await this.recordFailure(r, row, got, 'challenge', problem.code, `${ch.reason}; ${problem.message}`, ch);
-      return false;
-    }
-    // The challenge page itself stays on record (never parsed).
+    // The challenge page itself stays on record (never parsed), committed before the browser
+    // runs: a run killed while the browser solves it keeps the record.
     const snapshotPath = await this.snapshots.put(got.res.body, got.sha);
     this.unit(() => this.frontier.recordResponse(this.responseRecord(r, row, got, 'challenge', snapshotPath, null, ch), this.runId));
+    this.group.commit();
+    const problem = await this.solveChallenge(r, row.url, ch.reason);
+    if (problem) {
+      await this.recordFailure(r, row, got, 'challenge', problem.code, `${ch.reason}; ${problem.message}`, ch, true);
+      return false;
+    }
     return true;
   }
 

@@ -3,6 +3,7 @@
  * (pages, list pages, reports new/updated/known/failed, browser pages, reasons) and a totals line.
  */
 import { formatTable } from '../store/format.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 import type { CrawlSummary, SiteSummary } from './crawler.js';
 
 /** `HTTP 404 ×4; robots.txt disallows ×1` (most frequent first). */
@@ -69,5 +70,6 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     );
   }
   lines.push(`User-Agent: ${summary.userAgent}`);
-  return `${lines.join('\n')}\n`;
+  // Site names, reasons and browser messages can come from a registry file or a server.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }

@@ -8,7 +8,8 @@ export type ExplorerErrorCode =
   | 'NB_SQL_READONLY' // the statement would change the database (or its connection): refused
   | 'NB_SQL_TIMEOUT' // the statement ran longer than the time limit and was stopped
   | 'NB_SQL_ERROR' // SQLite could not prepare or run the statement
-  | 'NB_SQL_CRASHED'; // the query process ended without an answer (e.g. out of memory)
+  | 'NB_SQL_CRASHED' // the query process ended without an answer (e.g. out of memory)
+  | 'NB_SQL_CANCELLED'; // the client went away before the answer: the query was stopped
 
 /** An error of the explorer (`nianbao serve`); branch on `code`. */
 export class ExplorerError extends NianbaoError {

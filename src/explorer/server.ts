@@ -36,7 +36,8 @@ import { searchPage } from './pages/search.js';
 import { sqlPage } from './pages/sql.js';
 import { loadQueryExamples } from './queries-doc.js';
 import { QueryCache } from './cache.js';
-import { SqlRunner } from './sql-runner.js';
+import { SqlRunner, type SqlRunnerStats } from './sql-runner.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 
 /** Content-Security-Policy of the explorer's own pages. */
 export const PAGE_CSP =
@@ -96,6 +97,8 @@ export function snapshotContentType(doc: Pick<DocumentRow, 'content_type' | 'kin
 export interface Explorer {
   app: Hono;
   options: ResolvedExplorerOptions;
+  /** What the SQL page's query processes are doing (running, waiting, cancelled …). */
+  sqlStats(): SqlRunnerStats;
   /** Closes the database and kills running query processes. */
   close(): void;
 }
@@ -169,17 +172,18 @@ export function createExplorer(input: ExplorerOptions): Explorer {
     const id = intParam(c.req.param('id'));
     return id === undefined ? notFound() : respond(agencyPage(ctx, id, c.req.query()));
   });
-  const sql = async (q: Record<string, string>): Promise<Response> => {
-    const r = await sqlPage(ctx, q);
+  // The request's signal aborts when the client goes away: its query is stopped, not run to the limit.
+  const sql = async (q: Record<string, string>, signal: AbortSignal): Promise<Response> => {
+    const r = await sqlPage(ctx, q, signal);
     return r instanceof Response ? r : htmlResponse(r.html, r.status);
   };
-  app.get('/sql', (c) => sql(c.req.query()));
+  app.get('/sql', (c) => sql(c.req.query(), c.req.raw.signal));
   // Long statements can be posted as a form (a URL holds about 16 KB).
   app.post('/sql', async (c) => {
     const form = await c.req.parseBody();
     const q: Record<string, string> = { ...c.req.query() };
     for (const [k, v] of Object.entries(form)) if (typeof v === 'string') q[k] = v;
-    return sql(q);
+    return sql(q, c.req.raw.signal);
   });
 
   // The raw document, as stored, in a sandbox.
@@ -190,10 +194,15 @@ export function createExplorer(input: ExplorerOptions): Explorer {
     let bytes: Buffer;
     try {
       bytes = await ctx.snapshots.get(doc.snapshot_path);
-    } catch {
+    } catch (err) {
       // Plain text, framable by our own pages, so the report page's frame says what is missing.
-      return new Response(`The snapshot of document ${doc.id} (${doc.snapshot_path}) is not in ${options.snapshotsDir}.\n`, {
-        status: 404,
+      // A path leading outside the snapshots folder (a tampered row) is refused, never read.
+      const outside = (err as { code?: string }).code === 'NB_SNAPSHOT_PATH';
+      const text = outside
+        ? `NB_SNAPSHOT_PATH: the snapshot path of document ${doc.id} leads outside ${options.snapshotsDir}; refused.\n`
+        : `The snapshot of document ${doc.id} (${doc.snapshot_path}) is not in ${options.snapshotsDir}.\n`;
+      return new Response(text, {
+        status: outside ? 400 : 404,
         headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Security-Policy': SNAPSHOT_CSP, 'X-Frame-Options': 'SAMEORIGIN' },
       });
     }
@@ -242,13 +251,14 @@ export function createExplorer(input: ExplorerOptions): Explorer {
 
   app.notFound(() => notFound());
   app.onError((err) => {
-    process.stderr.write(`nianbao serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`nianbao serve: ${terminalSafe(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
     return htmlResponse(page({ title: 'Error', nav: 'none', body: html`<h1>Something went wrong</h1><p class="error-box">${err instanceof Error ? err.message : String(err)}</p>` }), 500);
   });
 
   return {
     app,
     options,
+    sqlStats: () => ctx.runner.stats(),
     close: () => {
       ctx.runner.close();
       db.close();
@@ -261,6 +271,8 @@ export interface RunningExplorer {
   host: string;
   port: number;
   server: ServerType;
+  /** What the SQL page's query processes are doing (running, waiting, cancelled …). */
+  sqlStats(): SqlRunnerStats;
   close(): Promise<void>;
 }
 
@@ -296,6 +308,7 @@ export async function startExplorer(input: ExplorerOptions): Promise<RunningExpl
     host,
     port: address.port,
     server,
+    sqlStats: explorer.sqlStats,
     close: () =>
       new Promise<void>((resolve) => {
         explorer.close();

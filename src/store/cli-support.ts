@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { NianbaoError } from '../../parsers/errors.js';
 import { DEFAULT_DB_FILE, resolveDbPath } from './db.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /** `--db FILE` (default: `$NIANBAO_DB`, else `./nianbao.db`). */
 export function dbOption(): Option {
@@ -44,11 +45,8 @@ export function parseWorkerCount(v: string): number {
 export function reportCommandError(command: string, err: unknown): void {
   const code = err instanceof NianbaoError ? err.code : ((err as { code?: unknown } | null)?.code ?? 'NB_ERROR');
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`nianbao ${command}: ${message} [${String(code)}]\n`);
+  process.stderr.write(`nianbao ${command}: ${terminalSafe(message)} [${terminalSafe(String(code), { oneLine: true })}]\n`);
   process.exitCode = 1;
 }
 
-/** Removes control characters (ESC, CR …) from untrusted text before it reaches a terminal. */
-export function terminalSafe(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
-}
+export { terminalSafe } from './terminal-safe.js';

@@ -11,6 +11,7 @@ export type StoreErrorCode =
   | 'NB_FILE_IS_FOLDER' // a file was expected, a folder was named
   | 'NB_FILE_UNREADABLE' // an input exists but cannot be read (permissions, a device …)
   | 'NB_SNAPSHOT_MISSING' // a document's raw snapshot is not in the snapshots folder
+  | 'NB_SNAPSHOT_PATH' // a snapshot path (from the database) leads outside the snapshots folder
   | 'NB_RUN_BUSY'; // another live run of an exclusive command (crawl) holds the database
 
 /** An error of the SQLite store; branch on `code`. */

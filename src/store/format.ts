@@ -4,6 +4,8 @@
  * Writers are incremental so large exports stream.
  */
 
+import { terminalSafe } from './terminal-safe.js';
+
 export type OutputFormat = 'table' | 'csv' | 'json' | 'jsonl';
 
 /** Terminal columns a code point takes: 2 for East Asian Wide/Fullwidth, 0 for combining marks. */
@@ -62,12 +64,12 @@ function pad(s: string, width: number, right: boolean): string {
 
 /**
  * An aligned text table. Numeric columns are right-aligned; control characters in values
- * are shown as spaces so untrusted text cannot move the cursor.
+ * are shown visibly (`terminalSafe`, ESC as ␛) so untrusted text cannot move the cursor.
  */
 export function formatTable(columns: string[], rows: unknown[][], options: { maxWidth?: number } = {}): string {
   const maxWidth = options.maxWidth ?? 60;
   const clip = (s: string): string => {
-    const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+    const clean = terminalSafe(s, { oneLine: true }).replace(/\t/g, ' ');
     if (displayWidth(clean) <= maxWidth) return clean;
     let out = '';
     let w = 0;

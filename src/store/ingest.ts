@@ -422,7 +422,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
         bytes = await snapshots.get(row.snapshot_path);
       } catch (err) {
         const e = err as StoreError;
-        const rec = { path: snapshots.pathOf(row.snapshot_path), code: e.code ?? 'EIO', message: e.message };
+        const rec = { path: join(snapshots.dir, row.snapshot_path), code: e.code ?? 'EIO', message: e.message };
         summary.errors.push(rec);
         if (runId !== null) recordRunError(db, runId, rec);
         options.onProgress?.({ done, total: rows.length, path: label, outcome: 'error' });

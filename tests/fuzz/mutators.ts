@@ -603,9 +603,17 @@ const dropClosingTags: Operator = (s, rng) => {
   return `${chosen.length} closing </${tag}> removed`;
 };
 
-const SPLITTERS = ['</span><span>', '<!-- -->', '<span></span>', '<o:p></o:p>', '&nbsp;', '<br>', '<wbr>', '\u200b', '<font>&nbsp;</font>', '\n'];
+/** Tables nested `n` deep around one letter: a table dropped inside a number's run of text. */
+const nestedTables = (n: number) => `${'<table><tr><td>'.repeat(n)}x${'</td></tr></table>'.repeat(n)}`;
+const SPLITTERS = [
+  '</span><span>', '<!-- -->', '<span></span>', '<o:p></o:p>', '&nbsp;', '<br>', '<wbr>', '\u200b', '<font>&nbsp;</font>', '\n',
+  nestedTables(1), nestedTables(2000),
+];
 
-/** Markup between the digits of a number: the number must read the same. */
+/**
+ * Markup between the digits of a number: the number must read the same (the oracle checks it
+ * exactly: a finding does not excuse a changed value in a case that only split numbers).
+ */
 const splitNumber: Operator = (s, rng) => {
   const cells = htmlValueCells(s.source).filter((c) => c.digits.length >= 2);
   if (!cells.length) return null;
@@ -614,7 +622,8 @@ const splitNumber: Operator = (s, rng) => {
   const at = c.digits[k]!;
   const what = rng.pick(SPLITTERS);
   splice(s, at, at, what);
-  return `${JSON.stringify(what)} inside ${c.text}`;
+  const shown = what.length > 40 ? `${what.split('<table>').length - 1} nested tables` : JSON.stringify(what);
+  return `${shown} inside ${c.text}`;
 };
 
 const UNCLOSED = ['<!--', '<script>', '<textarea>', '<style>', '<title>', '<noscript>', '<![CDATA[', '<xmp>', '<plaintext>', '<svg>', '<select>'];

@@ -18,6 +18,9 @@
  *   blanks count as 0 in every sum, so no finding can tell them apart (see `blankAsZero`).
  * - lone pipes: in pipe text a lone "|" line may be an empty cell or a covered slot; a row that a
  *   lone pipe completed in place of a number is ambiguous by the format (see `lonePipeSlots`).
+ * - exact: when the damage keeps every number by construction (`splitNumber`: markup or nested
+ *   tables between the digits), a differing cell fails even with a finding: a value cut to its
+ *   first digits ("2" of 2648) is a parser fault, not damage to report.
  * - lost cell: in the reference, absent from the parse. Each one holding a number must be flagged
  *   too: a finding on its row, a missing-table or a no-tables warning (nothing is lost silently).
  */
@@ -177,9 +180,15 @@ export interface OracleInput {
   report: ParsedReport;
   /** The edited cell, when the case edits a value and the edit landed in a keyed table. */
   editKey: string | null;
+  /**
+   * The damage keeps every number by construction (markup between digits, nested tables dropped
+   * inside a number): any cell that differs from the reference fails, with or without a finding.
+   * @default false
+   */
+  exact?: boolean;
 }
 
-export function checkReport({ baseline, reference, report, editKey }: OracleInput): OracleResult {
+export function checkReport({ baseline, reference, report, editKey, exact = false }: OracleInput): OracleResult {
   const got = cellMap(report);
   const baselineRaws = new Set(baseline.cells.flatMap((c) => [...c.raw]));
   const raws = new Map(report.cells.map((c) => [`${c.table}.${c.row}.${c.col}`, c.raw]));
@@ -226,7 +235,7 @@ export function checkReport({ baseline, reference, report, editKey }: OracleInpu
 
   return {
     wrong,
-    unflaggedWrong: wrong.filter((w) => !rowFlagged(report, w.path)),
+    unflaggedWrong: exact ? wrong : wrong.filter((w) => !rowFlagged(report, w.path)),
     injected,
     zeroBlank,
     ambiguous,

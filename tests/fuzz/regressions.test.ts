@@ -54,6 +54,37 @@ describe('hostile structure: no hang, no crash', () => {
   });
 });
 
+describe('a table dropped inside a number does not cut the number', () => {
+  const html2019 = corpus('fujian-pingtan-2019.html');
+  const nested = (n: number) => `${'<table><tr><td>'.repeat(n)}x${'</td></tr></table>'.repeat(n)}`;
+
+  // fuzz seed 777 case 1826: 2,000 nested tables between "2" and "648" of table 2's 行政处罚 gave
+  // previous = 2 with no finding (the cell's value was its first block before the table).
+  it.each([2000, 1])('%i nested table(s) inside 2648 read 2648, every other cell as the original', (n) => {
+    const page = replaceOnce(html2019, '<td><p><span>2648</span></p></td>', `<td><p><span>2${nested(n)}648</span></p></td>`);
+    const report = parseHtmlReport(page);
+    expect(report.active!['punishment']!['previous']).toBe(2648);
+    expect([report.active, report.requests, report.appeals]).toEqual([want2019.active, want2019.requests, want2019.appeals]);
+    expect(valid(report)).toEqual([]);
+  });
+
+  // seed 777 case 916 (with the nested-table splitter): "<p>13<table>…</table>30</p>" gave 13; the
+  // table closes the <p>, so the digits sit in two blocks.
+  it('digits split across a block boundary by a table read as one number', () => {
+    const html2023 = corpus('fujian-pingtan-2023.html');
+    const page = replaceOnce(html2023, '<td colspan="3"><p>1330</p></td>', `<td colspan="3"><p>13${nested(3)}30</p></td>`);
+    const report = parseHtmlReport(page);
+    const want = expected('fujian-pingtan-2023');
+    expect(report.active!['punishment']!['decisions']).toBe(1330);
+    expect([report.active, report.requests, report.appeals]).toEqual([want.active, want.requests, want.appeals]);
+  });
+
+  it('a value written after a table pasted into its cell is still read (block boundaries kept)', () => {
+    const page = replaceOnce(html2019, '<td><p><span>2648</span></p></td>', `<td>${nested(1)}<p><span>2648</span></p></td>`);
+    expect(parseHtmlReport(page).active!['punishment']!['previous']).toBe(2648);
+  });
+});
+
 describe('table 2 has no sums: a shifted row is said, not silent', () => {
   it('a deleted value cell (58 | 45 | 546 → 58 | 546) flags the row', () => {
     const page = replaceOnce(html2025, '<td><p>45</p></td>', '');

@@ -5,7 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
-import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError, terminalSafe } from '../../store/cli-support.js';
 import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
@@ -24,7 +24,7 @@ function summaryLine(verb: string, s: IngestSummary, db: string): string {
     `${verb} ${s.files} file(s): ${s.new > 0 || s.updated === 0 ? `${s.new} new` : `${s.updated} re-parsed`}` +
     ` (${s.ok} ok, ${s.partial} partial, ${s.failed} failed), ${s.unchanged} unchanged` +
     `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
-    ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${db}\n`
+    ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n`
   );
 }
 
@@ -95,7 +95,7 @@ export function registerIngest(program: Command): void {
         progress.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
         else process.stdout.write(summaryLine('ingested', summary, dbFile));
-        for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${e.path}: ${e.message} [${e.code}]\n`);
+        for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
         if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
         process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
       } catch (err) {
@@ -140,7 +140,7 @@ export function registerIngest(program: Command): void {
         progress.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
         else process.stdout.write(summaryLine('re-parsed', summary, dbFile));
-        for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${e.path}: ${e.message} [${e.code}]\n`);
+        for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
         if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
         process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
       } catch (err) {

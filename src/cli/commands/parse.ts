@@ -13,6 +13,7 @@ import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetc
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { describeFileError } from '../../store/errors.js';
 import { renderReport } from '../render-report.js';
+import { terminalSafe } from '../../store/terminal-safe.js';
 
 const IS_URL = /^https?:\/\//i;
 
@@ -69,7 +70,7 @@ export function registerParse(program: Command): void {
           const attachment = IS_URL.test(file) && report.input.kind === 'html' && foundNothing(report) ? reportAttachment(bytes, options) : undefined;
           if (attachment) {
             // A notice page: read the report it links, as a crawl would.
-            process.stderr.write(`nianbao parse: ${file} has no report tables; reading the report it links: ${attachment}\n`);
+            process.stderr.write(`nianbao parse: ${terminalSafe(file)} has no report tables; reading the report it links: ${terminalSafe(attachment)}\n`);
             ({ bytes, options } = await readInput(attachment, getFetcher));
             report = await parseReport(bytes, options);
           }
@@ -80,7 +81,7 @@ export function registerParse(program: Command): void {
           const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';
           const message = err instanceof Error ? err.message : String(err);
           const named = message.includes(file) ? message : `${file}: ${message}`;
-          process.stderr.write(`nianbao parse: ${named} [${code}]\n`);
+          process.stderr.write(`nianbao parse: ${terminalSafe(named)} [${terminalSafe(String(code))}]\n`);
           if (opts.json && files.length > 1) process.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
         }
       }

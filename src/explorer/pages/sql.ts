@@ -15,9 +15,11 @@ const STATUS: Record<string, number> = {
   NB_SQL_READONLY: 403,
   NB_SQL_TIMEOUT: 504,
   NB_SQL_CRASHED: 500,
+  NB_SQL_CANCELLED: 499, // nobody reads it: the client closed the connection
 };
 
-export async function sqlPage(ctx: ExplorerContext, q: Record<string, string>): Promise<Response | { html: string; status: number }> {
+/** `signal`: the request's, aborted when the client goes away (the query is then stopped). */
+export async function sqlPage(ctx: ExplorerContext, q: Record<string, string>, signal?: AbortSignal): Promise<Response | { html: string; status: number }> {
   const exampleN = q['example'] ? Number(q['example']) : NaN;
   const example = ctx.examples.find((e) => e.n === exampleN);
   const sql = (q['q'] ?? example?.sql ?? '').slice(0, 100_000);
@@ -29,6 +31,7 @@ export async function sqlPage(ctx: ExplorerContext, q: Record<string, string>): 
       result = await ctx.runner.run(sql, {
         timeoutMs: ctx.options.queryTimeoutMs,
         maxRows: dl ? ctx.options.maxDownloadRows : ctx.options.maxRows,
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
       if (!(err instanceof ExplorerError)) throw err;

@@ -1,0 +1,130 @@
+/**
+ * The snapshot archive on a real folder: temp files killed writers left are removed at the next
+ * store's first write (but not a live writer's), and paths read from a database row cannot lead
+ * outside the folder (`..`, absolute, symlink).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/db.js';
+import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
+import { SnapshotStore, sha256Hex, snapshotRelPath } from '../../src/store/snapshots.js';
+import { CORPUS_DIR } from '../helpers/corpus.js';
+import { pidAlive } from '../../src/store/snapshot-temps.js';
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const pid = Number(r.stdout);
+  expect(pidAlive(pid)).toBe(false);
+  return pid;
+}
+
+function ageFile(path: string, ageMs: number): void {
+  const t = (Date.now() - ageMs) / 1000;
+  utimesSync(path, t, t);
+}
+
+describe('SnapshotStore temp files', () => {
+  it('removes temp files of dead writers at the first write, keeps live writers\' ones and fresh ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    mkdirSync(join(dir, 'ab'));
+    mkdirSync(join(dir, 'cd'));
+    const dead = deadPid();
+    const live = process.ppid; // the test runner: alive for the whole test
+    const files = {
+      deadOld: join(dir, 'ab', `${'a'.repeat(64)}.gz.tmp-${dead}-0a1b2c3d`),
+      deadOld2: join(dir, 'cd', `${'c'.repeat(64)}.gz.tmp-${dead}-deadbeef`),
+      deadFresh: join(dir, 'ab', `${'b'.repeat(64)}.gz.tmp-${dead}-00112233`),
+      liveOld: join(dir, 'ab', `${'d'.repeat(64)}.gz.tmp-${live}-44556677`),
+      liveAncient: join(dir, 'cd', `${'e'.repeat(64)}.gz.tmp-${live}-8899aabb`),
+      snapshot: join(dir, 'ab', `${'f'.repeat(64)}.gz`),
+    };
+    for (const f of Object.values(files)) writeFileSync(f, 'partial');
+    ageFile(files.deadOld, 60_000);
+    ageFile(files.deadOld2, 60_000);
+    ageFile(files.liveOld, 60_000);
+    ageFile(files.liveAncient, 2 * 3_600_000);
+    ageFile(files.snapshot, 2 * 3_600_000);
+
+    const store = new SnapshotStore(dir);
+    const bytes = Buffer.from('报告 body');
+    const rel = await store.put(bytes);
+    expect(rel).toBe(snapshotRelPath(sha256Hex(bytes)));
+    expect((await store.get(rel)).equals(bytes)).toBe(true);
+
+    expect(existsSync(files.deadOld)).toBe(false);
+    expect(existsSync(files.deadOld2)).toBe(false);
+    expect(existsSync(files.liveAncient)).toBe(false); // a reused pid cannot keep a temp file forever
+    expect(existsSync(files.deadFresh)).toBe(true); // may belong to a writer in another pid namespace
+    expect(existsSync(files.liveOld)).toBe(true); // a live writer may be mid-write
+    expect(existsSync(files.snapshot)).toBe(true); // snapshots are never touched
+    // The write itself leaves no temp file behind.
+    const prefix = rel.slice(0, 2);
+    expect(readdirSync(join(dir, prefix)).filter((n) => n.includes('.tmp-') && n.includes(sha256Hex(bytes)))).toEqual([]);
+  });
+
+  it('10 writers killed mid-put leave 10 temp files; the next run removes them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    // A child that starts a put and is SIGKILLed between the temp write and the rename (simulated
+    // by writing the temp file as put names it, then dying).
+    for (let i = 0; i < 10; i++) {
+      const r = spawnSync(
+        process.execPath,
+        ['-e', `const fs=require('fs');fs.mkdirSync(${JSON.stringify(join(dir, '0' + i))},{recursive:true});fs.writeFileSync(${JSON.stringify(join(dir, '0' + i))}+'/'+'0${i}'.padEnd(64,'0')+'.gz.tmp-'+process.pid+'-0badc0de','x');process.kill(process.pid,'SIGKILL')`],
+        { encoding: 'utf8' },
+      );
+      expect(r.signal).toBe('SIGKILL');
+    }
+    const temps = () => readdirSync(dir, { recursive: true }).filter((n) => String(n).includes('.tmp-'));
+    expect(temps()).toHaveLength(10);
+    const store = new SnapshotStore(dir, { deadAfterMs: 0 });
+    await store.put(Buffer.from('next run'));
+    expect(temps()).toEqual([]);
+  });
+});
+
+describe('SnapshotStore paths stay inside the folder', () => {
+  it('refuses .., absolute paths and symlinks leading out (NB_SNAPSHOT_PATH)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    const dir = join(root, 'db.snapshots');
+    mkdirSync(join(dir, 'ab'), { recursive: true });
+    const secret = join(root, 'secret.gz');
+    writeFileSync(secret, gzipSync('SECRET'));
+    symlinkSync(secret, join(dir, 'ab', 'link.gz'));
+    const store = new SnapshotStore(dir);
+    for (const bad of ['../secret.gz', 'ab/../../secret.gz', secret, 'ab/link.gz']) {
+      await expect(store.get(bad), bad).rejects.toMatchObject({ code: 'NB_SNAPSHOT_PATH' });
+    }
+    expect(() => store.pathOf('../../x.gz')).toThrow(/outside the snapshots folder/);
+    await expect(store.get('ab/missing.gz')).rejects.toMatchObject({ code: 'NB_SNAPSHOT_MISSING' });
+    // A symlinked snapshots folder itself is fine: only what leads out of it is refused.
+    const rel = await store.put(Buffer.from('ok'));
+    const linkedDir = join(root, 'linked');
+    symlinkSync(dir, linkedDir);
+    expect((await new SnapshotStore(linkedDir).get(rel)).toString()).toBe('ok');
+  });
+});
+
+describe('reparse with a tampered snapshot_path', () => {
+  it('records NB_SNAPSHOT_PATH for that document and reads nothing outside the folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    const dbFile = join(root, 'nianbao.db');
+    const snapshotsDir = `${dbFile}.snapshots`;
+    writeFileSync(join(root, 'secret.gz'), gzipSync('<html>SECRET</html>'));
+    const db = openDatabase(dbFile);
+    try {
+      await ingestPaths(db, [join(CORPUS_DIR, 'fujian-pingtan-2019.html'), join(CORPUS_DIR, 'fujian-pingtan-2021.pipe.txt')], { snapshotsDir });
+      db.prepare("UPDATE documents SET snapshot_path = '../secret.gz' WHERE file_name = 'fujian-pingtan-2019.html'").run();
+      const s = await reparseStored(db, { snapshotsDir, all: true });
+      expect(s.errors.map((e) => e.code)).toEqual(['NB_SNAPSHOT_PATH']);
+      expect(s.errors[0]!.message).toMatch(/outside the snapshots folder/);
+      expect(s.files).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+});

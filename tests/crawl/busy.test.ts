@@ -19,8 +19,8 @@ describe('a second crawl of the same database', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    // Slow responses keep the first crawl running while the second one starts.
-    portal = await startDemoPortal({ sites: ['trs', 'hanweb'], latencyMs: 300, faults: { flaky: false } });
+    // Slow responses (1 s each) keep the first crawl running while the second one starts and is refused.
+    portal = await startDemoPortal({ sites: ['trs', 'hanweb'], latencyMs: 1000, faults: { flaky: false } });
     registry = join(tmp.dir, 'sites.json');
     writeFileSync(registry, JSON.stringify(portal.registry(), null, 2));
   }, 240_000);
@@ -46,6 +46,8 @@ describe('a second crawl of the same database', () => {
     // It left no run row (the check and the row are one transaction: it never started).
     expect(countRows(file, "SELECT count(*) AS n FROM runs WHERE command = 'crawl'")).toBe(1);
 
+    // The first crawl is still running (1 s per response keeps it busy well past the refusal, even on a loaded machine).
+    expect(first.exitCode).toBeNull();
     first.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const third = await runBin(args(file), {}, 120_000);

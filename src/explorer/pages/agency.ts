@@ -3,6 +3,7 @@
  * litigation outcomes over the years, and the carry-over check between consecutive years
  * (上年结转 of year N against 结转下年度继续办理 of year N−1, FORMAT.md §6 R5).
  */
+import { describeTiming } from '../../store/timing.js';
 import { REQUEST_COLUMNS } from '../../../parsers/keys.js';
 import type { ExplorerContext } from '../context.js';
 import { html, safeHref } from '../html.js';
@@ -56,7 +57,7 @@ const MEASURES: { key: keyof Summary; label: string }[] = [
   { key: 'review_corrected', label: '　复议纠正 corrected in review' },
   { key: 'litigation_total', label: '行政诉讼 lawsuits' },
   { key: 'litigation_corrected', label: '　诉讼纠正 corrected in court' },
-  { key: 'days_late', label: 'days late 逾期天数 (negative: early)' },
+  { key: 'days_late', label: 'published on time? 发布时效 (download: days late, negative = early)' },
   { key: 'error_findings', label: 'arithmetic errors 不符' },
 ];
 
@@ -185,7 +186,9 @@ ${summary.length === 0 ? html`<p class="muted">No parsed report with a year.</p>
   const from = mapped.get(s.report_id)?.get(r.measure);
   return from
     ? html`<td class="num mapped" title="pre-2019 report: ${from.label}">${fmt(r[String(s.year)])}<sup>†</sup></td>`
-    : html`<td class="num">${fmt(r[String(s.year)])}</td>`;
+    : r.measure === 'days_late'
+      ? html`<td class="num timing">${describeTiming(r[String(s.year)] as number | null)}</td>`
+      : html`<td class="num">${fmt(r[String(s.year)])}</td>`;
 })}</tr>`)}</tbody></table></div>
 ${mapped.size > 0 ? html`<p class="small muted" id="pre2019-note">† From a pre-2019 report's statistics table, whose rows are not the same as the 2019/2021 template's: only rows that say the same thing are shown (hover a value for the row it came from); the others stay blank (—). ${[...mapped.entries()].map(([rid, m]) => html`<br>${summary.find((x) => x.report_id === rid)?.year}: ${[...m.entries()].map(([k, v]) => `${k} ← ${v.label}`).join('; ')}`)}</p>` : ''}
 ${downloadLinks(`/agency/${id}`, {}, 'this table')}`}

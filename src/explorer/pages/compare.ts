@@ -3,6 +3,7 @@
  * sortable, filterable, with a chart and CSV/JSON downloads. Measures and sort orders come from
  * fixed lists; request values only ever select among them or are bound.
  */
+import { describeTiming } from '../../store/timing.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, filterSql, readFilters } from '../data.js';
 import { html, pathWith } from '../html.js';
@@ -51,7 +52,7 @@ export const MEASURES: Record<string, Measure> = {
     unit: '%',
   },
   appeals: { label: 'Review and court cases 复议诉讼总数', value: APPEALS, unit: '件' },
-  days_late: { label: 'Days late 逾期天数', value: 's.days_late', unit: 'days' },
+  days_late: { label: 'Days late 逾期天数 (negative: days early)', value: 's.days_late', unit: 'days' },
 };
 
 /** The unit as the chart writes it. */
@@ -178,7 +179,7 @@ ${chart(
     { key: 'province', label: 'Province' },
     { key: 'level', label: 'Level' },
     { key: 'year', label: 'Year', num: true },
-    { key: 'value', label: `${m.label}`, num: true, sortable: true, html: (r) => (r.value === null ? '—' : m.unit === '%' ? `${fmt(r.value)}%` : fmt(r.value)) },
+    { key: 'value', label: `${m.label}`, num: true, sortable: true, html: (r) => (r.value === null ? (m.unit === 'days' ? 'date unknown' : '—') : m.unit === '%' ? `${fmt(r.value)}%` : m.unit === 'days' ? describeTiming(r.value) : fmt(r.value)) },
     ...(m.parts
       ? [
           { key: 'numerator', label: m.parts.numLabel, num: true },

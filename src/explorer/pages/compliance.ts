@@ -5,6 +5,7 @@
  * computed from the stored reports when the page loads, so it does not depend on
  * `nianbao check` having run. Each section downloads as CSV or JSON.
  */
+import { describeTiming } from '../../store/timing.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, filterSql, readFilters } from '../data.js';
 import { html, type SafeHtml } from '../html.js';
@@ -114,7 +115,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
       title: 'Late reports 逾期发布',
       intro: '条例 第四十九条: reports on a year are due by 31 January of the next year (31 March for reports on 2008–2018 and for 本级政府 consolidated reports). Reports without a publication date are listed last: they cannot be checked.',
       table: {
-        columns: [agencyCol, yearCol, { key: 'published', label: 'published' }, { key: 'deadline', label: 'deadline' }, { key: 'days_late', label: 'days late', num: true }, ...idCols],
+        columns: [agencyCol, yearCol, { key: 'published', label: 'published' }, { key: 'deadline', label: 'deadline' }, { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) }, ...idCols],
         rows: late,
       },
     },

@@ -3,6 +3,7 @@
  * statistics), each cell with its provenance, and the stored snapshot in a sandboxed frame
  * with the source URL.
  */
+import { describeTiming } from '../../store/timing.js';
 import type { ExplorerContext } from '../context.js';
 import { html, safeHref } from '../html.js';
 import { downloadFormat, fmt, page, severityPill, tabularDownload, type Tabular } from '../layout.js';
@@ -167,7 +168,7 @@ ${prevLink ? html` · <a href="${prevLink}">← ${nb?.prev}</a>` : ''}${nextLink
 <dt>Agency 机关</dt><dd id="report-agency">${r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')}${r.agency_name && r.agency_name !== r.agency ? html` <span class="muted">(the report calls itself ${r.agency_name})</span>` : ''}</dd>
 <dt>Year 年度</dt><dd>${r.year ?? '—'}</dd>
 <dt>Format 格式</dt><dd>${r.format ?? '—'}</dd>
-<dt>Published 发布</dt><dd>${r.published ?? 'unknown'}${r.deadline ? html` — deadline ${r.deadline}${r.days_late !== null ? (r.days_late > 0 ? html` <span class="pill error">${r.days_late} day(s) late</span>` : html` <span class="pill ok">on time</span>`) : ''}` : ''}</dd>
+<dt>Published 发布</dt><dd>${r.published ?? 'unknown'}${r.deadline ? html` — deadline ${r.deadline}${r.days_late !== null ? html` <span class="pill ${r.days_late > 0 ? 'error' : 'ok'}">${describeTiming(r.days_late)}</span>` : ''}` : ''}</dd>
 <dt>Status</dt><dd><span class="pill ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'error' : 'warning'}">${r.status}</span>${r.error ? html` <code>${r.error_code ?? ''}</code> ${r.error}` : ''}${r.is_primary ? '' : html` <span class="pill">duplicate document (not the primary report of this agency and year)</span>`}</dd>
 <dt>Cells read</dt><dd>${r.cell_count} (parser ${r.parser_version}, ${r.parsed_at})</dd>
 <dt>Source 来源</dt><dd>${source ? html`<a href="${source}" rel="noopener noreferrer" target="_blank">${doc.final_url ?? doc.url}</a>` : (doc.url ?? doc.source_path ?? doc.file_name ?? '—')} · <a href="#original">stored snapshot</a></dd>

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { cliReference, readmeReference } from '../../scripts/cli-reference.js';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -14,6 +15,10 @@ describe('README is the CLI reference', async () => {
       expect(readme, cmd.name()).toContain(`#### nianbao ${cmd.name()}`);
       for (const opt of cmd.options) expect(readme, `${cmd.name()} ${opt.flags}`).toContain(opt.long ?? opt.flags);
     }
+  });
+
+  it('shows every --help exactly as this version prints it (npm run docs:cli rewrites it)', async () => {
+    expect(readmeReference(readme)).toBe(await cliReference());
   });
 
   it('loads only the command it runs, with the same options as in the full program', async () => {

@@ -6,6 +6,7 @@
  */
 import { request } from 'undici';
 import { Agents } from '../fetch/agents.js';
+import type { AddressGuard } from '../fetch/scope.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import {
@@ -34,6 +35,8 @@ export interface PostOptions {
   ignoreRobots: boolean;
   /** Hosts whose TLS certificate is not verified (registry `overrides.tls: "insecure"`). */
   insecureHosts?: string[] | undefined;
+  /** Refuses private addresses in each connection's lookup (the crawl's address policy). */
+  addressGuard?: AddressGuard | undefined;
 }
 
 export interface PostRequest {
@@ -60,6 +63,7 @@ export class PolitePoster {
       { headersTimeout: options.headersTimeoutMs, bodyTimeout: options.bodyTimeoutMs, connections: 2, keepAliveTimeout: 4_000 },
       options.connectTimeoutMs,
       options.insecureHosts,
+      options.addressGuard,
     );
   }
 

@@ -59,7 +59,7 @@ describe('address guard', () => {
   };
 
   it('refuses an IP literal and a name resolving to loopback before any request; a plain fetcher still reaches them', async () => {
-    server = await startServer((_req, res) => res.end('secret'));
+    server = await startServer((_req, res) => void res.end('secret'));
     const port = new URL(server.origin).port;
     const guarded = plain({ refusePrivateAddresses: true });
     const literal = await guarded.fetch(server.url('/secret.html')).catch((e: unknown) => e);
@@ -79,7 +79,8 @@ describe('address guard', () => {
     server = await startServer((req, res) => {
       if (req.url === '/go') {
         res.writeHead(302, { location: `http://127.0.0.1:${new URL(server.origin).port}/secret.html` });
-        return res.end();
+        res.end();
+        return;
       }
       res.end('ok');
     });
@@ -103,10 +104,10 @@ describe('scope hook', () => {
   });
 
   it('refuses a redirect to a host outside the scope: nothing is sent to it, not even robots.txt', async () => {
-    other = await startServer((_req, res) => res.end('secret'));
+    other = await startServer((_req, res) => void res.end('secret'));
     portal = await startServer((req, res) => {
-      if (req.url === '/robots.txt') return res.writeHead(404).end();
-      res.writeHead(302, { location: other.url('/secret.html') }).end();
+      if (req.url === '/robots.txt') res.writeHead(404).end();
+      else res.writeHead(302, { location: other.url('/secret.html') }).end();
     });
     fetcher = createPoliteFetcher({ maxRetries: 0, politeness: { minIntervalMs: 0 } });
     const scope = (u: URL) => {
@@ -153,7 +154,7 @@ describe('deadlines and aborts', () => {
 
   it('an abort ends a running fetch and a fetch waiting for its host slot at once', async () => {
     server = await startServer((req, res) => {
-      if (req.url === '/fast') return res.end('ok');
+      if (req.url === '/fast') res.end('ok');
       // /hang: headers never come
     });
     const polite = createPoliteFetcher({ maxRetries: 3, ignoreRobots: true, politeness: { minIntervalMs: 30_000, jitterRatio: 0 } });

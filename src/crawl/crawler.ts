@@ -42,7 +42,7 @@ import {
 } from '../fetch/index.js';
 import { FetchAbortedError, FetchError } from '../fetch/errors.js';
 import { AddressGuard, OutOfScopeError, PrivateAddressError } from '../fetch/scope.js';
-import { SiteScope, addressPolicy } from './scope.js';
+import { SiteScope, addressPolicy, refusedLinks } from './scope.js';
 import { ParsePool, type ParsePoolStats } from '../parse/pool.js';
 import { siteSettings, type Registry, type Site, type SiteSettings } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
@@ -1060,6 +1060,7 @@ class Crawler {
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'page', snapshotPath, null), this.runId);
       for (const c of children) if (this.frontier.upsert(c, this.runId) !== 'known') queued++;
+      if (!unchanged && !failCode) this.noteRefusedLinks(r, row, got);
       this.frontier.finish(
         row,
         failCode
@@ -1152,10 +1153,24 @@ class Crawler {
     return out;
   }
 
+  /**
+   * Links with a scheme never followed (file:, ftp:, javascript:, data:, mailto:) are counted per
+   * scheme in the summary's reasons; file: and ftp: ones, which may be the documents, each get a
+   * run error `NB_CRAWL_SCHEME` too. (Call inside a unit.)
+   */
+  noteRefusedLinks(r: SiteRun, row: FrontierRow, got: Got): void {
+    if (!isHtmlResponse(got.res) || got.text === null) return;
+    for (const l of refusedLinks(got.text)) {
+      r.reason(`${l.scheme} link not followed`);
+      if (l.scheme === 'file:' || l.scheme === 'ftp:') this.recordError(r, row, 'NB_CRAWL_SCHEME', `${l.href} (linked from ${row.url}) not followed: only http(s) links are crawled`);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reports and attachments
 
   async handleReport(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
+    this.unit(() => this.noteRefusedLinks(r, row, got));
     const existing = this.writer.findDocument(got.sha);
     // The snapshot is compressed and written (libuv's pool) while the page is parsed; it is on
     // disk before any row pointing to it is written.

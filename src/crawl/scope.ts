@@ -60,3 +60,28 @@ export function addressPolicy(sites: readonly Pick<Site, 'entries' | 'allowHosts
   }
   return { refusePrivateAddresses: true, localHosts: [...local] };
 }
+
+/** A link a page offers with a scheme the crawl never follows. */
+export interface RefusedLink {
+  scheme: (typeof REFUSED_SCHEMES)[number];
+  /** The `href` as written (at most 300 characters; a `data:` URL is cut). */
+  href: string;
+}
+
+const REFUSED_HREF = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))/gi;
+
+/**
+ * The `href`s of a page (list or report page) that use a non-http(s) scheme: `file:`, `ftp:`,
+ * `javascript:`, `data:`, `mailto:` (case and leading blanks ignored). The discovery adapters
+ * drop such links; this lets the crawl count or record them instead of losing them silently.
+ */
+export function refusedLinks(html: string): RefusedLink[] {
+  const out: RefusedLink[] = [];
+  for (const m of html.matchAll(REFUSED_HREF)) {
+    const href = (m[1] ?? m[2] ?? m[3] ?? '').trim();
+    const scheme = /^([a-z]+):/i.exec(href)?.[1]?.toLowerCase();
+    const known = REFUSED_SCHEMES.find((s) => s === `${scheme}:`);
+    if (known) out.push({ scheme: known, href: href.slice(0, 300) });
+  }
+  return out;
+}

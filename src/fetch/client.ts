@@ -449,7 +449,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       let current = first;
       for (;;) {
         ro.scope?.(current);
-        guard?.checkLiteral(current);
+        if (guard) await abortable(guard.check(current), ro.signal, current);
         await abortable(Promise.resolve(ro.hooks?.beforeHop?.(current)), ro.signal, current);
         const hopHeaders = ro.hooks?.headersFor?.(current);
         const headers = { ...baseHeaders, ...conditional, ...extra, ...(hopHeaders ? lowerKeys(hopHeaders) : {}) };

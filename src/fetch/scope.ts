@@ -153,6 +153,28 @@ export class AddressGuard {
   }
 
   /**
+   * Checks the URL's host before anything is sent for it (robots.txt included): an IP literal
+   * directly, a name by resolving it. Throws {@link PrivateAddressError}. A name that does not
+   * resolve passes (the request then fails with its own DNS error). The connection's `lookup`
+   * checks again, on the addresses actually connected to.
+   */
+  async check(url: URL): Promise<void> {
+    this.checkLiteral(url);
+    const host = url.hostname;
+    if (net.isIP(host.replace(/^\[|\]$/g, '')) !== 0 || this.isLocal(host)) return;
+    let addresses: dns.LookupAddress[];
+    try {
+      addresses = await dns.promises.lookup(host, { all: true });
+    } catch {
+      return;
+    }
+    for (const a of addresses) {
+      const cls = classifyAddress(a.address);
+      if (cls) throw new PrivateAddressError(host, a.address, cls, { url: url.href });
+    }
+  }
+
+  /**
    * A `lookup` for `net.connect` / undici's `connect` options: resolves every address of the host
    * and fails the connection with {@link PrivateAddressError} if any of them is refused.
    */

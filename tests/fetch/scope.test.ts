@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createFetcher, type Fetcher } from '../../src/fetch/client.js';
 import { createPoliteFetcher, FetchAbortedError, FetchTimeoutError, type PoliteFetcher } from '../../src/fetch/index.js';
-import { classifyAddress, OutOfScopeError, PrivateAddressError } from '../../src/fetch/scope.js';
+import { AddressGuard, classifyAddress, OutOfScopeError, PrivateAddressError } from '../../src/fetch/scope.js';
 import { startServer, type TestServer } from './server.js';
 
 describe('classifyAddress', () => {
@@ -73,6 +73,22 @@ describe('address guard', () => {
     expect(server.log).toEqual([]);
     const open = await plain({}).fetch(server.url('/secret.html'));
     expect(open.body.toString()).toBe('secret');
+  });
+
+  it("the connection's lookup refuses a name resolving to loopback, in both callback forms, unless the host is local", async () => {
+    const guard = new AddressGuard({ localHosts: ['LocalHost'] });
+    const strict = new AddressGuard();
+    const call = (g: AddressGuard, all: boolean) =>
+      new Promise<{ err: unknown; address: unknown }>((resolve) => g.lookup('localhost', { all }, (err, address) => resolve({ err, address })));
+    for (const all of [true, false]) {
+      const refused = await call(strict, all);
+      expect(refused.err).toBeInstanceOf(PrivateAddressError);
+      expect(refused.err).toMatchObject({ host: 'localhost', addressClass: 'loopback' });
+      const local = await call(guard, all);
+      expect(local.err).toBeNull();
+      if (all) expect((local.address as { address: string }[]).length).toBeGreaterThan(0);
+      else expect(['127.0.0.1', '::1']).toContain(local.address);
+    }
   });
 
   it('lets a local host through but checks every redirect hop', async () => {

@@ -591,6 +591,7 @@ class Crawler {
   }
 
   internalError(r: SiteRun, row: FrontierRow, err: unknown): void {
+    if (err instanceof FetchAbortedError && this.signal?.aborted) return; // interrupted: the row stays queued
     const message = err instanceof Error ? err.message : String(err);
     const code = err instanceof FetchError || err instanceof BrowserError || err instanceof CrawlError ? (err as { code: string }).code : 'NB_CRAWL_INTERNAL';
     try {

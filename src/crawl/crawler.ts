@@ -378,6 +378,7 @@ class Crawler {
       connectTimeoutMs: f.connectTimeoutMs,
       headersTimeoutMs: f.headersTimeoutMs,
       bodyTimeoutMs: f.bodyTimeoutMs,
+      requestTimeoutMs: f.requestTimeoutMs,
       maxRetries: f.maxRetries,
       retryBaseDelayMs: f.retryBaseDelayMs,
       retryMaxDelayMs: f.retryMaxDelayMs,
@@ -723,6 +724,7 @@ class Crawler {
         contentType: req?.contentType,
         kind: row.kind,
         headers: this.hosts.get(new URL(row.url).host)?.headers,
+        signal: this.signal,
       });
     } else {
       const conditional = isList && !this.o.refresh ? { etag: row.etag, lastModified: row.last_modified } : undefined;

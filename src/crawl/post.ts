@@ -22,6 +22,7 @@ import {
   type PoliteFetcher,
   type ResponseHeaders,
 } from '../fetch/index.js';
+import { abortable } from '../fetch/client.js';
 
 export interface PostOptions {
   connectTimeoutMs: number;
@@ -100,7 +101,7 @@ export class PolitePoster {
       let delay: number;
       try {
         if (req.signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: req.signal.reason });
-        const res = await this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body, req.signal));
+        const res = await abortable(this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body, req.signal)), req.signal, url);
         const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
         if (!RETRYABLE_STATUS(res.status) || attempts > this.#o.maxRetries || (retryAfter ?? 0) > this.#o.maxRetryAfterMs) {
           const etag = headerValue(res.headers, 'etag');

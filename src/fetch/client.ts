@@ -525,7 +525,7 @@ function findPrivateAddressError(err: unknown, depth = 0): PrivateAddressError |
 }
 
 /** `p`, or a {@link FetchAbortedError} as soon as `signal` fires (`p` keeps running; its result is dropped). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, url: URL): Promise<T> {
+export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, url: URL): Promise<T> {
   if (!signal) return p;
   if (signal.aborted) {
     p.catch(() => undefined);

@@ -191,8 +191,9 @@ export class PoliteFetcher {
     await this.client.close();
   }
 
-  /** Drops the sockets now without waiting for queued requests (an interrupted crawl). */
+  /** Drops queued requests and the sockets now, without waiting (an interrupted crawl). */
   async destroy(): Promise<void> {
+    this.politeness.stop();
     await this.client.destroy();
   }
 }

@@ -160,6 +160,29 @@ describe('deadlines and interruption', () => {
     expect(runs(file)).toEqual([{ status: 'interrupted' }, { status: 'ok' }]);
   }, 120_000);
 
+  it('SIGINT while a page waits for its host\'s turn (30 s interval) ends the process at once, no timer left behind', async () => {
+    drip = false;
+    log.length = 0;
+    const file = join(tmp.dir, 'waiting.db');
+    const child = spawn(process.execPath, [BIN, 'crawl', '--sites', registryFile, '--db', file, '--no-browser', '--interval-ms', '30000', '--progress', 'none'], {
+      cwd: ROOT,
+      env: { ...process.env, NIANBAO_DB: '' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+    const deadline = Date.now() + 30_000;
+    while (!log.includes('/robots.txt') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500)); // the entry page now waits 30 s behind robots.txt
+    expect(log).toEqual(['/robots.txt']);
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    const end = await exited;
+    expect(end.at - sentAt).toBeLessThan(5_000); // not the 30 s wait, nor the 8 s grace period
+    expect(end.code).toBe(130);
+    expect(runs(file)).toEqual([{ status: 'interrupted' }]);
+    expect(log).toEqual(['/robots.txt']);
+  }, 60_000);
+
   it('a second SIGTERM exits at once with 143 and the run row closed, not running', async () => {
     drip = true;
     log.length = 0;

@@ -227,6 +227,7 @@ createPageHTML(countPage, currentPage, "index", "html");</script></body></html>`
       level: 'county',
       entries: [e],
       adapter: 'trs-classic',
+      local: true,
     })),
   });
   return {

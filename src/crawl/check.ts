@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { detectChallenge, fingerprintCms, getAdapter, type AdapterId } from '../../parsers/sites/index.js';
 import { USER_AGENT_PRODUCT, createPoliteFetcher, decodeResponse, headerValue, isHtmlResponse } from '../fetch/index.js';
+import { SiteScope, addressPolicy } from './scope.js';
 import { FetchError } from '../fetch/errors.js';
 import { formatTable } from '../store/format.js';
 import { siteSettings, type Registry } from '../sites/registry.js';
@@ -69,6 +70,7 @@ export async function checkSites(registry: Registry, options: CheckOptions = {})
   const hosts: Record<string, { intervalMs: number }> = {};
   for (const s of sites) for (const e of s.entries) hosts[new URL(e).host] = { intervalMs: Math.max(o.intervalMs, 0) };
   const fetcher = createPoliteFetcher({
+    ...addressPolicy(sites), // the crawl's scope: same refusals as `nianbao crawl`
     userAgent: o.contactUrl ? `${USER_AGENT_PRODUCT} (+${o.contactUrl})` : USER_AGENT_PRODUCT,
     ignoreRobots: o.ignoreRobots,
     maxRetries: o.maxRetries,
@@ -97,7 +99,7 @@ export async function checkSites(registry: Registry, options: CheckOptions = {})
         };
         let res;
         try {
-          res = await fetcher.fetch(entry, { kind: 'entry' });
+          res = await fetcher.fetch(entry, { kind: 'entry', scope: new SiteScope(site).check });
         } catch (err) {
           const code = err instanceof FetchError ? err.code : 'NB_CRAWL_INTERNAL';
           base.error = { code, message: err instanceof Error ? err.message : String(err) };

@@ -20,8 +20,10 @@ export const EXIT = {
   FATAL: 1,
   /** Another crawl is running on the same database (`NB_RUN_BUSY`); nothing was done. Try again later (EX_TEMPFAIL). */
   BUSY: 75,
-  /** Interrupted by SIGINT/SIGTERM after committing the pages in flight; the next run resumes. */
+  /** Interrupted by SIGINT (Ctrl-C): requests in flight aborted, the run closed as `interrupted`; the next run resumes. */
   INTERRUPTED: 130,
+  /** The same, after SIGTERM (128 + 15). */
+  TERMINATED: 143,
 } as const;
 
 /** The exit code for an error that stopped a crawl before or while it ran: BUSY for `NB_RUN_BUSY`, else FATAL. */
@@ -137,22 +139,61 @@ export function crawlReporter(mode: ProgressMode, queued: () => number, stream: 
   };
 }
 
+/** After the first signal, how long a crawl has to wind down before the process exits anyway. */
+export const STOP_GRACE_MS = 8_000;
+
+/** What {@link abortOnSignals} gives a command. */
+export interface SignalStop {
+  /** Fires on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** The exit code for the signal received: 130 (SIGINT) or 143 (SIGTERM); 130 before any. */
+  readonly exitCode: number;
+  /**
+   * Runs synchronously just before a forced exit (second signal, or the grace period over), e.g.
+   * to close the run row as `interrupted`. Errors are ignored.
+   */
+  beforeForcedExit(fn: () => void): void;
+  dispose(): void;
+}
+
 /**
- * Turns the first SIGINT/SIGTERM into an abort (pages in flight are finished and committed);
- * a second one exits at once. Returns the signal and a function that removes the handlers.
+ * Turns the first SIGINT/SIGTERM into an abort: requests in flight are aborted, no new page is
+ * started, the run is closed as `interrupted`. If the command has not finished `graceMs` later, or
+ * on a second signal, the process exits at once (after `beforeForcedExit`) with 130 / 143.
  */
-export function abortOnSignals(onFirst?: () => void): { signal: AbortSignal; dispose: () => void } {
+export function abortOnSignals(onFirst?: (signal: NodeJS.Signals) => void, graceMs: number = STOP_GRACE_MS): SignalStop {
   const ac = new AbortController();
-  const handler = (): void => {
-    if (ac.signal.aborted) process.exit(EXIT.INTERRUPTED);
-    onFirst?.();
-    ac.abort();
+  let code: number = EXIT.INTERRUPTED;
+  let before: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const force = (): never => {
+    try {
+      before?.();
+    } catch {
+      // exiting anyway
+    }
+    process.exit(code);
+  };
+  const handler = (sig: NodeJS.Signals): void => {
+    if (ac.signal.aborted) force();
+    code = sig === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+    onFirst?.(sig);
+    ac.abort(new Error(`received ${sig}`));
+    timer = setTimeout(force, graceMs);
+    timer.unref();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return {
     signal: ac.signal,
+    get exitCode() {
+      return code;
+    },
+    beforeForcedExit(fn) {
+      before = fn;
+    },
     dispose: () => {
+      if (timer) clearTimeout(timer);
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
     },

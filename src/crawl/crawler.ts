@@ -40,7 +40,9 @@ import {
   type FetchStats,
   type PoliteFetcher,
 } from '../fetch/index.js';
-import { FetchError } from '../fetch/errors.js';
+import { FetchAbortedError, FetchError } from '../fetch/errors.js';
+import { AddressGuard, OutOfScopeError, PrivateAddressError } from '../fetch/scope.js';
+import { SiteScope, addressPolicy, refusedLinks } from './scope.js';
 import { ParsePool, type ParsePoolStats } from '../parse/pool.js';
 import { siteSettings, type Registry, type Site, type SiteSettings } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
@@ -188,6 +190,8 @@ class SiteRun {
   readonly settings: SiteSettings;
   readonly summary: SiteSummary;
   readonly keys: Set<string>;
+  /** Hosts this site's crawl may request (own domain + allowHosts). */
+  readonly scope: SiteScope;
   adapterId: AdapterId | undefined;
   /** A challenge (jsl, rivers) this site showed in an earlier run. */
   knownChallenge: string | undefined;
@@ -201,6 +205,7 @@ class SiteRun {
     this.settings = siteSettings(site);
     this.adapterId = site.adapter === 'auto' ? undefined : site.adapter;
     this.keys = new Set(site.entries.map((e) => siteKey(new URL(e).host)));
+    this.scope = new SiteScope(site);
     this.summary = { site: site.name, agency: site.agency, adapter: this.adapterId ?? null, ...zeroCounts(), reasons: {} };
   }
 
@@ -346,7 +351,9 @@ class Crawler {
       }
     }
     const f = o.fetch;
+    const addresses = addressPolicy(enabled);
     this.fetcher = createPoliteFetcher({
+      ...addresses,
       userAgent,
       insecureHosts,
       connectTimeoutMs: f.connectTimeoutMs,
@@ -371,6 +378,7 @@ class Crawler {
       connectTimeoutMs: f.connectTimeoutMs,
       headersTimeoutMs: f.headersTimeoutMs,
       bodyTimeoutMs: f.bodyTimeoutMs,
+      requestTimeoutMs: f.requestTimeoutMs,
       maxRetries: f.maxRetries,
       retryBaseDelayMs: f.retryBaseDelayMs,
       retryMaxDelayMs: f.retryMaxDelayMs,
@@ -378,6 +386,7 @@ class Crawler {
       maxBytes: f.maxBytes,
       ignoreRobots: o.ignoreRobots,
       insecureHosts,
+      addressGuard: new AddressGuard(addresses),
     });
     this.browser = new BrowserSession({
       ...(o.browser.executablePath ? { executablePath: o.browser.executablePath } : {}),
@@ -496,7 +505,8 @@ class Crawler {
     if (failure) this.emit({ type: 'warning', code: 'NB_CRAWL_PARSE_WORKER', message: `${failure}; reports were parsed on the main thread` });
     await this.browser.close();
     await this.poster.close().catch(() => undefined);
-    await this.fetcher.close().catch(() => undefined);
+    // Interrupted: drop the sockets rather than wait for the requests still queued.
+    await (this.signal?.aborted ? this.fetcher.destroy() : this.fetcher.close()).catch(() => undefined);
   }
 
   countsJson(runs: SiteRun[], summary?: CrawlSummary): Record<string, unknown> {
@@ -582,6 +592,7 @@ class Crawler {
   }
 
   internalError(r: SiteRun, row: FrontierRow, err: unknown): void {
+    if (err instanceof FetchAbortedError && this.signal?.aborted) return; // interrupted: the row stays queued
     const message = err instanceof Error ? err.message : String(err);
     const code = err instanceof FetchError || err instanceof BrowserError || err instanceof CrawlError ? (err as { code: string }).code : 'NB_CRAWL_INTERNAL';
     try {
@@ -705,6 +716,7 @@ class Crawler {
     r.summary.requests++;
     let res: FetchResult;
     if (row.method === 'POST') {
+      r.scope.check(new URL(row.url));
       const req = row.request ? (JSON.parse(row.request) as ApiRequest) : undefined;
       res = await this.poster.post({
         url: row.url,
@@ -712,11 +724,14 @@ class Crawler {
         contentType: req?.contentType,
         kind: row.kind,
         headers: this.hosts.get(new URL(row.url).host)?.headers,
+        signal: this.signal,
       });
     } else {
       const conditional = isList && !this.o.refresh ? { etag: row.etag, lastModified: row.last_modified } : undefined;
       res = await this.fetcher.fetch(row.url, {
         kind: row.kind,
+        scope: r.scope.check,
+        ...(this.signal ? { signal: this.signal } : {}),
         ...(conditional ? { conditional } : {}),
         ...(row.kind === 'attachment' ? { maxBytes: this.o.fetch.attachmentMaxBytes } : {}),
       });
@@ -733,6 +748,18 @@ class Crawler {
     const code = fe?.code ?? (err as { code?: string } | null)?.code ?? 'NB_CRAWL_INTERNAL';
     const message = err instanceof Error ? err.message : String(err);
     const isReport = row.kind === 'report' || row.kind === 'attachment';
+    if (err instanceof FetchAbortedError && this.signal?.aborted) return; // interrupted: the row stays queued for the next run
+    if (err instanceof OutOfScopeError || err instanceof PrivateAddressError) {
+      // Refused before anything was sent; asked again in a day (the registry may have changed).
+      this.unit(() => {
+        this.frontier.finish(row, { state: 'blocked', errorCode: code, error: message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + DAY).toISOString() }, this.runId);
+        this.recordError(r, row, code, message);
+      });
+      r.summary.blocked++;
+      r.reason(err instanceof OutOfScopeError ? 'outside the crawl scope' : 'private address');
+      this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'blocked', mode: 'http' });
+      return;
+    }
     if (err instanceof RobotsDisallowedError) {
       const retryMs = err.reason === 'unreachable' ? (err.retryAfterMs ?? 10 * 60_000) : DAY;
       this.unit(() => {
@@ -884,6 +911,7 @@ class Crawler {
   /** Loads a page in the browser inside the host's politeness slot, after robots.txt allows it. */
   async render(r: SiteRun, url: string, ready?: (html: string, status: number) => boolean): Promise<RenderedPage> {
     const u = new URL(url);
+    r.scope.check(u);
     const ignoreRobots = this.o.ignoreRobots || r.settings.ignoreRobots;
     if (!ignoreRobots && this.fetcher.robots) await this.fetcher.robots.assertAllowed(u);
     if (this.browserUnavailable) throw new BrowserUnavailableError(this.browserUnavailable);
@@ -896,7 +924,7 @@ class Crawler {
         return false;
       }
       if (su.protocol !== 'http:' && su.protocol !== 'https:') return su.protocol === 'data:' || su.protocol === 'blob:';
-      if (!r.keys.has(siteKey(su.host))) return false; // third-party (analytics, CDNs of trackers)
+      if (!r.keys.has(siteKey(su.host)) || !r.scope.allows(su)) return false; // third-party (analytics, CDNs of trackers)
       if (ignoreRobots || !this.fetcher.robots) return true;
       return (await this.fetcher.robots.check(su)).allowed;
     };
@@ -1039,6 +1067,7 @@ class Crawler {
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'page', snapshotPath, null), this.runId);
       for (const c of children) if (this.frontier.upsert(c, this.runId) !== 'known') queued++;
+      if (!unchanged && !failCode) this.noteRefusedLinks(r, row, got);
       this.frontier.finish(
         row,
         failCode
@@ -1131,10 +1160,24 @@ class Crawler {
     return out;
   }
 
+  /**
+   * Links with a scheme never followed (file:, ftp:, javascript:, data:, mailto:) are counted per
+   * scheme in the summary's reasons; file: and ftp: ones, which may be the documents, each get a
+   * run error `NB_CRAWL_SCHEME` too. (Call inside a unit.)
+   */
+  noteRefusedLinks(r: SiteRun, row: FrontierRow, got: Got): void {
+    if (!isHtmlResponse(got.res) || got.text === null) return;
+    for (const l of refusedLinks(got.text)) {
+      r.reason(`${l.scheme} link not followed`);
+      if (l.scheme === 'file:' || l.scheme === 'ftp:') this.recordError(r, row, 'NB_CRAWL_SCHEME', `${l.href} (linked from ${row.url}) not followed: only http(s) links are crawled`);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reports and attachments
 
   async handleReport(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
+    this.unit(() => this.noteRefusedLinks(r, row, got));
     const existing = this.writer.findDocument(got.sha);
     // The snapshot is compressed and written (libuv's pool) while the page is parsed; it is on
     // disk before any row pointing to it is written.

@@ -11,8 +11,11 @@ export const CrawlFetchOptionsSchema = z.strictObject({
   headersTimeoutMs: z.number().int().min(1).default(30_000),
   /** Longest gap between two body chunks, ms. @default 60000 */
   bodyTimeoutMs: z.number().int().min(1).default(60_000),
-  /** Deadline of one attempt (headers + body), ms. @default 600000 */
-  requestTimeoutMs: z.number().int().min(1).default(600_000),
+  /**
+   * Total deadline of one attempt (connect + headers + whole body), ms: a body dripping past it is
+   * cut (`NB_FETCH_TIMEOUT`) and retried once. @default 60000
+   */
+  requestTimeoutMs: z.number().int().min(1).default(60_000),
   /** Retries after the first attempt (timeouts, resets, 5xx, 429). @default 3 */
   maxRetries: z.number().int().min(0).max(20).default(3),
   /** Backoff base, ms (retry n waits a random time below base·2ⁿ, at least the Retry-After). @default 1000 */

@@ -6,6 +6,7 @@
  */
 import { request } from 'undici';
 import { Agents } from '../fetch/agents.js';
+import { PrivateAddressError, type AddressGuard } from '../fetch/scope.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import {
@@ -13,6 +14,7 @@ import {
   ConnectionError,
   FetchError,
   FetchTimeoutError,
+  FetchAbortedError,
   backoffDelay,
   headerValue,
   parseRetryAfter,
@@ -20,11 +22,14 @@ import {
   type PoliteFetcher,
   type ResponseHeaders,
 } from '../fetch/index.js';
+import { abortable } from '../fetch/client.js';
 
 export interface PostOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** Total deadline of one attempt (headers + body); a POST timed out mid-way is retried once. @default 60000 */
+  requestTimeoutMs?: number | undefined;
   maxRetries: number;
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
@@ -34,6 +39,8 @@ export interface PostOptions {
   ignoreRobots: boolean;
   /** Hosts whose TLS certificate is not verified (registry `overrides.tls: "insecure"`). */
   insecureHosts?: string[] | undefined;
+  /** Refuses private addresses in each connection's lookup (the crawl's address policy). */
+  addressGuard?: AddressGuard | undefined;
 }
 
 export interface PostRequest {
@@ -43,6 +50,8 @@ export interface PostRequest {
   kind?: string | undefined;
   /** Extra headers (cookies and User-Agent from a browser session). */
   headers?: Record<string, string> | undefined;
+  /** Aborts the POST (an interrupted crawl). */
+  signal?: AbortSignal | undefined;
 }
 
 const RETRYABLE_STATUS = (s: number): boolean => s === 429 || (s >= 500 && s <= 599);
@@ -60,6 +69,7 @@ export class PolitePoster {
       { headersTimeout: options.headersTimeoutMs, bodyTimeout: options.bodyTimeoutMs, connections: 2, keepAliveTimeout: 4_000 },
       options.connectTimeoutMs,
       options.insecureHosts,
+      options.addressGuard,
     );
   }
 
@@ -67,6 +77,7 @@ export class PolitePoster {
     const started = performance.now();
     const url = new URL(req.url);
     url.hash = '';
+    await this.#o.addressGuard?.check(url); // before robots.txt; the connection's lookup checks again
     if (!this.#o.ignoreRobots && this.#fetcher.robots) {
       try {
         await this.#fetcher.robots.assertAllowed(url);
@@ -84,11 +95,13 @@ export class PolitePoster {
       ...lower(req.headers ?? {}),
     };
     let attempts = 0;
+    let timeouts = 0;
     for (;;) {
       attempts++;
       let delay: number;
       try {
-        const res = await this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body));
+        if (req.signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: req.signal.reason });
+        const res = await abortable(this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body, req.signal)), req.signal, url);
         const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
         if (!RETRYABLE_STATUS(res.status) || attempts > this.#o.maxRetries || (retryAfter ?? 0) > this.#o.maxRetryAfterMs) {
           const etag = headerValue(res.headers, 'etag');
@@ -114,14 +127,18 @@ export class PolitePoster {
         delay = Math.max(backoffDelay(attempts - 1, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs), retryAfter ?? 0);
       } catch (err) {
         const fe = err instanceof FetchError ? err : new ConnectionError(err instanceof Error ? err.message : String(err), { url: url.href, cause: err });
-        if (!fe.retryable || attempts > this.#o.maxRetries) {
+        if (!fe.retryable || attempts > this.#o.maxRetries || (fe instanceof FetchTimeoutError && fe.phase === 'total' && ++timeouts > 1)) {
           fe.attempts = attempts;
           throw fe;
         }
         delay = backoffDelay(attempts - 1, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs);
       }
       this.#fetcher.politeness.count(url.host, 'retries');
-      await sleep(delay);
+      try {
+        await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined);
+      } catch (err) {
+        throw new FetchAbortedError({ url: url.href, cause: err });
+      }
     }
   }
 
@@ -129,12 +146,21 @@ export class PolitePoster {
     url: URL,
     headers: Record<string, string>,
     body: string,
+    caller?: AbortSignal,
   ): Promise<{ status: number; headers: ResponseHeaders; body: Buffer; rawBytes: number; encoding: string | undefined; receivedAt: Date }> {
+    const limitMs = this.#o.requestTimeoutMs ?? 60_000;
+    const deadline = AbortSignal.timeout(limitMs);
+    const signal = caller ? AbortSignal.any([deadline, caller]) : deadline;
+    const failed = (err: unknown): FetchError => {
+      if (caller?.aborted) return new FetchAbortedError({ url: url.href, cause: err });
+      if (deadline.aborted) return new FetchTimeoutError('total', limitMs, { url: url.href, cause: err });
+      return err instanceof FetchError ? err : classify(err, url);
+    };
     let res;
     try {
-      res = await request(url, { dispatcher: this.#agents.for(url), method: 'POST', headers, body });
+      res = await request(url, { dispatcher: this.#agents.for(url), method: 'POST', headers, body, signal });
     } catch (err) {
-      throw classify(err, url);
+      throw failed(err);
     }
     const receivedAt = new Date();
     const resHeaders: ResponseHeaders = {};
@@ -151,8 +177,7 @@ export class PolitePoster {
         chunks.push(chunk as Buffer);
       }
     } catch (err) {
-      if (err instanceof FetchError) throw err;
-      throw classify(err, url);
+      throw failed(err);
     }
     let out: Buffer = Buffer.concat(chunks);
     const encoding = headerValue(resHeaders, 'content-encoding')?.trim().toLowerCase();
@@ -188,6 +213,10 @@ function lower(h: Record<string, string>): Record<string, string> {
 }
 
 function classify(err: unknown, url: URL): FetchError {
+  if (err instanceof PrivateAddressError || (err as { cause?: unknown } | null)?.cause instanceof PrivateAddressError) {
+    const p = err instanceof PrivateAddressError ? err : ((err as { cause: PrivateAddressError }).cause);
+    return new PrivateAddressError(p.host, p.address, p.addressClass, { url: url.href });
+  }
   const code = (err as { code?: string } | null)?.code ?? '';
   const message = err instanceof Error ? err.message : String(err);
   if (/TIMEOUT/.test(code)) return new FetchTimeoutError(/HEADERS/.test(code) ? 'headers' : /BODY/.test(code) ? 'body' : 'connect', 0, { url: url.href, cause: err });

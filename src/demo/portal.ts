@@ -627,6 +627,7 @@ ${rows}
           source: 'nianbao demo portal',
           notes: s.description,
           enabled: true,
+          local: true, // on 127.0.0.1: exempt from the private-address refusal (never from the host scope)
           overrides: {},
         })),
       }),

@@ -9,6 +9,7 @@
 import { PACKAGE_VERSION } from '../version.js';
 import { request } from 'undici';
 import { Agents } from './agents.js';
+import { AddressGuard, PrivateAddressError } from './scope.js';
 import { Transform, Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -61,10 +62,24 @@ export interface FetcherOptions {
   headersTimeoutMs?: number | undefined;
   /** Longest idle gap between two body chunks. @default 60000 */
   bodyTimeoutMs?: number | undefined;
-  /** Deadline for one attempt (headers + whole body), so a server dribbling bytes cannot hold us. @default 600000 */
+  /**
+   * Total deadline of one attempt (connect + headers + whole body), so a server dripping bytes
+   * cannot hold a fetch: the attempt fails with `NB_FETCH_TIMEOUT` (phase `total`). A fetch whose
+   * response timed out mid-way (`total` or idle `body` timeout) is retried at most once.
+   * @default 60000
+   */
   requestTimeoutMs?: number | undefined;
   /** Retries after the first attempt on timeouts, connection errors, 5xx and 429 (never other 4xx). @default 3 */
   maxRetries?: number | undefined;
+  /**
+   * Refuse to connect to loopback, private, link-local, unspecified, CGNAT, multicast and reserved
+   * addresses (IP literals before the request, resolved addresses in the connection's lookup):
+   * `NB_FETCH_PRIVATE_ADDRESS`, nothing sent. The crawler turns it on; a plain client allows all.
+   * @default false
+   */
+  refusePrivateAddresses?: boolean | undefined;
+  /** With `refusePrivateAddresses`: host names (no port) exempt from it — the hosts of `local` sites. @default [] */
+  localHosts?: string[] | undefined;
   /** Backoff base: retry n waits a random time in [0, min(max, base·2ⁿ)) ("full jitter"). @default 1000 */
   retryBaseDelayMs?: number | undefined;
   /** Backoff cap. @default 30000 */
@@ -106,7 +121,7 @@ export const FetcherOptionsSchema = z.strictObject({
   connectTimeoutMs: ms().min(1).default(10_000),
   headersTimeoutMs: ms().min(1).default(30_000),
   bodyTimeoutMs: ms().min(1).default(60_000),
-  requestTimeoutMs: ms().min(1).default(600_000),
+  requestTimeoutMs: ms().min(1).default(60_000),
   maxRetries: z.number().int().min(0).max(20).default(3),
   retryBaseDelayMs: ms().default(1000),
   retryMaxDelayMs: ms().default(30_000),
@@ -117,6 +132,8 @@ export const FetcherOptionsSchema = z.strictObject({
   connectionsPerOrigin: z.number().int().min(1).default(6),
   headers: z.record(z.string(), z.string()).default({}),
   insecureHosts: z.array(z.string().min(1)).default([]),
+  refusePrivateAddresses: z.boolean().default(false),
+  localHosts: z.array(z.string().min(1)).default([]),
 });
 
 export type ResolvedFetcherOptions = z.output<typeof FetcherOptionsSchema> & { userAgent: string };
@@ -208,6 +225,11 @@ export interface RequestOptions {
   maxRetries?: number | undefined;
   /** Overrides the fetcher's `throwOnHttpError` for this call. */
   throwOnHttpError?: boolean | undefined;
+  /**
+   * Called with the first URL and every redirect target before anything is requested for it (not
+   * even robots.txt); throw (e.g. `OutOfScopeError`) to refuse the hop.
+   */
+  scope?: ((url: URL) => void) | undefined;
   /** Free label for statistics (`list`, `report`, `attachment`, `robots`, …). @default 'page' */
   kind?: string | undefined;
   hooks?: FetchHooks | undefined;
@@ -269,8 +291,10 @@ export interface Fetcher {
   readonly userAgent: string;
   fetch(url: string | URL, options?: RequestOptions): Promise<FetchResult>;
   stats(): ClientStats;
-  /** Closes the shared Agent's sockets. */
+  /** Closes the shared Agent's sockets (waits for requests in flight). */
   close(): Promise<void>;
+  /** Drops every socket now, failing the requests in flight (an interrupted crawl). */
+  destroy(): Promise<void>;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -279,10 +303,12 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** Create a fetcher with one shared undici Agent. Throws {@link FetchOptionsError} for bad options. */
 export function createFetcher(options: FetcherOptions = {}): Fetcher {
   const opts = resolveFetcherOptions(options);
+  const guard = opts.refusePrivateAddresses ? new AddressGuard({ localHosts: opts.localHosts }) : undefined;
   const agents = new Agents(
     { headersTimeout: opts.headersTimeoutMs, bodyTimeout: opts.bodyTimeoutMs, connections: opts.connectionsPerOrigin, keepAliveTimeout: 4_000 },
     opts.connectTimeoutMs,
     opts.insecureHosts,
+    guard,
   );
   const stats: ClientStats = {
     fetches: 0,
@@ -352,6 +378,8 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     } catch (err) {
       if (bodyStream) discard(bodyStream);
       if (timedOut) throw new FetchTimeoutError('total', opts.requestTimeoutMs, { url: url.href, cause: err });
+      const refused = findPrivateAddressError(err);
+      if (refused) throw new PrivateAddressError(refused.host, refused.address, refused.addressClass, { url: url.href });
       if (signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: signal.reason });
       throw toFetchError(err, url, opts);
     } finally {
@@ -369,11 +397,13 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     ro: RequestOptions,
   ): Promise<HopResponse> {
     const run = () => exchange(url, headers, maxBytes, ro.truncate ?? false, ro.signal);
+    let midResponseTimeouts = 0;
     for (let attempt = 0; ; attempt++) {
       let delayMs: number;
       let reason: number | string;
       try {
-        const res = ro.hooks?.schedule ? await ro.hooks.schedule(url, run) : await run();
+        // A queued hop (politeness interval, Retry-After) is given up at once when the signal fires.
+        const res = ro.hooks?.schedule ? await abortable(ro.hooks.schedule(url, run), ro.signal, url) : await run();
         if (!isRetryableStatus(res.status) || attempt >= maxRetries) return res;
         const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
         if (retryAfter !== undefined && retryAfter > opts.maxRetryAfterMs) return res;
@@ -382,6 +412,8 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       } catch (err) {
         const fe = err instanceof FetchError ? err : toFetchError(err, url, opts);
         if (!fe.retryable || attempt >= maxRetries) throw fe;
+        // A response that dripped past the deadline or stalled mid-body gets one more chance, not maxRetries.
+        if (fe instanceof FetchTimeoutError && (fe.phase === 'total' || fe.phase === 'body') && ++midResponseTimeouts > 1) throw fe;
         delayMs = backoffDelay(attempt, opts.retryBaseDelayMs, opts.retryMaxDelayMs);
         reason = fe.code;
       }
@@ -417,7 +449,9 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       const redirects: string[] = [];
       let current = first;
       for (;;) {
-        await ro.hooks?.beforeHop?.(current);
+        ro.scope?.(current);
+        if (guard) await abortable(guard.check(current), ro.signal, current);
+        await abortable(Promise.resolve(ro.hooks?.beforeHop?.(current)), ro.signal, current);
         const hopHeaders = ro.hooks?.headersFor?.(current);
         const headers = { ...baseHeaders, ...conditional, ...extra, ...(hopHeaders ? lowerKeys(hopHeaders) : {}) };
         const hop = await hopWithRetries(current, headers, maxBytes, maxRetries, state, ro);
@@ -480,7 +514,38 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     fetch: fetchUrl,
     stats: () => structuredClone(stats),
     close: () => agents.close(),
+    destroy: () => agents.destroy(),
   };
+}
+
+/** The guard's refusal, as the connection error or one of its causes. */
+function findPrivateAddressError(err: unknown, depth = 0): PrivateAddressError | undefined {
+  if (err instanceof PrivateAddressError) return err;
+  if (depth > 4 || typeof err !== 'object' || err === null) return undefined;
+  return findPrivateAddressError((err as { cause?: unknown }).cause, depth + 1);
+}
+
+/** `p`, or a {@link FetchAbortedError} as soon as `signal` fires (`p` keeps running; its result is dropped). */
+export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, url: URL): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(new FetchAbortedError({ url: url.href, cause: signal.reason }));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new FetchAbortedError({ url: url.href, cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

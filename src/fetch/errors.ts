@@ -18,6 +18,8 @@
  * | `NB_FETCH_DECOMPRESSION` | {@link DecompressionError} | no |
  * | `NB_FETCH_PROTOCOL` | {@link ProtocolError} | no |
  * | `NB_FETCH_ROBOTS` | {@link RobotsDisallowedError} | no |
+ * | `NB_FETCH_OUT_OF_SCOPE` | `OutOfScopeError` (`scope.ts`): host not allowed for the site | no |
+ * | `NB_FETCH_PRIVATE_ADDRESS` | `PrivateAddressError` (`scope.ts`): loopback/private/link-local… address | no |
  * | `NB_FETCH_ABORTED` | {@link FetchAbortedError} | no |
  * | `NB_FETCH_OPTIONS` | {@link FetchOptionsError} | no |
  * | `NB_FETCH_FAILED` | {@link FetchError} (anything unclassified) | no |
@@ -37,6 +39,8 @@ export type FetchErrorCode =
   | 'NB_FETCH_DECOMPRESSION'
   | 'NB_FETCH_PROTOCOL'
   | 'NB_FETCH_ROBOTS'
+  | 'NB_FETCH_OUT_OF_SCOPE'
+  | 'NB_FETCH_PRIVATE_ADDRESS'
   | 'NB_FETCH_ABORTED'
   | 'NB_FETCH_OPTIONS'
   | 'NB_FETCH_FAILED';
@@ -65,7 +69,8 @@ export type TimeoutPhase = 'connect' | 'headers' | 'body' | 'total';
 
 /**
  * A timeout: TCP/TLS connect, waiting for the response headers, an idle gap between body chunks,
- * or the overall per-attempt deadline. Retryable.
+ * or the overall per-attempt deadline (`total`). Retryable — but a `total` or `body` timeout (a
+ * response that started and then dripped or stalled) only once per fetch.
  */
 export class FetchTimeoutError extends FetchError {
   declare readonly code: 'NB_FETCH_TIMEOUT';

@@ -48,6 +48,8 @@ export type { RobotsOptions, RobotsRules, RobotsDecision, RobotsState, RobotsSta
 export { Politeness, PolitenessOptionsSchema } from './politeness.js';
 export type { PolitenessOptions, HostPolicy, HostStats, ObservedResponse } from './politeness.js';
 export { decodeResponse, isHtmlResponse } from './text.js';
+export { AddressGuard, OutOfScopeError, PrivateAddressError, classifyAddress } from './scope.js';
+export type { AddressClass, AddressGuardOptions } from './scope.js';
 
 /** Options of {@link createPoliteFetcher}: the client's options plus robots and politeness. */
 export interface PoliteFetcherOptions extends FetcherOptions {
@@ -90,6 +92,8 @@ export interface PoliteFetchOptions {
   maxRetries?: number | undefined;
   /** Override `throwOnHttpError` for this call. */
   throwOnHttpError?: boolean | undefined;
+  /** Checked on the first URL and every redirect target before anything is sent (see `RequestOptions.scope`). */
+  scope?: ((url: URL) => void) | undefined;
 }
 
 /** Counters for the run summary. */
@@ -185,6 +189,12 @@ export class PoliteFetcher {
   async close(): Promise<void> {
     await this.politeness.onIdle();
     await this.client.close();
+  }
+
+  /** Drops queued requests and the sockets now, without waiting (an interrupted crawl). */
+  async destroy(): Promise<void> {
+    this.politeness.stop();
+    await this.client.destroy();
   }
 }
 

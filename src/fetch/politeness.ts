@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { headerValue, parseRetryAfter } from './client.js';
 import type { ResponseHeaders } from './client.js';
-import { FetchError, FetchOptionsError } from './errors.js';
+import { FetchAbortedError, FetchError, FetchOptionsError } from './errors.js';
 
 /** Per-host overrides (from the site registry). */
 export interface HostPolicy {
@@ -136,6 +136,8 @@ export class Politeness {
   readonly #hosts = new Map<string, HostState>();
   #globalInFlight = 0;
   #globalMaxInFlight = 0;
+  /** Fired by {@link stop}: ends every wait, so no timer keeps an interrupted process alive. */
+  readonly #stop = new AbortController();
 
   constructor(options: PolitenessOptions = {}) {
     const parsed = PolitenessOptionsSchema.safeParse(options ?? {});
@@ -158,9 +160,10 @@ export class Politeness {
     const h = this.#host(Politeness.hostKey(url), url.hostname);
     return h.queue.add(async () => {
       for (;;) {
+        if (this.#stop.signal.aborted) throw new FetchAbortedError({ url: url.href, cause: this.#stop.signal.reason });
         const wait = this.#nextStart(h) - Date.now();
         if (wait > 0) {
-          await sleep(wait);
+          await sleep(wait, undefined, { signal: this.#stop.signal }).catch(() => undefined);
           continue;
         }
         const result = await this.#global.add(async (): Promise<T | typeof NOT_YET> => {
@@ -223,6 +226,17 @@ export class Politeness {
     const hosts: Record<string, HostStats> = {};
     for (const h of this.#hosts.values()) hosts[h.key] = this.#snapshot(h);
     return { inFlight: this.#globalInFlight, maxInFlight: this.#globalMaxInFlight, hosts };
+  }
+
+  /**
+   * Stops for good (an interrupted crawl): requests still waiting for their turn are dropped (their
+   * promises never settle: callers give up on their own signal), a request waiting for its interval
+   * fails with `NB_FETCH_ABORTED`, and no wait timer stays behind.
+   */
+  stop(): void {
+    this.#stop.abort(new Error('stopped'));
+    for (const h of this.#hosts.values()) h.queue.clear();
+    this.#global.clear();
   }
 
   /** Resolves when no request is queued or running. */

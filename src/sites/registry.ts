@@ -60,6 +60,13 @@ const httpUrl = z.string().refine(
 
 const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
 
+/** An `allowHosts` entry: `host`, `host:port` or `*.domain`, lower-case (an IPv6 host in brackets). */
+const allowHost = z
+  .string()
+  .regex(/^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/, {
+    message: 'expected a lower-case host, host:port or *.domain (no scheme, no path)',
+  });
+
 export const selectorsSchema = z.strictObject({
   /** CSS selector of the list container on list pages. */
   list: nonEmpty.optional(),
@@ -122,6 +129,19 @@ export const siteSchema = z.strictObject({
   notes: z.string().optional(),
   /** Disabled sites are kept in the file but not crawled. @default true */
   enabled: z.boolean().default(true),
+  /**
+   * Hosts besides the site's own domain (the registrable domain of its entries, e.g. any
+   * `*.pingtan.gov.cn`) that its crawl may request: attachment or CDN hosts. `host`, `host:port`
+   * or `*.domain` (any subdomain of domain, default port). Anything else is refused
+   * (`NB_FETCH_OUT_OF_SCOPE`) and recorded, never requested. @default []
+   */
+  allowHosts: z.array(allowHost).optional(),
+  /**
+   * The site lives on this machine or a private network (the demo portal, tests): its hosts may be
+   * loopback or private addresses. Only the address check is skipped, never the host list. Every
+   * other site is refused such addresses (`NB_FETCH_PRIVATE_ADDRESS`). @default false
+   */
+  local: z.boolean().optional(),
   overrides: overridesSchema.default({}),
 });
 

@@ -166,6 +166,17 @@ export function recordRunError(db: Db, runId: number, e: { path?: string | null;
   );
 }
 
+/**
+ * Closes a still-running run as `interrupted` at once, for a process about to exit on a signal:
+ * a group of pages not yet committed is rolled back first (those pages stay queued and are
+ * fetched again next run). Returns whether the row was still running.
+ */
+export function markRunInterrupted(db: Db, runId: number): boolean {
+  if (!db.open) return false;
+  if (db.inTransaction) db.exec('ROLLBACK');
+  return db.prepare("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), runId).changes > 0;
+}
+
 /** Closes a run with its status, timings and any extra counts. */
 export function finishRun(
   db: Db,

@@ -58,7 +58,7 @@ describe('the publication date of a crawled report', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic' }],
+      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
     });
     const dbFile = join(tmp.dir, 'published.db');
     db = openDatabase(dbFile);

@@ -63,6 +63,7 @@ describe('overrides.tls', () => {
           level: 'county',
           entries: [entry],
           adapter: 'trs-classic',
+          local: true,
           ...(tls ? { overrides: { tls } } : {}),
         },
       ],

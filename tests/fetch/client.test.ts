@@ -312,7 +312,7 @@ describe('content-encoding', () => {
 });
 
 describe('timeouts and connection errors', () => {
-  it('times out when the server stalls mid-body, after retrying', async () => {
+  it('times out when the server stalls mid-body, after retrying once (not maxRetries times)', async () => {
     const s = await server((_req, res) => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('x'.repeat(100)); // then nothing
@@ -320,9 +320,9 @@ describe('timeouts and connection errors', () => {
     const t0 = Date.now();
     const err = await rejection(fetcher({ bodyTimeoutMs: 250, maxRetries: 2 }).fetch(s.url('/stall')));
     expect(err).toBeInstanceOf(FetchTimeoutError);
-    expect(err).toMatchObject({ code: 'NB_FETCH_TIMEOUT', phase: 'body', retryable: true, attempts: 3 });
-    expect(s.log).toHaveLength(3);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 250 - 30);
+    expect(err).toMatchObject({ code: 'NB_FETCH_TIMEOUT', phase: 'body', retryable: true, attempts: 2 });
+    expect(s.log).toHaveLength(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2 * 250 - 30);
   });
 
   it('times out waiting for headers, and on the per-attempt deadline', async () => {

@@ -2,7 +2,8 @@
  * `nianbao crawl`: crawl the portals of the site registry → snapshot → parse → store, politely,
  * resumably and incrementally. Exit codes: 0 the crawl ran (per-site problems are in the summary
  * and in `run_errors`), 1 fatal (bad registry or options, database not writable), 75 another crawl
- * is running on the database (nothing done), 130 interrupted (the next run resumes).
+ * is running on the database (nothing done), 130 / 143 interrupted by SIGINT / SIGTERM within
+ * 10 s (requests in flight aborted, the run closed as `interrupted`; the next run resumes).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
@@ -12,6 +13,7 @@ import { describeSchedule, nextScheduledRun, previousCrawl, validateSchedule } f
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
+import { markRunInterrupted } from '../../store/runs.js';
 
 export interface CrawlCliOptions {
   sites?: string;
@@ -123,7 +125,11 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
   }
   let siteNames: string[] = [];
   const reporter = crawlReporter(opts.progress ?? 'auto', queuedCounter(db, () => siteNames));
-  const signals = abortOnSignals(() => process.stderr.write('\nnianbao crawl: stopping after the pages in flight (press Ctrl-C again to quit at once)…\n'));
+  const signals = abortOnSignals((sig) => process.stderr.write(`\nnianbao crawl: ${sig}: stopping — requests in flight aborted, the next run resumes (press Ctrl-C again to quit at once)…\n`));
+  let runId = 0;
+  signals.beforeForcedExit(() => {
+    if (runId) markRunInterrupted(db, runId);
+  });
   let summary: CrawlSummary;
   try {
     summary = await crawl(
@@ -132,7 +138,10 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         registry,
         signal: signals.signal,
         onEvent: (e) => {
-          if (e.type === 'run-start') siteNames = e.sites;
+          if (e.type === 'run-start') {
+            siteNames = e.sites;
+            runId = e.runId;
+          }
           reporter.onEvent(e);
         },
         runArgs: {
@@ -173,5 +182,5 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
     const next = schedule ? nextScheduledRun(schedule) : null;
     process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary, previousCrawl: previous, schedule: schedule ?? null, nextScheduledRun: next?.toISOString() ?? null })}\n`);
   } else process.stdout.write(formatCrawlSummary(summary) + describeSchedule(previous, schedule));
-  return summary.status === 'interrupted' ? EXIT.INTERRUPTED : EXIT.OK;
+  return summary.status === 'interrupted' ? signals.exitCode : EXIT.OK;
 }

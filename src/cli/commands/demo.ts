@@ -13,6 +13,7 @@ import { formatCrawlSummary } from '../../crawl/summary.js';
 import { describePortal } from '../../demo/serve.js';
 import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
+import { markRunInterrupted } from '../../store/runs.js';
 
 interface DemoCliOptions {
   db?: string;
@@ -79,12 +80,19 @@ async function demo(opts: DemoCliOptions): Promise<number> {
   const queued = db.prepare("SELECT count(*) AS n FROM frontier WHERE state = 'queued'");
   const reporter = crawlReporter(opts.progress ?? 'auto', () => (queued.get() as { n: number }).n);
   const signals = abortOnSignals();
+  let runId = 0;
+  signals.beforeForcedExit(() => {
+    if (runId) markRunInterrupted(db, runId);
+  });
   try {
     const result = await runDemo({
       db,
       snapshotsDir: defaultSnapshotsDir(dbFile),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
-      onEvent: reporter.onEvent,
+      onEvent: (e) => {
+        if (e.type === 'run-start') runId = e.runId;
+        reporter.onEvent(e);
+      },
       signal: signals.signal,
       browser: { enabled: opts.browser !== false },
     });
@@ -103,7 +111,7 @@ async function demo(opts: DemoCliOptions): Promise<number> {
       out += `\nMore: \`nianbao query "SQL" --db ${dbFile}\` (docs/queries.md has ten questions), \`nianbao check --db ${dbFile}\`.\n`;
       process.stdout.write(out);
     }
-    return exitFor(result.summary.status);
+    return result.summary.status === 'interrupted' ? signals.exitCode : EXIT.OK;
   } catch (err) {
     reporter.stop();
     reportCommandError('demo', err);
@@ -114,6 +122,3 @@ async function demo(opts: DemoCliOptions): Promise<number> {
   }
 }
 
-function exitFor(status: 'ok' | 'interrupted'): number {
-  return status === 'interrupted' ? EXIT.INTERRUPTED : EXIT.OK;
-}

@@ -46,6 +46,12 @@ export const BudgetSchema = z.strictObject({
    */
   maxTextItems: z.number().int().positive().default(100_000),
   /**
+   * Text pieces of one page of a PDF or OFD (a dense page of small type has 3,000–4,000, one per
+   * character at worst); counted while the page is read, which stops at the limit.
+   * @default 12000
+   */
+  maxPageTextItems: z.number().int().positive().default(12_000),
+  /**
    * Numbers in a document's text (every one a candidate cell value the parser weighs; a report
    * has a few thousand): a page of 20 MB of "1 1 1 …" is refused before it is tokenized.
    * @default 250000
@@ -106,6 +112,7 @@ export const BUDGET_OPTIONS: Partial<Record<BudgetLimit, string>> = {
   maxPages: '--max-pages',
   maxTextChars: '--max-text-chars',
   maxTextItems: '--max-text-chars',
+  maxPageTextItems: '--max-text-chars',
   maxNumbers: '--max-text-chars',
   timeoutMs: '--parse-timeout',
   maxHeapMb: '--parse-heap-mb',
@@ -127,7 +134,7 @@ export function formatLimit(budget: Budget, limit: BudgetLimit): string {
     case 'bytes':
       return v >= MiB ? `${+(v / MiB).toFixed(1)} MiB` : v >= 1024 ? `${+(v / 1024).toFixed(1)} KiB` : `${v} bytes`;
     case 'ms':
-      return `${+(v / 1000).toFixed(1)} s`;
+      return v < 1000 ? `${v} ms` : `${+(v / 1000).toFixed(1)} s`;
     case 'MiB':
       return `${v} MiB`;
     default:

@@ -318,7 +318,7 @@ class Crawler {
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
     this.snapshots = new SnapshotStore(o.snapshotsDir);
-    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers });
+    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, ...(o.budget ? { budget: o.budget } : {}) });
     this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;

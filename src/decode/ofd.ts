@@ -200,6 +200,7 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     }
     collectText(pageRoot, pieces);
     items += pieces.length;
+    meter.check('maxPageTextItems', pieces.length, 'text pieces on one page');
     meter.check('maxTextItems', items, 'text pieces');
     pages.push(linesOf(pieces).join('\n'));
   }

@@ -80,6 +80,7 @@ export function checkPdfStreams(bytes: Uint8Array, meter: BudgetMeter): void {
 }
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+type TextItem = import('pdfjs-dist/types/src/display/api.js').TextItem;
 let pdfjsModule: Promise<PdfJs> | undefined;
 const loadPdfJs = (): Promise<PdfJs> => (pdfjsModule ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
 
@@ -105,15 +106,28 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
     for (let n = 1; n <= doc.numPages; n++) {
       meter.checkTime('reading its pages');
       const page = await doc.getPage(n);
-      const content = await page.getTextContent();
       const items: PositionedText[] = [];
-      pieces += content.items.length;
-      meter.check('maxTextItems', pieces, 'text pieces');
-      for (const it of content.items) {
-        if (!('str' in it)) continue;
-        chars += it.str.length;
-        items.push({ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, width: it.width, height: it.height || Math.abs(it.transform[3] as number) });
+      // The page's text is read as a stream and counted as it comes: a page of 40,000 pieces is
+      // refused after the first 12,000, not after all of them.
+      const reader = page.streamTextContent().getReader() as ReadableStreamDefaultReader<{ items: (TextItem | { type: string })[] }>;
+      let onPage = 0;
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          onPage += chunk.value.items.length;
+          meter.check('maxPageTextItems', onPage, `text pieces on page ${n}`);
+          meter.check('maxTextItems', pieces + onPage, 'text pieces');
+          for (const it of chunk.value.items) {
+            if (!('str' in it)) continue;
+            chars += it.str.length;
+            items.push({ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, width: it.width, height: it.height || Math.abs(it.transform[3] as number) });
+          }
+        }
+      } catch (err) {
+        // pdf.js wants an Error as the reason (with another one, the page never settles and destroy() hangs).
+        await reader.cancel(err instanceof Error ? err : new Error(String(err))).catch(() => undefined);
+        throw err;
       }
+      pieces += onPage;
       meter.check('maxTextChars', chars, 'characters of text');
       pages.push(linesOf(items).join('\n'));
       page.cleanup();

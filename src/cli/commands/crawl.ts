@@ -5,6 +5,7 @@
  * is running on the database (nothing done), 130 interrupted (the next run resumes).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
@@ -12,7 +13,7 @@ import { formatCrawlSummary } from '../../crawl/summary.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 
-export interface CrawlCliOptions {
+export interface CrawlCliOptions extends BudgetCliOptions {
   sites?: string;
   site?: string[];
   since?: number;
@@ -49,7 +50,7 @@ function queuedCounter(db: Db, sites: () => string[]): () => number {
 }
 
 export function registerCrawl(program: Command): void {
-  program
+  const cmd = program
     .command('crawl')
     .description('crawl the registry\'s portals: fetch politely, snapshot every response, parse and store the reports (incremental, resumable)')
     .option('--sites <file|url>', 'site registry (default: $NIANBAO_SITES, else ./sites/registry.json, else the one shipped with nianbao)')
@@ -69,10 +70,10 @@ export function registerCrawl(program: Command): void {
         parseWorkerCount,
       ),
     )
-    .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
-    .action(async (opts: CrawlCliOptions) => {
-      process.exitCode = await runCrawlCommand(opts);
-    });
+    .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)');
+  addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
+    process.exitCode = await runCrawlCommand(opts);
+  });
 }
 
 /** The `crawl` command; resolves to its exit code. */
@@ -134,6 +135,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         ...(contact ? { contactUrl: contact } : {}),
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
         ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
+        ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         browser: { enabled: opts.browser !== false },
       },
     );

@@ -66,7 +66,10 @@ export function registerCrawl(program: Command): void {
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
     .addOption(
-      new Option('--parse-workers <n>', 'worker threads that parse reports while the main thread fetches and stores; 0 parses on the main thread (default: 0)').argParser(
+      new Option(
+        '--parse-workers <n>',
+        'worker threads that parse reports while the main thread fetches and stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading) (default: 0)',
+      ).argParser(
         parseWorkerCount,
       ),
     )

@@ -27,6 +27,7 @@ import {
   type Discovery,
 } from '../../parsers/sites/index.js';
 import { datedByItself } from '../../parsers/report.js';
+import { isBudgetRefusal } from '../../parsers/budget.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import { BrowserError, BrowserSession, BrowserUnavailableError, type RenderedPage } from '../browser/index.js';
 import { decodeBytes } from '../decode/charset.js';
@@ -1180,7 +1181,8 @@ class Crawler {
     if (isReport || word) {
       const outcome = await this.parseGot(r, got);
       const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
-      if (isReport || hasTables) {
+      // A document refused by its budget is recorded failed whatever its place (never read again).
+      if (isReport || hasTables || (!outcome.ok && isBudgetRefusal(outcome.code))) {
         this.storeReport(r, row, got, await snapshot, outcome, []);
         return;
       }

@@ -148,7 +148,7 @@ describe('ingest of a folder with a bomb among good files', () => {
     tmp.cleanup();
   });
 
-  it('stores every good file with its values and the bomb as failed with its reason, on a guarded parse thread', async () => {
+  it('stores every good file with its values and the bomb as failed with its reason (parseWorkers: 1)', async () => {
     const summary = await ingestPaths(db, [inDir], { snapshotsDir, parseWorkers: 1 });
     expect(summary.files).toBe(docs.length + 1);
     expect(summary.failed).toBe(1);

@@ -109,7 +109,7 @@ export const BUDGET_OPTIONS: Partial<Record<BudgetLimit, string>> = {
   maxInflatedBytes: '--max-inflated-mb',
   maxEntryBytes: '--max-inflated-mb',
   maxWordXmlBytes: '--max-inflated-mb',
-  maxPages: '--max-pages',
+  maxPages: '--max-document-pages',
   maxTextChars: '--max-text-chars',
   maxTextItems: '--max-text-chars',
   maxPageTextItems: '--max-text-chars',

@@ -238,7 +238,9 @@ export class ParsePool {
     if (this.#closed) throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
     if (this.workers > 0 && !this.#started && this.#inlineMs >= this.startAfterMs) void this.#start();
     const piscina = this.#piscina;
-    if (!piscina || !this.#ready || (this.backlog > 0 && this.#atThreads >= this.workers * this.backlog)) return this.#parseInline(input, options);
+    // Documents handed to the threads: being parsed, or waiting here for a free thread.
+    const handed = this.#atThreads + this.#waiting.length;
+    if (!piscina || !this.#ready || (this.backlog > 0 && handed >= this.workers * this.backlog)) return this.#parseInline(input, options);
     const budget = options.budget ? makeBudget(options.budget) : this.budget;
     const taskOptions: ParseReportOptions = { ...options, budget };
     let task: ParseTask;

@@ -22,6 +22,7 @@ import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { ingestPaths, reparseStored, type ParseFn } from '../../src/store/ingest.js';
 import { corpusDocs } from '../helpers/corpus.js';
+import { runCli } from '../store/helpers.js';
 import { ROOT, tempDir } from '../crawl/helpers.js';
 import * as bombs from './_bombs.js';
 
@@ -120,6 +121,24 @@ describe('hostile documents end fast with a coded error and bounded memory', () 
     expect(err).toMatchObject({ code: 'NB_PARSE_TIMEOUT', file: 'slow.pdf' });
     expect((err as { message: string }).message).toMatch(/^slow\.pdf: reading its pages took longer than the 50 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/);
   });
+});
+
+describe('the budget from the command line', () => {
+  const tmp = tempDir('nianbao-budget-cli-');
+  afterAll(() => tmp.cleanup());
+
+  it('nianbao parse refuses a 1,000-page PDF by default, and reads it with --max-document-pages 2000', () => {
+    const file = join(tmp.dir, 'pages-1000.pdf');
+    writeFileSync(file, bombs.pdfManyPages(1000));
+    const refused = runCli(['parse', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/pages-1000\.pdf: has 1,000 pages, over the 500 limit \(budget maxPages, key [0-9a-f]{8}\); raise it with --max-document-pages if this really is a report\. \[NB_PARSE_TOO_LARGE\]/);
+    // Within the raised limit it is read: empty pages, so a PDF without a text layer.
+    const read = runCli(['parse', file, '--max-document-pages', '2000']);
+    expect(read.code).toBe(1);
+    expect(read.stderr).toMatch(/is a PDF without a text layer.*\[NB_PARSE_EMPTY\]/);
+    expect(runCli(['parse', file, '--parse-timeout', 'soon']).stderr).toMatch(/--parse-timeout must be a positive number/);
+  }, 60_000);
 });
 
 describe('ingest of a folder with a bomb among good files', () => {

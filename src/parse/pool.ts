@@ -150,6 +150,8 @@ export class ParsePool {
   #failure: string | null = null;
   /** Callers waiting for a thread (one document per thread, so that its deadline runs from its start). */
   #waiting: (() => void)[] = [];
+  /** close() waiting for the documents handed over to be done. */
+  #drained: (() => void)[] = [];
 
   /**
    * The threads start lazily (see `startAfterMs`), so a pool that parses little costs nothing
@@ -255,9 +257,9 @@ export class ParsePool {
     }
     // Wait for a free thread here, not in piscina's queue: the deadline must run from the start.
     while (this.#atThreads >= this.workers) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    if (this.#closed || !this.#piscina) {
+    if (!this.#piscina) {
       this.#wakeOne();
-      return this.#closed ? Promise.reject(new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed')) : this.#parseInline(input, options);
+      throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
     }
     this.#atThreads++;
     const deadline = new AbortController();
@@ -284,8 +286,11 @@ export class ParsePool {
     return result.report;
   }
 
+  /** Lets the next waiting document take the free thread; with none left, tells close() all is done. */
   #wakeOne(): void {
-    this.#waiting.shift()?.();
+    const next = this.#waiting.shift();
+    if (next) next();
+    else if (this.#atThreads === 0) for (const done of this.#drained.splice(0)) done();
   }
 
   async #parseInline(input: Uint8Array | string, options: ParseReportOptions): Promise<ParsedReport> {
@@ -305,9 +310,13 @@ export class ParsePool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const wake of this.#waiting.splice(0)) wake();
     const piscina = this.#piscina;
+    if (piscina && this.#ready) {
+      // Documents handed over before close() (parsed or waiting for a thread) are parsed first.
+      while (this.#atThreads > 0 || this.#waiting.length > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    }
     this.#piscina = undefined;
+    for (const wake of this.#waiting.splice(0)) wake();
     if (!piscina) return;
     if (this.#ready) await piscina.close();
     else await piscina.destroy().catch(() => undefined);

@@ -122,6 +122,19 @@ describe('ParsePool lifecycle', () => {
     await pool.close(); // idempotent
   });
 
+  it('parses the documents handed over before close(), one at a time per thread, then closes', async () => {
+    const pool = new ParsePool({ workers: 1, startAfterMs: 0 });
+    await pool.ready();
+    const doc = docs[0]!;
+    // Five documents for one thread: four wait for it here; close() comes while they wait.
+    const pending = [0, 1, 2, 3, 4].map(() => pool.parse(readFileSync(doc.path), { fileName: doc.name }));
+    await pool.close();
+    const want = await parseReport(readFileSync(doc.path), { fileName: doc.name });
+    for (const report of await Promise.all(pending)) expect(report).toStrictEqual(want);
+    expect(pool.stats()).toMatchObject({ threaded: 5, inline: 0 });
+    expect(pool.threads).toBe(0);
+  });
+
   it('starts no thread until parsing on the calling thread has taken startAfterMs', async () => {
     const pool = new ParsePool({ workers: 1, startAfterMs: 60_000 });
     const doc = docs[0]!;

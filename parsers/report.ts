@@ -2,6 +2,8 @@
  * Token stream → canonical ParsedReport: extract the tables by labels, detect the format from
  * the labels found, read the metadata, validate. Pure: no I/O.
  */
+import { BudgetMeter, checkNumbers } from './budget.js';
+import { checkHtmlBudget } from './html/budget.js';
 import { htmlToStream } from './html/stream.js';
 import { ACTIVE_ROWS } from './keys.js';
 import { extractActive } from './extract/active.js';
@@ -29,8 +31,13 @@ export interface ReportInput {
   charset?: string | null;
 }
 
-/** Parses an HTML report page (already decoded to a string). */
-export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }): ParsedReport {
+/**
+ * Parses an HTML report page (already decoded to a string). A page over the budget (`meter`:
+ * elements, nesting depth, table cells) throws `NB_PARSE_TOO_LARGE` before its DOM is built; a
+ * page without report tables is read again as plain text only within `maxTextChars`.
+ */
+export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }, meter: BudgetMeter = new BudgetMeter()): ParsedReport {
+  checkHtmlBudget(html, meter);
   const script = toReadableScript(html);
   const stream = htmlToStream(script.text);
   const report = assembleReport(stream, input);
@@ -38,6 +45,7 @@ export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html
   // No <table> held a report table: the tables may be lines of text — a flipbook's or a PDF
   // converter's positioned lines, a table pasted as text, a grid of one-line <div> cells. Read
   // the page's text as plain text, with the page's own metadata signals.
+  meter.check('maxTextChars', stream.text.length, 'characters of text (read as plain text: it has no report tables)', true);
   const asText = assembleReport({ ...textToStream(stream.text), signals: stream.signals }, input);
   return withConversion(foundNothing(asText) ? report : asText, script);
 }
@@ -56,8 +64,10 @@ export function datedByItself(report: ParsedReport): boolean {
   return report.published !== null && report.publishedFrom !== 'signature';
 }
 
-/** Parses pipe-flattened or plain text of a report. */
-export function parseTextReport(text: string, input: ReportInput = { kind: 'text' }): ParsedReport {
+/** Parses pipe-flattened or plain text of a report; text over the budget's `maxTextChars` or `maxNumbers` throws `NB_PARSE_TOO_LARGE`. */
+export function parseTextReport(text: string, input: ReportInput = { kind: 'text' }, meter: BudgetMeter = new BudgetMeter()): ParsedReport {
+  meter.check('maxTextChars', text.length, 'characters of text', true);
+  checkNumbers(meter, text);
   const script = toReadableScript(text);
   return withConversion(assembleReport(textToStream(script.text), input), script);
 }

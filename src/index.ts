@@ -10,4 +10,5 @@ export { NianbaoError, ParseError, type ParseErrorCode } from '../parsers/errors
 export { decodeDocument, decodeBytes, DecodeError } from './decode/index.js';
 export * as keys from '../parsers/keys.js';
 export { PARSER_VERSION } from '../parsers/version.js';
+export { BudgetSchema, DEFAULT_BUDGET, budgetKey, type Budget, type BudgetInput } from '../parsers/budget.js';
 export type * from '../parsers/types.js';

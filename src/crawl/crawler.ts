@@ -27,6 +27,7 @@ import {
   type Discovery,
 } from '../../parsers/sites/index.js';
 import { datedByItself } from '../../parsers/report.js';
+import { isBudgetRefusal } from '../../parsers/budget.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import { BrowserError, BrowserSession, BrowserUnavailableError, type RenderedPage } from '../browser/index.js';
 import { decodeBytes } from '../decode/charset.js';
@@ -323,7 +324,7 @@ class Crawler {
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
     this.snapshots = new SnapshotStore(o.snapshotsDir);
-    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers });
+    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, ...(o.budget ? { budget: o.budget } : {}) });
     this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;
@@ -1227,7 +1228,8 @@ class Crawler {
     if (isReport || word) {
       const outcome = await this.parseGot(r, got);
       const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
-      if (isReport || hasTables) {
+      // A document refused by its budget is recorded failed whatever its place (never read again).
+      if (isReport || hasTables || (!outcome.ok && isBudgetRefusal(outcome.code))) {
         this.storeReport(r, row, got, await snapshot, outcome, []);
         return;
       }

@@ -169,7 +169,9 @@ export class Frontier {
            OR (error_code = 'NB_CRAWL_SINCE' AND (@since IS NULL OR year IS NULL OR year >= @since)))`,
       ),
       requeueKnown: db.prepare(
-        `UPDATE frontier SET state = 'queued' WHERE site = @site AND state = 'done' AND kind IN ('list', 'api', 'report', 'attachment')`,
+        // A document refused by its budget is not fetched again, even with refresh: `reparse` reads its snapshot.
+        `UPDATE frontier SET state = 'queued' WHERE site = @site AND state = 'done' AND kind IN ('list', 'api', 'report', 'attachment')
+           AND COALESCE(error_code, '') NOT IN ('NB_PARSE_TOO_LARGE', 'NB_PARSE_TIMEOUT')`,
       ),
       insertResponse: db.prepare(
         `INSERT INTO responses (url, method, final_url, site, kind, role, status, headers, content_type, charset, challenge,
@@ -223,7 +225,8 @@ export class Frontier {
   /**
    * Prepares a site for a run: entry URLs queued (unless robots.txt blocked them recently), failed
    * rows whose retry time has come, blocked rows (with `ignoreRobots` or when due), rows skipped for
-   * the page budget or for an older `--since`, and with `refresh` every known page.
+   * the page budget or for an older `--since`, and with `refresh` every known page (but the
+   * documents refused by their parse budget).
    */
   prepareSite(
     site: Site,

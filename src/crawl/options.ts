@@ -85,6 +85,14 @@ export const CrawlOptionsSchema = z.strictObject({
    * @default 0
    */
   parseWorkers: z.number().int().min(0).max(16).default(0),
+  /**
+   * The budget of each document (parsers/budget.ts). A report or attachment over it is stored as a
+   * failed report (`NB_PARSE_TOO_LARGE` / `NB_PARSE_TIMEOUT`, the limit named) and its frontier row
+   * is finished: later runs neither fetch nor parse it again (not even with `refresh`);
+   * `nianbao reparse` reads its snapshot again once the parser version or the budget changed.
+   * @default DEFAULT_BUDGET
+   */
+  budget: z.record(z.string(), z.unknown()).optional(),
   fetch: CrawlFetchOptionsSchema.default(CrawlFetchOptionsSchema.parse({})),
   browser: CrawlBrowserOptionsSchema.default(CrawlBrowserOptionsSchema.parse({})),
 });

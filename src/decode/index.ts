@@ -4,6 +4,7 @@
  * to HTML and decodes HTML/text with the right charset.
  */
 import { z } from 'zod';
+import { BudgetMeter, budgetKey } from '../../parsers/budget.js';
 import { decodeBytes } from './charset.js';
 import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
@@ -38,8 +39,14 @@ export interface DecodeDocumentOptions {
   fileName?: string | undefined;
   /** HTTP `Content-Type` of the response (its charset is the first declared candidate). @default undefined */
   contentType?: string | undefined;
-  /** Largest input accepted, in bytes; bigger inputs throw `NB_PARSE_TOO_LARGE`. @default 52428800 (50 MiB) */
+  /** Largest input accepted, in bytes; bigger inputs throw `NB_PARSE_TOO_LARGE`. @default the budget's maxInputBytes (50 MiB) */
   maxBytes?: number | undefined;
+  /**
+   * The document's budget account (parsers/budget.ts): inflated bytes, pages, text, deadline. Over
+   * a limit, `NB_PARSE_TOO_LARGE` or `NB_PARSE_TIMEOUT` naming it.
+   * @default a meter of the default budget
+   */
+  meter?: BudgetMeter | undefined;
 }
 
 export interface DecodedDocument {
@@ -57,6 +64,7 @@ const optionsSchema = z
     fileName: z.string().optional(),
     contentType: z.string().optional(),
     maxBytes: z.number().int().positive().optional(),
+    meter: z.custom<BudgetMeter>((v) => v instanceof BudgetMeter).optional(),
   })
   .strict();
 
@@ -88,6 +96,7 @@ function adviceFor(kind: 'xls' | 'rtf'): string {
  * - `doc`/`wps` → plain text via word-extractor ({@link docToText}), one table cell per line;
  * - `ofd` → plain text from its text objects ({@link ofdToText}), lines rebuilt from their positions as for a PDF;
  * - `mht` → the HTML of a web archive's page via postal-mime ({@link mhtToHtml}), in its part's charset;
+ * - a document over its budget (see `meter`) throws `NB_PARSE_TOO_LARGE` or `NB_PARSE_TIMEOUT` naming the limit;
  * - anything else throws a {@link DecodeError}: `NB_PARSE_TOO_LARGE` (over `maxBytes`), `NB_PARSE_EMPTY`
  *   (no bytes, only whitespace, a DOCX or DOC without text, a PDF without a text layer), `NB_PARSE_UNSUPPORTED`
  *   (XLS, RTF, unreadable DOCX, DOC, WPS, PDF or OFD) or `NB_PARSE_BINARY` (images, archives, other binary data).
@@ -98,18 +107,24 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
   const parsed = optionsSchema.safeParse(opts);
   if (!parsed.success) throw new TypeError(`decodeDocument: invalid options: ${z.prettifyError(parsed.error)}`);
   const { fileName, contentType } = parsed.data;
-  const maxBytes = parsed.data.maxBytes ?? DEFAULT_MAX_BYTES;
+  const meter = parsed.data.meter ?? new BudgetMeter(undefined, fileName);
+  const maxBytes = parsed.data.maxBytes ?? meter.budget.maxInputBytes;
   const size = bytes.byteLength;
   const errorOptions = { file: fileName, bytes: size };
 
   if (size > maxBytes) {
     throw new DecodeError(
       'NB_PARSE_TOO_LARGE',
-      `is ${formatSize(size)}, over the limit of ${formatSize(maxBytes)}; a report page is rarely over a few MiB — ` +
-        'check that this is the report and not an archive or a scan, or raise `maxBytes` if it really is one.',
+      `is ${formatSize(size)}, over the limit of ${formatSize(maxBytes)} (budget maxInputBytes, key ${budgetKey(meter.budget)}); a report page is rarely over a few MiB — ` +
+        'check that this is the report and not an archive or a scan, or raise it with --max-document-mb (maxBytes) if it really is one.',
       errorOptions,
     );
   }
+  /** Extracted text over `maxTextChars` is refused before the parser reads it. */
+  const checkText = (text: string): string => {
+    meter.check('maxTextChars', text.length, 'characters of text', true);
+    return text;
+  };
 
   const kind = detectKind(bytes, fileName, contentType);
   /** The text a converter gave, or `NB_PARSE_EMPTY` with `message` when it holds nothing but whitespace. */
@@ -136,14 +151,14 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
         );
       }
       const text = withText(
-        await pdfToText(bytes, { fileName }),
+        checkText(await pdfToText(bytes, { fileName, meter })),
         'is a PDF without a text layer (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
       );
       return { kind: 'text', text, charset: null, source: 'pdf' };
     }
     case 'ofd': {
       const text = withText(
-        await ofdToText(bytes, { fileName }),
+        checkText(await ofdToText(bytes, { fileName, meter })),
         'is an OFD document without text (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
       );
       return { kind: 'text', text, charset: null, source: 'ofd' };
@@ -154,7 +169,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     }
     case 'doc':
     case 'wps': {
-      const text = withText(await docToText(bytes, { fileName, kind }), `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`);
+      const text = withText(checkText(await docToText(bytes, { fileName, kind })), `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`);
       return { kind: 'text', text, charset: null, source: kind };
     }
     case 'xls':
@@ -177,7 +192,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
         { ...errorOptions, kind },
       );
     case 'docx': {
-      const html = await docxToHtml(bytes, { fileName });
+      const html = await docxToHtml(bytes, { fileName, meter });
       if (html.replace(/<[^>]*>/g, '').trim() === '') {
         throw new DecodeError(
           'NB_PARSE_EMPTY',
@@ -197,6 +212,8 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           { ...errorOptions, kind },
         );
       }
+      // HTML: its visible text is counted by the parser's pre-pass (markup and comments are not text).
+      if (kind === 'text') checkText(decoded.text);
       return { kind, text: decoded.text, charset: decoded.charset, source: kind };
     }
   }

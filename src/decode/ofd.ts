@@ -14,21 +14,25 @@
 import type JSZipType from 'jszip';
 import { load } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { BudgetMeter } from '../../parsers/budget.js';
 import { DecodeError } from './errors.js';
+import { checkZipBudget } from './inflate.js';
 import { linesOf, type PositionedText } from './lines.js';
 
 export interface OfdToTextOptions {
   /** File name or URL, for error messages. @default undefined */
   fileName?: string | undefined;
-  /** Pages read at most (a report is a few pages). @default 200 */
-  maxPages?: number;
+  /**
+   * The document's budget account: every part is inflated and counted first (per part
+   * `maxEntryBytes`, all together `maxInflatedBytes`), pages over `maxPages` and text pieces over
+   * `maxTextItems` are refused, the deadline is checked between pages.
+   * @default a meter of the default budget
+   */
+  meter?: BudgetMeter | undefined;
 }
 
 let jszipModule: Promise<typeof JSZipType> | undefined;
 const loadJsZip = (): Promise<typeof JSZipType> => (jszipModule ??= import('jszip').then((m) => m.default));
-
-/** Largest XML part read, uncompressed (a page of a report is well under 1 MB; a zip bomb is not). */
-const MAX_PART_BYTES = 32 * 1024 * 1024;
 
 type Matrix = [number, number, number, number, number, number];
 const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
@@ -129,6 +133,9 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
       bytes: bytes.byteLength,
       ...(cause === undefined ? {} : { cause }),
     });
+  const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
+  // What the parts really inflate to (all pages together), counted before jszip inflates any.
+  checkZipBudget(bytes, meter);
   const JSZip = await loadJsZip();
   let zip: JSZipType;
   try {
@@ -142,8 +149,6 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     const name = byLower.get(path.toLowerCase());
     const file = name ? zip.file(name) : null;
     if (!file) throw fail(`${path} is missing`);
-    const size = (file as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
-    if (size > MAX_PART_BYTES) throw fail(`${path} is ${size} bytes uncompressed`);
     let xml: string;
     try {
       xml = await file.async('string');
@@ -179,8 +184,11 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
     }
     return pieces;
   };
+  meter.check('maxPages', pageLocs.length, 'pages', true);
   const pages: string[] = [];
-  for (const loc of pageLocs.slice(0, opts.maxPages ?? 200)) {
+  let items = 0;
+  for (const loc of pageLocs) {
+    meter.checkTime('reading its pages');
     const page = await readXml(loc);
     const pageRoot = page.root().children().toArray().find(isElement);
     if (!pageRoot) continue;
@@ -191,6 +199,9 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
       if (tpl) pieces.push(...(await piecesOfTemplate(tpl)));
     }
     collectText(pageRoot, pieces);
+    items += pieces.length;
+    meter.check('maxPageTextItems', pieces.length, 'text pieces on one page');
+    meter.check('maxTextItems', items, 'text pieces');
     pages.push(linesOf(pieces).join('\n'));
   }
   return pages.join('\n\n');

@@ -4,6 +4,12 @@
  * this side as an instance of its class with its fields (`code`, `file` …). `workers: 0` parses
  * inline, on the calling thread.
  *
+ * A thread is also the hard guard of the document's budget (parsers/budget.ts): it runs with a
+ * heap of `maxHeapMb` and one document at a time, under a deadline of `timeoutMs`. A document that
+ * runs out of heap or time ends its thread (piscina starts a fresh one), never the process, and is
+ * refused with `NB_PARSE_TOO_LARGE` or `NB_PARSE_TIMEOUT` naming the limit; it is never read again
+ * on the calling thread.
+ *
  * The worker is `worker.js` next to this file; run from TypeScript sources (tsx, vitest) it is
  * `worker.ts`, loaded through tsx's loader (`--import tsx`, a devDependency).
  */
@@ -11,6 +17,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
 import { z } from 'zod';
+import { makeBudget, overBudget, overTime, type Budget, type BudgetInput } from '../../parsers/budget.js';
 import { NianbaoError, ParseError } from '../../parsers/errors.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { ValidateError } from '../../parsers/validate.js';
@@ -36,11 +43,17 @@ export const ParsePoolOptionsSchema = z.strictObject({
    */
   backlog: z.number().int().min(0).default(0),
   /**
-   * Old-generation heap of each thread, MB. A document that needs more is parsed again on the
-   * calling thread (same result), so this bounds memory, not what can be read.
-   * @default 128
+   * Old-generation heap of each thread, MB. A document that needs more ends its thread and is
+   * refused with `NB_PARSE_TOO_LARGE` (budget maxHeapMb).
+   * @default the budget's maxHeapMb (512)
    */
-  threadHeapMb: z.number().int().min(64).default(128),
+  threadHeapMb: z.number().int().min(64).optional(),
+  /**
+   * The budget of each document (parsers/budget.ts), unless a `parse` call gives its own: its
+   * limits are checked while reading, its `timeoutMs` ends a thread that overruns it.
+   * @default DEFAULT_BUDGET
+   */
+  budget: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ParsePoolOptionsInput = z.input<typeof ParsePoolOptionsSchema>;
@@ -109,11 +122,11 @@ export interface ParsePoolStats {
 }
 
 /**
- * Documents a thread holds at once (one being parsed, the rest waiting in the thread). With 1,
- * the thread idled whenever the calling thread was busy: `ingest --parse-workers 1` ran ~25 %
- * slower than with 4 (8.6–10.3 s against 6.1–7.6 s for 1,000 generated pages).
+ * Extra time a thread gets past the budget's deadline before it is ended (at most a quarter of the
+ * deadline): the reader checks the deadline itself between pages and parts; the thread is ended
+ * only when it is stuck inside one step.
  */
-const TASKS_PER_THREAD = 4;
+const DEADLINE_GRACE_MS = 2000;
 
 /** Young-generation size of each thread, MB (V8's default is larger; parsing garbage is short-lived). */
 const THREAD_YOUNG_MB = 8;
@@ -123,6 +136,7 @@ export class ParsePool {
   readonly startAfterMs: number;
   readonly backlog: number;
   readonly threadHeapMb: number;
+  readonly budget: Budget;
   /** Time spent parsing on the calling thread, ms. */
   #inlineMs = 0;
   #piscina: Piscina<ParseTask, ParseTaskResult> | undefined;
@@ -134,6 +148,10 @@ export class ParsePool {
   #threaded = 0;
   #inline = 0;
   #failure: string | null = null;
+  /** Callers waiting for a thread (one document per thread, so that its deadline runs from its start). */
+  #waiting: (() => void)[] = [];
+  /** close() waiting for the documents handed over to be done. */
+  #drained: (() => void)[] = [];
 
   /**
    * The threads start lazily (see `startAfterMs`), so a pool that parses little costs nothing
@@ -146,7 +164,8 @@ export class ParsePool {
     this.workers = parsed.data.workers;
     this.startAfterMs = parsed.data.startAfterMs;
     this.backlog = parsed.data.backlog;
-    this.threadHeapMb = parsed.data.threadHeapMb;
+    this.budget = makeBudget(parsed.data.budget as BudgetInput | undefined);
+    this.threadHeapMb = parsed.data.threadHeapMb ?? this.budget.maxHeapMb;
   }
 
   #start(): Promise<void> {
@@ -170,10 +189,9 @@ export class ParsePool {
       execArgv: entry.execArgv,
       minThreads: this.workers,
       maxThreads: this.workers,
-      // Parsing is CPU-bound, so a thread works through its documents one after another; but it
-      // holds the next few itself, instead of waiting for this thread to hand over the next one
-      // when it is done (this thread may be busy storing a group of reports for 100 ms and more).
-      concurrentTasksPerWorker: TASKS_PER_THREAD,
+      // One document per thread: a thread ended for one document's heap or deadline takes no
+      // other document with it, and the deadline runs from the document's start.
+      concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: this.threadHeapMb, maxYoungGenerationSizeMb: THREAD_YOUNG_MB },
     });
     // A thread's failure is reported through the task it fails.
@@ -215,33 +233,52 @@ export class ParsePool {
    * Parses one document, like `parseReport(input, options)`: same report, same errors (the
    * error's class and fields). Rejects with `ParsePoolError` when the pool, not the document, is
    * the problem: `NB_PARSE_POOL_CLOSED` after `close()`, `NB_PARSE_POOL_WORKER` when the thread
-   * parsing it died.
+   * parsing it died. A document that overruns its thread's heap or its deadline ends the thread
+   * and is refused: `ParseError` `NB_PARSE_TOO_LARGE` (budget maxHeapMb) or `NB_PARSE_TIMEOUT`.
    */
   async parse(input: Uint8Array | string, options: ParseReportOptions = {}): Promise<ParsedReport> {
     if (this.#closed) throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
     if (this.workers > 0 && !this.#started && this.#inlineMs >= this.startAfterMs) void this.#start();
     const piscina = this.#piscina;
-    if (!piscina || !this.#ready || (this.backlog > 0 && this.#atThreads >= this.workers * this.backlog)) return this.#parseInline(input, options);
+    // Documents handed to the threads: being parsed, or waiting here for a free thread.
+    const handed = this.#atThreads + this.#waiting.length;
+    if (!piscina || !this.#ready || (this.backlog > 0 && handed >= this.workers * this.backlog)) return this.#parseInline(input, options);
+    const budget = options.budget ? makeBudget(options.budget) : this.budget;
+    const taskOptions: ParseReportOptions = { ...options, budget };
     let task: ParseTask;
     let transferList: ArrayBuffer[] | undefined;
-    if (typeof input === 'string') task = { input, options };
+    if (typeof input === 'string') task = { input, options: taskOptions };
     else {
       // A copy of just these bytes, moved (not cloned) to the thread: the caller's buffer may be
       // a view into a larger one, and stays untouched.
       const bytes = new Uint8Array(input);
-      task = { input: bytes, options };
+      task = { input: bytes, options: taskOptions };
       transferList = [bytes.buffer];
     }
+    // Wait for a free thread here, not in piscina's queue: the deadline must run from the start.
+    while (this.#atThreads >= this.workers) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (!this.#piscina) {
+      this.#wakeOne();
+      throw new ParsePoolError('NB_PARSE_POOL_CLOSED', 'the parse pool is closed');
+    }
     this.#atThreads++;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), budget.timeoutMs + Math.min(DEADLINE_GRACE_MS, Math.ceil(budget.timeoutMs / 4)));
     let result: ParseTaskResult;
     try {
-      result = await piscina.run(task, transferList ? { transferList } : {});
+      result = await this.#piscina.run(task, { signal: deadline.signal, ...(transferList ? { transferList } : {}) });
     } catch (err) {
-      // Out of the thread's heap: the calling thread (with the process's heap) reads it instead.
-      if ((err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') return this.#parseInline(input, options);
+      const file = options.fileName;
+      // The thread ran out of heap or time on this document: it ended, the document is refused.
+      if (deadline.signal.aborted) throw overTime(budget, 'reading it (the parse thread was ended)', file);
+      if ((err as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw overBudget(budget, 'maxHeapMb', 'needs more memory (its parse thread was ended) than', file, err);
+      }
       throw new ParsePoolError('NB_PARSE_POOL_WORKER', `parse worker failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     } finally {
+      clearTimeout(timer);
       this.#atThreads--;
+      this.#wakeOne();
     }
     this.#threaded++;
     if ('pong' in result) throw new ParsePoolError('NB_PARSE_POOL_WORKER', 'parse worker answered a document with a ping reply');
@@ -249,11 +286,18 @@ export class ParsePool {
     return result.report;
   }
 
+  /** Lets the next waiting document take the free thread; with none left, tells close() all is done. */
+  #wakeOne(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else if (this.#atThreads === 0) for (const done of this.#drained.splice(0)) done();
+  }
+
   async #parseInline(input: Uint8Array | string, options: ParseReportOptions): Promise<ParsedReport> {
     this.#inline++;
     const t0 = performance.now();
     try {
-      return await parseReport(input, options);
+      return await parseReport(input, options.budget ? options : { ...options, budget: this.budget });
     } finally {
       this.#inlineMs += performance.now() - t0;
     }
@@ -267,7 +311,12 @@ export class ParsePool {
     if (this.#closed) return;
     this.#closed = true;
     const piscina = this.#piscina;
+    if (piscina && this.#ready) {
+      // Documents handed over before close() (parsed or waiting for a thread) are parsed first.
+      while (this.#atThreads > 0 || this.#waiting.length > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    }
     this.#piscina = undefined;
+    for (const wake of this.#waiting.splice(0)) wake();
     if (!piscina) return;
     if (this.#ready) await piscina.close();
     else await piscina.destroy().catch(() => undefined);

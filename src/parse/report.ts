@@ -3,6 +3,7 @@
  * mammoth) → pick the parser (HTML or pipe/plain text) → tables, metadata, validation.
  * This is the library's `parseReport`.
  */
+import { BudgetMeter, makeBudget, type BudgetInput } from '../../parsers/budget.js';
 import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { decodeDocument } from '../decode/index.js';
@@ -12,8 +13,15 @@ export interface ParseReportOptions {
   fileName?: string;
   /** HTTP Content-Type, when the bytes came from a server (its charset wins over sniffing). @default undefined */
   contentType?: string;
-  /** Largest input accepted, in bytes. @default 52428800 (50 MiB) */
+  /** Largest input accepted, in bytes. @default the budget's maxInputBytes (50 MiB) */
   maxBytes?: number;
+  /**
+   * Limits of this document (parsers/budget.ts: inflated bytes, pages, text, elements, deadline);
+   * plain data, so it crosses to a parse worker. Over a limit: `NB_PARSE_TOO_LARGE` or
+   * `NB_PARSE_TIMEOUT` naming it.
+   * @default DEFAULT_BUDGET
+   */
+  budget?: BudgetInput;
 }
 
 const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
@@ -25,14 +33,16 @@ const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
  * finding instead.
  */
 export async function parseReport(input: Uint8Array | string, options: ParseReportOptions = {}): Promise<ParsedReport> {
+  const meter = new BudgetMeter(makeBudget(options.budget), options.fileName);
   if (typeof input === 'string') {
-    return LOOKS_HTML.test(input.slice(0, 4096)) ? parseHtmlReport(input) : parseTextReport(input);
+    return LOOKS_HTML.test(input.slice(0, 4096)) ? parseHtmlReport(input, { kind: 'html' }, meter) : parseTextReport(input, { kind: 'text' }, meter);
   }
   const decoded = await decodeDocument(input, {
     ...(options.fileName !== undefined && { fileName: options.fileName }),
     ...(options.contentType !== undefined && { contentType: options.contentType }),
     ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+    meter,
   });
   const source = { kind: decoded.source, charset: decoded.charset };
-  return decoded.kind === 'html' ? parseHtmlReport(decoded.text, source) : parseTextReport(decoded.text, source);
+  return decoded.kind === 'html' ? parseHtmlReport(decoded.text, source, meter) : parseTextReport(decoded.text, source, meter);
 }

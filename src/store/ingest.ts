@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ParsedReport } from '../../parsers/types.js';
 import { datedByItself } from '../../parsers/report.js';
+import { budgetKey, makeBudget, type Budget, type BudgetInput } from '../../parsers/budget.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import { ParsePool } from '../parse/pool.js';
 import { parseReport } from '../parse/report.js';
@@ -20,7 +21,7 @@ import { SnapshotStore, sha256Hex } from './snapshots.js';
 import { GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, type WriteResult } from './writer.js';
 
 /** The parser used by ingest/reparse (injectable for benchmarks). */
-export type ParseFn = (input: Uint8Array, options: { fileName?: string; contentType?: string }) => Promise<ParsedReport>;
+export type ParseFn = (input: Uint8Array, options: { fileName?: string; contentType?: string; budget?: BudgetInput }) => Promise<ParsedReport>;
 
 /** One progress event: a file done. */
 export interface IngestProgress {
@@ -74,6 +75,13 @@ export const IngestOptionsSchema = z.object({
    * @default 0
    */
   parseWorkers: z.number().int().min(0).max(64).default(0),
+  /**
+   * The budget of each document (parsers/budget.ts); a document over it is stored as a failed
+   * report (`NB_PARSE_TOO_LARGE` / `NB_PARSE_TIMEOUT`, the limit named) and is not read again by a
+   * later ingest; `reparse` reads it again once the parser version or the budget changed.
+   * @default DEFAULT_BUDGET
+   */
+  budget: z.record(z.string(), z.unknown()).optional(),
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -200,8 +208,9 @@ type Prepared =
  */
 export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const opts = IngestOptionsSchema.parse(options);
-  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers });
-  const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : parseReport);
+  const budget = makeBudget(opts.budget as BudgetInput | undefined);
+  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget });
+  const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
   const t0 = performance.now();
   const summary = emptySummary();
   const files = await listInputFiles(paths, opts.skipSuffixes).catch(async (err: unknown) => {
@@ -368,6 +377,13 @@ export const ReparseOptionsSchema = z.object({
   recordRun: z.boolean().default(true),
   /** Reports per transaction (see IngestOptions.batch). @default 500 */
   batch: z.number().int().min(1).max(100_000).default(DEFAULT_BATCH),
+  /**
+   * The budget of each document. Reports refused by a budget (`NB_PARSE_TOO_LARGE`,
+   * `NB_PARSE_TIMEOUT`) are re-parsed when this budget differs from the one that refused them (its
+   * key is in their error), as when the parser version differs.
+   * @default DEFAULT_BUDGET
+   */
+  budget: z.record(z.string(), z.unknown()).optional(),
 });
 export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   /** @default parseReport */
@@ -379,10 +395,14 @@ export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   onProgress?: (p: IngestProgress) => void;
 };
 
-/** Re-parses stored snapshots whose parser_version differs (or all, or failed ones); report ids stay. */
+/**
+ * Re-parses stored snapshots whose parser_version differs (or all, or failed ones), and the ones a
+ * different budget refused; report ids stay.
+ */
 export async function reparseStored(db: Db, options: ReparseOptions): Promise<IngestSummary> {
   const opts = ReparseOptionsSchema.parse(options);
-  const parse = options.parse ?? parseReport;
+  const budget: Budget = makeBudget(opts.budget as BudgetInput | undefined);
+  const parse: ParseFn = options.parse ?? ((bytes, o) => parseReport(bytes, { ...o, budget }));
   const version = options.parserVersion ?? PARSER_VERSION;
   const t0 = performance.now();
   const summary = emptySummary();
@@ -391,9 +411,10 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       `SELECT r.id AS report_id, r.published, d.snapshot_path, d.file_name, d.content_type, d.source_path
        FROM reports r JOIN documents d ON d.id = r.document_id
        WHERE @all OR r.parser_version <> @version OR (@failed AND r.status = 'failed')
+          OR (r.status = 'failed' AND r.error_code IN ('NB_PARSE_TOO_LARGE', 'NB_PARSE_TIMEOUT') AND instr(COALESCE(r.error, ''), @budget_key) = 0)
        ORDER BY r.id`,
     )
-    .all({ all: opts.all ? 1 : 0, failed: opts.failed ? 1 : 0, version }) as {
+    .all({ all: opts.all ? 1 : 0, failed: opts.failed ? 1 : 0, version, budget_key: `key ${budgetKey(budget)})` }) as {
     report_id: number;
     published: string | null;
     snapshot_path: string;

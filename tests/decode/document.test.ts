@@ -130,7 +130,7 @@ describe('decodeDocument: errors', () => {
     const big = await decodeError(Buffer.alloc(DEFAULT_MAX_BYTES + 1, 0x20), { fileName: 'huge.html' });
     expect(big.code).toBe('NB_PARSE_TOO_LARGE');
     expect(big.bytes).toBe(DEFAULT_MAX_BYTES + 1);
-    expect(big.message).toMatch(/^huge\.html: is 50\.0 MiB, over the limit of 50\.0 MiB;.*maxBytes/);
+    expect(big.message).toMatch(/^huge\.html: is 50\.0 MiB, over the limit of 50\.0 MiB \(budget maxInputBytes, key [0-9a-f]{8}\);.*--max-document-mb \(maxBytes\)/);
 
     const page = Buffer.from(pages[0]?.text ?? '');
     const small = await decodeError(page, { maxBytes: 1000 });

@@ -122,6 +122,19 @@ describe('ParsePool lifecycle', () => {
     await pool.close(); // idempotent
   });
 
+  it('parses the documents handed over before close(), one at a time per thread, then closes', async () => {
+    const pool = new ParsePool({ workers: 1, startAfterMs: 0 });
+    await pool.ready();
+    const doc = docs[0]!;
+    // Five documents for one thread: four wait for it here; close() comes while they wait.
+    const pending = [0, 1, 2, 3, 4].map(() => pool.parse(readFileSync(doc.path), { fileName: doc.name }));
+    await pool.close();
+    const want = await parseReport(readFileSync(doc.path), { fileName: doc.name });
+    for (const report of await Promise.all(pending)) expect(report).toStrictEqual(want);
+    expect(pool.stats()).toMatchObject({ threaded: 5, inline: 0 });
+    expect(pool.threads).toBe(0);
+  });
+
   it('starts no thread until parsing on the calling thread has taken startAfterMs', async () => {
     const pool = new ParsePool({ workers: 1, startAfterMs: 60_000 });
     const doc = docs[0]!;
@@ -147,15 +160,47 @@ describe('ParsePool lifecycle', () => {
     expect(() => new ParsePool({ workers: -1 })).toThrow(expect.objectContaining({ code: 'NB_PARSE_POOL_OPTIONS' }));
   });
 
-  it('parses a document too big for the thread’s heap on the calling thread instead', async () => {
-    // ~1.5 MB of table rows: more than a 64 MB worker heap holds as a DOM, little for the main heap.
+  it('refuses a document too big for the thread’s heap, ends only that thread, and never re-reads it on the calling thread', async () => {
+    // ~1.5 MB of table rows: more than a 64 MB worker heap holds as a DOM.
     const rows = Array.from({ length: 30_000 }, (_, i) => `<tr><td>第${i}项</td><td>${i}</td><td>${i * 2}</td></tr>`).join('');
     const html = Buffer.from(`<html><head><meta charset="utf-8"><title>某县2020年度政府信息公开工作年度报告</title></head><body><table>${rows}</table></body></html>`);
     const pool = new ParsePool({ workers: 1, startAfterMs: 0, threadHeapMb: 64 });
     await pool.ready();
-    const threaded = await pool.parse(html, { fileName: 'big.html' });
-    expect(pool.stats()).toMatchObject({ threaded: 0, inline: 1 });
-    expect(threaded).toStrictEqual(await parseReport(html, { fileName: 'big.html' }));
+    const err = (await outcome(pool.parse(html, { fileName: 'big.html' }))) as { err: ParseError };
+    expect(err.err).toBeInstanceOf(ParseError);
+    expect(err.err.code).toBe('NB_PARSE_TOO_LARGE');
+    expect(err.err.message).toMatch(/^big\.html: needs more memory .* limit \(budget maxHeapMb, key [0-9a-f]{8}\); raise it with --parse-heap-mb/);
+    expect(pool.stats()).toMatchObject({ inline: 0 });
+    // The pool goes on with a fresh thread.
+    const doc = docs[0]!;
+    expect(await pool.parse(readFileSync(doc.path), { fileName: doc.name })).toStrictEqual(await parseReport(readFileSync(doc.path), { fileName: doc.name }));
+    expect(pool.stats()).toMatchObject({ threaded: 1, inline: 0 });
+    await pool.close();
+  });
+
+  it('ends a thread stuck past the deadline with NB_PARSE_TIMEOUT, and parses the next document', async () => {
+    // A .docx whose 3 MB body keeps the converter busy for seconds inside one call: only ending
+    // the thread stops it.
+    const para = '<w:p><w:r><w:t>某某县人民政府 1 2 3</w:t></w:r></w:p>';
+    const xml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${para.repeat(60_000)}</w:body></w:document>`;
+    const { makeZip } = await import('../decode/_zip.js');
+    const docx = makeZip([
+      { name: '[Content_Types].xml', data: '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>' },
+      { name: '_rels/.rels', data: '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>' },
+      { name: 'word/document.xml', data: xml },
+    ]);
+    const pool = new ParsePool({ workers: 1, startAfterMs: 0, budget: { timeoutMs: 300 } });
+    await pool.ready();
+    const t0 = performance.now();
+    const err = (await outcome(pool.parse(docx, { fileName: 'slow.docx' }))) as { err: ParseError };
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(err.err).toBeInstanceOf(ParseError);
+    expect(err.err.code).toBe('NB_PARSE_TIMEOUT');
+    expect(err.err.message).toMatch(/^slow\.docx: reading it \(the parse thread was ended\) took longer than the 300 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/);
+    expect(pool.stats()).toMatchObject({ inline: 0, threaded: 0 });
+    // The next document (its own budget: the fresh thread's start counts in its time) is read.
+    const doc = docs[0]!;
+    expect(await pool.parse(readFileSync(doc.path), { fileName: doc.name, budget: {} })).toStrictEqual(await parseReport(readFileSync(doc.path), { fileName: doc.name }));
     await pool.close();
   });
 });

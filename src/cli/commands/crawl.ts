@@ -6,6 +6,7 @@
  * 10 s (requests in flight aborted, the run closed as `interrupted`; the next run resumes).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
@@ -15,7 +16,7 @@ import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, re
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
 
-export interface CrawlCliOptions {
+export interface CrawlCliOptions extends BudgetCliOptions {
   sites?: string;
   site?: string[];
   since?: number;
@@ -62,7 +63,7 @@ function queuedCounter(db: Db, sites: () => string[]): () => number {
 }
 
 export function registerCrawl(program: Command): void {
-  program
+  const cmd = program
     .command('crawl')
     .description('crawl the registry\'s portals: fetch politely, snapshot every response, parse and store the reports (incremental, resumable)')
     .option('--sites <file|url>', 'site registry (default: $NIANBAO_SITES, else ./sites/registry.json, else the one shipped with nianbao)')
@@ -78,17 +79,20 @@ export function registerCrawl(program: Command): void {
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
     .addOption(
-      new Option('--parse-workers <n>', 'worker threads that parse reports while the main thread fetches and stores; 0 parses on the main thread (default: 0)').argParser(
+      new Option(
+        '--parse-workers <n>',
+        'worker threads that parse reports while the main thread fetches and stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading) (default: 0)',
+      ).argParser(
         parseWorkerCount,
       ),
     )
     .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
     .addOption(
       new Option('--schedule <cron>', 'the cron expression this crawl runs on (e.g. "30 2 * * *"): the summary then says when the next run is due (default: $NIANBAO_SCHEDULE)').argParser(parseSchedule),
-    )
-    .action(async (opts: CrawlCliOptions) => {
-      process.exitCode = await runCrawlCommand(opts);
-    });
+    );
+  addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
+    process.exitCode = await runCrawlCommand(opts);
+  });
 }
 
 /** The `crawl` command; resolves to its exit code. */
@@ -164,6 +168,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         ...(contact ? { contactUrl: contact } : {}),
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
         ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
+        ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         browser: { enabled: opts.browser !== false },
       },
     );

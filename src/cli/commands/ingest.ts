@@ -7,9 +7,10 @@ import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError, terminalSafe } from '../../store/cli-support.js';
 import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
+import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
-interface IngestCliOptions {
+interface IngestCliOptions extends BudgetCliOptions {
   db?: string;
   batch: number;
   snapshots?: string;
@@ -63,92 +64,99 @@ function progressOption(): Option {
 }
 
 export function registerIngest(program: Command): void {
-  program
+  const ingest = program
     .command('ingest')
     .description('parse report files and folders (recursively) and store them in the database')
     .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)', parsePositiveInt('--batch'), DEFAULT_BATCH)
-    .option('--parse-workers <n>', 'worker threads that parse while the main thread stores; 0 parses on the main thread', parseWorkerCount, 0)
+    .option(
+      '--parse-workers <n>',
+      'worker threads that parse while the main thread stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading)',
+      parseWorkerCount,
+      0,
+    )
     .option('--json', 'print the summary as JSON on stdout')
-    .addOption(progressOption())
-    .action(async (paths: string[], opts: IngestCliOptions & { parseWorkers: number }) => {
-      const dbFile = dbPathFrom(opts);
-      let db;
-      try {
-        db = openDatabase(dbFile);
-      } catch (err) {
-        reportCommandError('ingest', err);
-        return;
-      }
-      const progress = progressHandler('ingest', opts.progress);
-      const stop = stopSignal();
-      try {
-        const summary = await ingestPaths(db, paths, {
-          snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
-          batch: opts.batch,
-          parseWorkers: opts.parseWorkers,
-          signal: stop.signal,
-          onProgress: progress.onProgress,
-        });
-        progress.stop();
-        if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
-        else process.stdout.write(summaryLine('ingested', summary, dbFile));
-        for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
-        if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
-        process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
-      } catch (err) {
-        progress.stop();
-        reportCommandError('ingest', err);
-      } finally {
-        stop.dispose();
-        db.close();
-      }
-    });
+    .addOption(progressOption());
+  addBudgetOptions(ingest).action(async (paths: string[], opts: IngestCliOptions & { parseWorkers: number }) => {
+    const dbFile = dbPathFrom(opts);
+    let db;
+    try {
+      db = openDatabase(dbFile);
+    } catch (err) {
+      reportCommandError('ingest', err);
+      return;
+    }
+    const progress = progressHandler('ingest', opts.progress);
+    const stop = stopSignal();
+    try {
+      const summary = await ingestPaths(db, paths, {
+        snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+        batch: opts.batch,
+        parseWorkers: opts.parseWorkers,
+        ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
+        signal: stop.signal,
+        onProgress: progress.onProgress,
+      });
+      progress.stop();
+      if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
+      else process.stdout.write(summaryLine('ingested', summary, dbFile));
+      for (const e of summary.errors) process.stderr.write(`nianbao ingest: cannot read ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
+      if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
+      process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
+    } catch (err) {
+      progress.stop();
+      reportCommandError('ingest', err);
+    } finally {
+      stop.dispose();
+      db.close();
+    }
+  });
 
-  program
+  const reparse = program
     .command('reparse')
     .description('re-parse stored snapshots whose parser version differs from this one (report ids stay)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
     .option('--all', 're-parse every stored report')
-    .option('--failed', 'also re-parse failed reports of the current parser version')
+    .option('--failed', 'also re-parse failed reports of the current parser version (reports refused by a different budget are re-parsed anyway)')
     .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), DEFAULT_BATCH)
     .option('--json', 'print the summary as JSON on stdout')
-    .addOption(progressOption())
-    .action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
-      const dbFile = dbPathFrom(opts);
-      let db;
-      try {
-        db = openDatabase(dbFile, { create: false });
-      } catch (err) {
-        reportCommandError('reparse', err);
-        return;
-      }
-      const progress = progressHandler('reparse', opts.progress);
-      const stop = stopSignal();
-      try {
-        const summary = await reparseStored(db, {
-          snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
-          all: opts.all === true,
-          failed: opts.failed === true,
-          batch: opts.batch,
-          signal: stop.signal,
-          onProgress: progress.onProgress,
-        });
-        progress.stop();
-        if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
-        else process.stdout.write(summaryLine('re-parsed', summary, dbFile));
-        for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
-        if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
-        process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
-      } catch (err) {
-        progress.stop();
-        reportCommandError('reparse', err);
-      } finally {
-        stop.dispose();
-        db.close();
-      }
-    });
+    .addOption(progressOption());
+  addBudgetOptions(reparse).action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
+    const dbFile = dbPathFrom(opts);
+    let db;
+    try {
+      db = openDatabase(dbFile, { create: false });
+    } catch (err) {
+      reportCommandError('reparse', err);
+      return;
+    }
+    const progress = progressHandler('reparse', opts.progress);
+    const stop = stopSignal();
+    try {
+      const summary = await reparseStored(db, {
+        snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+        all: opts.all === true,
+        failed: opts.failed === true,
+        batch: opts.batch,
+        ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
+        signal: stop.signal,
+        onProgress: progress.onProgress,
+      });
+      progress.stop();
+      if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary })}\n`);
+      else process.stdout.write(summaryLine('re-parsed', summary, dbFile));
+      for (const e of summary.errors) process.stderr.write(`nianbao reparse: ${terminalSafe(e.path)}: ${terminalSafe(e.message)} [${e.code}]\n`);
+      if (summary.interrupted) process.stderr.write('nianbao: interrupted; run the same command again to continue\n');
+      process.exitCode = summary.interrupted ? 130 : summary.errors.length > 0 ? 1 : 0;
+    } catch (err) {
+      progress.stop();
+      reportCommandError('reparse', err);
+    } finally {
+      stop.dispose();
+      db.close();
+    }
+  });
 }

@@ -12,6 +12,7 @@ import { decodeBytes } from '../../decode/index.js';
 import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { describeFileError } from '../../store/errors.js';
+import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import { renderReport } from '../render-report.js';
 import { terminalSafe } from '../../store/terminal-safe.js';
 
@@ -53,39 +54,41 @@ async function readInput(input: string, fetcher: () => PoliteFetcher): Promise<{
 }
 
 export function registerParse(program: Command): void {
-  program
+  const cmd = program
     .command('parse')
     .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
     .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
-    .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
-    .action(async (files: string[], opts: { json?: boolean }) => {
-      let failed = 0;
-      let fetcher: PoliteFetcher | undefined;
-      const contact = process.env['NIANBAO_CONTACT'];
-      const getFetcher = () => (fetcher ??= createPoliteFetcher(contact ? { contactUrl: contact } : {}));
-      for (const [i, file] of files.entries()) {
-        try {
-          let { bytes, options } = await readInput(file, getFetcher);
-          let report = await parseReport(bytes, options);
-          const attachment = IS_URL.test(file) && report.input.kind === 'html' && foundNothing(report) ? reportAttachment(bytes, options) : undefined;
-          if (attachment) {
-            // A notice page: read the report it links, as a crawl would.
-            process.stderr.write(`nianbao parse: ${terminalSafe(file)} has no report tables; reading the report it links: ${terminalSafe(attachment)}\n`);
-            ({ bytes, options } = await readInput(attachment, getFetcher));
-            report = await parseReport(bytes, options);
-          }
-          if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...(attachment ? { document: attachment } : {}), ...report })}\n`);
-          else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file, { width: terminalWidth() })}\n`);
-        } catch (err) {
-          failed++;
-          const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';
-          const message = err instanceof Error ? err.message : String(err);
-          const named = message.includes(file) ? message : `${file}: ${message}`;
-          process.stderr.write(`nianbao parse: ${terminalSafe(named)} [${terminalSafe(String(code))}]\n`);
-          if (opts.json && files.length > 1) process.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
+    .option('--json', 'print the canonical JSON object (JSON Lines when several files)');
+  // Parsed on this thread: the budget's limits are checked while reading (no worker thread).
+  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean } & BudgetCliOptions) => {
+    const budget = budgetFromOptions(opts);
+    let failed = 0;
+    let fetcher: PoliteFetcher | undefined;
+    const contact = process.env['NIANBAO_CONTACT'];
+    const getFetcher = () => (fetcher ??= createPoliteFetcher(contact ? { contactUrl: contact } : {}));
+    for (const [i, file] of files.entries()) {
+      try {
+        let { bytes, options } = await readInput(file, getFetcher);
+        let report = await parseReport(bytes, { ...options, ...(budget ? { budget } : {}) });
+        const attachment = IS_URL.test(file) && report.input.kind === 'html' && foundNothing(report) ? reportAttachment(bytes, options) : undefined;
+        if (attachment) {
+          // A notice page: read the report it links, as a crawl would.
+          process.stderr.write(`nianbao parse: ${terminalSafe(file)} has no report tables; reading the report it links: ${terminalSafe(attachment)}\n`);
+          ({ bytes, options } = await readInput(attachment, getFetcher));
+          report = await parseReport(bytes, { ...options, ...(budget ? { budget } : {}) });
         }
+        if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...(attachment ? { document: attachment } : {}), ...report })}\n`);
+        else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file, { width: terminalWidth() })}\n`);
+      } catch (err) {
+        failed++;
+        const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';
+        const message = err instanceof Error ? err.message : String(err);
+        const named = message.includes(file) ? message : `${file}: ${message}`;
+        process.stderr.write(`nianbao parse: ${terminalSafe(named)} [${terminalSafe(String(code))}]\n`);
+        if (opts.json && files.length > 1) process.stdout.write(`${JSON.stringify({ file, error: { code, message } })}\n`);
       }
-      await fetcher?.close();
-      process.exitCode = failed > 0 ? 1 : 0;
-    });
+    }
+    await fetcher?.close();
+    process.exitCode = failed > 0 ? 1 : 0;
+  });
 }

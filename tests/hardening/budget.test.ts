@@ -254,7 +254,7 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic' }],
+      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
     });
     db = openDatabase(dbFile);
   }, 60_000);

@@ -324,7 +324,9 @@ class Crawler {
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
     this.snapshots = new SnapshotStore(o.snapshotsDir);
-    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, ...(o.budget ? { budget: o.budget } : {}) });
+    // Threads asked for are a guard (a runaway document ends its thread, not the crawl): they start
+    // with the run and take every document, none is parsed here while they start.
+    this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
     this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;
@@ -442,6 +444,7 @@ class Crawler {
       throw err;
     }
     const stopHeartbeat = startHeartbeat(this.db, this.runId);
+    if (this.pool.workers > 0) await this.pool.ready().catch(() => undefined); // a failure is said at close
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {
       if (s.overrides.tls === 'insecure') {

@@ -209,7 +209,10 @@ type Prepared =
 export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const opts = IngestOptionsSchema.parse(options);
   const budget = makeBudget(opts.budget as BudgetInput | undefined);
-  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget });
+  // Threads asked for are a guard: they start now and take every document (none is parsed on this
+  // thread while they start), so a runaway document ends its thread, never the run.
+  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget, startAfterMs: 0 });
+  await pool?.ready().catch(() => undefined);
   const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
   const t0 = performance.now();
   const summary = emptySummary();

@@ -18,6 +18,7 @@ import { MIGRATIONS } from '../../db/migrations/index.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCsv } from '../helpers/csv.js';
 import { BROKEN, buildTestDb, reportIdOf, ROOT, type TestDb } from './helpers.js';
 
 /**
@@ -71,38 +72,6 @@ const pingtan = (): number => {
   }
 };
 
-/** Parses RFC 4180 CSV (quoted fields with commas, quotes and line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 describe('the overview, as a journalist opens it', () => {
   it('leads with a search box, coverage and the latest findings; crawler and runs are on /health', async () => {

@@ -14,37 +14,9 @@ import { OutputSink } from '../../src/store/output.js';
 import { runQuery } from '../../src/store/query.js';
 import { searchReports } from '../../src/store/search.js';
 import { proseText } from '../../src/store/writer.js';
+import { parseCsv } from '../helpers/csv.js';
 import { CORPUS, buildCorpusDb, corpusDocuments, loadExpected, runCli, tempDir } from './helpers.js';
 
-/** Minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
 
 const COUNT_ALL = `SELECT (SELECT count(*) FROM reports) || '/' || (SELECT count(*) FROM cells) || '/' || (SELECT count(*) FROM agencies) AS n`;
 

@@ -3,25 +3,18 @@
  * sites with their last crawl and failures) and the last runs with their counts and errors. For
  * whoever runs nianbao; the overview leads with the reports instead.
  */
+import type { RunCounts } from '../../store/runs.js';
 import type { ExplorerContext } from '../context.js';
 import { hasTable } from '../data.js';
 import { html } from '../html.js';
 import { page, renderTable } from '../layout.js';
 
-interface RunRow {
+interface RunRow extends RunCounts {
   id: number;
   command: string;
   started_at: string;
   finished_at: string | null;
   status: string;
-  files_seen: number;
-  reports_new: number;
-  reports_unchanged: number;
-  reports_updated: number;
-  reports_failed: number;
-  cells_written: number;
-  findings_written: number;
-  errors: number;
   duration_ms: number | null;
 }
 

@@ -10,6 +10,7 @@
  * validators; a 304 (or the same content hash) ends the walk there, so list pages further down and
  * reports already stored are not fetched again (unless `refresh`).
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import {
@@ -330,6 +331,9 @@ class Crawler {
     this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;
+    // Every request, host queue wait and API POST in flight listens to it: dozens at once on a
+    // crawl of many sites, all removed when they settle (not a leak; Node warns past 10).
+    if (ctx.signal) setMaxListeners(Math.max(getMaxListeners(ctx.signal), 1000), ctx.signal);
     const enabled = ctx.registry.sites.filter((s) => (o.sites ? o.sites.includes(s.name) : s.enabled));
     if (o.sites) {
       const unknown = o.sites.filter((n) => !ctx.registry.sites.some((s) => s.name === n));

@@ -140,6 +140,8 @@ describe('nianbao demo (CLI)', () => {
     // No browser here (browser.test.ts covers it): the demo must still run and say what it left out.
     const r = await runBin(['demo', '--db', dbFile, '--progress', 'none'], { NIANBAO_CHROMIUM: join(tmp.dir, 'none') }, 90_000);
     expect(r.code, r.stderr).toBe(0);
+    // A newcomer's first command prints no raw Node warning (e.g. MaxListenersExceededWarning).
+    expect(r.stderr).not.toMatch(/Warning|\(node:\d+\)/);
     expect(r.stdout).toMatch(/^site\s+adapter/m);
     for (const s of ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'spa', 'docx', 'flaky', 'robots', 'jsl']) expect(r.stdout).toMatch(new RegExp(`^${s}\\s`, 'm'));
     expect(r.stdout).toMatch(/30 new report\(s\)/);

@@ -7,6 +7,7 @@ import * as m0002 from './0002_crawl.js';
 import * as m0003 from './0003_run_lease.js';
 import * as m0004 from './0004_report_totals.js';
 import * as m0005 from './0005_search_labels.js';
+import * as m0006 from './0006_summary_timing.js';
 
 export interface Migration {
   /** Becomes `PRAGMA user_version` once applied; strictly increasing from 1. */
@@ -15,7 +16,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

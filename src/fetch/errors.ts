@@ -202,21 +202,20 @@ export class ProtocolError extends FetchError {
  * Not retryable in-line; a crawler may re-queue `unreachable` URLs for later.
  */
 /** Why a site's robots.txt could not be read, said by its cause: a connection that failed is not a robots rule. */
-function unreachableMessage(robotsUrl: string, errorCode: string | undefined, httpStatus: number | undefined, retryAfterMs: number | undefined): string {
+function unreachableMessage(robotsUrl: string, errorCode: string | undefined, httpStatus: number | undefined): string {
   const origin = robotsUrl.replace(/\/robots\.txt$/, '');
-  const again = retryAfterMs !== undefined && retryAfterMs > 0 ? `; tried again in ${Math.max(1, Math.round(retryAfterMs / 60_000))} min` : '';
   switch (errorCode) {
     case 'NB_FETCH_CONNECTION':
     case 'NB_FETCH_TIMEOUT':
-      return `cannot connect to ${origin} (${errorCode} while fetching robots.txt): the site is down or unreachable from here — check the address and your network; nothing else was requested${again}`;
+      return `cannot connect to ${origin} (${errorCode} while fetching robots.txt): the site is down or unreachable from here — check the address and your network; nothing else was requested`;
     case 'NB_FETCH_DNS':
-      return `${origin}: the host name does not resolve (NB_FETCH_DNS while fetching robots.txt) — check the address for a typo${again}`;
+      return `${origin}: the host name does not resolve (NB_FETCH_DNS while fetching robots.txt) — check the address for a typo`;
     case 'NB_FETCH_TLS':
-      return `${origin}: the TLS handshake failed (NB_FETCH_TLS while fetching robots.txt) — see docs/fetch.md for sites with broken certificates${again}`;
+      return `${origin}: the TLS handshake failed (NB_FETCH_TLS while fetching robots.txt) — see docs/fetch.md for sites with broken certificates`;
     case undefined:
-      return `${robotsUrl} answered ${httpStatus !== undefined ? `HTTP ${httpStatus}` : 'with an error'}: the site is treated as disallowed until it can be read (RFC 9309)${again}`;
+      return `${robotsUrl} answered ${httpStatus !== undefined ? `HTTP ${httpStatus}` : 'with an error'}: the site is treated as disallowed until it can be read (RFC 9309)`;
     default:
-      return `${robotsUrl} could not be read (${errorCode}): the site is treated as disallowed until it can be read (RFC 9309)${again}`;
+      return `${robotsUrl} could not be read (${errorCode}): the site is treated as disallowed until it can be read (RFC 9309)`;
   }
 }
 
@@ -236,7 +235,7 @@ export class RobotsDisallowedError extends FetchError {
       'NB_FETCH_ROBOTS',
       reason === 'disallowed'
         ? `disallowed by ${robotsUrl}${options?.line !== undefined && options.line > 0 ? ` line ${options.line}` : ''}`
-        : unreachableMessage(robotsUrl, options?.errorCode, options?.httpStatus, options?.retryAfterMs),
+        : unreachableMessage(robotsUrl, options?.errorCode, options?.httpStatus),
       options,
     );
     this.reason = reason;

@@ -156,8 +156,11 @@ describe('the README, run as written', () => {
     const db = buildCorpusDb(tmp.dir);
     const r = runCli(['query', m![1]!, '--db', db, '--json']);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as { agency: string | null; year: number }[];
+    const rows = JSON.parse(r.stdout) as { agency: string | null; year: number; [k: string]: unknown }[];
     expect(rows.length).toBeGreaterThan(5);
+    // Timing said in words: never a negative number of days late.
+    for (const row of rows) for (const v of Object.values(row)) expect(typeof v === 'number' && v < 0, JSON.stringify(row)).toBe(false);
+    expect(rows.some((row) => typeof row['timing'] === 'string' && /^on time \(\d+ days early\)$/.test(row['timing']))).toBe(true);
     expect(rows.every((row) => typeof row.agency === 'string' && row.agency.length > 0)).toBe(true);
     const keys = rows.map((row) => `${row.agency}/${row.year}`);
     expect(new Set(keys).size).toBe(keys.length);

@@ -99,6 +99,18 @@ describe('files that are not there', () => {
     expect(line).not.toContain('EISDIR');
   });
 
+  it('parse: a file over the size limit names the option that raises it (not a library option)', () => {
+    const big = join(tmp.dir, 'big-report.html');
+    writeFileSync(big, `<html><body>${'<p>平潭综合实验区政府信息公开</p>'.repeat(60_000)}</body></html>`);
+    const r = runCli(['parse', big, '--max-document-mb', '1']);
+    expect(r.code).toBe(1);
+    const line = errorLine(r.stderr);
+    expect(line).toContain('NB_PARSE_TOO_LARGE');
+    expect(line).toContain('big-report.html');
+    expect(line).toContain('--max-document-mb');
+    expect(line).not.toMatch(/raise `maxBytes`/);
+  });
+
   it('ingest: a missing path is NB_FILE_NOT_FOUND naming it', () => {
     const r = runCli(['ingest', join(tmp.dir, 'no-such-folder'), '--db', join(tmp.dir, 'x.db'), '--progress', 'none']);
     expect(r.code).toBe(1);

@@ -57,7 +57,7 @@ const MEASURES: { key: keyof Summary; label: string }[] = [
   { key: 'review_corrected', label: '　复议纠正 corrected in review' },
   { key: 'litigation_total', label: '行政诉讼 lawsuits' },
   { key: 'litigation_corrected', label: '　诉讼纠正 corrected in court' },
-  { key: 'days_late', label: 'published on time? 发布时效 (download: days late, negative = early)' },
+  { key: 'days_late', label: 'timing 发布时效' },
   { key: 'error_findings', label: 'arithmetic errors 不符' },
 ];
 

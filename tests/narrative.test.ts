@@ -158,6 +158,14 @@ describe('narrative.mismatch: what it reads and what it skips', () => {
     expect(ties('五、存在的主要问题\n投诉举报不予处理4件。')).toEqual([]);
   });
 
+  it('skips parts of the total: a department, a township, one level of government', () => {
+    expect(ties(`${HEAD}区财政局收到申请20件，予以公开8件。`)).toEqual([]);
+    expect(ties(`${HEAD}各乡镇共予以公开3件。`)).toEqual([]);
+    expect(ties(`${HEAD}区本级不予公开2件。`)).toEqual([]);
+    // The reporting body itself (我局/本机关) is not a part.
+    expect(ties(`${HEAD}我局全年予以公开22件。`)).toEqual([['granted', 22, 22]]);
+  });
+
   it('a blank cell is tied but not compared', () => {
     const t = tablesOf('fujian-pingtan-2023');
     t.requests['granted']!['total'] = null;

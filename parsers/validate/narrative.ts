@@ -10,7 +10,8 @@
  * previous year, a comparison or a cumulative count (2022年/上年/去年/同比/较/累计/历年/现行…)
  * is skipped; request results are read only in sentences about information disclosure (the
  * sentence or its headings say 信息公开/依申请) and never in sentences about approvals, hotlines,
- * petitions and the like. A target cell that is blank is not compared. Each mention is compared on
+ * petitions and the like; a sentence that first names a department, a township or one level of
+ * government (a part of the total) is skipped. A target cell that is blank is not compared. Each mention is compared on
  * its own (unlike R6, which accepts a kind of figure when any mention agrees).
  *
  * The received / handled / carried-over / review / litigation figures are R6's
@@ -74,6 +75,13 @@ const PATTERNS: readonly Pattern[] = [
 
 /** A clause (up to the previous comma or colon) with one of these is about another time or an estimate. */
 const OTHER_TIME = /\d{4}年|上一?年|去年|前年|同比|同期|较|累计|历年|以来|现行|截至|截止|共计约|约|近|超过|逾|多达|不少于/;
+
+/**
+ * A sentence that, before the number, names a department, a township or one level of government
+ * ("区财政局收到申请20件，予以公开8件", "各乡镇…", "区本级…") gives a part, not the report's total.
+ * 我局/本局/该委… name the reporting body itself and do not count.
+ */
+const PART_OF = /(?![我本该])[\u4e00-\u9fa5](?:局|委|中心|镇|乡|街道|办事处|公司|医院|学校)|本级|分别|平均/;
 
 const GROUP_ROWS = (group: string): string[] => REQUEST_ROWS.filter((r) => r.group === group && r.key !== 'other').map((r) => r.key);
 
@@ -145,6 +153,7 @@ export function narrativeTies(text: string, requests: KeyedTable | undefined, ac
         if (n === undefined || at === undefined || taken.has(`${si}:${at}`)) continue;
         const clauseStart = Math.max(seg.lastIndexOf(',', m.index), seg.lastIndexOf(':', m.index)) + 1;
         if (OTHER_TIME.test(seg.slice(clauseStart, at))) continue;
+        if (PART_OF.test(seg.slice(0, m.index))) continue;
         if (p.foi && (!(FOI_TOPIC.test(seg) || FOI_TOPIC.test(sentence.headings)) || OTHER_TOPIC.test(seg))) continue;
         const cells = cellsFor(p.kind, requests, active);
         if (!cells) continue;

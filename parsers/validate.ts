@@ -13,12 +13,15 @@ import type { Finding, KeyedTable, ReportFormat } from './types.js';
 import { checkActive } from './validate/active.js';
 import { checkAppeals } from './validate/appeals.js';
 import { checkRequests } from './validate/requests.js';
+import { checkNarrative } from './validate/narrative.js';
 import { checkFeeUnreported, checkTextMismatch } from './validate/text.js';
 import type { EffectiveFormat } from './validate/util.js';
 
 export { VALIDATION_RULES, RULE_IDS } from './validate/rules.js';
 export type { RuleId, RuleSeverity, ValidationRule } from './validate/rules.js';
 export { extractTextFigures } from './validate/text.js';
+export { narrativeTies } from './validate/narrative.js';
+export type { NarrativeKind, NarrativeTie } from './validate/narrative.js';
 export type { TextFigure, TextFigureKind } from './validate/text.js';
 
 /** What the validator reads. A whole `ParsedReport` (or a corpus `.expected.json`) fits: other keys are ignored. */
@@ -30,7 +33,7 @@ export interface ValidateInput {
   requests?: KeyedTable | null;
   /** Table 4, 政府信息公开行政复议、行政诉讼情况. */
   appeals?: KeyedTable | null;
-  /** The report's prose (pipe text of tables may be included); enables the text rules R6/R7. */
+  /** The report's prose (pipe text of tables may be included); enables the text rules R6/R7 and narrative.mismatch. */
   text?: string | null;
 }
 
@@ -100,6 +103,7 @@ export function validateReport(input: ValidateInput): Finding[] {
   if (typeof text === 'string' && text.trim().length > 0) {
     findings.push(...checkTextMismatch(text, requests ?? undefined, appeals ?? undefined));
     findings.push(...checkFeeUnreported(text, requests ?? undefined, format));
+    findings.push(...checkNarrative(text, requests ?? undefined, active ?? undefined));
   }
   return findings;
 }

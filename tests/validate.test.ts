@@ -437,6 +437,16 @@ describe('text rules', () => {
     expect(findings.every((f) => f.rule === 'requests.text_mismatch' && f.severity === 'warning')).toBe(true);
   });
 
+  it('narrative.mismatch: a result count in the prose against its cells (details in tests/narrative.test.ts)', () => {
+    const d = load('fujian-pingtan-2023');
+    const granted = num(d.requests, 'granted', 'total');
+    const text = `三、收到和处理政府信息公开申请情况\n其中予以公开${granted + 2}件。`;
+    const findings = run({ ...d, text });
+    expect(brief(findings)).toEqual([{ rule: 'narrative.mismatch', severity: 'warning', scope: 'granted', left: granted + 2, right: granted }]);
+    expect(findings[0]?.cells).toEqual(['requests.granted.total']);
+    expect(run({ ...d, text: text.replace(`${granted + 2}件`, `${granted}件`) })).toEqual([]);
+  });
+
   it('litigation is compared with the sum of both litigation groups', () => {
     const d = load('fujian-pingtan-2023'); // direct 5 + after review 2
     const sum = num(d.appeals, 'litigation_direct', 'total') + num(d.appeals, 'litigation_after_review', 'total');

@@ -38,6 +38,7 @@ export const RULE_IDS = [
   'active.in_force_stock',
   'active.published_exceeds_total',
   'active.published_exceeds_made',
+  'narrative.mismatch',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -182,5 +183,15 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
     formats: ['2019'],
     notAssessable: false,
     description: '本年新公开数量 does not exceed 本年新制作数量 (usually; a plausibility signal).',
+  },
+  {
+    id: 'narrative.mismatch',
+    severity: 'warning',
+    kind: 'soft',
+    spec: '',
+    formats: BOTH,
+    notAssessable: false,
+    description:
+      'A result count or new-document count stated in the prose (予以公开/部分公开/不予公开/无法提供/不予处理/其他处理N件, 本年度制发规范性文件N件) differs from the cell or group total it names.',
   },
 ];

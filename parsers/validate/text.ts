@@ -120,7 +120,7 @@ const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-interface Sentence {
+export interface Sentence {
   text: string;
   /** The enclosing headings (level 1 "三、…" and level 2 "（二）…"), for the topic guard. */
   headings: string;
@@ -134,7 +134,7 @@ const HEADING_2 = /^\([一二三四五六七八九十]+\)/;
  * whitespace removed; each with the headings it sits under (headings are read from prose lines
  * only, never from table cells such as "四、结转下年度继续办理 |").
  */
-function sentences(text: string): Sentence[] {
+export function sentences(text: string): Sentence[] {
   const out: Sentence[] = [];
   let h1 = '';
   let h2 = '';
@@ -160,9 +160,9 @@ function sentences(text: string): Sentence[] {
 }
 
 /** The sentence or its headings must be about information disclosure… */
-const FOI_TOPIC = /信息公开|依申请|公开申请/;
+export const FOI_TOPIC = /信息公开|依申请|公开申请/;
 /** …and a request figure must not sit in a sentence about another kind of application. */
-const OTHER_TOPIC = /审批|许可|政务服务|行政服务|办件|热线|12345|信访|投诉|咨询|建议|提案/;
+export const OTHER_TOPIC = /审批|许可|政务服务|行政服务|办件|热线|12345|信访|投诉|咨询|建议|提案/;
 const REQUEST_KINDS: ReadonlySet<TextFigureKind> = new Set(['new_received', 'received', 'carried_over', 'handled', 'carried_forward']);
 
 /**

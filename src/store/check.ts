@@ -2,10 +2,12 @@
  * `nianbao check`: the compliance report. Looks at the primary report of each (agency, year)
  * and stores what it finds as findings with source = 'check' (re-running replaces them, never
  * duplicates):
- * - `compliance.late`: published after the deadline (条例 第四十九条: 31 January of the following
- *   year; 31 March for reports on 2008–2018 under the 2007 条例, and for agencies whose registry
- *   kind is `government`, i.e. 本级政府 consolidated reports);
- * - `compliance.published_unknown` (not_assessable): no publication date found;
+ * - `compliance.late`: published after the deadline of report_summary, i.e. the one rule of
+ *   deadline.ts (条例(2007)第三十一条: 31 March for reports on years up to 2018; 条例(2019)第四十九条:
+ *   31 January for departments, 31 March for the 本级政府 report of an agency of kind `government`),
+ *   citing the basis;
+ * - `compliance.published_unknown` (not_assessable): no publication date found — "date unknown",
+ *   never late or on time;
  * - `compliance.missing_table`: a 2019/2021-format report without table 2, 3 or 4;
  * - `compliance.missing_section`: a 2019/2021-format report without one of the six sections;
  * - `carryover.mismatch`: 上年结转 (carried_over) of year N differs from 结转下年度继续办理
@@ -74,6 +76,7 @@ interface SelRow {
   status: string;
   published: string | null;
   deadline: string | null;
+  deadline_basis: string | null;
   days_late: number | null;
   error: string | null;
   file: string | null;
@@ -90,7 +93,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
   const f = reportFilterSql(db, options, 'r');
   const rows = db
     .prepare(
-      `SELECT r.id, s.agency, r.year, r.format, r.status, r.published, s.deadline, s.days_late, r.error,
+      `SELECT r.id, s.agency, r.year, r.format, r.status, r.published, s.deadline, s.deadline_basis, s.days_late, r.error,
               d.source_path AS file, r.has_overview, r.has_active, r.has_requests, r.has_appeals, r.has_problems, r.has_other
        FROM reports r
        JOIN report_summary s ON s.report_id = r.id
@@ -145,14 +148,15 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
         delta: p.delta,
       });
     }
-    if (r.year !== null) {
-      const law = r.year <= 2018 ? '条例(2007)第三十一条' : '条例第四十九条';
+    if (r.deadline !== null) {
+      // The deadline and its basis come from the view, i.e. the one rule of deadline.ts.
+      const law = r.deadline_basis ?? '';
       if (r.published === null) {
         result.late.push({
           ...base(r),
           rule: 'compliance.published_unknown',
           severity: 'not_assessable',
-          message: `no publication date found; cannot check the ${r.deadline} deadline (${law})`,
+          message: `date unknown: no publication date found; cannot check the ${r.deadline} deadline (${law})`,
           scope: 'published',
           left: null,
           right: null,

@@ -11,7 +11,9 @@
  * - `compliance.missing_table`: a 2019/2021-format report without table 2, 3 or 4;
  * - `compliance.missing_section`: a 2019/2021-format report without one of the six sections;
  * - `carryover.mismatch`: 上年结转 (carried_over) of year N differs from 结转下年度继续办理
- *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft).
+ *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft);
+ * - `carryover.cumulative`: a pre-2019 statistics row's 历年累计 of year N differs from 历年累计
+ *   of year N−1 + the value of year N (same label and unit, same agency; soft).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  */
 import { REQUEST_COLUMNS } from '../../parsers/keys.js';
@@ -120,6 +122,17 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
      WHERE rc.id = ?`,
   );
   const colOrder = new Map(REQUEST_COLUMNS.map((c, i) => [c.key, i]));
+  const statsCarry = db.prepare(
+    `SELECT rp.id AS prev_id, cur.ord, cur.label, cur.value, cur.cumulative, prev.cumulative AS prev_cumulative,
+            (SELECT count(*) FROM stats x WHERE x.report_id = rc.id AND x.label = cur.label) AS n_cur,
+            (SELECT count(*) FROM stats x WHERE x.report_id = rp.id AND x.label = cur.label) AS n_prev
+     FROM reports rc
+     JOIN reports rp ON rp.agency_id = rc.agency_id AND rp.year = rc.year - 1 AND rp.is_primary = 1 AND rp.status <> 'failed'
+     JOIN stats cur ON cur.report_id = rc.id
+     JOIN stats prev ON prev.report_id = rp.id AND prev.label = cur.label AND prev.unit IS cur.unit
+     WHERE rc.id = ?
+     ORDER BY cur.ord`,
+  );
 
   for (const r of rows) {
     if (r.status === 'failed' || r.format === null || r.format === 'unknown') {
@@ -222,6 +235,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
         });
       }
     }
+    if (r.format === 'pre2019' && r.year !== null) result.carryover.push(...cumulativeCarry(r, statsCarry.all(r.id) as StatsPair[]));
   }
 
   const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
@@ -235,7 +249,12 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
   db.transaction(() => {
     del.run(f.params);
     for (const x of toStore) {
-      const cells = x.rule === 'carryover.mismatch' ? [`requests.carried_over.${x.scope}`] : [];
+      const cells =
+        x.rule === 'carryover.mismatch'
+          ? [`requests.carried_over.${x.scope}`]
+          : x.rule === 'carryover.cumulative'
+            ? [`stats.${x.scope}`, `stats.${String(x.scope).replace(/cumulative$/, 'value')}`]
+            : [];
       ins.run(x.reportId, x.rule, x.severity, x.message, x.scope, x.left, x.right, x.delta, JSON.stringify(cells), x.otherReportId, runId);
     }
     if (runId !== null) db.prepare('UPDATE runs SET findings_written = ? WHERE id = ?').run(toStore.length, runId);
@@ -254,4 +273,46 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
     });
   }
   return result;
+}
+
+interface StatsPair {
+  prev_id: number;
+  ord: number;
+  label: string;
+  value: number | null;
+  cumulative: number | null;
+  prev_cumulative: number | null;
+  n_cur: number;
+  n_prev: number;
+}
+
+/**
+ * `carryover.cumulative` (pre-2019 statistics, soft): 历年累计 of year N = 历年累计 of year N−1 +
+ * the value of year N, for each row of the same label (and unit) in both years' primary reports
+ * of the agency. Labels that appear twice in either table are skipped (which row is which?).
+ */
+function cumulativeCarry(r: SelRow, pairs: readonly StatsPair[]): CheckFinding[] {
+  const out: CheckFinding[] = [];
+  for (const p of pairs) {
+    if (p.n_cur !== 1 || p.n_prev !== 1 || p.value === null || p.cumulative === null || p.prev_cumulative === null) continue;
+    const want = roundDelta(p.prev_cumulative + p.value);
+    const delta = roundDelta(p.cumulative - want);
+    if (delta === 0) continue;
+    const year = r.year ?? 0;
+    out.push({
+      reportId: r.id,
+      agency: r.agency,
+      year: r.year,
+      source: 'check',
+      rule: 'carryover.cumulative',
+      severity: 'warning',
+      message: `「${p.label}」 历年累计 ${year} (${p.cumulative}) ≠ 历年累计 ${year - 1} (${p.prev_cumulative}) + ${year} (${p.value}) = ${want}: ${delta > 0 ? '+' : ''}${delta}`,
+      scope: `${p.ord}.cumulative`,
+      left: p.cumulative,
+      right: want,
+      delta,
+      otherReportId: p.prev_id,
+    });
+  }
+  return out;
 }

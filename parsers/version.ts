@@ -1,1 +1,1 @@
-export const PARSER_VERSION = '0.2.4';
+export const PARSER_VERSION = '0.2.5';

@@ -25,5 +25,5 @@ function packageVersion(): string {
 
 export const PACKAGE_VERSION = packageVersion();
 
-/** `0.1.0 (parser 0.2.4)`: what `nianbao --version` prints. */
+/** `0.1.0 (parser 0.2.5)`: what `nianbao --version` prints. */
 export const VERSION_LINE = `${PACKAGE_VERSION} (parser ${PARSER_VERSION})`;

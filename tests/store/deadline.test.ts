@@ -11,6 +11,8 @@ import * as cheerio from 'cheerio';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExplorer, startExplorer } from '../../src/explorer/server.js';
+import * as m0006 from '../../db/migrations/0006_summary_timing.js';
+import { openDatabase } from '../../src/store/db.js';
 import { deadlineOf } from '../../src/store/deadline.js';
 import { corpusText, runCli, tempDir, writeDoc } from './helpers.js';
 
@@ -164,6 +166,32 @@ describe('the deadline on every surface', () => {
         }
       }
       expect(compared).toBe(6 * 32);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a database of schema version 6 migrates: report_summary gains deadline_basis, nothing else changes', () => {
+    const copy = join(tmp.dir, 'v6.db');
+    const src = new Database(dbFile, { readonly: true });
+    src.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
+    const now = src.prepare('SELECT * FROM report_summary ORDER BY report_id').all();
+    src.close();
+    // Back to version 6: the views as migration 6 made them.
+    const raw = new Database(copy);
+    raw.exec('DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
+    raw.exec(m0006.sql);
+    raw.pragma('user_version = 6');
+    const v6 = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];
+    raw.close();
+    expect(Object.keys(v6[0]!)).not.toContain('deadline_basis');
+    const db = openDatabase(copy);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(7);
+      const after = db.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];
+      expect(after).toEqual(now);
+      // Migration 6 held the same dates (agencies here are departments or governments, years 2016 and 2021).
+      expect(after.map(({ deadline_basis: _b, ...rest }) => rest)).toEqual(v6);
     } finally {
       db.close();
     }

@@ -8,13 +8,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as cheerio from 'cheerio';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningExplorer, startExplorer } from '../../src/explorer/server.js';
 import { corpusText, runCli, tempDir, writeDoc } from './helpers.js';
 
 interface F { agency: string; year: number; rule: string; severity: string; scope: string; left: number; right: number; delta: number; message: string; otherReportId: number | null }
 
 const CONSISTENT = '平潭综合实验区累计测试';
+/** The 2016 page with 其中：1、政府网站公开数 made 3470 (> 主动公开文件数 3460): a parser finding. */
+const PLANTED = '平潭综合实验区其中测试';
 
 describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
   const tmp = tempDir('nianbao-stats-carry-');
@@ -35,6 +39,9 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
       .replace('其中：1、政府网站公开数 |\n条 |\n2122 |\n10037 |', '其中：1、政府网站公开数 |\n条 |\n2122 |\n87498 |');
     expect(fixed.match(/87498/g)).toHaveLength(2);
     writeDoc(dir, 'consistent-2017.pipe.txt', fixed);
+    const planted = t2016.replace('平潭综合实验区2016年度', `${PLANTED}2016年度`).replace('其中：1、政府网站公开数 |\n条 |\n3460 |', '其中：1、政府网站公开数 |\n条 |\n3470 |');
+    expect(planted).toContain('3470');
+    writeDoc(dir, 'planted-2016.pipe.txt', planted);
     dbFile = join(tmp.dir, 'nianbao.db');
     const ingest = runCli(['ingest', dir, '--db', dbFile, '--progress', 'none']);
     expect(ingest.code, ingest.stderr).toBe(0);
@@ -42,7 +49,11 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
     expect(r.code, r.stderr).toBe(0);
     found = (JSON.parse(r.stdout) as { carryover: F[] }).carryover.filter((f) => f.rule === 'carryover.cumulative');
   }, 120_000);
-  afterAll(() => tmp.cleanup());
+  afterAll(async () => {
+    await server?.close();
+    tmp.cleanup();
+  });
+  let server: RunningExplorer | undefined;
 
   it('finds the real break of the Pingtan 2016 → 2017 tables: which rows, both sides and by how much', () => {
     expect(found.map((f) => [f.agency, f.year, f.scope, f.left, f.right, f.delta])).toEqual([
@@ -77,5 +88,27 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('the explorer outlines the statistics cells the findings name, on the report page', async () => {
+    server = await startExplorer({ dbFile, port: 0 });
+    const base = server.url.replace(/\/$/, '');
+    const db = new Database(dbFile, { readonly: true });
+    const idOf = (agency: string, year: number) => db.prepare('SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE a.name = ? AND r.year = ?').pluck().get(agency, year) as number;
+    const pingtan2017 = idOf('平潭综合实验区', 2017);
+    const planted = idOf(PLANTED, 2016);
+    const consistent = idOf(CONSISTENT, 2017);
+    db.close();
+    const page = async (id: number) => cheerio.load(await (await fetch(`${base}/report/${id}`)).text());
+    const a = await page(pingtan2017);
+    expect(a('#c-stats-1-cumulative').hasClass('finding-warning')).toBe(true);
+    expect(a('#c-stats-1-cumulative .prov').text()).toContain('carryover.cumulative');
+    expect(a('#c-stats-3-cumulative').hasClass('finding-warning')).toBe(false);
+    const b = await page(planted);
+    expect(b('#c-stats-2-value').hasClass('finding-error')).toBe(true);
+    expect(b('#c-stats-2-value .prov').text()).toContain('stats.part_exceeds_whole');
+    expect(b('#c-stats-1-value').hasClass('finding-error')).toBe(true);
+    const c = await page(consistent);
+    expect(c('#table-stats td.finding-error, #table-stats td.finding-warning')).toHaveLength(0);
   });
 });

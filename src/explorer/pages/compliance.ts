@@ -97,7 +97,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     {
       key: 'arithmetic',
       title: "Tables that don't add up 数据不符",
-      intro: 'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up.',
+      intro: 'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up; in pre-2019 statistics tables, a 其中 row larger than its whole or 历年累计 below the year.',
       table: {
         columns: [
           agencyCol,

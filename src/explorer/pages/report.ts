@@ -185,7 +185,7 @@ ${r.status === 'failed' ? html`<p class="error-box">This document could not be p
 ${tables.has('active') ? html`<h2>二、主动公开政府信息情况</h2>${activeTable(tctx, layout)}` : ''}
 ${tables.has('requests') ? html`<h2>三、收到和处理政府信息公开申请情况</h2>${requestsTable(tctx, layout)}` : ''}
 ${tables.has('appeals') ? html`<h2>四、政府信息公开行政复议、行政诉讼情况</h2>${appealsTable(tctx)}` : ''}
-${stats.length > 0 ? html`<h2>政府信息公开情况统计表 (statistics appendix)</h2>${statsTable(stats)}` : ''}
+${stats.length > 0 ? html`<h2>政府信息公开情况统计表 (statistics appendix)</h2>${statsTable(stats, byCell)}` : ''}
 ${tables.size === 0 && stats.length === 0 && r.status !== 'failed' ? html`<p class="muted">No report tables were read from this document.</p>` : ''}
 <p class="small muted">Hover over a number, or focus it with Tab or a click, to see the text it was read from and where. · means the parser found no cell there.</p>
 <p class="downloads">Download: this report's cells <a href="/report/${id}?dl=csv" download>CSV</a> <a href="/report/${id}?dl=csv&amp;bom=1" download>CSV with BOM</a> <a href="/report/${id}?dl=json" download>JSON</a>

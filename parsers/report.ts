@@ -241,7 +241,9 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
         scope: table,
       });
     }
-  } else if (!stats) {
+  } else if (stats) {
+    report.issues.push(...validateReport({ format, stats }));
+  } else {
     report.issues.push({
       rule: 'report.no_tables',
       severity: 'warning',

@@ -9,11 +9,12 @@
 
 import { z } from 'zod';
 import { NianbaoError } from './errors.js';
-import type { Finding, KeyedTable, ReportFormat } from './types.js';
+import type { Finding, KeyedTable, ReportFormat, StatRow } from './types.js';
 import { checkActive } from './validate/active.js';
 import { checkAppeals } from './validate/appeals.js';
 import { checkRequests } from './validate/requests.js';
 import { checkNarrative } from './validate/narrative.js';
+import { checkStats } from './validate/stats.js';
 import { checkFeeUnreported, checkTextMismatch } from './validate/text.js';
 import type { EffectiveFormat } from './validate/util.js';
 
@@ -33,6 +34,8 @@ export interface ValidateInput {
   requests?: KeyedTable | null;
   /** Table 4, 政府信息公开行政复议、行政诉讼情况. */
   appeals?: KeyedTable | null;
+  /** The pre-2019 statistics appendix; enables the `stats.*` rules. */
+  stats?: StatRow[] | null;
   /** The report's prose (pipe text of tables may be included); enables the text rules R6/R7 and narrative.mismatch. */
   text?: string | null;
 }
@@ -55,6 +58,9 @@ export const validateInputSchema = z.object({
   active: keyedTable.nullish(),
   requests: keyedTable.nullish(),
   appeals: keyedTable.nullish(),
+  stats: z
+    .array(z.object({ label: z.string(), unit: z.string().nullable(), value: z.number().nullable(), cumulative: z.number().nullish(), raw: z.string().default('') }))
+    .nullish(),
   text: z.string().nullish(),
 });
 
@@ -94,12 +100,13 @@ export function validateReport(input: ValidateInput): Finding[] {
     });
   }
   // zod returns fresh objects: nothing below can touch the caller's tables.
-  const { active, requests, appeals, text } = parsed.data;
+  const { active, requests, appeals, stats, text } = parsed.data;
   const format = effectiveFormat(parsed.data);
   const findings: Finding[] = [];
   if (requests) findings.push(...checkRequests(requests, format));
   if (appeals) findings.push(...checkAppeals(appeals));
   if (active) findings.push(...checkActive(active, format));
+  if (stats) findings.push(...checkStats(stats));
   if (typeof text === 'string' && text.trim().length > 0) {
     findings.push(...checkTextMismatch(text, requests ?? undefined, appeals ?? undefined));
     findings.push(...checkFeeUnreported(text, requests ?? undefined, format));

@@ -2,6 +2,8 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NianbaoError } from '../parsers/errors.js';
+import { parseReport } from '../src/parse/report.js';
+import { corpusDocs } from './helpers/corpus.js';
 import type { Finding, KeyedTable, ReportFormat } from '../parsers/types.js';
 import {
   RULE_IDS,
@@ -503,6 +505,79 @@ describe('text rules', () => {
     expect(findings[0]?.cells).toEqual(['requests.other_no_fee.total']);
     // Not checked without text, nor for 2019 reports (no such row).
     expect(run(d)).toEqual([]);
+  });
+});
+
+describe('pre-2019 statistics appendix (stats.* rules)', () => {
+  type Stat = { label: string; unit: string | null; value: number | null; cumulative?: number | null; raw: string };
+  const statsOf = (name: string): Stat[] =>
+    (JSON.parse(readFileSync(`${CORPUS}${name}.expected.json`, 'utf8')) as { stats: Omit<Stat, 'raw'>[] }).stats.map((r) => ({ ...r, raw: '' }));
+  const withStat = (rows: Stat[], label: string, patch: Partial<Stat>): Stat[] => {
+    expect(rows.some((r) => r.label === label), label).toBe(true);
+    return rows.map((r) => (r.label === label ? { ...r, ...patch } : r));
+  };
+
+  it('no finding on any corpus document: every statistics table of the corpus agrees', async () => {
+    let withStats = 0;
+    for (const doc of corpusDocs()) {
+      const report = await parseReport(readFileSync(doc.path), { fileName: doc.name });
+      if ((report.stats?.length ?? 0) > 0) withStats++;
+      expect(report.issues.filter((f) => f.rule.startsWith('stats.')), doc.name).toEqual([]);
+    }
+    // Pingtan 2016 and 2017, each as HTML and as pipe text.
+    expect(withStats).toBeGreaterThanOrEqual(4);
+    for (const name of ['fujian-pingtan-2016', 'fujian-pingtan-2017']) expect(run({ format: 'pre2019', stats: statsOf(name) })).toEqual([]);
+  });
+
+  it('a 其中 part larger than its whole: names both cells and the difference', () => {
+    const rows = withStat(statsOf('fujian-pingtan-2016'), '其中：1、政府网站公开数', { value: 3465 });
+    const out = run({ format: 'pre2019', stats: rows });
+    expect(out).toEqual([
+      {
+        rule: 'stats.part_exceeds_whole',
+        severity: 'error',
+        message: '「其中：1、政府网站公开数」 3465 exceeds its whole 「主动公开文件数」 3460 by 5 (the year)',
+        cells: ['stats.2.value', 'stats.1.value'],
+        left: 3465,
+        right: 3460,
+        scope: '2.value',
+      },
+    ]);
+  });
+
+  it('the numbered rows after 其中 are parts too (历年累计 column); rows after the list are not', () => {
+    let rows = withStat(statsOf('fujian-pingtan-2016'), '2、网上申请数', { cumulative: 3 });
+    // 对申请的答复总数 follows the list: a whole of its own, not a part of 受理依申请公开信息总数.
+    rows = withStat(rows, '对申请的答复总数', { value: 7, cumulative: 7 });
+    const out = run({ format: 'pre2019', stats: rows });
+    expect(out.map((f) => [f.rule, f.cells, f.left, f.right])).toEqual([['stats.part_exceeds_whole', ['stats.6.cumulative', 'stats.4.cumulative'], 3, 0]]);
+    expect(out[0]!.message).toBe('「2、网上申请数」 3 exceeds its whole 「受理依申请公开信息总数」 0 by 3 (历年累计)');
+  });
+
+  it('历年累计 below the year: the row, both cells and by how much', () => {
+    const rows = withStat(statsOf('fujian-pingtan-2017'), '行政复议数', { value: 4, cumulative: 1 });
+    const out = run({ format: 'pre2019', stats: rows });
+    expect(out).toEqual([
+      {
+        rule: 'stats.cumulative_below_value',
+        severity: 'error',
+        message: "「行政复议数」 历年累计 1 is below the year's 4 by 3",
+        cells: ['stats.14.cumulative', 'stats.14.value'],
+        left: 1,
+        right: 4,
+        scope: '14.cumulative',
+      },
+    ]);
+  });
+
+  it('the parser reports a violation planted in the corpus text, and stores nothing else new', async () => {
+    const text = readFileSync(`${CORPUS}fujian-pingtan-2016.pipe.txt`, 'utf8');
+    const planted = text.replace('其中：1、政府网站公开数 |\n条 |\n3460 |', '其中：1、政府网站公开数 |\n条 |\n3470 |');
+    expect(planted).not.toBe(text);
+    const report = await parseReport(Buffer.from(planted), { fileName: 'planted-2016.pipe.txt' });
+    expect(report.format).toBe('pre2019');
+    const found = report.issues.filter((f) => f.rule.startsWith('stats.'));
+    expect(found.map((f) => [f.rule, f.cells, f.left, f.right])).toEqual([['stats.part_exceeds_whole', ['stats.2.value', 'stats.1.value'], 3470, 3460]]);
   });
 });
 

@@ -15,7 +15,7 @@ export interface ValidationRule {
   /** The rule number(s) in FORMAT.md §6 ('' when the rule is about the table's shape). */
   readonly spec: string;
   /** Formats the rule is checked for. */
-  readonly formats: readonly ('2021' | '2019')[];
+  readonly formats: readonly ('2021' | '2019' | 'pre2019')[];
   /** Whether the rule also emits `not_assessable` findings (a blank total cell). */
   readonly notAssessable: boolean;
   /** One line, English. */
@@ -39,6 +39,8 @@ export const RULE_IDS = [
   'active.published_exceeds_total',
   'active.published_exceeds_made',
   'narrative.mismatch',
+  'stats.part_exceeds_whole',
+  'stats.cumulative_below_value',
 ] as const;
 
 export type RuleId = (typeof RULE_IDS)[number];
@@ -193,5 +195,23 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
     notAssessable: false,
     description:
       'A result count or new-document count stated in the prose (予以公开/部分公开/不予公开/无法提供/不予处理/其他处理N件, 本年度制发规范性文件N件) differs from the cell or group total it names.',
+  },
+  {
+    id: 'stats.part_exceeds_whole',
+    severity: 'error',
+    kind: 'hard',
+    spec: '',
+    formats: ['pre2019'],
+    notAssessable: false,
+    description: 'Statistics appendix: a 其中 row (and the numbered rows after it) does not exceed the row above it, in the year or in 历年累计.',
+  },
+  {
+    id: 'stats.cumulative_below_value',
+    severity: 'error',
+    kind: 'hard',
+    spec: '',
+    formats: ['pre2019'],
+    notAssessable: false,
+    description: 'Statistics appendix: 历年累计 is not below the year\'s value.',
   },
 ];

@@ -74,8 +74,8 @@ ORDER BY not_held_pct DESC, agency
 LIMIT 10`,
   },
   {
-    title: 'Who published late, and whose tables do not add up? (条例 第四十九条 deadline; parser arithmetic checks)',
-    sql: `SELECT agency, year, published, deadline, timing, error_findings AS sums_that_fail
+    title: 'Who published late, and whose tables do not add up? (deadline and its legal basis: docs/database.md#deadline; parser arithmetic checks)',
+    sql: `SELECT agency, year, published, deadline, deadline_basis, timing, error_findings AS sums_that_fail
 FROM report_summary
 WHERE is_primary = 1 AND (days_late > 0 OR error_findings > 0 OR published IS NULL)
 ORDER BY days_late DESC, error_findings DESC, agency, year

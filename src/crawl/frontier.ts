@@ -418,7 +418,7 @@ export interface SiteStateRow {
 
 /**
  * `agencies.kind` of a registry site: a people's government (人民政府, 管委会) publishes the 本级政府
- * report (due 31 March); departments and others are due 31 January.
+ * report (due 31 March); departments and others are due 31 January (src/store/deadline.ts).
  */
 export function agencyKind(site: Pick<Site, 'agency' | 'level'>): 'government' | 'department' | 'township' | 'other' {
   if (site.level === 'township') return 'township';

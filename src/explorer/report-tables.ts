@@ -209,13 +209,16 @@ export interface StatRow {
   raw: string | null;
 }
 
-export function statsTable(stats: StatRow[]): SafeHtml {
+/** The statistics appendix; cells named by a finding (`stats.ORD.value` / `stats.ORD.cumulative`) are outlined like the others. */
+export function statsTable(stats: StatRow[], findings: Map<string, FindingRow[]> = new Map()): SafeHtml {
   return html`<div class="scroll"><table class="report" id="table-stats"><thead><tr><th>指标名称</th><th>计量单位</th><th>本年</th><th>历年累计</th></tr></thead><tbody>${stats.map(
     (s) =>
-      html`<tr><th class="rowlabel">${s.label}</th><td>${s.unit ?? ''}</td>${[s.value, s.cumulative].map(
-        (v) =>
-          html`<td class="cell${v === null ? ' blank' : ''}" tabindex="0"><span class="v">${v === null ? '' : fmt(v)}</span><span class="prov" role="tooltip"><dl><dt>raw row</dt><dd><code>${s.raw ?? ''}</code></dd><dt>from</dt><dd>statistics row ${s.ord} — <a href="#original">see the original</a></dd></dl></span></td>`,
-      )}</tr>`,
+      html`<tr><th class="rowlabel">${s.label}</th><td>${s.unit ?? ''}</td>${([['value', s.value], ['cumulative', s.cumulative]] as const).map(([col, v]) => {
+        const path = cellPath('stats', String(s.ord), col);
+        const fs = findings.get(path) ?? [];
+        const sev = fs.some((f) => f.severity === 'error') ? ' finding-error' : fs.length > 0 ? ' finding-warning' : '';
+        return html`<td class="cell${v === null ? ' blank' : ''}${sev}" id="${cellId(path)}" data-path="${path}" tabindex="0"><span class="v">${v === null ? '' : fmt(v)}</span><span class="prov" role="tooltip"><dl><dt>raw row</dt><dd><code>${s.raw ?? ''}</code></dd><dt>from</dt><dd>statistics row ${s.ord} — <a href="#original">see the original</a></dd><dt>key</dt><dd><code>${path}</code></dd></dl>${fs.map((f) => html`<div class="f"><strong>${f.rule}</strong> (${f.severity}): ${f.message} <a href="#finding-${f.id}">↓</a></div>`)}</span></td>`;
+      })}</tr>`,
   )}</tbody></table></div>`;
 }
 

@@ -2,14 +2,18 @@
  * `nianbao check`: the compliance report. Looks at the primary report of each (agency, year)
  * and stores what it finds as findings with source = 'check' (re-running replaces them, never
  * duplicates):
- * - `compliance.late`: published after the deadline (条例 第四十九条: 31 January of the following
- *   year; 31 March for reports on 2008–2018 under the 2007 条例, and for agencies whose registry
- *   kind is `government`, i.e. 本级政府 consolidated reports);
- * - `compliance.published_unknown` (not_assessable): no publication date found;
+ * - `compliance.late`: published after the deadline of report_summary, i.e. the one rule of
+ *   deadline.ts (条例(2007)第三十一条: 31 March for reports on years up to 2018; 条例(2019)第四十九条:
+ *   31 January for departments, 31 March for the 本级政府 report of an agency of kind `government`),
+ *   citing the basis;
+ * - `compliance.published_unknown` (not_assessable): no publication date found — "date unknown",
+ *   never late or on time;
  * - `compliance.missing_table`: a 2019/2021-format report without table 2, 3 or 4;
  * - `compliance.missing_section`: a 2019/2021-format report without one of the six sections;
  * - `carryover.mismatch`: 上年结转 (carried_over) of year N differs from 结转下年度继续办理
- *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft).
+ *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft);
+ * - `carryover.cumulative`: a pre-2019 statistics row's 历年累计 of year N differs from 历年累计
+ *   of year N−1 + the value of year N (same label and unit, same agency; soft).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  */
 import { REQUEST_COLUMNS } from '../../parsers/keys.js';
@@ -74,6 +78,7 @@ interface SelRow {
   status: string;
   published: string | null;
   deadline: string | null;
+  deadline_basis: string | null;
   days_late: number | null;
   error: string | null;
   file: string | null;
@@ -90,7 +95,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
   const f = reportFilterSql(db, options, 'r');
   const rows = db
     .prepare(
-      `SELECT r.id, s.agency, r.year, r.format, r.status, r.published, s.deadline, s.days_late, r.error,
+      `SELECT r.id, s.agency, r.year, r.format, r.status, r.published, s.deadline, s.deadline_basis, s.days_late, r.error,
               d.source_path AS file, r.has_overview, r.has_active, r.has_requests, r.has_appeals, r.has_problems, r.has_other
        FROM reports r
        JOIN report_summary s ON s.report_id = r.id
@@ -117,6 +122,17 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
      WHERE rc.id = ?`,
   );
   const colOrder = new Map(REQUEST_COLUMNS.map((c, i) => [c.key, i]));
+  const statsCarry = db.prepare(
+    `SELECT rp.id AS prev_id, cur.ord, cur.label, cur.value, cur.cumulative, prev.cumulative AS prev_cumulative,
+            (SELECT count(*) FROM stats x WHERE x.report_id = rc.id AND x.label = cur.label) AS n_cur,
+            (SELECT count(*) FROM stats x WHERE x.report_id = rp.id AND x.label = cur.label) AS n_prev
+     FROM reports rc
+     JOIN reports rp ON rp.agency_id = rc.agency_id AND rp.year = rc.year - 1 AND rp.is_primary = 1 AND rp.status <> 'failed'
+     JOIN stats cur ON cur.report_id = rc.id
+     JOIN stats prev ON prev.report_id = rp.id AND prev.label = cur.label AND prev.unit IS cur.unit
+     WHERE rc.id = ?
+     ORDER BY cur.ord`,
+  );
 
   for (const r of rows) {
     if (r.status === 'failed' || r.format === null || r.format === 'unknown') {
@@ -145,14 +161,15 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
         delta: p.delta,
       });
     }
-    if (r.year !== null) {
-      const law = r.year <= 2018 ? '条例(2007)第三十一条' : '条例第四十九条';
+    if (r.deadline !== null) {
+      // The deadline and its basis come from the view, i.e. the one rule of deadline.ts.
+      const law = r.deadline_basis ?? '';
       if (r.published === null) {
         result.late.push({
           ...base(r),
           rule: 'compliance.published_unknown',
           severity: 'not_assessable',
-          message: `no publication date found; cannot check the ${r.deadline} deadline (${law})`,
+          message: `date unknown: no publication date found; cannot check the ${r.deadline} deadline (${law})`,
           scope: 'published',
           left: null,
           right: null,
@@ -218,6 +235,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
         });
       }
     }
+    if (r.format === 'pre2019' && r.year !== null) result.carryover.push(...cumulativeCarry(r, statsCarry.all(r.id) as StatsPair[]));
   }
 
   const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
@@ -231,7 +249,12 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
   db.transaction(() => {
     del.run(f.params);
     for (const x of toStore) {
-      const cells = x.rule === 'carryover.mismatch' ? [`requests.carried_over.${x.scope}`] : [];
+      const cells =
+        x.rule === 'carryover.mismatch'
+          ? [`requests.carried_over.${x.scope}`]
+          : x.rule === 'carryover.cumulative'
+            ? [`stats.${x.scope}`, `stats.${String(x.scope).replace(/cumulative$/, 'value')}`]
+            : [];
       ins.run(x.reportId, x.rule, x.severity, x.message, x.scope, x.left, x.right, x.delta, JSON.stringify(cells), x.otherReportId, runId);
     }
     if (runId !== null) db.prepare('UPDATE runs SET findings_written = ? WHERE id = ?').run(toStore.length, runId);
@@ -250,4 +273,46 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
     });
   }
   return result;
+}
+
+interface StatsPair {
+  prev_id: number;
+  ord: number;
+  label: string;
+  value: number | null;
+  cumulative: number | null;
+  prev_cumulative: number | null;
+  n_cur: number;
+  n_prev: number;
+}
+
+/**
+ * `carryover.cumulative` (pre-2019 statistics, soft): 历年累计 of year N = 历年累计 of year N−1 +
+ * the value of year N, for each row of the same label (and unit) in both years' primary reports
+ * of the agency. Labels that appear twice in either table are skipped (which row is which?).
+ */
+function cumulativeCarry(r: SelRow, pairs: readonly StatsPair[]): CheckFinding[] {
+  const out: CheckFinding[] = [];
+  for (const p of pairs) {
+    if (p.n_cur !== 1 || p.n_prev !== 1 || p.value === null || p.cumulative === null || p.prev_cumulative === null) continue;
+    const want = roundDelta(p.prev_cumulative + p.value);
+    const delta = roundDelta(p.cumulative - want);
+    if (delta === 0) continue;
+    const year = r.year ?? 0;
+    out.push({
+      reportId: r.id,
+      agency: r.agency,
+      year: r.year,
+      source: 'check',
+      rule: 'carryover.cumulative',
+      severity: 'warning',
+      message: `「${p.label}」 历年累计 ${year} (${p.cumulative}) ≠ 历年累计 ${year - 1} (${p.prev_cumulative}) + ${year} (${p.value}) = ${want}: ${delta > 0 ? '+' : ''}${delta}`,
+      scope: `${p.ord}.cumulative`,
+      left: p.cumulative,
+      right: want,
+      delta,
+      otherReportId: p.prev_id,
+    });
+  }
+  return out;
 }

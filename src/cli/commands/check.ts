@@ -1,7 +1,8 @@
 /**
  * `nianbao check [--agency A] [--year Y] [--json]`: the compliance report — tables that do not add
- * up, late publication (条例第四十九条), missing tables or sections, and 上年结转 vs the previous
- * year's 结转下年度继续办理. Stored as findings (source = 'check'); re-running replaces them.
+ * up, late publication (the deadline of src/store/deadline.ts, citing 条例(2007)第三十一条 or
+ * 条例(2019)第四十九条; undated reports apart, as 'date unknown'), missing tables or sections, and
+ * 上年结转 vs the previous year's 结转下年度继续办理 (and pre-2019 历年累计 vs the previous year's). Stored as findings (source = 'check'); re-running replaces them.
  */
 import type { Command } from 'commander';
 import { type CheckFinding, runCheck } from '../../store/check.js';

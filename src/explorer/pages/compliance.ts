@@ -1,6 +1,7 @@
 /**
  * Compliance: reports whose tables don't add up (the parser's arithmetic findings), late
- * reports (条例 第四十九条 deadlines, as the report_summary view computes them), reports
+ * reports (the deadlines of report_summary, i.e. src/store/deadline.ts), undated reports (date
+ * unknown: never counted late), reports
  * missing tables, reports that could not be read, and carry-over mismatches. Everything is
  * computed from the stored reports when the page loads, so it does not depend on
  * `nianbao check` having run. Each section downloads as CSV or JSON.
@@ -62,25 +63,27 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   // One summary of the filtered primary reports (plus, for a chosen year, the year before, for
   // the carry-over check): late reports and carry-over mismatches both come from it.
   const cf = filterSql({ province: f.province, level: f.level, name: f.name }, 'r', 'a');
-  type SumRow = Row & { published: string | null; deadline: string | null; days_late: number | null; status: string; carried_over: number | null; carried_forward: number | null };
+  type SumRow = Row & { published: string | null; deadline: string | null; deadline_basis: string | null; days_late: number | null; status: string; carried_over: number | null; carried_forward: number | null };
   const sums = ctx.cache.all<SumRow>(
-    `SELECT s.report_id, s.agency_id, COALESCE(s.agency, r.agency_name) AS agency, s.year, s.published, s.deadline, s.days_late, s.status,
+    `SELECT s.report_id, s.agency_id, COALESCE(s.agency, r.agency_name) AS agency, s.year, s.published, s.deadline, s.deadline_basis, s.days_late, s.status,
             s.carried_over, s.carried_forward
      FROM (${summarySql(`r.is_primary = 1 AND r.year IS NOT NULL AND ${cf.sql}${f.year !== undefined ? ' AND r.year IN (@cy, @cy - 1)' : ''}`)}) s
      JOIN reports r ON r.id = s.report_id`,
     { ...cf.params, ...(f.year !== undefined ? { cy: f.year } : {}) },
   );
   const inYear = sums.filter((x) => f.year === undefined || x.year === f.year);
+  // Late: published after the deadline. Undated reports are 'date unknown' — never late nor on
+  // time — and have their own section.
+  const lateRow = (x: SumRow): Row => ({ report_id: x.report_id, agency_id: x.agency_id, agency: x.agency, year: x.year, published: x.published, deadline: x.deadline, deadline_basis: x.deadline_basis, days_late: x.days_late });
+  const byAgency = (x: Row, y: Row) => String(x.agency).localeCompare(String(y.agency)) || (x.year ?? 0) - (y.year ?? 0);
   const late: Row[] = inYear
-    .filter((x) => (x.days_late !== null && x.days_late > 0) || (x.published === null && x.status !== 'failed'))
-    .map((x) => ({ report_id: x.report_id, agency_id: x.agency_id, agency: x.agency, year: x.year, published: x.published, deadline: x.deadline, days_late: x.days_late }))
-    .sort(
-      (x, y) =>
-        Number(x['published'] === null) - Number(y['published'] === null) ||
-        Number(y['days_late'] ?? 0) - Number(x['days_late'] ?? 0) ||
-        String(x.agency).localeCompare(String(y.agency)) ||
-        (x.year ?? 0) - (y.year ?? 0),
-    );
+    .filter((x) => x.days_late !== null && x.days_late > 0)
+    .map(lateRow)
+    .sort((x, y) => Number(y['days_late']) - Number(x['days_late']) || byAgency(x, y));
+  const undated: Row[] = inYear
+    .filter((x) => x.published === null && x.status !== 'failed')
+    .map((x) => ({ ...lateRow(x), timing: describeTiming(null) }))
+    .sort(byAgency);
   const byAgencyYear = new Map(sums.filter((x) => x.agency_id !== null).map((x) => [`${x.agency_id}:${x.year}`, x]));
   const carry: Row[] = inYear
     .flatMap((cur) => {
@@ -94,7 +97,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     {
       key: 'arithmetic',
       title: "Tables that don't add up 数据不符",
-      intro: 'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up.',
+      intro: 'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up; in pre-2019 statistics tables, a 其中 row larger than its whole or 历年累计 below the year.',
       table: {
         columns: [
           agencyCol,
@@ -113,10 +116,19 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     {
       key: 'late',
       title: 'Late reports 逾期发布',
-      intro: '条例 第四十九条: reports on a year are due by 31 January of the next year (31 March for reports on 2008–2018 and for 本级政府 consolidated reports). Reports without a publication date are listed last: they cannot be checked.',
+      intro: 'Published after the deadline (src/store/deadline.ts): reports on years up to 2018 by 31 March of the next year (条例(2007)第三十一条, every agency); reports on 2019 onwards by 31 January (条例(2019)第四十九条, departments) or 31 March (the 本级政府 report of an agency of kind government, same article). Reports without a publication date are not here: see Date unknown.',
       table: {
-        columns: [agencyCol, yearCol, { key: 'published', label: 'published' }, { key: 'deadline', label: 'deadline' }, { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) }, ...idCols],
+        columns: [agencyCol, yearCol, { key: 'published', label: 'published' }, { key: 'deadline', label: 'deadline' }, { key: 'deadline_basis', label: 'legal basis' }, { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) }, ...idCols],
         rows: late,
+      },
+    },
+    {
+      key: 'undated',
+      title: 'Date unknown 发布日期不明',
+      intro: 'Reports whose publication date was not found: they cannot be judged late or on time.',
+      table: {
+        columns: [agencyCol, yearCol, { key: 'deadline', label: 'deadline' }, { key: 'deadline_basis', label: 'legal basis' }, { key: 'timing', label: 'timing' }, ...idCols],
+        rows: undated,
       },
     },
     {

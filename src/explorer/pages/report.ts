@@ -33,6 +33,7 @@ interface ReportRow {
   title: string | null;
   published: string | null;
   deadline: string | null;
+  deadline_basis: string | null;
   days_late: number | null;
   status: string;
   error_code: string | null;
@@ -71,17 +72,12 @@ export function reportPage(ctx: ExplorerContext, id: number, q: Record<string, s
   const r = ctx.db
     .prepare(
       `SELECT r.*, COALESCE(a.name, r.agency_name) AS agency, a.province, a.level,
-              CASE WHEN r.year IS NULL THEN NULL
-                   WHEN r.year <= 2018 OR a.kind = 'government' THEN printf('%04d-03-31', r.year + 1)
-                   ELSE printf('%04d-01-31', r.year + 1) END AS deadline
-       FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id WHERE r.id = ?`,
+              dl.deadline, dl.deadline_basis, dl.days AS days_late
+       FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id
+       LEFT JOIN days_late_of dl ON dl.report_id = r.id WHERE r.id = ?`,
     )
     .get(id) as ReportRow | undefined;
   if (!r) return null;
-  r.days_late =
-    r.published && r.deadline
-      ? (ctx.db.prepare('SELECT CAST(julianday(?) - julianday(?) AS INTEGER)').pluck().get(r.published, r.deadline) as number | null)
-      : null;
   const doc = ctx.db.prepare('SELECT * FROM documents WHERE id = ?').get(r.document_id) as DocumentRow;
   const cellRows = ctx.db.prepare('SELECT * FROM cells WHERE report_id = ? ORDER BY ord').all(id) as CellRow[];
 
@@ -168,7 +164,7 @@ ${prevLink ? html` · <a href="${prevLink}">← ${nb?.prev}</a>` : ''}${nextLink
 <dt>Agency 机关</dt><dd id="report-agency">${r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')}${r.agency_name && r.agency_name !== r.agency ? html` <span class="muted">(the report calls itself ${r.agency_name})</span>` : ''}</dd>
 <dt>Year 年度</dt><dd>${r.year ?? '—'}</dd>
 <dt>Format 格式</dt><dd>${r.format ?? '—'}</dd>
-<dt>Published 发布</dt><dd>${r.published ?? 'unknown'}${r.deadline ? html` — deadline ${r.deadline}${r.days_late !== null ? html` <span class="pill ${r.days_late > 0 ? 'error' : 'ok'}">${describeTiming(r.days_late)}</span>` : ''}` : ''}</dd>
+<dt>Published 发布</dt><dd>${r.published ?? 'unknown'}${r.deadline ? html` — deadline ${r.deadline} <span class="small muted" id="deadline-basis">(${r.deadline_basis})</span> <span class="pill ${r.days_late === null ? 'not_assessable' : r.days_late > 0 ? 'error' : 'ok'}" id="timing">${describeTiming(r.days_late)}</span>` : ''}</dd>
 <dt>Status</dt><dd><span class="pill ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'error' : 'warning'}">${r.status}</span>${r.error ? html` <code>${r.error_code ?? ''}</code> ${r.error}` : ''}${r.is_primary ? '' : html` <span class="pill">duplicate document (not the primary report of this agency and year)</span>`}</dd>
 <dt>Cells read</dt><dd>${r.cell_count} (parser ${r.parser_version}, ${r.parsed_at})</dd>
 <dt>Source 来源</dt><dd>${source ? html`<a href="${source}" rel="noopener noreferrer" target="_blank">${doc.final_url ?? doc.url}</a>` : (doc.url ?? doc.source_path ?? doc.file_name ?? '—')} · <a href="#original">stored snapshot</a></dd>
@@ -189,7 +185,7 @@ ${r.status === 'failed' ? html`<p class="error-box">This document could not be p
 ${tables.has('active') ? html`<h2>二、主动公开政府信息情况</h2>${activeTable(tctx, layout)}` : ''}
 ${tables.has('requests') ? html`<h2>三、收到和处理政府信息公开申请情况</h2>${requestsTable(tctx, layout)}` : ''}
 ${tables.has('appeals') ? html`<h2>四、政府信息公开行政复议、行政诉讼情况</h2>${appealsTable(tctx)}` : ''}
-${stats.length > 0 ? html`<h2>政府信息公开情况统计表 (statistics appendix)</h2>${statsTable(stats)}` : ''}
+${stats.length > 0 ? html`<h2>政府信息公开情况统计表 (statistics appendix)</h2>${statsTable(stats, byCell)}` : ''}
 ${tables.size === 0 && stats.length === 0 && r.status !== 'failed' ? html`<p class="muted">No report tables were read from this document.</p>` : ''}
 <p class="small muted">Hover over a number, or focus it with Tab or a click, to see the text it was read from and where. · means the parser found no cell there.</p>
 <p class="downloads">Download: this report's cells <a href="/report/${id}?dl=csv" download>CSV</a> <a href="/report/${id}?dl=csv&amp;bom=1" download>CSV with BOM</a> <a href="/report/${id}?dl=json" download>JSON</a>

@@ -79,6 +79,8 @@ export const cellRecordSchema = z
   });
 
 const CELL_PATH = /^(active|requests|appeals)\.([^.]+)\.([^.]+)$/;
+/** A cell of the pre-2019 statistics appendix: `stats.<index in report.stats>.value|cumulative`. */
+const STAT_PATH = /^stats\.(\d+)\.(value|cumulative)$/;
 
 export const findingSchema = z
   .object({
@@ -87,11 +89,12 @@ export const findingSchema = z
     message: z.string().min(1),
     cells: z.array(
       z.string().refine((p) => {
+        if (STAT_PATH.test(p)) return true;
         const m = CELL_PATH.exec(p);
         if (!m) return false;
         const keys = CANONICAL_KEYS[m[1] as KeyedTableName];
         return keys.rows.has(m[2]!) && keys.cols.has(m[3]!);
-      }, 'a cell path `table.row.col` with canonical keys'),
+      }, 'a cell path `table.row.col` with canonical keys, or `stats.N.value|cumulative`'),
     ),
     left: finite.nullable().optional(),
     right: finite.nullable().optional(),
@@ -182,6 +185,14 @@ export const parsedReportSchema = parsedReportShape.superRefine((report, ctx) =>
   }
   if (report.stats && report.format !== 'pre2019') issue(`statistics in a "${report.format}" report (expected pre2019)`, ['format']);
   if (report.stats && hasTables) issue('both report tables and a statistics appendix', ['stats']);
+
+  // A finding's statistics cell names a row the appendix has.
+  report.issues.forEach((finding, i) =>
+    finding.cells.forEach((path, j) => {
+      const m = STAT_PATH.exec(path);
+      if (m && Number(m[1]) >= (report.stats?.length ?? 0)) issue(`${path} names no row of the statistics appendix`, ['issues', i, 'cells', j]);
+    }),
+  );
 });
 
 /** Runtime-validated ParsedReport (the schema's inferred type is `ParsedReport` itself; see the check below). */

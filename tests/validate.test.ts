@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NianbaoError } from '../parsers/errors.js';
 import { parseReport } from '../src/parse/report.js';
+import { parsedReportSchema } from '../parsers/schema.js';
 import { corpusDocs } from './helpers/corpus.js';
 import type { Finding, KeyedTable, ReportFormat } from '../parsers/types.js';
 import {
@@ -578,6 +579,11 @@ describe('pre-2019 statistics appendix (stats.* rules)', () => {
     expect(report.format).toBe('pre2019');
     const found = report.issues.filter((f) => f.rule.startsWith('stats.'));
     expect(found.map((f) => [f.rule, f.cells, f.left, f.right])).toEqual([['stats.part_exceeds_whole', ['stats.2.value', 'stats.1.value'], 3470, 3460]]);
+    // The report, findings on statistics cells included, is valid canonical output (fuzz seed 1 case 29).
+    const valid = parsedReportSchema.safeParse(report);
+    expect(valid.success, valid.success ? '' : valid.error.message).toBe(true);
+    const wrongRow = parsedReportSchema.safeParse({ ...report, issues: [{ ...found[0]!, cells: ['stats.99.value'] }] });
+    expect(wrongRow.success).toBe(false);
   });
 });
 

@@ -9,55 +9,65 @@ export interface ZipEntry {
   data: string | Uint8Array;
 }
 
-export function makeZip(entries: readonly ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const name = Buffer.from(entry.name, 'utf8');
-    const raw = typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : Buffer.from(entry.data);
-    const packed = deflateRawSync(raw);
-    const crc = crc32(raw);
+/** A zip entry given as deflated bytes; `declared` is the size its headers claim (a liar's, when smaller). */
+export interface PackedEntry {
+  name: string;
+  packed: Buffer;
+  crc: number;
+  declared: number;
+}
 
+/** A zip archive of deflated entries (local headers, central directory), sizes as declared. */
+export function zipOf(entries: readonly PackedEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(0, 10); // time
-    local.writeUInt16LE(0x21, 12); // date 1980-01-01
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt16LE(0x21, 12);
+    local.writeUInt32LE(e.crc >>> 0, 14);
+    local.writeUInt32LE(e.packed.length, 18);
+    local.writeUInt32LE(Math.min(e.declared, 0xfffffffe), 22);
     local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, name, packed);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-
-    offset += local.length + name.length + packed.length;
+    parts.push(local, name, e.packed);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(0x0800, 8);
+    c.writeUInt16LE(8, 10);
+    c.writeUInt16LE(0x21, 14);
+    c.writeUInt32LE(e.crc >>> 0, 16);
+    c.writeUInt32LE(e.packed.length, 20);
+    c.writeUInt32LE(Math.min(e.declared, 0xfffffffe), 24);
+    c.writeUInt16LE(name.length, 28);
+    c.writeUInt32LE(offset, 42);
+    central.push(c, name);
+    offset += 30 + name.length + e.packed.length;
   }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
+  const size = central.reduce((n, b) => n + b.length, 0);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(entries.length, 8);
   end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(size, 12);
   end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, ...centrals, end]);
+  return Buffer.concat([...parts, ...central, end]);
+}
+
+/** A zip of `entries`, each deflated, with its true size in the headers. */
+export function makeZip(entries: readonly ZipEntry[]): Buffer {
+  return zipOf(
+    entries.map((entry) => {
+      const raw = typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : Buffer.from(entry.data);
+      return { name: entry.name, packed: deflateRawSync(raw), crc: crc32(raw), declared: raw.length };
+    }),
+  );
 }
 
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';

@@ -4,6 +4,7 @@
  * the compressed bytes (a few hundred KB to a few MB), never the inflated gigabyte.
  */
 import { crc32, createDeflate, createDeflateRaw } from 'node:zlib';
+import { type PackedEntry, zipOf } from '../decode/_zip.js';
 
 /** Deflates `times` repetitions of `chunk` (raw deflate, or zlib-wrapped for a PDF stream); returns the bytes and the CRC-32 of the inflated data. */
 export async function deflateRepeated(chunk: Buffer, times: number, opts: { zlib?: boolean; head?: string; tail?: string } = {}): Promise<{ packed: Buffer; crc: number; size: number }> {
@@ -29,61 +30,10 @@ export async function deflateRepeated(chunk: Buffer, times: number, opts: { zlib
   return { packed: Buffer.concat(out), crc, size };
 }
 
-/** A zip entry given as deflated bytes; `declared` is the size its headers claim (a liar's, when smaller). */
-export interface PackedEntry {
-  name: string;
-  packed: Buffer;
-  crc: number;
-  declared: number;
-}
-
 /** Deflates a small entry. */
 export async function packed(name: string, data: string): Promise<PackedEntry> {
   const d = await deflateRepeated(Buffer.from(data), 1);
   return { name, packed: d.packed, crc: d.crc, declared: d.size };
-}
-
-/** A zip archive of deflated entries (local headers, central directory), sizes as declared. */
-export function zipOf(entries: readonly PackedEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(0x21, 12);
-    local.writeUInt32LE(e.crc >>> 0, 14);
-    local.writeUInt32LE(e.packed.length, 18);
-    local.writeUInt32LE(Math.min(e.declared, 0xfffffffe), 22);
-    local.writeUInt16LE(name.length, 26);
-    parts.push(local, name, e.packed);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(0x0800, 8);
-    c.writeUInt16LE(8, 10);
-    c.writeUInt16LE(0x21, 14);
-    c.writeUInt32LE(e.crc >>> 0, 16);
-    c.writeUInt32LE(e.packed.length, 20);
-    c.writeUInt32LE(Math.min(e.declared, 0xfffffffe), 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(offset, 42);
-    central.push(c, name);
-    offset += 30 + name.length + e.packed.length;
-  }
-  const size = central.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(size, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, ...central, end]);
 }
 
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';

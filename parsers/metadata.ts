@@ -137,6 +137,31 @@ function yearFromTitle(title: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Longest opening paragraph taken for a title, and for the first line of a title wrapped over two. */
+const TITLE_MAX = 80;
+const TITLE_LINE_MAX = 60;
+
+/**
+ * The title among the opening paragraphs: the first that names a report. A PDF's title wraps over
+ * two lines ("2025 年上海市人民政府办公厅政府信息公开" / "工作年度报告"): when that paragraph
+ * names neither the year nor the agency and the short line before it, no sentence, gives the
+ * joined title a year, the two lines are the title.
+ */
+function wrappedTitle(head: readonly string[]): string | null {
+  const k = head.slice(0, 12).findIndex((p) => p.length <= TITLE_MAX && /报告|年报/.test(p));
+  if (k < 0) return null;
+  const found = head[k]!;
+  const before = k > 0 ? head[k - 1]! : '';
+  const joined = `${before}${found}`;
+  if (
+    before !== '' && before.length <= TITLE_LINE_MAX && joined.length <= TITLE_MAX && !/[。；;，,:：！？]/.test(before) &&
+    yearFromTitle(found) === null && agencyFromTitle(found) === null && yearFromTitle(joined) !== null
+  ) {
+    return joined;
+  }
+  return found;
+}
+
 export function extractMetadata(stream: TokenStream, isReport: boolean): ReportMetadata {
   const { signals, tokens } = stream;
   const paras = tokens.filter((t) => t.kind === 'para').map((t) => t.text);
@@ -160,8 +185,7 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
 
   const meta = signals.meta;
   const htmlTitle = signals.htmlTitle?.split(/[_｜|]|\s-\s/)[0]?.trim() || null;
-  const openingTitle =
-    head.slice(0, 12).find((p) => p.length <= 80 && /报告|年报/.test(p)) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
+  const openingTitle = wrappedTitle(head) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
   const rawTitle = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
   const title = rawTitle === null ? null : tidyTitle(rawTitle);
 

@@ -20,6 +20,7 @@
 import { STATS_ANCHOR, VALUE_HEADER } from '../extract/stats.js';
 import { collapseSpaces, normalizeLabel } from '../normalize.js';
 import { makeToken, type Token, type TokenStream } from '../stream.js';
+import { unflattenLine } from './flattened.js';
 import { isConverterMarkdown, markdownToPlain } from './markdown.js';
 
 const BARE = /^\|+$/;
@@ -242,6 +243,23 @@ export function textToStream(text: string): TokenStream {
       cells.forEach((cell, i) => tokens.push(makeToken('cell', cell, pos(known, i))));
       const covered = segments.length - 1 - lastCell;
       if (covered > 0) tokens.push(makeToken('bare', '|'.repeat(covered), pos(known, null)));
+      return;
+    }
+    const flat = pipe || cellPerLine ? null : unflattenLine(line);
+    if (flat) {
+      // A whole page on one line, its table's cells separated by single spaces (flattened.ts).
+      for (const block of flat) {
+        rowId++;
+        if ('para' in block) {
+          tokens.push(makeToken('para', block.para, pos(true, null)));
+          continue;
+        }
+        block.cells.forEach((cell, i) => {
+          const t = makeToken('cell', cell, pos(true, i));
+          if (block.ambiguous && t.value && i > 0 && cell !== '') t.ambiguous = true;
+          tokens.push(t);
+        });
+      }
       return;
     }
     if (!pipe && rawLine.includes('\t')) {

@@ -45,6 +45,9 @@ function headerColumn(norm: string): HeaderCol | null {
   return null;
 }
 
+/** Two cells of one row: the same row, or both of text with one cell per line (rows unknown). */
+const sameRow = (a: Token, b: Token): boolean => (a.rowKnown && b.rowKnown ? a.row === b.row : !a.rowKnown && !b.rowKnown);
+
 /** Longest cell taken for the wrapped tail of a header word. */
 const HEADER_TAIL_MAX = 2;
 
@@ -102,7 +105,7 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         let col = headerColumn(norm);
         // A header label split over two cells ("本年新 | 制作数量", or words of plain text).
         const next = tokens[i + 1];
-        if (!col && next && next.kind === 'cell' && !next.value && next.row === t.row && !ACTIVE_ROWS.some((r) => r.pattern.test(next.norm))) {
+        if (!col && next && next.kind === 'cell' && !next.value && sameRow(next, t) && !ACTIVE_ROWS.some((r) => r.pattern.test(next.norm))) {
           const joined = headerColumn(norm + next.norm);
           if (joined && !headerColumn(next.norm)) {
             col = joined;
@@ -112,8 +115,8 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         // The last characters of a header word wrapped into a cell of their own ("本年制发件 | 数").
         const tail = tokens[i + 1];
         if (
-          col && tail && tail.kind === 'cell' && !tail.value && tail.row === t.row && tail.norm.length <= HEADER_TAIL_MAX &&
-          !headerColumn(tail.norm) && headerColumn(tokens[i]!.norm + tail.norm)?.key === col.key
+          col && tail && tail.kind === 'cell' && !tail.value && sameRow(tail, t) && tail.norm.length <= HEADER_TAIL_MAX &&
+          !headerColumn(tail.norm) && !ACTIVE_ROWS.some((r) => r.pattern.test(tail.norm)) && headerColumn(tokens[i]!.norm + tail.norm)?.key === col.key
         ) {
           i++;
         }

@@ -83,3 +83,49 @@ function isHeaderWord(word: string | undefined): boolean {
   const norm = normalizeLabel(word);
   return UNIT_HEADER.test(norm) || CUMULATIVE_HEADER.test(norm) || VALUE_HEADER.test(norm);
 }
+
+/** Words that open a 2019/2021 report table. */
+const TABLE_WORD = /^(?:第二十条|(?:一、)?本年新收|申请人情况$)/;
+/** A word that opens a numbered label: （一） 一、 1. 1、 (not a decimal number). */
+const OPENS_LABEL = /^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))/;
+/** Words after its first that a cut label may have. */
+const LABEL_PIECES_MAX = 2;
+/** A word that ends inside a clause: the next word goes on with it. */
+const CONTINUES = /[、，,]$/;
+/** Numbers a flattened page with 2019/2021 tables holds at least (table 3 alone has 161). */
+const TABLE_NUMBERS_MIN = 20;
+
+/**
+ * The words of a flattened page line that holds 2019/2021 tables (no statistics header), one per
+ * line, or null. The tables' cells are then one per line, as some PDF-to-text tools give them,
+ * and are read as such: each row rebuilt from the template (label, then its values); a row that
+ * lost a blank has fewer values than its columns and is reported so.
+ */
+export function splitFlattenedTables(line: string): string[] | null {
+  if (line.length < FLAT_MIN) return null;
+  const words = collapseSpaces(line).split(' ');
+  if (!words.some((w) => TABLE_WORD.test(normalizeLabel(w)))) return null;
+  if (words.filter((w) => VALUE_WORD.test(w)).length < TABLE_NUMBERS_MIN) return null;
+  if (unflattenLine(line)) return null;
+  // A label whose cell held a line break goes on after its comma ("…逾期不补正、 行政机关不再处理…").
+  const out: string[] = [];
+  for (const w of words) {
+    const last = out[out.length - 1];
+    if (last !== undefined && CONTINUES.test(last) && !VALUE_WORD.test(w) && !VALUE_WORD.test(last)) out[out.length - 1] = `${last}${w}`;
+    else out.push(w);
+  }
+  // A numbered row label cut by a line break in its cell ("1.申请人…行政机关 不再处理其…申请 8 0 …"):
+  // up to two more words, none opening a label of its own, and then the row's values.
+  for (let i = 0; i < out.length; i++) {
+    if (!OPENS_LABEL.test(out[i]!) || VALUE_WORD.test(out[i]!)) continue;
+    for (let j = i + 1; j <= i + LABEL_PIECES_MAX && j < out.length; j++) {
+      const w = out[j]!;
+      if (VALUE_WORD.test(w)) {
+        if (j > i + 1) out.splice(i, j - i, out.slice(i, j).join(''));
+        break;
+      }
+      if (OPENS_LABEL.test(w) || TABLE_WORD.test(normalizeLabel(w))) break;
+    }
+  }
+  return out;
+}

@@ -20,7 +20,7 @@
 import { STATS_ANCHOR, VALUE_HEADER } from '../extract/stats.js';
 import { collapseSpaces, normalizeLabel } from '../normalize.js';
 import { makeToken, type Token, type TokenStream } from '../stream.js';
-import { unflattenLine } from './flattened.js';
+import { splitFlattenedTables, unflattenLine } from './flattened.js';
 import { isConverterMarkdown, markdownToPlain } from './markdown.js';
 
 const BARE = /^\|+$/;
@@ -211,6 +211,8 @@ export function textToStream(text: string): TokenStream {
   const markdown = isConverterMarkdown(split);
   if (markdown) split = markdownToPlain(split);
   const pipe = !markdown && isPipeText(text);
+  // A flattened page holding 2019/2021 tables: its words one per line (flattened.ts).
+  if (!pipe) split = split.flatMap((line) => splitFlattenedTables(line) ?? [line]);
   const cellPerLine = !pipe && isCellPerLine(split);
   const lines = pipe || cellPerLine ? split : joinWrappedLabels(joinNotedValues(joinWrappedStatsHeader(split)));
   // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.

@@ -74,3 +74,26 @@ describe('space-flattened pre-2019 pages', () => {
     expect(report.published).toBe('2018-01-20');
   });
 });
+
+describe('space-flattened 2019/2021-format pages', () => {
+  const FORMATTED = corpusDocs().filter((d) => d.name.endsWith('.html') && (d.expected.format === '2019' || d.expected.format === '2021'));
+
+  for (const doc of FORMATTED) {
+    const want = doc.expected;
+    it(`${doc.name}: every table cell, the title, agency and date`, () => {
+      const report = parseTextReport(toSpaceFlattened(doc.path, { title: want.title!, published: `${want.published} 09:30` }));
+      for (const table of ['active', 'requests', 'appeals'] as const) expect(report[table], table).toEqual(want[table]);
+      expect([report.format, report.title, report.agency, report.published, report.year]).toEqual([want.format, want.title, want.agency, want.published, want.year]);
+      expect(report.issues.filter((f) => f.rule === 'report.row_shape' || f.rule.endsWith('missing_row'))).toEqual([]);
+    });
+  }
+
+  it('reports a table-3 row that lost a blank cell', () => {
+    const doc = FORMATTED.find((d) => d.expected.format === '2021')!;
+    const label = '二、上年结转政府信息公开申请数量';
+    const report = parseTextReport(toSpaceFlattened(doc.path, { title: doc.expected.title!, published: '2022-01-01', blank: { [label]: [3] } }));
+    const shape = report.issues.filter((f) => f.rule === 'report.row_shape');
+    expect(shape.map((f) => f.scope)).toEqual(['carried_over']);
+    expect(shape[0]!.cells).toContain('requests.carried_over.total');
+  });
+});

@@ -14,6 +14,9 @@ import { collapseSpaces, normalizeLabel } from '../normalize.js';
 /** A recovered line of the page: a paragraph, or a table row whose `ambiguous` values lost a blank beside them. */
 export type FlatBlock = { para: string } | { cells: string[]; ambiguous: boolean };
 
+/** Cheap tests on the raw line before it is cut into words: a statistics header's first word, a table's opening word. */
+const HAS_STATS_ANCHOR = /指标|项目名称|统计项目/;
+const HAS_TABLE_WORD = /第二十条|本年新收|申请人情况/;
 /** A line at least this long may be a flattened page. */
 const FLAT_MIN = 200;
 const UNIT_HEADER = /^(?:计量单位|单位)$/;
@@ -44,9 +47,9 @@ function proseParas(words: readonly string[]): FlatBlock[] {
  * followed by rows.
  */
 export function unflattenLine(line: string): FlatBlock[] | null {
-  if (line.length < FLAT_MIN) return null;
+  if (line.length < FLAT_MIN || !HAS_STATS_ANCHOR.test(line)) return null;
   const words = collapseSpaces(line).split(' ');
-  const start = words.findIndex((w, i) => STATS_ANCHOR.test(normalizeLabel(w)) && isHeaderWord(words[i + 1]));
+  const start = statsHeaderAt(words);
   if (start < 0) return null;
   const header = [words[start]!];
   let i = start + 1;
@@ -78,6 +81,11 @@ export function unflattenLine(line: string): FlatBlock[] | null {
   return [...proseParas(words.slice(0, start)), { cells: header, ambiguous: false }, ...rows, ...proseParas(words.slice(i))];
 }
 
+/** Index of the word that opens a statistics header (指标名称 followed by a header word), or -1. */
+function statsHeaderAt(words: readonly string[]): number {
+  return words.findIndex((w, i) => HAS_STATS_ANCHOR.test(w) && STATS_ANCHOR.test(normalizeLabel(w)) && isHeaderWord(words[i + 1]));
+}
+
 function isHeaderWord(word: string | undefined): boolean {
   if (word === undefined) return false;
   const norm = normalizeLabel(word);
@@ -102,11 +110,12 @@ const TABLE_NUMBERS_MIN = 20;
  * lost a blank has fewer values than its columns and is reported so.
  */
 export function splitFlattenedTables(line: string): string[] | null {
-  if (line.length < FLAT_MIN) return null;
+  if (line.length < FLAT_MIN || !HAS_TABLE_WORD.test(line)) return null;
   const words = collapseSpaces(line).split(' ');
-  if (!words.some((w) => TABLE_WORD.test(normalizeLabel(w)))) return null;
+  if (!words.some((w) => HAS_TABLE_WORD.test(w) && TABLE_WORD.test(normalizeLabel(w)))) return null;
   if (words.filter((w) => VALUE_WORD.test(w)).length < TABLE_NUMBERS_MIN) return null;
-  if (unflattenLine(line)) return null;
+  // A statistics table is cut into rows by unflattenLine instead.
+  if (HAS_STATS_ANCHOR.test(line) && statsHeaderAt(words) >= 0) return null;
   // A label whose cell held a line break goes on after its comma ("…逾期不补正、 行政机关不再处理…").
   const out: string[] = [];
   for (const w of words) {

@@ -8,7 +8,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
 import { EXIT, abortOnSignals, crawlReporter, exitCodeFor } from '../../crawl/cli-support.js';
-import { DEFAULT_DEMO_PORT, formatDemoQueries, runDemo, startDemoOn } from '../../crawl/demo.js';
+import { DEFAULT_DEMO_PORT, formatDemoFindings, formatDemoQueries, runDemo, startDemoOn } from '../../crawl/demo.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { describePortal } from '../../demo/serve.js';
 import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
@@ -48,7 +48,7 @@ export function registerDemo(program: Command): void {
 async function serve(opts: DemoCliOptions): Promise<number> {
   let portal;
   try {
-    const started = await startDemoOn(opts.port);
+    const started = await startDemoOn(opts.port, { fictional: true });
     for (const line of describePortal(started)) process.stdout.write(`${line}\n`);
     portal = started;
   } catch (err) {
@@ -106,7 +106,13 @@ async function demo(opts: DemoCliOptions): Promise<number> {
       if (missed.length) {
         out += `\nThe demo ran without a browser: ${missed.join(', ')} (${result.browserSites.join(', ')} need one) were left out. ${s.browser.unavailable ?? ''}\n`;
       }
-      out += `\nDatabase: ${dbFile} (raw snapshots in ${defaultSnapshotsDir(dbFile)}). Three example queries:\n\n`;
+      const r2 = result.round2;
+      out += `\nRound 2 (the portal changed: ${result.changed.revised.length} report revised, ${result.changed.vanished.length} gone): the fictional agencies crawled again with --refresh — ${r2.totals.reportsNew} new, ${r2.totals.reportsUpdated} updated, ${r2.totals.reportsKnown} unchanged report(s), ${r2.totals.reportsFailed} failed, ${r2.totals.errors} error(s).\n`;
+      for (const u of result.changed.revised) out += `  revised: ${u}\n`;
+      for (const u of result.changed.vanished) out += `  vanished (404): ${u}\n`;
+      out += `\nFindings (${result.findings.length}; parser and \`nianbao check\`, one per line: rule, agency, year, message):\n`;
+      out += formatDemoFindings(result.findings);
+      out += `\nDatabase: ${dbFile} (raw snapshots in ${defaultSnapshotsDir(dbFile)}). ${result.queries.length} example queries:\n\n`;
       out += formatDemoQueries(result.queries);
       out += `\nMore: \`nianbao query "SQL" --db ${dbFile}\` (docs/queries.md has ten questions), \`nianbao check --db ${dbFile}\`.\n`;
       process.stdout.write(out);

@@ -1,7 +1,8 @@
 /**
- * `nianbao demo`: start the offline demo portal on 127.0.0.1, crawl every site of it into a
- * database with politeness suited to a local demo, print the summary and three example queries,
- * stop the portal. The whole run takes well under a minute.
+ * `nianbao demo`: start the offline demo portal on 127.0.0.1 (with the fictional agencies), crawl
+ * every site of it into a database with politeness suited to a local demo, switch the portal to
+ * round 2 and crawl the fictional agencies again with `refresh`, run `check`, return the summary,
+ * every finding and the example queries, stop the portal. The whole run takes well under a minute.
  */
 import { startDemoPortal, type DemoPortal, type DemoPortalOptions } from '../demo/portal.js';
 import type { Db } from '../store/db.js';
@@ -11,7 +12,7 @@ import { terminalSafe } from '../store/terminal-safe.js';
 import { crawl, type CrawlEvent, type CrawlSummary } from './crawler.js';
 
 /**
- * Default port of the demo hub (sites on the next ten ports). Stable ports keep the demo's pages
+ * Default port of the demo hub (sites on the next sixteen ports). Stable ports keep the demo's pages
  * byte-identical from one run to the next (they name their own URL), so a second `nianbao demo`
  * finds everything unchanged; when a port is taken, free ports are used instead.
  */

@@ -1,9 +1,11 @@
 /**
  * `nianbao demo`: the README's main command. Starts the offline demo portal on 127.0.0.1 (ten
  * portal look-alikes of different CMS families, a GBK site, a script-built list, a DOCX report, a
- * flaky server, a robots.txt Disallow, a JS challenge), crawls it into ./nianbao.db (or --db),
- * prints the summary and three example queries, and stops the portal. `--serve` only starts the
- * portal and keeps it running (Ctrl-C stops it).
+ * flaky server, a robots.txt Disallow, a JS challenge, plus six fictional agencies with generated
+ * reports and planted findings), crawls it into ./nianbao.db (or --db), crawls the fictional
+ * agencies again after the portal's round-2 changes, runs check, prints the summary, every finding
+ * and the example queries, and stops the portal. `--serve` only starts the portal and keeps it
+ * running (Ctrl-C stops it).
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
@@ -33,10 +35,10 @@ function parsePort(v: string): number {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the offline demo portal on 127.0.0.1, crawl it into the database, print the summary and three example queries')
+    .description('start the offline demo portal on 127.0.0.1, crawl it into the database (a second round finds one report revised and one gone), run check, print the summary, every finding and example queries')
     .addOption(dbOption())
     .option('--serve', 'only start the demo portal and keep it running (prints its URLs; Ctrl-C stops it)')
-    .option('--port <n>', `port of the portal hub; the sites use the next ten ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`, parsePort)
+    .option('--port <n>', `port of the portal hub; the sites use the next sixteen ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`, parsePort)
     .option('--json', 'print the summary and the query results as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
     .option('--no-browser', 'never start a browser (the two sites that need one are left out)')

@@ -99,7 +99,7 @@ LIMIT 10`,
   {
     title: 'Which years are missing between an agency\'s first and last report? ("missing" = not found where the crawl looked)',
     sql: `WITH RECURSIVE span(agency_id, agency, year, last_year) AS (
-  SELECT agency_id, agency, MIN(year), MAX(year) FROM report_summary WHERE is_primary = 1 AND year IS NOT NULL GROUP BY agency_id
+  SELECT agency_id, agency, MIN(year), MAX(year) FROM report_summary WHERE is_primary = 1 AND year IS NOT NULL AND agency_id IS NOT NULL GROUP BY agency_id
   UNION ALL SELECT agency_id, agency, year + 1, last_year FROM span WHERE year < last_year)
 SELECT agency, year AS missing_year FROM span
 WHERE NOT EXISTS (SELECT 1 FROM report_summary s WHERE s.agency_id = span.agency_id AND s.year = span.year AND s.is_primary = 1)

@@ -1,5 +1,5 @@
 /**
- * Runs the ten queries of docs/queries.md against a database built (by the CLI) from the corpus
+ * Runs the twelve queries of docs/queries.md against a database built (by the CLI) from the corpus
  * and the derived documents, and checks each answer against a model computed from the
  * `.expected.json` sidecars.
  */
@@ -89,8 +89,30 @@ describe('docs/queries.md', () => {
     tmp.cleanup();
   });
 
-  it('has ten numbered questions, each with one SQL statement', () => {
-    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  it('has twelve numbered questions, each with one SQL statement', () => {
+    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('11. which years are missing between an agency\'s first and last report', () => {
+    const years = new Map<string, Set<number>>();
+    for (const e of m) if (e.agency !== null && e.year !== null) years.set(e.agency, (years.get(e.agency) ?? new Set()).add(e.year));
+    const want: { agency: string; missing_year: number }[] = [];
+    for (const [agency, ys] of years) {
+      for (let y = Math.min(...ys); y <= Math.max(...ys); y++) if (!ys.has(y)) want.push({ agency, missing_year: y });
+    }
+    want.sort((a, b) => b.missing_year - a.missing_year || (a.agency < b.agency ? -1 : a.agency > b.agency ? 1 : 0));
+    expect(want.length).toBeGreaterThan(0);
+    expect(run(11)).toEqual(want);
+  });
+
+  it('12. every finding, one line each', () => {
+    const got = run(12);
+    const n = db
+      .prepare('SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.is_primary = 1')
+      .pluck()
+      .get() as number;
+    expect(got).toHaveLength(n);
+    for (const f of got) expect(Object.keys(f)).toEqual(['rule', 'severity', 'agency', 'year', 'message']);
   });
 
   it('1. who received the most requests', () => {

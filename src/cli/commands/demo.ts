@@ -116,7 +116,7 @@ async function demo(opts: DemoCliOptions): Promise<number> {
       out += formatDemoFindings(result.findings);
       out += `\nDatabase: ${dbFile} (raw snapshots in ${defaultSnapshotsDir(dbFile)}). ${result.queries.length} example queries:\n\n`;
       out += formatDemoQueries(result.queries);
-      out += `\nMore: \`nianbao query "SQL" --db ${dbFile}\` (docs/queries.md has ten questions), \`nianbao check --db ${dbFile}\`.\n`;
+      out += `\nMore: \`nianbao query "SQL" --db ${dbFile}\` (docs/queries.md has twelve questions), \`nianbao check --db ${dbFile}\`.\n`;
       process.stdout.write(out);
     }
     return result.summary.status === 'interrupted' ? signals.exitCode : EXIT.OK;

@@ -24,6 +24,13 @@ interface DemoCliOptions {
   json?: boolean;
   progress?: ProgressMode;
   browser?: boolean;
+  round?: 1 | 2;
+}
+
+function parseRound(v: string): 1 | 2 {
+  if (v.trim() === '1') return 1;
+  if (v.trim() === '2') return 2;
+  throw new InvalidArgumentError('expected 1 or 2.');
 }
 
 function parsePort(v: string): number {
@@ -39,10 +46,16 @@ export function registerDemo(program: Command): void {
     .addOption(dbOption())
     .option('--serve', 'only start the demo portal and keep it running (prints its URLs; Ctrl-C stops it)')
     .option('--port <n>', `port of the portal hub; the sites use the next sixteen ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`, parsePort)
+    .option('--round <n>', 'with --serve: the round the portal serves, 1 or 2 (2: one fictional report revised, one answering 404; default: 1)', parseRound)
     .option('--json', 'print the summary and the query results as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
     .option('--no-browser', 'never start a browser (the two sites that need one are left out)')
     .action(async (opts: DemoCliOptions) => {
+      if (opts.round !== undefined && !opts.serve) {
+        process.stderr.write('nianbao demo: [NB_DEMO_OPTIONS] --round only applies with --serve; without it, nianbao demo runs both rounds itself.\n');
+        process.exitCode = EXIT.FATAL;
+        return;
+      }
       process.exitCode = opts.serve ? await serve(opts) : await demo(opts);
     });
 }
@@ -50,7 +63,7 @@ export function registerDemo(program: Command): void {
 async function serve(opts: DemoCliOptions): Promise<number> {
   let portal;
   try {
-    const started = await startDemoOn(opts.port, { fictional: true });
+    const started = await startDemoOn(opts.port, { fictional: true, round: opts.round ?? 1 });
     for (const line of describePortal(started)) process.stdout.write(`${line}\n`);
     portal = started;
   } catch (err) {
@@ -58,7 +71,8 @@ async function serve(opts: DemoCliOptions): Promise<number> {
     return EXIT.FATAL;
   }
   process.stdout.write(
-    `Crawl it with:  nianbao crawl --sites ${portal.origin}/sites.json --interval-ms 100\nPress Ctrl-C to stop.\n`,
+    `Round ${portal.round} of 2${portal.round === 1 ? ' (restart with --round 2 to see one fictional report revised and one gone)' : ' (one fictional report revised, one gone: crawl again with --refresh)'}.\n` +
+      `Crawl it with:  nianbao crawl --sites ${portal.origin}/sites.json --interval-ms 100\nPress Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();

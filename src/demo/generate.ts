@@ -180,9 +180,9 @@ function sourceValue(src: Values, path: string): number | undefined {
 const round6 = (x: number) => Number(x.toFixed(6));
 
 /** Σ wₖ·vₖ over the sources that have the path; the template's blank cells stay blank. */
-function combine(t: Template, srcs: Values[], weights: number[]): Values {
+function combine(t: Template, srcs: Values[], weights: number[], root: string): Values {
   const out: Values = new Map();
-  const own = corpusValues(t.name);
+  const own = corpusValues(t.name, root);
   for (const path of t.pathOf) {
     if (path === null) continue;
     if (own.get(path) === null) {
@@ -274,10 +274,10 @@ function weightsFor(plan: GeneratedReportPlan, n: number): number[] {
 }
 
 /** Values of a pre-2019 statistics appendix: the real one scaled by a seeded factor. */
-function scaledStats(t: Template, plan: GeneratedReportPlan): Values {
+function scaledStats(t: Template, plan: GeneratedReportPlan, root: string): Values {
   const k = randInt(rngFor(`${plan.seed}:stats`), 2, 5);
   const out: Values = new Map();
-  const own = corpusValues(t.name);
+  const own = corpusValues(t.name, root);
   for (const path of t.pathOf) if (path !== null) out.set(path, own.get(path) === null ? null : round6((own.get(path) ?? 0) * k));
   return out;
 }
@@ -318,12 +318,13 @@ export function generateAgencyReports(plans: GeneratedReportPlan[], root = proje
     const spec = FORMAT_SOURCES[format];
     const t = template(spec.template, root);
     let values: Values;
-    if (format === 'pre2019') values = scaledStats(t, plan);
+    if (format === 'pre2019') values = scaledStats(t, plan, root);
     else {
       values = combine(
         t,
         spec.sources.map((s) => corpusValues(s, root)),
         weightsFor(plan, spec.sources.length),
+        root,
       );
       chainCarryOver(values, previous && previous.year === plan.year - 1 ? previous.values : null);
     }

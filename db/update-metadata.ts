@@ -23,6 +23,7 @@ export const QUERY_SLUGS = [
   'refusal_grounds',
   'information_processing_fees',
   'missing_reports',
+  'every_finding',
 ];
 
 /** The canned queries parsed from docs/queries.md. */

@@ -1,5 +1,5 @@
 /**
- * Runs the eleven queries of docs/queries.md against a database built (by the CLI) from the corpus
+ * Runs the twelve queries of docs/queries.md against a database built (by the CLI) from the corpus
  * and the derived documents, and checks each answer against a model computed from the
  * `.expected.json` sidecars.
  */
@@ -90,8 +90,18 @@ describe('docs/queries.md', () => {
     tmp.cleanup();
   });
 
-  it('has eleven numbered questions, each with one SQL statement', () => {
-    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  it('has twelve numbered questions, each with one SQL statement', () => {
+    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('12. every finding, one line each', () => {
+    const got = run(12);
+    const n = db
+      .prepare('SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.is_primary = 1')
+      .pluck()
+      .get() as number;
+    expect(got).toHaveLength(n);
+    for (const f of got) expect(Object.keys(f)).toEqual(['rule', 'severity', 'agency', 'year', 'message']);
   });
 
   it('1. who received the most requests', () => {

@@ -441,7 +441,7 @@ CREATE TABLE vanished_reports (
   id             INTEGER PRIMARY KEY,
   report_id      INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
   url            TEXT NOT NULL,
-  reason         TEXT NOT NULL CHECK (reason IN ('gone', 'redirected')),
+  reason         TEXT NOT NULL CHECK (reason IN ('gone', 'redirected', 'no_tables')),
   http_status    INTEGER,                -- the status of the answer (404, 410; a redirect's final status)
   final_url      TEXT,                   -- where a redirect led
   first_seen_at  TEXT NOT NULL,          -- first crawl that found it gone

@@ -3,7 +3,7 @@
  * report's URL, or the same agency and year published again as a different document, keeps both
  * versions (documents are content-addressed; each version is its own report) and records a
  * `revisions` row with the cells that differ (`revision_cells`, old → new). A report URL that
- * answered before and now answers 404/410, or redirects away to a page without report tables, is
+ * answered before and now answers 404/410, redirects away, or serves a page without report tables, is
  * recorded in `vanished_reports` (the snapshot and the report stay). `report_changes` lists both
  * kinds of change, one row each. Findings `report.revised` / `report.vanished` (source 'check')
  * point to them. New tables and a view only: existing databases need no data change.
@@ -45,13 +45,15 @@ CREATE TABLE revision_cells (
   PRIMARY KEY (revision_id, ord)
 ) WITHOUT ROWID;
 
--- A report URL that answered before and now answers 404/410 or redirects away (to another path
--- or host, where no report tables are). The report and its snapshot stay.
+-- A report URL that answered before and now answers 404/410 (gone), redirects away to another
+-- path or host where no report tables are (redirected), or answers with a page without report
+-- tables where a report was (no_tables: a "page not found" served as 200). The report and its
+-- snapshot stay.
 CREATE TABLE vanished_reports (
   id             INTEGER PRIMARY KEY,
   report_id      INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
   url            TEXT NOT NULL,
-  reason         TEXT NOT NULL CHECK (reason IN ('gone', 'redirected')),
+  reason         TEXT NOT NULL CHECK (reason IN ('gone', 'redirected', 'no_tables')),
   http_status    INTEGER,                -- the status of the answer (404, 410; a redirect's final status)
   final_url      TEXT,                   -- where a redirect led
   first_seen_at  TEXT NOT NULL,          -- first crawl that found it gone

@@ -51,7 +51,7 @@ import type { Db } from '../store/db.js';
 import { parseToOutcome, type ParseFn } from '../store/ingest.js';
 import { finishRun, recordRunError, startHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
-import { ChangeRecorder, redirectedAway, reportDiff, type CellChange } from '../store/revisions.js';
+import { ChangeRecorder, redirectedAway, reportDiff, type CellChange, type VanishedReason } from '../store/revisions.js';
 import { GroupCommit, ReportWriter, reportStatus, type ParseOutcome } from '../store/writer.js';
 import { CrawlError } from './errors.js';
 import { Frontier, type FrontierKind, type FrontierRow, type NewItem, type ResponseRecord } from './frontier.js';
@@ -1329,7 +1329,7 @@ class Crawler {
    * Records that a known report URL vanished (inside the caller's unit): it answered 404/410
    * (`gone`) or redirected away (`redirected`). The report and its snapshot stay.
    */
-  noteVanished(r: SiteRun, row: FrontierRow, got: Got, reason: 'gone' | 'redirected'): void {
+  noteVanished(r: SiteRun, row: FrontierRow, got: Got, reason: VanishedReason): void {
     if (row.document_id === null || (row.kind !== 'report' && row.kind !== 'attachment')) return;
     const report = this.changes.reportOfDocument(row.document_id);
     if (!report) return;
@@ -1343,7 +1343,7 @@ class Crawler {
       runId: this.runId,
     });
     if (first === 'new') r.summary.reportsVanished++;
-    r.reason(reason === 'gone' ? 'report vanished (gone)' : 'report vanished (redirected away)');
+    r.reason(`report vanished (${reason === 'gone' ? 'gone' : reason === 'redirected' ? 'redirected away' : 'no report tables'})`);
   }
 
   /**
@@ -1358,7 +1358,17 @@ class Crawler {
     if (known && known.reportId !== null) return false; // the same report, moved
     const outcome = await this.parseGot(r, got);
     if (outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0)) return false; // a report is there
-    const snapshotPath = await this.snapshots.put(got.res.body, got.sha);
+    this.storeVanished(r, row, got, await this.snapshots.put(got.res.body, got.sha), 'redirected');
+    return true;
+  }
+
+  /**
+   * Records a known report URL's answer that is no report any more (a redirect away, or a page
+   * without report tables where a report was): the response kept (role error), the row failed
+   * (tried again in a week), the vanishing and its finding.
+   */
+  storeVanished(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, reason: 'redirected' | 'no_tables'): void {
+    const what = reason === 'redirected' ? `now redirects away to ${got.res.finalUrl} (no report tables there)` : `now answers HTTP ${got.res.status} with a page without report tables`;
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'error', snapshotPath, null), this.runId);
       this.frontier.finish(
@@ -1367,19 +1377,18 @@ class Crawler {
           state: 'failed',
           status: got.res.status,
           errorCode: 'NB_CRAWL_VANISHED',
-          error: `redirected away to ${got.res.finalUrl}`.slice(0, 1000),
+          error: `the report's URL ${what}`.slice(0, 1000),
           failedAttempt: true,
           nextAttemptAt: later(row.attempts, false),
           fetchedAt: got.res.fetchedAt,
         },
         this.runId,
       );
-      this.recordError(r, row, 'NB_CRAWL_VANISHED', `the report's URL now redirects away to ${got.res.finalUrl} (no report tables there)`);
-      this.noteVanished(r, row, got, 'redirected');
+      this.recordError(r, row, 'NB_CRAWL_VANISHED', `the report's URL ${what}`);
+      this.noteVanished(r, row, got, reason);
     });
     r.summary.reportsFailed++;
     this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'failed', status: got.res.status, mode: got.mode });
-    return true;
   }
 
   storeKnown(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, documentId: number, role: 'report' | 'attachment'): void {
@@ -1408,6 +1417,11 @@ class Crawler {
     // A known URL with new bytes: compared with the version stored from it. The same values (a
     // visit counter or the page template changed) are not a new version: the response is kept.
     const previous = updated ? this.changes.reportOfDocument(row.document_id!) : undefined;
+    if (previous?.status === 'ok' && outcome.ok && outcome.report.cells.length === 0 && (outcome.report.stats?.length ?? 0) === 0) {
+      // Where a report was, a page without report tables ("page not found" answered 200).
+      this.storeVanished(r, row, got, snapshotPath, 'no_tables');
+      return;
+    }
     const diff: CellChange[] | null = previous && previous.status !== 'failed' && outcome.ok ? reportDiff(this.db, previous.id, outcome.report) : null;
     if (previous && diff !== null && diff.length === 0 && outcome.ok && reportStatus(outcome.report) === previous.status) {
       this.storeKnown(r, row, got, snapshotPath, row.document_id!, row.kind === 'attachment' ? 'attachment' : 'report');

@@ -7,6 +7,7 @@
  * agency/year for missing reports), so they stay the same across requests and re-crawls.
  */
 import type { Db } from '../store/db.js';
+import { describeVanishing } from '../store/changes.js';
 import { resolveAgencyIds } from '../store/filters.js';
 import { hasTable, textParam } from './data.js';
 import { el, type XmlFragment } from './xml.js';
@@ -205,7 +206,7 @@ const vanishedReports: FeedSource = {
     }[];
     return rows.flatMap((r) => {
       const updated = rfc3339(r.at);
-      const how = r.reason === 'gone' ? `answers HTTP ${r.http_status ?? '?'}` : `redirects to ${r.final_url ?? '?'}`;
+      const how = describeVanishing(r.reason, r.http_status, r.final_url);
       return updated
         ? [
             {

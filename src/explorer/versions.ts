@@ -3,7 +3,7 @@
  * linked to it by a revision), each revision's differing values side by side (old → new), and a
  * notice when the report's URL vanished (the stored copy is still shown below it).
  */
-import { revisionCells, revisionsOfReport, vanishingsOfReport } from '../store/changes.js';
+import { describeVanishing, revisionCells, revisionsOfReport, vanishingsOfReport } from '../store/changes.js';
 import type { Db } from '../store/db.js';
 import { html, type SafeHtml } from './html.js';
 import { fmt } from './layout.js';
@@ -14,7 +14,7 @@ export function vanishedNotice(db: Db, reportId: number): SafeHtml | '' {
   if (open.length === 0) return '';
   return html`${open.map(
     (v) =>
-      html`<p class="error-box" id="vanished"><span class="pill error">vanished</span> The report's URL <code>${v.url}</code> ${v.reason === 'gone' ? `answers HTTP ${v.http_status ?? '?'}` : html`redirects away to <code>${v.final_url ?? '?'}</code>`} since ${v.first_seen_at.slice(0, 10)} (last checked ${v.last_seen_at.slice(0, 10)}). The copy nianbao stored is kept and shown here.</p>`,
+      html`<p class="error-box" id="vanished"><span class="pill error">vanished</span> The report's URL <code>${v.url}</code> ${describeVanishing(v.reason, v.http_status, v.final_url)} since ${v.first_seen_at.slice(0, 10)} (last checked ${v.last_seen_at.slice(0, 10)}). The copy nianbao stored is kept and shown here.</p>`,
   )}`;
 }
 

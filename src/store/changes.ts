@@ -44,7 +44,7 @@ export interface ChangeRow {
   province: string | null;
   year: number | null;
   url: string | null;
-  /** revised: same_url | republished; vanished: gone | redirected. */
+  /** revised: same_url | republished; vanished: gone | redirected | no_tables. */
   detail: string;
   cells_changed: number | null;
   http_status: number | null;
@@ -91,6 +91,13 @@ export function listChanges(db: Db, options: ChangesOptions = {}): ChangeRow[] {
   return db
     .prepare(`SELECT * FROM report_changes WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY seen_at DESC, change, change_id DESC LIMIT @limit`)
     .all(params) as ChangeRow[];
+}
+
+/** How a vanishing reads: `answers HTTP 404`, `redirects to URL`, `answers HTTP 200 without report tables`. */
+export function describeVanishing(reason: string, status: number | null, finalUrl: string | null): string {
+  if (reason === 'gone') return `answers HTTP ${status ?? '?'}`;
+  if (reason === 'redirected') return `redirects to ${finalUrl ?? '?'}`;
+  return `answers HTTP ${status ?? '?'} without report tables`;
 }
 
 /** The differing values of a revision, in order. */

@@ -17,7 +17,7 @@ import type { Db } from './db.js';
 export const CHANGE_RULES = ['report.revised', 'report.vanished'] as const;
 
 export type RevisionKind = 'same_url' | 'republished';
-export type VanishedReason = 'gone' | 'redirected';
+export type VanishedReason = 'gone' | 'redirected' | 'no_tables';
 
 /** One cell (or report field) whose value differs between two versions of a report. */
 export interface CellChange {
@@ -239,7 +239,12 @@ export class ChangeRecorder {
       return 'again';
     }
     this.#s.insertVanished.run({ report_id: o.reportId, url: o.url, reason: o.reason, http_status: o.status, final_url: o.finalUrl, seen_at: o.seenAt, run_id: o.runId });
-    const what = o.reason === 'gone' ? `answers HTTP ${o.status ?? '?'}` : `redirects away to ${o.finalUrl ?? '?'} (HTTP ${o.status ?? '?'}, no report tables there)`;
+    const what =
+      o.reason === 'gone'
+        ? `answers HTTP ${o.status ?? '?'}`
+        : o.reason === 'redirected'
+          ? `redirects away to ${o.finalUrl ?? '?'} (HTTP ${o.status ?? '?'}, no report tables there)`
+          : `answers HTTP ${o.status ?? '?'} with a page without report tables`;
     this.#s.insertFinding.run(
       o.reportId,
       'report.vanished',

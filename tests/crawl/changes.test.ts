@@ -59,6 +59,7 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
   const A_TITLE = '测试县2021年度政府信息公开工作年度报告';
   const B_TITLE = '测试县2023年度政府信息公开工作年度报告';
   const D_TITLE = '测试县2019年度政府信息公开工作年度报告';
+  const E_TITLE = '测试县2025年度政府信息公开工作年度报告';
   const run = () => crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false }, revisitAfterHours: 0 });
   const reportOf = (path: string): number[] =>
     (db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url = ? ORDER BY r.id').pluck().all(`${origin}${path}`) as number[]);
@@ -79,14 +80,15 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       version: 1,
       sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
     });
-    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/d.html', D_TITLE]]));
+    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/d.html', D_TITLE], ['/nb/e.html', E_TITLE]]));
     files.set('/nb/a.html', corpus('fujian-pingtan-2021.html'));
     files.set('/nb/b.html', corpus('fujian-pingtan-2023.html'));
     files.set('/nb/d.html', corpus('fujian-pingtan-2019.html'));
+    files.set('/nb/e.html', corpus('fujian-pingtan-2025.html'));
     files.set('/index.html', '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1><p>欢迎访问</p></body></html>');
     db = openDatabase(dbFile);
     const round1 = await run();
-    expect(round1.totals.reportsNew).toBe(3);
+    expect(round1.totals.reportsNew).toBe(4);
 
     changedA = await withOneCellChanged(corpus('fujian-pingtan-2021.html'), 'a.html');
     changedC = await withOneCellChanged(corpus('fujian-pingtan-2023.html'), 'c.html');
@@ -95,7 +97,8 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     files.set('/nb/c.html', changedC.html);
     files.delete('/nb/d.html');
     redirects.set('/nb/d.html', '/index.html'); // removed, sent to the home page
-    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/c.html', B_TITLE], ['/nb/d.html', D_TITLE]]));
+    files.set('/nb/e.html', '<html><head><meta charset="utf-8"><title>页面不存在</title></head><body><p>您访问的页面不存在或已被删除。</p></body></html>'); // a soft 404
+    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/c.html', B_TITLE], ['/nb/d.html', D_TITLE], ['/nb/e.html', E_TITLE]]));
     round2 = await run();
   }, 120_000);
 
@@ -111,7 +114,7 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     const primary = db.prepare('SELECT is_primary FROM reports WHERE id = ?').pluck();
     expect(versions.map((id) => primary.get(id))).toEqual([0, 1]);
     expect(round2.totals.reportsRevised).toBe(2);
-    expect(round2.totals.reportsVanished).toBe(2);
+    expect(round2.totals.reportsVanished).toBe(3);
   });
 
   it('records each revision with exactly the changed cell, old → new, and a report.revised finding', () => {
@@ -140,31 +143,34 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     ]);
   });
 
-  it('records a report URL answering 404, or redirecting to the home page, as vanished; the reports stay', () => {
+  it('records a report URL answering 404, redirecting to the home page or serving a "page not found" as vanished; the reports stay', () => {
     const [b] = reportOf('/nb/b.html');
     const [d] = reportOf('/nb/d.html');
+    const [e] = reportOf('/nb/e.html');
     expect(db.prepare('SELECT report_id, url, reason, http_status, final_url, returned_at FROM vanished_reports ORDER BY url').all()).toEqual([
       { report_id: b, url: `${origin}/nb/b.html`, reason: 'gone', http_status: 404, final_url: null, returned_at: null },
       { report_id: d, url: `${origin}/nb/d.html`, reason: 'redirected', http_status: 200, final_url: `${origin}/index.html`, returned_at: null },
+      { report_id: e, url: `${origin}/nb/e.html`, reason: 'no_tables', http_status: 200, final_url: null, returned_at: null },
     ]);
-    expect(db.prepare("SELECT report_id FROM findings WHERE rule = 'report.vanished' ORDER BY report_id").pluck().all()).toEqual([b, d]);
-    expect(db.prepare('SELECT status FROM reports WHERE id IN (?, ?)').pluck().all(b, d)).toEqual(['ok', 'ok']);
-    // The home page was not stored as a version of the report.
+    expect(db.prepare("SELECT report_id FROM findings WHERE rule = 'report.vanished' ORDER BY report_id").pluck().all()).toEqual([b, d, e]);
+    expect(db.prepare('SELECT status FROM reports WHERE id IN (?, ?, ?)').pluck().all(b, d, e)).toEqual(['ok', 'ok', 'ok']);
+    // Neither the home page nor the "page not found" was stored as a version of the report.
     expect(reportOf('/nb/d.html')).toHaveLength(1);
+    expect(reportOf('/nb/e.html')).toHaveLength(1);
     expect(db.prepare("SELECT count(*) FROM documents WHERE url LIKE '%/index.html' AND url NOT LIKE '%/nb/%'").pluck().get()).toBe(0);
   });
 
   it('nianbao check keeps and lists the crawl findings', () => {
     const r = runCheck(db);
-    expect(r.changes.map((x) => x.rule).sort()).toEqual(['report.revised', 'report.revised', 'report.vanished', 'report.vanished']);
-    expect(db.prepare("SELECT count(*) FROM findings WHERE rule LIKE 'report.%'").pluck().get()).toBe(4);
+    expect(r.changes.map((x) => x.rule).sort()).toEqual(['report.revised', 'report.revised', 'report.vanished', 'report.vanished', 'report.vanished']);
+    expect(db.prepare("SELECT count(*) FROM findings WHERE rule LIKE 'report.%'").pluck().get()).toBe(5);
   });
 
   it('nianbao changes lists both, as text and as JSON', async () => {
     ensureBuilt();
     const text = await runBin(['changes', '--db', dbFile]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('4 change(s): 2 revised, 2 vanished');
+    expect(text.stdout).toContain('5 change(s): 2 revised, 3 vanished');
     expect(text.stdout).toContain(`${changedA.table}.${changedA.row}.${changedA.col} ${changedA.old} → ${changedA.now}`);
     expect(text.stdout).toMatch(/vanished .* HTTP 404 .*\/nb\/b\.html/);
     const json = await runBin(['changes', '--db', dbFile, '--json', '--kind', 'vanished']);
@@ -172,6 +178,7 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { change: string; http_status: number; url: string });
     expect(rows.map((r) => [r.change, r.http_status, r.url]).sort()).toEqual([
       ['vanished', 200, `${origin}/nb/d.html`],
+      ['vanished', 200, `${origin}/nb/e.html`],
       ['vanished', 404, `${origin}/nb/b.html`],
     ]);
     expect(listChanges(db, { kind: 'revised', since: '2000-01-01' })).toHaveLength(2);
@@ -195,12 +202,13 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       expect(home.text).toContain('<link rel="alternate" type="application/atom+xml"');
       const p = await get('/changes');
       expect(p.status).toBe(200);
-      expect(p.text).toContain('4 change(s)');
+      expect(p.text).toContain('5 change(s)');
       expect(p.text).toContain(`${changedA.table}.${changedA.row}.${changedA.col}: ${changedA.old} → ${changedA.now}`);
       expect(p.text).toContain('HTTP 404');
       const vanishedOnly = await get('/changes?kind=vanished');
-      expect(vanishedOnly.text).toContain('2 change(s)');
-      expect(vanishedOnly.text).toContain(`redirects to <code>${origin}/index.html</code>`);
+      expect(vanishedOnly.text).toContain('3 change(s)');
+      expect(vanishedOnly.text).toContain(`redirects to ${origin}/index.html`);
+      expect(vanishedOnly.text).toContain('answers HTTP 200 without report tables');
     });
 
     it('shows the versions of a revised report with the differing cell old → new', async () => {
@@ -246,12 +254,12 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       const first = parse(a.text);
       expect(first.root).toBe('{http://www.w3.org/2005/Atom}feed');
       expect(first.categories.filter((k) => k === 'revised')).toHaveLength(2);
-      expect(first.categories.filter((k) => k === 'vanished')).toHaveLength(2);
+      expect(first.categories.filter((k) => k === 'vanished')).toHaveLength(3);
       expect(first.categories).toContain('new');
       expect(new Set(first.ids).size).toBe(first.ids.length);
       const second = parse((await get('/feed.xml')).text);
       expect(second.ids).toEqual(first.ids);
-      expect(parse((await get('/feed.xml?kind=vanished')).text).categories).toEqual(['vanished', 'vanished']);
+      expect(parse((await get('/feed.xml?kind=vanished')).text).categories).toEqual(['vanished', 'vanished', 'vanished']);
       expect(parse((await get(`/feed.xml?agency=${encodeURIComponent('测试县人民政府')}&kind=revised`)).text).categories).toEqual(['revised', 'revised']);
       expect(parse((await get(`/feed.xml?province=${encodeURIComponent('别的省')}`)).text).ids).toEqual([]);
     });

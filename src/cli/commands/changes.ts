@@ -5,7 +5,7 @@
  * redirects away). A thin wrapper over src/store/changes.ts; the crawl records them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CHANGE_KINDS, type ChangeRow, listChanges, revisionCells } from '../../store/changes.js';
+import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../../store/cli-support.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { describeChange } from '../../store/revisions.js';
@@ -34,7 +34,7 @@ function line(db: Db, c: ChangeRow): string {
       values.map((v) => `    ${v}\n`).join('')
     );
   }
-  const how = c.detail === 'gone' ? `HTTP ${c.http_status ?? '?'}` : `redirects to ${c.final_url ?? '?'}`;
+  const how = describeVanishing(c.detail, c.http_status, c.final_url);
   const back = c.returned_at ? `; back since ${c.returned_at.slice(0, 10)}` : '';
   return `${c.seen_at.slice(0, 10)}  vanished  ${who}  report ${c.report_id}: ${how}${back}  ${c.url ?? ''}\n`;
 }

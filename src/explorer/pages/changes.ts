@@ -4,7 +4,7 @@
  * date; each revision with the values that differ (old → new). Downloads as CSV or JSON; the Atom
  * feed of the same filters is linked.
  */
-import { CHANGE_KINDS, type ChangeRow, listChanges, revisionCells } from '../../store/changes.js';
+import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, textParam } from '../data.js';
 import { html, pathWith, safeHref } from '../html.js';
@@ -47,7 +47,7 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
       html: (r) =>
         r.change === 'revised'
           ? html`${r.cells_changed} value(s): <span class="small">${r.values}</span>`
-          : html`${r.detail === 'gone' ? `HTTP ${r.http_status ?? '?'}` : html`redirects to <code>${r.final_url ?? '?'}</code>`}${r.returned_at ? html` <span class="pill ok">back ${r.returned_at.slice(0, 10)}</span>` : ''}`,
+          : html`${describeVanishing(r.detail, r.http_status, r.final_url)}${r.returned_at ? html` <span class="pill ok">back ${r.returned_at.slice(0, 10)}</span>` : ''}`,
     },
     { key: 'url', label: 'URL', html: (r) => (safeHref(r.url) ? html`<a href="${safeHref(r.url)}" rel="noopener noreferrer" target="_blank"><code>${r.url}</code></a>` : (r.url ?? '—')) },
     { key: 'old_report_id', label: 'old_report_id', downloadOnly: true },

@@ -6,7 +6,9 @@
  * answered before and now answers 404/410, redirects away, or serves a page without report tables, is
  * recorded in `vanished_reports` (the snapshot and the report stay). `report_changes` lists both
  * kinds of change, one row each. Findings `report.revised` / `report.vanished` (source 'check')
- * point to them. New tables and a view only: existing databases need no data change.
+ * point to them. New tables and a view only: existing databases need no data change. Written with
+ * IF NOT EXISTS so that a database whose user_version was set back (the tests' old-schema copies)
+ * migrates again without losing what these tables hold.
  */
 export const version = 9;
 export const name = 'report_changes';
@@ -15,7 +17,7 @@ export const sql = /* sql */ `
 -- A stored report whose content changed: a new version at the same URL (kind same_url), or the
 -- same agency and year published again as another document in a later crawl (kind republished).
 -- Both versions stay in reports; the newer one is normally the primary report.
-CREATE TABLE revisions (
+CREATE TABLE IF NOT EXISTS revisions (
   id             INTEGER PRIMARY KEY,
   agency_id      INTEGER REFERENCES agencies(id),
   year           INTEGER,
@@ -28,11 +30,11 @@ CREATE TABLE revisions (
   run_id         INTEGER REFERENCES runs(id),
   UNIQUE (old_report_id, new_report_id)
 );
-CREATE INDEX revisions_new ON revisions(new_report_id);
-CREATE INDEX revisions_seen ON revisions(first_seen_at);
+CREATE INDEX IF NOT EXISTS revisions_new ON revisions(new_report_id);
+CREATE INDEX IF NOT EXISTS revisions_seen ON revisions(first_seen_at);
 
 -- The differences of a revision, one row per cell (or report field) whose value changed.
-CREATE TABLE revision_cells (
+CREATE TABLE IF NOT EXISTS revision_cells (
   revision_id  INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
   ord          INTEGER NOT NULL,
   table_name   TEXT NOT NULL,            -- active | requests | appeals | stats | report (year, published, title)
@@ -49,7 +51,7 @@ CREATE TABLE revision_cells (
 -- path or host where no report tables are (redirected), or answers with a page without report
 -- tables where a report was (no_tables: a "page not found" served as 200). The report and its
 -- snapshot stay.
-CREATE TABLE vanished_reports (
+CREATE TABLE IF NOT EXISTS vanished_reports (
   id             INTEGER PRIMARY KEY,
   report_id      INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
   url            TEXT NOT NULL,
@@ -61,11 +63,12 @@ CREATE TABLE vanished_reports (
   returned_at    TEXT,                   -- a later crawl found the report there again
   run_id         INTEGER REFERENCES runs(id)
 );
-CREATE INDEX vanished_reports_report ON vanished_reports(report_id);
-CREATE UNIQUE INDEX vanished_reports_open ON vanished_reports(url) WHERE returned_at IS NULL;
+CREATE INDEX IF NOT EXISTS vanished_reports_report ON vanished_reports(report_id);
+CREATE UNIQUE INDEX IF NOT EXISTS vanished_reports_open ON vanished_reports(url) WHERE returned_at IS NULL;
 
 -- Revised and vanished reports, one row per change (what nianbao changes, the explorer's Changes
 -- page and its feed list).
+DROP VIEW IF EXISTS report_changes;
 CREATE VIEW report_changes AS
 SELECT 'revised' AS change,
        v.id AS change_id,

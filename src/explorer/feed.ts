@@ -75,6 +75,7 @@ interface ReportRow {
   at: string | null;
 }
 
+/** The first report stored of each agency and year (copies and later versions are not new). */
 const newReports: FeedSource = {
   kind: 'new',
   entries(db, f, limit) {
@@ -85,6 +86,8 @@ const newReports: FeedSource = {
          FROM reports r JOIN documents d ON d.id = r.document_id LEFT JOIN agencies a ON a.id = r.agency_id
          WHERE r.status <> 'failed' AND r.year IS NOT NULL AND ${w.sql}
            AND NOT EXISTS (SELECT 1 FROM revisions v WHERE v.new_report_id = r.id)
+           AND (r.agency_id IS NULL OR NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = r.year
+                                                   AND r2.id < r.id AND r2.status <> 'failed'))
          ORDER BY d.ingested_at DESC, r.id DESC LIMIT @limit`,
       )
       .all({ ...w.params, limit }) as ReportRow[];

@@ -255,7 +255,8 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       expect(first.root).toBe('{http://www.w3.org/2005/Atom}feed');
       expect(first.categories.filter((k) => k === 'revised')).toHaveLength(2);
       expect(first.categories.filter((k) => k === 'vanished')).toHaveLength(3);
-      expect(first.categories).toContain('new');
+      // New: the first report of each agency and year (2019, 2021, 2023, 2025), not later versions.
+      expect(first.categories.filter((k) => k === 'new')).toHaveLength(4);
       expect(new Set(first.ids).size).toBe(first.ids.length);
       const second = parse((await get('/feed.xml')).text);
       expect(second.ids).toEqual(first.ids);
@@ -263,6 +264,23 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       expect(parse((await get(`/feed.xml?agency=${encodeURIComponent('测试县人民政府')}&kind=revised`)).text).categories).toEqual(['revised', 'revised']);
       expect(parse((await get(`/feed.xml?province=${encodeURIComponent('别的省')}`)).text).ids).toEqual([]);
     });
+  });
+
+  it('the feed has missing reports when the database has the missing_reports view', async () => {
+    const copy = join(tmp.dir, 'with-missing.db');
+    db.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
+    const raw = openDatabase(copy);
+    raw.exec(`DROP VIEW IF EXISTS missing_reports;
+      CREATE VIEW missing_reports AS SELECT a.id AS agency_id, a.name AS agency, 2024 AS year, '2025-01-31' AS deadline, 2023 AS last_year_seen, 'test' AS site FROM agencies a`);
+    raw.close();
+    const ex = createExplorer({ dbFile: copy, snapshotsDir: defaultSnapshotsDir(dbFile), port: 0 });
+    try {
+      const xml = await (await ex.app.request('http://127.0.0.1/feed.xml?kind=missing', { headers: { host: '127.0.0.1' } })).text();
+      expect(xml).toContain(`<id>tag:nianbao,2026:missing/${encodeURIComponent('测试县人民政府')}/2024</id>`);
+      expect(xml).toContain('<updated>2025-01-31T00:00:00.000Z</updated>');
+    } finally {
+      ex.close();
+    }
   });
 
   it('a re-crawl of content whose bytes changed but not its values records no revision', async () => {

@@ -335,7 +335,7 @@ class Crawler {
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
     this.changes = new ChangeRecorder(ctx.db);
-    this.snapshots = new SnapshotStore(o.snapshotsDir);
+    this.snapshots = new SnapshotStore(o.snapshotsDir, { db: this.db });
     // Threads asked for are a guard (a runaway document ends its thread, not the crawl): they start
     // with the run and take every document, none is parsed here while they start.
     this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
@@ -464,6 +464,9 @@ class Crawler {
       throw err;
     }
     const stopHeartbeat = startHeartbeat(this.db, this.runId);
+    // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
+    const packed = await this.snapshots.packFiles().catch(() => null);
+    if (packed && packed.moved > 0) this.emit({ type: 'warning', code: 'NB_SNAPSHOTS_PACKED', message: `moved ${packed.moved} snapshot file(s) from ${this.o.snapshotsDir} into the database` });
     if (this.pool.workers > 0) await this.pool.ready().catch(() => undefined); // a failure is said at close
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {

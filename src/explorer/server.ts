@@ -116,7 +116,7 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   const ctx: ExplorerContext = {
     db,
     options,
-    snapshots: new SnapshotStore(options.snapshotsDir),
+    snapshots: new SnapshotStore(options.snapshotsDir, { db }),
     runner: new SqlRunner(options.dbFile, options.sqlConcurrency),
     examples: loadQueryExamples(options.queriesFile),
     cache: new QueryCache(db),

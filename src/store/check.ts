@@ -14,12 +14,16 @@
  *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft);
  * - `carryover.cumulative`: a pre-2019 statistics row's 历年累计 of year N differs from 历年累计
  *   of year N−1 + the value of year N (same label and unit, same agency; soft).
+ * - `report.missing` (not stored as findings: there is no report to attach it to; the
+ *   `missing_reports` view is the record): a year from the agency's first known report on with no
+ *   report, its deadline passed, not found where we looked (missing.ts says where).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  */
 import { REQUEST_COLUMNS } from '../../parsers/keys.js';
 import type { Severity } from '../../parsers/types.js';
 import type { Db } from './db.js';
 import { type ReportFilter, reportFilterSql } from './filters.js';
+import { type ExpectedReport, expectedReports, whereLooked } from './missing.js';
 import { CHANGE_RULES } from './revisions.js';
 import { finishRun, startRun } from './runs.js';
 import { roundDelta } from './writer.js';
@@ -51,10 +55,23 @@ export interface CheckResult {
   carryover: CheckFinding[];
   /** Reports revised or vanished (the crawl's findings report.revised / report.vanished, listed as stored). */
   changes: CheckFinding[];
+  /** Reports not found where we looked (`missing_reports`): rule `report.missing`. */
+  absent: MissingReportFinding[];
+  /** Expected reports whose deadline has not passed yet ("not yet due"). */
+  notYetDue: ExpectedReport[];
+  /** Expected reports we could not judge: every place was last looked at before the deadline. */
+  notLookedSinceDue: ExpectedReport[];
   /** Reports that could not be checked: failed parses, or no recognisable format. */
   unreadable: { reportId: number; agency: string | null; year: number | null; status: string; format: string | null; error: string | null; file: string | null }[];
   /** Findings stored by this check (source = 'check'). */
   stored: number;
+}
+
+/** A report due and not found where we looked. */
+export interface MissingReportFinding extends ExpectedReport {
+  rule: 'report.missing';
+  severity: Severity;
+  message: string;
 }
 
 export interface CheckOptions extends ReportFilter {
@@ -107,7 +124,20 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
        ORDER BY s.agency, r.year, r.id`,
     )
     .all(f.params) as SelRow[];
-  const result: CheckResult = { runId: null, reportsChecked: 0, arithmetic: [], late: [], missing: [], carryover: [], changes: [], unreadable: [], stored: 0 };
+  const result: CheckResult = {
+    runId: null,
+    reportsChecked: 0,
+    arithmetic: [],
+    late: [],
+    missing: [],
+    carryover: [],
+    changes: [],
+    absent: [],
+    notYetDue: [],
+    notLookedSinceDue: [],
+    unreadable: [],
+    stored: 0,
+  };
   const base = (r: SelRow) => ({ reportId: r.id, agency: r.agency, year: r.year, source: 'check' as const, otherReportId: null });
 
   const tablesOf = db.prepare('SELECT DISTINCT table_name FROM cells WHERE report_id = ?').pluck();
@@ -241,6 +271,12 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
     if (r.format === 'pre2019' && r.year !== null) result.carryover.push(...cumulativeCarry(r, statsCarry.all(r.id) as StatsPair[]));
   }
 
+  for (const e of expectedReports(db, { agency: options.agency, year: options.year, statuses: ['missing', 'not yet due', 'not looked since due'] })) {
+    if (e.status === 'not yet due') result.notYetDue.push(e);
+    else if (e.status === 'not looked since due') result.notLookedSinceDue.push(e);
+    else result.absent.push(missingFinding(e));
+  }
+
   const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
   result.runId = runId;
   const toStore = [...result.late, ...result.missing, ...result.carryover];
@@ -277,10 +313,22 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
         missing: result.missing.length,
         carryover: result.carryover.length,
         unreadable: result.unreadable.length,
+        reports_missing: result.absent.length,
+        not_yet_due: result.notYetDue.length,
       },
     });
   }
   return result;
+}
+
+/** The `report.missing` finding of an expected report with status `missing`. */
+export function missingFinding(e: ExpectedReport): MissingReportFinding {
+  return {
+    ...e,
+    rule: 'report.missing',
+    severity: 'warning',
+    message: `no report on ${e.year} found, due ${e.deadline} (${e.deadlineBasis}): ${whereLooked(e)}${e.lastYearSeen !== null ? `; latest report found: ${e.lastYearSeen}` : ''}`,
+  };
 }
 
 interface StatsPair {

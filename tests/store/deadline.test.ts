@@ -180,7 +180,7 @@ describe('the deadline on every surface', () => {
     src.close();
     // Back to version 6: the views as migration 6 made them.
     const raw = new Database(copy);
-    raw.exec('DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
+    raw.exec('DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
     raw.exec(m0006.sql);
     raw.pragma('user_version = 6');
     const v6 = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];

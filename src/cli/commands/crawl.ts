@@ -88,7 +88,7 @@ export function registerCrawl(program: Command): void {
     .option('--ignore-robots', 'do not fetch or obey robots.txt (prints a warning; use only with the site owner\'s permission)')
     .option('--contact <url>', 'URL or mailto: put in the User-Agent so site operators can reach you (default: $NIANBAO_CONTACT)')
     .addOption(dbOption())
-    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))

@@ -406,6 +406,93 @@ LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN days_late_of d ON d.report_id = r.id
 LEFT JOIN report_totals t ON t.report_id = r.id;
 
+CREATE TABLE revisions (
+  id             INTEGER PRIMARY KEY,
+  agency_id      INTEGER REFERENCES agencies(id),
+  year           INTEGER,
+  old_report_id  INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+  new_report_id  INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+  url            TEXT,                   -- where the new version was fetched
+  kind           TEXT NOT NULL CHECK (kind IN ('same_url', 'republished')),
+  cells_changed  INTEGER NOT NULL,       -- rows in revision_cells
+  first_seen_at  TEXT NOT NULL,          -- when the crawl fetched the new version
+  run_id         INTEGER REFERENCES runs(id),
+  UNIQUE (old_report_id, new_report_id)
+);
+
+CREATE INDEX revisions_new ON revisions(new_report_id);
+
+CREATE INDEX revisions_seen ON revisions(first_seen_at);
+
+CREATE TABLE revision_cells (
+  revision_id  INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
+  ord          INTEGER NOT NULL,
+  table_name   TEXT NOT NULL,            -- active | requests | appeals | stats | report (year, published, title)
+  row_key      TEXT NOT NULL,            -- stats: the row's label
+  col_key      TEXT NOT NULL,            -- stats: value | cumulative; report: value
+  old_value,                              -- NULL: blank or absent in the old version
+  new_value,                              -- NULL: blank or absent in the new version
+  old_raw      TEXT,
+  new_raw      TEXT,
+  PRIMARY KEY (revision_id, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE vanished_reports (
+  id             INTEGER PRIMARY KEY,
+  report_id      INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+  url            TEXT NOT NULL,
+  reason         TEXT NOT NULL CHECK (reason IN ('gone', 'redirected', 'no_tables')),
+  http_status    INTEGER,                -- the status of the answer (404, 410; a redirect's final status)
+  final_url      TEXT,                   -- where a redirect led
+  first_seen_at  TEXT NOT NULL,          -- first crawl that found it gone
+  last_seen_at   TEXT NOT NULL,          -- latest crawl that found it gone
+  returned_at    TEXT,                   -- a later crawl found the report there again
+  run_id         INTEGER REFERENCES runs(id)
+);
+
+CREATE INDEX vanished_reports_report ON vanished_reports(report_id);
+
+CREATE UNIQUE INDEX vanished_reports_open ON vanished_reports(url) WHERE returned_at IS NULL;
+
+CREATE VIEW report_changes AS
+SELECT 'revised' AS change,
+       v.id AS change_id,
+       v.first_seen_at AS seen_at,
+       v.new_report_id AS report_id,
+       v.old_report_id AS old_report_id,
+       r.agency_id,
+       COALESCE(a.name, r.agency_name) AS agency,
+       a.province,
+       COALESCE(v.year, r.year) AS year,
+       v.url,
+       v.kind AS detail,
+       v.cells_changed,
+       NULL AS http_status,
+       NULL AS final_url,
+       NULL AS returned_at
+FROM revisions v
+JOIN reports r ON r.id = v.new_report_id
+LEFT JOIN agencies a ON a.id = r.agency_id
+UNION ALL
+SELECT 'vanished',
+       g.id,
+       g.first_seen_at,
+       g.report_id,
+       NULL,
+       r.agency_id,
+       COALESCE(a.name, r.agency_name),
+       a.province,
+       r.year,
+       g.url,
+       g.reason,
+       NULL,
+       g.http_status,
+       g.final_url,
+       g.returned_at
+FROM vanished_reports g
+JOIN reports r ON r.id = g.report_id
+LEFT JOIN agencies a ON a.id = r.agency_id;
+
 CREATE VIEW expected_reports AS
 WITH RECURSIVE
 agency_sites AS (

@@ -24,6 +24,7 @@ import type { Severity } from '../../parsers/types.js';
 import type { Db } from './db.js';
 import { type ReportFilter, reportFilterSql } from './filters.js';
 import { type ExpectedReport, expectedReports, whereLooked } from './missing.js';
+import { CHANGE_RULES } from './revisions.js';
 import { finishRun, startRun } from './runs.js';
 import { roundDelta } from './writer.js';
 
@@ -52,6 +53,8 @@ export interface CheckResult {
   late: CheckFinding[];
   missing: CheckFinding[];
   carryover: CheckFinding[];
+  /** Reports revised or vanished (the crawl's findings report.revised / report.vanished, listed as stored). */
+  changes: CheckFinding[];
   /** Reports not found where we looked (`missing_reports`): rule `report.missing`. */
   absent: MissingReportFinding[];
   /** Expected reports whose deadline has not passed yet ("not yet due"). */
@@ -128,6 +131,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
     late: [],
     missing: [],
     carryover: [],
+    changes: [],
     absent: [],
     notYetDue: [],
     notLookedSinceDue: [],
@@ -276,13 +280,17 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
   const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
   result.runId = runId;
   const toStore = [...result.late, ...result.missing, ...result.carryover];
-  const del = db.prepare(`DELETE FROM findings WHERE source = 'check' AND report_id IN (SELECT r.id FROM reports r WHERE ${f.sql})`);
+  // report.revised / report.vanished are the crawl's (revisions.ts): not this check's to replace.
+  const del = db.prepare(
+    `DELETE FROM findings WHERE source = 'check' AND rule NOT IN (SELECT value FROM json_each(@keep_rules))
+       AND report_id IN (SELECT r.id FROM reports r WHERE ${f.sql})`,
+  );
   const ins = db.prepare(
     `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, other_report_id, run_id)
      VALUES (?, 'check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
-    del.run(f.params);
+    del.run({ ...f.params, keep_rules: JSON.stringify(CHANGE_RULES) });
     for (const x of toStore) {
       const cells =
         x.rule === 'carryover.mismatch'
@@ -295,6 +303,7 @@ export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
     if (runId !== null) db.prepare('UPDATE runs SET findings_written = ? WHERE id = ?').run(toStore.length, runId);
   })();
   result.stored = toStore.length;
+  result.changes = changeFindings(db, f);
   if (runId !== null) {
     finishRun(db, runId, 'ok', {
       counts: {
@@ -362,4 +371,43 @@ function cumulativeCarry(r: SelRow, pairs: readonly StatsPair[]): CheckFinding[]
     });
   }
   return out;
+}
+
+/** The crawl's report.revised / report.vanished findings on the reports of the filter, oldest first. */
+function changeFindings(db: Db, f: { sql: string; params: Record<string, unknown> }): CheckFinding[] {
+  const rows = db
+    .prepare(
+      `SELECT x.report_id, COALESCE(a.name, r.agency_name) AS agency, r.year, x.rule, x.severity, x.message, x.scope,
+              x.left_value, x.right_value, x.delta, x.other_report_id
+       FROM findings x JOIN reports r ON r.id = x.report_id LEFT JOIN agencies a ON a.id = r.agency_id
+       WHERE x.rule IN (SELECT value FROM json_each(@keep_rules)) AND ${f.sql}
+       ORDER BY x.id`,
+    )
+    .all({ ...f.params, keep_rules: JSON.stringify(CHANGE_RULES) }) as {
+    report_id: number;
+    agency: string | null;
+    year: number | null;
+    rule: string;
+    severity: Severity;
+    message: string;
+    scope: string | null;
+    left_value: number | null;
+    right_value: number | null;
+    delta: number | null;
+    other_report_id: number | null;
+  }[];
+  return rows.map((x) => ({
+    reportId: x.report_id,
+    agency: x.agency,
+    year: x.year,
+    source: 'check',
+    rule: x.rule,
+    severity: x.severity,
+    message: x.message,
+    scope: x.scope,
+    left: x.left_value,
+    right: x.right_value,
+    delta: x.delta,
+    otherReportId: x.other_report_id,
+  }));
 }

@@ -45,6 +45,7 @@ export function registerCheck(program: Command): void {
         out += section('publication date unknown', r.late.filter((f) => f.rule !== 'compliance.late'), (f) => f.message);
         out += section('missing tables or sections', r.missing, (f) => f.message);
         out += section('carry-over mismatches (year N vs N-1)', r.carryover, (f) => f.message);
+        out += section('revised or vanished since stored (nianbao changes)', r.changes, (f) => `${f.rule}: ${f.message}`);
         if (r.absent.length === 0) out += 'reports not found where we looked: none\n';
         else {
           out += `reports not found where we looked (${r.absent.length}, report.missing):\n`;

@@ -9,15 +9,19 @@ import * as m0004 from './0004_report_totals.js';
 import * as m0005 from './0005_search_labels.js';
 import * as m0006 from './0006_summary_timing.js';
 import * as m0007 from './0007_deadline_basis.js';
+import * as m0008 from './0008_agency_identity.js';
+import type Database from 'better-sqlite3';
 
 export interface Migration {
   /** Becomes `PRAGMA user_version` once applied; strictly increasing from 1. */
   version: number;
   name: string;
   sql: string;
+  /** Data work SQL cannot do (name rules in TypeScript), run after `sql` in the same transaction. */
+  backfill?: (db: Database.Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1286,6 +1286,8 @@ class Crawler {
 
   storeKnown(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, documentId: number, role: 'report' | 'attachment'): void {
     this.unit(() => {
+      // The same document found at another place (the city and the county both post it): one more location.
+      this.writer.addLocation(documentId, { place: row.url, site: r.site.name, publisherId: r.agencyId, seenAt: got.res.fetchedAt });
       this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, documentId), this.runId);
       this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, documentId, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
       this.s.bumpUnchanged.run(this.runId);
@@ -1319,6 +1321,7 @@ class Crawler {
           contentType: headerValue(got.res.headers, 'content-type') ?? null,
           fetchedAt: got.res.fetchedAt,
           agencyId: r.agencyId,
+          site: r.site.name,
         },
         outcome,
         this.runId,

@@ -15,7 +15,7 @@ export function backfillAgencies(db: Database.Database): void {
     `UPDATE agencies SET identity = @identity, region = @region, township = @township,
        province = COALESCE(province, @province), city = COALESCE(city, @city), county = COALESCE(county, @county),
        level = COALESCE(level, @level),
-       kind = CASE WHEN @kind = 'government_office' OR kind IS NULL OR source <> 'registry' THEN @kind ELSE kind END
+       kind = CASE WHEN kind IS NULL OR (source = 'registry' AND @kind = 'government_office') THEN @kind ELSE kind END
      WHERE id = @id`,
   );
   for (const r of rows) {

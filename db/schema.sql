@@ -408,6 +408,8 @@ LEFT JOIN report_totals t ON t.report_id = r.id;
 
 CREATE INDEX agencies_identity ON agencies(identity);
 
+CREATE INDEX agencies_region ON agencies(region);
+
 CREATE TABLE document_locations (
   id             INTEGER PRIMARY KEY,
   document_id    INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,

@@ -27,6 +27,7 @@ ALTER TABLE agencies ADD COLUMN region TEXT;        -- regions the name starts w
 ALTER TABLE agencies ADD COLUMN township TEXT;      -- 镇 | 乡 | 街道 named
 ALTER TABLE agencies ADD COLUMN merged_into INTEGER REFERENCES agencies(id); -- set when merged into another agency
 CREATE INDEX agencies_identity ON agencies(identity);
+CREATE INDEX agencies_region ON agencies(region);
 
 ALTER TABLE agency_aliases ADD COLUMN source TEXT;  -- registry | report | rule | user
 

@@ -56,11 +56,18 @@ export class AgencyResolver {
 
   /**
    * The report's agency and where it came from: the body it names (`from` says where the parser
-   * read it), else the publisher (`site`), else none.
+   * read it), else the publisher (`site`), else none. A field or signature name without a region
+   * on a site gives way to the site's agency.
    */
   resolve(name: string | null, from: Exclude<AgencySource, 'site'> | undefined, publisher: number | null): { agencyId: number | null; source: AgencySource | null } {
     const trimmed = name?.trim() ?? '';
     if (!trimmed) return { agencyId: publisher, source: publisher === null ? null : 'site' };
+    // A field or signature naming a body without its region (办公室, 管委会办公室: the page's own
+    // author tag) names it relative to the site it is on: the site's agency is the surer answer.
+    if (from !== undefined && from !== 'title' && publisher !== null) {
+      const f = nameFacts(trimmed);
+      if (!f.regionPath && f.level !== 'national') return { agencyId: publisher, source: 'site' };
+    }
     return { agencyId: this.byName(trimmed), source: from ?? 'title' };
   }
 

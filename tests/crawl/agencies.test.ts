@@ -29,10 +29,10 @@ const BASE = readFileSync(join(ROOT, 'snapshots', 'corpus', 'fujian-pingtan-2021
 const BASE_TITLE = '平潭综合实验区2021年度政府信息公开工作年度报告';
 
 /** The corpus's 2021 page retitled, its 来源 field replaced (or removed), optionally signed. */
-function reportPage(title: string, o: { source?: string; signature?: string } = {}): Buffer {
+function reportPage(title: string, o: { source?: string; signature?: string; author?: string } = {}): Buffer {
   let page = BASE.replaceAll(BASE_TITLE, title)
     .replace('来源：平潭县人民政府', o.source ? `来源：${o.source}` : '')
-    .replace(/<meta name="Author"[^>]*>/, '');
+    .replace(/<meta name="Author"[^>]*>/, o.author ? `<meta name="Author" content="${o.author}"/>` : '');
   if (o.signature) page = page.replace('</body>', `<p>${o.signature}</p><p>2022年1月20日</p></body>`);
   return Buffer.from(page);
 }
@@ -50,6 +50,7 @@ const COUNTY: Record<string, [string, Buffer]> = {
   '/bx/2022/unnamed.html': [`本县${UNNAMED}`, reportPage(UNNAMED)],
   '/bx/2022/field.html': [`财政${UNNAMED}`, reportPage(UNNAMED, { source: '丙县财政局' })],
   '/bx/2022/signed.html': [`卫健${UNNAMED}`, reportPage(UNNAMED, { signature: '丙县卫生健康局' })],
+  '/bx/2022/author.html': [`办公室${UNNAMED}`, reportPage(UNNAMED, { author: '县政府办公室' })],
 };
 /** The city's portal posts the city's report: the same bytes at its own URL. */
 const CITY: Record<string, [string, Buffer]> = {
@@ -167,6 +168,10 @@ describe('agency identity from the report itself', () => {
   it('falls back to the site agency, with that provenance, for a report naming no body', () => {
     const r = stored(db).get('/bx/2022/unnamed.html')!;
     expect([r.agency, r.agency_source, r.publisher]).toEqual(['丙县人民政府', 'site', '丙县人民政府']);
+    // A page whose only name is an author tag without a region (县政府办公室) names no body for sure: the site's.
+    const a = stored(db).get('/bx/2022/author.html')!;
+    expect([a.agency, a.agency_source]).toEqual(['丙县人民政府', 'site']);
+    expect(db.prepare("SELECT count(*) FROM agencies WHERE name = '县政府办公室'").pluck().get()).toBe(0);
   });
 
   it('keeps one body named two ways across years as one agency with an alias', () => {

@@ -10,6 +10,7 @@ export function undoMigration8(db: Database.Database): void {
     DROP TABLE IF EXISTS document_locations;
     DROP TABLE IF EXISTS agency_review;
     DROP INDEX IF EXISTS agencies_identity;
+    DROP INDEX IF EXISTS agencies_region;
   `);
   const columns = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]);
   const drop = (table: string, names: string[]) => {

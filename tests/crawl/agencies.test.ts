@@ -256,8 +256,18 @@ describe('agency identity from the report itself', () => {
     const exported = JSON.parse(readFileSync(file, 'utf8')) as { version: number; agencies: { name: string; aliases: string[] }[] };
     expect(exported.version).toBe(1);
     expect(exported.agencies.find((a) => a.name === '丙县教育体育局')?.aliases).toEqual(['丙县教育局']);
+    // check and export use the resolved agency: both years of the merged body under its one name.
     const check = await runCli(['check', '--db', work, '--json']);
     expect(check.code).toBe(0);
+    const late = (JSON.parse(check.stdout) as { late: { agency: string; year: number; rule: string }[] }).late.filter((f) => f.rule === 'compliance.late');
+    expect(late.filter((f) => f.agency === '丙县教育体育局').map((f) => f.year).sort()).toEqual([2020, 2021]);
+    expect(late.some((f) => f.agency === '丙县教育局')).toBe(false);
+    const exported2 = await runCli(['export', '--view', 'report_summary', '--agency', '丙县教育局', '--format', 'json', '--db', work]);
+    expect(exported2.stderr).toBe('');
+    expect((JSON.parse(exported2.stdout) as { agency: string; year: number }[]).map((r) => [r.agency, r.year]).sort()).toEqual([
+      ['丙县教育体育局', 2020],
+      ['丙县教育体育局', 2021],
+    ]);
     // Rebuild: a fresh database crawled again knows nothing of the merge until the file is applied.
     const fresh = join(tmp.dir, 'rebuilt.db');
     await crawlInto(fresh);

@@ -44,14 +44,14 @@ const nowIso = (): string => new Date().toISOString();
 
 /** The agency an id, name or alias refers to (a merged agency refers to its merge target). */
 export function findAgency(db: Database.Database, ref: string | number): AgencyRecord {
-  const get = (sql: string, v: unknown) => db.prepare<[unknown], AgencyRecord>(sql).get(v);
+  const get = (sql: string, v: unknown) => db.prepare<[{ v: unknown }], AgencyRecord>(sql).get({ v });
   let row: AgencyRecord | undefined;
-  if (typeof ref === 'number' || /^\d+$/.test(ref.trim())) row = get('SELECT * FROM agencies WHERE id = ?', Number(ref));
+  if (typeof ref === 'number' || /^\d+$/.test(ref.trim())) row = get('SELECT * FROM agencies WHERE id = @v', Number(ref));
   if (!row && typeof ref === 'string') {
     const key = agencyKey(ref);
     row =
-      get('SELECT a.* FROM agency_aliases al JOIN agencies a ON a.id = al.agency_id WHERE al.alias = ?', key) ??
-      get('SELECT * FROM agencies WHERE key = ? OR name = ?', key);
+      get('SELECT a.* FROM agency_aliases al JOIN agencies a ON a.id = al.agency_id WHERE al.alias = @v', key) ??
+      get('SELECT * FROM agencies WHERE key = @v OR name = @v ORDER BY merged_into IS NOT NULL, id LIMIT 1', key);
   }
   if (!row) {
     throw new AgencyError('NB_AGENCY_UNKNOWN', `no agency has the id, name or alias "${String(ref)}"; see \`nianbao agencies list\``);

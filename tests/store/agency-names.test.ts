@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nameFacts, REVIEW_THRESHOLD, reviewSimilarity } from '../../src/agencies/names.js';
+import { findAgency } from '../../src/agencies/edit.js';
+import { openDatabase } from '../../src/store/db.js';
 
 const identity = (n: string) => nameFacts(n).identity;
 
@@ -39,5 +41,17 @@ describe('agency names', () => {
     expect(reviewSimilarity('丙县发展和改革委员会', '丙县卫生健康委员会')).toBeLessThan(REVIEW_THRESHOLD);
     expect(reviewSimilarity('丙县教育局', '丁县教育局')).toBe(0);
     expect(reviewSimilarity('丙县人民政府', '丙县政府')).toBe(0); // one identity: merged by rule, not reviewed
+  });
+
+  it('an agency is found by id, name, key or alias; an unknown one is a clear error', () => {
+    const db = openDatabase(':memory:');
+    try {
+      db.prepare("INSERT INTO agencies (key, name, source, created_at) VALUES ('site:x', '某某县财政局', 'registry', '2026-01-01')").run();
+      db.prepare("INSERT INTO agency_aliases (alias, agency_id, source) VALUES ('某某县财政厅', 1, 'user')").run();
+      for (const ref of [1, '1', '某某县财政局', ' 某某县 财政局', 'site:x', '某某县财政厅']) expect(findAgency(db, ref).id, String(ref)).toBe(1);
+      expect(() => findAgency(db, '某某县税务局')).toThrow(/no agency has the id, name or alias "某某县税务局"/);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -138,6 +138,9 @@ function dice(a: string, b: string): number {
   return (2 * common) / (ga.length + gbAll.length);
 }
 
+/** A name part worth comparing: two Chinese characters or more (`教育局`, not `#17`). */
+export const TWO_HAN = /[\u3400-\u9fff][^]*[\u3400-\u9fff]/u;
+
 /** Similarity from which two agencies of one region and kind are listed for review. */
 export const REVIEW_THRESHOLD = 0.4;
 
@@ -150,7 +153,7 @@ export function reviewSimilarity(a: string, b: string): number {
   const fa = nameFacts(a);
   const fb = nameFacts(b);
   if (!fa.regionPath || fa.regionPath !== fb.regionPath || fa.kind !== fb.kind || fa.identity === fb.identity) return 0;
-  if (!fa.rest || !fb.rest) return 0;
+  if (!TWO_HAN.test(fa.rest) || !TWO_HAN.test(fb.rest)) return 0;
   if (fa.rest.includes(fb.rest) || fb.rest.includes(fa.rest)) return 1;
   return Math.round(dice(fa.rest, fb.rest) * 100) / 100;
 }

@@ -7,7 +7,7 @@
  * never merged.
  */
 import type Database from 'better-sqlite3';
-import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewSimilarity } from './names.js';
+import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewSimilarity, TWO_HAN } from './names.js';
 
 /** Where a report's agency came from (reports.agency_source). */
 export type AgencySource = 'title' | 'field' | 'signature' | 'site';
@@ -39,8 +39,8 @@ export class AgencyResolver {
          VALUES (@key, @name, @province, @city, @county, @township, @region, @level, @kind, @identity, @parent_id, 'report', @now)`,
       ),
       addAlias: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, ?)'),
-      sameRegion: db.prepare<[string, number], AgencyRow>(
-        'SELECT id, name FROM agencies WHERE region = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
+      sameRegion: db.prepare<[string, string, number], AgencyRow>(
+        'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
       ),
       addReview: db.prepare(
         `INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at)
@@ -111,8 +111,9 @@ export class AgencyResolver {
 
   /** Records agencies of the same region that look like `name` in agency_review. */
   listCandidates(id: number, name: string, regionPath: string): void {
-    if (!regionPath) return;
-    for (const other of this.#s.sameRegion.all(regionPath, id)) {
+    const facts = nameFacts(name);
+    if (!regionPath || !TWO_HAN.test(facts.rest)) return;
+    for (const other of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
       const similarity = reviewSimilarity(name, other.name);
       if (similarity < REVIEW_THRESHOLD) continue;
       const [a, b] = id < other.id ? [id, other.id] : [other.id, id];

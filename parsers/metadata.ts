@@ -4,11 +4,13 @@
  * PubDate, ContentSource, Author), the page title, the opening paragraphs.
  */
 import type { TokenStream } from './stream.js';
-import type { PublishedSource } from './types.js';
+import type { AgencySourceInReport, PublishedSource } from './types.js';
 
 export interface ReportMetadata {
   title: string | null;
   agency: string | null;
+  /** Where `agency` came from (undefined when it is null). */
+  agencyFrom?: AgencySourceInReport;
   year: number | null;
   published: string | null;
   /** Where `published` came from (undefined when it is null). */
@@ -93,11 +95,29 @@ const SIGNATURE_WINDOW = 20;
 
 /** The date a report is signed with (its last date-only paragraph near the end), or null. */
 function signatureDate(paras: string[]): string | null {
+  const at = signatureIndex(paras);
+  return at === null ? null : isoDate(SIGNATURE_LINE.exec(paras[at]!.normalize('NFKC').trim())![1]);
+}
+
+/** Index of the signature's date line (the last date-only paragraph near the end), or null. */
+function signatureIndex(paras: string[]): number | null {
   for (let i = paras.length - 1; i >= Math.max(0, paras.length - SIGNATURE_WINDOW); i--) {
-    const m = SIGNATURE_LINE.exec(paras[i]!.normalize('NFKC').trim());
-    if (m) return isoDate(m[1]);
+    if (SIGNATURE_LINE.test(paras[i]!.normalize('NFKC').trim())) return i;
   }
   return null;
+}
+
+/** A signing body: a name ending as governments, offices and departments end, nothing else on the line. */
+const SIGNING_BODY = /^[\u3400-\u9fff（）()]{2,40}(?:人民政府|政府|办公室|办公厅|局|委员会|管委会|办事处|街道|镇人民政府|乡人民政府|厅|署|中心)$/;
+
+/** The body a report is signed by: before the date on its line, or the paragraph above it. */
+function signatureAgency(paras: string[]): string | null {
+  const at = signatureIndex(paras);
+  if (at === null) return null;
+  const line = paras[at]!.normalize('NFKC').trim();
+  const before = line.replace(SIGNATURE_LINE.exec(line)![1]!, '').trim();
+  const candidates = before ? [before] : at > 0 ? [paras[at - 1]!.normalize('NFKC').trim()] : [];
+  return candidates.find((c) => SIGNING_BODY.test(c.replace(/\s+/g, ''))) ?? null;
 }
 
 /** The agency a title names before its year ("平潭综合实验区2019年度…" → 平潭综合实验区). */
@@ -202,11 +222,17 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   let publishedFrom: PublishedSource | undefined = visibleDate ? 'field' : metaDate ? 'meta' : undefined;
 
   let agency = title ? agencyFromTitle(title) : null;
+  let agencyFrom: AgencySourceInReport | undefined = agency ? 'title' : undefined;
   if (!agency && isReport && !(title && /^关于/.test(title))) {
     const author = meta['author'];
     agency =
       fields['发布机构'] ?? fields['发文机关'] ?? fields['发布单位'] ?? (meta['contentsource'] || null) ?? fields['来源'] ??
       (author && !JUNK_AUTHOR.test(author) ? author : null) ?? null;
+    if (agency) agencyFrom = 'field';
+    else {
+      agency = signatureAgency(paras)?.replace(/\s+/g, '') ?? null;
+      if (agency) agencyFrom = 'signature';
+    }
   }
 
   let year = title ? yearFromTitle(title) : null;
@@ -224,5 +250,5 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
     if (signed && (year === null || (signedYear >= year && signedYear <= year + 2))) [published, publishedFrom] = [signed, 'signature'];
   }
   if (year === null && published) year = Number(published.slice(0, 4)) - 1;
-  return { title, agency, year, published, ...(publishedFrom ? { publishedFrom } : {}) };
+  return { title, agency, ...(agencyFrom ? { agencyFrom } : {}), year, published, ...(publishedFrom ? { publishedFrom } : {}) };
 }

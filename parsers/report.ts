@@ -205,6 +205,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
     format,
     title: meta.title,
     agency: meta.agency,
+    ...(meta.agencyFrom ? { agencyFrom: meta.agencyFrom } : {}),
     year: meta.year,
     published: meta.published,
     ...(meta.publishedFrom ? { publishedFrom: meta.publishedFrom } : {}),

@@ -128,6 +128,7 @@ const parsedReportShape = z
     format: reportFormatSchema,
     title: z.string().min(1).nullable(),
     agency: z.string().min(1).nullable(),
+    agencyFrom: z.enum(['title', 'field', 'signature']).optional(),
     year: z.number().int().min(1900).max(2100).nullable(),
     published: z.string().refine(isCalendarDate, 'an ISO calendar date YYYY-MM-DD').nullable(),
     publishedFrom: z.enum(['field', 'meta', 'signature', 'link']).optional(),

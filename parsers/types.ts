@@ -80,6 +80,9 @@ export interface SectionPresence {
 
 export type PublishedSource = 'field' | 'meta' | 'signature' | 'link';
 
+/** Where the report names its agency: its title, a 发布机构/发文机关/来源 field (or meta tag), its signature. */
+export type AgencySourceInReport = 'title' | 'field' | 'signature';
+
 export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
 
 export interface ParsedReport {
@@ -87,6 +90,8 @@ export interface ParsedReport {
   title: string | null;
   /** The agency as the report names itself (its title before the year); null if not found. */
   agency: string | null;
+  /** Where `agency` was read, when there is one (title first, then fields, then the signature). */
+  agencyFrom?: AgencySourceInReport;
   /** The year reported on (not the publication year). */
   year: number | null;
   /** Publication date, ISO `YYYY-MM-DD`, or null. */

@@ -25,6 +25,7 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
   [['crawl'], async () => (await import('./commands/crawl.js')).registerCrawl],
   [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
   [['sites'], async () => (await import('./commands/sites.js')).registerSites],
+  [['agencies'], async () => (await import('./commands/agencies.js')).registerAgencies],
 ];
 
 /**

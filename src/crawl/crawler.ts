@@ -1396,6 +1396,8 @@ class Crawler {
 
   storeKnown(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, documentId: number, role: 'report' | 'attachment'): void {
     this.unit(() => {
+      // The same document found at another place (the city and the county both post it): one more location.
+      this.writer.addLocation(documentId, { place: row.url, site: r.site.name, publisherId: r.agencyId, seenAt: got.res.fetchedAt });
       this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, documentId), this.runId);
       this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, documentId, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
       this.s.bumpUnchanged.run(this.runId);
@@ -1444,6 +1446,7 @@ class Crawler {
           contentType: headerValue(got.res.headers, 'content-type') ?? null,
           fetchedAt: got.res.fetchedAt,
           agencyId: r.agencyId,
+          site: r.site.name,
         },
         outcome,
         this.runId,

@@ -5,6 +5,8 @@
  */
 import type { Db } from '../store/db.js';
 import type { Site } from '../sites/registry.js';
+import { type AgencyKind, nameFacts } from '../agencies/names.js';
+import { settleRegistryAgency } from '../agencies/registry.js';
 
 export type FrontierKind = 'entry' | 'list' | 'api' | 'report' | 'attachment';
 export type FrontierState = 'queued' | 'done' | 'failed' | 'blocked' | 'skipped';
@@ -202,7 +204,7 @@ export class Frontier {
         `UPDATE agencies SET name = @name, province = @province, city = @city, county = @county, level = @level,
            kind = @kind, portal = @portal, source = 'registry' WHERE id = @id`,
       ),
-      aliasAgency: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id) VALUES (?, ?)'),
+      aliasAgency: db.prepare("INSERT OR IGNORE INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, 'registry')"),
       siteRow: db.prepare<[string], SiteStateRow>('SELECT * FROM crawl_sites WHERE site = ?'),
       upsertSite: db.prepare(
         `INSERT INTO crawl_sites (site, agency_id, adapter, fingerprint, browser_reason, challenge, last_run_id, last_crawl_at,
@@ -388,7 +390,8 @@ export class Frontier {
         id = Number(this.#s.insertAgency.run(values).lastInsertRowid);
       }
       this.#s.aliasAgency.run(site.agency.normalize('NFKC').replace(/\s+/gu, ''), id);
-      return id;
+      // The publisher of what the site lists; one body with the reports that named it before.
+      return settleRegistryAgency(this.#db, id, site.agency);
     })();
   }
 
@@ -428,11 +431,13 @@ export interface SiteStateRow {
 
 /**
  * `agencies.kind` of a registry site: a people's government (人民政府, 管委会) publishes the 本级政府
- * report (due 31 March); departments and others are due 31 January (src/store/deadline.ts).
+ * report (due 31 March); its general office (人民政府办公室/办公厅, `government_office`), departments
+ * and others are due 31 January (src/store/deadline.ts).
  */
-export function agencyKind(site: Pick<Site, 'agency' | 'level'>): 'government' | 'department' | 'township' | 'other' {
+export function agencyKind(site: Pick<Site, 'agency' | 'level'>): AgencyKind {
   if (site.level === 'township') return 'township';
   if (/人民政府$|管委会$|管理委员会$/.test(site.agency)) return 'government';
+  if (nameFacts(site.agency).kind === 'government_office') return 'government_office';
   if (site.level === 'department' || /局$|厅$|委员会$|部$|署$|办公室$|中心$/.test(site.agency)) return 'department';
   return 'other';
 }

@@ -159,6 +159,7 @@ export function migrate(db: Db): number[] {
       // Re-check inside the lock: another process may have migrated meanwhile.
       if (schemaVersion(db) >= m.version) return;
       db.exec(m.sql);
+      m.backfill?.(db);
       db.pragma(`user_version = ${m.version}`);
       applied.push(m.version);
     }).immediate();

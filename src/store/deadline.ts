@@ -8,9 +8,11 @@
  *   2008-05-01), 第三十一条 — every agency (各级行政机关) publishes by 31 March of the next year.
  * - Reports on 2019 onwards: the revised 条例 (国务院令第711号, in force 2019-05-15), 第四十九条 —
  *   departments of governments at county level and above (县级以上人民政府部门) by 31 January;
- *   the 本级政府 consolidated report (agencies of registry kind `government`) by 31 March.
- *   Agencies of other kinds (township, other, or unknown) are held to the departments' 31 January
- *   date: 第四十九条 names no other date (see docs/database.md, "Deadline", for this limit).
+ *   the 本级政府 consolidated report (agencies of kind `government`: from the registry, or from a
+ *   report-named body's name, src/agencies/names.ts) by 31 March. Agencies of other kinds
+ *   (government_office — a 人民政府办公室/办公厅's own report is a 部门's —, township, other, or
+ *   unknown) are held to the departments' 31 January date: 第四十九条 names no other date (see
+ *   docs/database.md, "Deadline", for this limit).
  */
 
 /** Short citation of the article a deadline comes from, stored as `report_summary.deadline_basis`. */
@@ -19,7 +21,7 @@ export type DeadlineBasis = '条例(2007)第三十一条' | '条例(2019)第四�
 export interface DeadlineInput {
   /** The year the report is about; null when unknown (then there is no deadline). */
   year: number | null;
-  /** The agency's registry kind: government | department | township | other; null when unknown. */
+  /** The agency's kind: government | government_office | department | township | other; null when unknown. */
   agencyKind: string | null;
 }
 

@@ -2,12 +2,12 @@
 import type { Db } from './db.js';
 import { agencyKey } from './writer.js';
 
-/** Ids of the agencies a user-given name designates: by name, key or any alias. */
+/** Ids of the agencies a user-given name designates: by name, key or any alias (a merged agency: its merge target). */
 export function resolveAgencyIds(db: Db, name: string): number[] {
   const key = agencyKey(name);
   const rows = db
     .prepare(
-      `SELECT id FROM agencies WHERE name = @name OR key = @key
+      `SELECT COALESCE(merged_into, id) AS id FROM agencies WHERE name = @name OR key = @key
        UNION SELECT agency_id FROM agency_aliases WHERE alias = @key`,
     )
     .all({ name, key }) as { id: number }[];

@@ -195,7 +195,7 @@ function tally(summary: IngestSummary, res: WriteResult): void {
 /** A file read, hashed, snapshotted and parsed, waiting for its turn to be stored. */
 type Prepared =
   | { kind: 'error'; path: string; error: { path: string; code: string; message: string } }
-  | { kind: 'unchanged'; path: string }
+  | { kind: 'unchanged'; path: string; sha: string }
   | { kind: 'new'; path: string; bytes: Buffer; sha: string; snapshotPath: string; outcome: ParseOutcome; parseMs: number };
 
 /**
@@ -238,7 +238,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       return { kind: 'error', path, error: { path, code: e.code ?? 'EIO', message: e.message } };
     }
     const sha = sha256Hex(bytes);
-    if (writer.findDocument(sha)?.reportId != null) return { kind: 'unchanged', path };
+    if (writer.findDocument(sha)?.reportId != null) return { kind: 'unchanged', path, sha };
     // The snapshot is compressed and written on the thread pool while this thread parses.
     const snap = snapshots.put(bytes, sha);
     snap.catch(() => {}); // awaited below; don't report it unhandled meanwhile
@@ -301,9 +301,14 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
         options.onProgress?.({ done, total: files.length, path, outcome: 'error' });
         continue;
       }
-      if (prepared.kind === 'unchanged' || writer.findDocument(prepared.sha)?.reportId != null) {
+      const known = writer.findDocument(prepared.sha);
+      if (prepared.kind === 'unchanged' || known?.reportId != null) {
         summary.unchanged++;
-        group.run(() => writer.countUnchanged(runId));
+        group.run(() => {
+          writer.countUnchanged(runId);
+          // The same content in another file (or the same file again): one more location, or seen again.
+          if (known) writer.addLocation(known.documentId, { place: resolve(path) });
+        });
         options.onProgress?.({ done, total: files.length, path, outcome: 'unchanged' });
         continue;
       }

@@ -7,6 +7,7 @@
 import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Statement } from 'better-sqlite3';
+import { AgencyResolver } from '../agencies/resolve.js';
 import type { Db } from './db.js';
 import { indexedText, tableLabelsLine } from './search-text.js';
 import { CHANGE_RULES } from './revisions.js';
@@ -30,8 +31,21 @@ export interface DocumentInfo {
   httpStatus?: number | null;
   contentType?: string | null;
   fetchedAt?: string | null;
-  /** Publisher known from a site registry; wins over the report's self-name. */
+  /**
+   * The publisher: the registry site's agency where the document was found. The report's agency
+   * only when the report names no body (src/agencies/resolve.ts).
+   */
   agencyId?: number | null;
+  /** The registry site it was found on (crawler), for `document_locations`. */
+  site?: string | null;
+}
+
+/** Where a document was found once more (crawler: the same content at another URL or site). */
+export interface LocationInfo {
+  place: string;
+  site?: string | null;
+  publisherId?: number | null;
+  seenAt?: string | null;
 }
 
 /** The result of parsing one document: a report, or the reason it could not be read. */
@@ -62,10 +76,7 @@ export function reportStatus(r: ParsedReport): Exclude<ReportStatus, 'failed'> {
   return tables.has('active') && tables.has('requests') && tables.has('appeals') ? 'ok' : 'partial';
 }
 
-/** Agency identity key of a self-name: NFKC, all whitespace removed. */
-export function agencyKey(name: string): string {
-  return name.normalize('NFKC').replace(/\s+/gu, '');
-}
+export { agencyKey } from '../agencies/names.js';
 
 const num = (v: number | null | undefined): number | null =>
   typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -78,9 +89,11 @@ export class ReportWriter {
   readonly #s;
   /** Multi-row cell inserts by row count (see #insertCells). */
   readonly #cellInserts = new Map<number, Statement>();
+  readonly #agencies: AgencyResolver;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#agencies = new AgencyResolver(db);
     this.#s = {
       findDoc: db.prepare<[string], { document_id: number; report_id: number | null }>(
         'SELECT d.id AS document_id, r.id AS report_id FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE d.sha256 = ?',
@@ -92,20 +105,22 @@ export class ReportWriter {
            @ingested_at, @source_path, @file_name, @snapshot_path, @agency_id, @run_id)`,
       ),
       updateDocKind: db.prepare('UPDATE documents SET kind = COALESCE(?, kind), charset = COALESCE(?, charset) WHERE id = ?'),
-      aliasLookup: db.prepare<[string], { agency_id: number }>('SELECT agency_id FROM agency_aliases WHERE alias = ?'),
-      agencyByKey: db.prepare<[string], { id: number }>('SELECT id FROM agencies WHERE key = ?'),
-      insertAgency: db.prepare("INSERT INTO agencies (key, name, source, created_at) VALUES (?, ?, 'report', ?)"),
-      insertAlias: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id) VALUES (?, ?)'),
+      upsertLocation: db.prepare(
+        `INSERT INTO document_locations (document_id, place, site, publisher_id, first_seen_at, last_seen_at)
+         VALUES (@document_id, @place, @site, @publisher_id, @seen, @seen)
+         ON CONFLICT (document_id, place) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at),
+           times_seen = times_seen + 1, site = COALESCE(excluded.site, site), publisher_id = COALESCE(excluded.publisher_id, publisher_id)`,
+      ),
       insertReport: db.prepare(
-        `INSERT INTO reports (document_id, agency_id, agency_name, year, format, title, published, status, error_code,
+        `INSERT INTO reports (document_id, agency_id, agency_source, publisher_id, agency_name, year, format, title, published, status, error_code,
            error, parser_version, input_kind, charset, has_overview, has_active, has_requests, has_appeals,
            has_problems, has_other, cell_count, is_primary, parsed_at, run_id)
-         VALUES (@document_id, @agency_id, @agency_name, @year, @format, @title, @published, @status, @error_code,
+         VALUES (@document_id, @agency_id, @agency_source, @publisher_id, @agency_name, @year, @format, @title, @published, @status, @error_code,
            @error, @parser_version, @input_kind, @charset, @has_overview, @has_active, @has_requests, @has_appeals,
            @has_problems, @has_other, @cell_count, 0, @parsed_at, @run_id)`,
       ),
       updateReport: db.prepare(
-        `UPDATE reports SET agency_id = @agency_id, agency_name = @agency_name, year = @year, format = @format,
+        `UPDATE reports SET agency_id = @agency_id, agency_source = @agency_source, publisher_id = @publisher_id, agency_name = @agency_name, year = @year, format = @format,
            title = @title, published = @published, status = @status, error_code = @error_code, error = @error,
            parser_version = @parser_version, input_kind = @input_kind, charset = @charset,
            has_overview = @has_overview, has_active = @has_active, has_requests = @has_requests,
@@ -178,6 +193,29 @@ export class ReportWriter {
     return row ? { documentId: row.document_id, reportId: row.report_id } : undefined;
   }
 
+  /**
+   * Records one more place a stored document was found (the same content posted by the city and
+   * the county): stored once, with every location. Call inside the caller's transaction or unit.
+   */
+  addLocation(documentId: number, loc: LocationInfo): void {
+    this.#location(documentId, loc);
+  }
+
+  #location(documentId: number, loc: LocationInfo): void {
+    this.#s.upsertLocation.run({
+      document_id: documentId,
+      place: loc.place,
+      site: loc.site ?? null,
+      publisher_id: loc.publisherId ?? null,
+      seen: loc.seenAt ?? nowIso(),
+    });
+  }
+
+  /** Ranks an (agency, year) group again (after agencies were merged or split). */
+  rankGroup(agencyId: number, year: number): void {
+    this.#primary(agencyId, year);
+  }
+
   /** Counts a file seen without storing anything (already stored), inside its own transaction. */
   countUnchanged(runId: number | null): void {
     if (runId === null) return;
@@ -207,6 +245,10 @@ export class ReportWriter {
         run_id: runId,
       });
       const documentId = Number(info.lastInsertRowid);
+      const place = doc.url ?? doc.sourcePath ?? null;
+      if (place !== null) {
+        this.#location(documentId, { place, site: doc.site ?? null, publisherId: doc.agencyId ?? null, seenAt: doc.fetchedAt ?? null });
+      }
       const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
       if (runId !== null) {
         this.#bump(runId, {
@@ -275,23 +317,6 @@ export class ReportWriter {
     });
   }
 
-  /** Agency id for a self-name: by alias, else a new agency keyed by the normalised name. */
-  #agencyFor(name: string | null, registryAgency: number | null): number | null {
-    const trimmed = name?.trim() ?? '';
-    if (registryAgency !== null) {
-      if (trimmed) this.#s.insertAlias.run(agencyKey(trimmed), registryAgency);
-      return registryAgency;
-    }
-    if (!trimmed) return null;
-    const key = agencyKey(trimmed);
-    const alias = this.#s.aliasLookup.get(key);
-    if (alias) return alias.agency_id;
-    let id = this.#s.agencyByKey.get(key)?.id;
-    if (id === undefined) id = Number(this.#s.insertAgency.run(key, trimmed, nowIso()).lastInsertRowid);
-    this.#s.insertAlias.run(key, id);
-    return id;
-  }
-
   #writeReport(
     existingId: number | null,
     documentId: number,
@@ -302,12 +327,16 @@ export class ReportWriter {
   ): Omit<WriteResult, 'documentId'> {
     const r = outcome.ok ? outcome.report : null;
     const status: ReportStatus = r ? reportStatus(r) : 'failed';
-    const agencyId = this.#agencyFor(r?.agency ?? null, registryAgency);
+    // The body the report names (title, fields, signature), else the site it was found on.
+    const publisher = registryAgency === null ? null : this.#agencies.current(registryAgency);
+    const { agencyId, source: agencySource } = this.#agencies.resolve(r?.agency ?? null, r?.agencyFrom, publisher);
     const sec = r?.sections;
     const b = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
     const row = {
       document_id: documentId,
       agency_id: agencyId,
+      agency_source: agencySource,
+      publisher_id: publisher,
       agency_name: r?.agency ?? null,
       year: r?.year ?? null,
       format: r?.format ?? null,

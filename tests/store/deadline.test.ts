@@ -14,6 +14,7 @@ import { type RunningExplorer, startExplorer } from '../../src/explorer/server.j
 import * as m0006 from '../../db/migrations/0006_summary_timing.js';
 import { SCHEMA_VERSION } from '../../db/migrations/index.js';
 import { openDatabase } from '../../src/store/db.js';
+import { undoMigration16 } from '../helpers/schema.js';
 import { deadlineOf } from '../../src/store/deadline.js';
 import { corpusText, runCli, tempDir, writeDoc } from './helpers.js';
 
@@ -180,6 +181,7 @@ describe('the deadline on every surface', () => {
     src.close();
     // Back to version 6: the views as migration 6 made them.
     const raw = new Database(copy);
+    undoMigration16(raw);
     raw.exec('DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
     raw.exec(m0006.sql);
     raw.pragma('user_version = 6');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql as initialSql } from '../../db/migrations/0001_initial.js';
 import { openDatabase, schemaVersion } from '../../src/store/db.js';
 import { buildCorpusDb, runCli, tempDir } from './helpers.js';
+import { undoMigration16 } from '../helpers/schema.js';
 
 /** report_summary as migration 1 defined it: aggregates over every cell, nothing stored. */
 const OLD_VIEW = /CREATE VIEW report_summary AS[\s\S]*?;\n/.exec(initialSql)![0];
@@ -62,6 +63,7 @@ describe('report_totals', () => {
     const raw = new Database(file);
     const before = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all();
     // Version 3 had none of the helper views of migrations 6 and 7 either.
+    undoMigration16(raw);
     raw.exec(`DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW IF EXISTS days_late_of; DROP VIEW IF EXISTS deadline_of; DROP TABLE report_totals; ${OLD_VIEW}`);
     raw.pragma('user_version = 3');
     raw.close();

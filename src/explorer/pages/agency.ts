@@ -3,6 +3,7 @@
  * litigation outcomes over the years, and the carry-over check between consecutive years
  * (上年结转 of year N against 结转下年度继续办理 of year N−1, FORMAT.md §6 R5).
  */
+import { agencyDetail } from '../../agencies/list.js';
 import { describeTiming } from '../../store/timing.js';
 import { REQUEST_COLUMNS } from '../../../parsers/keys.js';
 import type { ExplorerContext } from '../context.js';
@@ -73,9 +74,20 @@ interface AppealYear {
 
 export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, string>): Response | string | null {
   const a = ctx.db.prepare('SELECT * FROM agencies WHERE id = ?').get(id) as
-    | { id: number; name: string; key: string; province: string | null; city: string | null; county: string | null; level: string | null; kind: string | null; portal: string | null; parent_id: number | null }
+    | { id: number; name: string; key: string; province: string | null; city: string | null; county: string | null; level: string | null; kind: string | null; portal: string | null; parent_id: number | null; merged_into: number | null }
     | undefined;
   if (!a) return null;
+  // A merged agency's page is its merge target's.
+  if (a.merged_into !== null) return agencyPage(ctx, a.merged_into, q);
+  // Names, hierarchy, review pairs, and where each report was found (src/agencies/list.ts).
+  const detail = agencyDetail(ctx.db, id);
+  const locationsOf = new Map(detail.reports.map((r) => [r.report_id, r]));
+  const postedForOthers = ctx.db
+    .prepare(
+      `SELECT r.id, r.year, r.title, r.agency_id, a.name AS agency FROM reports r JOIN agencies a ON a.id = r.agency_id
+       WHERE r.publisher_id = ? AND r.agency_id <> ? ORDER BY a.name, r.year, r.id`,
+    )
+    .all(id, id) as { id: number; year: number | null; title: string | null; agency_id: number; agency: string }[];
   const summary = ctx.db
     .prepare(`SELECT * FROM (${summarySql('r.agency_id = @a AND r.is_primary = 1 AND r.year IS NOT NULL')}) ORDER BY year`)
     .all({ a: id }) as Summary[];
@@ -133,7 +145,6 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
        GROUP BY r.id, c.row_key ORDER BY r.year`,
     )
     .all(id) as AppealYear[];
-  const aliases = ctx.db.prepare('SELECT alias FROM agency_aliases WHERE agency_id = ? ORDER BY alias').pluck().all(id) as string[];
 
   // Carry-over: each pair of consecutive years, total column and any column that differs.
   const carryCells = ctx.db
@@ -173,9 +184,16 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
 <h1 id="agency-name">${a.name}</h1>
 <dl class="meta">
 ${[a.province, a.city, a.county].some(Boolean) ? html`<dt>Place</dt><dd>${[a.province, a.city, a.county].filter(Boolean).join(' · ')}</dd>` : ''}
-${a.level ? html`<dt>Level</dt><dd>${a.level}${a.kind ? ` (${a.kind})` : ''}</dd>` : ''}
+${a.level ? html`<dt>Level</dt><dd id="agency-level">${a.level}</dd>` : ''}
+${a.kind ? html`<dt>Kind</dt><dd id="agency-kind">${a.kind}</dd>` : ''}
+${detail.parent ? html`<dt>Part of</dt><dd id="agency-parent"><a href="/agency/${detail.parent.id}">${detail.parent.name}</a></dd>` : ''}
+${detail.children.length > 0 ? html`<dt>Bodies under it</dt><dd id="agency-children">${detail.children.map((c, i) => html`${i > 0 ? '、' : ''}<a href="/agency/${c.id}">${c.name}</a>`)}</dd>` : ''}
 ${portal ? html`<dt>Portal</dt><dd><a href="${portal}" rel="noopener noreferrer" target="_blank">${a.portal}</a></dd>` : ''}
-${aliases.length > 0 ? html`<dt>Also named</dt><dd>${aliases.join('、')}</dd>` : ''}
+${detail.aliases.length > 0 ? html`<dt>Also named</dt><dd id="agency-aliases">${detail.aliases.map((x, i) => html`${i > 0 ? '、' : ''}<span title="${x.source ?? ''}">${x.alias}</span>`)}</dd>` : ''}
+${detail.review.some((v) => v.status === 'open') ? html`<dt>May be the same as</dt><dd id="agency-review">${detail.review.filter((v) => v.status === 'open').map((v, i) => {
+  const [oid, oname] = v.agency_id === id ? [v.other_id, v.other] : [v.agency_id, v.agency];
+  return html`${i > 0 ? '、' : ''}<a href="/agency/${oid}">${oname}</a>`;
+})} <span class="small muted">(listed for review, not merged: <code>nianbao agencies review</code>)</span></dd>` : ''}
 <dt>Reports</dt><dd>${summary.length} year(s)${years.length ? `: ${years[0]}–${years[years.length - 1]}` : ''}</dd>
 </dl>
 
@@ -276,10 +294,23 @@ ${renderTable(
       { key: 'errors', label: 'errors', num: true },
       { key: 'kind', label: 'kind', html: (r) => html`${r.kind ?? ''} ${r.is_primary ? '' : html`<span class="muted small">(duplicate)</span>`}` },
       { key: 'file_name', label: 'file' },
+      { key: 'named', label: 'agency from', html: (r) => html`${locationsOf.get(r.id)?.agency_source ?? ''}` },
+      {
+        key: 'found',
+        label: 'found at',
+        html: (r) =>
+          html`${(locationsOf.get(r.id)?.locations ?? []).map((l, i) => {
+            const href = /^https?:\/\//i.test(l.place) ? safeHref(l.place) : null; // a file path is no link
+            return html`${i > 0 ? html`<br>` : ''}${l.publisher ?? l.site ?? 'file'}: ${href ? html`<a href="${href}" rel="noopener noreferrer" target="_blank">${l.place}</a>` : l.place}`;
+          })}`,
+      },
     ],
     rows: reports,
   },
-  { empty: 'No documents.' },
-)}`;
+  { empty: 'No documents.', id: 'documents' },
+)}
+${postedForOthers.length > 0 ? html`<h2 id="posted-for-others">Posted here for other agencies 代发布</h2>
+<p class="small muted">Reports found on this agency's site that name another body: stored under that body.</p>
+<ul>${postedForOthers.map((r) => html`<li><a href="/agency/${r.agency_id}">${r.agency}</a> ${r.year ?? ''}: <a href="/report/${r.id}">${r.title ?? '(no title)'}</a></li>`)}</ul>` : ''}`;
   return page({ title: a.name, nav: 'none', body, charts: summary.length > 0 });
 }

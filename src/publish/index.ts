@@ -115,7 +115,7 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
       onProgress?.({ stage: 'rows', done, total, table });
     };
 
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: join(o.outDir, 'nianbao.xlsx'), useStyles: true, useSharedStrings: false });
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: join(o.outDir, 'nianbao.xlsx'), useStyles: false, useSharedStrings: false });
     const resources: Record<string, unknown>[] = [];
     const summary: { name: string; rows: number; xlsxTruncated: boolean }[] = [];
     for (const t of tables) {

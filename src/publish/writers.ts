@@ -105,6 +105,19 @@ export async function writeParquet(
   await writer.finish();
 }
 
+/**
+ * Waits while the sheet's zip entry holds more than 4 MiB not yet compressed. exceljs's streaming
+ * writer pushes committed rows into its zip without backpressure, so without this wait a table's
+ * XML piles up in memory when rows come faster than deflate and the disk take them.
+ */
+async function sheetDrained(ws: ReturnType<ExcelStream.xlsx.WorkbookWriter["addWorksheet"]>): Promise<void> {
+  const entry = (ws as unknown as { stream?: { pipes?: { _writableState?: { length?: number }; once?: (e: string, f: () => void) => void }[] } }).stream;
+  for (const dest of entry?.pipes ?? []) {
+    if ((dest._writableState?.length ?? 0) > 4 << 20 && dest.once) await new Promise<void>((resolve) => dest.once!('drain', resolve));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Excel's row limit, header included. */
 export const XLSX_MAX_ROWS = 1_048_576;
 
@@ -121,7 +134,6 @@ export async function writeSheet(
 ): Promise<{ rows: number; truncated: boolean }> {
   const ws = workbook.addWorksheet(sheet.name, { views: [{ state: 'frozen', ySplit: 1 }] });
   ws.columns = sheet.headers.map((header, i) => ({ header, width: Math.min(40, Math.max(8, header.length * 2 + 2)), key: String(i) }));
-  ws.getRow(1).font = { bold: true };
   ws.getRow(1).commit();
   let rows = 0;
   let pending = 0;
@@ -133,10 +145,10 @@ export async function writeSheet(
     }
     ws.addRow(row.map((v, i) => (v === null || v === undefined ? null : sheet.types[i] === 'integer' || sheet.types[i] === 'number' ? Number(v) : String(v)))).commit();
     rows++;
-    if (++pending === BATCH) {
+    if (++pending === BATCH / 5) {
       onRows(pending);
       pending = 0;
-      await new Promise((resolve) => setImmediate(resolve));
+      await sheetDrained(ws);
     }
   }
   onRows(pending);

@@ -136,7 +136,7 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
           path: f.path,
           ...(ext === 'csv' ? { profile: 'tabular-data-resource' } : {}),
           ...MEDIA[ext],
-          ...(ext === 'csv' ? { encoding: 'utf-8-sig', dialect: { delimiter: ',', lineTerminator: '\r\n', quoteChar: '"', doubleQuote: true, header: true } } : {}),
+          ...(ext === 'csv' ? { encoding: 'utf-8', dialect: { delimiter: ',', lineTerminator: '\r\n', quoteChar: '"', doubleQuote: true, header: true } } : {}),
           bytes: f.bytes,
           hash: `sha256:${f.sha256}`,
           'nianbao:rows': csv.rows,
@@ -179,7 +179,7 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
     );
     const descriptor = {
       profile: 'tabular-data-package',
-      name: `nianbao-${o.name.toLowerCase().replace(/_/g, '-')}`,
+      name: o.name.toLowerCase().replace(/_/g, '-'),
       title: '政府信息公开工作年度报告 · nianbao',
       description: `Tables of China's government information-disclosure annual reports. Reports included: ${filters}.`,
       version: PACKAGE_VERSION,

@@ -37,7 +37,7 @@ function withLabel(db: Db, view: string, after: string, labelAs: string, labelEx
 }
 
 /** Views and tables other parts of nianbao may add (missing reports, revisions); published when the database has them. */
-export const OPTIONAL_TABLES = /^(missing_reports|report_changes|report_revisions|revisions|changes)$/;
+export const OPTIONAL_TABLES = /^(missing_reports|vanished_reports|report_changes|report_revisions|revisions|changes)$/;
 
 /** The tables of the package, in order. `filtered`: agencies are those the published reports name (and their parents). */
 export function publishedTables(db: Db, options: { filtered: boolean; otherReportsKept: boolean }): PublishedTable[] {

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Slugs of the ten questions, in order (Datasette canned-query names). */
+/** Slugs of the questions, in order (Datasette canned-query names). */
 export const QUERY_SLUGS = [
   'most_requests',
   'refusal_rates',
@@ -22,6 +22,8 @@ export const QUERY_SLUGS = [
   'carry_over_mismatches',
   'refusal_grounds',
   'information_processing_fees',
+  'missing_reports',
+  'every_finding',
 ];
 
 /** The canned queries parsed from docs/queries.md. */

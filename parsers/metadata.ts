@@ -137,6 +137,36 @@ function yearFromTitle(title: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** A title given as a labelled field, as in the header block of a text dump ("标题: …"). */
+const TITLE_FIELD = /^(?:标题|题目|文章标题|title)\s*[:：]\s*(.{2,120})$/i;
+/** A line of such a header block ("标题: …", "发布时间: …", "来源: …"): never the title itself. */
+const FIELD_LINE = /^(?:标题|题目|文章标题|title|发布时间|发布日期|日期|时间|来源|信息来源|发布机构|作者|链接|网址|url)\s*[:：]/i;
+
+/** Longest opening paragraph taken for a title, and for the first line of a title wrapped over two. */
+const TITLE_MAX = 80;
+const TITLE_LINE_MAX = 60;
+
+/**
+ * The title among the opening paragraphs: the first that names a report. A PDF's title wraps over
+ * two lines ("2025 年上海市人民政府办公厅政府信息公开" / "工作年度报告"): when that paragraph
+ * names neither the year nor the agency and the short line before it, no sentence, gives the
+ * joined title a year, the two lines are the title.
+ */
+function wrappedTitle(head: readonly string[]): string | null {
+  const k = head.slice(0, 12).findIndex((p) => p.length <= TITLE_MAX && /报告|年报/.test(p));
+  if (k < 0) return null;
+  const found = head[k]!;
+  const before = k > 0 ? head[k - 1]! : '';
+  const joined = `${before}${found}`;
+  if (
+    before !== '' && before.length <= TITLE_LINE_MAX && joined.length <= TITLE_MAX && !/[。；;，,:：！？]/.test(before) &&
+    yearFromTitle(found) === null && agencyFromTitle(found) === null && yearFromTitle(joined) !== null
+  ) {
+    return joined;
+  }
+  return found;
+}
+
 export function extractMetadata(stream: TokenStream, isReport: boolean): ReportMetadata {
   const { signals, tokens } = stream;
   const paras = tokens.filter((t) => t.kind === 'para').map((t) => t.text);
@@ -160,9 +190,11 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
 
   const meta = signals.meta;
   const htmlTitle = signals.htmlTitle?.split(/[_｜|]|\s-\s/)[0]?.trim() || null;
-  const openingTitle =
-    head.slice(0, 12).find((p) => p.length <= 80 && /报告|年报/.test(p)) ?? (head[0] && head[0].length <= 80 ? head[0] : null);
-  const rawTitle = meta['articletitle'] || signals.visibleTitle || htmlTitle || openingTitle || null;
+  // A dump's header block names the title as a field ("标题: …"); the other opening lines are the page's.
+  const fieldTitle = head.map((p) => TITLE_FIELD.exec(p.trim())?.[1]?.trim()).find((t) => t !== undefined && t !== '') ?? null;
+  const opening = head.filter((p) => !FIELD_LINE.test(p.trim()));
+  const openingTitle = wrappedTitle(opening) ?? (opening[0] && opening[0].length <= 80 ? opening[0] : null);
+  const rawTitle = meta['articletitle'] || signals.visibleTitle || htmlTitle || fieldTitle || openingTitle || null;
   const title = rawTitle === null ? null : tidyTitle(rawTitle);
 
   const metaDate = isoDate(meta['pubdate']) ?? isoDate(meta['firstpublishtime']);

@@ -16,6 +16,8 @@ const PLACEHOLDER = /^(?:[-—–―－~〜/／\\]+|无|空|暂无|不涉及|\/|
 const CHINESE_ZERO = /^[〇○零]$/;
 // Characters tolerated around a single number (mis-decoded NBSP shown as "?", stray asterisks).
 const NOISE = /^[?？*＊·•\s]*$/;
+/** A number followed by a note in brackets (after NFKC the brackets are ASCII). */
+const NOTED = /^([+\-−]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个|条|项)?)\([^()]{1,40}\)$/;
 const NUMBER = /^(增加|减少|增|减|[+\-−])?\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*(万元|元|件|个|条|项|次|人次|宗|起|家|%)?$/;
 
 /** True when the text is empty or a placeholder: a cell that holds no number on purpose. */
@@ -40,6 +42,12 @@ export function parseCellNumber(raw: string, targetUnit?: '万元' | '元', assu
   if (CHINESE_ZERO.test(compact)) return { value: 0, flags: [] };
   let m = NUMBER.exec(compact);
   const flags: CellFlag[] = [];
+  // A number with a note in brackets, a cell of two lines ("22（其中修订 16 件）"): the number.
+  const noted = m ? null : NOTED.exec(compact);
+  if (noted) {
+    m = NUMBER.exec(noted[1]!);
+    if (m) flags.push('noise');
+  }
   if (!m) {
     // One number with harmless noise around it ("? 0").
     const nums = compact.match(/[+\-−]?\d[\d,]*(?:\.\d+)?(?:万元|元)?/g);

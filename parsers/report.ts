@@ -15,7 +15,7 @@ import { extractMetadata } from './metadata.js';
 import { findSections, looksPre2019 } from './sections.js';
 import type { TokenStream } from './stream.js';
 import { textToStream } from './text/stream.js';
-import type { Finding, InputKind, ParsedReport, ReportFormat, TableName } from './types.js';
+import type { Finding, InputKind, ParsedReport, ReportFormat, StatRow, TableName } from './types.js';
 import { toReadableScript, type ReadableScript } from './script.js';
 import { validateReport } from './validate.js';
 import { PARSER_VERSION } from './version.js';
@@ -188,7 +188,8 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
   const appeals = extractAppeals(tokens);
   // Table 4 alone is a report table too: it must be validated, not dropped into an 'unknown' report.
   const hasTables = !requests.builder.empty || !active.builder.empty || !appeals.empty;
-  const stats = hasTables ? null : extractStats(tokens);
+  const ambiguousStats: number[] = [];
+  const stats = hasTables ? null : extractStats(tokens, ambiguousStats);
 
   let format: ReportFormat = 'unknown';
   if (hasTables) format = tableFormat ?? '2021';
@@ -242,7 +243,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
       });
     }
   } else if (stats) {
-    report.issues.push(...validateReport({ format, stats }));
+    report.issues.push(...validateReport({ format, stats }), ...ambiguousStatFindings(stats, ambiguousStats));
   } else {
     report.issues.push({
       rule: 'report.no_tables',
@@ -252,4 +253,26 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
     });
   }
   return report;
+}
+
+/**
+ * `stats.ambiguous_row`: a statistics row that lost a blank cell (a space-flattened page) has
+ * fewer numbers than value columns, and which column each belongs to cannot be told: its values
+ * were left null rather than guessed. Cells are named `stats.N.value|cumulative`, N 1-based as the
+ * statistics rules name them.
+ */
+function ambiguousStatFindings(stats: readonly StatRow[], rows: readonly number[]): Finding[] {
+  return rows.map((i) => {
+    const row = stats[i]!;
+    const cols = row.cumulative === undefined ? ['value'] : ['value', 'cumulative'];
+    return {
+      rule: 'stats.ambiguous_row',
+      severity: 'warning' as const,
+      message:
+        `Statistics row "${row.label}" reads "${row.raw}": it has fewer numbers than the table has value columns (a blank cell was lost ` +
+        'when the page was flattened), so which column each number belongs to cannot be told; its values were left empty. Check the original.',
+      cells: cols.map((c) => `stats.${i + 1}.${c}`),
+      scope: row.label,
+    };
+  });
 }

@@ -79,7 +79,7 @@ export const cellRecordSchema = z
   });
 
 const CELL_PATH = /^(active|requests|appeals)\.([^.]+)\.([^.]+)$/;
-/** A cell of the pre-2019 statistics appendix: `stats.<index in report.stats>.value|cumulative`. */
+/** A cell of the pre-2019 statistics appendix: `stats.<place in report.stats, 1-based>.value|cumulative` (the stored `ord`). */
 const STAT_PATH = /^stats\.(\d+)\.(value|cumulative)$/;
 
 export const findingSchema = z
@@ -190,7 +190,7 @@ export const parsedReportSchema = parsedReportShape.superRefine((report, ctx) =>
   report.issues.forEach((finding, i) =>
     finding.cells.forEach((path, j) => {
       const m = STAT_PATH.exec(path);
-      if (m && Number(m[1]) >= (report.stats?.length ?? 0)) issue(`${path} names no row of the statistics appendix`, ['issues', i, 'cells', j]);
+      if (m && (Number(m[1]) < 1 || Number(m[1]) > (report.stats?.length ?? 0))) issue(`${path} names no row of the statistics appendix`, ['issues', i, 'cells', j]);
     }),
   );
 });

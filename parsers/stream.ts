@@ -27,6 +27,11 @@ export interface Token {
   gridCol: number | null;
   /** A lone "|" line in pipe text: an empty cell, or one covered grid slot. */
   ambiguous?: boolean;
+  /**
+   * A value cell found outside any row (plain text): a cell of two lines that a converter left as
+   * loose lines ("22" + "（其中修订 16 件）"). Its row is the table's row that lacks one value.
+   */
+  loose?: boolean;
   /** Cached: the cell reads as a value (number, blank, placeholder). */
   value: boolean;
 }

@@ -1,1 +1,1 @@
-export const PARSER_VERSION = '0.2.5';
+export const PARSER_VERSION = '0.2.6';

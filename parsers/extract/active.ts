@@ -45,6 +45,12 @@ function headerColumn(norm: string): HeaderCol | null {
   return null;
 }
 
+/** Two cells of one row: the same row, or both of text with one cell per line (rows unknown). */
+const sameRow = (a: Token, b: Token): boolean => (a.rowKnown && b.rowKnown ? a.row === b.row : !a.rowKnown && !b.rowKnown);
+
+/** Longest cell taken for the wrapped tail of a header word. */
+const HEADER_TAIL_MAX = 2;
+
 const TABLE3_ANCHOR = /^\(本列数据|^申请人情况$|^(?:一、)?本年新收/;
 
 export interface ActiveResult {
@@ -66,8 +72,11 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
   let readingHeader = false;
   let hint2021 = 0;
   let hint2019 = 0;
+  /** Loose value cells met in table 2 (cells of two lines a converter left outside their row), in order. */
+  const loose: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (t.loose && inTable) loose.push(t);
     if (t.kind !== 'cell' || t.value) continue;
     const norm = t.norm;
     if (/^第二十条/.test(norm)) {
@@ -96,12 +105,20 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         let col = headerColumn(norm);
         // A header label split over two cells ("本年新 | 制作数量", or words of plain text).
         const next = tokens[i + 1];
-        if (!col && next && next.kind === 'cell' && !next.value && next.row === t.row && !ACTIVE_ROWS.some((r) => r.pattern.test(next.norm))) {
+        if (!col && next && next.kind === 'cell' && !next.value && sameRow(next, t) && !ACTIVE_ROWS.some((r) => r.pattern.test(next.norm))) {
           const joined = headerColumn(norm + next.norm);
           if (joined && !headerColumn(next.norm)) {
             col = joined;
             i++;
           }
+        }
+        // The last characters of a header word wrapped into a cell of their own ("本年制发件 | 数").
+        const tail = tokens[i + 1];
+        if (
+          col && tail && tail.kind === 'cell' && !tail.value && sameRow(tail, t) && tail.norm.length <= HEADER_TAIL_MAX &&
+          !headerColumn(tail.norm) && !ACTIVE_ROWS.some((r) => r.pattern.test(tail.norm)) && headerColumn(tokens[i]!.norm + tail.norm)?.key === col.key
+        ) {
+          i++;
         }
         if (!col) unknownHeader.push(t.text);
         // A header cell repeated (split or copied) names its column once.
@@ -137,6 +154,15 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         builder.note([def.key], `Table 2 row "${def.label}": its header names only ${header.map((h) => h.key).join(', ')}; the values were read as the row's ${full.length} columns, which end with those.`);
       }
     }
+    const placed = values.length === columns.length - 1 && loose.length > 0 ? placeLoose(values, columns, loose) : null;
+    if (placed) {
+      values = placed.values;
+      builder.note(
+        [def.key],
+        `Table 2 row "${def.label}" lacks one value, and a value of two lines ("${placed.cell.text}") stands loose before the table: ` +
+          `it was read as the row's ${columns[placed.at]!.key}, the column its note names.`,
+      );
+    }
     if (values.length === 0) continue;
     if (header.length === 0 && !formatKnown) {
       builder.note([def.key], `Table 2 row "${def.label}" has no readable column header: its values were read as the ${defaultFormat}-format columns, which is a guess.`);
@@ -153,7 +179,7 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     const own = new Set(Object.values(def.columns).flatMap((cols) => cols.map((c) => c.key)));
     const foreign = columns.filter((c) => !own.has(c.key)).map((c) => c.key);
     const extra = surplus.length + padding.length;
-    if (values.length < columns.length || extra > 0 || foreign.length > 0 || unknownHeader.length > 0) {
+    if ((values.length < columns.length && !placed) || extra > 0 || foreign.length > 0 || unknownHeader.length > 0) {
       builder.note(
         [def.key],
         `Table 2 row "${def.label}" ` +
@@ -168,4 +194,25 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
   }
   const formatHint = hint2021 > hint2019 ? '2021' : hint2019 > hint2021 ? '2019' : null;
   return { builder, formatHint };
+}
+
+/** Words of a two-line cell's note that name its column: "（含自然失效 29 件）" is about repeals. */
+const NOTE_COLUMNS: readonly [RegExp, string][] = [
+  [/失效|废止/, 'repealed'],
+  [/现行有效|有效/, 'in_force'],
+  [/修订|修改|制定|制发|新制/, 'issued'],
+];
+
+/**
+ * Puts the first loose value into a row that lacks one, at the column its note names (a cell of
+ * two lines whose note says 失效 is the repeal count). Without such a note the place is unknown
+ * and nothing is placed. The loose value is used up.
+ */
+function placeLoose(values: Token[], columns: readonly HeaderCol[], loose: Token[]): { values: Token[]; cell: Token; at: number } | null {
+  const cell = loose[0]!;
+  const key = NOTE_COLUMNS.find(([pattern]) => pattern.test(cell.text))?.[1];
+  const at = columns.findIndex((c) => c.key === key);
+  if (at < 0) return null;
+  loose.shift();
+  return { values: [...values.slice(0, at), cell, ...values.slice(at)], cell, at };
 }

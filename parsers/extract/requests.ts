@@ -67,6 +67,14 @@ export function extractRequests(tokens: readonly Token[]): RequestsResult {
     const values = collectValues(tokens, i, WIDTH, surplus);
     if (values.length === 0) continue;
     fill(builder, def.key, values);
+    if (!t.rowKnown && values.length < WIDTH && !values.some((v) => v.rowKnown)) {
+      // Text with one cell per line (or a flattened page) drops a blank cell: which one cannot be told.
+      builder.note(
+        [def.key],
+        `Table 3 row "${def.label}" has ${values.length} value cells where it has ${WIDTH}: a blank cell may have been lost ` +
+          '(text with one cell per line or a flattened page drops them), so its values may be misplaced.',
+      );
+    }
     if (surplus.length > 0) {
       builder.note([def.key], `Table 3 row "${def.label}" has more than ${WIDTH} value cells: the first ${WIDTH} were read, so its values may be misplaced.`);
     }

@@ -18,7 +18,12 @@ function isHeader(t: Token): boolean {
   return t.kind === 'cell' && !t.value && (UNIT.test(t.norm) || CUMULATIVE.test(t.norm) || VALUE_HEADER.test(t.norm));
 }
 
-export function extractStats(tokens: readonly Token[]): StatRow[] | null {
+/**
+ * Reads the appendix. `ambiguous`, when given, receives the indexes (in the returned rows) of
+ * rows whose numbers lost a blank cell beside them (a space-flattened page): their values are
+ * not put in any column (null), as which column was blank cannot be told.
+ */
+export function extractStats(tokens: readonly Token[], ambiguous?: number[]): StatRow[] | null {
   const start = tokens.findIndex((t) => t.kind === 'cell' && STATS_ANCHOR.test(t.norm));
   if (start < 0) return null;
   const header: Token[] = [tokens[start]!];
@@ -60,13 +65,15 @@ export function extractStats(tokens: readonly Token[]): StatRow[] | null {
     // A header repeated after a page break is no indicator.
     if (!label || label.value || label.text === '' || STATS_ANCHOR.test(label.norm)) continue;
     const unit = unitCol >= 0 ? row[unitCol]?.text || null : null;
-    const valueToken = row[valueCol];
+    const unsure = row.some((t) => t.ambiguous && t.value);
+    const valueToken = unsure ? undefined : row[valueCol];
     const value = valueToken ? parseCellNumber(valueToken.text).value : null;
     const stat: StatRow = { label: label.text, unit, value, raw: row.map((t) => t.text).join(' | ') };
     if (cumulativeCol >= 0) {
-      const c = row[cumulativeCol];
+      const c = unsure ? undefined : row[cumulativeCol];
       stat.cumulative = c ? parseCellNumber(c.text).value : null;
     }
+    if (unsure) ambiguous?.push(stats.length);
     stats.push(stat);
   }
   return stats.length ? stats : null;

@@ -20,6 +20,8 @@
 import { STATS_ANCHOR, VALUE_HEADER } from '../extract/stats.js';
 import { collapseSpaces, normalizeLabel } from '../normalize.js';
 import { makeToken, type Token, type TokenStream } from '../stream.js';
+import { splitFlattenedTables, unflattenLine } from './flattened.js';
+import { isConverterMarkdown, markdownToPlain } from './markdown.js';
 
 const BARE = /^\|+$/;
 /** Lines split at \n or \r\n; a text without any \n (an old Mac file) at \r. */
@@ -179,14 +181,40 @@ function joinWrappedStatsHeader(lines: string[]): string[] {
   return lines;
 }
 
+/** A table-2 block row on a line of its own: 第二十条第（一）项. */
+const BLOCK_ROW = /^第二十条第\([一二三四五六七八九十]{1,3}\)项$/;
+/** A table-2 header whose cells lost the space between them: 信息内容本年处理决定数量. */
+const GLUED_HEADER = /^信息内容(?=\S)/;
+/** A number with a note in brackets: a cell of two lines ("22" + "（其中修订 16 件）"). */
+const NOTED_VALUE = /^\d[\d,，]*(?:\.\d+)?[（(][^（）()]{1,40}[)）]$/;
+const NOTE_LINE = /^[（(][^（）()]{1,40}[)）]$/;
+
+/** Joins a number's line and the bracketed note under it: one cell of two lines, left loose. */
+function joinNotedValues(lines: string[]): string[] {
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const value = collapseSpaces(lines[i]!);
+    const note = collapseSpaces(lines[i + 1]!);
+    if (/^\d[\d,，]*(?:\.\d+)?$/.test(value) && NOTE_LINE.test(note)) {
+      lines[i] = `${value}${note}`;
+      lines[i + 1] = '';
+    }
+  }
+  return lines;
+}
+
 export function textToStream(text: string): TokenStream {
-  const pipe = isPipeText(text);
   const tokens: Token[] = [];
   // Page numbers a PDF or OFD prints in its footers ("- 3 -", "第3页 共5页") fall between the rows of a
   // table that runs over a page break: they are not text of the report.
-  const split = splitLines(text.replace(/^\ufeff/, '')).filter((line) => !PAGE_NUMBER.test(line.trim()));
+  let split = splitLines(text.replace(/^\ufeff/, '')).filter((line) => !PAGE_NUMBER.test(line.trim()));
+  // A PDF-to-markdown converter's tables become tab-separated rows (see markdown.ts).
+  const markdown = isConverterMarkdown(split);
+  if (markdown) split = markdownToPlain(split);
+  const pipe = !markdown && isPipeText(text);
+  // A flattened page holding 2019/2021 tables: its words one per line (flattened.ts).
+  if (!pipe) split = split.flatMap((line) => splitFlattenedTables(line) ?? [line]);
   const cellPerLine = !pipe && isCellPerLine(split);
-  const lines = pipe || cellPerLine ? split : joinWrappedLabels(joinWrappedStatsHeader(split));
+  const lines = pipe || cellPerLine ? split : joinWrappedLabels(joinNotedValues(joinWrappedStatsHeader(split)));
   // The title, the labelled fields (来源：… 时间：…) and the prose before the first table stay paragraphs.
   let inTables = false;
   let rowId = 0;
@@ -219,6 +247,23 @@ export function textToStream(text: string): TokenStream {
       if (covered > 0) tokens.push(makeToken('bare', '|'.repeat(covered), pos(known, null)));
       return;
     }
+    const flat = pipe || cellPerLine ? null : unflattenLine(line);
+    if (flat) {
+      // A whole page on one line, its table's cells separated by single spaces (flattened.ts).
+      for (const block of flat) {
+        rowId++;
+        if ('para' in block) {
+          tokens.push(makeToken('para', block.para, pos(true, null)));
+          continue;
+        }
+        block.cells.forEach((cell, i) => {
+          const t = makeToken('cell', cell, pos(true, i));
+          if (block.ambiguous && t.value && i > 0 && cell !== '') t.ambiguous = true;
+          tokens.push(t);
+        });
+      }
+      return;
+    }
     if (!pipe && rawLine.includes('\t')) {
       // Fields separated by tabs: the cells of a table row pasted from Word or Excel.
       const fields = rawLine.split('\t').map((f) => collapseSpaces(f));
@@ -246,6 +291,23 @@ export function textToStream(text: string): TokenStream {
       if (collapsed.length <= 120 && isHeaderStart(words[0]!)) {
         // "信息内容 本年制发件数 本年废止件数 现行有效件数", "指标名称 计量单位 2016年度 历年累计": a header row.
         words.forEach((w, i) => tokens.push(makeToken('cell', w, pos(true, i))));
+        return;
+      }
+    }
+    if (!pipe && !cellPerLine) {
+      const norm = normalizeLabel(collapsed);
+      if (BLOCK_ROW.test(norm)) {
+        tokens.push(makeToken('cell', collapsed, pos(true, 0)));
+        return;
+      }
+      if (GLUED_HEADER.test(collapsed) && !collapsed.includes(' ') && collapsed.length <= CELL_LINE_MAX) {
+        tokens.push(makeToken('cell', '信息内容', pos(true, 0)), makeToken('cell', collapsed.slice('信息内容'.length), pos(true, 1)));
+        return;
+      }
+      if (NOTED_VALUE.test(collapsed.replace(/ /g, ''))) {
+        const loose = makeToken('cell', collapsed, pos(false, 0));
+        loose.loose = true;
+        tokens.push(loose);
         return;
       }
     }

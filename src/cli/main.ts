@@ -20,6 +20,7 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
   [['export'], async () => (await import('./commands/export.js')).registerExport],
   [['publish'], async () => (await import('./commands/publish.js')).registerPublish],
   [['check'], async () => (await import('./commands/check.js')).registerCheck],
+  [['changes'], async () => (await import('./commands/changes.js')).registerChanges],
   [['search'], async () => (await import('./commands/search.js')).registerSearch],
   [['serve'], async () => (await import('./commands/serve.js')).registerServe],
   [['crawl'], async () => (await import('./commands/crawl.js')).registerCrawl],

@@ -51,7 +51,8 @@ import type { Db } from '../store/db.js';
 import { parseToOutcome, type ParseFn } from '../store/ingest.js';
 import { finishRun, recordRunError, startHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
-import { GroupCommit, ReportWriter, type ParseOutcome } from '../store/writer.js';
+import { ChangeRecorder, redirectedAway, reportDiff, type CellChange, type VanishedReason } from '../store/revisions.js';
+import { GroupCommit, ReportWriter, reportStatus, type ParseOutcome } from '../store/writer.js';
 import { CrawlError } from './errors.js';
 import { Frontier, type FrontierKind, type FrontierRow, type NewItem, type ResponseRecord } from './frontier.js';
 import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
@@ -103,6 +104,10 @@ export interface SiteSummary {
   listsUnchanged: number;
   reportsNew: number;
   reportsUpdated: number;
+  /** Stored reports found revised: a new version at a known URL, or published again (a `revisions` row). */
+  reportsRevised: number;
+  /** Known report URLs found gone (404/410) or redirected away for the first time. */
+  reportsVanished: number;
   /** Report URLs whose bytes were already stored. */
   reportsKnown: number;
   /** Report URLs that failed: fetch errors (404 …) and documents the parser could not read. */
@@ -135,6 +140,8 @@ function zeroCounts(): CrawlSummary['totals'] {
     listsUnchanged: 0,
     reportsNew: 0,
     reportsUpdated: 0,
+    reportsRevised: 0,
+    reportsVanished: 0,
     reportsKnown: 0,
     reportsFailed: 0,
     reportsOk: 0,
@@ -294,6 +301,8 @@ class Crawler {
   readonly db: Db;
   readonly frontier: Frontier;
   readonly writer: ReportWriter;
+  /** Records revised and vanished reports (src/store/revisions.ts). */
+  readonly changes: ChangeRecorder;
   readonly snapshots: SnapshotStore;
   readonly fetcher: PoliteFetcher;
   readonly poster: PolitePoster;
@@ -314,6 +323,7 @@ class Crawler {
     bumpErrors: import('better-sqlite3').Statement;
     bumpUnchanged: import('better-sqlite3').Statement;
     bumpSeen: import('better-sqlite3').Statement;
+    related: import('better-sqlite3').Statement;
   };
 
   constructor(
@@ -324,7 +334,8 @@ class Crawler {
     this.db = ctx.db;
     this.frontier = new Frontier(ctx.db);
     this.writer = new ReportWriter(ctx.db);
-    this.snapshots = new SnapshotStore(o.snapshotsDir);
+    this.changes = new ChangeRecorder(ctx.db);
+    this.snapshots = new SnapshotStore(o.snapshotsDir, { db: this.db });
     // Threads asked for are a guard (a runaway document ends its thread, not the crawl): they start
     // with the run and take every document, none is parsed here while they start.
     this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
@@ -409,6 +420,11 @@ class Crawler {
       bumpErrors: this.db.prepare('UPDATE runs SET errors = errors + 1 WHERE id = ?'),
       bumpUnchanged: this.db.prepare('UPDATE runs SET files_seen = files_seen + 1, reports_unchanged = reports_unchanged + 1 WHERE id = ?'),
       bumpSeen: this.db.prepare('UPDATE runs SET files_seen = files_seen + 1 WHERE id = ?'),
+      // A report and an attachment of its page (or two attachments of one page) are one publication.
+      related: this.db.prepare(
+        `SELECT 1 FROM reports r JOIN documents d ON d.id = r.document_id LEFT JOIN frontier f ON f.key = d.url
+         WHERE r.id = @id AND (d.url = @parent OR f.parent = @url OR (@kind = 'attachment' AND f.kind = 'attachment' AND f.parent = @parent)) LIMIT 1`,
+      ),
     };
   }
 
@@ -448,6 +464,9 @@ class Crawler {
       throw err;
     }
     const stopHeartbeat = startHeartbeat(this.db, this.runId);
+    // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
+    const packed = await this.snapshots.packFiles().catch(() => null);
+    if (packed && packed.moved > 0) this.emit({ type: 'warning', code: 'NB_SNAPSHOTS_PACKED', message: `moved ${packed.moved} snapshot file(s) from ${this.o.snapshotsDir} into the database` });
     if (this.pool.workers > 0) await this.pool.ready().catch(() => undefined); // a failure is said at close
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {
@@ -473,6 +492,7 @@ class Crawler {
           since: this.o.since ?? null,
           maxAttempts: this.o.maxAttempts,
           refresh: this.o.refresh,
+          revisit: { limit: this.o.revisitReports, before: new Date(Date.now() - this.o.revisitAfterHours * 3600_000).toISOString() },
         });
         const state = this.frontier.siteState(r.site.name);
         if (state?.challenge === 'jsl' || state?.challenge === 'rivers') r.knownChallenge = state.challenge;
@@ -665,6 +685,7 @@ class Crawler {
     if (res.notModified) {
       this.unit(() => {
         this.frontier.finish(row, { state: 'done', status: 304, fetchedAt: res.fetchedAt, fetchMode: 'http' }, this.runId);
+        if (!isList) this.changes.returned(row.url, res.fetchedAt);
       });
       if (row.kind === 'entry') r.entryOk = true;
       if (isList) r.summary.listsUnchanged++;
@@ -735,7 +756,8 @@ class Crawler {
         signal: this.signal,
       });
     } else {
-      const conditional = isList && !this.o.refresh ? { etag: row.etag, lastModified: row.last_modified } : undefined;
+      // List pages, and report URLs revisited (a report stored from them), are asked with their validators.
+      const conditional = (isList || row.document_id !== null) && !this.o.refresh ? { etag: row.etag, lastModified: row.last_modified } : undefined;
       res = await this.fetcher.fetch(row.url, {
         kind: row.kind,
         scope: r.scope.check,
@@ -826,6 +848,7 @@ class Crawler {
         this.runId,
       );
       if (!quiet) this.recordError(r, row, code, message);
+      if (role === 'error' && (status === 404 || status === 410)) this.noteVanished(r, row, got, 'gone');
     });
     if (row.kind === 'report' || row.kind === 'attachment') r.summary.reportsFailed++;
     r.reason(role === 'challenge' ? `challenge (${challenge?.kind ?? '?'})` : quiet ? `dead link to a list page (HTTP ${status})` : `HTTP ${status}`);
@@ -1185,6 +1208,7 @@ class Crawler {
   // Reports and attachments
 
   async handleReport(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
+    if (await this.redirectedAwayFrom(r, row, got)) return;
     this.unit(() => this.noteRefusedLinks(r, row, got));
     const existing = this.writer.findDocument(got.sha);
     // The snapshot is compressed and written (libuv's pool) while the page is parsed; it is on
@@ -1217,6 +1241,7 @@ class Crawler {
   }
 
   async handleAttachment(r: SiteRun, row: FrontierRow, got: Got): Promise<void> {
+    if (await this.redirectedAwayFrom(r, row, got)) return;
     r.summary.attachments++;
     const snapshot = this.putSnapshot(got);
     const existing = this.writer.findDocument(got.sha);
@@ -1284,11 +1309,97 @@ class Crawler {
     return outcome;
   }
 
+  /**
+   * Records a revision of a newly stored report (inside its unit): a new version at a known URL
+   * (`same_url`, `diff` against the version stored from it), or a report of an agency and year
+   * already stored by an earlier run from another place, unless one is an attachment of the
+   * other's page (`republished`). Returns true when a revision was recorded.
+   */
+  noteRevision(row: FrontierRow, got: Got, outcome: ParseOutcome, reportId: number, status: string, previousId: number | undefined, diff: CellChange[] | null): boolean {
+    this.changes.returned(row.url, got.res.fetchedAt);
+    if (!outcome.ok || status === 'failed') return false;
+    const seen = { url: row.url, newReportId: reportId, seenAt: got.res.fetchedAt, runId: this.runId };
+    if (previousId !== undefined) {
+      return diff !== null && diff.length > 0 && this.changes.revision({ ...seen, oldReportId: previousId, kind: 'same_url', changes: diff }) !== null;
+    }
+    const earlier = this.changes.republishes(reportId, row.url, this.runId);
+    if (earlier === undefined || this.s.related.get({ id: earlier, parent: row.parent, url: row.url, kind: row.kind })) return false;
+    const changes = reportDiff(this.db, earlier, outcome.report);
+    return changes.length > 0 && this.changes.revision({ ...seen, oldReportId: earlier, kind: 'republished', changes }) !== null;
+  }
+
+  /**
+   * Records that a known report URL vanished (inside the caller's unit): it answered 404/410
+   * (`gone`) or redirected away (`redirected`). The report and its snapshot stay.
+   */
+  noteVanished(r: SiteRun, row: FrontierRow, got: Got, reason: VanishedReason): void {
+    if (row.document_id === null || (row.kind !== 'report' && row.kind !== 'attachment')) return;
+    const report = this.changes.reportOfDocument(row.document_id);
+    if (!report) return;
+    const first = this.changes.vanished({
+      reportId: report.id,
+      url: row.url,
+      reason,
+      status: got.res.status,
+      finalUrl: reason === 'redirected' ? got.res.finalUrl : null,
+      seenAt: got.res.fetchedAt,
+      runId: this.runId,
+    });
+    if (first === 'new') r.summary.reportsVanished++;
+    r.reason(`report vanished (${reason === 'gone' ? 'gone' : reason === 'redirected' ? 'redirected away' : 'no report tables'})`);
+  }
+
+  /**
+   * A known report URL that now redirects to another page (another path or host: the home page,
+   * an error page) where no report tables are: recorded as vanished, the row failed (tried again
+   * later). Returns true when it did.
+   */
+  async redirectedAwayFrom(r: SiteRun, row: FrontierRow, got: Got): Promise<boolean> {
+    if (row.document_id === null || got.res.redirects.length === 0) return false;
+    if (!redirectedAway(this.changes.documentUrl(row.document_id), got.res.finalUrl)) return false;
+    const known = this.writer.findDocument(got.sha);
+    if (known && known.reportId !== null) return false; // the same report, moved
+    const outcome = await this.parseGot(r, got);
+    if (outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0)) return false; // a report is there
+    this.storeVanished(r, row, got, await this.snapshots.put(got.res.body, got.sha), 'redirected');
+    return true;
+  }
+
+  /**
+   * Records a known report URL's answer that is no report any more (a redirect away, or a page
+   * without report tables where a report was): the response kept (role error), the row failed
+   * (tried again in a week), the vanishing and its finding.
+   */
+  storeVanished(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, reason: 'redirected' | 'no_tables'): void {
+    const what = reason === 'redirected' ? `now redirects away to ${got.res.finalUrl} (no report tables there)` : `now answers HTTP ${got.res.status} with a page without report tables`;
+    this.unit(() => {
+      this.frontier.recordResponse(this.responseRecord(r, row, got, 'error', snapshotPath, null), this.runId);
+      this.frontier.finish(
+        row,
+        {
+          state: 'failed',
+          status: got.res.status,
+          errorCode: 'NB_CRAWL_VANISHED',
+          error: `the report's URL ${what}`.slice(0, 1000),
+          failedAttempt: true,
+          nextAttemptAt: later(row.attempts, false),
+          fetchedAt: got.res.fetchedAt,
+        },
+        this.runId,
+      );
+      this.recordError(r, row, 'NB_CRAWL_VANISHED', `the report's URL ${what}`);
+      this.noteVanished(r, row, got, reason);
+    });
+    r.summary.reportsFailed++;
+    this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'failed', status: got.res.status, mode: got.mode });
+  }
+
   storeKnown(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, documentId: number, role: 'report' | 'attachment'): void {
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, documentId), this.runId);
       this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, documentId, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
       this.s.bumpUnchanged.run(this.runId);
+      this.changes.returned(row.url, got.res.fetchedAt);
     });
     r.summary.reportsKnown++;
     this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'known', status: got.res.status, mode: got.mode });
@@ -1306,6 +1417,20 @@ class Crawler {
         outcome.report.publishedFrom = 'link';
       }
     }
+    // A known URL with new bytes: compared with the version stored from it. The same values (a
+    // visit counter or the page template changed) are not a new version: the response is kept.
+    const previous = updated ? this.changes.reportOfDocument(row.document_id!) : undefined;
+    if (previous?.status === 'ok' && outcome.ok && outcome.report.cells.length === 0 && (outcome.report.stats?.length ?? 0) === 0) {
+      // Where a report was, a page without report tables ("page not found" answered 200).
+      this.storeVanished(r, row, got, snapshotPath, 'no_tables');
+      return;
+    }
+    const diff: CellChange[] | null = previous && previous.status !== 'failed' && outcome.ok ? reportDiff(this.db, previous.id, outcome.report) : null;
+    if (previous && diff !== null && diff.length === 0 && outcome.ok && reportStatus(outcome.report) === previous.status) {
+      this.storeKnown(r, row, got, snapshotPath, row.document_id!, row.kind === 'attachment' ? 'attachment' : 'report');
+      return;
+    }
+    let revised = false;
     const res = this.unit(() => {
       const w = this.writer.insert(
         {
@@ -1344,8 +1469,10 @@ class Crawler {
       if (!outcome.ok) {
         recordRunError(this.db, this.runId, { path: row.url, code: outcome.code, message: `[${r.site.name}] ${outcome.message}`.slice(0, 2000) });
       }
+      revised = this.noteRevision(row, got, outcome, w.reportId, w.status, previous?.id, diff);
       return w;
     });
+    if (revised) r.summary.reportsRevised++;
     if (updated) r.summary.reportsUpdated++;
     else r.summary.reportsNew++;
     if (res.status === 'ok') r.summary.reportsOk++;

@@ -1,15 +1,18 @@
 /**
- * `nianbao demo`: start the offline demo portal on 127.0.0.1, crawl every site of it into a
- * database with politeness suited to a local demo, print the summary and three example queries,
- * stop the portal. The whole run takes well under a minute.
+ * `nianbao demo`: start the offline demo portal on 127.0.0.1 (with the fictional agencies), crawl
+ * every site of it into a database with politeness suited to a local demo, switch the portal to
+ * round 2 and crawl the fictional agencies again with `refresh`, run `check`, return the summary,
+ * every finding and the example queries, stop the portal. The whole run takes well under a minute.
  */
 import { startDemoPortal, type DemoPortal, type DemoPortalOptions } from '../demo/portal.js';
 import type { Db } from '../store/db.js';
+import { runCheck } from '../store/check.js';
 import { formatTable } from '../store/format.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 import { crawl, type CrawlEvent, type CrawlSummary } from './crawler.js';
 
 /**
- * Default port of the demo hub (sites on the next ten ports). Stable ports keep the demo's pages
+ * Default port of the demo hub (sites on the next sixteen ports). Stable ports keep the demo's pages
  * byte-identical from one run to the next (they name their own URL), so a second `nianbao demo`
  * finds everything unchanged; when a port is taken, free ports are used instead.
  */
@@ -44,8 +47,29 @@ export interface DemoQuery {
   rows: unknown[][];
 }
 
+/** One finding stored after the demo's crawls and check, as the summary prints it. */
+export interface DemoFinding {
+  rule: string;
+  severity: string;
+  agency: string | null;
+  year: number | null;
+  message: string;
+  /** The report the finding is about; null for a report not found (`report.missing`). */
+  reportId: number | null;
+}
+
 export interface DemoResult {
+  /** Round 1: every site of the portal. */
   summary: CrawlSummary;
+  /**
+   * Round 2: the fictional agencies' sites crawled again with `refresh` (every known report URL
+   * re-visited), after the portal switched to round 2 — one report revised, one gone (404).
+   */
+  round2: CrawlSummary;
+  /** What round 2 changed on the portal (report URLs). */
+  changed: { revised: string[]; vanished: string[] };
+  /** Every finding stored (parser and `check`, any rule), one line each. */
+  findings: DemoFinding[];
   queries: DemoQuery[];
   /** Sites of the portal that only a browser can read. */
   browserSites: string[];
@@ -74,6 +98,13 @@ ORDER BY not_held_pct DESC, agency
 LIMIT 10`,
   },
   {
+    title: 'Who did not publish? (missing_reports: due, deadline passed, not found where the crawl looked)',
+    sql: `SELECT agency, year, deadline, last_year_seen, site
+FROM missing_reports
+ORDER BY year DESC, agency
+LIMIT 15`,
+  },
+  {
     title: 'Who published late, and whose tables do not add up? (deadline and its legal basis: docs/database.md#deadline; parser arithmetic checks)',
     sql: `SELECT agency, year, published, deadline, deadline_basis, timing, error_findings AS sums_that_fail
 FROM report_summary
@@ -83,21 +114,33 @@ LIMIT 10`,
   },
 ];
 
-/** Runs the demo crawl against a freshly started portal and the example queries; stops the portal. */
+/** Every finding stored, one per line: any rule, from the parser, `check` or any later source. */
+export const DEMO_FINDINGS_SQL = `SELECT f.rule, f.severity, COALESCE(s.agency, r.agency_name) AS agency, r.year, f.message, f.report_id AS reportId
+FROM findings f
+JOIN reports r ON r.id = f.report_id
+LEFT JOIN report_summary s ON s.report_id = r.id
+WHERE r.is_primary = 1 OR f.source <> 'parser'
+ORDER BY agency, r.year, f.rule, f.id`;
+
+/**
+ * Runs the demo against a freshly started portal: round 1 crawls every site; the portal then
+ * switches to round 2 and the fictional agencies' sites are crawled again with `refresh` (every
+ * known report URL fetched again, as `nianbao crawl --refresh` does); then `check`, the findings
+ * and the example queries. Stops the portal.
+ */
 export async function runDemo(o: DemoRunOptions): Promise<DemoResult> {
   // A small stall and short timeouts keep the flaky site's faults visible but quick.
-  const portal: DemoPortal = await startDemoOn(o.port, { faults: { stallMs: 1_000 } });
+  const portal: DemoPortal = await startDemoOn(o.port, { faults: { stallMs: 1_000 }, fictional: true });
   try {
     forgetOldDemoPorts(o.db, portal);
-    const summary = await crawl(
-      {
-        db: o.db,
-        registry: portal.registry(),
-        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        runArgs: { demo: true, portal: portal.origin },
-      },
-      {
+    const ctx = {
+      db: o.db,
+      registry: portal.registry(),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      runArgs: { demo: true, portal: portal.origin },
+    };
+    const options = {
         snapshotsDir: o.snapshotsDir,
         intervalMs: 50,
         jitterRatio: 0,
@@ -116,15 +159,32 @@ export async function runDemo(o: DemoRunOptions): Promise<DemoResult> {
           settleTimeoutMs: 2_000,
           ...(o.browser?.env ? { env: o.browser.env } : {}),
         },
-      },
-    );
+    };
+    const summary = await crawl({ ...ctx, runArgs: { ...ctx.runArgs, round: 1 } }, options);
+    portal.round = 2;
+    const fictional = portal.sites.filter((s) => s.expected.some((e) => e.generated)).map((s) => s.name);
+    const round2 =
+      summary.status === 'interrupted'
+        ? summary
+        : await crawl({ ...ctx, runArgs: { ...ctx.runArgs, round: 2 } }, { ...options, sites: fictional, refresh: true });
+    const all = portal.expectedReports();
+    const changed = {
+      revised: all.filter((e) => e.generated?.round2 === 'revised').map((e) => e.url),
+      vanished: all.filter((e) => e.generated?.round2 === 'vanished').map((e) => e.url),
+    };
+    const checked = runCheck(o.db);
+    const findings = [
+      ...(o.db.prepare(DEMO_FINDINGS_SQL).all() as DemoFinding[]),
+      // Reports not found where we looked: no report to attach them to (the missing_reports view).
+      ...checked.absent.map((m): DemoFinding => ({ rule: m.rule, severity: m.severity, agency: m.agency, year: m.year, message: m.message, reportId: null })),
+    ];
     const queries = DEMO_QUERIES.map((q) => {
       const stmt = o.db.prepare(q.sql);
       const columns = stmt.columns().map((c) => c.name);
       const rows = (stmt.raw(true).all() as unknown[][]).map((r) => r);
       return { ...q, columns, rows };
     });
-    return { summary, queries, browserSites: portal.sites.filter((s) => s.needsBrowser).map((s) => s.name), portalOrigin: portal.origin };
+    return { summary, round2, changed, findings, queries, browserSites: portal.sites.filter((s) => s.needsBrowser).map((s) => s.name), portalOrigin: portal.origin };
   } finally {
     await portal.close();
   }
@@ -157,4 +217,14 @@ function indent(s: string): string {
     .split('\n')
     .map((l) => `    ${l}`)
     .join('\n');
+}
+
+/** The findings, one line each: rule, agency, year, message. */
+export function formatDemoFindings(findings: DemoFinding[]): string {
+  if (findings.length === 0) return '(no findings)\n';
+  const w = Math.max(...findings.map((f) => f.rule.length));
+  return findings
+    .map((f) => terminalSafe(`  ${f.rule.padEnd(w)}  ${f.agency ?? '(unknown agency)'}  ${f.year ?? '?'}  ${f.message}`, { oneLine: true }))
+    .join('\n')
+    .concat('\n');
 }

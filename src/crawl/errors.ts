@@ -14,6 +14,7 @@ export type CrawlErrorCode =
   | 'NB_CRAWL_SINCE' // a report of a year before --since (not fetched)
   | 'NB_CRAWL_MAX_PAGES' // the list-page budget of the run was used up (fetched next run)
   | 'NB_CRAWL_SCHEME' // a file: or ftp: link (a page offered it; only http(s) is crawled, nothing fetched)
+  | 'NB_CRAWL_VANISHED' // a known report URL now redirects away to a page without report tables (report.vanished)
   | 'NB_CRAWL_PARSE_WORKER' // a parse worker thread failed on a report (the row is retried in a later run)
   | 'NB_CRAWL_INTERNAL'; // an unexpected error while handling one page (the crawl goes on)
 

@@ -173,6 +173,14 @@ export class Frontier {
         `UPDATE frontier SET state = 'queued' WHERE site = @site AND state = 'done' AND kind IN ('list', 'api', 'report', 'attachment')
            AND COALESCE(error_code, '') NOT IN ('NB_PARSE_TOO_LARGE', 'NB_PARSE_TIMEOUT')`,
       ),
+      // The known report URLs fetched longest ago (and not since `before`), for a revisit.
+      requeueRevisit: db.prepare(
+        `UPDATE frontier SET state = 'queued' WHERE id IN (
+           SELECT id FROM frontier WHERE site = @site AND state = 'done' AND kind IN ('report', 'attachment')
+             AND document_id IS NOT NULL AND COALESCE(error_code, '') NOT IN ('NB_PARSE_TOO_LARGE', 'NB_PARSE_TIMEOUT')
+             AND (fetched_at IS NULL OR fetched_at <= @before)
+           ORDER BY fetched_at, id LIMIT @limit)`,
+      ),
       insertResponse: db.prepare(
         `INSERT INTO responses (url, method, final_url, site, kind, role, status, headers, content_type, charset, challenge,
            fetch_mode, sha256, size, snapshot_path, document_id, first_fetched_at, fetched_at, times_seen, run_id)
@@ -226,11 +234,12 @@ export class Frontier {
    * Prepares a site for a run: entry URLs queued (unless robots.txt blocked them recently), failed
    * rows whose retry time has come, blocked rows (with `ignoreRobots` or when due), rows skipped for
    * the page budget or for an older `--since`, and with `refresh` every known page (but the
-   * documents refused by their parse budget).
+   * documents refused by their parse budget). Without `refresh`, up to `revisit.limit` known
+   * report URLs last fetched before `revisit.before` are queued again (oldest first).
    */
   prepareSite(
     site: Site,
-    o: { now: string; ignoreRobots: boolean; since: number | null; maxAttempts: number; refresh: boolean },
+    o: { now: string; ignoreRobots: boolean; since: number | null; maxAttempts: number; refresh: boolean; revisit?: { limit: number; before: string } },
   ): void {
     this.#db.transaction(() => {
       for (const url of site.entries) {
@@ -240,6 +249,7 @@ export class Frontier {
       this.#s.requeueBlocked.run({ site: site.name, ignore_robots: o.ignoreRobots ? 1 : 0, now: o.now });
       this.#s.requeueSkipped.run({ site: site.name, since: o.since });
       if (o.refresh) this.#s.requeueKnown.run({ site: site.name });
+      else if (o.revisit && o.revisit.limit > 0) this.#s.requeueRevisit.run({ site: site.name, limit: o.revisit.limit, before: o.revisit.before });
     })();
   }
 

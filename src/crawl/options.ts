@@ -52,6 +52,14 @@ export const CrawlOptionsSchema = z.strictObject({
   maxPages: z.number().int().min(1).default(500),
   /** Fetch known reports again, and list pages without conditional requests. @default false */
   refresh: z.boolean().default(false),
+  /**
+   * Known report URLs fetched again per site per run — those fetched longest ago first, with
+   * conditional requests — so that a report revised or removed after it was stored is noticed
+   * (`report.revised`, `report.vanished`). 0: never (only `refresh` fetches reports again). @default 50
+   */
+  revisitReports: z.number().int().min(0).max(100_000).default(50),
+  /** A known report URL is due for a revisit once its last fetch is this many hours old. @default 20 */
+  revisitAfterHours: z.number().min(0).max(24 * 366).default(20),
   /** Do not fetch or obey robots.txt (the CLI warns). @default false */
   ignoreRobots: z.boolean().default(false),
   /** Contact URL or mailto: put in the User-Agent. @default undefined (User-Agent `nianbao/<version>` without one) */

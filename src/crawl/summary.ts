@@ -52,6 +52,7 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     `run ${summary.runId} ${summary.status === 'ok' ? 'finished' : 'INTERRUPTED (run `nianbao crawl` again to resume)'} in ${secs} s: ` +
       `${t.pages} pages (${summary.pagesPerSecond.toFixed(1)}/s), ${t.reportsNew} new report(s), ${t.reportsUpdated} updated, ` +
       `${t.reportsKnown} already known, ${t.reportsFailed} failed, ${t.errors} error(s); ` +
+      (t.reportsRevised + t.reportsVanished > 0 ? `${t.reportsRevised} revised, ${t.reportsVanished} vanished (nianbao changes); ` : '') +
       `${summary.fetch.requests} HTTP requests (${summary.fetch.notModified} not modified, ${summary.fetch.retries} retries), ` +
       `${summary.browser.pages} browser page(s), ${summary.browser.launches} browser launch(es).`,
   ];

@@ -23,6 +23,8 @@ import {
   type ServeContext,
 } from './sites.js';
 import { validateRegistry, type Registry } from '../sites/registry.js';
+import { buildFictionalSites } from './fictional.js';
+import type { Plant } from './generate.js';
 import { buildFaultySite, extraFaultStepSchema, isExtraFaultStep, serveExtraFault, type PortalFaultRule } from './faults.js';
 
 export type { FaultRule, FaultStep } from './sites.js';
@@ -49,6 +51,14 @@ export const demoPortalOptionsSchema = z.strictObject({
   compress: z.boolean().default(true),
   /** Only serve these sites (by name). @default all sites */
   sites: z.array(z.string()).optional(),
+  /**
+   * Add the fictional agencies (演示省人民政府 …, src/demo/fictional.ts): one site each, serving
+   * generated reports with a planted case of every finding. `nianbao demo` turns this on.
+   * @default false
+   */
+  fictional: z.boolean().default(false),
+  /** The round served: 2 revises one fictional report and answers 404 for another (settable later as `portal.round`). @default 1 */
+  round: z.union([z.literal(1), z.literal(2)]).default(1),
   /** Add the `faulty` site (every fault kind of `src/demo/faults.ts` mixed with good reports). @default false */
   faulty: z.boolean().default(false),
   faults: z
@@ -85,6 +95,8 @@ export interface ExpectedReport {
   format: 'html' | 'docx';
   /** Only reachable with the browser (script-built list or challenge). */
   needsBrowser: boolean;
+  /** For a fictional agency's generated report: its values (by cell path), planted cases and round-2 fate. */
+  generated?: { values: Record<string, number | null>; plants: Plant[]; round2?: 'revised' | 'vanished'; revised?: { path: string; from: number; to: number } };
 }
 
 export interface DemoSite {
@@ -160,6 +172,11 @@ export interface DemoPortal {
   requestLog: RequestLogEntry[];
   /** Keyed by Host header (`127.0.0.1:PORT`); one host per site. */
   concurrencyByHost: Map<string, HostConcurrency>;
+  /**
+   * The round served (settable): in round 2 the fictional 演示市卫生健康委员会's 2025 report has one
+   * cell changed (revised) and its 2024 report answers 404 (vanished).
+   */
+  round: 1 | 2;
   /** Clears the request log, the concurrency maxima and the fault counters. */
   resetLog(): void;
   close(): Promise<void>;
@@ -227,6 +244,8 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
   let defs = buildDemoSites(root);
   const faulty = opts.faulty ? buildFaultySite(root) : null;
   if (faulty) defs.push(faulty.def);
+  if (opts.fictional) defs.push(...buildFictionalSites(root, defs.length).map((f) => f.def));
+  let round: 1 | 2 = opts.round;
   if (opts.sites) {
     const unknown = opts.sites.filter((n) => !defs.some((d) => d.name === n));
     if (unknown.length) throw new Error(`unknown demo site(s): ${unknown.join(', ')}`);
@@ -370,6 +389,13 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
       case 'api': {
         return send(req, res, 200, { 'Content-Type': route.contentType, 'Cache-Control': 'no-cache' }, Buffer.from(route.render(ctx), 'utf8'));
       }
+      case 'generated': {
+        if (round === 2 && route.round2 === 'vanished') return notFound(req, res);
+        const html = round === 2 && route.round2 === 'revised' && route.report.revisedHtml ? route.report.revisedHtml : route.report.html;
+        const body = encode(site, html);
+        const p = route.report.plan.published;
+        return send(req, res, 200, { 'Content-Type': htmlType(site) }, body, { etag: etagOf(body), ...(p ? { lastModified: Date.parse(`${p}T08:00:00Z`) } : {}) });
+      }
     }
   };
 
@@ -462,7 +488,8 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
       .join('\n');
     const html = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>nianbao demo portal</title></head><body>
 <h1>nianbao 离线演示门户 (demo portal)</h1>
-<p>Each site runs on its own origin. Registry for these sites: <a href="/sites.json">/sites.json</a>.</p>
+<p class="demo-notice"><strong>演示数据 — fictional.</strong> Every agency here is fictional: 甲市 … 壬市 republish real Pingtan reports under invented names; 演示省, 演示市, 演示县 … serve reports generated from the real ones, with planted findings. None of them is a real agency.</p>
+<p>Round ${round} of 2${round === 2 ? ' (one fictional report revised, one gone)' : ''}. Each site runs on its own origin. Registry for these sites: <a href="/sites.json">/sites.json</a>.</p>
 <table border="1" cellpadding="4"><tr><th>site</th><th>family</th><th>agency</th><th>reports</th><th>what it shows</th></tr>
 ${rows}
 </table></body></html>`;
@@ -568,6 +595,8 @@ ${rows}
   const sites: DemoSite[] = defs.map((d) => {
     const origin = siteListener(d.name).origin;
     const expected: ExpectedReport[] = d.reports.map((r) => {
+      const route = d.routes.get(r.path);
+      if (route?.kind === 'generated') return generatedExpected(d, origin, r.path, route);
       const doc = corpusDoc(r.doc, root);
       return {
         site: d.name,
@@ -631,6 +660,12 @@ ${rows}
       }),
     requestLog,
     concurrencyByHost,
+    get round() {
+      return round;
+    },
+    set round(r: 1 | 2) {
+      round = r;
+    },
     resetLog() {
       requestLog.length = 0;
       faultCounters.clear();
@@ -661,4 +696,28 @@ ${rows}
     return siteListener(name).origin;
   }
   return portal;
+}
+
+/** The expected report of a fictional agency's generated page. */
+function generatedExpected(d: DemoSiteDef, origin: string, path: string, route: Extract<Route, { kind: 'generated' }>): ExpectedReport {
+  const r = route.report;
+  const revise = r.plan.revise;
+  return {
+    site: d.name,
+    url: origin + path,
+    documentUrl: origin + path,
+    title: r.title,
+    year: r.plan.year,
+    agency: r.plan.agency,
+    published: r.plan.published,
+    source: d.reports.find((x) => x.path === path)!.doc,
+    format: 'html',
+    needsBrowser: false,
+    generated: {
+      values: Object.fromEntries(r.values),
+      plants: r.plan.plants ?? [],
+      ...(route.round2 ? { round2: route.round2 } : {}),
+      ...(revise ? { revised: { path: revise.path, from: r.values.get(revise.path) ?? 0, to: revise.value } } : {}),
+    },
+  };
 }

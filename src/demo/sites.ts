@@ -10,6 +10,7 @@
  */
 import type { AdapterId } from '../../parsers/sites/types.js';
 import { corpusDoc, portalFile, rewritePlace, type CorpusDoc } from './corpus.js';
+import type { GeneratedReport } from './generate.js';
 
 export interface ServeContext {
   /** `http://127.0.0.1:PORT` of the site. */
@@ -29,7 +30,9 @@ export type Route =
   /** A DOCX generated from a corpus report. */
   | { kind: 'docx'; doc: string; filename: string }
   /** A JSON or XML API (dynamic: no ETag / Last-Modified). */
-  | { kind: 'api'; contentType: string; render: (ctx: ServeContext) => string };
+  | { kind: 'api'; contentType: string; render: (ctx: ServeContext) => string }
+  /** A generated report of a fictional agency (./fictional.ts); round 2 may revise it or answer 404. */
+  | { kind: 'generated'; report: GeneratedReport; round2?: 'revised' | 'vanished' };
 
 /** A fault applied to one request of a path, in order: then the path behaves normally. */
 export type FaultStep =
@@ -99,13 +102,13 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-interface Item {
+export interface Item {
   href: string;
   title: string;
   date: string;
 }
 
-interface PageOpts {
+export interface PageOpts {
   siteName: string;
   siteId: string;
   column?: string;
@@ -116,9 +119,11 @@ interface PageOpts {
   nav: string;
   body: string;
   generator?: string;
+  /** The footer's notice on what the site is (default: the republished-Pingtan notice). */
+  note?: string;
 }
 
-function govPage(o: PageOpts): string {
+export function govPage(o: PageOpts): string {
   const charsetMeta =
     o.charset === 'utf-8' ? '<meta charset="utf-8">' : `<meta http-equiv="Content-Type" content="text/html; charset=${o.charset}">`;
   return `<!DOCTYPE html>
@@ -142,14 +147,14 @@ ${o.body}
 </div>
 <div class="footer">
   <p>主办单位：${esc(o.siteName)}办公室　网站标识码：${esc(o.siteId)}</p>
-  <p class="demo-note">本站为 nianbao 离线演示站点。报告正文为平潭综合实验区公开发布的真实年度报告，机关名称已替换为演示名称，表格数据未改动。</p>
+  <p class="demo-note">${esc(o.note ?? '本站为 nianbao 离线演示站点。报告正文为平潭综合实验区公开发布的真实年度报告，机关名称已替换为演示名称，表格数据未改动。')}</p>
 </div>
 </body>
 </html>
 `;
 }
 
-function stdNav(links: [string, string][]): string {
+export function stdNav(links: [string, string][]): string {
   return `<ul>${links.map(([href, text]) => `<li><a href="${esc(href)}">${esc(text)}</a></li>`).join('')}</ul>`;
 }
 
@@ -167,7 +172,7 @@ function pages<T>(items: T[], n: number): T[][] {
 // ---------------------------------------------------------------------------------------------
 // Family templates
 
-function trsClassicList(o: {
+export function trsClassicList(o: {
   base: Omit<PageOpts, 'body' | 'title'>;
   items: Item[];
   current: number;

@@ -42,6 +42,8 @@ table.data th a { color:inherit; }
 .pill.warning, .sev-warning { background:var(--warn-bg); color:var(--warn); border-color:#f0d78c; }
 .pill.ok { background:var(--ok-bg); color:var(--ok); border-color:#a9d8b6; }
 .pill.not_assessable { color:var(--muted); }
+table.diff td.old { color:var(--err); text-decoration:line-through; }
+table.diff td.new { background:var(--warn-bg); font-weight:600; }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:end; margin:.5rem 0 1rem; padding:.6rem .8rem; background:var(--soft); border-radius:6px; }
 form.filters label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); }
 form.filters input, form.filters select { font:inherit; padding:.2rem .35rem; }

@@ -7,13 +7,14 @@
 import { RowWriter } from '../store/format.js';
 import { html, type HtmlValue, pathWith, type SafeHtml } from './html.js';
 
-export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'health' | 'sql' | 'none';
+export type NavKey = 'home' | 'search' | 'compare' | 'compliance' | 'changes' | 'health' | 'sql' | 'none';
 
 const NAV: { key: NavKey; path: string; label: string }[] = [
   { key: 'home', path: '/', label: 'Overview 概览' },
   { key: 'search', path: '/search', label: 'Search 搜索' },
   { key: 'compare', path: '/compare', label: 'Compare 比较' },
   { key: 'compliance', path: '/compliance', label: 'Compliance 合规' },
+  { key: 'changes', path: '/changes', label: 'Changes 变更' },
   { key: 'health', path: '/health', label: 'Health 状态' },
   { key: 'sql', path: '/sql', label: 'SQL' },
 ];
@@ -36,6 +37,7 @@ export function page(o: PageOptions): string {
 <link rel="icon" href="data:,">
 <title>${o.title} · nianbao</title>
 <link rel="stylesheet" href="/assets/style.css">
+<link rel="alternate" type="application/atom+xml" title="nianbao: new, late, revised, vanished and missing reports" href="/feed.xml">
 ${o.charts ? html`<link rel="stylesheet" href="/assets/uPlot.min.css">
 <script src="/assets/uPlot.iife.min.js" defer></script>
 <script src="/assets/chart.js" defer></script>` : ''}

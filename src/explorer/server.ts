@@ -20,6 +20,7 @@ import { OutputSink } from '../store/output.js';
 import { EXPORT_VIEWS, ExportOptionsSchema, exportView } from '../store/query.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import { CHART_JS, STYLE_CSS } from './assets.js';
+import { atomFeed, readFeedQuery } from './feed.js';
 import { loadFontAssets } from './fonts.js';
 import { type ExplorerContext, type ExplorerOptions, ExplorerOptionsSchema, isLoopback, type ResolvedExplorerOptions } from './context.js';
 import { intParam, yearParam } from './data.js';
@@ -27,6 +28,7 @@ import { ExplorerError } from './errors.js';
 import { html } from './html.js';
 import { contentDisposition, page } from './layout.js';
 import { agencyPage } from './pages/agency.js';
+import { changesPage } from './pages/changes.js';
 import { comparePage } from './pages/compare.js';
 import { compliancePage } from './pages/compliance.js';
 import { healthPage } from './pages/health.js';
@@ -114,7 +116,7 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   const ctx: ExplorerContext = {
     db,
     options,
-    snapshots: new SnapshotStore(options.snapshotsDir),
+    snapshots: new SnapshotStore(options.snapshotsDir, { db }),
     runner: new SqlRunner(options.dbFile, options.sqlConcurrency),
     examples: loadQueryExamples(options.queriesFile),
     cache: new QueryCache(db),
@@ -164,6 +166,13 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   app.get('/search', (c) => respond(searchPage(ctx, c.req.query())));
   app.get('/compare', (c) => respond(comparePage(ctx, c.req.query())));
   app.get('/compliance', (c) => respond(compliancePage(ctx, c.req.query())));
+  app.get('/changes', (c) => respond(changesPage(ctx, c.req.query())));
+  // The Atom feed; its links are absolute, on the origin the request came to (the Host was checked above).
+  app.get('/feed.xml', (c) =>
+    new Response(atomFeed(db, readFeedQuery(c.req.query()), new URL(c.req.url).origin), {
+      headers: { 'Content-Type': 'application/atom+xml; charset=utf-8' },
+    }),
+  );
   app.get('/report/:id', (c) => {
     const id = intParam(c.req.param('id'));
     return id === undefined ? notFound() : respond(reportPage(ctx, id, c.req.query()));

@@ -14,6 +14,9 @@
  *   (carried_forward) of year N−1 for the same agency, per column (FORMAT.md §6 R5, soft);
  * - `carryover.cumulative`: a pre-2019 statistics row's 历年累计 of year N differs from 历年累计
  *   of year N−1 + the value of year N (same label and unit, same agency; soft).
+ * - `report.missing` (not stored as findings: there is no report to attach it to; the
+ *   `missing_reports` view is the record): a year from the agency's first known report on with no
+ *   report, its deadline passed, not found where we looked (missing.ts says where).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  */
 import { z } from 'zod';
@@ -22,6 +25,8 @@ import type { Severity } from '../../parsers/types.js';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { type ReportFilter, reportFilterSql } from './filters.js';
+import { type ExpectedReport, expectedReports, whereLooked } from './missing.js';
+import { CHANGE_RULES } from './revisions.js';
 import { finishRun, startRun } from './runs.js';
 import { roundDelta } from './writer.js';
 
@@ -50,10 +55,25 @@ export interface CheckResult {
   late: CheckFinding[];
   missing: CheckFinding[];
   carryover: CheckFinding[];
+  /** Reports revised or vanished (the crawl's findings report.revised / report.vanished, listed as stored). */
+  changes: CheckFinding[];
+  /** Reports not found where we looked (`missing_reports`): rule `report.missing`. */
+  absent: MissingReportFinding[];
+  /** Expected reports whose deadline has not passed yet ("not yet due"). */
+  notYetDue: ExpectedReport[];
+  /** Expected reports we could not judge: every place was last looked at before the deadline. */
+  notLookedSinceDue: ExpectedReport[];
   /** Reports that could not be checked: failed parses, or no recognisable format. */
   unreadable: { reportId: number; agency: string | null; year: number | null; status: string; format: string | null; error: string | null; file: string | null }[];
   /** Findings stored by this check (source = 'check'). */
   stored: number;
+}
+
+/** A report due and not found where we looked. */
+export interface MissingReportFinding extends ExpectedReport {
+  rule: 'report.missing';
+  severity: Severity;
+  message: string;
 }
 
 /** Options of {@link runCheck} (the library's `check`). */
@@ -115,7 +135,20 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
        ORDER BY s.agency, r.year, r.id`,
     )
     .all(f.params) as SelRow[];
-  const result: CheckResult = { runId: null, reportsChecked: 0, arithmetic: [], late: [], missing: [], carryover: [], unreadable: [], stored: 0 };
+  const result: CheckResult = {
+    runId: null,
+    reportsChecked: 0,
+    arithmetic: [],
+    late: [],
+    missing: [],
+    carryover: [],
+    changes: [],
+    absent: [],
+    notYetDue: [],
+    notLookedSinceDue: [],
+    unreadable: [],
+    stored: 0,
+  };
   const base = (r: SelRow) => ({ reportId: r.id, agency: r.agency, year: r.year, source: 'check' as const, otherReportId: null });
 
   const tablesOf = db.prepare('SELECT DISTINCT table_name FROM cells WHERE report_id = ?').pluck();
@@ -249,16 +282,26 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
     if (r.format === 'pre2019' && r.year !== null) result.carryover.push(...cumulativeCarry(r, statsCarry.all(r.id) as StatsPair[]));
   }
 
+  for (const e of expectedReports(db, { agency: options.agency, year: options.year, statuses: ['missing', 'not yet due', 'not looked since due'] })) {
+    if (e.status === 'not yet due') result.notYetDue.push(e);
+    else if (e.status === 'not looked since due') result.notLookedSinceDue.push(e);
+    else result.absent.push(missingFinding(e));
+  }
+
   const runId = options.recordRun === false ? null : startRun(db, 'check', { agency: options.agency ?? null, year: options.year ?? null });
   result.runId = runId;
   const toStore = [...result.late, ...result.missing, ...result.carryover];
-  const del = db.prepare(`DELETE FROM findings WHERE source = 'check' AND report_id IN (SELECT r.id FROM reports r WHERE ${f.sql})`);
+  // report.revised / report.vanished are the crawl's (revisions.ts): not this check's to replace.
+  const del = db.prepare(
+    `DELETE FROM findings WHERE source = 'check' AND rule NOT IN (SELECT value FROM json_each(@keep_rules))
+       AND report_id IN (SELECT r.id FROM reports r WHERE ${f.sql})`,
+  );
   const ins = db.prepare(
     `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, other_report_id, run_id)
      VALUES (?, 'check', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
-    del.run(f.params);
+    del.run({ ...f.params, keep_rules: JSON.stringify(CHANGE_RULES) });
     for (const x of toStore) {
       const cells =
         x.rule === 'carryover.mismatch'
@@ -271,6 +314,7 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
     if (runId !== null) db.prepare('UPDATE runs SET findings_written = ? WHERE id = ?').run(toStore.length, runId);
   })();
   result.stored = toStore.length;
+  result.changes = changeFindings(db, f);
   if (runId !== null) {
     finishRun(db, runId, 'ok', {
       counts: {
@@ -280,10 +324,22 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
         missing: result.missing.length,
         carryover: result.carryover.length,
         unreadable: result.unreadable.length,
+        reports_missing: result.absent.length,
+        not_yet_due: result.notYetDue.length,
       },
     });
   }
   return result;
+}
+
+/** The `report.missing` finding of an expected report with status `missing`. */
+export function missingFinding(e: ExpectedReport): MissingReportFinding {
+  return {
+    ...e,
+    rule: 'report.missing',
+    severity: 'warning',
+    message: `no report on ${e.year} found, due ${e.deadline} (${e.deadlineBasis}): ${whereLooked(e)}${e.lastYearSeen !== null ? `; latest report found: ${e.lastYearSeen}` : ''}`,
+  };
 }
 
 interface StatsPair {
@@ -326,4 +382,43 @@ function cumulativeCarry(r: SelRow, pairs: readonly StatsPair[]): CheckFinding[]
     });
   }
   return out;
+}
+
+/** The crawl's report.revised / report.vanished findings on the reports of the filter, oldest first. */
+function changeFindings(db: Db, f: { sql: string; params: Record<string, unknown> }): CheckFinding[] {
+  const rows = db
+    .prepare(
+      `SELECT x.report_id, COALESCE(a.name, r.agency_name) AS agency, r.year, x.rule, x.severity, x.message, x.scope,
+              x.left_value, x.right_value, x.delta, x.other_report_id
+       FROM findings x JOIN reports r ON r.id = x.report_id LEFT JOIN agencies a ON a.id = r.agency_id
+       WHERE x.rule IN (SELECT value FROM json_each(@keep_rules)) AND ${f.sql}
+       ORDER BY x.id`,
+    )
+    .all({ ...f.params, keep_rules: JSON.stringify(CHANGE_RULES) }) as {
+    report_id: number;
+    agency: string | null;
+    year: number | null;
+    rule: string;
+    severity: Severity;
+    message: string;
+    scope: string | null;
+    left_value: number | null;
+    right_value: number | null;
+    delta: number | null;
+    other_report_id: number | null;
+  }[];
+  return rows.map((x) => ({
+    reportId: x.report_id,
+    agency: x.agency,
+    year: x.year,
+    source: 'check',
+    rule: x.rule,
+    severity: x.severity,
+    message: x.message,
+    scope: x.scope,
+    left: x.left_value,
+    right: x.right_value,
+    delta: x.delta,
+    otherReportId: x.other_report_id,
+  }));
 }

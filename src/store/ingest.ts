@@ -224,7 +224,9 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   summary.runId = runId;
   const writer = new ReportWriter(db);
   const group = new GroupCommit(db, opts.batch);
-  const snapshots = new SnapshotStore(opts.snapshotsDir);
+  const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
+  // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
+  await snapshots.packFiles().catch(() => null);
   const restoreCache = bulkCache(db);
 
   const prepare = async (path: string): Promise<Prepared> => {
@@ -430,7 +432,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
   const restoreCache = bulkCache(db);
   const writer = new ReportWriter(db);
   const group = new GroupCommit(db, opts.batch);
-  const snapshots = new SnapshotStore(opts.snapshotsDir);
+  const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
   let done = 0;
   try {
     for (const row of rows) {

@@ -1,17 +1,26 @@
 /**
- * Content-addressed archive of raw documents: `<dir>/ab/abcdef….gz` (gzip of the exact bytes,
- * named by their SHA-256). Written atomically (temp file, fsync, rename, fsync of the folder), so
- * a crash never leaves a truncated snapshot under its final name, nor a rename that outlives its
- * data. Temp files a killed writer left are removed at the store's first write (snapshot-temps.ts).
- * Paths read from the database are confined to the folder: `../x.gz`, an absolute path or a
- * symlink out of the folder is refused (NB_SNAPSHOT_PATH), whoever tampered with the row.
+ * Content-addressed archive of raw documents, named `ab/abcdef….gz` (the SHA-256 of the exact
+ * bytes). With a database (every command passes one), snapshots are rows of `snapshot_blobs`
+ * (gzip of the bytes, migration 14), inserted on the connection that stores the rows naming them —
+ * inside the open group commit when there is one, else in their own transaction just before — so a
+ * crash never leaves a row without its bytes, and nothing is created or fsynced per report.
+ *
+ * Snapshots written before schema 14 are files `<dir>/ab/abcdef….gz`: read from there when the
+ * table has no row, and moved into the table by `packFiles()` (writing runs call it first).
+ * Without a database the store writes such files itself, atomically (temp file, fsync, rename,
+ * fsync of the folder); temp files a killed writer left are removed at its first write
+ * (snapshot-temps.ts). Paths read from the database are confined to the folder: `../x.gz`, an
+ * absolute path or a symlink out of the folder is refused (NB_SNAPSHOT_PATH), whoever tampered
+ * with the row.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { removeStaleTemps, type StaleTempOptions } from './snapshot-temps.js';
 
@@ -58,20 +67,63 @@ async function syncFolder(folder: string): Promise<void> {
   }
 }
 
+/** `ab/<sha256>.gz` → the hash; null for any other shape. */
+function shaOf(relPath: string): string | null {
+  const m = /^[0-9a-f]{2}\/([0-9a-f]{64})\.gz$/.exec(relPath);
+  return m && m[1]!.startsWith(relPath.slice(0, 2)) ? m[1]! : null;
+}
+
+export interface SnapshotStoreOptions extends StaleTempOptions {
+  /**
+   * The database whose `snapshot_blobs` table holds the snapshots (schema 14+). Without one the
+   * store reads and writes files in `dir` only.
+   */
+  db?: Db | undefined;
+}
+
+/** What `packFiles` did. */
+export interface PackResult {
+  /** Snapshot files moved into the database (and then removed). */
+  moved: number;
+  /** Files left in place: not named like a snapshot, unreadable, or whose bytes do not match their name. */
+  skipped: string[];
+}
+
 export class SnapshotStore {
   /** Prefix folders known to exist (created once, not once per write). */
   readonly #folders = new Set<string>();
   /** The stale temp files' cleanup, run once before the first write. */
   #cleaned: Promise<unknown> | undefined;
+  readonly #db: Db | null;
+  #s: { has: Statement<[string]>; get: Statement<[string]>; put: Statement<{ sha256: string; size: number; gz: Buffer; stored_at: string }> } | null | undefined;
 
   /**
-   * @param dir the snapshots folder (created on first write)
-   * @param tempOptions when a temp file left by another process counts as stale
+   * @param dir the snapshots folder (files of schemas before 14; the only place without `db`)
+   * @param options the database holding the snapshots, and when a temp file counts as stale
    */
   constructor(
     readonly dir: string,
-    private readonly tempOptions: StaleTempOptions = {},
-  ) {}
+    private readonly tempOptions: SnapshotStoreOptions = {},
+  ) {
+    this.#db = tempOptions.db ?? null;
+  }
+
+  /**
+   * Statements on the database's `snapshot_blobs`, prepared once; null when the database has no
+   * such table (a file of an older schema opened read-only as it is): files only, then.
+   */
+  #stmts(db: Db) {
+    if (this.#s !== undefined) return this.#s;
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_blobs'").get();
+    this.#s = exists
+      ? {
+          has: db.prepare('SELECT 1 FROM snapshot_blobs WHERE sha256 = ?'),
+          get: db.prepare('SELECT gz FROM snapshot_blobs WHERE sha256 = ?'),
+          put: db.prepare('INSERT OR IGNORE INTO snapshot_blobs (sha256, size, gz, stored_at) VALUES (@sha256, @size, @gz, @stored_at)'),
+        }
+      : null;
+    return this.#s;
+  }
 
   /**
    * Absolute (or dir-relative) path of a stored snapshot. Throws `StoreError` NB_SNAPSHOT_PATH
@@ -97,6 +149,15 @@ export class SnapshotStore {
   async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes)): Promise<string> {
     const rel = snapshotRelPath(sha256);
     const file = this.pathOf(rel);
+    const s = this.#db ? this.#stmts(this.#db) : null;
+    if (s) {
+      if (s.has.get(sha256) || existsSync(file)) return rel;
+      const gz = await gzipAsync(bytes, { level: 6 });
+      // Synchronous from here: joins the group commit open on the connection, if any; else its own
+      // transaction, committed before the rows that will name it.
+      s.put.run({ sha256, size: bytes.length, gz, stored_at: new Date().toISOString() });
+      return rel;
+    }
     if (existsSync(file)) return rel;
     await (this.#cleaned ??= this.removeStaleTemps().catch(() => []));
     const gz = await gzipAsync(bytes, { level: 6 });
@@ -131,6 +192,12 @@ export class SnapshotStore {
    */
   async get(relPath: string): Promise<Buffer> {
     const path = this.pathOf(relPath);
+    const s = this.#db ? this.#stmts(this.#db) : null;
+    const sha = s ? shaOf(relPath) : null;
+    if (s && sha) {
+      const row = s.get.get(sha) as { gz: Buffer } | undefined;
+      if (row) return gunzipAsync(row.gz);
+    }
     let gz: Buffer;
     try {
       // A symlink inside the folder may point anywhere: compare the real paths.
@@ -144,5 +211,64 @@ export class SnapshotStore {
       throw new StoreError('NB_SNAPSHOT_MISSING', `snapshot ${path} is missing`, { cause: err });
     }
     return gunzipAsync(gz);
+  }
+
+  /**
+   * Moves snapshot files (schemas before 14) into `snapshot_blobs`, `batch` per transaction, each
+   * file checked against its name first and removed only once its row is committed. A crash at any
+   * point leaves every snapshot readable (a file, a row, or both). Needs a database; run it outside
+   * any open transaction.
+   */
+  async packFiles(options: { batch?: number; onProgress?: (moved: number) => void } = {}): Promise<PackResult> {
+    const db = this.#db;
+    const result: PackResult = { moved: 0, skipped: [] };
+    const s = db ? this.#stmts(db) : null;
+    if (!db || !s) return result;
+    let prefixes: string[];
+    try {
+      prefixes = (await readdir(this.dir)).filter((n) => /^[0-9a-f]{2}$/.test(n)).sort();
+    } catch {
+      return result; // no folder: nothing written before schema 14
+    }
+    const batchSize = Math.max(1, options.batch ?? 200);
+    let pending: { file: string; row: { sha256: string; size: number; gz: Buffer; stored_at: string } }[] = [];
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const rows = pending;
+      pending = [];
+      db.transaction(() => {
+        for (const p of rows) s.put.run(p.row);
+      })();
+      for (const p of rows) await rm(p.file, { force: true });
+      result.moved += rows.length;
+      options.onProgress?.(result.moved);
+    };
+    for (const prefix of prefixes) {
+      const names = (await readdir(join(this.dir, prefix)).catch(() => [] as string[])).sort();
+      for (const name of names) {
+        const rel = `${prefix}/${name}`;
+        const sha = shaOf(rel);
+        if (!sha) {
+          if (!name.includes('.tmp-')) result.skipped.push(rel);
+          continue;
+        }
+        const file = this.pathOf(rel);
+        try {
+          const gz = await readFile(file);
+          const raw = await gunzipAsync(gz);
+          if (sha256Hex(raw) !== sha) {
+            result.skipped.push(rel);
+            continue;
+          }
+          pending.push({ file, row: { sha256: sha, size: raw.length, gz, stored_at: new Date().toISOString() } });
+        } catch {
+          result.skipped.push(rel);
+          continue;
+        }
+        if (pending.length >= batchSize) await flush();
+      }
+    }
+    await flush();
+    return result;
   }
 }

@@ -9,7 +9,10 @@ import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { indexedText, tableLabelsLine } from './search-text.js';
+import { CHANGE_RULES } from './revisions.js';
 import { REPORT_TOTALS_SQL } from './totals.js';
+
+const KEEP_ON_REPARSE = JSON.stringify(CHANGE_RULES);
 
 /** Cells per multi-row INSERT (a power of two; 64 × 12 parameters stays far below SQLite's limit). */
 const CELL_CHUNK = 64;
@@ -126,7 +129,8 @@ export class ReportWriter {
       deleteCells: db.prepare('DELETE FROM cells WHERE report_id = ?'),
       writeTotals: db.prepare(REPORT_TOTALS_SQL),
       deleteStats: db.prepare('DELETE FROM stats WHERE report_id = ?'),
-      deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ?'),
+      // A revision or vanishing is the crawl's record (revisions.ts), not the parse's: it stays.
+      deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ? AND rule NOT IN (SELECT value FROM json_each(?))'),
       // A report is superseded when a later report of its group, with the same status, was read
       // from the same place (URL, else source file): the agency changed the page or the file.
       primaryBest: db.prepare<{ agency_id: number; year: number }, { id: number }>(
@@ -333,7 +337,7 @@ export class ReportWriter {
       this.#s.updateReport.run({ ...row, id: reportId });
       this.#s.deleteCells.run(reportId);
       this.#s.deleteStats.run(reportId);
-      this.#s.deleteFindings.run(reportId);
+      this.#s.deleteFindings.run(reportId, KEEP_ON_REPARSE);
       this.#s.deleteFts.run(reportId);
     }
     let cells = 0;

@@ -69,7 +69,8 @@ describe('the challenge page is recorded before the browser solves it', () => {
       }[];
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: 521, challenge: 'jsl', times_seen: 1 });
-      const page = gunzipSync(readFileSync(join(defaultSnapshotsDir(dbFile), rows[0]!.snapshot_path))).toString('utf8');
+      const blob = db.prepare('SELECT gz FROM snapshot_blobs WHERE sha256 = (SELECT sha256 FROM responses WHERE snapshot_path = ?)').get(rows[0]!.snapshot_path) as { gz: Buffer };
+      const page = gunzipSync(blob.gz).toString('utf8');
       expect(page).toMatch(/<script/i);
     } finally {
       db.close();

@@ -134,7 +134,7 @@ describe('nianbao demo (CLI)', () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
 
-  it('crawls the demo portal into the database and prints the summary and three example queries', async () => {
+  it('crawls the demo portal into the database (two rounds) and prints the summary, the findings and the example queries', async () => {
     ensureBuilt();
     const dbFile = join(tmp.dir, 'demo.db');
     // No browser here (browser.test.ts covers it): the demo must still run and say what it left out.
@@ -143,16 +143,21 @@ describe('nianbao demo (CLI)', () => {
     // A newcomer's first command prints no raw Node warning (e.g. MaxListenersExceededWarning).
     expect(r.stderr).not.toMatch(/Warning|\(node:\d+\)/);
     expect(r.stdout).toMatch(/^site\s+adapter/m);
-    for (const s of ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'spa', 'docx', 'flaky', 'robots', 'jsl']) expect(r.stdout).toMatch(new RegExp(`^${s}\\s`, 'm'));
-    expect(r.stdout).toMatch(/30 new report\(s\)/);
+    for (const s of ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'spa', 'docx', 'flaky', 'robots', 'jsl', 'demo-province', 'demo-county', 'demo-health']) {
+      expect(r.stdout).toMatch(new RegExp(`^${s}\\s`, 'm'));
+    }
+    // 30 reports of the ten sites + 27 of the six fictional agencies; round 2 stores the revised one again.
+    expect(r.stdout).toMatch(/57 new report\(s\)/);
+    expect(r.stdout).toMatch(/Round 2 \(the portal changed: 1 report revised, 1 gone\)[^\n]* 1 updated[^\n]* 1 failed/);
     expect(r.stdout).toMatch(/The demo ran without a browser: spa, jsl/);
     expect(r.stdout).toMatch(/apt-get install chromium/);
     expect(r.stdout).toMatch(/1\. Who received the most requests/);
     expect(r.stdout).toMatch(/2\. How often/);
-    expect(r.stdout).toMatch(/3\. Who published late/);
+    expect(r.stdout).toMatch(/3\. Who did not publish/);
+    expect(r.stdout).toMatch(/4\. Who published late/);
     expect(r.stdout).toMatch(/甲市人民政府\s+2025\s+154/);
     const db = new Database(dbFile, { readonly: true });
-    expect(db.prepare('SELECT count(*) AS n FROM reports').get()).toEqual({ n: 30 });
+    expect(db.prepare('SELECT count(*) AS n FROM reports').get()).toEqual({ n: 58 });
     db.close();
   }, 120_000);
 });

@@ -171,8 +171,8 @@ describe('crawling the demo portal', () => {
     expect([...agents]).toEqual(['nianbao/0.1.0']);
   });
 
-  it('keeps every raw response once by sha256, readable from the snapshots folder', async () => {
-    const store = new SnapshotStore(defaultSnapshotsDir(dbFile));
+  it('keeps every raw response once by sha256, readable from the database', async () => {
+    const store = new SnapshotStore(defaultSnapshotsDir(dbFile), { db });
     const rows = db.prepare('SELECT sha256, snapshot_path, size, headers FROM responses').all() as { sha256: string; snapshot_path: string; size: number; headers: string }[];
     expect(rows.length).toBeGreaterThan(50);
     for (const r of rows.slice(0, 40)) {
@@ -272,7 +272,9 @@ describe('crawl options', () => {
       expect(s.totals.reportsNew).toBe(2);
       const next = await crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), ...FAST, sites: ['vsb'], maxPages: 5 });
       expect(next.totals.reportsNew).toBe(2);
-      expect(existsSync(defaultSnapshotsDir(dbFile))).toBe(true);
+      // Every response's bytes are rows of the database: no snapshot folder is made.
+      expect(db.prepare('SELECT count(*) AS n FROM responses r LEFT JOIN snapshot_blobs b ON b.sha256 = r.sha256 WHERE b.sha256 IS NULL').get()).toEqual({ n: 0 });
+      expect(existsSync(defaultSnapshotsDir(dbFile))).toBe(false);
     } finally {
       db.close();
     }

@@ -108,7 +108,7 @@ describe('plain-text tables', () => {
     expect(cells('标题\n2.其他法律行政法\n规禁止公开 0 0 0 0 0 0 0\n')).toEqual(['2.其他法律行政法规禁止公开', '0', '0', '0', '0', '0', '0', '0']);
     // A label of its own above a numbered row, a block row, a sentence: not joined.
     expect(cells('三、本年度办理结果\n（一）予以公开 27 0 0 2 0 1 30\n').slice(0, 1)).toEqual(['（一）予以公开']);
-    expect(cells('第二十条第（五）项\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
+    expect(cells('第二十条第（五）项\n行政许可 2293 0\n').slice(0, 2)).toEqual(['第二十条第（五）项', '行政许可']);
     expect(cells('全年无收费。\n行政许可 2293 0\n').slice(0, 1)).toEqual(['行政许可']);
     expect(cells('政府信息公开情况统计表\n主动公开文件数 条 3460 85376\n').slice(0, 1)).toEqual(['主动公开文件数']);
     // A label line and the values line under it are one row; a sentence above values is not a label.

@@ -42,6 +42,8 @@ export function demoPage(siteName: string, pathAndQuery: string, params?: Record
       return { url: url.href, text: portalPage(route.file) };
     case 'docx':
       throw new Error('docx route is binary');
+    case 'generated':
+      return { url: url.href, text: route.report.html };
   }
 }
 

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExplorer, startExplorer } from '../../src/explorer/server.js';
 import * as m0006 from '../../db/migrations/0006_summary_timing.js';
+import { SCHEMA_VERSION } from '../../db/migrations/index.js';
 import { openDatabase } from '../../src/store/db.js';
 import { deadlineOf } from '../../src/store/deadline.js';
 import { corpusText, runCli, tempDir, writeDoc } from './helpers.js';
@@ -179,7 +180,7 @@ describe('the deadline on every surface', () => {
     src.close();
     // Back to version 6: the views as migration 6 made them.
     const raw = new Database(copy);
-    raw.exec('DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
+    raw.exec('DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
     raw.exec(m0006.sql);
     raw.pragma('user_version = 6');
     const v6 = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];
@@ -187,7 +188,7 @@ describe('the deadline on every surface', () => {
     expect(Object.keys(v6[0]!)).not.toContain('deadline_basis');
     const db = openDatabase(copy);
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(7);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       const after = db.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];
       expect(after).toEqual(now);
       // Migration 6 held the same dates (agencies here are departments or governments, years 2016 and 2021).

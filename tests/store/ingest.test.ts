@@ -3,7 +3,7 @@
  * `.expected.json` sidecars, snapshots, failed parses, idempotency, reparse.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -119,15 +119,17 @@ describe('nianbao ingest (CLI) on snapshots/corpus', () => {
     }
   });
 
-  it('keeps each raw document as a gzip snapshot named by its sha256, next to the db', () => {
+  it('keeps each raw document as a gzip snapshot named by its sha256, in the database (no file per report)', () => {
     for (const d of docs) {
       const r = reportOf(d.file);
       const original = readFileSync(join(CORPUS, d.file));
       expect(r.sha256).toBe(createHash('sha256').update(original).digest('hex'));
       expect(r.snapshot_path).toBe(`${r.sha256.slice(0, 2)}/${r.sha256}.gz`);
-      const stored = gunzipSync(readFileSync(join(`${dbFile}.snapshots`, r.snapshot_path)));
-      expect(stored.equals(original), d.file).toBe(true);
+      const blob = db.prepare('SELECT size, gz FROM snapshot_blobs WHERE sha256 = ?').get(r.sha256) as { size: number; gz: Buffer };
+      expect(blob.size).toBe(original.length);
+      expect(gunzipSync(blob.gz).equals(original), d.file).toBe(true);
     }
+    expect(existsSync(`${dbFile}.snapshots`)).toBe(false);
   });
 
   it('picks exactly one primary report per (agency, year)', () => {

@@ -1,5 +1,5 @@
 /**
- * Runs the ten queries of docs/queries.md against a database built (by the CLI) from the corpus
+ * Runs the twelve queries of docs/queries.md against a database built (by the CLI) from the corpus
  * and the derived documents, and checks each answer against a model computed from the
  * `.expected.json` sidecars.
  */
@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadlineOf } from '../../src/store/deadline.js';
 import { CORPUS, DERIVED, ROOT, buildCorpusDb, corpusDocuments, type Expected, loadExpected, rowTotal, tempDir } from './helpers.js';
 
 type Table = Record<string, Record<string, number | null>>;
@@ -89,8 +90,18 @@ describe('docs/queries.md', () => {
     tmp.cleanup();
   });
 
-  it('has ten numbered questions, each with one SQL statement', () => {
-    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  it('has twelve numbered questions, each with one SQL statement', () => {
+    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('12. every finding, one line each', () => {
+    const got = run(12);
+    const n = db
+      .prepare('SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.is_primary = 1')
+      .pluck()
+      .get() as number;
+    expect(got).toHaveLength(n);
+    for (const f of got) expect(Object.keys(f)).toEqual(['rule', 'severity', 'agency', 'year', 'message']);
   });
 
   it('1. who received the most requests', () => {
@@ -284,5 +295,25 @@ describe('docs/queries.md', () => {
     const got = run(10);
     expect(got.map((r) => `${r['agency']} ${r['year']}`).sort()).toEqual(want);
     for (const r of got) expect(r['context']).toContain('[信息处理费]');
+  });
+  it('11. who did not publish (missing_reports)', () => {
+    // Per agency: every year from its first stored report to last year without a report, once
+    // the deadline passed (the files were ingested just now, after every past deadline).
+    const today = new Date().toISOString().slice(0, 10);
+    const lastYear = new Date().getUTCFullYear() - 1;
+    const stored = db.prepare('SELECT a.name AS agency, a.kind, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE r.year IS NOT NULL').all() as { agency: string; kind: string | null; year: number }[];
+    const want: string[] = [];
+    for (const agency of new Set(stored.map((r) => r.agency))) {
+      const mine = stored.filter((r) => r.agency === agency);
+      const years = new Set(mine.map((r) => r.year));
+      for (let y = Math.min(...years); y <= lastYear; y++) {
+        const d = deadlineOf({ year: y, agencyKind: mine[0]!.kind });
+        if (!years.has(y) && d !== null && today > d.deadline) want.push(`${agency} ${y} ${d.deadline}`);
+      }
+    }
+    expect(want.length).toBeGreaterThan(0);
+    const got = run(11);
+    expect(got.map((r) => `${r['agency']} ${r['year']} ${r['deadline']}`).sort()).toEqual(want.sort());
+    for (const r of got) expect(r['site']).toBeNull();
   });
 });

@@ -128,3 +128,65 @@ describe('reparse with a tampered snapshot_path', () => {
     }
   });
 });
+
+describe('snapshots in the database (schema 14) and files of older schemas', () => {
+  it('moves the snapshot files of an older database into it at the next writing run, leaving a file that does not match its name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nianbao-pack-'));
+    const dbFile = join(dir, 'old.db');
+    const snapshotsDir = `${dbFile}.snapshots`;
+    // An "older" database: its snapshots are files (a store without a database writes those).
+    const fileStore = new SnapshotStore(snapshotsDir);
+    const db = openDatabase(dbFile);
+    try {
+      await ingestPaths(db, [join(CORPUS_DIR, 'fujian-pingtan-2019.html'), join(CORPUS_DIR, 'fujian-pingtan-2021.html')], { snapshotsDir });
+      const docs = db.prepare('SELECT sha256, snapshot_path FROM documents ORDER BY id').all() as { sha256: string; snapshot_path: string }[];
+      expect(docs).toHaveLength(2);
+      const inDb = new SnapshotStore(snapshotsDir, { db });
+      for (const d of docs) await fileStore.put(await inDb.get(d.snapshot_path), d.sha256);
+      db.prepare('DELETE FROM snapshot_blobs').run();
+      // A file whose bytes do not match its name stays where it is.
+      const wrong = snapshotRelPath('ab'.repeat(32));
+      mkdirSync(join(snapshotsDir, 'ab'), { recursive: true });
+      writeFileSync(join(snapshotsDir, wrong), gzipSync('not what the name says'));
+
+      // Read before moving: from the files.
+      for (const d of docs) expect((await inDb.get(d.snapshot_path)).length).toBeGreaterThan(1000);
+      await ingestPaths(db, [join(CORPUS_DIR, 'fujian-pingtan-2023.html')], { snapshotsDir });
+      const blobs = db.prepare('SELECT sha256 FROM snapshot_blobs ORDER BY sha256').pluck().all() as string[];
+      expect(blobs).toEqual(expect.arrayContaining(docs.map((d) => d.sha256)));
+      expect(blobs).toHaveLength(3);
+      for (const d of docs) {
+        expect(existsSync(join(snapshotsDir, d.snapshot_path))).toBe(false);
+        expect((await new SnapshotStore(snapshotsDir, { db }).get(d.snapshot_path)).toString('utf8')).toContain('政府信息公开');
+      }
+      expect(existsSync(join(snapshotsDir, wrong))).toBe(true);
+      // reparse reads every stored snapshot back from the database.
+      const r = await reparseStored(db, { snapshotsDir, all: true });
+      expect(r.errors).toEqual([]);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('opening a database of schema 7 read-only as it is reads its snapshot files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nianbao-pack-'));
+    const dbFile = join(dir, 'v7.db');
+    const snapshotsDir = `${dbFile}.snapshots`;
+    const db = openDatabase(dbFile);
+    await ingestPaths(db, [join(CORPUS_DIR, 'fujian-pingtan-2019.html')], { snapshotsDir });
+    const doc = db.prepare('SELECT sha256, snapshot_path FROM documents').get() as { sha256: string; snapshot_path: string };
+    const bytes = await new SnapshotStore(snapshotsDir, { db }).get(doc.snapshot_path);
+    await new SnapshotStore(snapshotsDir).put(bytes, doc.sha256);
+    db.exec('DROP TABLE snapshot_blobs');
+    db.pragma('user_version = 7');
+    db.close();
+    const { default: Database } = await import('better-sqlite3');
+    const ro = new Database(dbFile, { readonly: true });
+    try {
+      expect((await new SnapshotStore(snapshotsDir, { db: ro }).get(doc.snapshot_path)).equals(bytes)).toBe(true);
+    } finally {
+      ro.close();
+    }
+  });
+});

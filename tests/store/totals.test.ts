@@ -62,7 +62,7 @@ describe('report_totals', () => {
     const raw = new Database(file);
     const before = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all();
     // Version 3 had none of the helper views of migrations 6 and 7 either.
-    raw.exec(`DROP VIEW report_summary; DROP VIEW IF EXISTS days_late_of; DROP VIEW IF EXISTS deadline_of; DROP TABLE report_totals; ${OLD_VIEW}`);
+    raw.exec(`DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW IF EXISTS days_late_of; DROP VIEW IF EXISTS deadline_of; DROP TABLE report_totals; ${OLD_VIEW}`);
     raw.pragma('user_version = 3');
     raw.close();
     return before;

@@ -20,7 +20,7 @@ function section(title: string, items: CheckFinding[], line: (f: CheckFinding) =
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('compliance report: arithmetic, late publication, missing tables/sections, cross-year carry-over')
+    .description('compliance report: arithmetic, late publication, missing tables/sections, cross-year carry-over, reports not found where we looked')
     .option('--agency <name>', 'only this agency (name or alias)')
     .option('--year <year>', 'only reports on this year (carry-over compares with year-1)', parseYear)
     .option('--json', 'print the result as JSON')
@@ -45,6 +45,16 @@ export function registerCheck(program: Command): void {
         out += section('publication date unknown', r.late.filter((f) => f.rule !== 'compliance.late'), (f) => f.message);
         out += section('missing tables or sections', r.missing, (f) => f.message);
         out += section('carry-over mismatches (year N vs N-1)', r.carryover, (f) => f.message);
+        out += section('revised or vanished since stored (nianbao changes)', r.changes, (f) => `${f.rule}: ${f.message}`);
+        if (r.absent.length === 0) out += 'reports not found where we looked: none\n';
+        else {
+          out += `reports not found where we looked (${r.absent.length}, report.missing):\n`;
+          for (const m of r.absent) out += `  ${terminalSafe(`${m.agency} ${m.year}  ${m.message}`)}\n`;
+        }
+        if (r.notYetDue.length > 0) out += `not yet due (${r.notYetDue.length}): ${terminalSafe(r.notYetDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline})`).join('; '))}\n`;
+        if (r.notLookedSinceDue.length > 0) {
+          out += `not looked for since due (${r.notLookedSinceDue.length}; crawl again to know): ${terminalSafe(r.notLookedSinceDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline}, last looked ${e.lastLookedAt?.slice(0, 10) ?? 'never'})`).join('; '))}\n`;
+        }
         if (r.unreadable.length > 0) {
           out += `not checked (${r.unreadable.length}):\n`;
           for (const u of r.unreadable) {

@@ -22,6 +22,8 @@ export interface CrawlCliOptions extends BudgetCliOptions {
   since?: number;
   maxPages?: number;
   refresh?: boolean;
+  revisit?: number;
+  revisitAfter?: number;
   ignoreRobots?: boolean;
   contact?: string;
   db?: string;
@@ -51,6 +53,13 @@ function parseNonNegativeInt(name: string): (v: string) => number {
 }
 
 
+/** `--revisit-after`: hours, a non-negative number. */
+function parseHours(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n <= 24 * 366)) throw new InvalidArgumentError('--revisit-after must be a number of hours from 0 to 8784.');
+  return n;
+}
+
 function contactFrom(opts: { contact?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const c = opts.contact ?? env['NIANBAO_CONTACT'];
   return c && c.trim() ? c.trim() : undefined;
@@ -71,10 +80,15 @@ export function registerCrawl(program: Command): void {
     .option('--since <year>', 'skip reports on years before this one', parseYear)
     .option('--max-pages <n>', 'list pages per site in this run (the rest waits for the next run)', parsePositiveInt('--max-pages'))
     .option('--refresh', 'fetch known reports again and list pages without conditional requests')
+    .addOption(new Option('--revisit <n>', 'known report URLs fetched again per site (oldest fetch first, conditional requests) to notice revised and vanished reports; 0: none').default(50).argParser((v) => {
+      if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('--revisit must be a whole number (0: no revisits).');
+      return Number(v);
+    }))
+    .addOption(new Option('--revisit-after <hours>', 'a known report URL is due for a revisit once its last fetch is this old').default(20).argParser(parseHours))
     .option('--ignore-robots', 'do not fetch or obey robots.txt (prints a warning; use only with the site owner\'s permission)')
     .option('--contact <url>', 'URL or mailto: put in the User-Agent so site operators can reach you (default: $NIANBAO_CONTACT)')
     .addOption(dbOption())
-    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
@@ -164,6 +178,8 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         ...(opts.since !== undefined ? { since: opts.since } : {}),
         ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
         refresh: opts.refresh === true,
+        ...(opts.revisit !== undefined ? { revisitReports: opts.revisit } : {}),
+        ...(opts.revisitAfter !== undefined ? { revisitAfterHours: opts.revisitAfter } : {}),
         ignoreRobots: opts.ignoreRobots === true,
         ...(contact ? { contactUrl: contact } : {}),
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),

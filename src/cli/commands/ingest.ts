@@ -69,7 +69,7 @@ export function registerIngest(program: Command): void {
     .description('parse report files and folders (recursively) and store them in the database')
     .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
     .addOption(dbOption())
-    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)', parsePositiveInt('--batch'), DEFAULT_BATCH)
     .option(
       '--parse-workers <n>',
@@ -118,7 +118,7 @@ export function registerIngest(program: Command): void {
     .command('reparse')
     .description('re-parse stored snapshots whose parser version differs from this one (report ids stay)')
     .addOption(dbOption())
-    .option('--snapshots <dir>', 'folder of compressed raw snapshots (default: <db>.snapshots)')
+    .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--all', 're-parse every stored report')
     .option('--failed', 'also re-parse failed reports of the current parser version (reports refused by a different budget are re-parsed anyway)')
     .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), DEFAULT_BATCH)

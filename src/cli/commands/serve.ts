@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
     .addOption(dbOption())
     .addOption(new Option('--port <n>', 'TCP port (0: any free port)').argParser(parsePort).default(8080))
     .option('--host <host>', 'interface to listen on; anything but 127.0.0.1/localhost exposes the database to the network', '127.0.0.1')
-    .option('--snapshots <dir>', 'folder of raw snapshots (default: <db>.snapshots)')
+    .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14 (default: <db>.snapshots)')
     .option('--query-timeout <ms>', 'time limit of each SQL-page query, in milliseconds', parsePositiveInt('--query-timeout'), 5000)
     .option('--max-rows <n>', 'most rows an SQL-page query shows', parsePositiveInt('--max-rows'), 1000)
     .action(

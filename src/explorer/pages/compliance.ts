@@ -13,15 +13,23 @@ import { html, type SafeHtml } from '../html.js';
 import { summarySql } from '../summary.js';
 import { type Col, downloadFormat, downloadLinks, inputField, page, renderTable, selectField, tabularDownload, type Tabular } from '../layout.js';
 
-type Row = Record<string, unknown> & { report_id: number; agency_id: number | null; agency: string | null; year: number | null };
+type Row = Record<string, unknown> & { report_id: number | null; agency_id: number | null; agency: string | null; year: number | null };
 
 const agencyCol: Col<Row> = {
   key: 'agency',
   label: 'Agency 机关',
   html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')),
 };
-const yearCol: Col<Row> = { key: 'year', label: 'Year', num: true, html: (r) => html`<a href="/report/${r.report_id}">${r.year ?? '?'}</a>` };
-const idCols: Col<Row>[] = [{ key: 'report_id', label: 'report', num: true, html: (r) => html`<a href="/report/${r.report_id}#findings">#${r.report_id}</a>` }, { key: 'agency_id', label: 'agency_id', downloadOnly: true }];
+const yearCol: Col<Row> = {
+  key: 'year',
+  label: 'Year',
+  num: true,
+  html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}">${r.year ?? '?'}</a>` : String(r.year ?? '?')),
+};
+const idCols: Col<Row>[] = [
+  { key: 'report_id', label: 'report', num: true, html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}#findings">#${r.report_id}</a>` : '—') },
+  { key: 'agency_id', label: 'agency_id', downloadOnly: true },
+];
 
 interface Section {
   key: string;
@@ -60,6 +68,17 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
      WHERE (r.status = 'failed' OR r.format IS NULL OR r.format = 'unknown') AND ${fs.sql}
      ORDER BY agency, r.year, r.id`,
   );
+  // Reports due and not found where we looked (the expected_reports view, migration 10).
+  const ef = filterSql({ province: f.province, level: f.level, year: f.year, name: f.name }, 'e', 'a');
+  const expected = ctx.cache.all<Row & { status: string }>(
+    `SELECT NULL AS report_id, e.agency_id, e.agency, e.year, e.status, e.deadline, e.deadline_basis, e.last_year_seen, e.site, e.last_looked_at
+     FROM expected_reports e JOIN agencies a ON a.id = e.agency_id
+     WHERE e.status IN ('missing', 'not yet due', 'not looked since due') AND ${ef.sql}
+     ORDER BY e.agency, e.year`,
+    ef.params,
+  );
+  const absent = expected.filter((x) => x.status === 'missing');
+  const unjudged = expected.filter((x) => x.status !== 'missing');
   // One summary of the filtered primary reports (plus, for a chosen year, the year before, for
   // the carry-over check): late reports and carry-over mismatches both come from it.
   const cf = filterSql({ province: f.province, level: f.level, name: f.name }, 'r', 'a');
@@ -129,6 +148,24 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
       table: {
         columns: [agencyCol, yearCol, { key: 'deadline', label: 'deadline' }, { key: 'deadline_basis', label: 'legal basis' }, { key: 'timing', label: 'timing' }, ...idCols],
         rows: undated,
+      },
+    },
+    {
+      key: 'absent',
+      title: 'Reports not found 未找到的年报',
+      intro: `Years from an agency's first known report on (or the year before its site was last crawled) with no report stored after the deadline passed. "Not found" means not found where we looked: the sites named here, last crawled on the date shown (or, for agencies known from ingested files only, the files ingested) — the report may exist elsewhere. ${unjudged.filter((x) => x.status === 'not yet due').length} more not yet due; ${unjudged.filter((x) => x.status === 'not looked since due').length} not looked for since their deadline (crawl again).`,
+      table: {
+        columns: [
+          agencyCol,
+          yearCol,
+          { key: 'deadline', label: 'deadline' },
+          { key: 'deadline_basis', label: 'legal basis' },
+          { key: 'last_year_seen', label: 'latest report found', num: true },
+          { key: 'site', label: 'looked on (sites)', html: (r) => String(r['site'] ?? 'ingested files') },
+          { key: 'last_looked_at', label: 'last looked', html: (r) => String(r['last_looked_at'] ?? '').slice(0, 10) },
+          { key: 'agency_id', label: 'agency_id', downloadOnly: true },
+        ],
+        rows: absent,
       },
     },
     {

@@ -19,6 +19,7 @@ import {
   statsTable,
   type TableContext,
 } from '../report-tables.js';
+import { vanishedNotice, versionsSection } from '../versions.js';
 
 interface ReportRow {
   id: number;
@@ -160,6 +161,7 @@ export function reportPage(ctx: ExplorerContext, id: number, q: Record<string, s
 ${r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : html`<span class="muted">${r.agency ?? '(agency unknown)'}</span>`} › ${r.year ?? '?'}
 ${prevLink ? html` · <a href="${prevLink}">← ${nb?.prev}</a>` : ''}${nextLink ? html` · <a href="${nextLink}">${nb?.next} →</a>` : ''}</p>
 <h1 id="report-title">${r.title ?? '(no title)'}</h1>
+${vanishedNotice(ctx.db, id)}
 <dl class="meta">
 <dt>Agency 机关</dt><dd id="report-agency">${r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')}${r.agency_name && r.agency_name !== r.agency ? html` <span class="muted">(the report calls itself ${r.agency_name})</span>` : ''}</dd>
 <dt>Year 年度</dt><dd>${r.year ?? '—'}</dd>
@@ -170,6 +172,7 @@ ${prevLink ? html` · <a href="${prevLink}">← ${nb?.prev}</a>` : ''}${nextLink
 <dt>Source 来源</dt><dd>${source ? html`<a href="${source}" rel="noopener noreferrer" target="_blank">${doc.final_url ?? doc.url}</a>` : (doc.url ?? doc.source_path ?? doc.file_name ?? '—')} · <a href="#original">stored snapshot</a></dd>
 </dl>
 ${siblings.length > 0 ? html`<p class="small">Other documents of this agency and year: ${siblings.map((s) => html`<a href="/report/${s.id}">#${s.id} ${s.file_name ?? s.kind ?? ''}</a>${s.is_primary ? ' (primary)' : ''} `)}</p>` : ''}
+${versionsSection(ctx.db, id, doc.url)}
 
 <h2 id="findings">Findings 问题 (${findings.length + incoming.length})</h2>
 ${

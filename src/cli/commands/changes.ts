@@ -1,0 +1,79 @@
+/**
+ * `nianbao changes [--since DATE] [--agency A] [--kind revised|vanished] [--json]`: reports that
+ * changed after they were stored — revised (new content at the same URL, or the same agency and
+ * year published again, with the values that differ) and vanished (the URL answers 404/410 or
+ * redirects away). A thin wrapper over src/store/changes.ts; the crawl records them.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
+import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { openDatabase, type Db } from '../../store/db.js';
+import { describeChange } from '../../store/revisions.js';
+
+/** `--since`: a date YYYY-MM-DD. */
+function parseDate(v: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) || Number.isNaN(Date.parse(`${v.trim()}T00:00:00Z`))) {
+    throw new InvalidArgumentError('expected a date YYYY-MM-DD.');
+  }
+  return v.trim();
+}
+
+/** The values a revision changed, as `describeChange` lines. */
+function changedValues(db: Db, c: ChangeRow): string[] {
+  if (c.change !== 'revised') return [];
+  return revisionCells(db, c.change_id).map((x) => describeChange({ table: x.table_name, row: x.row_key, col: x.col_key, oldValue: x.old_value, newValue: x.new_value }));
+}
+
+function line(db: Db, c: ChangeRow): string {
+  const who = `${c.agency ?? '(unknown agency)'} ${c.year ?? '?'}`;
+  if (c.change === 'revised') {
+    const how = c.detail === 'same_url' ? 'new content at the same URL' : 'published again';
+    const values = changedValues(db, c);
+    return (
+      `${c.seen_at.slice(0, 10)}  revised   ${who}  report ${c.report_id} (was ${c.old_report_id}): ${how}, ${c.cells_changed} value(s)  ${c.url ?? ''}\n` +
+      values.map((v) => `    ${v}\n`).join('')
+    );
+  }
+  const how = describeVanishing(c.detail, c.http_status, c.final_url);
+  const back = c.returned_at ? `; back since ${c.returned_at.slice(0, 10)}` : '';
+  return `${c.seen_at.slice(0, 10)}  vanished  ${who}  report ${c.report_id}: ${how}${back}  ${c.url ?? ''}\n`;
+}
+
+export function registerChanges(program: Command): void {
+  program
+    .command('changes')
+    .description('reports revised or vanished after they were stored (found by crawls), newest first')
+    .option('--since <date>', 'only changes first seen on or after this date (YYYY-MM-DD, UTC)', parseDate)
+    .option('--agency <name>', 'only this agency (name or alias)')
+    .addOption(new Option('--kind <kind>', 'only revised or only vanished reports').choices([...CHANGE_KINDS]))
+    .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
+    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with their values')
+    .addOption(dbOption())
+    .action((opts: { db?: string; since?: string; agency?: string; kind?: 'revised' | 'vanished'; limit: number; json?: boolean }) => {
+      let db;
+      try {
+        db = openDatabase(dbPathFrom(opts), { readonly: true });
+      } catch (err) {
+        reportCommandError('changes', err);
+        return;
+      }
+      try {
+        const rows = listChanges(db, { since: opts.since, agency: opts.agency, kind: opts.kind, limit: opts.limit });
+        if (opts.json) {
+          let out = '';
+          for (const c of rows) out += `${JSON.stringify({ ...c, values: c.change === 'revised' ? revisionCells(db, c.change_id) : [] })}\n`;
+          process.stdout.write(out);
+          return;
+        }
+        const revised = rows.filter((c) => c.change === 'revised').length;
+        let out = `${rows.length} change(s): ${revised} revised, ${rows.length - revised} vanished${rows.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : ''}\n`;
+        // Agencies, URLs and raw cell text come from crawled pages.
+        for (const c of rows) out += terminalSafe(line(db, c));
+        process.stdout.write(out);
+      } catch (err) {
+        reportCommandError('changes', err);
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,123 @@
+/**
+ * `nianbao changes`, the explorer's Changes page and its feed: revised and vanished reports from
+ * the `report_changes` view (migration 9), newest first, filtered by date, agency, province and
+ * kind (always bound parameters).
+ */
+import { z } from 'zod';
+import type { Db } from './db.js';
+import { StoreError } from './errors.js';
+import { resolveAgencyIds } from './filters.js';
+
+export const CHANGE_KINDS = ['revised', 'vanished'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export const ChangesOptionsSchema = z.strictObject({
+  /** Only changes first seen on or after this date (YYYY-MM-DD, UTC). @default undefined (all) */
+  since: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'a real date')
+    .optional(),
+  /** Only this agency (name, key or alias). @default undefined */
+  agency: z.string().min(1).optional(),
+  /** Only agencies of this province. @default undefined */
+  province: z.string().min(1).optional(),
+  /** Only this kind of change. @default undefined (both) */
+  kind: z.enum(CHANGE_KINDS).optional(),
+  /** Most changes listed. @default 1000 */
+  limit: z.number().int().min(1).max(100_000).default(1000),
+});
+export type ChangesOptions = z.input<typeof ChangesOptionsSchema>;
+
+/** One revised or vanished report. */
+export interface ChangeRow {
+  change: ChangeKind;
+  /** revisions.id or vanished_reports.id. */
+  change_id: number;
+  seen_at: string;
+  /** The new version (revised) or the vanished report. */
+  report_id: number;
+  /** The version it revises (revised only). */
+  old_report_id: number | null;
+  agency_id: number | null;
+  agency: string | null;
+  province: string | null;
+  year: number | null;
+  url: string | null;
+  /** revised: same_url | republished; vanished: gone | redirected | no_tables. */
+  detail: string;
+  cells_changed: number | null;
+  http_status: number | null;
+  final_url: string | null;
+  returned_at: string | null;
+}
+
+/** A value that differs between two versions (a `revision_cells` row). */
+export interface RevisionCellRow {
+  revision_id: number;
+  ord: number;
+  table_name: string;
+  row_key: string;
+  col_key: string;
+  old_value: number | string | null;
+  new_value: number | string | null;
+  old_raw: string | null;
+  new_raw: string | null;
+}
+
+/** Revised and vanished reports matching `options`, newest first. */
+export function listChanges(db: Db, options: ChangesOptions = {}): ChangeRow[] {
+  const parsed = ChangesOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new StoreError('NB_DB_BAD_OPTION', `changes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'option'}: ${i.message}`).join('; ')}`);
+  const o = parsed.data;
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: o.limit };
+  if (o.since !== undefined) {
+    where.push('seen_at >= @since');
+    params['since'] = o.since;
+  }
+  if (o.agency !== undefined) {
+    where.push('agency_id IN (SELECT value FROM json_each(@agency_ids))');
+    params['agency_ids'] = JSON.stringify(resolveAgencyIds(db, o.agency));
+  }
+  if (o.province !== undefined) {
+    where.push('province = @province');
+    params['province'] = o.province;
+  }
+  if (o.kind !== undefined) {
+    where.push('change = @kind');
+    params['kind'] = o.kind;
+  }
+  return db
+    .prepare(`SELECT * FROM report_changes WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY seen_at DESC, change, change_id DESC LIMIT @limit`)
+    .all(params) as ChangeRow[];
+}
+
+/** How a vanishing reads: `answers HTTP 404`, `redirects to URL`, `answers HTTP 200 without report tables`. */
+export function describeVanishing(reason: string, status: number | null, finalUrl: string | null): string {
+  if (reason === 'gone') return `answers HTTP ${status ?? '?'}`;
+  if (reason === 'redirected') return `redirects to ${finalUrl ?? '?'}`;
+  return `answers HTTP ${status ?? '?'} without report tables`;
+}
+
+/** The differing values of a revision, in order. */
+export function revisionCells(db: Db, revisionId: number): RevisionCellRow[] {
+  return db.prepare('SELECT * FROM revision_cells WHERE revision_id = ? ORDER BY ord').all(revisionId) as RevisionCellRow[];
+}
+
+/** Revisions a report takes part in (as the old or the new version), oldest first. */
+export function revisionsOfReport(db: Db, reportId: number): { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[] {
+  return db
+    .prepare(
+      `SELECT id, kind, old_report_id, new_report_id, url, first_seen_at, cells_changed FROM revisions
+       WHERE old_report_id = ? OR new_report_id = ? ORDER BY first_seen_at, id`,
+    )
+    .all(reportId, reportId) as { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[];
+}
+
+/** The vanishings of a report's URL, newest first. */
+export function vanishingsOfReport(db: Db, reportId: number): { id: number; url: string; reason: string; http_status: number | null; final_url: string | null; first_seen_at: string; last_seen_at: string; returned_at: string | null }[] {
+  return db
+    .prepare('SELECT id, url, reason, http_status, final_url, first_seen_at, last_seen_at, returned_at FROM vanished_reports WHERE report_id = ? ORDER BY first_seen_at DESC, id DESC')
+    .all(reportId) as { id: number; url: string; reason: string; http_status: number | null; final_url: string | null; first_seen_at: string; last_seen_at: string; returned_at: string | null }[];
+}

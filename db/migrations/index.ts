@@ -9,9 +9,9 @@ import * as m0004 from './0004_report_totals.js';
 import * as m0005 from './0005_search_labels.js';
 import * as m0006 from './0006_summary_timing.js';
 import * as m0007 from './0007_deadline_basis.js';
-import * as m0009 from './0009_report_changes.js';
 import * as m0010 from './0010_missing_reports.js';
 import * as m0014 from './0014_snapshot_blobs.js';
+import * as m0015 from './0015_report_changes.js';
 
 export interface Migration {
   /** Becomes `PRAGMA user_version` once applied; strictly increasing from 1. */
@@ -20,7 +20,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0009, m0010, m0014];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0010, m0014, m0015];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

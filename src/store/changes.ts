@@ -1,6 +1,6 @@
 /**
  * `nianbao changes`, the explorer's Changes page and its feed: revised and vanished reports from
- * the `report_changes` view (migration 9), newest first, filtered by date, agency, province and
+ * the `report_changes` view (migration 15), newest first, filtered by date, agency, province and
  * kind (always bound parameters).
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Revised and vanished reports (tables of migration 9). A crawl that fetches a stored report's URL
+ * Revised and vanished reports (tables of migration 15). A crawl that fetches a stored report's URL
  * again and reads different content, or finds the same agency and year published again as another
  * document, keeps both versions and records a revision: the cells (and report fields) whose value
  * differs, old → new, with a finding `report.revised` on the new version. A report URL that

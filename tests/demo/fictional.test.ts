@@ -189,6 +189,9 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
       ['stats.part_exceeds_whole', '演示县人民政府', 2017],
       ['compliance.late', '演示市人民政府', 2023],
       ['compliance.published_unknown', '演示市教育局', 2024],
+      // round 2: the revised report (its new version) and the one that vanished
+      ['report.revised', '演示市卫生健康委员会', 2025],
+      ['report.vanished', '演示市卫生健康委员会', 2024],
     ];
     for (const [rule, agency, year] of planted) expect(finding(rule, agency, year).length, `${rule} ${agency} ${year}`).toBeGreaterThan(0);
     expect(finding('compliance.published_unknown', '演示市教育局', 2024)[0]!.message).toMatch(/date unknown/);

@@ -332,7 +332,7 @@ describe('SQL page', () => {
       expect(r.$('#sql-result').length).toBe(1);
     }
     const first = await get('/sql?example=1');
-    expect(first.$('#sql-result tbody tr').first().find('td').eq(2).text()).toBe('154'); // 平潭 2025 received the most
+    expect(first.$('#sql-result tbody tr').first().find('td').eq(2).text()).toBe('1295'); // 上海市人民政府办公厅 2025 received the most
   });
 
   it('refuses anything that would write, and leaves the database as it was', async () => {

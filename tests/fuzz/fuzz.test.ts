@@ -10,7 +10,9 @@ import { HTML_OPERATORS, TEXT_OPERATORS } from './mutators.js';
 import { formatFailure, formatSummary, runFuzz, type FuzzSummary } from './pool.js';
 
 const CASES = Number(process.env['FUZZ_CASES'] ?? 400);
-const SEED = Number(process.env['FUZZ_SEED'] ?? 20251126);
+// The draw depends on the corpus: with shanghai-szfbgt-2025.txt added, seed 20251126 no longer drew the
+// rare bigFiller operator in 400 cases; 20251127 draws every operator.
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20251127);
 const WORKERS = Number(process.env['FUZZ_WORKERS'] ?? 1);
 
 describe(`parser fuzzing: ${CASES} mutated corpus documents (seed ${SEED})`, () => {

@@ -143,9 +143,14 @@ describe('nianbao query / export / search', () => {
     it('exports JSON and JSON Lines; a hostile filter value is only a value', () => {
       const json = JSON.parse(runCli(['export', '--view', 'appeals', '--format', 'json', '--year', '2025', '--db', dbFile]).stdout) as Record<string, unknown>[];
       const exp = loadExpected('fujian-pingtan-2025').appeals!;
-      // HTML page and pipe copy of 2025.
-      expect(json).toHaveLength(2 * Object.keys(exp).length);
-      for (const row of json) expect(row).toMatchObject({ year: 2025, ...exp[row['group_key'] as string] });
+      // HTML page and pipe copy of Pingtan 2025, and the Shanghai 2025 converter copy.
+      const pingtan = json.filter((row) => row['agency'] === '平潭综合实验区');
+      expect(pingtan).toHaveLength(2 * Object.keys(exp).length);
+      for (const row of pingtan) expect(row).toMatchObject({ year: 2025, ...exp[row['group_key'] as string] });
+      const shanghai = loadExpected('shanghai-szfbgt-2025').appeals!;
+      const others = json.filter((row) => row['agency'] !== '平潭综合实验区');
+      expect(others).toHaveLength(Object.keys(shanghai).length);
+      for (const row of others) expect(row).toMatchObject({ year: 2025, ...shanghai[row['group_key'] as string] });
       const jsonl = runCli(['export', '--view', 'report_summary', '--format', 'jsonl', '--primary', '--db', dbFile]).stdout.trim().split('\n');
       const db = new Database(dbFile, { readonly: true });
       const primaries = (db.prepare('SELECT count(*) AS n FROM reports WHERE is_primary = 1').get() as { n: number }).n;

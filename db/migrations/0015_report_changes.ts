@@ -1,5 +1,5 @@
 /**
- * Migration 9: revised and vanished reports. A crawl that finds different content at a stored
+ * Migration 15: revised and vanished reports. A crawl that finds different content at a stored
  * report's URL, or the same agency and year published again as a different document, keeps both
  * versions (documents are content-addressed; each version is its own report) and records a
  * `revisions` row with the cells that differ (`revision_cells`, old → new). A report URL that
@@ -10,7 +10,7 @@
  * IF NOT EXISTS so that a database whose user_version was set back (the tests' old-schema copies)
  * migrates again without losing what these tables hold.
  */
-export const version = 9;
+export const version = 15;
 export const name = 'report_changes';
 
 export const sql = /* sql */ `

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCrawl } from './crawl.js';
 import { benchParse } from './parse.js';
+import { benchPublish } from './publish.js';
 import { ingestBench } from './shipped.js';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -50,6 +51,12 @@ rows.push(['crawl: raw fetch time ÷ time to parse its reports alone', crawl.cra
 rows.push(['crawl: peak RSS, MB (10,000 generated pages)', String(crawl.crawl_peak_rss_mb), 'goal ≤ 300, flat']);
 rows.push(['crawl: re-crawl time ÷ first crawl (unchanged portal)', crawl.recrawl_time_ratio.toFixed(3), '']);
 rows.push(['crawl: browser launches for static sites', String(crawl.browser_launches_static_sites), 'goal 0']);
+
+// Publish: a data package of the corpus with its cells multiplied (NIANBAO_BENCH_PUBLISH_CELLS).
+const pub = await benchPublish();
+Object.assign(results, pub);
+rows.push([`publish: table rows/s, CSV + Parquet + XLSX (${pub.publish_cells} cells)`, String(pub.publish_rows_per_s), '']);
+rows.push(['publish: peak RSS, MB', String(pub.publish_peak_rss_mb), 'flat in rows']);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

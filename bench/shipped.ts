@@ -25,3 +25,5 @@ export const reportParser = (await import(distUrl('parsers/report.js'))) as type
 
 /** The compiled module's path, for a child process that runs it without tsx. */
 export const distPath = (path: string): string => fileURLToPath(distUrl(path));
+export const publishLib = (await import(distUrl('src/publish/index.js'))) as typeof import('../src/publish/index.js');
+export const ingestLib = (await import(distUrl('src/store/ingest.js'))) as typeof import('../src/store/ingest.js');

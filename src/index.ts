@@ -12,3 +12,16 @@ export * as keys from '../parsers/keys.js';
 export { PARSER_VERSION } from '../parsers/version.js';
 export { BudgetSchema, DEFAULT_BUDGET, budgetKey, type Budget, type BudgetInput } from '../parsers/budget.js';
 export type * from '../parsers/types.js';
+
+// The database library: the CLI's commands are thin wrappers over exactly these functions
+// (ingest = `nianbao ingest`, crawl = `nianbao crawl`, check, search, exportView = `nianbao export`,
+// publish). Each takes an open database and options validated by the zod schema next to it.
+export { openDatabase, type Db, type OpenOptions, resolveDbPath, DEFAULT_DB_FILE } from './store/db.js';
+export { ingestPaths as ingest, IngestOptionsSchema, type IngestOptions, type IngestSummary, type IngestProgress } from './store/ingest.js';
+export { crawl, CrawlOptionsSchema, type CrawlContext, type CrawlOptionsInput, type CrawlSummary, type CrawlEvent } from './crawl/index.js';
+export { runCheck as check, CheckOptionsSchema, type CheckOptions, type CheckResult, type CheckFinding } from './store/check.js';
+export { searchReports as search, SearchOptionsSchema, type SearchOptions, type SearchResult, type SearchHit } from './store/search.js';
+export { exportView, ExportOptionsSchema, type ExportOptions, type ExportView, EXPORT_VIEWS } from './store/query.js';
+export { OutputSink } from './store/output.js';
+export { publish, PublishOptionsSchema, type PublishOptions, type PublishResult, type PublishProgress } from './publish/index.js';
+export { StoreError, type StoreErrorCode } from './store/errors.js';

@@ -184,7 +184,7 @@ function blocksAroundTables(cell: Element, joinRuns = true): { before: string[];
   // Digits on both sides of the tables ("13</p><table>…</table>30": a table closes the <p>) are
   // one number the tables were dropped into, as markup between digits is (FORMAT.md §7.4).
   // Only bare digit fragments: a value followed by a note in its own block stays apart.
-  if (joinRuns && before.length > 0 && after.length > 0 && /^[+\-]?[\d,.]+$/.test(before[before.length - 1]!) && /^[\d,.]+$/.test(after[0]!)) {
+  if (joinRuns && before.length > 0 && after.length > 0 && /^[+-]?[\d,.]+$/.test(before[before.length - 1]!) && /^[\d,.]+$/.test(after[0]!)) {
     before[before.length - 1] += after.shift()!;
   }
   return { before, after };

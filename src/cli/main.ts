@@ -18,6 +18,7 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
   [['ingest', 'reparse'], async () => (await import('./commands/ingest.js')).registerIngest],
   [['query'], async () => (await import('./commands/query.js')).registerQuery],
   [['export'], async () => (await import('./commands/export.js')).registerExport],
+  [['publish'], async () => (await import('./commands/publish.js')).registerPublish],
   [['check'], async () => (await import('./commands/check.js')).registerCheck],
   [['changes'], async () => (await import('./commands/changes.js')).registerChanges],
   [['search'], async () => (await import('./commands/search.js')).registerSearch],

@@ -36,7 +36,7 @@ export function validateSchedule(expr: string): string {
   try {
     new Cron(trimmed, { paused: true }).stop();
   } catch (err) {
-    throw new TypeError(`"${expr}" is not a cron expression (${err instanceof Error ? err.message : String(err)}); e.g. "30 2 * * *" for 02:30 every night`);
+    throw new TypeError(`"${expr}" is not a cron expression (${err instanceof Error ? err.message : String(err)}); e.g. "30 2 * * *" for 02:30 every night`, { cause: err });
   }
   return trimmed;
 }

@@ -16,6 +16,7 @@ const FIXED_DATE = new Date(Date.UTC(2024, 2, 8, 0, 0, 0));
 function xmlEscape(s: string): string {
   // Drop characters XML 1.0 forbids, then escape.
   return s
+    // eslint-disable-next-line no-control-regex -- control characters are what this pattern matches
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -19,8 +19,6 @@ import {
   esc,
   renderReport,
   type DemoSiteDef,
-  type FaultRule,
-  type FaultStep,
   type Route,
   type ServeContext,
 } from './sites.js';

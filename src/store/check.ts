@@ -19,9 +19,11 @@
  *   report, its deadline passed, not found where we looked (missing.ts says where).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  */
+import { z } from 'zod';
 import { REQUEST_COLUMNS } from '../../parsers/keys.js';
 import type { Severity } from '../../parsers/types.js';
 import type { Db } from './db.js';
+import { StoreError } from './errors.js';
 import { type ReportFilter, reportFilterSql } from './filters.js';
 import { type ExpectedReport, expectedReports, whereLooked } from './missing.js';
 import { CHANGE_RULES } from './revisions.js';
@@ -74,10 +76,16 @@ export interface MissingReportFinding extends ExpectedReport {
   message: string;
 }
 
-export interface CheckOptions extends ReportFilter {
+/** Options of {@link runCheck} (the library's `check`). */
+export const CheckOptionsSchema = z.object({
+  /** Only this agency (name, key or alias). */
+  agency: z.string().min(1).optional(),
+  /** Only reports on this year (carry-over compares with the year before). */
+  year: z.number().int().min(1990).max(2200).optional(),
   /** Record the run in `runs`. @default true */
-  recordRun?: boolean;
-}
+  recordRun: z.boolean().default(true),
+});
+export type CheckOptions = z.input<typeof CheckOptionsSchema>;
 
 const SECTIONS = ['overview', 'active', 'requests', 'appeals', 'problems', 'other'] as const;
 const SECTION_LABELS: Record<(typeof SECTIONS)[number], string> = {
@@ -111,7 +119,10 @@ interface SelRow {
 }
 
 /** Runs the compliance checks for the reports matching `options` and stores their findings. */
-export function runCheck(db: Db, options: CheckOptions = {}): CheckResult {
+export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
+  const parsed = CheckOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new StoreError('NB_DB_BAD_OPTION', `check: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const options: ReportFilter & { recordRun: boolean } = parsed.data;
   const f = reportFilterSql(db, options, 'r');
   const rows = db
     .prepare(

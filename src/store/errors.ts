@@ -12,7 +12,8 @@ export type StoreErrorCode =
   | 'NB_FILE_UNREADABLE' // an input exists but cannot be read (permissions, a device …)
   | 'NB_SNAPSHOT_MISSING' // a document's raw snapshot is not in the snapshots folder
   | 'NB_SNAPSHOT_PATH' // a snapshot path (from the database) leads outside the snapshots folder
-  | 'NB_RUN_BUSY'; // another live run of an exclusive command (crawl) holds the database
+  | 'NB_RUN_BUSY' // another live run of an exclusive command (crawl) holds the database
+  | 'NB_PUBLISH_NOT_EMPTY'; // publish was given a folder that already holds files (and no --force)
 
 /** An error of the SQLite store; branch on `code`. */
 export class StoreError extends NianbaoError {

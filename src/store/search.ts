@@ -5,20 +5,27 @@
  * Several terms must all match. The indexed text is the prose plus a line of the tables' labels
  * (search-text.ts), so a table row's wording finds the report.
  */
+import { z } from 'zod';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
-import { type ReportFilter, reportFilterSql } from './filters.js';
+import { reportFilterSql } from './filters.js';
 
-export interface SearchOptions extends ReportFilter {
+/** Options of {@link searchReports} (the library's `search`). */
+export const SearchOptionsSchema = z.object({
+  /** Only this agency (name, key or alias). */
+  agency: z.string().min(1).optional(),
+  /** Only reports on this year. */
+  year: z.number().int().min(1990).max(2200).optional(),
   /** Most hits returned. @default 20 */
-  limit?: number;
+  limit: z.number().default(20),
   /** Strings put around each match in snippets. @default ['[', ']'] */
-  marks?: [string, string];
+  marks: z.tuple([z.string(), z.string()]).default(['[', ']']),
   /** Approximate snippet length, in characters (the index answers at most 64 characters around a match). @default 80 */
-  snippetLength?: number;
+  snippetLength: z.number().int().positive().default(80),
   /** Include reports that are not the primary report of their (agency, year). @default false */
-  all?: boolean;
-}
+  all: z.boolean().default(false),
+});
+export type SearchOptions = z.input<typeof SearchOptionsSchema>;
 
 export interface SearchHit {
   reportId: number;
@@ -83,13 +90,16 @@ export function likeSnippet(text: string, terms: string[], marks: [string, strin
 }
 
 /** Searches report title, agency and text. */
-export function searchReports(db: Db, query: string, options: SearchOptions = {}): SearchResult {
+export function searchReports(db: Db, query: string, input: SearchOptions = {}): SearchResult {
   const terms = searchTerms(query);
   if (terms.length === 0) throw new StoreError('NB_DB_BAD_OPTION', 'search: empty query');
-  const limit = options.limit ?? 20;
+  const limit = input.limit ?? 20;
   if (!Number.isInteger(limit) || limit < 1) throw new StoreError('NB_DB_BAD_OPTION', `search: limit must be a positive integer, got ${limit}`);
-  const marks = options.marks ?? ['[', ']'];
-  const length = options.snippetLength ?? 80;
+  const parsed = SearchOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new StoreError('NB_DB_BAD_OPTION', `search: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const options = parsed.data;
+  const marks = options.marks;
+  const length = options.snippetLength;
   const long = terms.filter((t) => codePoints(t) >= 3);
   const short = terms.filter((t) => codePoints(t) < 3);
   const f = reportFilterSql(db, options, 'r');

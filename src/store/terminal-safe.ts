@@ -9,6 +9,7 @@
  * JSON outputs do not use it: they keep the exact characters (JSON escapes them).
  */
 
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern matches
 const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 function picture(ch: string, oneLine: boolean): string {
@@ -27,5 +28,6 @@ export function terminalSafe(s: string, options: { oneLine?: boolean } = {}): st
 
 /** True when the text holds a control character a terminal acts on (ESC, BEL, C1 …). */
 export function hasTerminalControls(s: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what this pattern matches
   return /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(s);
 }

@@ -60,7 +60,7 @@ export function rowFlagged(report: ParsedReport, path: string): boolean {
 
 /** A non-ASCII character that reads as a digit or number punctuation once NFKC-normalised (①, ５, ．…). */
 function numberLike(ch: string): boolean {
-  return ch.charCodeAt(0) > 127 && /[0-9.,+\-]/.test(ch.normalize('NFKC'));
+  return ch.charCodeAt(0) > 127 && /[0-9.,+-]/.test(ch.normalize('NFKC'));
 }
 
 /**

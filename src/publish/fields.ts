@@ -1,0 +1,163 @@
+/**
+ * What a published column is: its official Chinese label (table headers of the XLSX, `title` in
+ * the Table Schema), its English description (db/metadata.json, the Datasette metadata) and its
+ * unit. Labels of the report tables' columns come from parsers/keys.ts; the rest are the words
+ * the reports and the 条例 use.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ACTIVE_ROWS, APPEAL_COLUMNS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
+
+interface DatasetteMetadata {
+  databases: { nianbao: { tables: Record<string, { description?: string; columns?: Record<string, string> }> } };
+}
+
+let metadata: (DatasetteMetadata & Record<string, unknown>) | undefined;
+
+/** db/metadata.json (the descriptions of every table, view and column), found by walking up from this file (src/ or dist/src/). */
+export function loadMetadata(): DatasetteMetadata & Record<string, unknown> {
+  if (metadata) return metadata;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const file = join(dir, 'db', 'metadata.json');
+    if (existsSync(file)) return (metadata = JSON.parse(readFileSync(file, 'utf8')) as DatasetteMetadata & Record<string, unknown>);
+  }
+  throw new Error('db/metadata.json not found next to nianbao; reinstall the package');
+}
+
+const requestRow = (key: string): string => REQUEST_ROWS.find((r) => r.key === key)?.label ?? key;
+
+/** Chinese labels of columns that mean the same in every table. */
+const COMMON_ZH: Record<string, string> = {
+  id: '编号',
+  report_id: '报告编号',
+  agency_id: '机关编号',
+  agency: '机关名称',
+  year: '报告年度',
+  format: '报告格式',
+  title: '报告标题',
+  status: '解析状态',
+  published: '发布日期',
+  deadline: '发布期限',
+  deadline_basis: '期限依据',
+  days_late: '逾期天数',
+  timing: '发布时效',
+  is_primary: '是否主报告',
+  row_key: '行键',
+  col_key: '列键',
+  row_order: '行序号',
+  group_key: '类别键',
+  label_zh: '行名称',
+  row_label_zh: '行名称',
+  col_label_zh: '列名称',
+  table_name: '表格',
+  ord: '序号',
+  value: '数值',
+  raw: '原文',
+  unit: '单位',
+  flags: '标记',
+  table_index: '表格序号',
+  grid_row: '网格行',
+  grid_col: '网格列',
+  source: '来源',
+  rule: '规则',
+  severity: '严重程度',
+  message: '说明',
+  scope: '范围',
+  left_value: '左值',
+  right_value: '右值',
+  delta: '差额',
+  cells: '涉及单元格',
+  other_report_id: '对照报告编号',
+  run_id: '运行编号',
+  key: '识别键',
+  name: '机关名称',
+  province: '省份',
+  city: '地市',
+  county: '县区',
+  level: '层级',
+  kind: '机关类型',
+  portal: '政府信息公开门户',
+  parent_id: '上级机关编号',
+  created_at: '创建时间',
+  new_received: requestRow('new_received'),
+  carried_over: requestRow('carried_over'),
+  granted: requestRow('granted'),
+  partially_granted: requestRow('partially_granted'),
+  denied: '（三）不予公开',
+  unavailable: '（四）无法提供',
+  not_held: requestRow('unavailable_not_held'),
+  rejected: '（五）不予处理',
+  results_total: requestRow('total'),
+  carried_forward: requestRow('carried_forward'),
+  review_total: '行政复议 · 总计',
+  review_corrected: '行政复议 · 结果纠正',
+  litigation_total: '行政诉讼 · 总计',
+  litigation_corrected: '行政诉讼 · 结果纠正',
+  error_findings: '解析错误数',
+  warning_findings: '解析警告数',
+  check_findings: '核查发现数',
+};
+
+/** Chinese labels of the columns of one table's report-table columns (their keys overlap: `other`, `total`). */
+function tableColumnLabels(table: string): Record<string, string> {
+  if (table === 'requests') return Object.fromEntries(REQUEST_COLUMNS.map((c) => [c.key, c.label]));
+  if (table === 'appeals') return Object.fromEntries(APPEAL_COLUMNS.map((c) => [c.key, c.label]));
+  if (table === 'active') {
+    const out: Record<string, string> = {};
+    for (const r of ACTIVE_ROWS) for (const cols of Object.values(r.columns)) for (const c of cols ?? []) out[c.key] ??= c.label;
+    return out;
+  }
+  if (table === 'report_summary') return { other: '（六）其他处理' };
+  return {};
+}
+
+/** The official Chinese label of `column` in the published `table`, else the column name. */
+export function chineseLabel(table: string, column: string): string {
+  return tableColumnLabels(table)[column] ?? COMMON_ZH[column] ?? column;
+}
+
+/** Counts (件) by table: the value columns of the report tables and the summary's totals. */
+const COUNT_COLUMNS: Record<string, readonly string[]> = {
+  requests: REQUEST_COLUMNS.map((c) => c.key),
+  appeals: APPEAL_COLUMNS.map((c) => c.key),
+  report_summary: [
+    'new_received', 'carried_over', 'granted', 'partially_granted', 'denied', 'unavailable', 'not_held', 'rejected', 'other',
+    'results_total', 'carried_forward', 'review_total', 'review_corrected', 'litigation_total', 'litigation_corrected',
+  ],
+};
+
+/** The unit of a column's values, when it has one. */
+export function unitOf(table: string, column: string): string | undefined {
+  if (COUNT_COLUMNS[table]?.includes(column)) return '件';
+  if (table === 'active' && Object.hasOwn(tableColumnLabels('active'), column)) return COLUMN_UNITS[column] ?? '件';
+  if (column === 'days_late') return 'days';
+  return undefined;
+}
+
+/** Descriptions of the columns export adds (labels joined from the `labels` table). */
+const ADDED_DESCRIPTIONS: Record<string, string> = {
+  label_zh: 'Official Chinese label of the row (parsers/keys.ts)',
+  row_label_zh: 'Official Chinese label of the row (parsers/keys.ts)',
+  col_label_zh: 'Official Chinese label of the column (parsers/keys.ts)',
+  ord: 'Order of the cell in the report',
+};
+
+/**
+ * The English description of `column` of the published `table`: db/metadata.json's text for the
+ * table, else for the table the column comes from (`from`, e.g. cells' `agency` from agencies).
+ */
+export function describeColumn(table: string, column: string, from: readonly string[] = []): string {
+  const tables = loadMetadata().databases.nianbao.tables;
+  for (const t of [table, ...from]) {
+    const d = tables[t]?.columns?.[column];
+    if (d) return d;
+  }
+  return ADDED_DESCRIPTIONS[column] ?? `${column} (as in the database's ${table})`;
+}
+
+/** The description of a table or view in db/metadata.json. */
+export function describeTable(table: string): string | undefined {
+  return loadMetadata().databases.nianbao.tables[table]?.description;
+}

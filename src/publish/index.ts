@@ -17,7 +17,7 @@ import { PACKAGE_VERSION } from '../version.js';
 import { datasetteMetadata, LICENSES, sourcesOf, tableDescription, tableSchema } from './datapackage.js';
 import { chineseLabel } from './fields.js';
 import { packageReadme } from './readme.js';
-import { addSearch, applyFilter, backupDatabase, openCopy } from './sqlite-copy.js';
+import { addSearch, applyFilter, backupDatabase, dropRawSnapshots, openCopy } from './sqlite-copy.js';
 import { publishedTables } from './tables.js';
 import { parquetType, sha256File, writeCsv, writeParquet, writeSheet } from './writers.js';
 
@@ -104,8 +104,9 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
   const copy = openCopy(dbPath);
   try {
     const filtered = applyFilter(copy, { agency: o.agency, province: o.province, year: o.year });
+    const rawBytes = dropRawSnapshots(copy);
     addSearch(copy);
-    if (filtered) copy.exec('VACUUM');
+    if (filtered || rawBytes) copy.exec('VACUUM');
     const tables = publishedTables(copy, { filtered, otherReportsKept: !filtered });
     const counts = tables.map((t) => (copy.prepare(`SELECT count(*) AS n FROM (${t.sql})`).get() as { n: number }).n);
     const total = counts.reduce((a, b) => a + b, 0) * 3;

@@ -74,6 +74,17 @@ export function applyFilter(copy: Db, filter: ReportFilter & { province?: string
   return true;
 }
 
+/**
+ * Empties `snapshot_blobs` (schema 14+: the raw bytes of every document and response) in the
+ * copy: the package holds the data, not the raw pages, which stay in the source database. Returns
+ * whether there was anything to remove.
+ */
+export function dropRawSnapshots(copy: Db): boolean {
+  const has = copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_blobs'").get();
+  if (!has) return false;
+  return copy.prepare('DELETE FROM snapshot_blobs').run().changes > 0;
+}
+
 /** Adds the plain facet columns, the report text and the sqlite-utils/Datasette search table. */
 export function addSearch(copy: Db): void {
   copy.exec(`

@@ -270,6 +270,9 @@ describe('the SQLite file', () => {
       expect(facet.n).toBeGreaterThan(0);
       const fts = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'reports_search'").get() as { sql: string };
       expect(fts.sql).toContain('content="reports"');
+      // The raw pages stay in the source database: the package holds the data.
+      expect(db.prepare('SELECT count(*) FROM snapshot_blobs').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM documents').pluck().get()).toBeGreaterThan(0);
     } finally {
       db.close();
     }

@@ -11,6 +11,7 @@
  * (`jitterRatio` × delay) is added to each wait, never subtracted.
  */
 import PQueue from 'p-queue';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { headerValue, parseRetryAfter } from './client.js';
@@ -144,6 +145,9 @@ export class Politeness {
     if (!parsed.success) throw new FetchOptionsError(`invalid politeness options:\n${z.prettifyError(parsed.error)}`);
     this.options = parsed.data;
     this.#global = new PQueue({ concurrency: this.options.globalConcurrency });
+    // Every request waiting for its host's turn listens on the one stop signal: as many listeners
+    // as requests in flight (up to globalConcurrency), each removed when its wait ends — no leak.
+    setMaxListeners(0, this.#stop.signal);
   }
 
   /** The key hosts are tracked by: `URL.host` (lower-case host name, plus port when not the default). */

@@ -253,6 +253,58 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
     expect(lines.find((l) => l.includes('compliance.late'))).toMatch(/演示市人民政府\s+2023\s+published 2024-05-20/);
   });
 
+  it('shows every planted finding on its explorer page and in the feed', async () => {
+    const ex = createExplorer({ dbFile });
+    const get = async (path: string): Promise<string> => {
+      const res = await ex.app.request(`http://localhost${path}`, { headers: { Host: 'localhost' } });
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    const reportId = (rule: string, agency: string, year: number): number =>
+      db
+        .prepare(
+          `SELECT r.id FROM findings f JOIN reports r ON r.id = f.report_id JOIN report_summary s ON s.report_id = r.id
+           WHERE f.rule = ? AND s.agency = ? AND r.year = ? AND r.is_primary = 1 LIMIT 1`,
+        )
+        .pluck()
+        .get(rule, agency, year) as number;
+    const section = (page: string, id: string): string => {
+      const start = page.indexOf(`<h2 id="${id}"`);
+      expect(start, id).toBeGreaterThanOrEqual(0);
+      const end = page.indexOf('<h2', start + 1);
+      return page.slice(start, end === -1 ? undefined : end);
+    };
+    try {
+      const compliance = await get('/compliance');
+      expect(section(compliance, 'arithmetic')).toContain('演示省人民政府');
+      expect(section(compliance, 'arithmetic')).toContain('requests.row_total');
+      expect(section(compliance, 'late')).toContain('演示市人民政府');
+      expect(section(compliance, 'undated')).toContain('演示市教育局');
+      expect(section(compliance, 'absent')).toMatch(/演示县人民政府[\s\S]*?2023/);
+      for (const [rule, agency, year] of [
+        ['narrative.mismatch', '演示区人民政府', 2025],
+        ['stats.part_exceeds_whole', '演示县人民政府', 2017],
+        ['report.revised', '演示市卫生健康委员会', 2025],
+        ['report.vanished', '演示市卫生健康委员会', 2024],
+      ] as const) {
+        const id = reportId(rule, agency, year);
+        expect(id, rule).toBeGreaterThan(0);
+        expect(await get(`/report/${id}`), rule).toContain(rule);
+      }
+      const changes = await get('/changes');
+      expect(changes).toContain('演示市卫生健康委员会');
+      expect(changes).toMatch(/revised/);
+      expect(changes).toMatch(/vanished/);
+      const feed = await get('/feed.xml');
+      for (const kind of ['new', 'late', 'missing', 'revised', 'vanished']) expect(feed, kind).toContain(`term="${kind}"`);
+      const missingOnly = await get('/feed.xml?kind=missing');
+      expect(missingOnly).toContain('演示县人民政府');
+      expect(missingOnly).not.toContain('term="late"');
+    } finally {
+      ex.close();
+    }
+  });
+
   it('the compare page for the latest year shows distinct values', async () => {
     const ex = createExplorer({ dbFile });
     try {

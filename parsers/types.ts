@@ -80,7 +80,7 @@ export interface SectionPresence {
 
 export type PublishedSource = 'field' | 'meta' | 'signature' | 'link';
 
-export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
+export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd' | 'image';
 
 export interface ParsedReport {
   format: ReportFormat;
@@ -109,8 +109,12 @@ export interface ParsedReport {
   sections: SectionPresence;
   /** Plain text of the report body (for search), tables included as pipe text. */
   text: string;
-  /** What kind of input this was read from, and the charset it was decoded with. */
-  input: { kind: InputKind; charset: string | null };
+  /**
+   * What kind of input this was read from, and the charset it was decoded with; `ocr` when its
+   * text was read by OCR from page images (a scanned PDF, an image): the pages and the mean word
+   * confidence (0–100).
+   */
+  input: { kind: InputKind; charset: string | null; ocr?: { pages: number; meanConfidence: number } };
   /** Version of the parser that produced this object; reparse when it changes. */
   parserVersion: string;
 }

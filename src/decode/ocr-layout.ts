@@ -56,8 +56,15 @@ export function parseTesseractHocr(hocr: string): OcrWord[] {
   return words;
 }
 
-/** Characters of a line closer than this share of the line's height are one piece (a label, a number). */
-const JOIN_GAP = 0.9;
+/**
+ * Characters of a line closer than this share of the line's height are one piece (a label, a
+ * number): the characters of a Chinese text stand a fifth to a half of a height apart (ink to
+ * ink), the cells of a table row, header cells included, three quarters or more.
+ */
+const JOIN_GAP = 0.7;
+/** …next to punctuation, whose ink sits in a corner of its square (、，。), this. */
+const JOIN_GAP_PUNCTUATION = 1.2;
+const PUNCTUATION = /[、，。；：！？“”‘’（）《》〈〉【】,.;:()]/;
 /** …but a digit next to a Chinese character only closer than this (a label's cell, then its number's). */
 const JOIN_GAP_HAN_DIGIT = 0.35;
 const HAN = /\p{Script=Han}/u;
@@ -124,10 +131,19 @@ export function piecesOfPage(words: readonly OcrWord[], skew = skewOf(words)): P
     const height = median(straight.map((w) => w.height));
     const baseline = median(straight.map((w) => w.top + w.height));
     let piece: PositionedText | undefined;
+    let lastLeft = 0;
     for (const w of straight) {
       const width = w.width;
-      const gap = piece ? w.left - (piece.x + piece.width) : Infinity;
-      if (piece && gap <= height * (hanMeetsDigit(piece.str.slice(-1), w.text[0]!) ? JOIN_GAP_HAN_DIGIT : JOIN_GAP)) {
+      const before = piece?.str.slice(-1) ?? '';
+      const after = w.text[0]!;
+      const hanDigit = hanMeetsDigit(before, after);
+      // Tesseract's box of a Chinese character may reach over the blank after it, up to the next
+      // cell's number: before a digit, a character is taken to be no wider than a square.
+      const end = piece ? (hanDigit && HAN.test(before) ? Math.min(piece.x + piece.width, lastLeft + height) : piece.x + piece.width) : 0;
+      const gap = piece ? w.left - end : Infinity;
+      const limit = hanDigit ? JOIN_GAP_HAN_DIGIT : PUNCTUATION.test(before) || PUNCTUATION.test(after) ? JOIN_GAP_PUNCTUATION : JOIN_GAP;
+      lastLeft = w.left;
+      if (piece && gap <= height * limit) {
         piece.str += w.text;
         piece.width = Math.max(piece.width, w.left + width - piece.x);
         piece.conf = Math.min(piece.conf!, w.conf);

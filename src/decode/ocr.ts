@@ -28,7 +28,7 @@ export interface OcrOptions {
 /** Resolution PDF pages are rendered at for OCR. */
 export const OCR_DPI = 300;
 /** Longest a single page (render or OCR) may take, ms, within the document's deadline. */
-export const OCR_PAGE_TIMEOUT_MS = 30_000;
+export const OCR_PAGE_TIMEOUT_MS = 120_000;
 /** Tesseract's language: simplified Chinese (its model reads digits and Latin letters too). */
 export const OCR_LANGUAGE = 'chi_sim';
 /** A page whose words average below this confidence, or with fewer words, is checked for a 90° turn. */

@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCrawl } from './crawl.js';
+import { benchOcr } from './ocr.js';
 import { benchParse } from './parse.js';
 import { ingestBench } from './shipped.js';
 
@@ -50,6 +51,11 @@ rows.push(['crawl: raw fetch time ÷ time to parse its reports alone', crawl.cra
 rows.push(['crawl: peak RSS, MB (10,000 generated pages)', String(crawl.crawl_peak_rss_mb), 'goal ≤ 300, flat']);
 rows.push(['crawl: re-crawl time ÷ first crawl (unchanged portal)', crawl.recrawl_time_ratio.toFixed(3), '']);
 rows.push(['crawl: browser launches for static sites', String(crawl.browser_launches_static_sites), 'goal 0']);
+
+// OCR: a scanned report (300 dpi, image-only PDF) read end to end.
+const ocr = await benchOcr();
+Object.assign(results, ocr);
+rows.push([`ocr: seconds per page (scan at 300 dpi, ${ocr.ocr_pages} pages)`, ocr.ocr_seconds_per_page === null ? 'n/a (no tesseract)' : ocr.ocr_seconds_per_page.toFixed(2), 'goal ≤ 10']);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

@@ -65,6 +65,14 @@ function toolFailure(err: unknown, kind: DocumentKind, opts: OcrOptions, page: n
       kind,
     });
   }
+  if (kind === 'image') {
+    // Bytes that look like an image but that no image reader can open: binary junk, as before OCR.
+    return new DecodeError('NB_PARSE_BINARY', `is an image that cannot be read (${err.message}); check that the file is complete and is a page of the report.`, {
+      file: opts.fileName,
+      kind,
+      cause: err,
+    });
+  }
   return new DecodeError('NB_PARSE_UNSUPPORTED', `page ${page} could not be read by OCR (${err.message}); check that the image is complete.`, {
     file: opts.fileName,
     kind,

@@ -47,15 +47,17 @@ function random(seed: number): () => number {
 }
 
 /** A page image turned and speckled as `opts` say (PNG, grey). */
-export async function degrade(png: Buffer, opts: Pick<ScanOptions, 'skewDegrees' | 'noise'>, seed = 1): Promise<Buffer> {
+export async function degrade(png: Buffer, opts: Pick<ScanOptions, 'dpi' | 'skewDegrees' | 'noise'>, seed = 1): Promise<Buffer> {
   const { default: sharp } = await import('sharp');
+  // The resolution is kept in the PNG: img2pdf sizes the PDF page by it.
+  const density = { density: opts.dpi };
   let image = sharp(png).greyscale();
   if (opts.skewDegrees) image = sharp(await image.rotate(opts.skewDegrees, { background: '#ffffff' }).png().toBuffer()).greyscale();
-  if (!opts.noise) return image.png().toBuffer();
+  if (!opts.noise) return image.withMetadata(density).png().toBuffer();
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
   const next = random(seed);
   for (let i = 0; i < data.length; i++) if (next() < opts.noise) data[i] = next() < 0.5 ? 0 : 255;
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).withMetadata(density).png().toBuffer();
 }
 
 /** The page images of `pdf` as PNG files in `dir` (`page-N.png`), turned and speckled as asked. */

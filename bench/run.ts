@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCrawl } from './crawl.js';
+import { benchOcr } from './ocr.js';
 import { benchParse } from './parse.js';
 import { benchPublish } from './publish.js';
 import { ingestBench } from './shipped.js';
@@ -57,6 +58,10 @@ const pub = await benchPublish();
 Object.assign(results, pub);
 rows.push([`publish: table rows/s, CSV + Parquet + XLSX (${pub.publish_cells} cells)`, String(pub.publish_rows_per_s), '']);
 rows.push(['publish: peak RSS, MB', String(pub.publish_peak_rss_mb), 'flat in rows']);
+// OCR: a scanned report (300 dpi, image-only PDF) read end to end.
+const ocr = await benchOcr();
+Object.assign(results, ocr);
+rows.push([`ocr: seconds per page (scan at 300 dpi, ${ocr.ocr_pages} pages)`, ocr.ocr_seconds_per_page === null ? 'n/a (no tesseract)' : ocr.ocr_seconds_per_page.toFixed(2), 'goal ≤ 10']);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

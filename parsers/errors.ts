@@ -17,6 +17,7 @@ export type ParseErrorCode =
   | 'NB_PARSE_UNSUPPORTED' // a document kind we recognise but cannot read (PDF, DOC, OFD…)
   | 'NB_PARSE_TOO_LARGE' // over a limit of the document's budget (size, inflated bytes, pages, text, elements, heap)
   | 'NB_PARSE_TIMEOUT' // reading it took longer than the budget's deadline
+  | 'NB_OCR_UNAVAILABLE' // a scanned PDF or an image needs OCR, and Tesseract (or its Chinese data, or pdftoppm) is not installed
   | 'NB_PARSE_NOT_A_REPORT'; // readable, but no report tables, statistics or sections were found
 
 /** The input could not be read as a report. `file` names it when known. */

@@ -50,7 +50,7 @@ export const reportFormatSchema = z.enum(['2021', '2019', 'pre2019', 'unknown'])
 export const tableNameSchema = z.enum(['active', 'requests', 'appeals', 'stats']);
 export const cellFlagSchema = z.enum(['blank', 'placeholder', 'unit', 'noise', 'signed', 'unreadable']);
 export const severitySchema = z.enum(['error', 'warning', 'not_assessable']);
-export const inputKindSchema = z.enum(['html', 'text', 'docx', 'pdf', 'doc', 'wps', 'mht', 'ofd']);
+export const inputKindSchema = z.enum(['html', 'text', 'docx', 'pdf', 'doc', 'wps', 'mht', 'ofd', 'image']);
 
 export const keyedTableSchema = z.record(z.string(), z.record(z.string(), finite.nullable()));
 
@@ -140,7 +140,13 @@ const parsedReportShape = z
     cells: z.array(cellRecordSchema),
     sections: sectionPresenceSchema,
     text: z.string(),
-    input: z.object({ kind: inputKindSchema, charset: z.string().min(1).nullable() }).strict(),
+    input: z
+      .object({
+        kind: inputKindSchema,
+        charset: z.string().min(1).nullable(),
+        ocr: z.object({ pages: position.min(1), meanConfidence: z.number().min(0).max(100) }).strict().optional(),
+      })
+      .strict(),
     parserVersion: z.string().min(1),
   })
   .strict();

@@ -83,7 +83,7 @@ export type PublishedSource = 'field' | 'meta' | 'signature' | 'link';
 /** Where the report names its agency: its title, a 发布机构/发文机关/来源 field (or meta tag), its signature. */
 export type AgencySourceInReport = 'title' | 'field' | 'signature';
 
-export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
+export type InputKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd' | 'image';
 
 export interface ParsedReport {
   format: ReportFormat;
@@ -114,8 +114,12 @@ export interface ParsedReport {
   sections: SectionPresence;
   /** Plain text of the report body (for search), tables included as pipe text. */
   text: string;
-  /** What kind of input this was read from, and the charset it was decoded with. */
-  input: { kind: InputKind; charset: string | null };
+  /**
+   * What kind of input this was read from, and the charset it was decoded with; `ocr` when its
+   * text was read by OCR from page images (a scanned PDF, an image): the pages and the mean word
+   * confidence (0–100).
+   */
+  input: { kind: InputKind; charset: string | null; ocr?: { pages: number; meanConfidence: number } };
   /** Version of the parser that produced this object; reparse when it changes. */
   parserVersion: string;
 }

@@ -10,7 +10,9 @@ import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { mhtToHtml } from './mht.js';
 import { ofdToText } from './ofd.js';
-import { pdfToText } from './pdf.js';
+import { ocrImage, ocrPdf } from './ocr.js';
+import { pdfPageCount, pdfToText } from './pdf.js';
+import type { OcrReading } from '../../parsers/ocr.js';
 import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
 
@@ -21,7 +23,9 @@ export type { DocumentKind } from './kind.js';
 export { docxToHtml } from './docx.js';
 export { docToText } from './doc.js';
 export type { DocToTextOptions } from './doc.js';
-export { pdfToText } from './pdf.js';
+export { pdfToText, pdfPageCount } from './pdf.js';
+export { ocrImage, ocrPdf, OCR_DPI, OCR_LANGUAGE, OCR_PAGE_TIMEOUT_MS } from './ocr.js';
+export type { OcrOptions } from './ocr.js';
 export type { PdfToTextOptions } from './pdf.js';
 export type { DocxToHtmlOptions } from './docx.js';
 export { mhtToHtml } from './mht.js';
@@ -47,6 +51,12 @@ export interface DecodeDocumentOptions {
    * @default a meter of the default budget
    */
   meter?: BudgetMeter | undefined;
+  /**
+   * `auto`: a PDF without a text layer and an image (PNG, JPEG, TIFF, …) are read by OCR (Tesseract);
+   * `off`: they are refused (`NB_PARSE_EMPTY`, `NB_PARSE_BINARY`) as when OCR is not wanted.
+   * @default 'auto'
+   */
+  ocr?: 'auto' | 'off' | undefined;
 }
 
 export interface DecodedDocument {
@@ -56,7 +66,9 @@ export interface DecodedDocument {
   /** Charset the bytes were decoded with; null for DOCX and PDF (Unicode inside). */
   charset: string | null;
   /** What the input was. */
-  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd';
+  source: 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'mht' | 'ofd' | 'image';
+  /** What OCR read, when the text came from page images (then `text` is its text). */
+  ocr?: OcrReading;
 }
 
 const optionsSchema = z
@@ -65,11 +77,14 @@ const optionsSchema = z
     contentType: z.string().optional(),
     maxBytes: z.number().int().positive().optional(),
     meter: z.custom<BudgetMeter>((v) => v instanceof BudgetMeter).optional(),
+    ocr: z.enum(['auto', 'off']).optional(),
   })
   .strict();
 
 const READABLE =
-  'only HTML pages, web archives (.mht), plain text, Word .docx and .doc, WPS .wps in the Word format, and PDF and OFD files with a text layer are read';
+  'only HTML pages, web archives (.mht), plain text, Word .docx and .doc, WPS .wps in the Word format, PDF and OFD files, and images of report pages (by OCR) are read';
+
+const OCR_FOUND_NOTHING = 'was read by OCR but no text was found on its pages; check that the scan shows the report (a blank or unreadable scan).';
 
 function formatSize(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -107,6 +122,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
   const parsed = optionsSchema.safeParse(opts);
   if (!parsed.success) throw new TypeError(`decodeDocument: invalid options: ${z.prettifyError(parsed.error)}`);
   const { fileName, contentType } = parsed.data;
+  const ocr = parsed.data.ocr ?? 'off'; // OCR is experimental (README, OCR accuracy): asked for, never by default
   const meter = parsed.data.meter ?? new BudgetMeter(undefined, fileName);
   const maxBytes = parsed.data.maxBytes ?? meter.budget.maxInputBytes;
   const size = bytes.byteLength;
@@ -150,9 +166,14 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           { ...errorOptions, kind },
         );
       }
+      const layer = checkText(await pdfToText(bytes, { fileName, meter }));
+      if (layer.trim() === '' && ocr === 'auto') {
+        const reading = await ocrPdf(bytes, await pdfPageCount(bytes), { fileName, meter });
+        return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'pdf', ocr: reading };
+      }
       const text = withText(
-        checkText(await pdfToText(bytes, { fileName, meter })),
-        'is a PDF without a text layer (a scan or images of the tables); it needs OCR first — look for the HTML or text version of the report.',
+        layer,
+        'is a PDF without a text layer (a scan or images of the tables); it needs OCR (`--ocr auto`) — or look for the HTML or text version of the report.',
       );
       return { kind: 'text', text, charset: null, source: 'pdf' };
     }
@@ -178,8 +199,13 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
         ...errorOptions,
         kind,
       });
-    case 'zip':
     case 'image':
+      if (ocr === 'auto') {
+        const reading = await ocrImage(bytes, { fileName, meter });
+        return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'image', ocr: reading };
+      }
+    // falls through: without OCR an image is not a document
+    case 'zip':
     case 'binary':
       throw new DecodeError(
         'NB_PARSE_BINARY',
@@ -187,7 +213,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           (kind === 'zip'
             ? 'unpack it and parse the report file inside.'
             : kind === 'image'
-              ? 'a scanned report needs OCR first; look for the HTML or text version.'
+              ? 'a scanned report needs OCR (`--ocr auto`); or look for the HTML or text version.'
               : 'check the URL (it may point to a download wrapper or a broken file).'),
         { ...errorOptions, kind },
       );

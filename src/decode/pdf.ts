@@ -145,3 +145,16 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
     await doc?.destroy();
   }
 }
+
+/** The number of pages of a PDF pdf.js can open (the pages a scan is rendered from for OCR). */
+export async function pdfPageCount(bytes: Uint8Array): Promise<number> {
+  const pdfjs = await loadPdfJs();
+  const data = new Uint8Array(bytes.byteLength);
+  data.set(bytes);
+  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false }).promise;
+  try {
+    return doc.numPages;
+  } finally {
+    await doc.destroy();
+  }
+}

@@ -6,6 +6,7 @@
 import { BudgetMeter, makeBudget, type BudgetInput } from '../../parsers/budget.js';
 import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
 import type { ParsedReport } from '../../parsers/types.js';
+import { withOcrFindings } from '../../parsers/ocr.js';
 import { decodeDocument } from '../decode/index.js';
 
 export interface ParseReportOptions {
@@ -22,6 +23,12 @@ export interface ParseReportOptions {
    * @default DEFAULT_BUDGET
    */
   budget?: BudgetInput;
+  /**
+   * `auto`: scanned PDFs (no text layer) and images of report pages are read by OCR (Tesseract;
+   * `NB_OCR_UNAVAILABLE` when it is not installed); `off`: they are refused.
+   * @default 'auto'
+   */
+  ocr?: 'auto' | 'off';
 }
 
 const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
@@ -41,8 +48,13 @@ export async function parseReport(input: Uint8Array | string, options: ParseRepo
     ...(options.fileName !== undefined && { fileName: options.fileName }),
     ...(options.contentType !== undefined && { contentType: options.contentType }),
     ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
+    ...(options.ocr !== undefined && { ocr: options.ocr }),
     meter,
   });
   const source = { kind: decoded.source, charset: decoded.charset };
+  if (decoded.ocr) {
+    const read = (text: string) => parseTextReport(text, source, meter);
+    return withOcrFindings(read(decoded.text), decoded.ocr, read);
+  }
   return decoded.kind === 'html' ? parseHtmlReport(decoded.text, source, meter) : parseTextReport(decoded.text, source, meter);
 }

@@ -114,7 +114,7 @@ describe('decodeDocument: errors', () => {
 
   it('NB_PARSE_BINARY for images, archives and noise', async () => {
     const png = Buffer.concat([Buffer.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), randomBytes(200)]);
-    const image = await decodeError(png, { fileName: 'scan.png' });
+    const image = await decodeError(png, { fileName: 'scan.png', ocr: 'off' });
     expect(image.code).toBe('NB_PARSE_BINARY');
     expect(image.message).toMatch(/^scan\.png: is an image.*OCR/);
     const noise = await decodeError(randomBytes(10_000), { contentType: 'text/html' });

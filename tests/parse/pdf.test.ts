@@ -80,7 +80,7 @@ describe('PDF reports', () => {
         '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
       'latin1',
     );
-    const scan = await parseReport(blank, { fileName: 'scan.pdf' }).catch((e: unknown) => e);
+    const scan = await parseReport(blank, { fileName: 'scan.pdf', ocr: 'off' }).catch((e: unknown) => e);
     expect(scan).toBeInstanceOf(DecodeError);
     expect((scan as DecodeError).code).toBe('NB_PARSE_EMPTY');
     expect((scan as DecodeError).message).toMatch(/^scan\.pdf: is a PDF without a text layer.*OCR/);

@@ -4,7 +4,7 @@
  * file never stops the others; the exit code is 1 when any file failed.
  */
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
 import { foundNothing } from '../../../parsers/report.js';
 import { findAttachments, rankAttachments } from '../../../parsers/sites/index.js';
@@ -58,10 +58,16 @@ export function registerParse(program: Command): void {
     .command('parse')
     .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
     .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
-    .option('--json', 'print the canonical JSON object (JSON Lines when several files)');
+    .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
+    .addOption(
+      new Option('--ocr <mode>', 'scanned PDFs and images of report pages: auto = read them by OCR (Tesseract; experimental, see the README\'s OCR accuracy), off = refuse them')
+        .choices(['auto', 'off'])
+        .default('off'),
+    );
   // Parsed on this thread: the budget's limits are checked while reading (no worker thread).
-  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean } & BudgetCliOptions) => {
+  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: 'auto' | 'off' } & BudgetCliOptions) => {
     const budget = budgetFromOptions(opts);
+    const read = { ...(budget ? { budget } : {}), ocr: opts.ocr };
     let failed = 0;
     let fetcher: PoliteFetcher | undefined;
     const contact = process.env['NIANBAO_CONTACT'];
@@ -69,13 +75,13 @@ export function registerParse(program: Command): void {
     for (const [i, file] of files.entries()) {
       try {
         let { bytes, options } = await readInput(file, getFetcher);
-        let report = await parseReport(bytes, { ...options, ...(budget ? { budget } : {}) });
+        let report = await parseReport(bytes, { ...options, ...read });
         const attachment = IS_URL.test(file) && report.input.kind === 'html' && foundNothing(report) ? reportAttachment(bytes, options) : undefined;
         if (attachment) {
           // A notice page: read the report it links, as a crawl would.
           process.stderr.write(`nianbao parse: ${terminalSafe(file)} has no report tables; reading the report it links: ${terminalSafe(attachment)}\n`);
           ({ bytes, options } = await readInput(attachment, getFetcher));
-          report = await parseReport(bytes, { ...options, ...(budget ? { budget } : {}) });
+          report = await parseReport(bytes, { ...options, ...read });
         }
         if (opts.json) process.stdout.write(`${JSON.stringify({ file, ...(attachment ? { document: attachment } : {}), ...report })}\n`);
         else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file, { width: terminalWidth() })}\n`);

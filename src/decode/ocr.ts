@@ -1,0 +1,243 @@
+/**
+ * OCR of scanned reports: page images (PNG, JPEG, TIFF, … or the pages of a PDF without a text
+ * layer, rendered at 300 dpi by poppler's pdftoppm) read by Tesseract (`chi_sim`) as child
+ * processes, each with a deadline. Tesseract's words (TSV) are straightened (`ocr-layout.ts`) and
+ * go through the line builder of the PDF and OFD readers, so a table comes out as
+ * "label 1 2 3" lines for the plain-text reader — and every word that holds a digit is kept with
+ * its confidence, its line and its place on the line, for the `ocr.low_confidence` findings.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BudgetMeter } from '../../parsers/budget.js';
+import type { OcrReading, OcrWordRef } from '../../parsers/ocr.js';
+import { DecodeError } from './errors.js';
+import type { DocumentKind } from './kind.js';
+import { wordsOfLines } from './lines.js';
+import { checkDigits, glyphInk, parsePgm, type GreyImage } from './ocr-ink.js';
+import { parseTesseractHocr, piecesOfPage, skewOf, type OcrWord } from './ocr-layout.js';
+import { runTool, ToolError } from './tool.js';
+
+export interface OcrOptions {
+  /** File name or URL, for error messages. @default undefined */
+  fileName?: string | undefined;
+  /** The document's budget account: its deadline bounds every run; pages over `maxPages` are refused. @default a meter of the default budget */
+  meter?: BudgetMeter | undefined;
+}
+
+/** Resolution PDF pages are rendered at for OCR. */
+export const OCR_DPI = 300;
+/** Longest a single page (render or OCR) may take, ms, within the document's deadline. */
+export const OCR_PAGE_TIMEOUT_MS = 120_000;
+/** Tesseract's language: simplified Chinese (its model reads digits and Latin letters too). */
+export const OCR_LANGUAGE = 'chi_sim';
+/** A page whose words average below this confidence, or with fewer words, is checked for a 90° turn. */
+const ROTATION_CHECK_CONF = 60;
+const ROTATION_CHECK_WORDS = 20;
+/** Largest TSV or image output kept from one run. */
+const MAX_TOOL_OUTPUT = 64 * 1024 * 1024;
+
+const INSTALL_TESSERACT = 'apt-get install tesseract-ocr tesseract-ocr-chi-sim';
+
+function unavailable(kind: DocumentKind, fileName: string | undefined, what: string, install: string): DecodeError {
+  return new DecodeError(
+    'NB_OCR_UNAVAILABLE',
+    `is ${kind === 'pdf' ? 'a PDF without a text layer (a scan)' : 'an image'} and needs OCR, but ${what}; install it (\`${install}\`) or look for the HTML or text version of the report.`,
+    { file: fileName, kind },
+  );
+}
+
+/** A tool's failure as the decode error of this document. */
+function toolFailure(err: unknown, kind: DocumentKind, opts: OcrOptions, page: number): Error {
+  if (!(err instanceof ToolError)) return err instanceof Error ? err : new Error(String(err));
+  const tesseract = err.message.startsWith('tesseract');
+  if (err.reason === 'missing') {
+    return tesseract
+      ? unavailable(kind, opts.fileName, 'Tesseract is not installed', INSTALL_TESSERACT)
+      : unavailable(kind, opts.fileName, "poppler's pdftoppm is not installed", 'apt-get install poppler-utils');
+  }
+  if (tesseract && /Failed loading language|Error opening data file/.test(err.message)) {
+    return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} language data`, INSTALL_TESSERACT);
+  }
+  if (err.reason === 'timeout') {
+    return new DecodeError('NB_PARSE_TIMEOUT', `page ${page} took longer than its OCR deadline (${err.message}); raise --parse-timeout for a long scanned report.`, {
+      file: opts.fileName,
+      kind,
+    });
+  }
+  if (kind === 'image') {
+    // Bytes that look like an image but that no image reader can open: binary junk, as before OCR.
+    return new DecodeError('NB_PARSE_BINARY', `is an image that cannot be read (${err.message}); check that the file is complete and is a page of the report.`, {
+      file: opts.fileName,
+      kind,
+      cause: err,
+    });
+  }
+  return new DecodeError('NB_PARSE_UNSUPPORTED', `page ${page} could not be read by OCR (${err.message}); check that the image is complete.`, {
+    file: opts.fileName,
+    kind,
+    cause: err,
+  });
+}
+
+/** Milliseconds the next run may take: the page's allowance, within the document's deadline. */
+function allowance(meter: BudgetMeter, what: string): number {
+  meter.checkTime(what);
+  return Math.max(1, Math.min(OCR_PAGE_TIMEOUT_MS, meter.deadline - Date.now()));
+}
+
+const TESSERACT_ENV = { OMP_THREAD_LIMIT: '1' };
+
+/**
+ * Tesseract's page segmentation mode: 6, one uniform block of text. A report page is one column,
+ * and in this mode the lines of a table are read across its cells — the automatic modes (3, 11)
+ * drop most of a table's lone "0" cells as noise.
+ */
+const PAGE_SEGMENTATION = '6';
+
+async function tesseractChars(image: Uint8Array, meter: BudgetMeter, page: number): Promise<OcrWord[]> {
+  const hocr = await runTool('tesseract', ['stdin', 'stdout', '-l', OCR_LANGUAGE, '--psm', PAGE_SEGMENTATION, '-c', 'hocr_char_boxes=1', 'hocr'], {
+    input: image,
+    timeoutMs: allowance(meter, `reading page ${page} by OCR`),
+    maxOutputBytes: MAX_TOOL_OUTPUT,
+    env: TESSERACT_ENV,
+  });
+  return parseTesseractHocr(hocr.toString('utf8'));
+}
+
+/** Tesseract's orientation detection: the clockwise turn (0, 90, 180, 270) that makes the page upright. */
+async function rotationOf(image: Uint8Array, meter: BudgetMeter, page: number): Promise<number> {
+  try {
+    const osd = await runTool('tesseract', ['stdin', 'stdout', '--psm', '0'], {
+      input: image,
+      timeoutMs: allowance(meter, `finding the orientation of page ${page}`),
+      maxOutputBytes: 1024 * 1024,
+      env: TESSERACT_ENV,
+    });
+    const m = /Rotate:\s*(\d+)/.exec(osd.toString('utf8'));
+    const conf = /Orientation confidence:\s*([\d.]+)/.exec(osd.toString('utf8'));
+    return m && conf && Number(conf[1]) >= 1 ? Number(m[1]) % 360 : 0;
+  } catch {
+    // Too little text to tell the orientation: read as it is.
+    return 0;
+  }
+}
+
+async function rotate(image: Uint8Array, degrees: number): Promise<Uint8Array> {
+  const { default: sharp } = await import('sharp');
+  return sharp(image).rotate(degrees).png().toBuffer();
+}
+
+/** The image as grey pixels: a PGM as it is, anything else decoded by sharp; null when it cannot be decoded. */
+async function greyOf(image: Uint8Array): Promise<GreyImage | null> {
+  const pgm = parsePgm(image);
+  if (pgm) return pgm;
+  try {
+    const { default: sharp } = await import('sharp');
+    const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: info.channels === 1 ? data : data.filter((_, i) => i % info.channels === 0) };
+  } catch {
+    return null;
+  }
+}
+
+const meanConf = (words: readonly OcrWord[]): number => (words.length === 0 ? 0 : words.reduce((a, w) => a + w.conf, 0) / words.length);
+
+/** Tesseract's characters of a (single-page) image, digits checked against its ink. */
+async function readImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<OcrWord[]> {
+  const words = await tesseractChars(image, meter, page);
+  const grey = words.some((w) => w.page > 1) ? null : await greyOf(image);
+  return grey ? checkDigits(words, glyphInk(grey), grey) : words;
+}
+
+/** The words of one page image, turned upright when Tesseract's orientation detection says it lies on its side or upside down. */
+async function wordsOfImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<{ words: OcrWord[]; rotated: number }> {
+  const words = await readImage(image, meter, page);
+  if (words.length >= ROTATION_CHECK_WORDS && meanConf(words) >= ROTATION_CHECK_CONF) return { words, rotated: 0 };
+  const turn = await rotationOf(image, meter, page);
+  if (turn === 0) return { words, rotated: 0 };
+  const upright = await readImage(await rotate(image, turn), meter, page);
+  return meanConf(upright) > meanConf(words) ? { words: upright, rotated: turn } : { words, rotated: 0 };
+}
+
+/** Collects pages of words into the reading: text lines, digit words with their places, figures. */
+class ReadingBuilder {
+  readonly lines: string[] = [];
+  readonly digitWords: OcrWordRef[] = [];
+  readonly skewDegrees: number[] = [];
+  readonly rotated: number[] = [];
+  #conf = 0;
+  #words = 0;
+
+  addPage(words: OcrWord[], rotated: number): void {
+    if (this.lines.length > 0) this.lines.push('');
+    const skew = skewOf(words);
+    this.skewDegrees.push(Math.round((Math.atan(skew) * 180 * 100) / Math.PI) / 100);
+    this.rotated.push(rotated);
+    this.#conf += words.reduce((a, w) => a + w.conf, 0);
+    this.#words += words.length;
+    for (const line of wordsOfLines(piecesOfPage(words, skew))) {
+      const texts = line.map((pieces) => pieces.map((p) => p.str).join(''));
+      line.forEach((pieces, i) => {
+        if (/\d/.test(texts[i]!)) this.digitWords.push({ line: this.lines.length, word: i, text: texts[i]!, conf: Math.min(...pieces.map((p) => p.conf ?? 100)) });
+      });
+      this.lines.push(texts.join(' '));
+    }
+  }
+
+  reading(pages: number): OcrReading {
+    return {
+      text: this.lines.join('\n'),
+      pages,
+      words: this.#words,
+      meanConfidence: this.#words === 0 ? 0 : Math.round((this.#conf / this.#words) * 10) / 10,
+      digitWords: this.digitWords,
+      skewDegrees: this.skewDegrees,
+      rotated: this.rotated,
+    };
+  }
+}
+
+/** OCR of an image file (PNG, JPEG, TIFF — every page of a multi-page TIFF —, GIF, BMP, WEBP). */
+export async function ocrImage(bytes: Uint8Array, opts: OcrOptions = {}): Promise<OcrReading> {
+  const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
+  let found: { words: OcrWord[]; rotated: number };
+  try {
+    found = await wordsOfImage(bytes, meter, 1);
+  } catch (err) {
+    throw toolFailure(err, 'image', opts, 1);
+  }
+  const pages = new Map<number, OcrWord[]>();
+  for (const w of found.words) pages.set(w.page, [...(pages.get(w.page) ?? []), w]);
+  meter.check('maxPages', pages.size, 'pages', true);
+  const builder = new ReadingBuilder();
+  for (const page of [...pages.keys()].sort((a, b) => a - b)) builder.addPage(pages.get(page)!, found.rotated);
+  return builder.reading(Math.max(1, pages.size));
+}
+
+/** OCR of a PDF without a text layer: each page rendered at {@link OCR_DPI} dpi (grey, PGM) by pdftoppm, then read. */
+export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOptions = {}): Promise<OcrReading> {
+  const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
+  meter.check('maxPages', pageCount, 'pages', true);
+  const dir = await mkdtemp(join(tmpdir(), 'nianbao-ocr-'));
+  try {
+    const file = join(dir, 'scan.pdf');
+    await writeFile(file, bytes);
+    const builder = new ReadingBuilder();
+    for (let page = 1; page <= pageCount; page++) {
+      try {
+        const image = await runTool('pdftoppm', ['-r', String(OCR_DPI), '-gray', '-f', String(page), '-l', String(page), '-singlefile', file], {
+          timeoutMs: allowance(meter, `rendering page ${page} for OCR`),
+          maxOutputBytes: MAX_TOOL_OUTPUT,
+        });
+        const found = await wordsOfImage(image, meter, page);
+        builder.addPage(found.words, found.rotated);
+      } catch (err) {
+        throw toolFailure(err, 'pdf', opts, page);
+      }
+    }
+    return builder.reading(pageCount);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -103,7 +103,9 @@ async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<number
   return ms;
 }
 
-export async function crawlThroughput(): Promise<Pick<CrawlBenchResult, 'crawl_pages_per_s' | 'crawl_ratio_to_raw_fetch' | 'crawl_parse_only_ratio' | 'recrawl_time_ratio' | 'browser_launches_static_sites'>> {
+export async function crawlThroughput(): Promise<
+  Pick<CrawlBenchResult, 'crawl_pages_per_s' | 'crawl_ratio_to_raw_fetch' | 'crawl_parse_only_ratio' | 'recrawl_time_ratio' | 'browser_launches_static_sites'>
+> {
   const portal = await startDemoPortal({ sites: STATIC_SITES, faults: { flaky: false } });
   const tmp = mkdtempSync(join(tmpdir(), 'nianbao-bench-crawl-'));
   let best = { pagesPerS: 0, ratio: 0, parseOnly: 0, recrawl: Number.POSITIVE_INFINITY, launches: 0 };

@@ -39,7 +39,9 @@ function timeIt(fn: () => void, iterations: number): number {
 
 export function benchParse(iterations = 30): ParseBenchResult {
   const dir = join(import.meta.dirname, '..', 'snapshots', 'corpus');
-  const pages = readdirSync(dir).filter((f) => f.endsWith('.html')).map((f) => readFileSync(join(dir, f), 'utf8'));
+  const pages = readdirSync(dir)
+    .filter((f) => f.endsWith('.html'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'));
   const parseMs = timeIt(() => pages.forEach((p) => parseHtmlReport(p)), iterations);
   const loadMs = timeIt(() => pages.forEach((p) => loadHtml(p)), iterations);
   const parse5Ms = timeIt(() => pages.forEach((p) => load(p)), iterations);

@@ -33,7 +33,12 @@ export async function benchPublish(): Promise<{ publish_cells: number; publish_r
     clearInterval(sampler);
     db.close();
     const rows = result.tables.reduce((a, t) => a + t.rows, 0);
-    return { publish_cells: cells, publish_rows_per_s: Math.round(rows / seconds), publish_seconds: Math.round(seconds * 10) / 10, publish_peak_rss_mb: Math.round(peak / 2 ** 20) };
+    return {
+      publish_cells: cells,
+      publish_rows_per_s: Math.round(rows / seconds),
+      publish_seconds: Math.round(seconds * 10) / 10,
+      publish_peak_rss_mb: Math.round(peak / 2 ** 20),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

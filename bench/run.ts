@@ -23,7 +23,11 @@ rows.push(['parse: reports/s (corpus pages, validation included)', String(parse.
 rows.push(['parse: ms per report', parse.parse_ms_per_report.toFixed(2), '']);
 rows.push(['parse: time ÷ bare cheerio.load(html)', parse.parse_time_ratio_to_cheerio_load.toFixed(2), 'goal ≤ 2']);
 rows.push(['parse: time ÷ cheerio.load, htmlparser2 backend', parse.parse_time_ratio_to_htmlparser2_load.toFixed(2), '']);
-rows.push(['  cheerio.load ms/page: htmlparser2 / parse5', `${parse.cheerio_load_ms_per_page.toFixed(2)} / ${parse.cheerio_parse5_load_ms_per_page.toFixed(2)}`, '']);
+rows.push([
+  '  cheerio.load ms/page: htmlparser2 / parse5',
+  `${parse.cheerio_load_ms_per_page.toFixed(2)} / ${parse.cheerio_parse5_load_ms_per_page.toFixed(2)}`,
+  '',
+]);
 
 // Ingest: a generated set of reports (corpus pages with varied numbers). NIANBAO_BENCH_REPORTS sets its size.
 const reports = Number(process.env['NIANBAO_BENCH_REPORTS'] ?? 10_000);
@@ -61,7 +65,11 @@ rows.push(['publish: peak RSS, MB', String(pub.publish_peak_rss_mb), 'flat in ro
 // OCR: a scanned report (300 dpi, image-only PDF) read end to end.
 const ocr = await benchOcr();
 Object.assign(results, ocr);
-rows.push([`ocr: seconds per page (scan at 300 dpi, ${ocr.ocr_pages} pages)`, ocr.ocr_seconds_per_page === null ? 'n/a (no tesseract)' : ocr.ocr_seconds_per_page.toFixed(2), 'goal ≤ 10']);
+rows.push([
+  `ocr: seconds per page (scan at 300 dpi, ${ocr.ocr_pages} pages)`,
+  ocr.ocr_seconds_per_page === null ? 'n/a (no tesseract)' : ocr.ocr_seconds_per_page.toFixed(2),
+  'goal ≤ 10',
+]);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

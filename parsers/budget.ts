@@ -16,21 +16,37 @@ const MiB = 1024 * 1024;
 
 export const BudgetSchema = z.strictObject({
   /** Largest input file, bytes. @default 52428800 (50 MiB) */
-  maxInputBytes: z.number().int().positive().default(50 * MiB),
+  maxInputBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * MiB),
   /**
    * Bytes inflated in total for one document (zip entries of a .docx or an OFD, Flate streams of
    * a PDF), counted while inflating (the sizes an archive declares are never trusted).
    * @default 268435456 (256 MiB)
    */
-  maxInflatedBytes: z.number().int().positive().default(256 * MiB),
+  maxInflatedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * MiB),
   /** Bytes one archive entry or one PDF stream inflates to. @default 33554432 (32 MiB) */
-  maxEntryBytes: z.number().int().positive().default(32 * MiB),
+  maxEntryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * MiB),
   /**
    * Bytes of a Word document's body (`word/document.xml`) inflated: the .docx converter needs
    * ~100 bytes of memory and ~1 s per MiB of it.
    * @default 6291456 (6 MiB)
    */
-  maxWordXmlBytes: z.number().int().positive().default(6 * MiB),
+  maxWordXmlBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(6 * MiB),
   /** Pages of a PDF or OFD. @default 500 */
   maxPages: z.number().int().positive().default(500),
   /**

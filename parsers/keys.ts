@@ -69,8 +69,18 @@ export const REQUEST_ROWS: readonly RowDef[] = [
   { key: 'rejected_publication', label: '3.要求提供公开出版物', pattern: n(3, '要求提供公开出版物'), group: 'rejected' },
   { key: 'rejected_excessive', label: '4.无正当理由大量反复申请', pattern: n(4, '无正当理由大量反复申请'), group: 'rejected' },
   { key: 'rejected_confirmation', label: '5.要求行政机关确认或重新出具已获取信息', pattern: n(5, '要求行政机关确认或重新出具'), group: 'rejected' },
-  { key: 'other_no_correction', label: '1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请', pattern: n(1, '(?:申请人)?无正当理由逾期不补正'), group: 'other' },
-  { key: 'other_no_fee', label: '2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请', pattern: n(2, '(?:申请人)?逾期未按收费通知'), group: 'other' },
+  {
+    key: 'other_no_correction',
+    label: '1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请',
+    pattern: n(1, '(?:申请人)?无正当理由逾期不补正'),
+    group: 'other',
+  },
+  {
+    key: 'other_no_fee',
+    label: '2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请',
+    pattern: n(2, '(?:申请人)?逾期未按收费通知'),
+    group: 'other',
+  },
   { key: 'other_other', label: '3.其他', pattern: /^3\.其他$/, group: 'other' },
   { key: 'other', label: '（六）其他处理', pattern: /^\(六\)其他处理$/, group: 'other' },
   { key: 'total', label: '（七）总计', pattern: /^(?:\(七\)|七、)(?:总计|合计)$/, group: 'total' },
@@ -79,9 +89,9 @@ export const REQUEST_ROWS: readonly RowDef[] = [
 
 /** Rows whose values sum to （七）总计 (rule requests.results_sum), per format. */
 export const RESULT_ROWS_2021 = REQUEST_ROWS.filter((r) => r.group && r.group !== 'total' && r.key !== 'other').map((r) => r.key);
-export const RESULT_ROWS_2019 = REQUEST_ROWS.filter(
-  (r) => r.group && r.group !== 'total' && r.group !== 'other',
-).map((r) => r.key).concat('other');
+export const RESULT_ROWS_2019 = REQUEST_ROWS.filter((r) => r.group && r.group !== 'total' && r.group !== 'other')
+  .map((r) => r.key)
+  .concat('other');
 
 // ---------------------------------------------------------------------------------------------
 // Table 4 — 政府信息公开行政复议、行政诉讼情况
@@ -153,7 +163,12 @@ export const ACTIVE_ROWS: readonly ActiveRowDef[] = [
     key: 'procurement',
     label: '政府集中采购',
     pattern: /^政府集中采购$/,
-    columns: { '2019': [{ key: 'count', label: '采购项目数量' }, { key: 'amount_yuan', label: '采购总金额' }] },
+    columns: {
+      '2019': [
+        { key: 'count', label: '采购项目数量' },
+        { key: 'amount_yuan', label: '采购总金额' },
+      ],
+    },
   },
 ];
 

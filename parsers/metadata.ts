@@ -51,7 +51,7 @@ const AGENCY_FIELD = /(发布机构|发文机关|发布单位|来源)\s*[:：]\s
 const JUNK_AUTHOR = /^(?:超级管理员|管理员|admin|系统管理员|编辑|信息员)$/i;
 
 /** Chinese numerals of a date: 〇/○/零 and 一…九 digit by digit in the year, 十 in month and day. */
-const CN_DIGITS: Record<string, number> = { '〇': 0, '○': 0, '零': 0, 'Ｏ': 0, O: 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9 };
+const CN_DIGITS: Record<string, number> = { 〇: 0, '○': 0, 零: 0, Ｏ: 0, O: 0, 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
 const CN_YEAR = '[〇○零ＯO一二三四五六七八九]{4}';
 /** A year written digit by digit in Chinese numerals (二〇二四) as a number. */
 const chineseYear = (digits: string): number => Number([...digits].map((ch) => CN_DIGITS[ch]).join(''));
@@ -89,7 +89,9 @@ export function isoDate(text: string | null | undefined): string | null {
  * A paragraph that is a signature's date line: the date alone (2024年1月20日, 二〇二四年一月二十日),
  * or after the signing agency on the same line. Written with 年月日: page furniture uses dashes.
  */
-const SIGNATURE_LINE = new RegExp(`^(?:[^。；;，,:：]{2,40}\\s)?((?:\\d{4}\\s*年\\s*\\d{1,2}\\s*月\\s*\\d{1,2}\\s*日)|(?:${CN_YEAR}\\s*年\\s*${CN_SMALL}\\s*月\\s*${CN_SMALL}\\s*日))$`);
+const SIGNATURE_LINE = new RegExp(
+  `^(?:[^。；;，,:：]{2,40}\\s)?((?:\\d{4}\\s*年\\s*\\d{1,2}\\s*月\\s*\\d{1,2}\\s*日)|(?:${CN_YEAR}\\s*年\\s*${CN_SMALL}\\s*月\\s*${CN_SMALL}\\s*日))$`,
+);
 /** How far from the end of the text a signature is looked for (paragraphs; portal furniture follows it). */
 const SIGNATURE_WINDOW = 20;
 
@@ -125,7 +127,11 @@ export function agencyFromTitle(title: string): string | null {
   const normalized = title.normalize('NFKC');
   const m = /^(.*?)\s*(?:(?:19|20)\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年度?/.exec(normalized);
   if (!m) return null;
-  const tidy = (s: string) => s.replace(/^关于/, '').replace(/^[\s"“”《》:：,，、()（）[\]【】]+|[\s"“”《》:：,，、()（）[\]【】]+$/g, '').trim();
+  const tidy = (s: string) =>
+    s
+      .replace(/^关于/, '')
+      .replace(/^[\s"“”《》:：,，、()（）[\]【】]+|[\s"“”《》:：,，、()（）[\]【】]+$/g, '')
+      .trim();
   const prefix = tidy(m[1]!);
   if (prefix.length >= 2) return prefix;
   // "2023年度某某区政府信息公开工作年度报告": the name follows the year.
@@ -179,8 +185,13 @@ function wrappedTitle(head: readonly string[]): string | null {
   const before = k > 0 ? head[k - 1]! : '';
   const joined = `${before}${found}`;
   if (
-    before !== '' && before.length <= TITLE_LINE_MAX && joined.length <= TITLE_MAX && !/[。；;，,:：！？]/.test(before) &&
-    yearFromTitle(found) === null && agencyFromTitle(found) === null && yearFromTitle(joined) !== null
+    before !== '' &&
+    before.length <= TITLE_LINE_MAX &&
+    joined.length <= TITLE_MAX &&
+    !/[。；;，,:：！？]/.test(before) &&
+    yearFromTitle(found) === null &&
+    agencyFromTitle(found) === null &&
+    yearFromTitle(joined) !== null
   ) {
     return joined;
   }
@@ -226,8 +237,13 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   if (!agency && isReport && !(title && /^关于/.test(title))) {
     const author = meta['author'];
     agency =
-      fields['发布机构'] ?? fields['发文机关'] ?? fields['发布单位'] ?? (meta['contentsource'] || null) ?? fields['来源'] ??
-      (author && !JUNK_AUTHOR.test(author) ? author : null) ?? null;
+      fields['发布机构'] ??
+      fields['发文机关'] ??
+      fields['发布单位'] ??
+      (meta['contentsource'] || null) ??
+      fields['来源'] ??
+      (author && !JUNK_AUTHOR.test(author) ? author : null) ??
+      null;
     if (agency) agencyFrom = 'field';
     else {
       agency = signatureAgency(paras)?.replace(/\s+/g, '') ?? null;

@@ -35,7 +35,10 @@ export function isPlaceholder(text: string): boolean {
 export function parseCellNumber(raw: string, targetUnit?: '万元' | '元', assumedUnit?: '万元' | '元'): CellNumber {
   // Fast path: most cells are plain digits.
   if (PLAIN_INTEGER.test(raw) && !(assumedUnit && targetUnit && assumedUnit !== targetUnit)) return { value: Number(raw), flags: [] };
-  const compact = raw.normalize('NFKC').replace(/[\s\u00a0\u3000]+/g, '').replace(/，/g, ',');
+  const compact = raw
+    .normalize('NFKC')
+    .replace(/[\s\u00a0\u3000]+/g, '')
+    .replace(/，/g, ',');
   if (compact === '') return { value: null, flags: ['blank'] };
   if (PLACEHOLDER.test(compact)) return { value: null, flags: ['placeholder'] };
   // Zero typed as the Chinese numeral (〇, ○, 零), as some tables do.

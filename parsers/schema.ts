@@ -144,7 +144,10 @@ const parsedReportShape = z
       .object({
         kind: inputKindSchema,
         charset: z.string().min(1).nullable(),
-        ocr: z.object({ pages: position.min(1), meanConfidence: z.number().min(0).max(100) }).strict().optional(),
+        ocr: z
+          .object({ pages: position.min(1), meanConfidence: z.number().min(0).max(100) })
+          .strict()
+          .optional(),
       })
       .strict(),
     parserVersion: z.string().min(1),
@@ -197,7 +200,8 @@ export const parsedReportSchema = parsedReportShape.superRefine((report, ctx) =>
   report.issues.forEach((finding, i) =>
     finding.cells.forEach((path, j) => {
       const m = STAT_PATH.exec(path);
-      if (m && (Number(m[1]) < 1 || Number(m[1]) > (report.stats?.length ?? 0))) issue(`${path} names no row of the statistics appendix`, ['issues', i, 'cells', j]);
+      if (m && (Number(m[1]) < 1 || Number(m[1]) > (report.stats?.length ?? 0)))
+        issue(`${path} names no row of the statistics appendix`, ['issues', i, 'cells', j]);
     }),
   );
 });

@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
  * written in simplified text. A simplified page may hold one or two (a "繁體" link); a
  * traditional one holds hundreds.
  */
-const TRADITIONAL_MARKERS = /[開關處請報與為機業構會務類數實結審總議訴訟規範條區時發導門間現應經員單複認證辦體權項運設計進調統護級縣鄉鎮場費決們來這個說對過還當從將點動網國際據戶傳達歷廣]/g;
+const TRADITIONAL_MARKERS =
+  /[開關處請報與為機業構會務類數實結審總議訴訟規範條區時發導門間現應經員單複認證辦體權項運設計進調統護級縣鄉鎮場費決們來這個說對過還當從將點動網國際據戶傳達歷廣]/g;
 /** At least this many markers … */
 const MIN_MARKERS = 8;
 /** … and at least this share of the Han characters. */

@@ -59,7 +59,9 @@ export const validateInputSchema = z.object({
   requests: keyedTable.nullish(),
   appeals: keyedTable.nullish(),
   stats: z
-    .array(z.object({ label: z.string(), unit: z.string().nullable(), value: z.number().nullable(), cumulative: z.number().nullish(), raw: z.string().default('') }))
+    .array(
+      z.object({ label: z.string(), unit: z.string().nullable(), value: z.number().nullable(), cumulative: z.number().nullish(), raw: z.string().default('') }),
+    )
     .nullish(),
   text: z.string().nullish(),
 });

@@ -15,7 +15,10 @@ const END = '\n## Library API';
 /** `nianbao X [options] …` and the rest of its help, wrapped at 80 columns. */
 function helpOf(cmd: Command): string {
   cmd.configureHelp({ helpWidth: 80 });
-  return cmd.helpInformation().replace(/^Usage: /, '').trimEnd();
+  return cmd
+    .helpInformation()
+    .replace(/^Usage: /, '')
+    .trimEnd();
 }
 
 /** The reference: a heading and a text block per command (and per subcommand, as `nianbao sites list`). */

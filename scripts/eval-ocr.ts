@@ -22,7 +22,9 @@ const VARIANTS: Record<string, ScanOptions> = {
   '150-skew': { dpi: 150, skewDegrees: -1, noise: 0.002 },
 };
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, variants: { type: 'string', default: '300,150,300-skew' }, verbose: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, variants: { type: 'string', default: '300,150,300-skew' }, verbose: { type: 'boolean', default: false } },
+});
 if (!(await scanToolsAvailable())) {
   console.error('eval:ocr needs tesseract-ocr, tesseract-ocr-chi-sim, poppler-utils and img2pdf (apt-get install …)');
   process.exit(2);
@@ -45,7 +47,9 @@ for (const variant of values.variants.split(',')) {
     try {
       const scan = await scanPdf(pdf, dir, opts);
       const started = performance.now();
-      const report = await parseReport(await readFile(scan), { fileName: `${name} (scan ${variant})`, budget: { timeoutMs: 900_000 }, ocr: 'auto' }).catch((err: unknown) => err as Error);
+      const report = await parseReport(await readFile(scan), { fileName: `${name} (scan ${variant})`, budget: { timeoutMs: 900_000 }, ocr: 'auto' }).catch(
+        (err: unknown) => err as Error,
+      );
       if (report instanceof Error) {
         // Refused (an error, not a silent misreading): its cells count as not read.
         total.cells += cellValues(reference).size;

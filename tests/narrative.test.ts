@@ -139,9 +139,7 @@ describe('narrative.mismatch: what it reads and what it skips', () => {
       ['denied', 5, 5],
     ]);
     const d2019 = tablesOf('fujian-pingtan-2019'); // （六）其他处理 is one row: 0
-    expect(narrativeTies(`${HEAD}其他处理0件。`, d2019.requests, d2019.active).map((t) => [t.kind, t.value, t.table])).toEqual([
-      ['other_handling', 0, 0],
-    ]);
+    expect(narrativeTies(`${HEAD}其他处理0件。`, d2019.requests, d2019.active).map((t) => [t.kind, t.value, t.table])).toEqual([['other_handling', 0, 0]]);
     // Table 2 of 2019 has no 本年制发件数: not tied.
     expect(narrativeTies('全年新制发规范性文件89件。', d2019.requests, d2019.active)).toEqual([]);
   });

@@ -6,15 +6,7 @@ import { parseReport } from '../src/parse/report.js';
 import { parsedReportSchema } from '../parsers/schema.js';
 import { corpusDocs } from './helpers/corpus.js';
 import type { Finding, KeyedTable, ReportFormat } from '../parsers/types.js';
-import {
-  RULE_IDS,
-  VALIDATION_RULES,
-  ValidateError,
-  effectiveFormat,
-  extractTextFigures,
-  validateReport,
-  type ValidateInput,
-} from '../parsers/validate.js';
+import { RULE_IDS, VALIDATION_RULES, ValidateError, effectiveFormat, extractTextFigures, validateReport, type ValidateInput } from '../parsers/validate.js';
 
 const CORPUS = fileURLToPath(new URL('../snapshots/corpus/', import.meta.url));
 
@@ -186,12 +178,7 @@ describe('requests (table 3) rules', () => {
       { rule: 'requests.balance', severity: 'error', scope: 'total', left, right: left + 2 },
     ]);
     const bal = findings[1];
-    expect(bal?.cells).toEqual([
-      'requests.new_received.total',
-      'requests.carried_over.total',
-      'requests.total.total',
-      'requests.carried_forward.total',
-    ]);
+    expect(bal?.cells).toEqual(['requests.new_received.total', 'requests.carried_over.total', 'requests.total.total', 'requests.carried_forward.total']);
     expect(bal?.message).toContain('四、结转下年度继续办理');
     expect(bal?.message).toContain('difference -2');
   });
@@ -200,9 +187,7 @@ describe('requests (table 3) rules', () => {
     const d = load('fujian-pingtan-2021');
     set(d.requests, 'new_received', 'research', null);
     set(d.requests, 'carried_over', 'research', null);
-    expect(brief(run(d))).toEqual([
-      { rule: 'requests.balance', severity: 'not_assessable', scope: 'research', left: null, right: 0 },
-    ]);
+    expect(brief(run(d))).toEqual([{ rule: 'requests.balance', severity: 'not_assessable', scope: 'research', left: null, right: 0 }]);
   });
 
   it('requests.non_negative_integer: a negative and a fractional cell', () => {
@@ -325,9 +310,7 @@ describe('appeals (table 4) rules', () => {
     const d = load('fujian-pingtan-2025');
     const total = num(d.appeals, 'litigation_direct', 'total');
     set(d.appeals, 'litigation_direct', 'total', null);
-    expect(brief(run(d))).toEqual([
-      { rule: 'appeals.group_total', severity: 'not_assessable', scope: 'litigation_direct', left: total, right: null },
-    ]);
+    expect(brief(run(d))).toEqual([{ rule: 'appeals.group_total', severity: 'not_assessable', scope: 'litigation_direct', left: total, right: null }]);
   });
 
   it('appeals.non_negative_integer', () => {
@@ -350,9 +333,7 @@ describe('appeals (table 4) rules', () => {
   it('appeals.missing: a group is absent', () => {
     const d = load('fujian-pingtan-2021');
     delete d.appeals!['litigation_after_review'];
-    expect(brief(run(d))).toEqual([
-      { rule: 'appeals.missing', severity: 'warning', scope: 'litigation_after_review', left: undefined, right: undefined },
-    ]);
+    expect(brief(run(d))).toEqual([{ rule: 'appeals.missing', severity: 'warning', scope: 'litigation_after_review', left: undefined, right: undefined }]);
   });
 });
 
@@ -384,9 +365,7 @@ describe('active (table 2) rules', () => {
     const floor = num(d.active, 'normative_documents', 'issued') - num(d.active, 'normative_documents', 'repealed');
     set(d.active, 'normative_documents', 'in_force', floor - 3);
     const findings = run(d);
-    expect(brief(findings)).toEqual([
-      { rule: 'active.in_force_stock', severity: 'warning', scope: 'normative_documents', left: floor - 3, right: floor },
-    ]);
+    expect(brief(findings)).toEqual([{ rule: 'active.in_force_stock', severity: 'warning', scope: 'normative_documents', left: floor - 3, right: floor }]);
     expect(findings[0]?.message).toContain('行政规范性文件');
     expect(findings[0]?.message).toContain('现行有效件数');
   });
@@ -514,7 +493,10 @@ describe('pre-2019 statistics appendix (stats.* rules)', () => {
   const statsOf = (name: string): Stat[] =>
     (JSON.parse(readFileSync(`${CORPUS}${name}.expected.json`, 'utf8')) as { stats: Omit<Stat, 'raw'>[] }).stats.map((r) => ({ ...r, raw: '' }));
   const withStat = (rows: Stat[], label: string, patch: Partial<Stat>): Stat[] => {
-    expect(rows.some((r) => r.label === label), label).toBe(true);
+    expect(
+      rows.some((r) => r.label === label),
+      label,
+    ).toBe(true);
     return rows.map((r) => (r.label === label ? { ...r, ...patch } : r));
   };
 
@@ -523,7 +505,10 @@ describe('pre-2019 statistics appendix (stats.* rules)', () => {
     for (const doc of corpusDocs()) {
       const report = await parseReport(readFileSync(doc.path), { fileName: doc.name });
       if ((report.stats?.length ?? 0) > 0) withStats++;
-      expect(report.issues.filter((f) => f.rule.startsWith('stats.')), doc.name).toEqual([]);
+      expect(
+        report.issues.filter((f) => f.rule.startsWith('stats.')),
+        doc.name,
+      ).toEqual([]);
     }
     // Pingtan 2016 and 2017, each as HTML and as pipe text.
     expect(withStats).toBeGreaterThanOrEqual(4);

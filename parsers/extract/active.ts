@@ -115,8 +115,15 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         // The last characters of a header word wrapped into a cell of their own ("本年制发件 | 数").
         const tail = tokens[i + 1];
         if (
-          col && tail && tail.kind === 'cell' && !tail.value && sameRow(tail, t) && tail.norm.length <= HEADER_TAIL_MAX &&
-          !headerColumn(tail.norm) && !ACTIVE_ROWS.some((r) => r.pattern.test(tail.norm)) && headerColumn(tokens[i]!.norm + tail.norm)?.key === col.key
+          col &&
+          tail &&
+          tail.kind === 'cell' &&
+          !tail.value &&
+          sameRow(tail, t) &&
+          tail.norm.length <= HEADER_TAIL_MAX &&
+          !headerColumn(tail.norm) &&
+          !ACTIVE_ROWS.some((r) => r.pattern.test(tail.norm)) &&
+          headerColumn(tokens[i]!.norm + tail.norm)?.key === col.key
         ) {
           i++;
         }
@@ -151,7 +158,10 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
         values = fullValues;
         surplus = fullSurplus;
         padding = fullPadding;
-        builder.note([def.key], `Table 2 row "${def.label}": its header names only ${header.map((h) => h.key).join(', ')}; the values were read as the row's ${full.length} columns, which end with those.`);
+        builder.note(
+          [def.key],
+          `Table 2 row "${def.label}": its header names only ${header.map((h) => h.key).join(', ')}; the values were read as the row's ${full.length} columns, which end with those.`,
+        );
       }
     }
     const placed = values.length === columns.length - 1 && loose.length > 0 ? placeLoose(values, columns, loose) : null;
@@ -165,7 +175,10 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     }
     if (values.length === 0) continue;
     if (header.length === 0 && !formatKnown) {
-      builder.note([def.key], `Table 2 row "${def.label}" has no readable column header: its values were read as the ${defaultFormat}-format columns, which is a guess.`);
+      builder.note(
+        [def.key],
+        `Table 2 row "${def.label}" has no readable column header: its values were read as the ${defaultFormat}-format columns, which is a guess.`,
+      );
     }
     columns.forEach((col, j) => {
       if (j >= values.length) return;
@@ -174,7 +187,10 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     // Table 2 has no sums to betray a shifted row: say when the row does not fit its header.
     const unclear = columns.filter((c, j) => c.unclearUnit && j < values.length).map((c) => c.key);
     if (unclear.length > 0) {
-      builder.note([def.key], `Table 2 row "${def.label}": the unit in the header of ${unclear.join(', ')} could not be read, so the value was taken as written.`);
+      builder.note(
+        [def.key],
+        `Table 2 row "${def.label}": the unit in the header of ${unclear.join(', ')} could not be read, so the value was taken as written.`,
+      );
     }
     const own = new Set(Object.values(def.columns).flatMap((cols) => cols.map((c) => c.key)));
     const foreign = columns.filter((c) => !own.has(c.key)).map((c) => c.key);
@@ -187,7 +203,7 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
             ? `was read under a header whose columns (${foreign.join(', ')}) are not its own`
             : unknownHeader.length > 0
               ? `was read under a header with cells that name no known column (${unknownHeader.map((h) => JSON.stringify(h)).join(', ')})`
-            : `has ${values.length + extra} value cell(s) where its header has ${columns.length} column(s)`) +
+              : `has ${values.length + extra} value cell(s) where its header has ${columns.length} column(s)`) +
           ': its values may be misplaced.',
       );
     }

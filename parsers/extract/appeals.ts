@@ -112,9 +112,7 @@ export function extractAppeals(tokens: readonly Token[]): TableBuilder {
       APPEAL_GROUPS.forEach((group, g) => APPEAL_COLUMNS.forEach((col) => builder.set(group.key, col.key, side.get(col.key)![g])));
       break;
     }
-    APPEAL_GROUPS.forEach((group, g) =>
-      APPEAL_COLUMNS.forEach((col, c) => builder.set(group.key, col.key, run[g * APPEAL_COLUMNS.length + c])),
-    );
+    APPEAL_GROUPS.forEach((group, g) => APPEAL_COLUMNS.forEach((col, c) => builder.set(group.key, col.key, run[g * APPEAL_COLUMNS.length + c])));
     if (surplus.length > 0) {
       builder.note(
         APPEAL_GROUPS.map((g) => g.key),

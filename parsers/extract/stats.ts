@@ -37,9 +37,7 @@ export function extractStats(tokens: readonly Token[], ambiguous?: number[]): St
   const width = header.length;
   const unitCol = header.findIndex((h) => UNIT.test(h.norm));
   const cumulativeCol = header.findIndex((h) => CUMULATIVE.test(h.norm));
-  const valueCol = header.findIndex(
-    (h, j) => j > 0 && j !== unitCol && j !== cumulativeCol && !/^代码$/.test(h.norm),
-  );
+  const valueCol = header.findIndex((h, j) => j > 0 && j !== unitCol && j !== cumulativeCol && !/^代码$/.test(h.norm));
   if (valueCol < 0) return null;
 
   // Group the following cells into rows.

@@ -11,9 +11,46 @@ import { buildGrid } from './grid.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
 const BLOCK = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'dl', 'dd', 'dt', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article',
-  'header', 'footer', 'nav', 'aside', 'main', 'blockquote', 'pre', 'hr', 'form', 'fieldset', 'address', 'center',
-  'figure', 'figcaption', 'caption', 'body', 'html', 'tr', 'td', 'th', 'tbody', 'thead', 'tfoot',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'dl',
+  'dd',
+  'dt',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'main',
+  'blockquote',
+  'pre',
+  'hr',
+  'form',
+  'fieldset',
+  'address',
+  'center',
+  'figure',
+  'figcaption',
+  'caption',
+  'body',
+  'html',
+  'tr',
+  'td',
+  'th',
+  'tbody',
+  'thead',
+  'tfoot',
 ]);
 
 /** Layout tables read as containers up to this nesting depth; deeper ones as plain text (no recursion). */
@@ -234,11 +271,12 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     // Each cell's own text (nested tables left out), and the cells that hold a table.
     const texts = new Map<Element, string>();
     const nested = new Set<Element>();
-    for (const row of cellRows) for (const cell of row) {
-      const parts: string[] = [];
-      if (cellText(cell, parts)) nested.add(cell);
-      texts.set(cell, collapseSpaces(parts.join('')));
-    }
+    for (const row of cellRows)
+      for (const cell of row) {
+        const parts: string[] = [];
+        if (cellText(cell, parts)) nested.add(cell);
+        texts.set(cell, collapseSpaces(parts.join('')));
+      }
     // A table holding other tables (or a single cell) lays out the page — unless its own cells
     // hold a report table's figures: a page that leaves its tables open nests the next table in
     // the last cell of the previous one. Tables nested in a data table are read after it.
@@ -262,10 +300,11 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       }
       // A table used for page layout: read its cells as ordinary containers.
       layoutDepth++;
-      for (const row of cellRows) for (const cell of row) {
-        walk(cell);
-        flush();
-      }
+      for (const row of cellRows)
+        for (const cell of row) {
+          walk(cell);
+          flush();
+        }
       layoutDepth--;
       return;
     }
@@ -274,11 +313,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
     // <script> hides the rest, so its last row may be incomplete.
     const end = table.endIndex ?? html.length;
     if (end >= html.length || !/^<\/table\b/i.test(html.slice(html.lastIndexOf('<', end), end + 1))) unclosed.push(index);
-    const grid = buildGrid(
-      cellRows.map((row) =>
-        row.map((cell) => ({ item: cell, rowspan: cell.attribs['rowspan'], colspan: cell.attribs['colspan'] })),
-      ),
-    );
+    const grid = buildGrid(cellRows.map((row) => row.map((cell) => ({ item: cell, rowspan: cell.attribs['rowspan'], colspan: cell.attribs['colspan'] }))));
     const lineCells: string[][] = cellRows.map(() => []);
     const rowBase = rowId + 1;
     const proseAfter = new Map<Element, string[]>();

@@ -138,8 +138,14 @@ function joinWrappedLabels(lines: readonly string[]): string[] {
     let label = t;
     const after = out[i + 2] === undefined ? '' : collapseSpaces(out[i + 2]!);
     if (
-      t.length >= WRAPPED_REST_AFTER && after.length > 0 && after.length <= WRAPPED_REST_MAX && splitRow(after).numbers === 0 &&
-      !after.includes(' ') && !NUMBERED_LABEL.test(after) && !STANDALONE.test(normalizeLabel(after)) && !ENDS_CLAUSE.test(after)
+      t.length >= WRAPPED_REST_AFTER &&
+      after.length > 0 &&
+      after.length <= WRAPPED_REST_MAX &&
+      splitRow(after).numbers === 0 &&
+      !after.includes(' ') &&
+      !NUMBERED_LABEL.test(after) &&
+      !STANDALONE.test(normalizeLabel(after)) &&
+      !ENDS_CLAUSE.test(after)
     ) {
       label = `${t}${after}`;
       out[i + 2] = '';

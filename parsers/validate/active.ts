@@ -106,8 +106,7 @@ function checkPublished(active: KeyedTable, format: EffectiveFormat): Finding[] 
         rule: 'active.published_exceeds_made',
         severity: 'warning',
         message:
-          `Table 2 row "${rowLabel}": 本年新公开数量 ${fmt(published)} exceeds 本年新制作数量 ${fmt(made)} ` +
-          `(difference ${fmtDiff(published - made)}).`,
+          `Table 2 row "${rowLabel}": 本年新公开数量 ${fmt(published)} exceeds 本年新制作数量 ${fmt(made)} ` + `(difference ${fmtDiff(published - made)}).`,
         cells: [cellPath(T, row, 'published'), cellPath(T, row, 'made')],
         left: published,
         right: made,

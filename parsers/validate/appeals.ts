@@ -56,9 +56,7 @@ function checkGroupTotals(appeals: KeyedTable): Finding[] {
     if (r.kind === 'skip' || r.kind === 'ok') continue;
     if (r.kind === 'not_assessable') {
       const why =
-        r.reason === 'total_blank'
-          ? `总计 is blank while ${terms(parts)} = ${fmt(r.left)}`
-          : `总计 is ${fmt(r.right)} but every result cell is blank`;
+        r.reason === 'total_blank' ? `总计 is blank while ${terms(parts)} = ${fmt(r.left)}` : `总计 is ${fmt(r.right)} but every result cell is blank`;
       out.push({
         rule: 'appeals.group_total',
         severity: 'not_assessable',
@@ -73,9 +71,7 @@ function checkGroupTotals(appeals: KeyedTable): Finding[] {
     out.push({
       rule: 'appeals.group_total',
       severity: 'error',
-      message:
-        `Table 4 group "${groupLabel}": ${terms(parts)} = ${fmt(r.left)}, ` +
-        `but 总计 is ${fmt(r.right)} (difference ${fmtDiff(r.left - r.right)}).`,
+      message: `Table 4 group "${groupLabel}": ${terms(parts)} = ${fmt(r.left)}, ` + `but 总计 is ${fmt(r.right)} (difference ${fmtDiff(r.left - r.right)}).`,
       cells,
       left: r.left,
       right: r.right,

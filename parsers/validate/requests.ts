@@ -5,18 +5,7 @@
 import { APPLICANT_COLUMNS, REQUEST_COLUMNS, REQUEST_ROWS, RESULT_ROWS_2019, RESULT_ROWS_2021 } from '../keys.js';
 import type { Finding, KeyedTable } from '../types.js';
 import { requestColLabel, requestRowLabel } from './labels.js';
-import {
-  allNull,
-  cellPath,
-  cellValue,
-  compareSum,
-  type EffectiveFormat,
-  fmt,
-  fmtDiff,
-  orderedKeys,
-  sumBlankAsZero,
-  terms,
-} from './util.js';
+import { allNull, cellPath, cellValue, compareSum, type EffectiveFormat, fmt, fmtDiff, orderedKeys, sumBlankAsZero, terms } from './util.js';
 
 const T = 'requests';
 const COLUMN_KEYS = REQUEST_COLUMNS.map((c) => c.key);
@@ -181,9 +170,7 @@ function checkResultsSum(req: KeyedTable, format: EffectiveFormat): Finding[] {
       continue;
     }
     // Name the non-zero parts only: 20+ rows of zeros would bury the numbers that matter.
-    const nonZero = rows
-      .map((row, i) => ({ label: requestRowLabel(row, true), value: values[i] ?? null }))
-      .filter((p) => p.value !== null && p.value !== 0);
+    const nonZero = rows.map((row, i) => ({ label: requestRowLabel(row, true), value: values[i] ?? null })).filter((p) => p.value !== null && p.value !== 0);
     const listed = nonZero.length > 0 ? `${terms(nonZero)} = ${fmt(r.left)}` : `${fmt(r.left)} (all zero or blank)`;
     out.push({
       rule: 'requests.results_sum',

@@ -102,8 +102,7 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
     spec: 'R6',
     formats: BOTH,
     notAssessable: false,
-    description:
-      'A figure stated in the prose (收到/新收申请N件, 上年结转N件, 办结N件, 结转下年度N件, 行政复议N件, 行政诉讼N件) differs from the table.',
+    description: 'A figure stated in the prose (收到/新收申请N件, 上年结转N件, 办结N件, 结转下年度N件, 行政复议N件, 行政诉讼N件) differs from the table.',
   },
   {
     id: 'requests.fee_unreported',
@@ -212,6 +211,6 @@ export const VALIDATION_RULES: readonly ValidationRule[] = [
     spec: '',
     formats: ['pre2019'],
     notAssessable: false,
-    description: 'Statistics appendix: 历年累计 is not below the year\'s value.',
+    description: "Statistics appendix: 历年累计 is not below the year's value.",
   },
 ];

@@ -308,10 +308,7 @@ export function checkFeeUnreported(text: string, requests: KeyedTable | undefine
       message:
         `Table 3 row "${requestRowLabel('other_no_fee', true)}" / 总计 is ${fmt(value)}: fee notices went unpaid, ` +
         `but the text never mentions 信息处理费 (section 六 should report fees).`,
-      cells:
-        total !== null
-          ? [cellPath('requests', 'other_no_fee', 'total')]
-          : APPLICANT_COLUMNS.map((c) => cellPath('requests', 'other_no_fee', c)),
+      cells: total !== null ? [cellPath('requests', 'other_no_fee', 'total')] : APPLICANT_COLUMNS.map((c) => cellPath('requests', 'other_no_fee', c)),
       left: value,
       right: 0,
       scope: 'total',

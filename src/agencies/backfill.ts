@@ -35,9 +35,20 @@ export function backfillAgencies(db: Database.Database): void {
   }
   const resolver = new AgencyResolver(db);
   const live = db
-    .prepare<[], { id: number; name: string; identity: string; region: string | null; province: string | null; city: string | null; county: string | null; township: string | null; parent_id: number | null }>(
-      'SELECT id, name, identity, region, province, city, county, township, parent_id FROM agencies WHERE merged_into IS NULL ORDER BY id',
-    )
+    .prepare<
+      [],
+      {
+        id: number;
+        name: string;
+        identity: string;
+        region: string | null;
+        province: string | null;
+        city: string | null;
+        county: string | null;
+        township: string | null;
+        parent_id: number | null;
+      }
+    >('SELECT id, name, identity, region, province, city, county, township, parent_id FROM agencies WHERE merged_into IS NULL ORDER BY id')
     .all();
   const setParent = db.prepare('UPDATE agencies SET parent_id = ? WHERE id = ? AND parent_id IS NULL');
   for (const a of live) {

@@ -108,7 +108,10 @@ function mergeOne(db: Database.Database, keep: AgencyRecord, gone: AgencyRecord,
      VALUES (?, ?, 1, ?, 'merged', ?, ?)
      ON CONFLICT (agency_id, other_id) DO UPDATE SET status = 'merged', decided_at = excluded.decided_at`,
   ).run(a, b, decided === 'user' ? 'merged by the user' : 'one body by an identity rule', nowIso(), nowIso());
-  rank(db, years.map((y): [number, number] => [keep.id, y]));
+  rank(
+    db,
+    years.map((y): [number, number] => [keep.id, y]),
+  );
 }
 
 /** Merges agencies into `into`: one body named several ways. Returns the kept agency. */
@@ -132,7 +135,9 @@ function moveNames(db: Database.Database, from: AgencyRecord, to: AgencyRecord, 
   const keys = new Set(names.map(agencyKey));
   const years = new Set<number>(yearsOf(db, from.id));
   for (const key of keys) {
-    db.prepare("INSERT INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, 'user') ON CONFLICT (alias) DO UPDATE SET agency_id = excluded.agency_id, source = 'user'").run(key, to.id);
+    db.prepare(
+      "INSERT INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, 'user') ON CONFLICT (alias) DO UPDATE SET agency_id = excluded.agency_id, source = 'user'",
+    ).run(key, to.id);
   }
   const named = db
     .prepare<[number], { id: number; agency_name: string | null }>('SELECT id, agency_name FROM reports WHERE agency_id = ? AND agency_name IS NOT NULL')
@@ -167,7 +172,8 @@ export function splitAgency(db: Database.Database, ref: string | number, names: 
       toId = restored.id;
       db.prepare('UPDATE agencies SET merged_into = NULL WHERE id = ?').run(toId);
     } else {
-      if (key === agencyKey(from.name)) throw new AgencyError('NB_AGENCY_SAME', `"${first}" is the name of agency ${from.id}; split off its other names instead`);
+      if (key === agencyKey(from.name))
+        throw new AgencyError('NB_AGENCY_SAME', `"${first}" is the name of agency ${from.id}; split off its other names instead`);
       const f = nameFacts(key);
       toId = Number(
         db
@@ -201,7 +207,11 @@ export function addAlias(db: Database.Database, ref: string | number, name: stri
     const key = agencyKey(name);
     const holder = db.prepare<[string], { agency_id: number }>('SELECT agency_id FROM agency_aliases WHERE alias = ?').get(key);
     if (holder && findAgency(db, holder.agency_id).id !== to.id) moveNames(db, findAgency(db, holder.agency_id), to, [name]);
-    else db.prepare("INSERT INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, 'user') ON CONFLICT (alias) DO UPDATE SET source = 'user'").run(key, to.id);
+    else
+      db.prepare("INSERT INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, 'user') ON CONFLICT (alias) DO UPDATE SET source = 'user'").run(
+        key,
+        to.id,
+      );
     return to;
   })();
 }

@@ -50,7 +50,10 @@ export function parseAgenciesFile(text: string, path: string): AgenciesFile {
   const r = agenciesFileSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new AgencyError('NB_AGENCY_FILE', `${path}: ${issue.path.join('.') || '(top)'}: ${issue.message} (agencies file version ${AGENCIES_FILE_VERSION}, see README "Agency identity")`);
+    throw new AgencyError(
+      'NB_AGENCY_FILE',
+      `${path}: ${issue.path.join('.') || '(top)'}: ${issue.message} (agencies file version ${AGENCIES_FILE_VERSION}, see README "Agency identity")`,
+    );
   }
   return r.data;
 }
@@ -119,8 +122,16 @@ export function applyAgencies(db: Database.Database, file: AgenciesFile): ApplyS
               `INSERT INTO agencies (key, name, province, city, county, township, region, level, kind, identity, source, created_at)
                VALUES (@key, @name, @province, @city, @county, @township, @region, @level, @kind, @identity, 'user', @now)`,
             )
-            .run({ key, name: entry.name, ...f.region, region: f.regionPath || null, level: f.level, kind: f.kind, identity: f.identity, now: new Date().toISOString() })
-            .lastInsertRowid,
+            .run({
+              key,
+              name: entry.name,
+              ...f.region,
+              region: f.regionPath || null,
+              level: f.level,
+              kind: f.kind,
+              identity: f.identity,
+              now: new Date().toISOString(),
+            }).lastInsertRowid,
         );
         sum.created++;
       }
@@ -150,7 +161,9 @@ export function applyAgencies(db: Database.Database, file: AgenciesFile): ApplyS
       const a = holderOf(db, x);
       const b = holderOf(db, y);
       if (a === null || b === null || a === b) {
-        sum.warnings.push(`distinct ${x} / ${y}: ${a === b && a !== null ? 'one agency in this database (split it first)' : 'not both in this database'}; skipped`);
+        sum.warnings.push(
+          `distinct ${x} / ${y}: ${a === b && a !== null ? 'one agency in this database (split it first)' : 'not both in this database'}; skipped`,
+        );
         continue;
       }
       markDistinct(db, a, b);

@@ -21,7 +21,12 @@ export interface AgencyListRow {
 
 /** Every agency (merged ones left out), with counts; `filter` matches a name or alias part. */
 export function listAgencies(db: Database.Database, filter?: string): AgencyListRow[] {
-  const like = filter ? `%${filter.normalize('NFKC').replace(/\s+/gu, '').replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const like = filter
+    ? `%${filter
+        .normalize('NFKC')
+        .replace(/\s+/gu, '')
+        .replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    : null;
   return db
     .prepare<{ like: string | null }, AgencyListRow>(
       `SELECT a.id, a.name, a.kind, a.level, a.region, p.name AS parent, a.source,
@@ -99,7 +104,8 @@ export function reviewPairs(db: Database.Database, all = false): ReviewRow[] {
 /** One agency with its names, place in the hierarchy, review pairs and reports (with locations). */
 export function agencyDetail(db: Database.Database, ref: string | number): AgencyDetail {
   const a = findAgency(db, ref);
-  const parent = a.parent_id === null ? null : (db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM agencies WHERE id = ?').get(a.parent_id) ?? null);
+  const parent =
+    a.parent_id === null ? null : (db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM agencies WHERE id = ?').get(a.parent_id) ?? null);
   const reports = db
     .prepare<[number], Omit<AgencyReportRow, 'locations'> & { document_id: number }>(
       `SELECT r.id AS report_id, r.document_id, r.year, r.title, r.agency_name, r.agency_source, r.status, r.is_primary,
@@ -127,10 +133,18 @@ export function agencyDetail(db: Database.Database, ref: string | number): Agenc
     portal: a.portal,
     source: a.source,
     parent,
-    children: db.prepare<[number], { id: number; name: string; kind: string | null }>('SELECT id, name, kind FROM agencies WHERE parent_id = ? AND merged_into IS NULL ORDER BY name').all(a.id),
-    aliases: db.prepare<[number], { alias: string; source: string | null }>('SELECT alias, source FROM agency_aliases WHERE agency_id = ? ORDER BY alias').all(a.id),
+    children: db
+      .prepare<[number], { id: number; name: string; kind: string | null }>(
+        'SELECT id, name, kind FROM agencies WHERE parent_id = ? AND merged_into IS NULL ORDER BY name',
+      )
+      .all(a.id),
+    aliases: db
+      .prepare<[number], { alias: string; source: string | null }>('SELECT alias, source FROM agency_aliases WHERE agency_id = ? ORDER BY alias')
+      .all(a.id),
     merged: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM agencies WHERE merged_into = ? ORDER BY id').all(a.id),
-    review: db.prepare<[number, number], ReviewRow>(`${REVIEW_SQL} WHERE v.agency_id = ? OR v.other_id = ? ORDER BY v.status = 'open' DESC, v.similarity DESC`).all(a.id, a.id),
+    review: db
+      .prepare<[number, number], ReviewRow>(`${REVIEW_SQL} WHERE v.agency_id = ? OR v.other_id = ? ORDER BY v.status = 'open' DESC, v.similarity DESC`)
+      .all(a.id, a.id),
     reports: reports.map(({ document_id, ...r }) => ({ ...r, locations: locations.all(document_id) })),
   };
 }

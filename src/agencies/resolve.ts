@@ -59,7 +59,11 @@ export class AgencyResolver {
    * read it), else the publisher (`site`), else none. A field or signature name without a region
    * on a site gives way to the site's agency.
    */
-  resolve(name: string | null, from: Exclude<AgencySource, 'site'> | undefined, publisher: number | null): { agencyId: number | null; source: AgencySource | null } {
+  resolve(
+    name: string | null,
+    from: Exclude<AgencySource, 'site'> | undefined,
+    publisher: number | null,
+  ): { agencyId: number | null; source: AgencySource | null } {
     const trimmed = name?.trim() ?? '';
     if (!trimmed) return { agencyId: publisher, source: publisher === null ? null : 'site' };
     // A field or signature naming a body without its region (办公室, 管委会办公室: the page's own

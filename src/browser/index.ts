@@ -46,8 +46,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ] as const;
 
-export const INSTALL_HINT =
-  'install Chromium (Debian/Ubuntu: `apt-get install chromium`) or set NIANBAO_CHROMIUM to the path of a Chromium/Chrome binary';
+export const INSTALL_HINT = 'install Chromium (Debian/Ubuntu: `apt-get install chromium`) or set NIANBAO_CHROMIUM to the path of a Chromium/Chrome binary';
 
 export interface ChromiumLocation {
   path: string;
@@ -73,7 +72,9 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
     // playwright's registry could not tell; fall through to the system paths
   }
   for (const p of SYSTEM_CHROMIUM_PATHS) if (existsSync(p)) return { path: p, source: 'system' };
-  throw new BrowserUnavailableError(`no Chromium found (looked at NIANBAO_CHROMIUM, Playwright's browsers, ${SYSTEM_CHROMIUM_PATHS.join(', ')}); ${INSTALL_HINT}`);
+  throw new BrowserUnavailableError(
+    `no Chromium found (looked at NIANBAO_CHROMIUM, Playwright's browsers, ${SYSTEM_CHROMIUM_PATHS.join(', ')}); ${INSTALL_HINT}`,
+  );
 }
 
 export const BrowserOptionsSchema = z.strictObject({

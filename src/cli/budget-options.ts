@@ -21,7 +21,8 @@ export interface BudgetCliOptions {
 function positive(name: string, integer = true): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'whole ' : ''}number.`);
+    if (!/^\d+(\.\d+)?$/.test(v.trim()) || !(n > 0) || (integer && !Number.isInteger(n)))
+      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'whole ' : ''}number.`);
     return n;
   };
 }
@@ -30,16 +31,23 @@ function positive(name: string, integer = true): (v: string) => number {
 export function addBudgetOptions(cmd: Command): Command {
   const d = DEFAULT_BUDGET;
   return cmd
-    .addOption(new Option('--parse-timeout <s>', `seconds one document may take to read (default: ${d.timeoutMs / 1000})`).argParser(positive('--parse-timeout', false)))
-    .addOption(new Option('--max-document-mb <n>', `largest document file read, MiB (default: ${d.maxInputBytes / MiB})`).argParser(positive('--max-document-mb')))
     .addOption(
-      new Option('--max-inflated-mb <n>', `MiB a document may inflate to (zip parts, PDF streams; per part in proportion) (default: ${d.maxInflatedBytes / MiB})`).argParser(
-        positive('--max-inflated-mb'),
-      ),
+      new Option('--parse-timeout <s>', `seconds one document may take to read (default: ${d.timeoutMs / 1000})`).argParser(positive('--parse-timeout', false)),
+    )
+    .addOption(
+      new Option('--max-document-mb <n>', `largest document file read, MiB (default: ${d.maxInputBytes / MiB})`).argParser(positive('--max-document-mb')),
+    )
+    .addOption(
+      new Option(
+        '--max-inflated-mb <n>',
+        `MiB a document may inflate to (zip parts, PDF streams; per part in proportion) (default: ${d.maxInflatedBytes / MiB})`,
+      ).argParser(positive('--max-inflated-mb')),
     )
     .addOption(new Option('--max-document-pages <n>', `pages of a PDF or OFD (default: ${d.maxPages})`).argParser(positive('--max-document-pages')))
     .addOption(
-      new Option('--max-text-chars <n>', `characters of text of a document (text pieces and numbers in proportion) (default: ${d.maxTextChars})`).argParser(positive('--max-text-chars')),
+      new Option('--max-text-chars <n>', `characters of text of a document (text pieces and numbers in proportion) (default: ${d.maxTextChars})`).argParser(
+        positive('--max-text-chars'),
+      ),
     )
     .addOption(new Option('--parse-heap-mb <n>', `heap of a parse worker thread, MiB (default: ${d.maxHeapMb})`).argParser(positive('--parse-heap-mb')));
 }

@@ -98,9 +98,7 @@ export function renderReport(report: ParsedReport, file: string, options: Render
   const out: string[] = [];
   out.push(`== ${safe(file)}`);
   out.push(report.title === null ? '(no title)' : safe(report.title));
-  out.push(
-    `format ${safe(report.format)} · agency ${safe(report.agency ?? '—')} · year ${report.year ?? '—'} · published ${safe(report.published ?? '—')}`,
-  );
+  out.push(`format ${safe(report.format)} · agency ${safe(report.agency ?? '—')} · year ${report.year ?? '—'} · published ${safe(report.published ?? '—')}`);
   if (report.active) out.push('', '表二 主动公开政府信息情况', renderActive(report.active, report.format, width));
   if (report.requests) out.push('', '表三 收到和处理政府信息公开申请情况', renderRequests(report.requests, width));
   if (report.appeals) out.push('', '表四 政府信息公开行政复议、行政诉讼情况', renderAppeals(report.appeals, width));

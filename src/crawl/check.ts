@@ -103,7 +103,10 @@ export async function checkSites(registry: Registry, options: CheckOptions = {})
         } catch (err) {
           const code = err instanceof FetchError ? err.code : 'NB_CRAWL_INTERNAL';
           base.error = { code, message: err instanceof Error ? err.message : String(err) };
-          base.verdict = code === 'NB_FETCH_ROBOTS' ? 'robots.txt forbids the entry page: nothing would be crawled' : `entry page unreachable (${code}): the crawl would retry it next run`;
+          base.verdict =
+            code === 'NB_FETCH_ROBOTS'
+              ? 'robots.txt forbids the entry page: nothing would be crawled'
+              : `entry page unreachable (${code}): the crawl would retry it next run`;
           return base;
         }
         base.status = res.status;
@@ -133,7 +136,10 @@ export async function checkSites(registry: Registry, options: CheckOptions = {})
         let d;
         try {
           d = /json/i.test(type)
-            ? getAdapter(base.adapter).discover({ url: res.finalUrl, json: JSON.parse(decoded.text) as unknown, status: res.status }, { selectors: settings.selectors })
+            ? getAdapter(base.adapter).discover(
+                { url: res.finalUrl, json: JSON.parse(decoded.text) as unknown, status: res.status },
+                { selectors: settings.selectors },
+              )
             : getAdapter(base.adapter).discover({ url: res.finalUrl, html: decoded.text, status: res.status }, { selectors: settings.selectors });
         } catch (err) {
           base.verdict = `discovery failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -154,7 +160,8 @@ export async function checkSites(registry: Registry, options: CheckOptions = {})
         if (base.hubs) parts.push(`${base.hubs} hub page(s) to search for the column`);
         if (d.redirect) parts.push(`follow the redirect to ${d.redirect}`);
         if (d.needsBrowser && base.reports === 0) parts.push(`render in the browser: ${d.needsBrowser}`);
-        if (site.adapter !== 'auto' && guess.id !== site.adapter && guess.confidence >= 0.3) parts.push(`note: the page looks like ${guess.id}, the registry says ${site.adapter}`);
+        if (site.adapter !== 'auto' && guess.id !== site.adapter && guess.confidence >= 0.3)
+          parts.push(`note: the page looks like ${guess.id}, the registry says ${site.adapter}`);
         base.verdict = parts.length ? parts.join('; ') : 'nothing found on the entry page: check the URL or set overrides.selectors';
         return base;
       }),

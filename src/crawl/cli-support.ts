@@ -63,7 +63,13 @@ export async function loadRegistryFrom(source: string): Promise<Registry> {
 
 /** Site names from repeated or comma-separated `--site` values. */
 export function collectSites(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export interface CrawlReporter {

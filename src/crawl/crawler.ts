@@ -466,7 +466,12 @@ class Crawler {
     const stopHeartbeat = startHeartbeat(this.db, this.runId);
     // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
     const packed = await this.snapshots.packFiles().catch(() => null);
-    if (packed && packed.moved > 0) this.emit({ type: 'warning', code: 'NB_SNAPSHOTS_PACKED', message: `moved ${packed.moved} snapshot file(s) from ${this.o.snapshotsDir} into the database` });
+    if (packed && packed.moved > 0)
+      this.emit({
+        type: 'warning',
+        code: 'NB_SNAPSHOTS_PACKED',
+        message: `moved ${packed.moved} snapshot file(s) from ${this.o.snapshotsDir} into the database`,
+      });
     if (this.pool.workers > 0) await this.pool.ready().catch(() => undefined); // a failure is said at close
     this.emit({ type: 'run-start', runId: this.runId, sites: this.sites.map((s) => s.name), userAgent: this.userAgent });
     for (const s of this.sites) {
@@ -612,7 +617,9 @@ class Crawler {
       adapter: r.adapterId ?? null,
       last_run_id: this.runId,
       last_crawl_at: new Date().toISOString(),
-      ...(r.entryOk ? { last_ok_at: new Date().toISOString(), consecutive_failures: 0 } : { consecutive_failures: (this.frontier.siteState(r.site.name)?.consecutive_failures ?? 0) + 1 }),
+      ...(r.entryOk
+        ? { last_ok_at: new Date().toISOString(), consecutive_failures: 0 }
+        : { consecutive_failures: (this.frontier.siteState(r.site.name)?.consecutive_failures ?? 0) + 1 }),
       ...(r.summary.needsBrowser ? { browser_reason: r.summary.needsBrowser } : {}),
       ...(r.summary.challenge ? { challenge: r.summary.challenge } : {}),
     });
@@ -625,7 +632,11 @@ class Crawler {
     const code = err instanceof FetchError || err instanceof BrowserError || err instanceof CrawlError ? (err as { code: string }).code : 'NB_CRAWL_INTERNAL';
     try {
       this.unit(() => {
-        this.frontier.finish(row, { state: 'failed', errorCode: code, error: message.slice(0, 1000), failedAttempt: true, nextAttemptAt: later(row.attempts, false) }, this.runId);
+        this.frontier.finish(
+          row,
+          { state: 'failed', errorCode: code, error: message.slice(0, 1000), failedAttempt: true, nextAttemptAt: later(row.attempts, false) },
+          this.runId,
+        );
         this.recordError(r, row, code, message);
       });
     } catch {
@@ -782,7 +793,11 @@ class Crawler {
     if (err instanceof OutOfScopeError || err instanceof PrivateAddressError) {
       // Refused before anything was sent; asked again in a day (the registry may have changed).
       this.unit(() => {
-        this.frontier.finish(row, { state: 'blocked', errorCode: code, error: message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + DAY).toISOString() }, this.runId);
+        this.frontier.finish(
+          row,
+          { state: 'blocked', errorCode: code, error: message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + DAY).toISOString() },
+          this.runId,
+        );
         this.recordError(r, row, code, message);
       });
       r.summary.blocked++;
@@ -793,7 +808,11 @@ class Crawler {
     if (err instanceof RobotsDisallowedError) {
       const retryMs = err.reason === 'unreachable' ? (err.retryAfterMs ?? 10 * 60_000) : DAY;
       this.unit(() => {
-        this.frontier.finish(row, { state: 'blocked', errorCode: code, error: message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + retryMs).toISOString() }, this.runId);
+        this.frontier.finish(
+          row,
+          { state: 'blocked', errorCode: code, error: message.slice(0, 1000), nextAttemptAt: new Date(Date.now() + retryMs).toISOString() },
+          this.runId,
+        );
         if (err.reason === 'unreachable') this.recordError(r, row, code, message);
       });
       r.summary.blocked++;
@@ -893,7 +912,15 @@ class Crawler {
     r.summary.challenge = ch.kind;
     this.frontier.updateSite({ site: r.site.name, challenge: ch.kind });
     if (!ch.browser || policy === 'never') {
-      await this.recordFailure(r, row, got, 'challenge', 'NB_CRAWL_CHALLENGE', policy === 'never' && ch.browser ? `${ch.reason}; the browser is off for this site` : ch.reason, ch);
+      await this.recordFailure(
+        r,
+        row,
+        got,
+        'challenge',
+        'NB_CRAWL_CHALLENGE',
+        policy === 'never' && ch.browser ? `${ch.reason}; the browser is off for this site` : ch.reason,
+        ch,
+      );
       return false;
     }
     // The challenge page itself stays on record (never parsed), committed before the browser
@@ -1017,7 +1044,11 @@ class Crawler {
     const message = `${why}; ${err instanceof Error ? err.message : String(err)}`;
     if (err instanceof BrowserUnavailableError) r.summary.browserUnavailable = err.message;
     this.unit(() => {
-      this.frontier.finish(row, { state: 'failed', errorCode: code, error: message.slice(0, 1000), failedAttempt: true, nextAttemptAt: later(row.attempts, true) }, this.runId);
+      this.frontier.finish(
+        row,
+        { state: 'failed', errorCode: code, error: message.slice(0, 1000), failedAttempt: true, nextAttemptAt: later(row.attempts, true) },
+        this.runId,
+      );
       this.recordError(r, row, code, message);
     });
     r.reason(err instanceof BrowserUnavailableError ? 'browser unavailable' : code);
@@ -1102,7 +1133,16 @@ class Crawler {
       this.frontier.finish(
         row,
         failCode
-          ? { state: 'failed', status: got.res.status, errorCode: failCode, error: failReason ?? null, failedAttempt: true, nextAttemptAt: later(row.attempts, true), fetchedAt: got.res.fetchedAt, fetchMode: mode }
+          ? {
+              state: 'failed',
+              status: got.res.status,
+              errorCode: failCode,
+              error: failReason ?? null,
+              failedAttempt: true,
+              nextAttemptAt: later(row.attempts, true),
+              fetchedAt: got.res.fetchedAt,
+              fetchMode: mode,
+            }
           : {
               state: 'done',
               status: got.res.status,
@@ -1141,7 +1181,8 @@ class Crawler {
       }
     };
     const reportsOnPage = d.reports.filter((x) => x.year !== undefined);
-    const allOlder = since !== undefined && reportsOnPage.length > 0 && reportsOnPage.length === d.reports.length && reportsOnPage.every((x) => x.year! < since);
+    const allOlder =
+      since !== undefined && reportsOnPage.length > 0 && reportsOnPage.length === d.reports.length && reportsOnPage.every((x) => x.year! < since);
     const follow = !allOlder; // paging stops at a page whose reports are all before --since
     if (d.redirect && sameSite(d.redirect) && row.depth + 1 <= this.o.maxListDepth) {
       out.push({ key: d.redirect, url: d.redirect, site, kind: 'list', depth: row.depth + 1, parent });
@@ -1173,7 +1214,8 @@ class Crawler {
         ...(rep.kind === 'attachment' ? { role: 'report' } : {}),
         ...(rep.date ? { meta: { date: rep.date } } : {}),
       };
-      if (since !== undefined && rep.year !== undefined && rep.year < since) item.skip = { code: 'NB_CRAWL_SINCE', reason: `report on ${rep.year}, before --since ${since}` };
+      if (since !== undefined && rep.year !== undefined && rep.year < since)
+        item.skip = { code: 'NB_CRAWL_SINCE', reason: `report on ${rep.year}, before --since ${since}` };
       out.push(item);
     }
     for (const o of d.others) {
@@ -1200,7 +1242,8 @@ class Crawler {
     if (!isHtmlResponse(got.res) || got.text === null) return;
     for (const l of refusedLinks(got.text)) {
       r.reason(`${l.scheme} link not followed`);
-      if (l.scheme === 'file:' || l.scheme === 'ftp:') this.recordError(r, row, 'NB_CRAWL_SCHEME', `${l.href} (linked from ${row.url}) not followed: only http(s) links are crawled`);
+      if (l.scheme === 'file:' || l.scheme === 'ftp:')
+        this.recordError(r, row, 'NB_CRAWL_SCHEME', `${l.href} (linked from ${row.url}) not followed: only http(s) links are crawled`);
     }
   }
 
@@ -1221,7 +1264,9 @@ class Crawler {
     const outcome = await this.parseGot(r, got);
     const hasTables = outcome.ok && (outcome.report.cells.length > 0 || (outcome.report.stats?.length ?? 0) > 0);
     const attachments =
-      isHtmlResponse(got.res) && MAY_LINK_ATTACHMENT.test(got.res.body.toString('latin1')) && got.text !== null ? findAttachments(got.text, got.res.finalUrl) : [];
+      isHtmlResponse(got.res) && MAY_LINK_ATTACHMENT.test(got.res.body.toString('latin1')) && got.text !== null
+        ? findAttachments(got.text, got.res.finalUrl)
+        : [];
     const snapshotPath = await snapshot;
     if (!hasTables && attachments.length > 0) {
       // The page is a notice; the attachment is the report.
@@ -1230,7 +1275,11 @@ class Crawler {
       this.unit(() => {
         this.frontier.recordResponse(this.responseRecord(r, row, got, 'notice', snapshotPath, null), this.runId);
         for (const it of items) this.frontier.upsert(it, this.runId);
-        this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
+        this.frontier.finish(
+          row,
+          { state: 'done', status: got.res.status, sha256: got.sha, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) },
+          this.runId,
+        );
         this.s.bumpSeen.run(this.runId);
       });
       this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'notice', status: got.res.status, mode: got.mode });
@@ -1269,7 +1318,11 @@ class Crawler {
     const snapshotPath = await snapshot;
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'attachment', snapshotPath, null), this.runId);
-      this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
+      this.frontier.finish(
+        row,
+        { state: 'done', status: got.res.status, sha256: got.sha, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) },
+        this.runId,
+      );
     });
     this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: 'attachment', status: got.res.status, mode: got.mode });
   }
@@ -1315,7 +1368,15 @@ class Crawler {
    * already stored by an earlier run from another place, unless one is an attachment of the
    * other's page (`republished`). Returns true when a revision was recorded.
    */
-  noteRevision(row: FrontierRow, got: Got, outcome: ParseOutcome, reportId: number, status: string, previousId: number | undefined, diff: CellChange[] | null): boolean {
+  noteRevision(
+    row: FrontierRow,
+    got: Got,
+    outcome: ParseOutcome,
+    reportId: number,
+    status: string,
+    previousId: number | undefined,
+    diff: CellChange[] | null,
+  ): boolean {
     this.changes.returned(row.url, got.res.fetchedAt);
     if (!outcome.ok || status === 'failed') return false;
     const seen = { url: row.url, newReportId: reportId, seenAt: got.res.fetchedAt, runId: this.runId };
@@ -1371,7 +1432,10 @@ class Crawler {
    * (tried again in a week), the vanishing and its finding.
    */
   storeVanished(r: SiteRun, row: FrontierRow, got: Got, snapshotPath: string, reason: 'redirected' | 'no_tables'): void {
-    const what = reason === 'redirected' ? `now redirects away to ${got.res.finalUrl} (no report tables there)` : `now answers HTTP ${got.res.status} with a page without report tables`;
+    const what =
+      reason === 'redirected'
+        ? `now redirects away to ${got.res.finalUrl} (no report tables there)`
+        : `now answers HTTP ${got.res.status} with a page without report tables`;
     this.unit(() => {
       this.frontier.recordResponse(this.responseRecord(r, row, got, 'error', snapshotPath, null), this.runId);
       this.frontier.finish(
@@ -1399,7 +1463,11 @@ class Crawler {
       // The same document found at another place (the city and the county both post it): one more location.
       this.writer.addLocation(documentId, { place: row.url, site: r.site.name, publisherId: r.agencyId, seenAt: got.res.fetchedAt });
       this.frontier.recordResponse(this.responseRecord(r, row, got, role, snapshotPath, documentId), this.runId);
-      this.frontier.finish(row, { state: 'done', status: got.res.status, sha256: got.sha, documentId, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) }, this.runId);
+      this.frontier.finish(
+        row,
+        { state: 'done', status: got.res.status, sha256: got.sha, documentId, fetchedAt: got.res.fetchedAt, fetchMode: got.mode, ...validators(got) },
+        this.runId,
+      );
       this.s.bumpUnchanged.run(this.runId);
       this.changes.returned(row.url, got.res.fetchedAt);
     });
@@ -1486,9 +1554,24 @@ class Crawler {
       r.summary.reportsFailed++;
       r.summary.errors++;
       r.reason(outcome.ok ? 'failed' : outcome.code);
-      this.emit({ type: 'error', site: r.site.name, url: row.url, code: outcome.ok ? 'failed' : outcome.code, message: outcome.ok ? 'failed' : outcome.message });
+      this.emit({
+        type: 'error',
+        site: r.site.name,
+        url: row.url,
+        code: outcome.ok ? 'failed' : outcome.code,
+        message: outcome.ok ? 'failed' : outcome.message,
+      });
     }
-    this.emit({ type: 'page', site: r.site.name, url: row.url, kind: row.kind, outcome: updated ? 'updated' : 'new', status: got.res.status, mode: got.mode, reportStatus: res.status });
+    this.emit({
+      type: 'page',
+      site: r.site.name,
+      url: row.url,
+      kind: row.kind,
+      outcome: updated ? 'updated' : 'new',
+      status: got.res.status,
+      mode: got.mode,
+      reportStatus: res.status,
+    });
   }
 }
 

@@ -141,24 +141,24 @@ export async function runDemo(o: DemoRunOptions): Promise<DemoResult> {
       runArgs: { demo: true, portal: portal.origin },
     };
     const options = {
-        snapshotsDir: o.snapshotsDir,
-        intervalMs: 50,
-        jitterRatio: 0,
-        fetch: {
-          connectTimeoutMs: 2_000,
-          headersTimeoutMs: 5_000,
-          bodyTimeoutMs: 5_000,
-          requestTimeoutMs: 15_000,
-          maxRetries: 3,
-          retryBaseDelayMs: 200,
-          retryMaxDelayMs: 2_000,
-        },
-        browser: {
-          enabled: o.browser?.enabled ?? true,
-          navigationTimeoutMs: 15_000,
-          settleTimeoutMs: 2_000,
-          ...(o.browser?.env ? { env: o.browser.env } : {}),
-        },
+      snapshotsDir: o.snapshotsDir,
+      intervalMs: 50,
+      jitterRatio: 0,
+      fetch: {
+        connectTimeoutMs: 2_000,
+        headersTimeoutMs: 5_000,
+        bodyTimeoutMs: 5_000,
+        requestTimeoutMs: 15_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 200,
+        retryMaxDelayMs: 2_000,
+      },
+      browser: {
+        enabled: o.browser?.enabled ?? true,
+        navigationTimeoutMs: 15_000,
+        settleTimeoutMs: 2_000,
+        ...(o.browser?.env ? { env: o.browser.env } : {}),
+      },
     };
     const summary = await crawl({ ...ctx, runArgs: { ...ctx.runArgs, round: 1 } }, options);
     portal.round = 2;
@@ -184,7 +184,15 @@ export async function runDemo(o: DemoRunOptions): Promise<DemoResult> {
       const rows = (stmt.raw(true).all() as unknown[][]).map((r) => r);
       return { ...q, columns, rows };
     });
-    return { summary, round2, changed, findings, queries, browserSites: portal.sites.filter((s) => s.needsBrowser).map((s) => s.name), portalOrigin: portal.origin };
+    return {
+      summary,
+      round2,
+      changed,
+      findings,
+      queries,
+      browserSites: portal.sites.filter((s) => s.needsBrowser).map((s) => s.name),
+      portalOrigin: portal.origin,
+    };
   } finally {
     await portal.close();
   }

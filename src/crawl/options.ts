@@ -23,9 +23,17 @@ export const CrawlFetchOptionsSchema = z.strictObject({
   /** Backoff cap, ms. @default 30000 */
   retryMaxDelayMs: z.number().int().min(0).default(30_000),
   /** Size cap of pages and API replies, bytes. @default 20971520 (20 MiB) */
-  maxBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 * 1024),
   /** Size cap of attachments, bytes. @default 104857600 (100 MiB) */
-  attachmentMaxBytes: z.number().int().min(1).default(100 * 1024 * 1024),
+  attachmentMaxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
 });
 
 export const CrawlBrowserOptionsSchema = z.strictObject({
@@ -59,7 +67,11 @@ export const CrawlOptionsSchema = z.strictObject({
    */
   revisitReports: z.number().int().min(0).max(100_000).default(50),
   /** A known report URL is due for a revisit once its last fetch is this many hours old. @default 20 */
-  revisitAfterHours: z.number().min(0).max(24 * 366).default(20),
+  revisitAfterHours: z
+    .number()
+    .min(0)
+    .max(24 * 366)
+    .default(20),
   /** Do not fetch or obey robots.txt (the CLI warns). @default false */
   ignoreRobots: z.boolean().default(false),
   /** Contact URL or mailto: put in the User-Agent. @default undefined (User-Agent `nianbao/<version>` without one) */

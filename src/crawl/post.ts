@@ -101,7 +101,11 @@ export class PolitePoster {
       let delay: number;
       try {
         if (req.signal?.aborted) throw new FetchAbortedError({ url: url.href, cause: req.signal.reason });
-        const res = await abortable(this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body, req.signal)), req.signal, url);
+        const res = await abortable(
+          this.#fetcher.politeness.schedule(url, () => this.#exchange(url, headers, req.body, req.signal)),
+          req.signal,
+          url,
+        );
         const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
         if (!RETRYABLE_STATUS(res.status) || attempts > this.#o.maxRetries || (retryAfter ?? 0) > this.#o.maxRetryAfterMs) {
           const etag = headerValue(res.headers, 'etag');
@@ -214,11 +218,12 @@ function lower(h: Record<string, string>): Record<string, string> {
 
 function classify(err: unknown, url: URL): FetchError {
   if (err instanceof PrivateAddressError || (err as { cause?: unknown } | null)?.cause instanceof PrivateAddressError) {
-    const p = err instanceof PrivateAddressError ? err : ((err as { cause: PrivateAddressError }).cause);
+    const p = err instanceof PrivateAddressError ? err : (err as { cause: PrivateAddressError }).cause;
     return new PrivateAddressError(p.host, p.address, p.addressClass, { url: url.href });
   }
   const code = (err as { code?: string } | null)?.code ?? '';
   const message = err instanceof Error ? err.message : String(err);
-  if (/TIMEOUT/.test(code)) return new FetchTimeoutError(/HEADERS/.test(code) ? 'headers' : /BODY/.test(code) ? 'body' : 'connect', 0, { url: url.href, cause: err });
+  if (/TIMEOUT/.test(code))
+    return new FetchTimeoutError(/HEADERS/.test(code) ? 'headers' : /BODY/.test(code) ? 'body' : 'connect', 0, { url: url.href, cause: err });
   return new ConnectionError(message, { url: url.href, cause: err, systemCode: code || undefined });
 }

@@ -24,8 +24,7 @@ export function previousCrawl(db: Db, beforeRunId?: number): PreviousCrawl | nul
        WHERE command = 'crawl' AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT 1`,
     )
     .get({ before: beforeRunId ?? null }) as
-    | { id: number; started_at: string; finished_at: string | null; status: string; reports_new: number; errors: number }
-    | undefined;
+    { id: number; started_at: string; finished_at: string | null; status: string; reports_new: number; errors: number } | undefined;
   if (!row) return null;
   return { runId: row.id, startedAt: row.started_at, finishedAt: row.finished_at, status: row.status, reportsNew: row.reports_new, errors: row.errors };
 }
@@ -36,7 +35,9 @@ export function validateSchedule(expr: string): string {
   try {
     new Cron(trimmed, { paused: true }).stop();
   } catch (err) {
-    throw new TypeError(`"${expr}" is not a cron expression (${err instanceof Error ? err.message : String(err)}); e.g. "30 2 * * *" for 02:30 every night`, { cause: err });
+    throw new TypeError(`"${expr}" is not a cron expression (${err instanceof Error ? err.message : String(err)}); e.g. "30 2 * * *" for 02:30 every night`, {
+      cause: err,
+    });
   }
   return trimmed;
 }

@@ -40,11 +40,9 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     siteNotes(s),
   ]);
   const t = summary.totals;
-  const table = formatTable(
-    ['site', 'adapter', 'pages', 'lists', 'unchanged', 'new', 'updated', 'known', 'failed', 'browser', 'notes (why)'],
-    rows,
-    { maxWidth: 100 },
-  );
+  const table = formatTable(['site', 'adapter', 'pages', 'lists', 'unchanged', 'new', 'updated', 'known', 'failed', 'browser', 'notes (why)'], rows, {
+    maxWidth: 100,
+  });
   const secs = (summary.durationMs / 1000).toFixed(1);
   const lines = [
     table.trimEnd(),

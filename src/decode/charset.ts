@@ -105,7 +105,11 @@ const codecCache = new Map<string, Codec | null>();
 
 /** Normalises an encoding label (trim, lower case, strip quotes). */
 function normaliseLabel(label: string): string {
-  return label.trim().replace(/^["']+|["']+$/g, '').trim().toLowerCase();
+  return label
+    .trim()
+    .replace(/^["']+|["']+$/g, '')
+    .trim()
+    .toLowerCase();
 }
 
 /**
@@ -232,7 +236,7 @@ export function isMostlyUtf8(sample: Uint8Array): boolean {
   let valid = 0;
   let invalid = 0;
   const n = sample.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = sample[i] as number;
     if (b < 0x80) {
       i++;

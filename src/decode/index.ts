@@ -190,7 +190,10 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     }
     case 'doc':
     case 'wps': {
-      const text = withText(checkText(await docToText(bytes, { fileName, kind })), `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`);
+      const text = withText(
+        checkText(await docToText(bytes, { fileName, kind })),
+        `is ${describeKind(kind)} without any text; check that it is the report (it may hold only images).`,
+      );
       return { kind: 'text', text, charset: null, source: kind };
     }
     case 'xls':
@@ -220,11 +223,10 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     case 'docx': {
       const html = await docxToHtml(bytes, { fileName, meter });
       if (html.replace(/<[^>]*>/g, '').trim() === '') {
-        throw new DecodeError(
-          'NB_PARSE_EMPTY',
-          'is a Word (.docx) document without any text; check that it is the report (it may hold only images).',
-          { ...errorOptions, kind },
-        );
+        throw new DecodeError('NB_PARSE_EMPTY', 'is a Word (.docx) document without any text; check that it is the report (it may hold only images).', {
+          ...errorOptions,
+          kind,
+        });
       }
       return { kind: 'html', text: html, charset: null, source: 'docx' };
     }
@@ -232,11 +234,10 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     case 'text': {
       const decoded = decodeBytes(bytes, { contentType, isHtml: kind === 'html' });
       if (decoded.text.trim() === '') {
-        throw new DecodeError(
-          'NB_PARSE_EMPTY',
-          `holds only whitespace once decoded as ${decoded.charset}; check that the download completed.`,
-          { ...errorOptions, kind },
-        );
+        throw new DecodeError('NB_PARSE_EMPTY', `holds only whitespace once decoded as ${decoded.charset}; check that the download completed.`, {
+          ...errorOptions,
+          kind,
+        });
       }
       // HTML: its visible text is counted by the parser's pre-pass (markup and comments are not text).
       if (kind === 'text') checkText(decoded.text);

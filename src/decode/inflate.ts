@@ -90,7 +90,8 @@ export function checkZipBudget(bytes: Uint8Array, meter: BudgetMeter, limitOf: (
     else if (e.method === 8) size = inflatedSize(data, meter.entryAllowance(limit) + 1);
     else continue; // another method: the converter refuses it
     if (size === Infinity || size > meter.budget[limit]) {
-      if (meter.entryAllowance(limit) < meter.budget[limit]) throw meter.tooLarge('maxInflatedBytes', `inflates (its parts together, ${JSON.stringify(e.name)} reached) past`);
+      if (meter.entryAllowance(limit) < meter.budget[limit])
+        throw meter.tooLarge('maxInflatedBytes', `inflates (its parts together, ${JSON.stringify(e.name)} reached) past`);
       throw meter.tooLarge(limit, `its part ${JSON.stringify(e.name)} inflates past`);
     }
     if (size > 0) meter.addInflated(size);

@@ -3,21 +3,7 @@
  * HTTP content type, then a text-vs-binary test and an HTML test on the first bytes.
  */
 
-export type DocumentKind =
-  | 'html'
-  | 'text'
-  | 'docx'
-  | 'pdf'
-  | 'doc'
-  | 'wps'
-  | 'xls'
-  | 'ofd'
-  | 'rtf'
-  | 'mht'
-  | 'zip'
-  | 'image'
-  | 'binary'
-  | 'empty';
+export type DocumentKind = 'html' | 'text' | 'docx' | 'pdf' | 'doc' | 'wps' | 'xls' | 'ofd' | 'rtf' | 'mht' | 'zip' | 'image' | 'binary' | 'empty';
 
 /** Bytes inspected by the text-vs-binary and HTML tests. */
 export const KIND_SAMPLE_BYTES = 8 * 1024;
@@ -183,8 +169,10 @@ function isBlank(b: Uint8Array): boolean {
   while (i < b.length) {
     const c = b[i] as number;
     if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0c || c === 0x0b) i++;
-    else if (c === 0xc2 && b[i + 1] === 0xa0) i += 2; // NBSP
-    else if (c === 0xe3 && b[i + 1] === 0x80 && b[i + 2] === 0x80) i += 3; // U+3000 ideographic space
+    else if (c === 0xc2 && b[i + 1] === 0xa0)
+      i += 2; // NBSP
+    else if (c === 0xe3 && b[i + 1] === 0x80 && b[i + 2] === 0x80)
+      i += 3; // U+3000 ideographic space
     else return false;
   }
   return true;
@@ -202,8 +190,7 @@ function looksBinary(sample: Uint8Array): boolean {
   return control / sample.length > CONTROL_RATIO_LIMIT;
 }
 
-const HTML_TAG_RE =
-  /<(?:!doctype\s+html|html|head|body|table|tbody|thead|tr|td|th|meta|title|div|p|span|br|font|style|script|link|center|h[1-6])(?=[\s>/])/i;
+const HTML_TAG_RE = /<(?:!doctype\s+html|html|head|body|table|tbody|thead|tr|td|th|meta|title|div|p|span|br|font|style|script|link|center|h[1-6])(?=[\s>/])/i;
 
 /** Rich Text Format (what Word and WPS also save under a .doc name): `{\rtf1…`. */
 const RTF_START = /^\s*\{\\rtf/;

@@ -40,9 +40,9 @@ export async function mhtToHtml(bytes: Uint8Array, opts: MhtToHtmlOptions = {}):
   }
   if (email.html && email.html.trim() !== '') return { kind: 'html', text: email.html };
   if (email.text && email.text.trim() !== '') return { kind: 'text', text: email.text };
-  throw new DecodeError(
-    'NB_PARSE_EMPTY',
-    'is a web archive (MHTML, .mht) without a page in it (no HTML or text part); check that it is the report.',
-    { file: opts.fileName, kind: 'mht', bytes: bytes.byteLength },
-  );
+  throw new DecodeError('NB_PARSE_EMPTY', 'is a web archive (MHTML, .mht) without a page in it (no HTML or text part); check that it is the report.', {
+    file: opts.fileName,
+    kind: 'mht',
+    bytes: bytes.byteLength,
+  });
 }

@@ -31,7 +31,8 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 const unescape = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos|#39);/g, (_, e: string) => ENTITIES[e]!);
 
 const PAGE = /<div class='ocr_page'/g;
-const LINE_OR_CHAR = /<span class='(?:ocr_line|ocr_textfloat|ocr_header|ocr_caption)' id='([^']+)'|<span class='ocrx_cinfo' title='x_bboxes (-?\d+) (-?\d+) (-?\d+) (-?\d+); x_conf ([\d.]+)'>([^<]*)<\/span>/g;
+const LINE_OR_CHAR =
+  /<span class='(?:ocr_line|ocr_textfloat|ocr_header|ocr_caption)' id='([^']+)'|<span class='ocrx_cinfo' title='x_bboxes (-?\d+) (-?\d+) (-?\d+) (-?\d+); x_conf ([\d.]+)'>([^<]*)<\/span>/g;
 
 /**
  * Parses the hOCR Tesseract writes with `-c hocr_char_boxes=1`: every character with its box and

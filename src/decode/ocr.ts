@@ -60,18 +60,26 @@ function toolFailure(err: unknown, kind: DocumentKind, opts: OcrOptions, page: n
     return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} language data`, INSTALL_TESSERACT);
   }
   if (err.reason === 'timeout') {
-    return new DecodeError('NB_PARSE_TIMEOUT', `page ${page} took longer than its OCR deadline (${err.message}); raise --parse-timeout for a long scanned report.`, {
-      file: opts.fileName,
-      kind,
-    });
+    return new DecodeError(
+      'NB_PARSE_TIMEOUT',
+      `page ${page} took longer than its OCR deadline (${err.message}); raise --parse-timeout for a long scanned report.`,
+      {
+        file: opts.fileName,
+        kind,
+      },
+    );
   }
   if (kind === 'image') {
     // Bytes that look like an image but that no image reader can open: binary junk, as before OCR.
-    return new DecodeError('NB_PARSE_BINARY', `is an image that cannot be read (${err.message}); check that the file is complete and is a page of the report.`, {
-      file: opts.fileName,
-      kind,
-      cause: err,
-    });
+    return new DecodeError(
+      'NB_PARSE_BINARY',
+      `is an image that cannot be read (${err.message}); check that the file is complete and is a page of the report.`,
+      {
+        file: opts.fileName,
+        kind,
+        cause: err,
+      },
+    );
   }
   return new DecodeError('NB_PARSE_UNSUPPORTED', `page ${page} could not be read by OCR (${err.message}); check that the image is complete.`, {
     file: opts.fileName,
@@ -179,7 +187,8 @@ class ReadingBuilder {
     for (const line of wordsOfLines(piecesOfPage(words, skew))) {
       const texts = line.map((pieces) => pieces.map((p) => p.str).join(''));
       line.forEach((pieces, i) => {
-        if (/\d/.test(texts[i]!)) this.digitWords.push({ line: this.lines.length, word: i, text: texts[i]!, conf: Math.min(...pieces.map((p) => p.conf ?? 100)) });
+        if (/\d/.test(texts[i]!))
+          this.digitWords.push({ line: this.lines.length, word: i, text: texts[i]!, conf: Math.min(...pieces.map((p) => p.conf ?? 100)) });
       });
       this.lines.push(texts.join(' '));
     }

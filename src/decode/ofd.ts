@@ -40,8 +40,14 @@ const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
 const localName = (el: Element): string => el.name.replace(/^.*:/, '');
 const isElement = (n: AnyNode): n is Element => n.type === 'tag';
 const childElements = (el: Element): Element[] => el.children.filter(isElement);
-const textContent = (n: AnyNode): string => (n.type === 'text' ? (n as unknown as { data: string }).data : 'children' in n ? (n.children as AnyNode[]).map(textContent).join('') : '');
-const numbers = (s: string | undefined): number[] => (s ?? '').trim().split(/[\s,]+/).filter(Boolean).map(Number);
+const textContent = (n: AnyNode): string =>
+  n.type === 'text' ? (n as unknown as { data: string }).data : 'children' in n ? (n.children as AnyNode[]).map(textContent).join('') : '';
+const numbers = (s: string | undefined): number[] =>
+  (s ?? '')
+    .trim()
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
 
 /** `DeltaX="g 3 4.2 5"` → [4.2, 4.2, 4.2, 5]. */
 export function expandDeltas(attr: string | undefined): number[] {
@@ -127,12 +133,16 @@ function resolveLoc(from: string, loc: string): string {
  */
 export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}): Promise<string> {
   const fail = (reason: string, cause?: unknown): DecodeError =>
-    new DecodeError('NB_PARSE_UNSUPPORTED', `is an OFD document that cannot be read (${reason}); check that it is complete, or find the PDF or HTML version of the report.`, {
-      file: opts.fileName,
-      kind: 'ofd',
-      bytes: bytes.byteLength,
-      ...(cause === undefined ? {} : { cause }),
-    });
+    new DecodeError(
+      'NB_PARSE_UNSUPPORTED',
+      `is an OFD document that cannot be read (${reason}); check that it is complete, or find the PDF or HTML version of the report.`,
+      {
+        file: opts.fileName,
+        kind: 'ofd',
+        bytes: bytes.byteLength,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
   // What the parts really inflate to (all pages together), counted before jszip inflates any.
   checkZipBudget(bytes, meter);
@@ -169,7 +179,8 @@ export async function ofdToText(bytes: Uint8Array, opts: OfdToTextOptions = {}):
   const all = elementsOf(document);
   const templates = new Map<string, string>();
   for (const el of all) {
-    if (localName(el) === 'TemplatePage' && el.attribs['ID'] && el.attribs['BaseLoc']) templates.set(el.attribs['ID'], resolveLoc(docPath, el.attribs['BaseLoc']));
+    if (localName(el) === 'TemplatePage' && el.attribs['ID'] && el.attribs['BaseLoc'])
+      templates.set(el.attribs['ID'], resolveLoc(docPath, el.attribs['BaseLoc']));
   }
   const pageLocs = all.filter((el) => localName(el) === 'Page' && el.attribs['BaseLoc']).map((el) => resolveLoc(docPath, el.attribs['BaseLoc']!));
   // A template page (running header, page number) is read once, however many pages use it.

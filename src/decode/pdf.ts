@@ -70,7 +70,12 @@ export function checkPdfStreams(bytes: Uint8Array, meter: BudgetMeter): void {
     if (++n % 64 === 0) meter.checkTime('inflating its streams');
     // An object stream holds objects (page tree nodes among them): its /Count is a page count too.
     const objects = OBJECT_STREAM.test(dict.slice(open));
-    const size = inflatedSize(buf.subarray(start, stop), meter.entryAllowance() + 1, true, objects ? (text) => (pages = Math.max(pages, maxCount(text))) : undefined);
+    const size = inflatedSize(
+      buf.subarray(start, stop),
+      meter.entryAllowance() + 1,
+      true,
+      objects ? (text) => (pages = Math.max(pages, maxCount(text))) : undefined,
+    );
     if (size === Infinity || size > meter.budget.maxEntryBytes) {
       if (meter.entryAllowance() < meter.budget.maxEntryBytes) throw meter.tooLarge('maxInflatedBytes', 'inflates (its streams together) past');
       throw meter.tooLarge('maxEntryBytes', `has a stream (at byte ${start}) that inflates past`);
@@ -97,8 +102,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
   data.set(bytes);
   let doc: Awaited<ReturnType<PdfJs['getDocument']>['promise']> | undefined;
   try {
-    doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false })
-      .promise;
+    doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false }).promise;
     const pages: string[] = [];
     meter.check('maxPages', doc.numPages, 'pages', true);
     let pieces = 0;
@@ -119,7 +123,13 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
           for (const it of chunk.value.items) {
             if (!('str' in it)) continue;
             chars += it.str.length;
-            items.push({ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, width: it.width, height: it.height || Math.abs(it.transform[3] as number) });
+            items.push({
+              str: it.str,
+              x: it.transform[4] as number,
+              y: it.transform[5] as number,
+              width: it.width,
+              height: it.height || Math.abs(it.transform[3] as number),
+            });
           }
         }
       } catch (err) {
@@ -151,7 +161,8 @@ export async function pdfPageCount(bytes: Uint8Array): Promise<number> {
   const pdfjs = await loadPdfJs();
   const data = new Uint8Array(bytes.byteLength);
   data.set(bytes);
-  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false }).promise;
+  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: false })
+    .promise;
   try {
     return doc.numPages;
   } finally {

@@ -15,20 +15,20 @@ const FIXED_DATE = new Date(Date.UTC(2024, 2, 8, 0, 0, 0));
 
 function xmlEscape(s: string): string {
   // Drop characters XML 1.0 forbids, then escape.
-  return s
-    // eslint-disable-next-line no-control-regex -- control characters are what this pattern matches
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    s
+      // eslint-disable-next-line no-control-regex -- control characters are what this pattern matches
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
 function run(text: string, bold = false): string {
   const parts = text.split('\n');
-  const inner = parts
-    .map((p, i) => `${i > 0 ? '<w:br/>' : ''}<w:t xml:space="preserve">${xmlEscape(p)}</w:t>`)
-    .join('');
+  const inner = parts.map((p, i) => `${i > 0 ? '<w:br/>' : ''}<w:t xml:space="preserve">${xmlEscape(p)}</w:t>`).join('');
   return `<w:r>${bold ? '<w:rPr><w:b/></w:rPr>' : ''}${inner}</w:r>`;
 }
 
@@ -58,7 +58,10 @@ interface GridCell {
 }
 
 function tableXml($: CheerioAPI, table: Element): string {
-  const rows = $(table).find('tr').toArray().filter((tr) => $(tr).closest('table')[0] === table);
+  const rows = $(table)
+    .find('tr')
+    .toArray()
+    .filter((tr) => $(tr).closest('table')[0] === table);
   const cells: GridCell[] = [];
   const occupied: boolean[][] = [];
   rows.forEach((tr, r) => {
@@ -80,7 +83,8 @@ function tableXml($: CheerioAPI, table: Element): string {
   });
   const ncols = Math.max(1, ...occupied.map((o) => o?.length ?? 0));
   const colW = Math.floor(9000 / ncols);
-  const border = '<w:top w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:left w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:right w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:space="0" w:color="000000"/>';
+  const border =
+    '<w:top w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:left w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:right w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:insideH w:val="single" w:sz="4" w:space="0" w:color="000000"/><w:insideV w:val="single" w:sz="4" w:space="0" w:color="000000"/>';
   let xml = `<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/><w:tblBorders>${border}</w:tblBorders></w:tblPr><w:tblGrid>`;
   for (let c = 0; c < ncols; c++) xml += `<w:gridCol w:w="${colW}"/>`;
   xml += '</w:tblGrid>';
@@ -142,10 +146,7 @@ function bodyXml($: CheerioAPI, root: Element): string {
 /** Title and body element of an HTML report page. */
 export function reportParts(html: string): { $: CheerioAPI; title: string; body: Element } {
   const $ = cheerio.load(html);
-  const title =
-    $('meta[name="ArticleTitle"]').attr('content')?.trim() ||
-    $('.article_title').first().text().trim() ||
-    $('title').text().split('_')[0]!.trim();
+  const title = $('meta[name="ArticleTitle"]').attr('content')?.trim() || $('.article_title').first().text().trim() || $('title').text().split('_')[0]!.trim();
   const body = ($('.TRS_Editor').first()[0] ?? $('.article_content').first()[0] ?? $('body')[0]) as Element;
   return { $, title, body };
 }

@@ -234,7 +234,12 @@ export function serveExtraFault(step: ExtraFaultStep, ctx: FaultServeContext): v
   if ('redirect' in step) {
     entry.fault = 'redirect';
     const location = new URL(step.redirect, ctx.url).href;
-    return send(ctx, step.status ?? 302, { Location: location, 'Content-Type': 'text/html; charset=utf-8' }, Buffer.from(`<a href="${esc(location)}">moved</a>`));
+    return send(
+      ctx,
+      step.status ?? 302,
+      { Location: location, 'Content-Type': 'text/html; charset=utf-8' },
+      Buffer.from(`<a href="${esc(location)}">moved</a>`),
+    );
   }
   if ('challenge' in step) {
     entry.fault = `challenge-${step.challenge}`;
@@ -246,7 +251,8 @@ export function serveExtraFault(step: ExtraFaultStep, ctx: FaultServeContext): v
   const pad = p.padBytes ?? 0;
   const open = Buffer.from('<!-- ');
   const close = Buffer.from(' -->');
-  const padParts = pad > 0 ? [open, () => repeatStream(Buffer.from('padding 填充 '.repeat(4096)), Math.max(0, pad - open.length - close.length), entry), close] : [];
+  const padParts =
+    pad > 0 ? [open, () => repeatStream(Buffer.from('padding 填充 '.repeat(4096)), Math.max(0, pad - open.length - close.length), entry), close] : [];
   const total = head.length + tail.length + (pad > 0 ? Math.max(pad, open.length + close.length) : 0);
   return send(
     ctx,
@@ -334,7 +340,10 @@ export function buildFaultySite(root = projectRoot()): { def: DemoSiteDef; rules
 
   const list = () => {
     const items = cases
-      .map((c, i) => `<li><a href="${esc(c.path)}" title="${esc(c.title)}" target="_blank">${esc(c.title)}</a><span class="date">${2026 - i}-03-0${1 + (i % 9)}</span></li>`)
+      .map(
+        (c, i) =>
+          `<li><a href="${esc(c.path)}" title="${esc(c.title)}" target="_blank">${esc(c.title)}</a><span class="date">${2026 - i}-03-0${1 + (i % 9)}</span></li>`,
+      )
       .join('\n');
     return `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>政府信息公开年报_${FAULTY_PLACE}人民政府</title></head><body>
 <h2>政府信息公开年报</h2>
@@ -347,7 +356,8 @@ ${items}
 
   const def: DemoSiteDef = {
     name: site,
-    description: 'Misbehaving server: resets, stalls mid-body, 200 MB and gzip-bomb bodies, redirect loop, 412 challenge, endless 503, robots Disallow — mixed with good reports behind 429/5xx bursts, a 10 MB page, bad charsets and unclosed tags',
+    description:
+      'Misbehaving server: resets, stalls mid-body, 200 MB and gzip-bomb bodies, redirect loop, 412 challenge, endless 503, robots Disallow — mixed with good reports behind 429/5xx bursts, a 10 MB page, bad charsets and unclosed tags',
     family: 'unknown CMS',
     adapter: 'generic',
     agency: `${FAULTY_PLACE}人民政府`,

@@ -16,8 +16,7 @@ import { FORMAT_SOURCES, generateAgencyReports, randInt, rngFor, type GeneratedR
 import { esc, govPage, stdNav, trsClassicList, type DemoSiteDef, type Route, type ServeContext } from './sites.js';
 
 /** Footer notice of every fictional site. */
-export const FICTIONAL_NOTICE =
-  '本站为 nianbao 离线演示站点。演示省、演示市、演示县等均为虚构机关，年度报告数据由真实报告按固定种子生成，不代表任何真实机关。';
+export const FICTIONAL_NOTICE = '本站为 nianbao 离线演示站点。演示省、演示市、演示县等均为虚构机关，年度报告数据由真实报告按固定种子生成，不代表任何真实机关。';
 
 interface AgencyPlan {
   site: string;
@@ -173,7 +172,10 @@ export function buildFictionalSites(root?: string, firstId = 10): { def: DemoSit
       host: ctx.url.host,
       charset: 'utf-8' as const,
       note: FICTIONAL_NOTICE,
-      nav: stdNav([['/', '首页'], [dir, '政府信息公开年报']]),
+      nav: stdNav([
+        ['/', '首页'],
+        [dir, '政府信息公开年报'],
+      ]),
     });
     const list = (ctx: ServeContext) =>
       trsClassicList({

@@ -166,7 +166,6 @@ export const FORMAT_SOURCES: Record<GeneratedFormat, { template: string; sources
   pre2019: { template: 'fujian-pingtan-2017', sources: ['fujian-pingtan-2017'] },
 };
 
-
 /** A source's value for a path, reading a 2019 （六）其他处理 row as the sum of the 2021 sub-rows. */
 function sourceValue(src: Values, path: string): number | undefined {
   const v = src.get(path);
@@ -218,7 +217,10 @@ function chainCarryOver(v: Values, previous: Values | null): void {
     v.set(`requests.carried_forward.${c}`, cf);
   }
   for (const row of ['new_received', 'carried_over', 'carried_forward']) {
-    v.set(`requests.${row}.total`, APPLICANT_COLS.reduce((a, c) => a + get(row, c), 0));
+    v.set(
+      `requests.${row}.total`,
+      APPLICANT_COLS.reduce((a, c) => a + get(row, c), 0),
+    );
   }
 }
 

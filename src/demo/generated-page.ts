@@ -19,9 +19,7 @@ export interface PageParts {
 
 /** The report page: title, date line (when dated), prose, the tables, closing sections. */
 export function reportPage(p: PageParts): string {
-  const dated = p.published
-    ? `<meta name="PubDate" content="${esc(p.published)} 09:00">\n`
-    : '';
+  const dated = p.published ? `<meta name="PubDate" content="${esc(p.published)} 09:00">\n` : '';
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -58,12 +56,22 @@ export function proseFor(v: Values, format: GeneratedFormat, year: number, plant
   }
   const n = (path: string) => v.get(path) ?? 0;
   const sum = (rows: string[]) => rows.reduce((a, r) => a + n(`requests.${r}.total`), 0);
-  const denied = sum(['denied_state_secret', 'denied_prohibited_by_law', 'denied_safety_stability', 'denied_third_party', 'denied_internal_affairs', 'denied_process_info', 'denied_enforcement_files', 'denied_query_matter']);
+  const denied = sum([
+    'denied_state_secret',
+    'denied_prohibited_by_law',
+    'denied_safety_stability',
+    'denied_third_party',
+    'denied_internal_affairs',
+    'denied_process_info',
+    'denied_enforcement_files',
+    'denied_query_matter',
+  ]);
   const unavailable = sum(['unavailable_not_held', 'unavailable_needs_creation', 'unavailable_unclear']);
   const rejected = sum(['rejected_petition', 'rejected_duplicate', 'rejected_publication', 'rejected_excessive', 'rejected_confirmation']);
   const other = format === '2019' ? n('requests.other.total') : sum(OTHER_SUB_ROWS);
   const granted = n('requests.granted.total') + (plants.includes('narrative_mismatch') ? 9 : 0);
-  const issued = format === '2021' ? `本年度制发的规范性文件${n('active.normative_documents.issued')}件，均已按规定主动公开。` : '规范性文件均已按规定主动公开。';
+  const issued =
+    format === '2021' ? `本年度制发的规范性文件${n('active.normative_documents.issued')}件，均已按规定主动公开。` : '规范性文件均已按规定主动公开。';
   return {
     before: [
       '一、总体情况',

@@ -13,15 +13,7 @@ import iconv from 'iconv-lite';
 import { z } from 'zod';
 import { corpusDoc, portalFile, projectRoot, rewritePlace } from './corpus.js';
 import { htmlReportToDocx } from './docx.js';
-import {
-  buildDemoSites,
-  declareGbk,
-  esc,
-  renderReport,
-  type DemoSiteDef,
-  type Route,
-  type ServeContext,
-} from './sites.js';
+import { buildDemoSites, declareGbk, esc, renderReport, type DemoSiteDef, type Route, type ServeContext } from './sites.js';
 import { validateRegistry, type Registry } from '../sites/registry.js';
 import { buildFictionalSites } from './fictional.js';
 import type { Plant } from './generate.js';
@@ -345,7 +337,9 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
       res,
       404,
       { 'Content-Type': 'text/html; charset=utf-8' },
-      Buffer.from('<!DOCTYPE html><html><head><meta charset="utf-8"><title>404</title></head><body><h1>404 Not Found</h1><p>您访问的页面不存在或已被删除。</p></body></html>'),
+      Buffer.from(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404</title></head><body><h1>404 Not Found</h1><p>您访问的页面不存在或已被删除。</p></body></html>',
+      ),
     );
 
   const encode = (site: DemoSiteDef, html: string): Buffer => (site.charset === 'gbk' ? iconv.encode(html, 'gbk') : Buffer.from(html, 'utf8'));
@@ -394,7 +388,10 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
         const html = round === 2 && route.round2 === 'revised' && route.report.revisedHtml ? route.report.revisedHtml : route.report.html;
         const body = encode(site, html);
         const p = route.report.plan.published;
-        return send(req, res, 200, { 'Content-Type': htmlType(site) }, body, { etag: etagOf(body), ...(p ? { lastModified: Date.parse(`${p}T08:00:00Z`) } : {}) });
+        return send(req, res, 200, { 'Content-Type': htmlType(site) }, body, {
+          etag: etagOf(body),
+          ...(p ? { lastModified: Date.parse(`${p}T08:00:00Z`) } : {}),
+        });
       }
     }
   };
@@ -432,7 +429,13 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
         entry.fault = String(step.status);
         const headers: Record<string, string> = { 'Content-Type': 'text/html; charset=utf-8' };
         if (step.retryAfter !== undefined) headers['Retry-After'] = String(step.retryAfter);
-        return send(req, res, step.status, headers, Buffer.from(`<html><body><h1>${step.status} Service Unavailable</h1><p>服务器繁忙，请稍后再试。</p></body></html>`));
+        return send(
+          req,
+          res,
+          step.status,
+          headers,
+          Buffer.from(`<html><body><h1>${step.status} Service Unavailable</h1><p>服务器繁忙，请稍后再试。</p></body></html>`),
+        );
       }
     }
 

@@ -124,8 +124,7 @@ export interface PageOpts {
 }
 
 export function govPage(o: PageOpts): string {
-  const charsetMeta =
-    o.charset === 'utf-8' ? '<meta charset="utf-8">' : `<meta http-equiv="Content-Type" content="text/html; charset=${o.charset}">`;
+  const charsetMeta = o.charset === 'utf-8' ? '<meta charset="utf-8">' : `<meta http-equiv="Content-Type" content="text/html; charset=${o.charset}">`;
   return `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -182,10 +181,7 @@ export function trsClassicList(o: {
   form: 'vars' | 'call';
 }): string {
   const list = o.items
-    .map(
-      (i) =>
-        `      <li><a href="${esc(i.href)}" target="_blank" title="${esc(i.title)}">${esc(i.title)}</a><span class="date">${esc(i.date)}</span></li>`,
-    )
+    .map((i) => `      <li><a href="${esc(i.href)}" target="_blank" title="${esc(i.title)}">${esc(i.title)}</a><span class="date">${esc(i.date)}</span></li>`)
     .join('\n');
   const pager =
     o.form === 'call'
@@ -324,7 +320,10 @@ function vsbList(o: { base: Omit<PageOpts, 'body' | 'title'>; items: Item[]; pag
     o.pageNo < o.pageCount ? `<span class="p_last p_fun"><a href="${hrefFor(o.pageCount)}">尾页</a></span>` : '<span class="p_last_d p_fun_d">尾页</span>';
   const up = '../'.repeat(o.dirDepth);
   const list = o.items
-    .map((i, n) => `<li id="line_u8_${n}"><a href="${up}${esc(i.href)}" target="_blank" title="${esc(i.title)}">${esc(i.title)}</a><span>${esc(i.date)}</span></li>`)
+    .map(
+      (i, n) =>
+        `<li id="line_u8_${n}"><a href="${up}${esc(i.href)}" target="_blank" title="${esc(i.title)}">${esc(i.title)}</a><span>${esc(i.date)}</span></li>`,
+    )
     .join('\n');
   return govPage({
     ...o.base,
@@ -459,7 +458,12 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
       column: '政府信息公开年报',
       host: hostOf(ctx),
       charset: 'utf-8' as const,
-      nav: stdNav([['/', '首页'], ['/zwgk/', '政务公开'], [dir, '政府信息公开年报'], ['/hdjl/', '互动交流']]),
+      nav: stdNav([
+        ['/', '首页'],
+        ['/zwgk/', '政务公开'],
+        [dir, '政府信息公开年报'],
+        ['/hdjl/', '互动交流'],
+      ]),
     });
     chunks.forEach((chunk, i) => {
       const render = (ctx: ServeContext) =>
@@ -503,8 +507,7 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
     const colid = 1525479;
     const colPath = `/col/col${colid}/index.html`;
     const docs = [y2025, y2023, y2021, y2019, y2017];
-    const artPath = (d: CorpusDoc) =>
-      `/art/${d.day.slice(0, 4)}/${Number(d.day.slice(4, 6))}/${Number(d.day.slice(6, 8))}/art_${colid}_${d.docid}.html`;
+    const artPath = (d: CorpusDoc) => `/art/${d.day.slice(0, 4)}/${Number(d.day.slice(4, 6))}/${Number(d.day.slice(6, 8))}/art_${colid}_${d.docid}.html`;
     const records: HanwebRecord[] = docs.map((d) => ({ href: artPath(d), ...report(d, place) }));
     b.html(colPath, (ctx) =>
       hanwebColumn({
@@ -514,7 +517,11 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
           column: '政府信息公开年报',
           host: hostOf(ctx),
           charset: 'utf-8',
-          nav: stdNav([['/', '首页'], ['/col/col1525470/index.html', '政府信息公开'], [colPath, '政府信息公开年报']]),
+          nav: stdNav([
+            ['/', '首页'],
+            ['/col/col1525470/index.html', '政府信息公开'],
+            [colPath, '政府信息公开年报'],
+          ]),
         },
         records,
         inPage: 2,
@@ -573,7 +580,11 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
             host: hostOf(ctx),
             charset: 'utf-8',
             generator: 'VSB',
-            nav: stdNav([['/', '首页'], ['/xxgk.htm', '信息公开'], [`/xxgk/${col}.htm`, '信息公开年报']]),
+            nav: stdNav([
+              ['/', '首页'],
+              ['/xxgk.htm', '信息公开'],
+              [`/xxgk/${col}.htm`, '信息公开年报'],
+            ]),
           },
           items: chunk.map((d) => ({ href: infoPath(d), ...report(d, place) })),
           pageNo,
@@ -617,7 +628,12 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
       ...(column ? { column } : {}),
       host: hostOf(ctx),
       charset: 'gb2312' as const,
-      nav: stdNav([['/', '首页'], ['/zwgk/', '政务公开'], [`${listDir}list.html`, '政府信息公开年报'], ['/bsfw/', '办事服务']]),
+      nav: stdNav([
+        ['/', '首页'],
+        ['/zwgk/', '政务公开'],
+        [`${listDir}list.html`, '政府信息公开年报'],
+        ['/bsfw/', '办事服务'],
+      ]),
     });
     const noticeTitle = '关于做好2024年政府信息公开工作的通知';
     b.html('/', (ctx) =>
@@ -690,7 +706,11 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
         column: '政府信息公开年报',
         host: hostOf(ctx),
         charset: 'utf-8',
-        nav: stdNav([['/', '首页'], ['/xxgk/', '政府信息公开'], [`${dir}index.html`, '政府信息公开年报']]),
+        nav: stdNav([
+          ['/', '首页'],
+          ['/xxgk/', '政府信息公开'],
+          [`${dir}index.html`, '政府信息公开年报'],
+        ]),
         title: `政府信息公开年报-${place}人民政府`,
         body: `<div class="col-title">政府信息公开年报</div>
 <div class="nb-list"><ul id="nbList"></ul></div>
@@ -755,7 +775,13 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
       ...(column ? { column } : {}),
       host: hostOf(ctx),
       charset: 'utf-8' as const,
-      nav: stdNav([['/', '首页'], ['/zwgk/', '政务公开'], ['/xwzx/', '新闻中心'], ['/bsfw/', '办事服务'], ['/hdjl/', '互动交流']]),
+      nav: stdNav([
+        ['/', '首页'],
+        ['/zwgk/', '政务公开'],
+        ['/xwzx/', '新闻中心'],
+        ['/bsfw/', '办事服务'],
+        ['/hdjl/', '互动交流'],
+      ]),
     });
     b.html('/', (ctx) =>
       govPage({
@@ -844,7 +870,11 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
           column: '政府信息公开年报',
           host: hostOf(ctx),
           charset: 'utf-8',
-          nav: stdNav([['/', '首页'], ['/xxgk/', '信息公开'], [`${dir}index.shtml`, '政府信息公开年报']]),
+          nav: stdNav([
+            ['/', '首页'],
+            ['/xxgk/', '信息公开'],
+            [`${dir}index.shtml`, '政府信息公开年报'],
+          ]),
         },
         items: docs.map((d) => ({ href: `./${d.month}/t${d.day}_${d.docid}.shtml`, ...report(d, place) })),
         current: 0,
@@ -872,7 +902,14 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
       missing: [],
       disallowed: [],
       faults: [
-        { site: 'flaky', path: `${dir}index.shtml`, steps: [{ status: 503, retryAfter: 1 }, { status: 503, retryAfter: 1 }] },
+        {
+          site: 'flaky',
+          path: `${dir}index.shtml`,
+          steps: [
+            { status: 503, retryAfter: 1 },
+            { status: 503, retryAfter: 1 },
+          ],
+        },
         { site: 'flaky', path: trsPath(dir, y2023, 'shtml'), steps: [{ stall: 10_000 }] },
         { site: 'flaky', path: trsPath(dir, y2021, 'shtml'), steps: [{ status: 503 }] },
       ],
@@ -894,12 +931,13 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
           column: '政府信息公开年报',
           host: hostOf(ctx),
           charset: 'utf-8',
-          nav: stdNav([['/', '首页'], ['/zwgk/', '政务公开'], [`${dir}index.htm`, '政府信息公开年报']]),
+          nav: stdNav([
+            ['/', '首页'],
+            ['/zwgk/', '政务公开'],
+            [`${dir}index.htm`, '政府信息公开年报'],
+          ]),
         },
-        items: [
-          ...allowed.map((d) => ({ href: `./${d.month}/t${d.day}_${d.docid}.htm`, ...report(d, place) })),
-          { href: oldPath, ...report(y2017, place) },
-        ],
+        items: [...allowed.map((d) => ({ href: `./${d.month}/t${d.day}_${d.docid}.htm`, ...report(d, place) })), { href: oldPath, ...report(y2017, place) }],
         current: 0,
         count: 1,
         ext: 'htm',
@@ -943,7 +981,11 @@ export function buildDemoSites(root?: string): DemoSiteDef[] {
           column: '政府信息公开年报',
           host: hostOf(ctx),
           charset: 'utf-8',
-          nav: stdNav([['/', '首页'], ['/xxgk/', '信息公开'], [`${dir}index.html`, '政府信息公开年报']]),
+          nav: stdNav([
+            ['/', '首页'],
+            ['/xxgk/', '信息公开'],
+            [`${dir}index.html`, '政府信息公开年报'],
+          ]),
         },
         items: docs.map((d) => ({ href: `./${d.month}/t${d.day}_${d.docid}.html`, ...report(d, place) })),
         current: 0,

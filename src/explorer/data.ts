@@ -96,8 +96,7 @@ export interface FilterChoices {
 }
 
 export function filterChoices(db: Db): FilterChoices {
-  const col = (sql: string): SelectOption[] =>
-    (db.prepare(sql).pluck().all() as (string | number)[]).map((v) => ({ value: String(v), label: String(v) }));
+  const col = (sql: string): SelectOption[] => (db.prepare(sql).pluck().all() as (string | number)[]).map((v) => ({ value: String(v), label: String(v) }));
   return {
     provinces: col('SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL ORDER BY province'),
     levels: col('SELECT DISTINCT level FROM agencies WHERE level IS NOT NULL ORDER BY level'),

@@ -94,7 +94,16 @@ const newReports: FeedSource = {
     return rows.flatMap((r) => {
       const updated = rfc3339(r.at);
       return updated
-        ? [{ id: `${TAG}new/${r.sha256}`, kind: 'new', title: `New report: ${who(r.agency, r.year)}`, updated, path: `/report/${r.report_id}`, summary: r.title ?? '(no title)' }]
+        ? [
+            {
+              id: `${TAG}new/${r.sha256}`,
+              kind: 'new',
+              title: `New report: ${who(r.agency, r.year)}`,
+              updated,
+              path: `/report/${r.report_id}`,
+              summary: r.title ?? '(no title)',
+            },
+          ]
         : [];
     });
   },
@@ -239,7 +248,14 @@ const missingReports: FeedSource = {
          WHERE ${w.sql}
          ORDER BY m.deadline DESC, m.agency LIMIT @limit`,
       )
-      .all({ ...w.params, limit }) as { agency_id: number | null; agency: string | null; year: number; deadline: string | null; last_year_seen: number | null; site: string | null }[];
+      .all({ ...w.params, limit }) as {
+      agency_id: number | null;
+      agency: string | null;
+      year: number;
+      deadline: string | null;
+      last_year_seen: number | null;
+      site: string | null;
+    }[];
     return rows.flatMap((r) => {
       const updated = rfc3339(r.deadline);
       return updated

@@ -38,9 +38,13 @@ export function page(o: PageOptions): string {
 <title>${o.title} · nianbao</title>
 <link rel="stylesheet" href="/assets/style.css">
 <link rel="alternate" type="application/atom+xml" title="nianbao: new, late, revised, vanished and missing reports" href="/feed.xml">
-${o.charts ? html`<link rel="stylesheet" href="/assets/uPlot.min.css">
+${
+  o.charts
+    ? html`<link rel="stylesheet" href="/assets/uPlot.min.css">
 <script src="/assets/uPlot.iife.min.js" defer></script>
-<script src="/assets/chart.js" defer></script>` : ''}
+<script src="/assets/chart.js" defer></script>`
+    : ''
+}
 </head>
 <body>
 <header class="top">

@@ -20,7 +20,11 @@ export interface Pre2019Rule {
 /** In order; the first row of a report that matches a rule gives its value. */
 export const PRE2019_RULES: readonly Pre2019Rule[] = [
   // 受理依申请公开信息总数 / 受理政府信息依申请公开总数 / 收到政府信息公开申请总数 ↔ 本年新收
-  { key: 'new_received', pattern: /^(?:受理|收到)(?:政府信息)?(?:依申请公开|公开申请)(?:政府)?(?:信息|申请)?(?:总数|总量|数)$/, example: '受理依申请公开信息总数' },
+  {
+    key: 'new_received',
+    pattern: /^(?:受理|收到)(?:政府信息)?(?:依申请公开|公开申请)(?:政府)?(?:信息|申请)?(?:总数|总量|数)$/,
+    example: '受理依申请公开信息总数',
+  },
   // 对申请的答复总数 ↔ （七）总计 (answers given)
   { key: 'results_total', pattern: /^对(?:申请|依申请公开申请)的?答复(?:总数|数)$/, example: '对申请的答复总数' },
   { key: 'granted', pattern: /^同意公开(?:答复)?数$/, example: '同意公开答复数' },

@@ -5,14 +5,7 @@
  * a popover shown on hover and on keyboard focus/click (CSS only, no script), and cells named
  * by a finding are highlighted with the rule and the numbers compared.
  */
-import {
-  ACTIVE_ROWS,
-  APPEAL_COLUMNS,
-  APPEAL_GROUPS,
-  REQUEST_COLUMNS,
-  REQUEST_ROWS,
-  type ColDef,
-} from '../../parsers/keys.js';
+import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, REQUEST_COLUMNS, REQUEST_ROWS, type ColDef } from '../../parsers/keys.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 import { fmt } from './layout.js';
 
@@ -129,7 +122,9 @@ export function activeTable(ctx: TableContext, layout: '2021' | '2019'): SafeHtm
   const WIDTH = 3;
   const rows: HtmlValue[] = [];
   for (const block of ACTIVE_BLOCKS) {
-    const defs = block.rows.map((k) => ACTIVE_ROWS.find((r) => r.key === k)).filter((d): d is (typeof ACTIVE_ROWS)[number] => d !== undefined && d.columns[layout] !== undefined);
+    const defs = block.rows
+      .map((k) => ACTIVE_ROWS.find((r) => r.key === k))
+      .filter((d): d is (typeof ACTIVE_ROWS)[number] => d !== undefined && d.columns[layout] !== undefined);
     if (defs.length === 0) continue;
     const cols = defs[0]!.columns[layout] as readonly ColDef[];
     // Spread the block's columns over the table's three value columns (the last one takes the rest).
@@ -213,7 +208,12 @@ export interface StatRow {
 export function statsTable(stats: StatRow[], findings: Map<string, FindingRow[]> = new Map()): SafeHtml {
   return html`<div class="scroll"><table class="report" id="table-stats"><thead><tr><th>指标名称</th><th>计量单位</th><th>本年</th><th>历年累计</th></tr></thead><tbody>${stats.map(
     (s) =>
-      html`<tr><th class="rowlabel">${s.label}</th><td>${s.unit ?? ''}</td>${([['value', s.value], ['cumulative', s.cumulative]] as const).map(([col, v]) => {
+      html`<tr><th class="rowlabel">${s.label}</th><td>${s.unit ?? ''}</td>${(
+        [
+          ['value', s.value],
+          ['cumulative', s.cumulative],
+        ] as const
+      ).map(([col, v]) => {
         const path = cellPath('stats', String(s.ord), col);
         const fs = findings.get(path) ?? [];
         const sev = fs.some((f) => f.severity === 'error') ? ' finding-error' : fs.length > 0 ? ' finding-warning' : '';

@@ -148,8 +148,7 @@ export function createExplorer(input: ExplorerOptions): Explorer {
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
   });
 
-  const htmlResponse = (body: string, status = 200): Response =>
-    new Response(body, { status, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  const htmlResponse = (body: string, status = 200): Response => new Response(body, { status, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
   const respond = (r: Response | string | null): Response => (r === null ? notFound() : typeof r === 'string' ? htmlResponse(r) : r);
   const notFound = (what = 'This page does not exist.'): Response =>
     htmlResponse(page({ title: 'Not found', nav: 'none', body: html`<h1>Not found</h1><p>${what}</p><p><a href="/">Back to the overview</a></p>` }), 404);
@@ -168,10 +167,12 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   app.get('/compliance', (c) => respond(compliancePage(ctx, c.req.query())));
   app.get('/changes', (c) => respond(changesPage(ctx, c.req.query())));
   // The Atom feed; its links are absolute, on the origin the request came to (the Host was checked above).
-  app.get('/feed.xml', (c) =>
-    new Response(atomFeed(db, readFeedQuery(c.req.query()), new URL(c.req.url).origin), {
-      headers: { 'Content-Type': 'application/atom+xml; charset=utf-8' },
-    }),
+  app.get(
+    '/feed.xml',
+    (c) =>
+      new Response(atomFeed(db, readFeedQuery(c.req.query()), new URL(c.req.url).origin), {
+        headers: { 'Content-Type': 'application/atom+xml; charset=utf-8' },
+      }),
   );
   app.get('/report/:id', (c) => {
     const id = intParam(c.req.param('id'));
@@ -252,7 +253,8 @@ export function createExplorer(input: ExplorerOptions): Explorer {
       .catch((err: unknown) => pass.destroy(err instanceof Error ? err : new Error(String(err))))
       .finally(() => conn.close());
     const name = ['nianbao', o.view, o.agency, o.year].filter((x) => x !== undefined && x !== '').join('-');
-    const type = o.format === 'csv' ? 'text/csv; charset=utf-8' : o.format === 'json' ? 'application/json; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+    const type =
+      o.format === 'csv' ? 'text/csv; charset=utf-8' : o.format === 'json' ? 'application/json; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
     return new Response(Readable.toWeb(pass) as unknown as ReadableStream<Uint8Array>, {
       headers: { 'Content-Type': type, 'Content-Disposition': contentDisposition(`${name}.${o.format}`) },
     });
@@ -261,7 +263,14 @@ export function createExplorer(input: ExplorerOptions): Explorer {
   app.notFound(() => notFound());
   app.onError((err) => {
     process.stderr.write(`nianbao serve: ${terminalSafe(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-    return htmlResponse(page({ title: 'Error', nav: 'none', body: html`<h1>Something went wrong</h1><p class="error-box">${err instanceof Error ? err.message : String(err)}</p>` }), 500);
+    return htmlResponse(
+      page({
+        title: 'Error',
+        nav: 'none',
+        body: html`<h1>Something went wrong</h1><p class="error-box">${err instanceof Error ? err.message : String(err)}</p>`,
+      }),
+      500,
+    );
   });
 
   return {
@@ -294,7 +303,12 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Ex
       { cause: err },
     );
   }
-  const what = err.code === 'EACCES' ? 'permission denied (ports below 1024 need root): use a port above 1024' : err.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine: use --host 127.0.0.1` : err.message;
+  const what =
+    err.code === 'EACCES'
+      ? 'permission denied (ports below 1024 need root): use a port above 1024'
+      : err.code === 'EADDRNOTAVAIL'
+        ? `${host} is not an address of this machine: use --host 127.0.0.1`
+        : err.message;
   return new ExplorerError('NB_SERVE_LISTEN', `cannot listen on ${host}:${port}: ${what}`, { cause: err });
 }
 

@@ -102,9 +102,7 @@ process.send({ ready: true });
 `;
 
 type ChildMessage =
-  | { ready: true }
-  | { ok: true; columns: string[]; rows: unknown[][]; truncated: boolean; elapsedMs: number }
-  | { ok: false; code: string; message: string };
+  { ready: true } | { ok: true; columns: string[]; rows: unknown[][]; truncated: boolean; elapsedMs: number } | { ok: false; code: string; message: string };
 
 const KNOWN = new Set(['NB_SQL_READONLY', 'NB_SQL_ERROR']);
 
@@ -296,15 +294,15 @@ export class SqlRunner {
           clearTimeout(startGuard);
           timer = setTimeout(() => {
             child.kill('SIGKILL');
-            finish(() =>
-              reject(new ExplorerError('NB_SQL_TIMEOUT', `the query ran longer than the time limit of ${o.timeoutMs} ms and was stopped`)),
-            );
+            finish(() => reject(new ExplorerError('NB_SQL_TIMEOUT', `the query ran longer than the time limit of ${o.timeoutMs} ms and was stopped`)));
           }, o.timeoutMs);
           child.send({ file: this.#file, sql, maxRows: o.maxRows, maxBytes: o.maxBytes });
         },
         (err: unknown) =>
           finish(() =>
-            reject(new ExplorerError('NB_SQL_CRASHED', `the query process failed to start: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+            reject(
+              new ExplorerError('NB_SQL_CRASHED', `the query process failed to start: ${err instanceof Error ? err.message : String(err)}`, { cause: err }),
+            ),
           ),
       );
     });

@@ -127,7 +127,11 @@ export const FetcherOptionsSchema = z.strictObject({
   retryMaxDelayMs: ms().default(30_000),
   maxRetryAfterMs: ms().default(120_000),
   maxRedirects: z.number().int().min(0).max(50).default(5),
-  maxBytes: z.number().int().min(1).default(20 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(20 * 1024 * 1024),
   throwOnHttpError: z.boolean().default(false),
   connectionsPerOrigin: z.number().int().min(1).default(6),
   headers: z.record(z.string(), z.string()).default({}),
@@ -330,13 +334,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     ...lowerKeys(opts.headers),
   };
 
-  async function exchange(
-    url: URL,
-    headers: Record<string, string>,
-    maxBytes: number,
-    truncate: boolean,
-    signal?: AbortSignal,
-  ): Promise<HopResponse> {
+  async function exchange(url: URL, headers: Record<string, string>, maxBytes: number, truncate: boolean, signal?: AbortSignal): Promise<HopResponse> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

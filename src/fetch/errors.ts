@@ -54,11 +54,7 @@ export class FetchError extends NianbaoError {
   readonly retryable: boolean;
   /** How many attempts were made before giving up; set by the client when the error leaves it. */
   attempts = 1;
-  constructor(
-    code: FetchErrorCode,
-    message: string,
-    options?: { url?: string | undefined; retryable?: boolean; cause?: unknown },
-  ) {
+  constructor(code: FetchErrorCode, message: string, options?: { url?: string | undefined; retryable?: boolean; cause?: unknown }) {
     super(code, options?.url ? `${message} (${options.url})` : message, { cause: options?.cause });
     this.url = options?.url;
     this.retryable = options?.retryable ?? false;
@@ -229,7 +225,14 @@ export class RobotsDisallowedError extends FetchError {
   constructor(
     reason: 'disallowed' | 'unreachable',
     robotsUrl: string,
-    options?: { url?: string; line?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown; errorCode?: string | undefined; httpStatus?: number | undefined },
+    options?: {
+      url?: string;
+      line?: number | undefined;
+      retryAfterMs?: number | undefined;
+      cause?: unknown;
+      errorCode?: string | undefined;
+      httpStatus?: number | undefined;
+    },
   ) {
     super(
       'NB_FETCH_ROBOTS',

@@ -39,10 +39,22 @@ export interface RobotsOptions {
 }
 
 export const RobotsOptionsSchema = z.strictObject({
-  ttlMs: z.number().int().min(0).default(24 * 3600 * 1000),
-  unreachableTtlMs: z.number().int().min(0).default(10 * 60 * 1000),
+  ttlMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600 * 1000),
+  unreachableTtlMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60 * 1000),
   maxCrawlDelayMs: z.number().int().min(0).default(60_000),
-  maxBytes: z.number().int().min(1024).default(512 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(512 * 1024),
   maxRetries: z.number().int().min(0).max(10).default(1),
 });
 export type ResolvedRobotsOptions = z.output<typeof RobotsOptionsSchema>;
@@ -238,8 +250,7 @@ export class RobotsCache {
       const text = new TextDecoder('utf-8').decode(res.body); // strips a UTF-8 BOM
       const robot = robotsParser(robotsUrl, text);
       const delay = robot.getCrawlDelay(this.userAgent);
-      const crawlDelayMs =
-        delay !== undefined && Number.isFinite(delay) && delay > 0 ? Math.min(Math.round(delay * 1000), o.maxCrawlDelayMs) : undefined;
+      const crawlDelayMs = delay !== undefined && Number.isFinite(delay) && delay > 0 ? Math.min(Math.round(delay * 1000), o.maxCrawlDelayMs) : undefined;
       return make('parsed', s, { robot, crawlDelayMs, sitemaps: robot.getSitemaps() });
     }
     if (s >= 400 && s <= 499 && s !== 429) return make('missing', s);

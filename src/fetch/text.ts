@@ -17,7 +17,12 @@ export function isHtmlResponse(res: Pick<FetchResult, 'headers' | 'body'>): bool
   const type = headerValue(res.headers, 'content-type');
   if (type && HTML_TYPES.test(type)) return true;
   if (type && !/^\s*(application\/octet-stream|text\/plain)\b/i.test(type)) return false;
-  const head = res.body.subarray(0, 1024).toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
+  const head = res.body
+    .subarray(0, 1024)
+    .toString('latin1')
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<head') || head.startsWith('<!--');
 }
 

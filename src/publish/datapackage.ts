@@ -33,7 +33,11 @@ export interface License {
 /** Licences `--license` knows by name. */
 export const LICENSES: Record<string, License> = {
   'ODC-BY-1.0': { name: 'ODC-BY-1.0', path: 'https://opendatacommons.org/licenses/by/1-0/', title: 'Open Data Commons Attribution License 1.0' },
-  'ODC-PDDL-1.0': { name: 'ODC-PDDL-1.0', path: 'https://opendatacommons.org/licenses/pddl/1-0/', title: 'Open Data Commons Public Domain Dedication and License 1.0' },
+  'ODC-PDDL-1.0': {
+    name: 'ODC-PDDL-1.0',
+    path: 'https://opendatacommons.org/licenses/pddl/1-0/',
+    title: 'Open Data Commons Public Domain Dedication and License 1.0',
+  },
   'CC-BY-4.0': { name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0' },
   'CC0-1.0': { name: 'CC0-1.0', path: 'https://creativecommons.org/publicdomain/zero/1.0/', title: 'CC0 1.0' },
 };

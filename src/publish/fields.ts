@@ -123,8 +123,21 @@ const COUNT_COLUMNS: Record<string, readonly string[]> = {
   requests: REQUEST_COLUMNS.map((c) => c.key),
   appeals: APPEAL_COLUMNS.map((c) => c.key),
   report_summary: [
-    'new_received', 'carried_over', 'granted', 'partially_granted', 'denied', 'unavailable', 'not_held', 'rejected', 'other',
-    'results_total', 'carried_forward', 'review_total', 'review_corrected', 'litigation_total', 'litigation_corrected',
+    'new_received',
+    'carried_over',
+    'granted',
+    'partially_granted',
+    'denied',
+    'unavailable',
+    'not_held',
+    'rejected',
+    'other',
+    'results_total',
+    'carried_forward',
+    'review_total',
+    'review_corrected',
+    'litigation_total',
+    'litigation_corrected',
   ],
 };
 

@@ -31,7 +31,10 @@ export const PublishOptionsSchema = z.object({
   /** Only reports on this year. */
   year: z.number().int().min(1990).max(2200).optional(),
   /** Stem of the SQLite file (`<name>.db`) and the Datasette database name. @default 'nianbao' */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, _ and - only').default('nianbao'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
+    .default('nianbao'),
   /** Licence of the compilation, by SPDX-style name. @default 'ODC-BY-1.0' */
   license: z.enum(Object.keys(LICENSES) as [string, ...string[]]).default('ODC-BY-1.0'),
   /** Replace the contents of a non-empty `outDir`. @default false */
@@ -124,8 +127,19 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
       const types = csv.types.map((c) => c.type());
       const schema = tableSchema(t, csv.columns, types, true);
       const pq = csv.columns.map((name, i) => ({ name, type: parquetType(types[i]!, csv.types[i]!.fitsInt32()) }));
-      await writeParquet(copy.prepare(t.sql), join(o.outDir, `${t.name}.parquet`), pq, { 'nianbao:table': t.name, 'nianbao:parser_version': PARSER_VERSION }, tick(t.name));
-      const sheet = await writeSheet(workbook, copy.prepare(t.sql), { name: t.name, headers: csv.columns.map((c) => chineseLabel(t.name, c)), types }, tick(t.name));
+      await writeParquet(
+        copy.prepare(t.sql),
+        join(o.outDir, `${t.name}.parquet`),
+        pq,
+        { 'nianbao:table': t.name, 'nianbao:parser_version': PARSER_VERSION },
+        tick(t.name),
+      );
+      const sheet = await writeSheet(
+        workbook,
+        copy.prepare(t.sql),
+        { name: t.name, headers: csv.columns.map((c) => chineseLabel(t.name, c)), types },
+        tick(t.name),
+      );
       summary.push({ name: t.name, rows: csv.rows, xlsxTruncated: sheet.truncated });
       const description = tableDescription(t.name);
       for (const ext of ['csv', 'parquet'] as const) {
@@ -174,9 +188,32 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
     const readme = await fileEntry(o.outDir, 'README.md');
     resources.push(
       { name: 'workbook', title: 'All tables as one Excel workbook', path: xlsx.path, ...MEDIA['xlsx'], bytes: xlsx.bytes, hash: `sha256:${xlsx.sha256}` },
-      { name: 'database', title: 'The SQLite database (Datasette, sqlite-utils)', path: sqlite.path, ...MEDIA['db'], bytes: sqlite.bytes, hash: `sha256:${sqlite.sha256}` },
-      { name: 'datasette-metadata', title: 'Datasette metadata of the database', path: meta.path, format: 'json', mediatype: 'application/json', bytes: meta.bytes, hash: `sha256:${meta.sha256}` },
-      { name: 'readme', title: 'What the package holds', path: readme.path, format: 'md', mediatype: 'text/markdown', bytes: readme.bytes, hash: `sha256:${readme.sha256}` },
+      {
+        name: 'database',
+        title: 'The SQLite database (Datasette, sqlite-utils)',
+        path: sqlite.path,
+        ...MEDIA['db'],
+        bytes: sqlite.bytes,
+        hash: `sha256:${sqlite.sha256}`,
+      },
+      {
+        name: 'datasette-metadata',
+        title: 'Datasette metadata of the database',
+        path: meta.path,
+        format: 'json',
+        mediatype: 'application/json',
+        bytes: meta.bytes,
+        hash: `sha256:${meta.sha256}`,
+      },
+      {
+        name: 'readme',
+        title: 'What the package holds',
+        path: readme.path,
+        format: 'md',
+        mediatype: 'text/markdown',
+        bytes: readme.bytes,
+        hash: `sha256:${readme.sha256}`,
+      },
     );
     const descriptor = {
       profile: 'tabular-data-package',
@@ -194,9 +231,7 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
       resources,
     };
     writeFileSync(join(o.outDir, 'datapackage.json'), `${JSON.stringify(descriptor, null, 2)}\n`);
-    const files = [
-      ...resources.map((r) => ({ path: String(r['path']), bytes: Number(r['bytes']), sha256: String(r['hash']).slice(7) })),
-    ];
+    const files = [...resources.map((r) => ({ path: String(r['path']), bytes: Number(r['bytes']), sha256: String(r['hash']).slice(7) }))];
     return { outDir: o.outDir, tables: summary.map(({ name, rows }) => ({ name, rows })), files, dbFile: basename(dbPath) };
   } finally {
     if (copy.open) copy.close();

@@ -105,9 +105,7 @@ export function publishedTables(db: Db, options: { filtered: boolean; otherRepor
       describedBy: ['reports', 'report_summary'],
     },
   ];
-  const optional = db
-    .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
-    .all() as { name: string }[];
+  const optional = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").all() as { name: string }[];
   for (const { name } of optional) {
     if (!OPTIONAL_TABLES.test(name)) continue;
     tables.push({ name, sql: `SELECT * FROM ${quoteId(name)}`, foreignKeys: [], describedBy: [] });

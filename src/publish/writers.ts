@@ -26,12 +26,21 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** Writes the statement's rows as CSV with a BOM; returns the row count and the columns' types. */
-export async function writeCsv(stmt: Statement<unknown[]>, file: string, onRows: RowsWritten): Promise<{ rows: number; types: ColumnTypeTracker[]; columns: string[] }> {
+export async function writeCsv(
+  stmt: Statement<unknown[]>,
+  file: string,
+  onRows: RowsWritten,
+): Promise<{ rows: number; types: ColumnTypeTracker[]; columns: string[] }> {
   const cols = stmt.columns();
   const types = cols.map((c) => new ColumnTypeTracker(c.type));
   const sink = new OutputSink(file);
   try {
-    const writer = new RowWriter('csv', cols.map((c) => c.name), sink.write, { bom: true });
+    const writer = new RowWriter(
+      'csv',
+      cols.map((c) => c.name),
+      sink.write,
+      { bom: true },
+    );
     let pending = 0;
     for (const row of stmt.raw(true).iterate() as Iterable<unknown[]>) {
       for (let i = 0; i < row.length; i++) types[i]!.see(row[i]);
@@ -110,7 +119,7 @@ export async function writeParquet(
  * writer pushes committed rows into its zip without backpressure, so without this wait a table's
  * XML piles up in memory when rows come faster than deflate and the disk take them.
  */
-async function sheetDrained(ws: ReturnType<ExcelStream.xlsx.WorkbookWriter["addWorksheet"]>): Promise<void> {
+async function sheetDrained(ws: ReturnType<ExcelStream.xlsx.WorkbookWriter['addWorksheet']>): Promise<void> {
   const entry = (ws as unknown as { stream?: { pipes?: { _writableState?: { length?: number }; once?: (e: string, f: () => void) => void }[] } }).stream;
   for (const dest of entry?.pipes ?? []) {
     if ((dest._writableState?.length ?? 0) > 4 << 20 && dest.once) await new Promise<void>((resolve) => dest.once!('drain', resolve));
@@ -143,7 +152,9 @@ export async function writeSheet(
       truncated = true;
       break;
     }
-    ws.addRow(row.map((v, i) => (v === null || v === undefined ? null : sheet.types[i] === 'integer' || sheet.types[i] === 'number' ? Number(v) : String(v)))).commit();
+    ws.addRow(
+      row.map((v, i) => (v === null || v === undefined ? null : sheet.types[i] === 'integer' || sheet.types[i] === 'number' ? Number(v) : String(v))),
+    ).commit();
     rows++;
     if (++pending === BATCH / 5) {
       onRows(pending);

@@ -188,7 +188,15 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
     const sqliteFloor = copyFloor(join(work, 'store-only.db'), join(work, 'floor.db'), batch);
 
     const goal = 1000;
-    return { storeOnly, storeOnlyPerReport, endToEnd, endToEndOneWorker, sqliteFloor, goalReportsPerSecond: goal, meetsGoal: storeOnly.reportsPerSecond >= goal };
+    return {
+      storeOnly,
+      storeOnlyPerReport,
+      endToEnd,
+      endToEndOneWorker,
+      sqliteFloor,
+      goalReportsPerSecond: goal,
+      meetsGoal: storeOnly.reportsPerSecond >= goal,
+    };
   } finally {
     if (ownWork) rmSync(work, { recursive: true, force: true });
   }
@@ -213,9 +221,13 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
       'INSERT INTO findings SELECT * FROM src.findings WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO report_totals SELECT * FROM src.report_totals WHERE report_id BETWEEN @lo AND @hi',
     ].map((sql) => db.prepare(sql));
-    const fts = db.prepare('INSERT INTO reports_fts (rowid, title, agency, text) SELECT rowid, title, agency, text FROM src.reports_fts WHERE rowid BETWEEN @lo AND @hi');
+    const fts = db.prepare(
+      'INSERT INTO reports_fts (rowid, title, agency, text) SELECT rowid, title, agency, text FROM src.reports_fts WHERE rowid BETWEEN @lo AND @hi',
+    );
     const t0 = performance.now();
-    db.exec('INSERT INTO runs SELECT * FROM src.runs; INSERT INTO agencies SELECT * FROM src.agencies; INSERT INTO agency_aliases SELECT * FROM src.agency_aliases');
+    db.exec(
+      'INSERT INTO runs SELECT * FROM src.runs; INSERT INTO agencies SELECT * FROM src.agencies; INSERT INTO agency_aliases SELECT * FROM src.agency_aliases',
+    );
     let ftsMs = 0;
     for (let i = 0; i < ids.length; i += batch) {
       const range = { lo: ids[i]!, hi: ids[Math.min(i + batch, ids.length) - 1]! };

@@ -68,7 +68,8 @@ export interface RevisionCellRow {
 /** Revised and vanished reports matching `options`, newest first. */
 export function listChanges(db: Db, options: ChangesOptions = {}): ChangeRow[] {
   const parsed = ChangesOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new StoreError('NB_DB_BAD_OPTION', `changes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'option'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new StoreError('NB_DB_BAD_OPTION', `changes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'option'}: ${i.message}`).join('; ')}`);
   const o = parsed.data;
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: o.limit };
@@ -106,18 +107,52 @@ export function revisionCells(db: Db, revisionId: number): RevisionCellRow[] {
 }
 
 /** Revisions a report takes part in (as the old or the new version), oldest first. */
-export function revisionsOfReport(db: Db, reportId: number): { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[] {
+export function revisionsOfReport(
+  db: Db,
+  reportId: number,
+): { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[] {
   return db
     .prepare(
       `SELECT id, kind, old_report_id, new_report_id, url, first_seen_at, cells_changed FROM revisions
        WHERE old_report_id = ? OR new_report_id = ? ORDER BY first_seen_at, id`,
     )
-    .all(reportId, reportId) as { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[];
+    .all(reportId, reportId) as {
+    id: number;
+    kind: string;
+    old_report_id: number;
+    new_report_id: number;
+    url: string | null;
+    first_seen_at: string;
+    cells_changed: number;
+  }[];
 }
 
 /** The vanishings of a report's URL, newest first. */
-export function vanishingsOfReport(db: Db, reportId: number): { id: number; url: string; reason: string; http_status: number | null; final_url: string | null; first_seen_at: string; last_seen_at: string; returned_at: string | null }[] {
+export function vanishingsOfReport(
+  db: Db,
+  reportId: number,
+): {
+  id: number;
+  url: string;
+  reason: string;
+  http_status: number | null;
+  final_url: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  returned_at: string | null;
+}[] {
   return db
-    .prepare('SELECT id, url, reason, http_status, final_url, first_seen_at, last_seen_at, returned_at FROM vanished_reports WHERE report_id = ? ORDER BY first_seen_at DESC, id DESC')
-    .all(reportId) as { id: number; url: string; reason: string; http_status: number | null; final_url: string | null; first_seen_at: string; last_seen_at: string; returned_at: string | null }[];
+    .prepare(
+      'SELECT id, url, reason, http_status, final_url, first_seen_at, last_seen_at, returned_at FROM vanished_reports WHERE report_id = ? ORDER BY first_seen_at DESC, id DESC',
+    )
+    .all(reportId) as {
+    id: number;
+    url: string;
+    reason: string;
+    http_status: number | null;
+    final_url: string | null;
+    first_seen_at: string;
+    last_seen_at: string;
+    returned_at: string | null;
+  }[];
 }

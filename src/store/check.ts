@@ -64,7 +64,15 @@ export interface CheckResult {
   /** Expected reports we could not judge: every place was last looked at before the deadline. */
   notLookedSinceDue: ExpectedReport[];
   /** Reports that could not be checked: failed parses, or no recognisable format. */
-  unreadable: { reportId: number; agency: string | null; year: number | null; status: string; format: string | null; error: string | null; file: string | null }[];
+  unreadable: {
+    reportId: number;
+    agency: string | null;
+    year: number | null;
+    status: string;
+    format: string | null;
+    error: string | null;
+    file: string | null;
+  }[];
   /** Findings stored by this check (source = 'check'). */
   stored: number;
 }

@@ -5,14 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
-import {
-  ACTIVE_ROWS,
-  APPEAL_COLUMNS,
-  APPEAL_GROUPS,
-  COLUMN_UNITS,
-  REQUEST_COLUMNS,
-  REQUEST_ROWS,
-} from '../../parsers/keys.js';
+import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
 import { StoreError } from './errors.js';
 
 export type Db = Database.Database;
@@ -58,10 +51,7 @@ export interface OpenOptions {
 
 /** What to tell someone whose `--db` names no database. */
 function notFoundMessage(file: string): string {
-  return (
-    `database ${file} does not exist; check --db (or $NIANBAO_DB) — ` +
-    'a database is made by `nianbao ingest`, `nianbao crawl` or `nianbao demo`'
-  );
+  return `database ${file} does not exist; check --db (or $NIANBAO_DB) — ` + 'a database is made by `nianbao ingest`, `nianbao crawl` or `nianbao demo`';
 }
 
 /** `NB_DB_NOT_FOUND` when `file` is missing, `NB_DB_NOT_A_DATABASE` when it is a folder. */
@@ -84,7 +74,9 @@ function describeOpenError(file: string, err: unknown): unknown {
     );
   }
   if (code === 'SQLITE_CANTOPEN') {
-    return new StoreError('NB_DB_NOT_FOUND', `database ${file} cannot be opened (${(err as Error).message}); check that its folder exists and can be written`, { cause: err });
+    return new StoreError('NB_DB_NOT_FOUND', `database ${file} cannot be opened (${(err as Error).message}); check that its folder exists and can be written`, {
+      cause: err,
+    });
   }
   return err;
 }
@@ -148,10 +140,7 @@ export function migrate(db: Db): number[] {
   const applied: number[] = [];
   const current = schemaVersion(db);
   if (current > SCHEMA_VERSION) {
-    throw new StoreError(
-      'NB_DB_TOO_NEW',
-      `database schema version ${current} is newer than this nianbao (${SCHEMA_VERSION}); upgrade nianbao`,
-    );
+    throw new StoreError('NB_DB_TOO_NEW', `database schema version ${current} is newer than this nianbao (${SCHEMA_VERSION}); upgrade nianbao`);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
@@ -211,9 +200,7 @@ export function syncLabels(db: Db): void {
   const sig = (r: LabelRow): string => JSON.stringify([r.table_name, r.dimension, r.key, r.label, r.ord, r.unit]);
   const have = new Set(existing.map(sig));
   if (existing.length === rows.length && rows.every((r) => have.has(sig(r)))) return;
-  const insert = db.prepare(
-    'INSERT INTO labels (table_name, dimension, key, label, ord, unit) VALUES (@table_name, @dimension, @key, @label, @ord, @unit)',
-  );
+  const insert = db.prepare('INSERT INTO labels (table_name, dimension, key, label, ord, unit) VALUES (@table_name, @dimension, @key, @label, @ord, @unit)');
   db.transaction(() => {
     db.prepare('DELETE FROM labels').run();
     for (const r of rows) insert.run(r);

@@ -33,7 +33,9 @@ export function describeFileError(path: string, err: unknown, folderHint?: strin
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return new StoreError('NB_FILE_NOT_FOUND', `${path}: no such file or folder; check the path (relative paths start from ${process.cwd()})`, { cause: err });
+      return new StoreError('NB_FILE_NOT_FOUND', `${path}: no such file or folder; check the path (relative paths start from ${process.cwd()})`, {
+        cause: err,
+      });
     case 'EISDIR':
       return new StoreError('NB_FILE_IS_FOLDER', `${path} is a folder${folderHint ? `; ${folderHint}` : ''}`, { cause: err });
     case 'EACCES':

@@ -13,12 +13,7 @@ export function charWidth(cp: number): number {
   if (cp === 0) return 0;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
   // Combining marks, zero-width space/joiners, variation selectors.
-  if (
-    (cp >= 0x0300 && cp <= 0x036f) ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0x20d0 && cp <= 0x20ff)
-  ) {
+  if ((cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x20d0 && cp <= 0x20ff)) {
     return 0;
   }
   if (
@@ -85,7 +80,11 @@ export function formatTable(columns: string[], rows: unknown[][], options: { max
   const head = columns.map(clip);
   const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number' || typeof r[i] === 'bigint'));
   const widths = head.map((h, i) => Math.max(displayWidth(h), ...text.map((r) => displayWidth(r[i] ?? ''))));
-  const line = (cells: string[]): string => cells.map((c, i) => pad(c, widths[i] ?? 0, numeric[i] ?? false)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => pad(c, widths[i] ?? 0, numeric[i] ?? false))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const r of text) out.push(line(r));
   return `${out.join('\n')}\n`;

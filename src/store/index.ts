@@ -18,7 +18,17 @@ export {
 export { type DocumentInfo, GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, reportStatus, type WriteResult } from './writer.js';
 export { SnapshotStore, sha256Hex, snapshotRelPath } from './snapshots.js';
 export { type CheckFinding, type CheckOptions, type CheckResult, type MissingReportFinding, missingFinding, runCheck } from './check.js';
-export { type ExpectedReport, type ExpectedStatus, expectedReports, type MissingOptions, missingReports, type PlaceLooked, placesLooked, sitesOf, whereLooked } from './missing.js';
+export {
+  type ExpectedReport,
+  type ExpectedStatus,
+  expectedReports,
+  type MissingOptions,
+  missingReports,
+  type PlaceLooked,
+  placesLooked,
+  sitesOf,
+  whereLooked,
+} from './missing.js';
 export { type SearchHit, type SearchOptions, type SearchResult, searchReports } from './search.js';
 export { EXPORT_VIEWS, type ExportOptions, type ExportView, exportView, runQuery } from './query.js';
 export { displayWidth, formatTable, type OutputFormat, RowWriter } from './format.js';

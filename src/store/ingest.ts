@@ -68,7 +68,11 @@ export const IngestOptionsSchema = z.object({
    * memory of the pipeline when the inputs are large attachments.
    * @default 67108864 (64 MiB)
    */
-  readAheadBytes: z.number().int().min(1).default(64 * 1024 * 1024),
+  readAheadBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 1024 * 1024),
   /**
    * Worker threads that parse while the main thread hashes, snapshots and stores (see
    * `ParsePool`); 0 parses on the main thread. Ignored when `parse` is given.
@@ -316,11 +320,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       summary.parseMs += prepared.parseMs;
       const ts = performance.now();
       const res = group.run(() => {
-        const w = writer.insert(
-          { sha256: sha, size: bytes.length, snapshotPath, sourcePath: resolve(path), fileName: basename(path) },
-          outcome,
-          runId,
-        );
+        const w = writer.insert({ sha256: sha, size: bytes.length, snapshotPath, sourcePath: resolve(path), fileName: basename(path) }, outcome, runId);
         if (!outcome.ok && runId !== null) recordRunError(db, runId, { path, code: outcome.code, message: outcome.message });
         return w;
       });

@@ -111,7 +111,14 @@ export function placesLooked(db: Db, sites: readonly string[]): PlaceLooked[] {
        WHERE cs.site IN (SELECT value FROM json_each(@sites))
        ORDER BY cs.site`,
     )
-    .all({ sites: JSON.stringify(sites) }) as { site: string; last_crawl_at: string | null; last_ok_at: string | null; entries: string; list_pages: number; last_list: string | null }[];
+    .all({ sites: JSON.stringify(sites) }) as {
+    site: string;
+    last_crawl_at: string | null;
+    last_ok_at: string | null;
+    entries: string;
+    list_pages: number;
+    last_list: string | null;
+  }[];
   return rows.map((r) => ({
     site: r.site,
     entries: JSON.parse(r.entries) as string[],

@@ -128,9 +128,21 @@ const VIEW_SQL: Record<ExportView, { from: string; alias: string; order: string;
 };
 
 const CELLS_COLUMNS: [string, string][] = [
-  ['report_id', 'c.report_id'], ['agency_id', 'r.agency_id'], ['agency', 'a.name'], ['year', 'r.year'], ['format', 'r.format'],
-  ['table_name', 'c.table_name'], ['row_key', 'c.row_key'], ['col_key', 'c.col_key'], ['value', 'c.value'], ['raw', 'c.raw'],
-  ['unit', 'c.unit'], ['flags', 'c.flags'], ['table_index', 'c.table_index'], ['grid_row', 'c.grid_row'], ['grid_col', 'c.grid_col'],
+  ['report_id', 'c.report_id'],
+  ['agency_id', 'r.agency_id'],
+  ['agency', 'a.name'],
+  ['year', 'r.year'],
+  ['format', 'r.format'],
+  ['table_name', 'c.table_name'],
+  ['row_key', 'c.row_key'],
+  ['col_key', 'c.col_key'],
+  ['value', 'c.value'],
+  ['raw', 'c.raw'],
+  ['unit', 'c.unit'],
+  ['flags', 'c.flags'],
+  ['table_index', 'c.table_index'],
+  ['grid_row', 'c.grid_row'],
+  ['grid_col', 'c.grid_col'],
   ['is_primary', 'r.is_primary'],
 ];
 

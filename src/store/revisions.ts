@@ -73,8 +73,7 @@ export function reportDiff(db: Db, oldReportId: number, parsed: ParsedReport): C
   const oldCells = db.prepare('SELECT table_name, row_key, col_key, value, raw FROM cells WHERE report_id = ? ORDER BY ord').all(oldReportId) as OldCell[];
   const oldStats = db.prepare('SELECT ord, label, unit, value, cumulative, raw FROM stats WHERE report_id = ? ORDER BY ord').all(oldReportId) as OldStat[];
   const oldReport = db.prepare('SELECT year, published, title FROM reports WHERE id = ?').get(oldReportId) as
-    | { year: number | null; published: string | null; title: string | null }
-    | undefined;
+    { year: number | null; published: string | null; title: string | null } | undefined;
   const out: CellChange[] = [];
   if (oldReport) {
     for (const f of ['year', 'published', 'title'] as const) {
@@ -91,11 +90,29 @@ export function reportDiff(db: Db, oldReportId: number, parsed: ParsedReport): C
     const ov = o ? num(o.value) : null;
     if (o && ov === nv) continue;
     if (!o && nv === null) continue; // a blank cell that was not there: nothing was said either way
-    out.push({ table: c.table, row: c.row, col: c.col, oldValue: ov, newValue: nv, oldRaw: o?.raw ?? null, newRaw: c.raw, path: `${c.table}.${c.row}.${c.col}` });
+    out.push({
+      table: c.table,
+      row: c.row,
+      col: c.col,
+      oldValue: ov,
+      newValue: nv,
+      oldRaw: o?.raw ?? null,
+      newRaw: c.raw,
+      path: `${c.table}.${c.row}.${c.col}`,
+    });
   }
   for (const [k, o] of before) {
     if (after.has(k) || num(o.value) === null) continue;
-    out.push({ table: o.table_name, row: o.row_key, col: o.col_key, oldValue: num(o.value), newValue: null, oldRaw: o.raw, newRaw: null, path: `${o.table_name}.${o.row_key}.${o.col_key}` });
+    out.push({
+      table: o.table_name,
+      row: o.row_key,
+      col: o.col_key,
+      oldValue: num(o.value),
+      newValue: null,
+      oldRaw: o.raw,
+      newRaw: null,
+      path: `${o.table_name}.${o.row_key}.${o.col_key}`,
+    });
   }
   const newStats = (parsed.stats ?? []).map((s: StatRow, i) => ({ ...s, ord: i + 1 }));
   const sBefore = occurrences(oldStats, (s) => `${s.label}|${s.unit ?? ''}`);
@@ -192,7 +209,15 @@ export class ChangeRecorder {
   }
 
   /** Records a revision with its differences and the finding `report.revised` on the new version. Returns its id. */
-  revision(o: { oldReportId: number; newReportId: number; url: string | null; kind: RevisionKind; seenAt: string; runId: number | null; changes: readonly CellChange[] }): number | null {
+  revision(o: {
+    oldReportId: number;
+    newReportId: number;
+    url: string | null;
+    kind: RevisionKind;
+    seenAt: string;
+    runId: number | null;
+    changes: readonly CellChange[];
+  }): number | null {
     const n = this.#s.report.get(o.newReportId);
     const info = this.#s.insertRevision.run({
       agency_id: n?.agency_id ?? null,
@@ -232,13 +257,29 @@ export class ChangeRecorder {
    * `vanished_reports` row and the finding `report.vanished`; later crawls that find it still gone
    * update `last_seen_at`.
    */
-  vanished(o: { reportId: number; url: string; reason: VanishedReason; status: number | null; finalUrl: string | null; seenAt: string; runId: number | null }): 'new' | 'again' {
+  vanished(o: {
+    reportId: number;
+    url: string;
+    reason: VanishedReason;
+    status: number | null;
+    finalUrl: string | null;
+    seenAt: string;
+    runId: number | null;
+  }): 'new' | 'again' {
     const open = this.#s.openVanished.get(o.url);
     if (open) {
       this.#s.touchVanished.run(o.seenAt, o.status, o.finalUrl, open.id);
       return 'again';
     }
-    this.#s.insertVanished.run({ report_id: o.reportId, url: o.url, reason: o.reason, http_status: o.status, final_url: o.finalUrl, seen_at: o.seenAt, run_id: o.runId });
+    this.#s.insertVanished.run({
+      report_id: o.reportId,
+      url: o.url,
+      reason: o.reason,
+      http_status: o.status,
+      final_url: o.finalUrl,
+      seen_at: o.seenAt,
+      run_id: o.runId,
+    });
     const what =
       o.reason === 'gone'
         ? `answers HTTP ${o.status ?? '?'}`

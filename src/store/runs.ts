@@ -110,9 +110,7 @@ export function startRun(db: Db, command: string, args: unknown, toolVersion: st
     }
     const at = new Date(now).toISOString();
     const info = db
-      .prepare(
-        'INSERT INTO runs (command, args, started_at, status, pid, tool_version, parser_version, host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO runs (command, args, started_at, status, pid, tool_version, parser_version, host, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(command, JSON.stringify(args ?? null), at, 'running', process.pid, toolVersion, PARSER_VERSION, hostname(), at);
     return Number(info.lastInsertRowid);
   });
@@ -157,13 +155,7 @@ export function bumpRun(db: Db, runId: number, delta: Partial<RunCounts>): void 
 
 /** Records one problem of a run (a file that could not be read, a report that failed …). */
 export function recordRunError(db: Db, runId: number, e: { path?: string | null; code?: string | null; message: string }): void {
-  db.prepare('INSERT INTO run_errors (run_id, path, code, message, at) VALUES (?, ?, ?, ?, ?)').run(
-    runId,
-    e.path ?? null,
-    e.code ?? null,
-    e.message,
-    nowIso(),
-  );
+  db.prepare('INSERT INTO run_errors (run_id, path, code, message, at) VALUES (?, ?, ?, ?, ?)').run(runId, e.path ?? null, e.code ?? null, e.message, nowIso());
 }
 
 /**
@@ -184,9 +176,7 @@ export function finishRun(
   status: Exclude<RunStatus, 'running'>,
   extra: { durationMs?: number; parseMs?: number; storeMs?: number; counts?: Record<string, unknown> } = {},
 ): void {
-  db.prepare(
-    'UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, parse_ms = ?, store_ms = ?, counts = ? WHERE id = ?',
-  ).run(
+  db.prepare('UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, parse_ms = ?, store_ms = ?, counts = ? WHERE id = ?').run(
     status,
     nowIso(),
     extra.durationMs ?? null,

@@ -95,7 +95,8 @@ export class SnapshotStore {
   /** The stale temp files' cleanup, run once before the first write. */
   #cleaned: Promise<unknown> | undefined;
   readonly #db: Db | null;
-  #s: { has: Statement<[string]>; get: Statement<[string]>; put: Statement<{ sha256: string; size: number; gz: Buffer; stored_at: string }> } | null | undefined;
+  #s:
+    { has: Statement<[string]>; get: Statement<[string]>; put: Statement<{ sha256: string; size: number; gz: Buffer; stored_at: string }> } | null | undefined;
 
   /**
    * @param dir the snapshots folder (files of schemas before 14; the only place without `db`)
@@ -132,7 +133,10 @@ export class SnapshotStore {
   pathOf(relPath: string): string {
     const path = join(this.dir, relPath);
     if (isAbsolute(relPath) || relPath.includes('\0') || !inside(resolve(this.dir), resolve(path))) {
-      throw new StoreError('NB_SNAPSHOT_PATH', `snapshot path ${JSON.stringify(relPath)} is outside the snapshots folder ${this.dir}; the database row was altered`);
+      throw new StoreError(
+        'NB_SNAPSHOT_PATH',
+        `snapshot path ${JSON.stringify(relPath)} is outside the snapshots folder ${this.dir}; the database row was altered`,
+      );
     }
     return path;
   }

@@ -49,9 +49,7 @@ export interface LocationInfo {
 }
 
 /** The result of parsing one document: a report, or the reason it could not be read. */
-export type ParseOutcome =
-  | { ok: true; report: ParsedReport }
-  | { ok: false; code: string; message: string; parserVersion?: string };
+export type ParseOutcome = { ok: true; report: ParsedReport } | { ok: false; code: string; message: string; parserVersion?: string };
 
 export type ReportStatus = 'ok' | 'partial' | 'failed';
 
@@ -78,8 +76,7 @@ export function reportStatus(r: ParsedReport): Exclude<ReportStatus, 'failed'> {
 
 export { agencyKey } from '../agencies/names.js';
 
-const num = (v: number | null | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const num = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 const nowIso = (): string => new Date().toISOString();
 
@@ -132,9 +129,7 @@ export class ReportWriter {
         'SELECT agency_id, year, document_id FROM reports WHERE id = ?',
       ),
       docAgency: db.prepare<[number], { agency_id: number | null }>('SELECT agency_id FROM documents WHERE id = ?'),
-      insertStat: db.prepare(
-        'INSERT INTO stats (report_id, ord, label, unit, value, cumulative, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertStat: db.prepare('INSERT INTO stats (report_id, ord, label, unit, value, cumulative, raw) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertFinding: db.prepare(
         `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, run_id)
          VALUES (?, 'parser', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -163,14 +158,11 @@ export class ReportWriter {
            r.id
          LIMIT 1`,
       ),
-      primaryClear: db.prepare(
-        'UPDATE reports SET is_primary = 0 WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 AND id <> @best',
-      ),
+      primaryClear: db.prepare('UPDATE reports SET is_primary = 0 WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 AND id <> @best'),
       primarySet: db.prepare('UPDATE reports SET is_primary = 1 WHERE id = ? AND is_primary = 0'),
-      primaryCurrent: db.prepare<
-        { agency_id: number; year: number },
-        { id: number; status: string; cell_count: number; published: string | null }
-      >('SELECT id, status, cell_count, published FROM reports WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 LIMIT 1'),
+      primaryCurrent: db.prepare<{ agency_id: number; year: number }, { id: number; status: string; cell_count: number; published: string | null }>(
+        'SELECT id, status, cell_count, published FROM reports WHERE agency_id = @agency_id AND year = @year AND is_primary = 1 LIMIT 1',
+      ),
       samePlace: db.prepare<{ agency_id: number; year: number; place: string; id: number }, { id: number }>(
         `SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id
          WHERE r.agency_id = @agency_id AND r.year = @year AND r.id <> @id AND COALESCE(d.url, d.source_path) = @place LIMIT 1`,
@@ -225,68 +217,72 @@ export class ReportWriter {
   /** Stores a new document with its parse outcome. One transaction. */
   insert(doc: DocumentInfo, outcome: ParseOutcome, runId: number | null = null): WriteResult {
     // IMMEDIATE: take the write lock up front (a savepoint when called inside a group).
-    return this.#db.transaction((): WriteResult => {
-      const r = outcome.ok ? outcome.report : null;
-      const info = this.#s.insertDoc.run({
-        sha256: doc.sha256,
-        size: doc.size,
-        kind: r?.input.kind ?? null,
-        url: doc.url ?? null,
-        final_url: doc.finalUrl ?? null,
-        http_status: doc.httpStatus ?? null,
-        content_type: doc.contentType ?? null,
-        charset: r?.input.charset ?? null,
-        fetched_at: doc.fetchedAt ?? null,
-        ingested_at: nowIso(),
-        source_path: doc.sourcePath ?? null,
-        file_name: doc.fileName ?? null,
-        snapshot_path: doc.snapshotPath,
-        agency_id: doc.agencyId ?? null,
-        run_id: runId,
-      });
-      const documentId = Number(info.lastInsertRowid);
-      const place = doc.url ?? doc.sourcePath ?? null;
-      if (place !== null) {
-        this.#location(documentId, { place, site: doc.site ?? null, publisherId: doc.agencyId ?? null, seenAt: doc.fetchedAt ?? null });
-      }
-      const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
-      if (runId !== null) {
-        this.#bump(runId, {
-          files_seen: 1,
-          reports_new: 1,
-          reports_failed: res.status === 'failed' ? 1 : 0,
-          cells_written: res.cells,
-          findings_written: res.findings,
-          errors: res.status === 'failed' ? 1 : 0,
+    return this.#db
+      .transaction((): WriteResult => {
+        const r = outcome.ok ? outcome.report : null;
+        const info = this.#s.insertDoc.run({
+          sha256: doc.sha256,
+          size: doc.size,
+          kind: r?.input.kind ?? null,
+          url: doc.url ?? null,
+          final_url: doc.finalUrl ?? null,
+          http_status: doc.httpStatus ?? null,
+          content_type: doc.contentType ?? null,
+          charset: r?.input.charset ?? null,
+          fetched_at: doc.fetchedAt ?? null,
+          ingested_at: nowIso(),
+          source_path: doc.sourcePath ?? null,
+          file_name: doc.fileName ?? null,
+          snapshot_path: doc.snapshotPath,
+          agency_id: doc.agencyId ?? null,
+          run_id: runId,
         });
-      }
-      return { ...res, documentId };
-    }).immediate();
+        const documentId = Number(info.lastInsertRowid);
+        const place = doc.url ?? doc.sourcePath ?? null;
+        if (place !== null) {
+          this.#location(documentId, { place, site: doc.site ?? null, publisherId: doc.agencyId ?? null, seenAt: doc.fetchedAt ?? null });
+        }
+        const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
+        if (runId !== null) {
+          this.#bump(runId, {
+            files_seen: 1,
+            reports_new: 1,
+            reports_failed: res.status === 'failed' ? 1 : 0,
+            cells_written: res.cells,
+            findings_written: res.findings,
+            errors: res.status === 'failed' ? 1 : 0,
+          });
+        }
+        return { ...res, documentId };
+      })
+      .immediate();
   }
 
   /** Replaces the parsed content of a stored report (reparse); the report keeps its id. One transaction. */
   replace(reportId: number, outcome: ParseOutcome, runId: number | null = null): WriteResult {
-    return this.#db.transaction((): WriteResult => {
-      const before = this.#s.reportGroup.get(reportId);
-      if (!before) throw new Error(`report ${reportId} does not exist`);
-      const registryAgency = this.#s.docAgency.get(before.document_id)?.agency_id ?? null;
-      if (outcome.ok) {
-        this.#s.updateDocKind.run(outcome.report.input.kind, outcome.report.input.charset, before.document_id);
-      }
-      const res = this.#writeReport(reportId, before.document_id, registryAgency, outcome, runId);
-      if (before.agency_id !== null && before.year !== null) {
-        this.#primary(before.agency_id, before.year);
-      }
-      if (runId !== null) {
-        this.#bump(runId, {
-          reports_updated: 1,
-          reports_failed: res.status === 'failed' ? 1 : 0,
-          cells_written: res.cells,
-          findings_written: res.findings,
-        });
-      }
-      return { ...res, documentId: before.document_id };
-    }).immediate();
+    return this.#db
+      .transaction((): WriteResult => {
+        const before = this.#s.reportGroup.get(reportId);
+        if (!before) throw new Error(`report ${reportId} does not exist`);
+        const registryAgency = this.#s.docAgency.get(before.document_id)?.agency_id ?? null;
+        if (outcome.ok) {
+          this.#s.updateDocKind.run(outcome.report.input.kind, outcome.report.input.charset, before.document_id);
+        }
+        const res = this.#writeReport(reportId, before.document_id, registryAgency, outcome, runId);
+        if (before.agency_id !== null && before.year !== null) {
+          this.#primary(before.agency_id, before.year);
+        }
+        if (runId !== null) {
+          this.#bump(runId, {
+            reports_updated: 1,
+            reports_failed: res.status === 'failed' ? 1 : 0,
+            cells_written: res.cells,
+            findings_written: res.findings,
+          });
+        }
+        return { ...res, documentId: before.document_id };
+      })
+      .immediate();
   }
 
   #bump(runId: number, d: Partial<Record<string, number>>): void {

@@ -208,7 +208,19 @@ describe("parse's readable table 3, as the report has it", () => {
     expect(r.code).toBe(0);
     const lines = table3(r.stdout);
     const at = (s: string): number => lines.findIndex((l) => l.trimStart().startsWith(s));
-    const order = ['一、本年新收', '三、本年度办理结果', '（一）予以公开', '（三）不予公开', '8.属于行政查询事项', '（四）无法提供', '1.本机关不掌握相关政府信息', '（五）不予处理', '（六）其他处理', '（七）总计', '四、结转下年度继续办理'];
+    const order = [
+      '一、本年新收',
+      '三、本年度办理结果',
+      '（一）予以公开',
+      '（三）不予公开',
+      '8.属于行政查询事项',
+      '（四）无法提供',
+      '1.本机关不掌握相关政府信息',
+      '（五）不予处理',
+      '（六）其他处理',
+      '（七）总计',
+      '四、结转下年度继续办理',
+    ];
     const positions = order.map(at);
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

@@ -30,7 +30,10 @@ describe('nianbao parse', () => {
     writeFileSync(bad, '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n');
     const r = run('parse', corpus('fujian-pingtan-2019.html'), bad, corpus('heilongjiang-acheng-feiketu-2023.txt'), '--json');
     expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual([corpus('fujian-pingtan-2019.html'), bad, corpus('heilongjiang-acheng-feiketu-2023.txt')]);
     expect(lines[1].error.code).toBe('NB_PARSE_UNSUPPORTED');
     expect(lines[2].format).toBe('2021');
@@ -88,13 +91,16 @@ describe('nianbao parse URL', () => {
       requests.push({ path, ua: String(req.headers['user-agent']) });
       if (path === '/robots.txt') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('User-agent: *\nDisallow: /private/\n');
       if (path === '/old.html') return void res.writeHead(301, { Location: '/nb/2022/report.html' }).end();
-      if (path === '/nb/2022/report.html' || path === '/private/report.html') return void res.writeHead(200, { 'Content-Type': 'text/html; charset=GBK' }).end(page);
+      if (path === '/nb/2022/report.html' || path === '/private/report.html')
+        return void res.writeHead(200, { 'Content-Type': 'text/html; charset=GBK' }).end(page);
       if (path === '/nb/2022/notice.html') {
-        const notice = '<html><head><meta charset="utf-8"><title>测试县2021年度政府信息公开工作年度报告</title></head><body><p>报告全文见附件。</p>' +
+        const notice =
+          '<html><head><meta charset="utf-8"><title>测试县2021年度政府信息公开工作年度报告</title></head><body><p>报告全文见附件。</p>' +
           '<p><a href="/u/tables.xls">统计表.xls</a> <a href="/u/report.ofd">测试县2021年度政府信息公开工作年度报告.ofd</a></p></body></html>';
         return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(notice);
       }
-      if (path === '/u/report.ofd') return void res.writeHead(200, { 'Content-Type': 'application/ofd' }).end(readFileSync(join(CORPUS_DIR, '..', 'ofd', 'fujian-pingtan-2021.ofd')));
+      if (path === '/u/report.ofd')
+        return void res.writeHead(200, { 'Content-Type': 'application/ofd' }).end(readFileSync(join(CORPUS_DIR, '..', 'ofd', 'fujian-pingtan-2021.ofd')));
       res.writeHead(404).end('not found');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -127,7 +133,10 @@ describe('nianbao parse URL', () => {
   it('obeys robots.txt and says why; a 404 is an error; the other arguments still parse', async () => {
     const r = await runAsync('parse', `${origin}/private/report.html`, `${origin}/missing.html`, corpus('fujian-pingtan-2019.html'), '--json');
     expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.error?.code ?? l.format)).toEqual(['NB_FETCH_ROBOTS', 'NB_FETCH_HTTP_STATUS', '2019']);
     expect(requests.some((q) => q.path.startsWith('/private/'))).toBe(false);
     expect(r.stderr).toContain(`${origin}/private/report.html`);

@@ -58,7 +58,8 @@ export function sampleClaims(jsonc: string): Claim[] {
   return claims;
 }
 
-const at = (obj: unknown, path: string[]): unknown => path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+const at = (obj: unknown, path: string[]): unknown =>
+  path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 
 describe('sample JSON in the docs is the real output', () => {
   const r = spawnSync(process.execPath, [BIN, 'parse', SAMPLE_FILE, '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -78,7 +79,9 @@ describe('sample JSON in the docs is the real output', () => {
     it(`${file}: every value its sample states`, () => {
       const claims = sampleClaims(jsoncBlock(file));
       expect(claims.length).toBeGreaterThan(8);
-      const wrong = claims.filter((c) => at(real, c.path) !== c.value).map((c) => `${c.path.join('.')}: sample ${JSON.stringify(c.value)}, real ${JSON.stringify(at(real, c.path))}`);
+      const wrong = claims
+        .filter((c) => at(real, c.path) !== c.value)
+        .map((c) => `${c.path.join('.')}: sample ${JSON.stringify(c.value)}, real ${JSON.stringify(at(real, c.path))}`);
       expect(wrong).toEqual([]);
     });
   }

@@ -129,8 +129,24 @@ describe('agency identity from the report itself', () => {
     registry = validateRegistry({
       version: 1,
       sites: [
-        { name: 'county', agency: '丙县人民政府', region: { province: '演示省', city: '甲市', county: '丙县' }, level: 'county', entries: [`${origin}/bx/index.html`], adapter: 'trs-classic', local: true },
-        { name: 'city', agency: '甲市人民政府', region: { province: '演示省', city: '甲市' }, level: 'city', entries: [`${origin}/jx/index.html`], adapter: 'trs-classic', local: true },
+        {
+          name: 'county',
+          agency: '丙县人民政府',
+          region: { province: '演示省', city: '甲市', county: '丙县' },
+          level: 'county',
+          entries: [`${origin}/bx/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+        {
+          name: 'city',
+          agency: '甲市人民政府',
+          region: { province: '演示省', city: '甲市' },
+          level: 'city',
+          entries: [`${origin}/jx/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
       ],
     });
     dbFile = join(tmp.dir, 'agencies.db');
@@ -185,12 +201,19 @@ describe('agency identity from the report itself', () => {
       { alias: '丙县政府', source: 'rule' },
     ]);
     // Each (agency, year) group has exactly one primary report.
-    const groups = db.prepare('SELECT agency_id, year, sum(is_primary) AS p FROM reports WHERE year IS NOT NULL GROUP BY agency_id, year').all() as { p: number }[];
+    const groups = db.prepare('SELECT agency_id, year, sum(is_primary) AS p FROM reports WHERE year IS NOT NULL GROUP BY agency_id, year').all() as {
+      p: number;
+    }[];
     for (const g of groups) expect(g.p).toBe(1);
   });
 
   it('lists an uncertain pair for review and does not merge it', async () => {
-    const edu = db.prepare("SELECT id, kind, level, region, parent_id FROM agencies WHERE name IN ('丙县教育局', '丙县教育体育局') ORDER BY id").all() as { id: number; kind: string; region: string; parent_id: number }[];
+    const edu = db.prepare("SELECT id, kind, level, region, parent_id FROM agencies WHERE name IN ('丙县教育局', '丙县教育体育局') ORDER BY id").all() as {
+      id: number;
+      kind: string;
+      region: string;
+      parent_id: number;
+    }[];
     expect(edu.length).toBe(2);
     const county = db.prepare("SELECT id FROM agencies WHERE key = 'site:county'").pluck().get();
     for (const e of edu) expect(e).toMatchObject({ kind: 'department', level: 'county', region: '丙县', parent_id: county });
@@ -203,11 +226,16 @@ describe('agency identity from the report itself', () => {
   });
 
   it('infers kind, level and parent from the names; the deadline follows the kind', () => {
-    const row = (name: string) => db.prepare('SELECT a.kind, a.level, p.name AS parent FROM agencies a LEFT JOIN agencies p ON p.id = a.parent_id WHERE a.name = ?').get(name);
+    const row = (name: string) =>
+      db.prepare('SELECT a.kind, a.level, p.name AS parent FROM agencies a LEFT JOIN agencies p ON p.id = a.parent_id WHERE a.name = ?').get(name);
     expect(row('甲市人民政府办公室')).toEqual({ kind: 'government_office', level: 'city', parent: '甲市人民政府' });
     expect(row('演示省')).toMatchObject({ kind: 'government', level: 'province' });
     const deadline = (p: string) =>
-      db.prepare('SELECT s.agency, s.deadline FROM report_summary s JOIN reports r ON r.id = s.report_id JOIN documents d ON d.id = r.document_id WHERE d.url LIKE ?').get(`%${p}`);
+      db
+        .prepare(
+          'SELECT s.agency, s.deadline FROM report_summary s JOIN reports r ON r.id = s.report_id JOIN documents d ON d.id = r.document_id WHERE d.url LIKE ?',
+        )
+        .get(`%${p}`);
     expect(deadline('/2022/city.html')).toEqual({ agency: '甲市人民政府', deadline: '2022-03-31' });
     expect(deadline('/bx/2022/office.html')).toEqual({ agency: '甲市人民政府办公室', deadline: '2022-01-31' });
     expect(deadline('/bx/2022/edu.html')).toEqual({ agency: '丙县教育体育局', deadline: '2022-01-31' });
@@ -216,7 +244,11 @@ describe('agency identity from the report itself', () => {
   it('stores the report found on two portals once, with both locations', () => {
     const docs = db.prepare("SELECT d.id FROM documents d WHERE d.url LIKE '%/city.html'").pluck().all() as number[];
     expect(docs.length).toBe(1);
-    const locs = db.prepare('SELECT l.place, l.site, a.name AS publisher FROM document_locations l JOIN agencies a ON a.id = l.publisher_id WHERE l.document_id = ? ORDER BY l.site').all(docs[0]!) as { place: string; site: string; publisher: string }[];
+    const locs = db
+      .prepare(
+        'SELECT l.place, l.site, a.name AS publisher FROM document_locations l JOIN agencies a ON a.id = l.publisher_id WHERE l.document_id = ? ORDER BY l.site',
+      )
+      .all(docs[0]!) as { place: string; site: string; publisher: string }[];
     expect(locs.map((l) => [new URL(l.place).pathname, l.site, l.publisher])).toEqual([
       ['/jx/2022/city.html', 'city', '甲市人民政府'],
       ['/bx/2022/city.html', 'county', '丙县人民政府'],
@@ -260,7 +292,12 @@ describe('agency identity from the report itself', () => {
     const check = await runCli(['check', '--db', work, '--json']);
     expect(check.code).toBe(0);
     const late = (JSON.parse(check.stdout) as { late: { agency: string; year: number; rule: string }[] }).late.filter((f) => f.rule === 'compliance.late');
-    expect(late.filter((f) => f.agency === '丙县教育体育局').map((f) => f.year).sort()).toEqual([2020, 2021]);
+    expect(
+      late
+        .filter((f) => f.agency === '丙县教育体育局')
+        .map((f) => f.year)
+        .sort(),
+    ).toEqual([2020, 2021]);
     expect(late.some((f) => f.agency === '丙县教育局')).toBe(false);
     const exported2 = await runCli(['export', '--view', 'report_summary', '--agency', '丙县教育局', '--format', 'json', '--db', work]);
     expect(exported2.stderr).toBe('');
@@ -274,7 +311,12 @@ describe('agency identity from the report itself', () => {
     const eduAgencies = (f: string) => {
       const d = new Database(f, { readonly: true });
       try {
-        return d.prepare("SELECT DISTINCT a.name FROM reports r JOIN documents d ON d.id = r.document_id JOIN agencies a ON a.id = r.agency_id WHERE d.url LIKE '%/edu.html'").pluck().all();
+        return d
+          .prepare(
+            "SELECT DISTINCT a.name FROM reports r JOIN documents d ON d.id = r.document_id JOIN agencies a ON a.id = r.agency_id WHERE d.url LIKE '%/edu.html'",
+          )
+          .pluck()
+          .all();
       } finally {
         d.close();
       }
@@ -285,7 +327,11 @@ describe('agency identity from the report itself', () => {
     expect(JSON.parse(applied.stdout)).toMatchObject({ merged: 1 });
     expect(eduAgencies(fresh)).toEqual(['丙县教育体育局']);
     // Applying again changes nothing; `split` undoes the merge.
-    expect(JSON.parse((await runCli(['agencies', 'apply', '--file', file, '--db', fresh, '--json'])).stdout)).toMatchObject({ merged: 0, created: 0, aliases: 0 });
+    expect(JSON.parse((await runCli(['agencies', 'apply', '--file', file, '--db', fresh, '--json'])).stdout)).toMatchObject({
+      merged: 0,
+      created: 0,
+      aliases: 0,
+    });
     expect((await runCli(['agencies', 'split', '丙县教育体育局', '丙县教育局', '--db', fresh])).code).toBe(0);
     expect(eduAgencies(fresh).length).toBe(2);
     // A broken file is refused with its path and the problem.
@@ -305,7 +351,9 @@ describe('agency identity from the report itself', () => {
     // As schema 7 stored a crawl: every report under its site's agency; a report-named agency beside the registry's.
     raw.exec('UPDATE reports SET agency_id = (SELECT d.agency_id FROM documents d WHERE d.id = reports.document_id)');
     raw.exec("INSERT INTO agencies (key, name, source, created_at) VALUES ('甲市', '甲市', 'report', '2024-01-01T00:00:00Z')");
-    raw.exec("DELETE FROM agency_aliases WHERE alias = '甲市'; INSERT INTO agency_aliases (alias, agency_id) VALUES ('甲市', (SELECT id FROM agencies WHERE key = '甲市'))");
+    raw.exec(
+      "DELETE FROM agency_aliases WHERE alias = '甲市'; INSERT INTO agency_aliases (alias, agency_id) VALUES ('甲市', (SELECT id FROM agencies WHERE key = '甲市'))",
+    );
     raw.pragma('user_version = 7');
     raw.close();
     const db7 = openDatabase(old);

@@ -68,7 +68,7 @@ describe('findAttachments with the no-DOM shortcut', () => {
     });
   }
 
-  it('takes the document a viewer shows, not the viewer, resolved against the viewer\'s address', () => {
+  it("takes the document a viewer shows, not the viewer, resolved against the viewer's address", () => {
     const html = page(
       '<iframe src="/pdfjs/web/viewer.html?file=../../u/a.pdf" title="2023年度报告"></iframe><a href="/viewer/index.html?url=http%3A%2F%2Ffiles.example.gov.cn%2Fb.ofd">OFD版</a>' +
         '<embed src="c.pdf"><template><iframe src="/t.pdf"></iframe></template>',

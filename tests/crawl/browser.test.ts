@@ -69,12 +69,20 @@ describe.skipIf(!chromium)('crawling with the browser (Chromium found)', () => {
     const spa = first.sites.find((s) => s.site === 'spa')!;
     expect(spa.needsBrowser).toMatch(/nbList/);
     expect(spa.browserPages).toBe(1);
-    const entry = db.prepare("SELECT fetch_mode FROM frontier WHERE key = ?").get(portal.url('spa'));
+    const entry = db.prepare('SELECT fetch_mode FROM frontier WHERE key = ?').get(portal.url('spa'));
     expect(entry).toEqual({ fetch_mode: 'browser' });
     // jsl: the 521 page is on record as a challenge; the report itself came over plain HTTP with the cookie.
     const jsl = portal.sites.find((s) => s.name === 'jsl')!;
-    expect(db.prepare("SELECT role, status, challenge FROM responses WHERE url = ? AND role = 'challenge'").get(jsl.entry)).toEqual({ role: 'challenge', status: 521, challenge: 'jsl' });
-    expect(db.prepare('SELECT role, status, fetch_mode FROM responses WHERE url = ?').get(jsl.expected[0]!.url)).toEqual({ role: 'report', status: 200, fetch_mode: 'http' });
+    expect(db.prepare("SELECT role, status, challenge FROM responses WHERE url = ? AND role = 'challenge'").get(jsl.entry)).toEqual({
+      role: 'challenge',
+      status: 521,
+      challenge: 'jsl',
+    });
+    expect(db.prepare('SELECT role, status, fetch_mode FROM responses WHERE url = ?').get(jsl.expected[0]!.url)).toEqual({
+      role: 'report',
+      status: 200,
+      fetch_mode: 'http',
+    });
     const reportHits = portal.requestLog.filter((e) => e.site === 'jsl' && e.path === new URL(jsl.expected[0]!.url).pathname);
     expect(reportHits.map((e) => e.status)).toEqual([200]);
     // Browser navigations share the host's politeness slot: still one request at a time per host.

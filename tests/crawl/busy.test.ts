@@ -34,7 +34,7 @@ describe('a second crawl of the same database', () => {
     const first = spawn(process.execPath, [BIN, ...args(file)], { cwd: ROOT, env: { ...process.env, NIANBAO_DB: '' }, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => first.on('exit', (_c, signal) => resolve(signal)));
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && countRows(file, "SELECT count(*) AS n FROM frontier WHERE fetched_at IS NOT NULL") < 1) {
+    while (Date.now() < deadline && countRows(file, 'SELECT count(*) AS n FROM frontier WHERE fetched_at IS NOT NULL') < 1) {
       await new Promise((r) => setTimeout(r, 20));
     }
 

@@ -69,7 +69,9 @@ describe('the challenge page is recorded before the browser solves it', () => {
       }[];
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ status: 521, challenge: 'jsl', times_seen: 1 });
-      const blob = db.prepare('SELECT gz FROM snapshot_blobs WHERE sha256 = (SELECT sha256 FROM responses WHERE snapshot_path = ?)').get(rows[0]!.snapshot_path) as { gz: Buffer };
+      const blob = db
+        .prepare('SELECT gz FROM snapshot_blobs WHERE sha256 = (SELECT sha256 FROM responses WHERE snapshot_path = ?)')
+        .get(rows[0]!.snapshot_path) as { gz: Buffer };
       const page = gunzipSync(blob.gz).toString('utf8');
       expect(page).toMatch(/<script/i);
     } finally {
@@ -83,11 +85,20 @@ describe('the challenge page is recorded before the browser solves it', () => {
     try {
       const s = await crawl(
         { db, registry: portal.registry() },
-        { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 20, jitterRatio: 0, browser: { env: { NIANBAO_CHROMIUM: join(tmp.dir, 'no-such-chromium') } } },
+        {
+          snapshotsDir: defaultSnapshotsDir(dbFile),
+          intervalMs: 20,
+          jitterRatio: 0,
+          browser: { env: { NIANBAO_CHROMIUM: join(tmp.dir, 'no-such-chromium') } },
+        },
       );
       expect(s.sites[0]!.browserUnavailable).toMatch(/NIANBAO_CHROMIUM/);
-      expect(db.prepare("SELECT status, challenge, times_seen FROM responses WHERE role = 'challenge'").all()).toEqual([{ status: 521, challenge: 'jsl', times_seen: 1 }]);
-      expect(db.prepare("SELECT state, error_code FROM frontier WHERE kind = 'entry'").all()).toEqual([{ state: 'failed', error_code: 'NB_BROWSER_UNAVAILABLE' }]);
+      expect(db.prepare("SELECT status, challenge, times_seen FROM responses WHERE role = 'challenge'").all()).toEqual([
+        { status: 521, challenge: 'jsl', times_seen: 1 },
+      ]);
+      expect(db.prepare("SELECT state, error_code FROM frontier WHERE kind = 'entry'").all()).toEqual([
+        { state: 'failed', error_code: 'NB_BROWSER_UNAVAILABLE' },
+      ]);
     } finally {
       db.close();
     }

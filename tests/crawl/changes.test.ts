@@ -26,7 +26,10 @@ import { ROOT, ensureBuilt, runBin, tempDir } from './helpers.js';
 const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
 
 /** A table cell of a corpus page whose text occurs once in the page, and the page with another number in it. */
-async function withOneCellChanged(page: string, fileName: string): Promise<{ html: string; table: string; row: string; col: string; old: number; now: number }> {
+async function withOneCellChanged(
+  page: string,
+  fileName: string,
+): Promise<{ html: string; table: string; row: string; col: string; old: number; now: number }> {
   const report = await parseReport(Buffer.from(page, 'utf8'), { fileName });
   for (const c of report.cells) {
     if (c.value === null || !/^\d{2,4}$/.test(c.raw)) continue;
@@ -62,7 +65,7 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
   const E_TITLE = '测试县2025年度政府信息公开工作年度报告';
   const run = () => crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false }, revisitAfterHours: 0 });
   const reportOf = (path: string): number[] =>
-    (db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url = ? ORDER BY r.id').pluck().all(`${origin}${path}`) as number[]);
+    db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url = ? ORDER BY r.id').pluck().all(`${origin}${path}`) as number[];
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -78,14 +81,35 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'test',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
-    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/d.html', D_TITLE], ['/nb/e.html', E_TITLE]]));
+    files.set(
+      '/nb/index.html',
+      LIST([
+        ['/nb/a.html', A_TITLE],
+        ['/nb/b.html', B_TITLE],
+        ['/nb/d.html', D_TITLE],
+        ['/nb/e.html', E_TITLE],
+      ]),
+    );
     files.set('/nb/a.html', corpus('fujian-pingtan-2021.html'));
     files.set('/nb/b.html', corpus('fujian-pingtan-2023.html'));
     files.set('/nb/d.html', corpus('fujian-pingtan-2019.html'));
     files.set('/nb/e.html', corpus('fujian-pingtan-2025.html'));
-    files.set('/index.html', '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1><p>欢迎访问</p></body></html>');
+    files.set(
+      '/index.html',
+      '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1><p>欢迎访问</p></body></html>',
+    );
     db = openDatabase(dbFile);
     const round1 = await run();
     expect(round1.totals.reportsNew).toBe(4);
@@ -98,7 +122,16 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     files.delete('/nb/d.html');
     redirects.set('/nb/d.html', '/index.html'); // removed, sent to the home page
     files.set('/nb/e.html', '<html><head><meta charset="utf-8"><title>页面不存在</title></head><body><p>您访问的页面不存在或已被删除。</p></body></html>'); // a soft 404
-    files.set('/nb/index.html', LIST([['/nb/a.html', A_TITLE], ['/nb/b.html', B_TITLE], ['/nb/c.html', B_TITLE], ['/nb/d.html', D_TITLE], ['/nb/e.html', E_TITLE]]));
+    files.set(
+      '/nb/index.html',
+      LIST([
+        ['/nb/a.html', A_TITLE],
+        ['/nb/b.html', B_TITLE],
+        ['/nb/c.html', B_TITLE],
+        ['/nb/d.html', D_TITLE],
+        ['/nb/e.html', E_TITLE],
+      ]),
+    );
     round2 = await run();
   }, 120_000);
 
@@ -134,12 +167,30 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     expect(byNew.get(a2!)).toMatchObject({ kind: 'same_url', old_report_id: a1, url: `${origin}/nb/a.html`, cells_changed: 1 });
     expect(byNew.get(c!)).toMatchObject({ kind: 'republished', old_report_id: b, url: `${origin}/nb/c.html`, cells_changed: 1 });
     const cells = db.prepare('SELECT table_name, row_key, col_key, old_value, new_value FROM revision_cells WHERE revision_id = ?');
-    expect(cells.all(byNew.get(a2!)!.id)).toEqual([{ table_name: changedA.table, row_key: changedA.row, col_key: changedA.col, old_value: changedA.old, new_value: changedA.now }]);
-    expect(cells.all(byNew.get(c!)!.id)).toEqual([{ table_name: changedC.table, row_key: changedC.row, col_key: changedC.col, old_value: changedC.old, new_value: changedC.now }]);
-    const f = db.prepare("SELECT report_id, other_report_id, left_value, right_value, cells FROM findings WHERE rule = 'report.revised' ORDER BY report_id").all();
+    expect(cells.all(byNew.get(a2!)!.id)).toEqual([
+      { table_name: changedA.table, row_key: changedA.row, col_key: changedA.col, old_value: changedA.old, new_value: changedA.now },
+    ]);
+    expect(cells.all(byNew.get(c!)!.id)).toEqual([
+      { table_name: changedC.table, row_key: changedC.row, col_key: changedC.col, old_value: changedC.old, new_value: changedC.now },
+    ]);
+    const f = db
+      .prepare("SELECT report_id, other_report_id, left_value, right_value, cells FROM findings WHERE rule = 'report.revised' ORDER BY report_id")
+      .all();
     expect(f).toEqual([
-      { report_id: a2, other_report_id: a1, left_value: changedA.now, right_value: changedA.old, cells: JSON.stringify([`${changedA.table}.${changedA.row}.${changedA.col}`]) },
-      { report_id: c, other_report_id: b, left_value: changedC.now, right_value: changedC.old, cells: JSON.stringify([`${changedC.table}.${changedC.row}.${changedC.col}`]) },
+      {
+        report_id: a2,
+        other_report_id: a1,
+        left_value: changedA.now,
+        right_value: changedA.old,
+        cells: JSON.stringify([`${changedA.table}.${changedA.row}.${changedA.col}`]),
+      },
+      {
+        report_id: c,
+        other_report_id: b,
+        left_value: changedC.now,
+        right_value: changedC.old,
+        cells: JSON.stringify([`${changedC.table}.${changedC.row}.${changedC.col}`]),
+      },
     ]);
   });
 
@@ -175,7 +226,10 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     expect(text.stdout).toMatch(/vanished .* HTTP 404 .*\/nb\/b\.html/);
     const json = await runBin(['changes', '--db', dbFile, '--json', '--kind', 'vanished']);
     expect(json.code, json.stderr).toBe(0);
-    const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { change: string; http_status: number; url: string });
+    const rows = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { change: string; http_status: number; url: string });
     expect(rows.map((r) => [r.change, r.http_status, r.url]).sort()).toEqual([
       ['vanished', 200, `${origin}/nb/d.html`],
       ['vanished', 200, `${origin}/nb/e.html`],
@@ -262,9 +316,13 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
       expect(second.ids).toEqual(first.ids);
       expect(parse((await get('/feed.xml?kind=vanished')).text).categories).toEqual(['vanished', 'vanished', 'vanished']);
       // The agency is the one the reports name (issue 20), not the site's.
-      const byAgency = db.prepare('SELECT a.name, count(*) AS n FROM revisions v JOIN agencies a ON a.id = v.agency_id GROUP BY a.id ORDER BY n DESC').all() as { name: string; n: number }[];
+      const byAgency = db
+        .prepare('SELECT a.name, count(*) AS n FROM revisions v JOIN agencies a ON a.id = v.agency_id GROUP BY a.id ORDER BY n DESC')
+        .all() as { name: string; n: number }[];
       expect(byAgency.length).toBeGreaterThan(0);
-      expect(parse((await get(`/feed.xml?agency=${encodeURIComponent(byAgency[0]!.name)}&kind=revised`)).text).categories).toEqual(Array(byAgency[0]!.n).fill('revised'));
+      expect(parse((await get(`/feed.xml?agency=${encodeURIComponent(byAgency[0]!.name)}&kind=revised`)).text).categories).toEqual(
+        Array(byAgency[0]!.n).fill('revised'),
+      );
       expect(parse((await get(`/feed.xml?agency=${encodeURIComponent('没有这个机关')}&kind=revised`)).text).categories).toEqual([]);
       expect(parse((await get(`/feed.xml?province=${encodeURIComponent('别的省')}`)).text).ids).toEqual([]);
     });
@@ -293,7 +351,9 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     const round3 = await run();
     expect(round3.totals.reportsRevised).toBe(0);
     expect(round3.totals.reportsNew).toBe(0);
-    expect(db.prepare('SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM revisions), (SELECT count(*) FROM vanished_reports)').raw().get()).toEqual(before);
+    expect(db.prepare('SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM revisions), (SELECT count(*) FROM vanished_reports)').raw().get()).toEqual(
+      before,
+    );
     // The changed bytes are on record all the same.
     expect(db.prepare('SELECT count(*) FROM responses WHERE url = ?').pluck().get(`${origin}/nb/a.html`)).toBe(3);
   }, 60_000);

@@ -37,7 +37,19 @@ describe('nianbao sites / crawl (CLI)', () => {
     portal.resetLog();
     const r = await runBin(['sites', 'check', '--sites', registry, '--interval-ms', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const checks = JSON.parse(r.stdout) as { site: string; status?: number; detected?: { id: string }; challenge?: string; reports: number; api: number; lists: number; hubs: number; needsBrowser?: string; charset?: string; verdict: string }[];
+    const checks = JSON.parse(r.stdout) as {
+      site: string;
+      status?: number;
+      detected?: { id: string };
+      challenge?: string;
+      reports: number;
+      api: number;
+      lists: number;
+      hubs: number;
+      needsBrowser?: string;
+      charset?: string;
+      verdict: string;
+    }[];
     const by = Object.fromEntries(checks.map((c) => [c.site, c]));
     for (const name of ['fj', 'trs', 'hanweb', 'vsb']) expect(by[name]!.detected?.id, name).toBe(portal.sites.find((s) => s.name === name)!.adapter);
     expect(by['fj']!.api).toBeGreaterThan(0);
@@ -59,11 +71,41 @@ describe('nianbao sites / crawl (CLI)', () => {
 
   it('sites add validates and appends; errors name the field', async () => {
     const file = join(tmp.dir, 'new-registry.json');
-    const ok = await runBin(['sites', 'add', '--sites', file, '--name', 'example-county', '--agency', '某某县人民政府', '--entry', 'https://www.example.gov.cn/zwgk/zfxxgknb/', '--level', 'county', '--province', '某某省', '--county', '某某县']);
+    const ok = await runBin([
+      'sites',
+      'add',
+      '--sites',
+      file,
+      '--name',
+      'example-county',
+      '--agency',
+      '某某县人民政府',
+      '--entry',
+      'https://www.example.gov.cn/zwgk/zfxxgknb/',
+      '--level',
+      'county',
+      '--province',
+      '某某省',
+      '--county',
+      '某某县',
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     const reg = JSON.parse(readFileSync(file, 'utf8')) as { sites: { name: string; adapter: string; region: Record<string, unknown> }[] };
     expect(reg.sites).toEqual([expect.objectContaining({ name: 'example-county', adapter: 'auto', region: { province: '某某省', county: '某某县' } })]);
-    const dup = await runBin(['sites', 'add', '--sites', file, '--name', 'example-county', '--agency', 'x', '--entry', 'https://x.gov.cn/', '--level', 'county']);
+    const dup = await runBin([
+      'sites',
+      'add',
+      '--sites',
+      file,
+      '--name',
+      'example-county',
+      '--agency',
+      'x',
+      '--entry',
+      'https://x.gov.cn/',
+      '--level',
+      'county',
+    ]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/duplicate site name "example-county"/);
     const bad = await runBin(['sites', 'add', '--sites', file, '--name', 'other', '--agency', 'x', '--entry', 'ftp://x.gov.cn/', '--level', 'county']);
@@ -73,7 +115,10 @@ describe('nianbao sites / crawl (CLI)', () => {
 
   it('crawl: exit 1 with the line and field of a bad registry; exit 1 when the database cannot be written', async () => {
     const bad = join(tmp.dir, 'bad.json');
-    writeFileSync(bad, '{\n  "version": 1,\n  "sites": [\n    { "name": "x", "agency": "x", "region": { "province": null }, "level": "county",\n      "entries": ["https://x.gov.cn/"], "adapter": "trs", "overrides": {} }\n  ]\n}\n');
+    writeFileSync(
+      bad,
+      '{\n  "version": 1,\n  "sites": [\n    { "name": "x", "agency": "x", "region": { "province": null }, "level": "county",\n      "entries": ["https://x.gov.cn/"], "adapter": "trs", "overrides": {} }\n  ]\n}\n',
+    );
     const r = await runBin(['crawl', '--sites', bad, '--db', join(tmp.dir, 'x.db')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.json:5:\d+: sites\[0\]\.adapter/);
@@ -90,7 +135,19 @@ describe('nianbao sites / crawl (CLI)', () => {
   it('crawl: JSON log lines on stderr when not on a terminal, the summary table on stdout, exit 0 despite per-site failures', async () => {
     const dbFile = join(tmp.dir, 'cli.db');
     portal.resetLog();
-    const r = await runBin(['crawl', '--sites', registry, '--db', dbFile, '--site', 'fj,robots', '--interval-ms', '10', '--contact', 'mailto:crawler@example.org']);
+    const r = await runBin([
+      'crawl',
+      '--sites',
+      registry,
+      '--db',
+      dbFile,
+      '--site',
+      'fj,robots',
+      '--interval-ms',
+      '10',
+      '--contact',
+      'mailto:crawler@example.org',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr
       .split('\n')
@@ -111,9 +168,27 @@ describe('nianbao sites / crawl (CLI)', () => {
 
   it('--parse-workers reaches the crawl; the summary says where reports were parsed', async () => {
     const dbFile = join(tmp.dir, 'pw.db');
-    const r = await runBin(['crawl', '--sites', registry, '--db', dbFile, '--site', 'trs', '--interval-ms', '0', '--parse-workers', '1', '--progress', 'none', '--json']);
+    const r = await runBin([
+      'crawl',
+      '--sites',
+      registry,
+      '--db',
+      dbFile,
+      '--site',
+      'trs',
+      '--interval-ms',
+      '0',
+      '--parse-workers',
+      '1',
+      '--progress',
+      'none',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout) as { totals: { reportsNew: number }; parse: { workers: number; threaded: number; inline: number; failure: string | null } };
+    const summary = JSON.parse(r.stdout) as {
+      totals: { reportsNew: number };
+      parse: { workers: number; threaded: number; inline: number; failure: string | null };
+    };
     expect(summary.parse.workers).toBe(1);
     expect(summary.parse.failure).toBeNull();
     expect(summary.parse.threaded + summary.parse.inline).toBeGreaterThanOrEqual(summary.totals.reportsNew);
@@ -124,7 +199,20 @@ describe('nianbao sites / crawl (CLI)', () => {
   });
 
   it('--ignore-robots warns', async () => {
-    const r = await runBin(['crawl', '--sites', registry, '--db', join(tmp.dir, 'ir.db'), '--site', 'robots', '--interval-ms', '10', '--ignore-robots', '--progress', 'none']);
+    const r = await runBin([
+      'crawl',
+      '--sites',
+      registry,
+      '--db',
+      join(tmp.dir, 'ir.db'),
+      '--site',
+      'robots',
+      '--interval-ms',
+      '10',
+      '--ignore-robots',
+      '--progress',
+      'none',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: --ignore-robots/);
   });

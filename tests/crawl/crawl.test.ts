@@ -90,13 +90,19 @@ describe('crawling the demo portal', () => {
 
   it('takes the DOCX attachment as the report when the report page has no tables', () => {
     const e = portal.expectedReports('docx').find((x) => x.format === 'docx')!;
-    const doc = db.prepare('SELECT d.url, d.file_name, r.status FROM documents d JOIN reports r ON r.document_id = d.id WHERE d.url = ?').get(e.documentUrl) as Record<string, unknown>;
+    const doc = db
+      .prepare('SELECT d.url, d.file_name, r.status FROM documents d JOIN reports r ON r.document_id = d.id WHERE d.url = ?')
+      .get(e.documentUrl) as Record<string, unknown>;
     expect(doc['status']).toBe('ok');
     expect(doc['file_name']).toBe(`${e.title}.docx`);
     // The notice page is on record as such, and is not a report.
     const notice = db.prepare('SELECT role, document_id FROM responses WHERE url = ?').get(e.url) as Record<string, unknown>;
     expect(notice).toEqual({ role: 'notice', document_id: null });
-    expect(db.prepare('SELECT state, kind, role FROM frontier WHERE key = ?').get(e.documentUrl)).toEqual({ state: 'done', kind: 'attachment', role: 'report' });
+    expect(db.prepare('SELECT state, kind, role FROM frontier WHERE key = ?').get(e.documentUrl)).toEqual({
+      state: 'done',
+      kind: 'attachment',
+      role: 'report',
+    });
   });
 
   it('records what is not a report, with why: 404s, the 2014 letter, robots.txt, sites needing a browser', () => {
@@ -104,7 +110,9 @@ describe('crawling the demo portal', () => {
     const row = db.prepare('SELECT state, kind, last_status, error_code FROM frontier WHERE key = ?');
     for (const m of fj.missing) expect(row.get(m.url), m.url).toEqual({ state: 'failed', kind: 'report', last_status: 404, error_code: 'NB_CRAWL_HTTP' });
     // 404 pages are snapshotted as error responses, never parsed.
-    const errs = db.prepare("SELECT count(*) AS n FROM responses WHERE role = 'error' AND status = 404 AND url IN (SELECT value FROM json_each(?))").get(JSON.stringify(fj.missing.map((m) => m.url))) as { n: number };
+    const errs = db
+      .prepare("SELECT count(*) AS n FROM responses WHERE role = 'error' AND status = 404 AND url IN (SELECT value FROM json_each(?))")
+      .get(JSON.stringify(fj.missing.map((m) => m.url))) as { n: number };
     expect(errs.n).toBe(fj.missing.length);
     const letter = fj.skipped[0]!;
     const l = db.prepare('SELECT state, error_code, error, title FROM frontier WHERE key = ?').get(letter.url) as Record<string, string>;
@@ -137,7 +145,11 @@ describe('crawling the demo portal', () => {
     const disallowed = new URL(robots.disallowed[0]!.url).pathname;
     expect(portal.requestLog.some((e) => e.site === 'robots' && e.path.startsWith('/old/'))).toBe(false);
     expect(portal.requestLog.filter((e) => e.path === disallowed)).toEqual([]);
-    for (const s of portal.sites) expect(portal.requestLog.filter((e) => e.site === s.name && e.path === '/robots.txt'), s.name).toHaveLength(1);
+    for (const s of portal.sites)
+      expect(
+        portal.requestLog.filter((e) => e.site === s.name && e.path === '/robots.txt'),
+        s.name,
+      ).toHaveLength(1);
   });
 
   it('keeps one request at a time per host, while sites are crawled in parallel', () => {
@@ -173,7 +185,12 @@ describe('crawling the demo portal', () => {
 
   it('keeps every raw response once by sha256, readable from the database', async () => {
     const store = new SnapshotStore(defaultSnapshotsDir(dbFile), { db });
-    const rows = db.prepare('SELECT sha256, snapshot_path, size, headers FROM responses').all() as { sha256: string; snapshot_path: string; size: number; headers: string }[];
+    const rows = db.prepare('SELECT sha256, snapshot_path, size, headers FROM responses').all() as {
+      sha256: string;
+      snapshot_path: string;
+      size: number;
+      headers: string;
+    }[];
     expect(rows.length).toBeGreaterThan(50);
     for (const r of rows.slice(0, 40)) {
       const bytes = await store.get(r.snapshot_path);
@@ -207,7 +224,11 @@ describe('crawling the demo portal', () => {
     expect(r.totals.reportsKnown).toBe(6);
     expect(r.totals.reportsNew).toBe(0);
     const trs = portal.sites.find((s) => s.name === 'trs')!;
-    for (const e of trs.expected) expect(portal.requestLog.filter((x) => x.path === new URL(e.url).pathname), e.url).toHaveLength(1);
+    for (const e of trs.expected)
+      expect(
+        portal.requestLog.filter((x) => x.path === new URL(e.url).pathname),
+        e.url,
+      ).toHaveLength(1);
   });
 
   it('nianbao reparse works from the snapshots alone', async () => {
@@ -273,7 +294,9 @@ describe('crawl options', () => {
       const next = await crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), ...FAST, sites: ['vsb'], maxPages: 5 });
       expect(next.totals.reportsNew).toBe(2);
       // Every response's bytes are rows of the database: no snapshot folder is made.
-      expect(db.prepare('SELECT count(*) AS n FROM responses r LEFT JOIN snapshot_blobs b ON b.sha256 = r.sha256 WHERE b.sha256 IS NULL').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT count(*) AS n FROM responses r LEFT JOIN snapshot_blobs b ON b.sha256 = r.sha256 WHERE b.sha256 IS NULL').get()).toEqual({
+        n: 0,
+      });
       expect(existsSync(defaultSnapshotsDir(dbFile))).toBe(false);
     } finally {
       db.close();
@@ -284,8 +307,12 @@ describe('crawl options', () => {
     const dbFile = join(tmp.dir, 'bad.db');
     const db = openDatabase(dbFile);
     try {
-      await expect(crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), sites: ['nope'] })).rejects.toMatchObject({ code: 'NB_CRAWL_NO_SITES' });
-      await expect(crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), maxPages: 0 } as CrawlOptionsInput)).rejects.toMatchObject({ code: 'NB_CRAWL_OPTIONS' });
+      await expect(crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), sites: ['nope'] })).rejects.toMatchObject({
+        code: 'NB_CRAWL_NO_SITES',
+      });
+      await expect(
+        crawl({ db, registry: portal.registry() }, { snapshotsDir: defaultSnapshotsDir(dbFile), maxPages: 0 } as CrawlOptionsInput),
+      ).rejects.toMatchObject({ code: 'NB_CRAWL_OPTIONS' });
     } finally {
       db.close();
     }

@@ -17,7 +17,8 @@ import type Database from 'better-sqlite3';
 import { ROOT, tempDir } from './helpers.js';
 
 const fixture = (...p: string[]) => readFileSync(join(ROOT, 'snapshots', ...p));
-const sidecar = (name: string) => JSON.parse(fixture('corpus', `${name}.expected.json`).toString('utf8')) as { requests: Record<string, Record<string, number | null>> };
+const sidecar = (name: string) =>
+  JSON.parse(fixture('corpus', `${name}.expected.json`).toString('utf8')) as { requests: Record<string, Record<string, number | null>> };
 const html = (title: string, body: string) =>
   Buffer.from(`<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`);
 
@@ -36,16 +37,21 @@ const FILES: Record<string, { type: string; body: Buffer; disposition?: string }
   // A notice: the report is the .doc (served as octet-stream, named by Content-Disposition).
   '/nb/202002/t20200120_1.html': {
     type: 'text/html; charset=utf-8',
-    body: html('测试县2019年度政府信息公开工作年度报告', '<p>报告全文见附件。</p><p>附件：<a href="/u/P020200120.doc">测试县2019年度政府信息公开工作年度报告.doc</a></p>'),
+    body: html(
+      '测试县2019年度政府信息公开工作年度报告',
+      '<p>报告全文见附件。</p><p>附件：<a href="/u/P020200120.doc">测试县2019年度政府信息公开工作年度报告.doc</a></p>',
+    ),
   },
-  '/u/P020200120.doc': { type: 'application/octet-stream', body: fixture('doc', 'fujian-pingtan-2019.doc'), disposition: 'attachment; filename="P020200120.doc"' },
+  '/u/P020200120.doc': {
+    type: 'application/octet-stream',
+    body: fixture('doc', 'fujian-pingtan-2019.doc'),
+    disposition: 'attachment; filename="P020200120.doc"',
+  },
   // A report page with another year's report attached as .doc.
   '/nb/202202/t20220208_2.html': {
     type: 'text/html; charset=utf-8',
     body: Buffer.from(
-      fixture('corpus', 'fujian-pingtan-2021.html')
-        .toString('utf8')
-        .replace('</body>', '<p>附件：<a href="/u/P020220208.doc">2016年度报告.doc</a></p></body>'),
+      fixture('corpus', 'fujian-pingtan-2021.html').toString('utf8').replace('</body>', '<p>附件：<a href="/u/P020220208.doc">2016年度报告.doc</a></p></body>'),
     ),
   },
   '/u/P020220208.doc': { type: 'application/msword', body: fixture('doc', 'fujian-pingtan-2016.doc') },
@@ -82,7 +88,17 @@ describe('.doc, .mht and viewed PDF attachments in a crawl', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'test',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
     const dbFile = join(tmp.dir, 'doc.db');
     db = openDatabase(dbFile);
@@ -97,9 +113,7 @@ describe('.doc, .mht and viewed PDF attachments in a crawl', () => {
   it('stores both .doc files as reports read from the Word format, with their values', () => {
     expect(summary.status).toBe('ok');
     const rows = db
-      .prepare(
-        `SELECT d.url, r.year, r.format, r.status, r.input_kind AS kind, r.id FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY r.year`,
-      )
+      .prepare(`SELECT d.url, r.year, r.format, r.status, r.input_kind AS kind, r.id FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY r.year`)
       .all() as { url: string; year: number; format: string; status: string; kind: string; id: number }[];
     expect(rows.map((r) => [r.url.replace(/^http:\/\/[^/]+/, ''), r.year, r.format, r.status, r.kind])).toEqual([
       ['/u/P020220208.doc', 2016, 'pre2019', 'ok', 'doc'],
@@ -110,7 +124,9 @@ describe('.doc, .mht and viewed PDF attachments in a crawl', () => {
     ]);
     expect(requested.some((p) => p.startsWith('/pdfjs/'))).toBe(false);
     // The web archive's tables, as the sidecar has them.
-    const mht = db.prepare("SELECT row_key, col_key, value FROM cells WHERE report_id = ? AND table_name = 'requests' AND row_key = 'total'").all(rows[3]!.id) as {
+    const mht = db
+      .prepare("SELECT row_key, col_key, value FROM cells WHERE report_id = ? AND table_name = 'requests' AND row_key = 'total'")
+      .all(rows[3]!.id) as {
       col_key: string;
       value: number | null;
     }[];

@@ -80,7 +80,10 @@ export function sidecarTables(s: Sidecar): Record<string, Record<string, number 
 }
 
 export function storedStats(db: Database.Database, reportId: number): { value: number | null; cumulative: number | null }[] {
-  return db.prepare('SELECT value, cumulative FROM stats WHERE report_id = ? ORDER BY ord').all(reportId) as { value: number | null; cumulative: number | null }[];
+  return db.prepare('SELECT value, cumulative FROM stats WHERE report_id = ? ORDER BY ord').all(reportId) as {
+    value: number | null;
+    cumulative: number | null;
+  }[];
 }
 
 /** Expected reports of some sites of a portal, keyed by document URL. */
@@ -147,7 +150,8 @@ function newest(dir: string): number {
  */
 export function ensureBuilt(): void {
   const main = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-  const stale = (): boolean => !existsSync(main) || statSync(main).mtimeMs < Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'parsers')), newest(join(ROOT, 'db')));
+  const stale = (): boolean =>
+    !existsSync(main) || statSync(main).mtimeMs < Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'parsers')), newest(join(ROOT, 'db')));
   if (!stale()) return;
   const lock = join(ROOT, 'dist', '.build-lock');
   mkdirSync(join(ROOT, 'dist'), { recursive: true });

@@ -38,9 +38,14 @@ describe('deadlines and interruption', () => {
       log.push(path);
       if (path === '/robots.txt') return void res.writeHead(404).end();
       if (path === '/nb/index.html') {
-        const li = Array.from({ length: N }, (_, i) => `<li><a href="${reportPath(i + 1)}">测试县${2021 - i}年度政府信息公开工作年度报告</a><span>2022-02-0${i + 1}</span></li>`).join('');
+        const li = Array.from(
+          { length: N },
+          (_, i) => `<li><a href="${reportPath(i + 1)}">测试县${2021 - i}年度政府信息公开工作年度报告</a><span>2022-02-0${i + 1}</span></li>`,
+        ).join('');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        return void res.end(`<html><head><meta charset="utf-8"></head><body><ul class="list">${li}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`);
+        return void res.end(
+          `<html><head><meta charset="utf-8"></head><body><ul class="list">${li}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`,
+        );
       }
       const k = Array.from({ length: N }, (_, i) => i + 1).find((i) => reportPath(i) === path);
       if (k === undefined) return void res.writeHead(404).end();
@@ -68,7 +73,17 @@ describe('deadlines and interruption', () => {
   const registry = () =>
     validateRegistry({
       version: 1,
-      sites: [{ name: 'drip', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'drip',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
   const hits = (path: string) => log.filter((p) => p === path).length;
 
@@ -81,7 +96,12 @@ describe('deadlines and interruption', () => {
       const t0 = Date.now();
       const summary = await crawl(
         { db, registry: registry() },
-        { snapshotsDir: defaultSnapshotsDir(file), intervalMs: 0, fetch: { requestTimeoutMs: 700, maxRetries: 3, retryBaseDelayMs: 10 }, browser: { enabled: false } },
+        {
+          snapshotsDir: defaultSnapshotsDir(file),
+          intervalMs: 0,
+          fetch: { requestTimeoutMs: 700, maxRetries: 3, retryBaseDelayMs: 10 },
+          browser: { enabled: false },
+        },
       );
       const elapsed = Date.now() - t0;
       expect(summary.status).toBe('ok');
@@ -160,15 +180,19 @@ describe('deadlines and interruption', () => {
     expect(runs(file)).toEqual([{ status: 'interrupted' }, { status: 'ok' }]);
   }, 120_000);
 
-  it('SIGINT while a page waits for its host\'s turn (30 s interval) ends the process at once, no timer left behind', async () => {
+  it("SIGINT while a page waits for its host's turn (30 s interval) ends the process at once, no timer left behind", async () => {
     drip = false;
     log.length = 0;
     const file = join(tmp.dir, 'waiting.db');
-    const child = spawn(process.execPath, [BIN, 'crawl', '--sites', registryFile, '--db', file, '--no-browser', '--interval-ms', '30000', '--progress', 'none'], {
-      cwd: ROOT,
-      env: { ...process.env, NIANBAO_DB: '' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'crawl', '--sites', registryFile, '--db', file, '--no-browser', '--interval-ms', '30000', '--progress', 'none'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NIANBAO_DB: '' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
     const deadline = Date.now() + 30_000;
     while (!log.includes('/robots.txt') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

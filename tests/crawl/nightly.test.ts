@@ -82,7 +82,11 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
   });
 
   /** Runs a command without blocking this process (the portal answers from it); resolves to its exit code and output. */
-  function run(cmd: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function run(
+    cmd: string,
+    args: string[],
+    options: { cwd?: string; env: NodeJS.ProcessEnv },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -107,7 +111,9 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
       .replaceAll('/srv/nianbao/', `${dir}/`)
       .replaceAll('/var/log/nianbao/', `${dir}/`)
       .replaceAll('npx nianbao', `${process.execPath} ${BIN}`);
-    const r = await run('/bin/sh', ['-c', command], { env: { PATH: `${bin}:${process.env['PATH']}`, HOME: tmp.dir, ...tab.env, NIANBAO_SITES: registry, ...env } });
+    const r = await run('/bin/sh', ['-c', command], {
+      env: { PATH: `${bin}:${process.env['PATH']}`, HOME: tmp.dir, ...tab.env, NIANBAO_SITES: registry, ...env },
+    });
     const logFile = join(dir, 'crawl.log');
     return { code: r.code, log: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
   }
@@ -134,7 +140,12 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
     expect((await runCronJob(dir)).code).toBe(0);
     const db = new Database(join(dir, 'nianbao.db'));
     const now = new Date().toISOString();
-    db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(now, process.pid, hostname(), now);
+    db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(
+      now,
+      process.pid,
+      hostname(),
+      now,
+    );
     db.close();
     const busy = await runCronJob(dir);
     expect(busy.code).toBe(0);
@@ -175,7 +186,9 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
 
     const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
     if (analyze.status === 0) {
-      const v = spawnSync('systemd-analyze', ['verify', '--man=no', join(NIGHTLY, 'nianbao-crawl.timer'), join(NIGHTLY, 'nianbao-crawl.service')], { encoding: 'utf8' });
+      const v = spawnSync('systemd-analyze', ['verify', '--man=no', join(NIGHTLY, 'nianbao-crawl.timer'), join(NIGHTLY, 'nianbao-crawl.service')], {
+        encoding: 'utf8',
+      });
       expect(v.stderr).not.toMatch(/Unknown (key|section)|Failed to parse/);
     }
   }, 180_000);

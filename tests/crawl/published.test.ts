@@ -23,7 +23,18 @@ function signedArchive(): Buffer {
     .replace(/时间：2022-02-08 16:34/, '')
     .replace('</body>', '<p>平潭综合实验区管委会办公室</p><p>2022年2月1日</p></body>');
   return Buffer.from(
-    ['MIME-Version: 1.0', 'Content-Type: multipart/related; boundary="b"', '', '--b', 'Content-Type: text/html; charset="utf-8"', 'Content-Transfer-Encoding: 8bit', '', page, '--b--', ''].join('\r\n'),
+    [
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/related; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/html; charset="utf-8"',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      page,
+      '--b--',
+      '',
+    ].join('\r\n'),
   );
 }
 
@@ -38,7 +49,9 @@ const FILES: Record<string, { type: string; body: Buffer }> = {
   },
   '/nb/202202/t20220208_1.html': {
     type: 'text/html; charset=utf-8',
-    body: Buffer.from('<html><head><meta charset="utf-8"></head><body><h1>测试县2021年度政府信息公开工作年度报告</h1><p>附件：<a href="/u/P020220208.mht">年度报告.mht</a></p></body></html>'),
+    body: Buffer.from(
+      '<html><head><meta charset="utf-8"></head><body><h1>测试县2021年度政府信息公开工作年度报告</h1><p>附件：<a href="/u/P020220208.mht">年度报告.mht</a></p></body></html>',
+    ),
   },
   '/u/P020220208.mht': { type: 'application/octet-stream', body: signedArchive() },
 };
@@ -58,7 +71,17 @@ describe('the publication date of a crawled report', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'test',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
     const dbFile = join(tmp.dir, 'published.db');
     db = openDatabase(dbFile);
@@ -76,9 +99,13 @@ describe('the publication date of a crawled report', () => {
   });
 
   const stored = () =>
-    (db.prepare('SELECT d.url, r.year, r.published FROM reports r JOIN documents d ON d.id = r.document_id').all() as { url: string; year: number; published: string }[]).map(
-      (r) => [r.url.replace(/^http:\/\/[^/]+/, ''), r.year, r.published],
-    );
+    (
+      db.prepare('SELECT d.url, r.year, r.published FROM reports r JOIN documents d ON d.id = r.document_id').all() as {
+        url: string;
+        year: number;
+        published: string;
+      }[]
+    ).map((r) => [r.url.replace(/^http:\/\/[^/]+/, ''), r.year, r.published]);
 
   it('is the date the list gives when the crawl links the document from it', () => {
     expect(stored()).toEqual([['/u/P020220208.mht', 2021, '2022-02-08']]);

@@ -26,15 +26,32 @@ interface Page {
 }
 
 const PAGES: Record<string, Page> = {
-  '/nb/202202/t20220208_1.html': { title: '测试县2021年度政府信息公开工作年度报告', status: 200, type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-2021.html') },
+  '/nb/202202/t20220208_1.html': {
+    title: '测试县2021年度政府信息公开工作年度报告',
+    status: 200,
+    type: 'text/html; charset=utf-8',
+    body: corpus('fujian-pingtan-2021.html'),
+  },
   '/nb/202301/t20230120_2.html': { title: '测试县2022年度政府信息公开工作年度报告', status: 200, type: 'text/html', body: PNG },
-  '/nb/202101/t20210120_3.html': { title: '测试县2020年度政府信息公开工作年度报告', status: 200, type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-letter-2014.html') },
-  '/nb/202001/t20200120_4.html': { title: '测试县2019年度政府信息公开工作年度报告', status: 500, type: 'text/html; charset=utf-8', body: Buffer.from('<h1>500 Internal Server Error</h1>') },
+  '/nb/202101/t20210120_3.html': {
+    title: '测试县2020年度政府信息公开工作年度报告',
+    status: 200,
+    type: 'text/html; charset=utf-8',
+    body: corpus('fujian-pingtan-letter-2014.html'),
+  },
+  '/nb/202001/t20200120_4.html': {
+    title: '测试县2019年度政府信息公开工作年度报告',
+    status: 500,
+    type: 'text/html; charset=utf-8',
+    body: Buffer.from('<h1>500 Internal Server Error</h1>'),
+  },
   '/nb/201901/t20190120_5.html': {
     title: '测试县2018年政府信息公开工作年度报告',
     status: 200,
     type: 'text/html; charset=utf-8',
-    body: Buffer.from('<html><head><meta charset="utf-8"><title>测试县2018年政府信息公开工作年度报告</title></head><body><h1>测试县2018年政府信息公开工作年度报告</h1><p>报告全文见附件。</p><p>附件：<a href="/files/P020190120.pdf">测试县2018年政府信息公开工作年度报告.pdf</a></p></body></html>'),
+    body: Buffer.from(
+      '<html><head><meta charset="utf-8"><title>测试县2018年政府信息公开工作年度报告</title></head><body><h1>测试县2018年政府信息公开工作年度报告</h1><p>报告全文见附件。</p><p>附件：<a href="/files/P020190120.pdf">测试县2018年政府信息公开工作年度报告.pdf</a></p></body></html>',
+    ),
   },
   '/nb/201801/t20180120_6.html': { title: '测试县2017年政府信息公开工作年度报告', status: 200, type: 'text/html; charset=utf-8', body: Buffer.alloc(0) },
 };
@@ -60,7 +77,9 @@ describe('pages that are not (readable) reports', () => {
           .map(([p, v]) => `<li><a href="${p}">${v.title}</a><span>2024-01-01</span></li>`)
           .join('');
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(`<html><head><meta charset="utf-8"></head><body><ul class="list">${items}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`);
+        res.end(
+          `<html><head><meta charset="utf-8"></head><body><ul class="list">${items}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`,
+        );
         return;
       }
       if (path === '/files/P020190120.pdf') {
@@ -80,7 +99,17 @@ describe('pages that are not (readable) reports', () => {
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'test',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
     const dbFile = join(tmp.dir, 'rejects.db');
     db = openDatabase(dbFile);
@@ -97,7 +126,9 @@ describe('pages that are not (readable) reports', () => {
 
   it('stores the good report and goes on past every bad page', () => {
     expect(summary.status).toBe('ok');
-    const good = db.prepare("SELECT r.status, r.year, r.cell_count FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url LIKE '%_1.html'").get() as Record<string, number | string>;
+    const good = db
+      .prepare("SELECT r.status, r.year, r.cell_count FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url LIKE '%_1.html'")
+      .get() as Record<string, number | string>;
     expect(good['status']).toBe('ok');
     expect(good['year']).toBe(2021);
     expect(good['cell_count']).toBeGreaterThan(100);
@@ -106,9 +137,12 @@ describe('pages that are not (readable) reports', () => {
   });
 
   it('records what the parser rejects, and why, as failed or partial reports', () => {
-    const rows = db
-      .prepare('SELECT d.url, r.status, r.error_code, r.format FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY d.url')
-      .all() as { url: string; status: string; error_code: string | null; format: string | null }[];
+    const rows = db.prepare('SELECT d.url, r.status, r.error_code, r.format FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY d.url').all() as {
+      url: string;
+      status: string;
+      error_code: string | null;
+      format: string | null;
+    }[];
     const by = (suffix: string) => rows.find((r) => r.url.endsWith(suffix));
     expect(by('_2.html')).toMatchObject({ status: 'failed', error_code: 'NB_PARSE_BINARY' });
     expect(by('_6.html')).toMatchObject({ status: 'failed', error_code: 'NB_PARSE_EMPTY' });
@@ -118,13 +152,20 @@ describe('pages that are not (readable) reports', () => {
     expect(by('.pdf')).toMatchObject({ status: 'failed', error_code: 'NB_PARSE_UNSUPPORTED' });
     expect(rows.some((r) => r.url.endsWith('_5.html'))).toBe(false);
     expect(rows).toHaveLength(5);
-    const errs = db.prepare('SELECT path, code, message FROM run_errors WHERE run_id = ?').all(summary.runId) as { path: string; code: string; message: string }[];
+    const errs = db.prepare('SELECT path, code, message FROM run_errors WHERE run_id = ?').all(summary.runId) as {
+      path: string;
+      code: string;
+      message: string;
+    }[];
     expect(errs.map((e) => e.code).sort()).toEqual(['NB_CRAWL_HTTP', 'NB_PARSE_BINARY', 'NB_PARSE_EMPTY', 'NB_PARSE_UNSUPPORTED']);
     expect(errs.find((e) => e.code === 'NB_PARSE_UNSUPPORTED')!.message).toMatch(/PDF/);
   });
 
   it('records the page that keeps failing, and retries it only in a later run', () => {
-    const row = db.prepare("SELECT state, attempts, last_status, error_code, next_attempt_at FROM frontier WHERE key LIKE '%_4.html'").get() as Record<string, unknown>;
+    const row = db.prepare("SELECT state, attempts, last_status, error_code, next_attempt_at FROM frontier WHERE key LIKE '%_4.html'").get() as Record<
+      string,
+      unknown
+    >;
     expect(row).toMatchObject({ state: 'failed', attempts: 1, last_status: 500, error_code: 'NB_CRAWL_HTTP' });
     expect(Date.parse(String(row['next_attempt_at']))).toBeGreaterThan(Date.now() + 30 * 60_000);
     expect(hits.get('/nb/202001/t20200120_4.html')).toBe(2); // first try + 1 retry

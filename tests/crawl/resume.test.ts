@@ -13,7 +13,6 @@ import { BIN, ROOT, countRows, dbContent, ensureBuilt, runBin, tempDir } from '.
 
 const SITES = ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'docx', 'flaky', 'robots'];
 
-
 describe('SIGKILL during a crawl', () => {
   const tmp = tempDir();
   let portal: DemoPortal;
@@ -57,7 +56,13 @@ describe('SIGKILL during a crawl', () => {
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE r.id IS NULL').get()).toEqual({ n: 0 });
     expect(db.prepare("SELECT status FROM runs WHERE command = 'crawl'").all()).toEqual([{ status: 'running' }]);
     expect((db.prepare("SELECT count(*) AS n FROM frontier WHERE state = 'queued'").get() as { n: number }).n).toBeGreaterThan(0);
-    expect(db.prepare("SELECT count(*) AS n FROM frontier WHERE kind IN ('report', 'attachment') AND state = 'done' AND document_id IS NULL AND key NOT IN (SELECT url FROM responses WHERE role = 'notice')").get()).toEqual({ n: 0 });
+    expect(
+      db
+        .prepare(
+          "SELECT count(*) AS n FROM frontier WHERE kind IN ('report', 'attachment') AND state = 'done' AND document_id IS NULL AND key NOT IN (SELECT url FROM responses WHERE role = 'notice')",
+        )
+        .get(),
+    ).toEqual({ n: 0 });
     db.close();
 
     const resumed = await runBin(args(killed));
@@ -74,7 +79,9 @@ describe('SIGKILL during a crawl', () => {
     // Entry and list pages of the resumed crawl were fetched twice (the second time: 304).
     const comparable = (c: Record<string, unknown>) => ({
       ...c,
-      frontier: (c['frontier'] as Record<string, unknown>[]).map((f) => (['entry', 'list', 'api'].includes(String(f['kind'])) ? { ...f, last_status: null } : f)),
+      frontier: (c['frontier'] as Record<string, unknown>[]).map((f) =>
+        ['entry', 'list', 'api'].includes(String(f['kind'])) ? { ...f, last_status: null } : f,
+      ),
     });
     expect(comparable(a)).toEqual(comparable(b));
     expect((a['reports'] as unknown[]).length).toBe(30);

@@ -91,7 +91,9 @@ describe('SiteScope', () => {
     const bad = (h: string) => () => validateRegistry({ version: 1, sites: [{ ...base, allowHosts: [h] }] });
     const base = { name: 'x', agency: 'x', region: { province: null }, level: 'county', entries: ['https://x.gov.cn/'], adapter: 'trs-classic' };
     for (const h of ['http://cdn.x.com', 'cdn.x.com/path', 'CDN.X.COM', '*', '', 'a b']) expect(bad(h), h).toThrow(/allowHosts\[0\]/);
-    expect(validateRegistry({ version: 1, sites: [{ ...base, allowHosts: ['cdn.x.com', 'x.com:8443', '*.x.com', '[::1]:8080'], local: true }] }).sites[0]).toMatchObject({ local: true });
+    expect(
+      validateRegistry({ version: 1, sites: [{ ...base, allowHosts: ['cdn.x.com', 'x.com:8443', '*.x.com', '[::1]:8080'], local: true }] }).sites[0],
+    ).toMatchObject({ local: true });
   });
 
   it('finds the links a crawl never follows', () => {
@@ -129,7 +131,9 @@ describe('crawl scope', () => {
         ];
         const li = items.map(([href, title]) => `<li><a href="${href}">${title}</a><span>2024-01-01</span></li>`).join('');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        return void res.end(`<html><head><meta charset="utf-8"></head><body><ul class="list">${li}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`);
+        return void res.end(
+          `<html><head><meta charset="utf-8"></head><body><ul class="list">${li}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`,
+        );
       }
       if (path === '/nb/202202/t20220208_1.html') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(REPORT);
       if (path === '/nb/202001/t20200120_3.html') return void res.writeHead(302, { location: `${other.origin}/secret2.html` }).end();
@@ -178,7 +182,12 @@ describe('crawl scope', () => {
       expect(docs.map((d) => d.final_url).filter((u) => u.startsWith(other.origin))).toEqual([]);
       expect(docs).toHaveLength(1);
       const errs = db.prepare('SELECT path, code, message FROM run_errors WHERE run_id = ? ORDER BY id').all(summary.runId) as Record<string, string>[];
-      expect(errs.filter((e) => e.code === 'NB_FETCH_OUT_OF_SCOPE').map((e) => e.path).sort()).toEqual([`${other.origin}/secret.html`, `${portal.origin}/nb/202001/t20200120_3.html`].sort());
+      expect(
+        errs
+          .filter((e) => e.code === 'NB_FETCH_OUT_OF_SCOPE')
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual([`${other.origin}/secret.html`, `${portal.origin}/nb/202001/t20200120_3.html`].sort());
       const scheme = errs.filter((e) => e.code === 'NB_CRAWL_SCHEME').map((e) => e.message);
       expect(scheme).toHaveLength(2);
       expect(scheme[0]).toContain('file:///etc/passwd');
@@ -198,7 +207,7 @@ describe('crawl scope', () => {
     }
   });
 
-  it('fetches from a host in the site\'s allowHosts', async () => {
+  it("fetches from a host in the site's allowHosts", async () => {
     const { db, summary } = await run('allowed', site({ local: true, allowHosts: [other.host] }));
     try {
       expect(summary.status).toBe('ok');

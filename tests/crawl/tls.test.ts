@@ -24,25 +24,22 @@ describe('overrides.tls', () => {
   let entry: string;
 
   beforeAll(async () => {
-    server = https.createServer(
-      { key: readFileSync(join(FIXTURES, 'self-signed.key')), cert: readFileSync(join(FIXTURES, 'self-signed.crt')) },
-      (req, res) => {
-        const path = new URL(req.url ?? '/', 'https://x').pathname;
-        if (path === '/nb/index.html') {
-          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-          res.end(
-            `<html><head><meta charset="utf-8"></head><body><ul class="list"><li><a href="/nb/202202/t20220208_1.html">${TITLE}</a><span>2022-02-08</span></li></ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`,
-          );
-          return;
-        }
-        if (path === '/nb/202202/t20220208_1.html') {
-          res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-          res.end(REPORT);
-          return;
-        }
-        res.writeHead(404).end('not found');
-      },
-    );
+    server = https.createServer({ key: readFileSync(join(FIXTURES, 'self-signed.key')), cert: readFileSync(join(FIXTURES, 'self-signed.crt')) }, (req, res) => {
+      const path = new URL(req.url ?? '/', 'https://x').pathname;
+      if (path === '/nb/index.html') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(
+          `<html><head><meta charset="utf-8"></head><body><ul class="list"><li><a href="/nb/202202/t20220208_1.html">${TITLE}</a><span>2022-02-08</span></li></ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>`,
+        );
+        return;
+      }
+      if (path === '/nb/202202/t20220208_1.html') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(REPORT);
+        return;
+      }
+      res.writeHead(404).end('not found');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     entry = `https://127.0.0.1:${(server.address() as AddressInfo).port}/nb/index.html`;
   });

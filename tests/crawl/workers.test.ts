@@ -47,7 +47,10 @@ describe('crawling with parse worker threads', () => {
     const file = join(tmp.dir, `${name}.db`);
     const db = openDatabase(file);
     try {
-      const summary = await crawl({ db, registry: portal.registry(), ...(parse ? { parse } : {}) }, { snapshotsDir: defaultSnapshotsDir(file), ...FAST, ...options });
+      const summary = await crawl(
+        { db, registry: portal.registry(), ...(parse ? { parse } : {}) },
+        { snapshotsDir: defaultSnapshotsDir(file), ...FAST, ...options },
+      );
       runs[name] = { file, summary };
     } finally {
       db.close();

@@ -1,12 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import {
-  charsetFromContentType,
-  charsetFromMeta,
-  decodeBytes,
-  resolveCodec,
-  SAMPLE_BYTES,
-} from '../../src/decode/charset.js';
+import { charsetFromContentType, charsetFromMeta, decodeBytes, resolveCodec, SAMPLE_BYTES } from '../../src/decode/charset.js';
 import { corpusPages, corpusTexts, withHttpEquiv, withMeta } from './_corpus.js';
 
 const pages = corpusPages();
@@ -146,7 +140,11 @@ describe('sampling', () => {
   const late = withMeta(page, null).replace('<head>', `<head>\n${bigScript}`);
 
   it('pages whose first KBs are ASCII are sniffed from their first non-ASCII byte', () => {
-    expect(gbk(late).subarray(0, SAMPLE_BYTES).every((b) => b < 0x80)).toBe(true);
+    expect(
+      gbk(late)
+        .subarray(0, SAMPLE_BYTES)
+        .every((b) => b < 0x80),
+    ).toBe(true);
     expect(decodeBytes(gbk(late), { isHtml: true })).toEqual({ text: late, charset: 'gb18030', source: 'sniff' });
     expect(decodeBytes(gbk(late), { isHtml: true, contentType: 'text/html; charset=iso-8859-1' })).toEqual({
       text: late,

@@ -99,7 +99,7 @@ describe('decodeDocument: errors', () => {
       expect(err.message.startsWith(`${fileName}: `)).toBe(true);
       expect(err.message).toMatch(message);
     }
-    const rtf = await decodeError(Buffer.from('{\\rtf1\\ansi\\ansicpg936 {\\\'c4\\\'ea}\\par}', 'latin1'), { fileName: '2023年报.doc' });
+    const rtf = await decodeError(Buffer.from("{\\rtf1\\ansi\\ansicpg936 {\\'c4\\'ea}\\par}", 'latin1'), { fileName: '2023年报.doc' });
     expect(rtf.code).toBe('NB_PARSE_UNSUPPORTED');
     expect(rtf.kind).toBe('rtf');
     expect(rtf.message).toMatch(/^2023年报\.doc: is an RTF \(Rich Text Format\) document; .* save it as \.docx/);
@@ -130,7 +130,9 @@ describe('decodeDocument: errors', () => {
     const big = await decodeError(Buffer.alloc(DEFAULT_MAX_BYTES + 1, 0x20), { fileName: 'huge.html' });
     expect(big.code).toBe('NB_PARSE_TOO_LARGE');
     expect(big.bytes).toBe(DEFAULT_MAX_BYTES + 1);
-    expect(big.message).toMatch(/^huge\.html: is 50\.0 MiB, over the limit of 50\.0 MiB \(budget maxInputBytes, key [0-9a-f]{8}\);.*--max-document-mb \(maxBytes\)/);
+    expect(big.message).toMatch(
+      /^huge\.html: is 50\.0 MiB, over the limit of 50\.0 MiB \(budget maxInputBytes, key [0-9a-f]{8}\);.*--max-document-mb \(maxBytes\)/,
+    );
 
     const page = Buffer.from(pages[0]?.text ?? '');
     const small = await decodeError(page, { maxBytes: 1000 });

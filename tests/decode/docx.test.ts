@@ -75,7 +75,10 @@ describe('docxToHtml (mammoth)', () => {
     const docx = makeDocx(
       docxParagraph('三、收到和处理政府信息公开申请情况') +
         docxTable([
-          [{ text: '（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）', gridSpan: 2, vMerge: 'restart' }, { text: '申请人情况', gridSpan: 2 }],
+          [
+            { text: '（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）', gridSpan: 2, vMerge: 'restart' },
+            { text: '申请人情况', gridSpan: 2 },
+          ],
           [{ text: '', gridSpan: 2, vMerge: 'continue' }, { text: '自然人' }, { text: '法人或其他组织' }],
           [{ text: '一、本年新收政府信息公开申请数量', gridSpan: 2 }, { text: '23' }, { text: '0' }],
           [{ text: '三、本年度办理结果', vMerge: 'restart' }, { text: '（一）予以公开' }, { text: '7' }, { text: '' }],

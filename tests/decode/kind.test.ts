@@ -61,7 +61,14 @@ describe('detectKind: magic bytes', () => {
   it('zips: DOCX, OFD, XLSX, other', () => {
     expect(detectKind(makeDocx(docxParagraph('报告')))).toBe('docx');
     expect(detectKind(makeDocx(docxParagraph('报告')), 'report.wps')).toBe('docx');
-    expect(detectKind(makeZip([{ name: 'OFD.xml', data: '<ofd:OFD/>' }, { name: 'Doc_0/Document.xml', data: '<x/>' }]))).toBe('ofd');
+    expect(
+      detectKind(
+        makeZip([
+          { name: 'OFD.xml', data: '<ofd:OFD/>' },
+          { name: 'Doc_0/Document.xml', data: '<x/>' },
+        ]),
+      ),
+    ).toBe('ofd');
     expect(detectKind(makeZip([{ name: 'xl/workbook.xml', data: '<workbook/>' }]))).toBe('xls');
     expect(detectKind(makeZip([{ name: '报告.pdf', data: PDF }]), 'attachments.zip')).toBe('zip');
   });
@@ -78,7 +85,7 @@ describe('detectKind: magic bytes', () => {
   });
 
   it('RTF, whatever its name (Word and WPS save RTF under .doc too)', () => {
-    const rtf = Buffer.from('{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0 SimSun;}}\\pard \\\'c4\\\'ea\\\'b1\\\'a8\\par}', 'latin1');
+    const rtf = Buffer.from("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0 SimSun;}}\\pard \\'c4\\'ea\\'b1\\'a8\\par}", 'latin1');
     expect(detectKind(rtf, 'report.rtf')).toBe('rtf');
     expect(detectKind(rtf, 'report.doc', 'application/msword')).toBe('rtf');
     expect(detectKind(Buffer.concat([Buffer.from('\r\n'), rtf]))).toBe('rtf');

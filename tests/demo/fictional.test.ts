@@ -82,7 +82,7 @@ describe('fictional agencies: generated reports', () => {
     }
   });
 
-  it('chain 上年结转 to the year before\'s 结转下年度, column by column', () => {
+  it("chain 上年结转 to the year before's 结转下年度, column by column", () => {
     let pairs = 0;
     for (const s of sites) {
       for (const r of s.reports) {
@@ -117,10 +117,12 @@ describe('fictional agencies: generated reports', () => {
     expect(county.years).toContain(2022);
     expect(county.years).toContain(2024);
     expect(county.years).not.toContain(2023);
-    expect(reports.filter((r) => r.round2).map((r) => `${r.round2} ${r.report.plan.agency} ${r.report.plan.year}`).sort()).toEqual([
-      'revised 演示市卫生健康委员会 2025',
-      'vanished 演示市卫生健康委员会 2024',
-    ]);
+    expect(
+      reports
+        .filter((r) => r.round2)
+        .map((r) => `${r.round2} ${r.report.plan.agency} ${r.report.plan.year}`)
+        .sort(),
+    ).toEqual(['revised 演示市卫生健康委员会 2025', 'vanished 演示市卫生健康委员会 2024']);
   });
 });
 
@@ -205,10 +207,7 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
   });
 
   it('shows the missing year in the data: 演示县人民政府 has 2022 and 2024 but no 2023', () => {
-    const years = db
-      .prepare("SELECT year FROM report_summary WHERE agency = '演示县人民政府' AND is_primary = 1 ORDER BY year")
-      .pluck()
-      .all() as number[];
+    const years = db.prepare("SELECT year FROM report_summary WHERE agency = '演示县人民政府' AND is_primary = 1 ORDER BY year").pluck().all() as number[];
     expect(years).toEqual([2017, 2021, 2022, 2024, 2025]);
     expect(stdout).toMatch(/演示县人民政府\s+2023/); // the missing-years example query
   });
@@ -224,10 +223,7 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
       .all() as number[];
     expect(revised.length).toBe(2);
     expect(revised[1]! - revised[0]!).toBe(63);
-    const gone = db
-      .prepare("SELECT last_status FROM frontier WHERE site = 'demo-health' AND url LIKE '%/xxgk/ndbg/202501/%'")
-      .pluck()
-      .get();
+    const gone = db.prepare("SELECT last_status FROM frontier WHERE site = 'demo-health' AND url LIKE '%/xxgk/ndbg/202501/%'").pluck().get();
     expect(gone).toBe(404);
     expect(stdout).toMatch(/revised: http:\/\/127\.0\.0\.1:\d+\/xxgk\/ndbg\/202601\//);
     expect(stdout).toMatch(/vanished \(404\): http:\/\/127\.0\.0\.1:\d+\/xxgk\/ndbg\/202501\//);
@@ -248,7 +244,10 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
     expect(lines.filter((l) => l.trim().startsWith('report.missing'))).toHaveLength(missing.length);
     expect(lines.some((l) => l.trim().startsWith('report.missing') && /演示县人民政府\s+2023\s+no report on 2023 found/.test(l))).toBe(true);
     for (const rule of ['requests.row_total', 'narrative.mismatch', 'stats.part_exceeds_whole', 'compliance.late', 'compliance.published_unknown']) {
-      expect(lines.some((l) => l.trim().startsWith(rule)), rule).toBe(true);
+      expect(
+        lines.some((l) => l.trim().startsWith(rule)),
+        rule,
+      ).toBe(true);
     }
     expect(lines.find((l) => l.includes('compliance.late'))).toMatch(/演示市人民政府\s+2023\s+published 2024-05-20/);
   });

@@ -34,7 +34,12 @@ function corpusTables(name: string): string[][] {
   const $ = cheerio.load(readFileSync(join(ROOT, 'snapshots', 'corpus', `${name}.html`), 'utf8'));
   return $('table')
     .toArray()
-    .map((t) => $(t).find('td').toArray().map((td) => $(td).text().replace(/\s+/g, '')));
+    .map((t) =>
+      $(t)
+        .find('td')
+        .toArray()
+        .map((td) => $(td).text().replace(/\s+/g, '')),
+    );
 }
 
 let portal: DemoPortal;
@@ -157,7 +162,12 @@ describe('demo portal: encodings, caching, compression', () => {
     const $ = cheerio.load(html);
     const tables = $('table')
       .toArray()
-      .map((t) => $(t).find('td').toArray().map((td) => $(td).text().replace(/\s+/g, '')));
+      .map((t) =>
+        $(t)
+          .find('td')
+          .toArray()
+          .map((td) => $(td).text().replace(/\s+/g, '')),
+      );
     expect(tables).toEqual(corpusTables(e.source));
     expect($('td[rowspan]').length).toBeGreaterThan(0);
   });
@@ -189,9 +199,7 @@ describe('demo portal: politeness fixtures', () => {
       expect(p.concurrencyByHost.get(vsbHost)).toMatchObject({ max: 1, current: 0, requests: 2 });
       expect(p.concurrencyByHost.get(trsHost)!.maxConnections).toBeGreaterThanOrEqual(1);
       const log = p.requestLog.filter((e) => e.site === 'vsb');
-      expect(log.map((e) => [e.method, e.path, e.host, e.status])).toEqual(
-        vsb.expected.slice(0, 2).map((e) => ['GET', new URL(e.url).pathname, vsbHost, 200]),
-      );
+      expect(log.map((e) => [e.method, e.path, e.host, e.status])).toEqual(vsb.expected.slice(0, 2).map((e) => ['GET', new URL(e.url).pathname, vsbHost, 200]));
       expect(log.every((e) => e.ms >= 140 && e.time > 0 && e.bytes > 0 && e.userAgent === 'nianbao-test-walker')).toBe(true);
       p.resetLog();
       expect(p.requestLog).toEqual([]);
@@ -224,7 +232,10 @@ describe('demo portal: politeness fixtures', () => {
   });
 
   it('extra fault rules apply to any path (reset, status)', async () => {
-    const p = await startDemoPortal({ sites: ['vsb'], faults: { rules: [{ site: 'vsb', path: '/xxgk/xxgknb.htm', steps: [{ reset: true }, { status: 429, retryAfter: 2 }] }] } });
+    const p = await startDemoPortal({
+      sites: ['vsb'],
+      faults: { rules: [{ site: 'vsb', path: '/xxgk/xxgknb.htm', steps: [{ reset: true }, { status: 429, retryAfter: 2 }] }] },
+    });
     try {
       const entry = p.sites[0]!.entry;
       await expect(rawGet(entry)).rejects.toThrow();

@@ -78,7 +78,10 @@ export async function walkSite(entry: string, adapterId?: AdapterId, opts: { max
       result.robotsBlocked.push(job.url);
       continue;
     }
-    const init: RequestInit = job.request?.method === 'POST' ? { method: 'POST', body: job.request.body ?? '', headers: { 'content-type': job.request.contentType ?? 'application/x-www-form-urlencoded' } } : {};
+    const init: RequestInit =
+      job.request?.method === 'POST'
+        ? { method: 'POST', body: job.request.body ?? '', headers: { 'content-type': job.request.contentType ?? 'application/x-www-form-urlencoded' } }
+        : {};
     const r = await fetchText(job.request?.url ?? job.url, init);
     result.fetched.push(job.request?.key ?? job.url);
     const ch = detectChallenge(r.status, r.text);
@@ -93,7 +96,11 @@ export async function walkSite(entry: string, adapterId?: AdapterId, opts: { max
     }
     const adapter = getAdapter(result.adapter);
     const isJson = /json/.test(r.headers.get('content-type') ?? '');
-    const d = adapter.discover(isJson ? { url: job.url, json: JSON.parse(r.text), ...(job.request ? { request: job.request } : {}) } : { url: job.url, html: r.text, ...(job.request ? { request: job.request } : {}) });
+    const d = adapter.discover(
+      isJson
+        ? { url: job.url, json: JSON.parse(r.text), ...(job.request ? { request: job.request } : {}) }
+        : { url: job.url, html: r.text, ...(job.request ? { request: job.request } : {}) },
+    );
     for (const rep of d.reports) if (!result.reports.has(rep.url)) result.reports.set(rep.url, rep);
     if (d.needsBrowser) result.needsBrowser.push(d.needsBrowser);
     const next: Job[] = [];

@@ -20,7 +20,16 @@ const text = async (l: Locator): Promise<string> => ((await l.first().textConten
 const backgroundOf = (el: unknown): string =>
   (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe.skipIf(!executablePath)('explorer in Chromium', () => {
   let t: TestDb;
@@ -137,11 +146,14 @@ describe.skipIf(!executablePath)('explorer in Chromium', () => {
     expect(download.suggestedFilename()).toMatch(/^nianbao-requests-.*\.csv$/);
 
     await page.goto(`${base}/compare?measure=new_received&year=2023`);
-    const shown = await page.locator('#rank tbody tr').evaluateAll((rows) =>
-      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')),
-    );
+    const shown = await page
+      .locator('#rank tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
     const [csvDl] = await Promise.all([page.waitForEvent('download'), page.locator('p.downloads a', { hasText: /^CSV$/ }).click()]);
-    const csv = readFileSync((await csvDl.path())!, 'utf8').trimEnd().split('\r\n').map((l) => l.split(','));
+    const csv = readFileSync((await csvDl.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(csv[0]).toEqual(['rank', 'agency_id', 'agency', 'province', 'level', 'year', 'value', 'report_id']);
     expect(csv.length - 1).toBe(shown.length);
     csv.slice(1).forEach((row, i) => {
@@ -160,7 +172,12 @@ describe.skipIf(!executablePath)('explorer in Chromium', () => {
     const cell = page.locator('td[data-path="requests.total.total"]');
     await cell.hover();
     await cell.locator('.prov').waitFor({ state: 'visible', timeout: 10_000 });
-    await page.goto(`${base}/agency/${await page.locator('#report-agency a').getAttribute('href').then((h) => h?.split('/').pop())}`);
+    await page.goto(
+      `${base}/agency/${await page
+        .locator('#report-agency a')
+        .getAttribute('href')
+        .then((h) => h?.split('/').pop())}`,
+    );
     expect(await text(page.locator('#years'))).toContain('2021');
     await page.locator('.chart .nojs').first().waitFor({ state: 'visible', timeout: 10_000 });
     await noJs.close();

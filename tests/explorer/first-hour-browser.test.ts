@@ -17,7 +17,16 @@ import { buildTestDb, type TestDb } from './helpers.js';
 const executablePath = [process.env['NIANBAO_CHROMIUM'], '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
 if (!executablePath) console.warn('tests/explorer/first-hour-browser.test.ts skipped: no Chromium (set NIANBAO_CHROMIUM or install /usr/bin/chromium)');
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Does fontconfig know a font for Chinese? (Then the no-font control below proves nothing.) */
 const systemCjkFont = ((): boolean => {
@@ -39,19 +48,32 @@ interface Box {
  */
 async function glyphCells(page: Page, blank: Page, selector: string): Promise<{ ch: string; ink: number; grid: number[] }[]> {
   await page.evaluate('document.fonts.ready.then(() => true)');
-  const boxes = (await page.locator(selector).first().evaluate((el) => {
-    const doc = (el as unknown as { ownerDocument: { createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getBoundingClientRect(): { x: number; y: number; width: number; height: number } } } }).ownerDocument;
-    const node = (el as unknown as { firstChild: { data: string } }).firstChild;
-    const out: { ch: string; x: number; y: number; w: number; h: number }[] = [];
-    for (let i = 0; i < node.data.length; i++) {
-      const r = doc.createRange();
-      r.setStart(node, i);
-      r.setEnd(node, i + 1);
-      const b = r.getBoundingClientRect();
-      if (node.data[i]!.trim()) out.push({ ch: node.data[i]!, x: b.x, y: b.y, w: b.width, h: b.height });
-    }
-    return out;
-  })) as Box[];
+  const boxes = (await page
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const doc = (
+        el as unknown as {
+          ownerDocument: {
+            createRange(): {
+              setStart(n: unknown, o: number): void;
+              setEnd(n: unknown, o: number): void;
+              getBoundingClientRect(): { x: number; y: number; width: number; height: number };
+            };
+          };
+        }
+      ).ownerDocument;
+      const node = (el as unknown as { firstChild: { data: string } }).firstChild;
+      const out: { ch: string; x: number; y: number; w: number; h: number }[] = [];
+      for (let i = 0; i < node.data.length; i++) {
+        const r = doc.createRange();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        const b = r.getBoundingClientRect();
+        if (node.data[i]!.trim()) out.push({ ch: node.data[i]!, x: b.x, y: b.y, w: b.width, h: b.height });
+      }
+      return out;
+    })) as Box[];
   expect(boxes.length).toBeGreaterThan(3);
   const clip = {
     x: Math.floor(Math.min(...boxes.map((b) => b.x))),
@@ -195,7 +217,11 @@ describe.skipIf(!executablePath)('issue 15 in Chromium', () => {
     ]);
     // The unit, written level above the plot (not a rotated axis title).
     expect(await first.locator('.chart-unit').textContent()).toBe('Unit: 件 (cases)');
-    expect(await first.locator('.chart-unit').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { transform: string } }).getComputedStyle(el).transform)).toBe('none');
+    expect(
+      await first
+        .locator('.chart-unit')
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { transform: string } }).getComputedStyle(el).transform),
+    ).toBe('none');
 
     // SVG: the title, the unit, whole years spaced apart, the legend.
     const [svgDl] = await Promise.all([page.waitForEvent('download'), first.locator('button[data-download="svg"]').click()]);
@@ -208,7 +234,10 @@ describe.skipIf(!executablePath)('issue 15 in Chromium', () => {
     expect(svg).not.toContain('--');
     expect(svg).not.toContain('rotate(');
     for (const l of ['本年新收 received', '不予处理 rejected']) expect(svg).toContain(`>${l}</text>`);
-    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">(\d{4})<\/text>/g)].map((m) => ({ x: Number(m[1]), year: Number(m[2]) }));
+    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">(\d{4})<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      year: Number(m[2]),
+    }));
     expect(ticks.map((k) => k.year)).toEqual([2016, 2017, 2019, 2021, 2023, 2025]);
     for (let i = 1; i < ticks.length; i++) expect(ticks[i]!.x - ticks[i - 1]!.x).toBeGreaterThan(40);
 

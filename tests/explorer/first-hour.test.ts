@@ -73,7 +73,6 @@ const pingtan = (): number => {
   }
 };
 
-
 describe('the overview, as a journalist opens it', () => {
   it('leads with a search box, coverage and the latest findings; crawler and runs are on /health', async () => {
     const home = await get('/');
@@ -82,7 +81,10 @@ describe('the overview, as a journalist opens it', () => {
     // The first things under the title: a search form, then the coverage grid.
     const form = main.find('form[action="/search"]').first();
     expect(form.find('input[name=q]').length).toBe(1);
-    const headings = main.find('h2').map((_, el) => home.$(el).attr('id') ?? home.$(el).text()).get();
+    const headings = main
+      .find('h2')
+      .map((_, el) => home.$(el).attr('id') ?? home.$(el).text())
+      .get();
     expect(headings.slice(0, 2)).toEqual(['coverage', 'findings']);
     expect(main.find('table.coverage tbody tr').length).toBeGreaterThanOrEqual(4);
     // Latest findings: the broken test bureau's tables that don't add up, linked to the finding.
@@ -96,7 +98,12 @@ describe('the overview, as a journalist opens it', () => {
     expect(main.find('a[href="/health"]').length).toBe(1);
     const health = await get('/health');
     expect(health.status).toBe(200);
-    expect(health.$('main h2').map((_, el) => health.$(el).text()).get()).toContain('Last runs');
+    expect(
+      health
+        .$('main h2')
+        .map((_, el) => health.$(el).text())
+        .get(),
+    ).toContain('Last runs');
     expect(health.$('main table.data tbody tr').length).toBeGreaterThan(0);
   });
 });
@@ -107,7 +114,10 @@ describe('errors a person can act on', () => {
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(r.$('main').text()).toContain('bogus');
-    const listed = r.$('ul.measures code').map((_, el) => r.$(el).text()).get();
+    const listed = r
+      .$('ul.measures code')
+      .map((_, el) => r.$(el).text())
+      .get();
     expect(listed).toEqual(Object.keys(MEASURES));
     expect(r.$('#rank').length).toBe(0);
     // The same for a download: no file of another measure.
@@ -122,7 +132,10 @@ describe('the agency page before 2019', () => {
   it('shows the comparable pre-2019 rows with the label each came from, and leaves the rest blank', async () => {
     const id = pingtan();
     const r = await get(`/agency/${id}`);
-    const years = r.$('#years thead th').map((_, el) => r.$(el).text().trim()).get();
+    const years = r
+      .$('#years thead th')
+      .map((_, el) => r.$(el).text().trim())
+      .get();
     const col = (year: string): number => years.indexOf(year);
     const cell = (measure: string, year: string) => r.$(`#years tr[data-measure="${measure}"] td`).eq(col(year) - 1);
     expect(col('2016')).toBeGreaterThan(0);
@@ -171,7 +184,10 @@ describe('exports read like the report', () => {
 
     const cells = await runCli(['export', '--view', 'cells', '--format', 'jsonl', '--year', '2021', '--primary', '--db', t.dbFile]);
     expect(cells.code, cells.stderr).toBe(0);
-    const first = cells.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first = cells.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(Object.keys(first[0]!).slice(5, 10)).toEqual(['table_name', 'row_key', 'row_label_zh', 'col_key', 'col_label_zh']);
     const natural = first.find((c) => c['table_name'] === 'requests' && c['row_key'] === 'new_received' && c['col_key'] === 'natural_person')!;
     expect([natural['row_label_zh'], natural['col_label_zh']]).toEqual(['一、本年新收政府信息公开申请数量', REQUEST_COLUMNS[0]!.label]);
@@ -191,11 +207,17 @@ describe('search finds what a user would search', () => {
     // 本机关不掌握相关政府信息 is a row of table 3 (2019 and 2021 templates); 行政复议数 a row of the pre-2019 statistics.
     const cli = await runCli(['search', '本机关不掌握相关政府信息', '--json', '--limit', '50', '--db', t.dbFile]);
     expect(cli.code, cli.stderr).toBe(0);
-    const hits = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as { reportId: number; year: number; snippet: string });
+    const hits = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reportId: number; year: number; snippet: string });
     expect(hits.map((h) => h.reportId)).toContain(reportIdOf(t.dbFile, 'fujian-pingtan-2021.html'));
     expect(hits.every((h) => (h.year ?? 0) >= 2019)).toBe(true);
     const pre = await get(`/search?q=${encodeURIComponent('行政复议数')}`);
-    const years = pre.$('ol.hits li .hit-meta').map((_, el) => pre.$(el).text()).get();
+    const years = pre
+      .$('ol.hits li .hit-meta')
+      .map((_, el) => pre.$(el).text())
+      .get();
     expect(years.length).toBe(2);
     for (const y of years) expect(y).toMatch(/· 201[67] ·/);
     expect(pre.$('ol.hits mark').first().text()).toBe('行政复议数');
@@ -203,7 +225,10 @@ describe('search finds what a user would search', () => {
 
   it('shows snippets long enough to judge a hit', async () => {
     const r = await get(`/search?q=${encodeURIComponent('政府信息公开')}`);
-    const snippets = r.$('ol.hits .hit-snippet').map((_, el) => r.$(el).text()).get();
+    const snippets = r
+      .$('ol.hits .hit-snippet')
+      .map((_, el) => r.$(el).text())
+      .get();
     expect(snippets.length).toBeGreaterThan(3);
     for (const s of snippets) expect([...s].length, s).toBeGreaterThanOrEqual(50);
     const db = openDatabase(t.dbFile, { readonly: true });
@@ -221,9 +246,7 @@ describe('search finds what a user would search', () => {
     const v5 = MIGRATIONS.find((m) => m.name === 'search_labels')?.version;
     expect(v5, 'migration search_labels').toBeDefined();
     const raw = openDatabase(old);
-    const written = new Map(
-      (raw.prepare('SELECT rowid, text FROM reports_fts').all() as { rowid: number; text: string }[]).map((r) => [r.rowid, r.text]),
-    );
+    const written = new Map((raw.prepare('SELECT rowid, text FROM reports_fts').all() as { rowid: number; text: string }[]).map((r) => [r.rowid, r.text]));
     expect([...written.values()].filter((x) => x.includes(LABELS_PREFIX)).length).toBeGreaterThan(10);
     // As version 4 stored it: the prose only.
     for (const [rowid, text] of written) raw.prepare('UPDATE reports_fts SET text = ? WHERE rowid = ?').run(text.split(`\n${LABELS_PREFIX}`)[0], rowid);
@@ -245,13 +268,21 @@ describe('search finds what a user would search', () => {
   });
 });
 
-describe('the CJK font is the explorer\'s own', () => {
+describe("the CJK font is the explorer's own", () => {
   it('serves Noto Sans SC slices with @font-face rules, long cache headers and a CSP that allows them', async () => {
     const css = await (await fetch(`${base}/assets/style.css`)).text();
     const faces = [...css.matchAll(/@font-face\{font-family:"nianbao Noto Sans SC";[^}]*src:url\((\/assets\/[\w.-]+\.woff2)\)[^}]*unicode-range:([^;]+);\}/g)];
     expect(faces.length).toBeGreaterThan(50);
     // Together the slices cover the characters of the pages (every character of this agency page's Chinese text).
-    const ranges = faces.flatMap((f) => f[2]!.split(',').map((r) => r.trim().replace(/^U\+/i, '').split('-').map((h) => parseInt(h, 16))));
+    const ranges = faces.flatMap((f) =>
+      f[2]!.split(',').map((r) =>
+        r
+          .trim()
+          .replace(/^U\+/i, '')
+          .split('-')
+          .map((h) => parseInt(h, 16)),
+      ),
+    );
     const covered = (cp: number): boolean => ranges.some(([a, b]) => cp >= a! && cp <= (b ?? a!));
     const page = await get(`/agency/${pingtan()}`);
     const han = [...new Set([...page.$('main').text()].filter((ch) => /\p{Script=Han}/u.test(ch)))];
@@ -262,7 +293,11 @@ describe('the CJK font is the explorer\'s own', () => {
     expect(font.status).toBe(200);
     expect(font.headers.get('content-type')).toBe('font/woff2');
     expect(font.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    expect(Buffer.from(await font.arrayBuffer()).subarray(0, 4).toString('latin1')).toBe('wOF2');
+    expect(
+      Buffer.from(await font.arrayBuffer())
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('wOF2');
     expect(page.headers.get('content-security-policy')).toContain("font-src 'self'");
     // Nothing from elsewhere.
     expect(css).not.toMatch(/https?:\/\//);

@@ -103,7 +103,8 @@ export function runCli(args: string[]): { code: number | null; stdout: string; s
 export function reportIdOf(dbFile: string, fileName: string): number {
   const db = openDatabase(dbFile, { readonly: true });
   try {
-    const id = db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.file_name = ?').pluck().get(fileName) as number | undefined;
+    const id = db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.file_name = ?').pluck().get(fileName) as
+      number | undefined;
     if (id === undefined) throw new Error(`no report for ${fileName}`);
     return id;
   } finally {

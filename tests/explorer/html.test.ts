@@ -38,7 +38,19 @@ describe('safeHref', () => {
     expect(safeHref('https://www.pingtan.gov.cn/a?b=1')).toBe('https://www.pingtan.gov.cn/a?b=1');
     expect(safeHref('http://example.org')).toBe('http://example.org/');
     expect(safeHref('/report/3')).toBe('/report/3');
-    for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>', 'vbscript:x', '//evil.example/x', '/\\evil.example', 'file:///etc/passwd', '', null, undefined, 'not a url']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      ' JavaScript:alert(1)',
+      'data:text/html,<script>',
+      'vbscript:x',
+      '//evil.example/x',
+      '/\\evil.example',
+      'file:///etc/passwd',
+      '',
+      null,
+      undefined,
+      'not a url',
+    ]) {
       expect(safeHref(bad)).toBeNull();
     }
   });

@@ -129,9 +129,17 @@ describe('pages', () => {
     expect(await js.text()).toContain('uPlot');
     expect(await (await fetch(`${base}/assets/chart.js`)).text()).toContain("querySelectorAll('.chart[data-chart]')");
     const agency = await get(`/agency/${agencyId('平潭综合实验区')}`);
-    const srcs = agency.$('script').map((_, el) => agency.$(el).attr('src')).get();
+    const srcs = agency
+      .$('script')
+      .map((_, el) => agency.$(el).attr('src'))
+      .get();
     expect(srcs).toEqual(['/assets/uPlot.iife.min.js', '/assets/chart.js']);
-    expect(agency.$('link[rel=stylesheet]').map((_, el) => agency.$(el).attr('href')).get()).toEqual(['/assets/style.css', '/assets/uPlot.min.css']);
+    expect(
+      agency
+        .$('link[rel=stylesheet]')
+        .map((_, el) => agency.$(el).attr('href'))
+        .get(),
+    ).toEqual(['/assets/style.css', '/assets/uPlot.min.css']);
     const spec = JSON.parse(agency.$('.chart').first().attr('data-chart') ?? '{}') as { x: number[]; series: { values: (number | null)[] }[] };
     const exp2021 = expected('fujian-pingtan-2021');
     expect(spec.series[0]?.values[spec.x.indexOf(2021)]).toBe(exp2021.requests['new_received']?.['total']);
@@ -188,7 +196,11 @@ describe('report page', () => {
 describe('snapshots', () => {
   it('serves the stored bytes in a sandbox with the stored type (or one from the kind)', async () => {
     const db = openDatabase(t.dbFile, { readonly: true });
-    const docs = db.prepare('SELECT id, file_name, kind FROM documents WHERE file_name IN (?, ?)').all('fujian-pingtan-2021.pipe.txt', XSS.file) as { id: number; file_name: string; kind: string }[];
+    const docs = db.prepare('SELECT id, file_name, kind FROM documents WHERE file_name IN (?, ?)').all('fujian-pingtan-2021.pipe.txt', XSS.file) as {
+      id: number;
+      file_name: string;
+      kind: string;
+    }[];
     db.close();
     for (const d of docs) {
       const res = await fetch(`${base}/snapshot/${d.id}`);
@@ -212,11 +224,19 @@ describe('snapshots', () => {
 describe('search, compare, compliance', () => {
   it('finds agencies and reports, with filters, and treats FTS syntax as text', async () => {
     const s = await get(`/search?q=${encodeURIComponent('平潭综合')}`);
-    expect(s.$('ul.agencies a').map((_, el) => s.$(el).text()).get()).toContain('平潭综合实验区');
+    expect(
+      s
+        .$('ul.agencies a')
+        .map((_, el) => s.$(el).text())
+        .get(),
+    ).toContain('平潭综合实验区');
     expect(s.$('ol.hits li').length).toBeGreaterThanOrEqual(6);
     expect(s.$('ol.hits mark').first().text()).toBe('平潭综合');
     const y = await get(`/search?q=${encodeURIComponent('平潭综合')}&year=2019`);
-    const years = y.$('ol.hits li .hit-meta').map((_, el) => y.$(el).text()).get();
+    const years = y
+      .$('ol.hits li .hit-meta')
+      .map((_, el) => y.$(el).text())
+      .get();
     expect(years.length).toBeGreaterThan(0);
     for (const line of years) expect(line).toContain('· 2019 ·');
     const short = await get(`/search?q=${encodeURIComponent('平潭')}&format=2019`);
@@ -228,7 +248,10 @@ describe('search, compare, compliance', () => {
 
   it('ranks agencies by a measure, sorts both ways and downloads CSV (with BOM) and JSON', async () => {
     const desc = await (await fetch(`${base}/compare?measure=new_received&year=2023&dl=csv`)).text();
-    const rows = desc.trimEnd().split('\r\n').map((l) => l.split(','));
+    const rows = desc
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(rows[0]).toEqual(['rank', 'agency_id', 'agency', 'province', 'level', 'year', 'value', 'report_id']);
     const values = rows.slice(1).map((r) => Number(r[6]));
     // 2023: 平潭综合实验区 and its XSS copy (81 each), 阿城区蜚克图街道办事处 (0).
@@ -238,7 +261,11 @@ describe('search, compare, compliance', () => {
     expect(asc.map((r) => r.value)).toEqual([...values].reverse());
     const bom = Buffer.from(await (await fetch(`${base}/compare?measure=new_received&year=2021&dl=csv&bom=1`)).arrayBuffer());
     expect([...bom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const share = (await (await fetch(`${base}/compare?measure=not_held_share&year=2021&dl=json`)).json()) as { value: number; numerator: number; denominator: number }[];
+    const share = (await (await fetch(`${base}/compare?measure=not_held_share&year=2021&dl=json`)).json()) as {
+      value: number;
+      numerator: number;
+      denominator: number;
+    }[];
     for (const r of share) expect(r.value).toBeCloseTo((100 * r.numerator) / r.denominator, 1);
     const matrix = await (await fetch(`${base}/compare?measure=new_received&year=all&dl=csv`)).text();
     expect(matrix.split('\r\n')[0]).toMatch(/^agency_id,agency,2019,2021,/);
@@ -253,10 +280,17 @@ describe('search, compare, compliance', () => {
     const arithmetic = (await (await fetch(`${base}/compliance?section=arithmetic&dl=json`)).json()) as { agency: string; rule: string; delta: number }[];
     expect(arithmetic.map((r) => r.rule).sort()).toEqual(['requests.balance', 'requests.row_total']);
     expect(arithmetic.every((r) => r.agency === BROKEN.agency && r.delta === 1)).toBe(true);
-    const late = (await (await fetch(`${base}/compliance?section=late&dl=json`)).json()) as { year: number; days_late: number | null; published: string | null }[];
+    const late = (await (await fetch(`${base}/compliance?section=late&dl=json`)).json()) as {
+      year: number;
+      days_late: number | null;
+      published: string | null;
+    }[];
     const db = openDatabase(t.dbFile, { readonly: true });
     const viewLate = db.prepare('SELECT COUNT(*) FROM report_summary WHERE is_primary = 1 AND days_late > 0').pluck().get() as number;
-    const viewUndated = db.prepare("SELECT COUNT(*) FROM report_summary WHERE is_primary = 1 AND year IS NOT NULL AND published IS NULL AND status <> 'failed'").pluck().get() as number;
+    const viewUndated = db
+      .prepare("SELECT COUNT(*) FROM report_summary WHERE is_primary = 1 AND year IS NOT NULL AND published IS NULL AND status <> 'failed'")
+      .pluck()
+      .get() as number;
     db.close();
     // Late lists only reports published after their deadline; undated ones are 'date unknown', in their own section.
     expect(late.length).toBe(viewLate);
@@ -284,7 +318,11 @@ describe('summary of selected reports', () => {
         expect(view.length).toBeGreaterThan(0);
         expect(mine).toEqual(view);
       }
-      const cols = (sql: string) => db.prepare(sql).columns().map((c) => c.name);
+      const cols = (sql: string) =>
+        db
+          .prepare(sql)
+          .columns()
+          .map((c) => c.name);
       expect(cols(`SELECT * FROM (${summarySql('1')})`)).toEqual(cols('SELECT * FROM report_summary'));
     } finally {
       db.close();
@@ -403,11 +441,15 @@ describe('SQL page', () => {
 
 describe('nianbao serve', () => {
   it('starts from the CLI, warns when bound beyond loopback, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tests', 'explorer', 'run-cli.ts'), 'serve', '--db', t.dbFile, '--port', '0', '--host', '0.0.0.0'], {
-      cwd: ROOT,
-      env: { ...process.env, NIANBAO_DB: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'tests', 'explorer', 'run-cli.ts'), 'serve', '--db', t.dbFile, '--port', '0', '--host', '0.0.0.0'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NIANBAO_DB: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -20,7 +20,9 @@ beforeAll(async () => {
   t = await buildTestDb();
   const db = new Database(t.dbFile, { readonly: true });
   agencyId = (db.prepare("SELECT agency_id AS id FROM report_summary WHERE agency = '平潭综合实验区' LIMIT 1").get() as { id: number }).id;
-  onTime = db.prepare('SELECT report_id, days_late, year FROM report_summary WHERE agency_id = ? AND is_primary = 1 AND days_late < 0 ORDER BY year LIMIT 1').get(agencyId) as typeof onTime;
+  onTime = db
+    .prepare('SELECT report_id, days_late, year FROM report_summary WHERE agency_id = ? AND is_primary = 1 AND days_late < 0 ORDER BY year LIMIT 1')
+    .get(agencyId) as typeof onTime;
   late = db.prepare('SELECT report_id, days_late FROM report_summary WHERE is_primary = 1 AND days_late > 0 ORDER BY year LIMIT 1').get() as typeof late;
   db.close();
   server = await startExplorer({ dbFile: t.dbFile, port: 0 });
@@ -42,7 +44,10 @@ describe('timing in the explorer', () => {
   it('agency page: the timing row says on time (N days early) / N days late; its download keeps the signed number', async () => {
     const $ = await page(`/agency/${agencyId}`);
     const row = $('#years tr[data-measure="days_late"]');
-    const cells = row.find('td').map((_, el) => $(el).text().trim()).get();
+    const cells = row
+      .find('td')
+      .map((_, el) => $(el).text().trim())
+      .get();
     expect(cells).toContain(`on time (${-onTime!.days_late} days early)`);
     expect(cells.some((c) => /^-\d/.test(c))).toBe(false);
     const csv = await (await fetch(`${base}/agency/${agencyId}?dl=csv`)).text();
@@ -58,7 +63,9 @@ describe('timing in the explorer', () => {
 
   it('compare by days late: words, not negative numbers', async () => {
     const $ = await page(`/compare?measure=days_late&year=${onTime!.year}`);
-    const values = $('#rank tbody td.num').map((_, el) => $(el).text().trim()).get();
+    const values = $('#rank tbody td.num')
+      .map((_, el) => $(el).text().trim())
+      .get();
     expect(values.length).toBeGreaterThan(0);
     expect(values.some((v) => /^-\d/.test(v))).toBe(false);
     expect(values.some((v) => v.startsWith('on time (') || v.endsWith('days late') || v === 'date unknown')).toBe(true);

@@ -27,10 +27,12 @@ function polite(options: PoliteFetcherOptions = {}): PoliteFetcher {
   return f;
 }
 
-const slow = (ms: number): Handler => async (req, res) => {
-  await delay(ms);
-  res.writeHead(200).end(req.url);
-};
+const slow =
+  (ms: number): Handler =>
+  async (req, res) => {
+    await delay(ms);
+    res.writeHead(200).end(req.url);
+  };
 
 const gaps = (s: TestServer) => s.log.slice(1).map((r, i) => r.start - s.log[i]!.start);
 

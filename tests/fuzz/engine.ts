@@ -22,16 +22,7 @@ import { parsedReportSchema } from '../../parsers/schema.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { parseReport } from '../../src/parse/report.js';
 import { corpusDocs } from '../helpers/corpus.js';
-import {
-  encodeState,
-  HTML_OPERATORS,
-  planEdit,
-  SENTINEL,
-  TEXT_OPERATORS,
-  type DocKind,
-  type MutationState,
-  type PlannedEdit,
-} from './mutators.js';
+import { encodeState, HTML_OPERATORS, planEdit, SENTINEL, TEXT_OPERATORS, type DocKind, type MutationState, type PlannedEdit } from './mutators.js';
 import { cellMap, checkReport, type CellMap, type WrongCell } from './oracle.js';
 import { caseSeed, createRng } from './prng.js';
 
@@ -191,7 +182,13 @@ async function locateEdit(c: FuzzCase): Promise<{ key: string | null; failure?: 
   const hits = probe.cells.filter((cell) => cell.raw.replace(/\s+/g, '').includes(SENTINEL));
   if (hits.length === 0) return { key: null };
   if (hits.length > 1) {
-    return { key: null, failure: { property: 'edit_probe', message: `one source cell was read into ${hits.length} keys: ${hits.map((h) => `${h.table}.${h.row}.${h.col}`).join(', ')}` } };
+    return {
+      key: null,
+      failure: {
+        property: 'edit_probe',
+        message: `one source cell was read into ${hits.length} keys: ${hits.map((h) => `${h.table}.${h.row}.${h.col}`).join(', ')}`,
+      },
+    };
   }
   const hit = hits[0]!;
   // A unit column converts the number: such a cell cannot be given an expected value here.
@@ -203,7 +200,18 @@ export async function runCase(c: FuzzCase, options: RunOptions = {}): Promise<Ca
   const maxParseMs = options.maxParseMs ?? 2000;
   const determinismEvery = options.determinismEvery ?? 10;
   const failures: Failure[] = [];
-  const metrics: CaseMetrics = { wrong: 0, wrongFlagged: 0, lost: 0, lostFlagged: 0, injected: 0, zeroBlank: 0, ambiguous: 0, edit: 'none', formatChanged: false, charsetFlipped: false };
+  const metrics: CaseMetrics = {
+    wrong: 0,
+    wrongFlagged: 0,
+    lost: 0,
+    lostFlagged: 0,
+    injected: 0,
+    zeroBlank: 0,
+    ambiguous: 0,
+    edit: 'none',
+    formatChanged: false,
+    charsetFlipped: false,
+  };
   const result: CaseResult = {
     index: c.index,
     seed: c.seed,
@@ -312,7 +320,8 @@ export async function runCase(c: FuzzCase, options: RunOptions = {}): Promise<Ca
 
   if (determinismEvery > 0 && c.index % determinismEvery === 0) {
     const again = await parseCase(c);
-    if (JSON.stringify(again) !== JSON.stringify(report)) failures.push({ property: 'nondeterministic', message: 'a second parse of the same bytes gave a different report' });
+    if (JSON.stringify(again) !== JSON.stringify(report))
+      failures.push({ property: 'nondeterministic', message: 'a second parse of the same bytes gave a different report' });
   }
   return result;
 }

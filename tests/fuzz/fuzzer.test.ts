@@ -7,16 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCellNumber } from '../../parsers/number.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { generateCase, loadFuzzCorpus, runCase, type FuzzDoc } from './engine.js';
-import {
-  encodeState,
-  HTML_OPERATORS,
-  planEdit,
-  RANDOM_BYTE_POOL,
-  rowGroups,
-  TEXT_OPERATORS,
-  valueCells,
-  type MutationState,
-} from './mutators.js';
+import { encodeState, HTML_OPERATORS, planEdit, RANDOM_BYTE_POOL, rowGroups, TEXT_OPERATORS, valueCells, type MutationState } from './mutators.js';
 import { cellMap, checkReport, evaluate, identities } from './oracle.js';
 import { caseSeed, createRng } from './prng.js';
 
@@ -25,7 +16,14 @@ beforeAll(async () => {
   docs = await loadFuzzCorpus();
 });
 const doc = (name: string) => docs.find((d) => d.name === name)!;
-const stateOf = (d: FuzzDoc): MutationState => ({ kind: d.kind, source: d.source, encoding: { kind: 'utf8' }, byteOps: [], fileName: d.name, contentType: undefined });
+const stateOf = (d: FuzzDoc): MutationState => ({
+  kind: d.kind,
+  source: d.source,
+  encoding: { kind: 'utf8' },
+  byteOps: [],
+  fileName: d.name,
+  contentType: undefined,
+});
 
 describe('PRNG and case generation', () => {
   it('gives the same sequence for the same seed and another for another seed', () => {
@@ -52,7 +50,10 @@ describe('PRNG and case generation', () => {
 describe('operators', () => {
   const sampleFor = (kind: 'html' | 'text') => docs.filter((d) => d.kind === kind && d.baselineCells.size > 0);
 
-  for (const [kind, ops] of [['html', HTML_OPERATORS], ['text', TEXT_OPERATORS]] as const) {
+  for (const [kind, ops] of [
+    ['html', HTML_OPERATORS],
+    ['text', TEXT_OPERATORS],
+  ] as const) {
     for (const [name, op] of ops) {
       it(`${kind}: ${name} changes the document`, () => {
         let applied = 0;
@@ -75,14 +76,28 @@ describe('operators', () => {
     // insertJunk on a page of digits only never adds a digit.
     const [, insertJunk] = HTML_OPERATORS.find(([n]) => n === 'insertJunk')!;
     for (let i = 0; i < 200; i++) {
-      const s: MutationState = { kind: 'html', source: '<table><tr><td>1</td></tr></table>', encoding: { kind: 'utf8' }, byteOps: [], fileName: 'x.html', contentType: undefined };
+      const s: MutationState = {
+        kind: 'html',
+        source: '<table><tr><td>1</td></tr></table>',
+        encoding: { kind: 'utf8' },
+        byteOps: [],
+        fileName: 'x.html',
+        contentType: undefined,
+      };
       insertJunk(s, createRng(i));
       expect(s.source.normalize('NFKC').replace(/[^0-9.,+-]/g, '')).toBe('1');
     }
   });
 
   it('the GBK splice and the byte operators produce the bytes they describe', () => {
-    const s: MutationState = { kind: 'text', source: '规章 | 1 |', encoding: { kind: 'gbk-splice', start: 0, end: 2 }, byteOps: [], fileName: 'x.txt', contentType: undefined };
+    const s: MutationState = {
+      kind: 'text',
+      source: '规章 | 1 |',
+      encoding: { kind: 'gbk-splice', start: 0, end: 2 },
+      byteOps: [],
+      fileName: 'x.txt',
+      contentType: undefined,
+    };
     expect([...encodeState(s)]).toEqual([0xb9, 0xe6, 0xd5, 0xc2, ...Buffer.from(' | 1 |')]);
     s.byteOps.push({ kind: 'truncate', at: 0.5 });
     expect(encodeState(s).length).toBe(5);
@@ -91,7 +106,12 @@ describe('operators', () => {
   it('shuffles pipe text by rows: a label moves with its values', () => {
     const text = ['信息内容 |', '本年制发件数 |', '规章 |', '1 |', '2 |', '|', '行政规范性文件 |', '3 |', '4 |', '说明文字', '行政许可 | 5 |'].join('\n');
     const groups = rowGroups(text).map((g) => text.slice(g.start, g.end).split('\n'));
-    expect(groups).toEqual([['信息内容 |', '本年制发件数 |', '规章 |', '1 |', '2 |', '|'], ['行政规范性文件 |', '3 |', '4 |'], ['说明文字'], ['行政许可 | 5 |']]);
+    expect(groups).toEqual([
+      ['信息内容 |', '本年制发件数 |', '规章 |', '1 |', '2 |', '|'],
+      ['行政规范性文件 |', '3 |', '4 |'],
+      ['说明文字'],
+      ['行政许可 | 5 |'],
+    ]);
   });
 
   it('plans a digit edit of a value cell and the sentinel probe source', () => {

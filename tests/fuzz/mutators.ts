@@ -29,9 +29,7 @@ export type EncodingPlan =
   /** UTF-8 with a byte-order mark. */
   | { kind: 'utf8-bom' };
 
-export type ByteOp =
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'truncate'; at: number };
+export type ByteOp = { kind: 'insert'; at: number; bytes: Uint8Array } | { kind: 'truncate'; at: number };
 
 /** The document while it is being mutated. */
 export interface MutationState {
@@ -56,9 +54,19 @@ export type Operator = (s: MutationState, rng: Rng) => string | null;
  */
 const JUNK_CHARS = [
   ...'abcXYZ_<>/&;"\'=|#!?*~()[]{}:@',
-  ' ', '\t', '\n', '\u00a0', '\u3000', '\u200b', '\ufeff', '\u202e',
+  ' ',
+  '\t',
+  '\n',
+  '\u00a0',
+  '\u3000',
+  '\u200b',
+  '\ufeff',
+  '\u202e',
   ...'的了是在政府信息公开申请规章行政许可处罚总计合计其他结果维持纠正（）【】《》、。：；？！',
-  '—', '／', '\ud83d\ude00', '\ufffd',
+  '—',
+  '／',
+  '\ud83d\ude00',
+  '\ufffd',
 ];
 /** Random bytes never include ASCII digits or + , - . (0x2b–0x39). */
 export const RANDOM_BYTE_POOL: readonly number[] = Array.from({ length: 256 }, (_, i) => i).filter((b) => b < 0x2b || b > 0x39);
@@ -147,7 +155,10 @@ export function htmlValueCells(source: string): ValueCell[] {
   for (const table of htmlTables(source)) {
     for (const cell of htmlCells(source, table)) {
       const chars = htmlTextChars(source, innerOf(source, cell));
-      const text = chars.map((c) => c.ch).join('').replace(/[\s\u00a0\u3000]+/g, '');
+      const text = chars
+        .map((c) => c.ch)
+        .join('')
+        .replace(/[\s\u00a0\u3000]+/g, '');
       if (!PLAIN_INTEGER.test(text)) continue;
       out.push({ span: cell, text, digits: chars.filter((c) => /\d/.test(c.ch)).map((c) => c.at) });
     }
@@ -206,7 +217,15 @@ function labelCells(s: MutationState): Span[] {
     return htmlTables(s.source).flatMap((t) =>
       htmlCells(s.source, t)
         .map((c) => innerOf(s.source, c))
-        .filter((inner) => !isValueText(htmlTextChars(s.source, inner).map((c) => c.ch).join('').trim())),
+        .filter(
+          (inner) =>
+            !isValueText(
+              htmlTextChars(s.source, inner)
+                .map((c) => c.ch)
+                .join('')
+                .trim(),
+            ),
+        ),
     );
   }
   return pipeSegments(s.source).filter((seg) => !isValueText(s.source.slice(seg.start, seg.end).trim()));
@@ -471,7 +490,12 @@ const deleteRow: Operator = (s, rng) => {
   if (!r) return null;
   const text = s.source.slice(r.row.start, r.row.end);
   splice(s, r.row.start, r.row.end, '');
-  return `row ${preview(text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim())}`;
+  return `row ${preview(
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  )}`;
 };
 
 const duplicateRow: Operator = (s, rng) => {
@@ -480,7 +504,12 @@ const duplicateRow: Operator = (s, rng) => {
   const text = s.source.slice(r.row.start, r.row.end);
   const at = rng.chance(0.5) ? r.row.end : r.row.start;
   splice(s, at, at, text);
-  return `row ${preview(text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim())} ${at === r.row.start ? 'before' : 'after'} itself`;
+  return `row ${preview(
+    text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  )} ${at === r.row.start ? 'before' : 'after'} itself`;
 };
 
 const shuffleRows: Operator = (s, rng) => {
@@ -598,16 +627,34 @@ const dropClosingTags: Operator = (s, rng) => {
   const all = scan(s.source, re);
   if (!all.length) return null;
   const every = rng.chance(0.3);
-  const chosen = every ? all : rng.shuffle([...all]).slice(0, rng.range(1, Math.min(5, all.length))).sort((a, b) => a.start - b.start);
-  spliceMany(s, chosen.map((m) => ({ start: m.start, end: m.end, insert: '' })));
+  const chosen = every
+    ? all
+    : rng
+        .shuffle([...all])
+        .slice(0, rng.range(1, Math.min(5, all.length)))
+        .sort((a, b) => a.start - b.start);
+  spliceMany(
+    s,
+    chosen.map((m) => ({ start: m.start, end: m.end, insert: '' })),
+  );
   return `${chosen.length} closing </${tag}> removed`;
 };
 
 /** Tables nested `n` deep around one letter: a table dropped inside a number's run of text. */
 const nestedTables = (n: number) => `${'<table><tr><td>'.repeat(n)}x${'</td></tr></table>'.repeat(n)}`;
 const SPLITTERS = [
-  '</span><span>', '<!-- -->', '<span></span>', '<o:p></o:p>', '&nbsp;', '<br>', '<wbr>', '\u200b', '<font>&nbsp;</font>', '\n',
-  nestedTables(1), nestedTables(2000),
+  '</span><span>',
+  '<!-- -->',
+  '<span></span>',
+  '<o:p></o:p>',
+  '&nbsp;',
+  '<br>',
+  '<wbr>',
+  '\u200b',
+  '<font>&nbsp;</font>',
+  '\n',
+  nestedTables(1),
+  nestedTables(2000),
 ];
 
 /**
@@ -638,7 +685,9 @@ const unclosedRaw: Operator = (s, rng) => {
   const inTable = (i: number) => tables.some((t) => i > t.start && i < t.end);
   const spots = [
     ...scan(s.source, /<(?:tr|table)\b|<\/table\s*>/gi).map((m) => m.start),
-    ...scan(s.source, /<p\b/gi).map((m) => m.start).filter((i) => !inTable(i)),
+    ...scan(s.source, /<p\b/gi)
+      .map((m) => m.start)
+      .filter((i) => !inTable(i)),
   ];
   const at = spots.length && rng.chance(0.8) ? rng.pick(spots) : textPosition(s.source, rng.int(s.source.length + 1));
   if (!spots.includes(at) && inTable(at)) return null;
@@ -727,7 +776,11 @@ type LineKind = 'label' | 'values' | 'mixed' | 'prose';
 
 function lineKind(text: string): LineKind {
   if (!/\|\s*$/.test(text)) return 'prose';
-  const cells = text.split('|').slice(0, -1).map((c) => c.trim()).filter((c) => c !== '');
+  const cells = text
+    .split('|')
+    .slice(0, -1)
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
   const values = cells.filter((c) => /^[\d\s.,+\-—/无]*$/.test(c)).length;
   if (values === 0) return cells.length === 0 ? 'values' : 'label';
   return values === cells.length ? 'values' : 'mixed';
@@ -951,11 +1004,7 @@ export function encodeState(s: MutationState): Uint8Array {
   else if (e.kind === 'gbk-splice') {
     const start = Math.min(e.start, s.source.length);
     const end = Math.min(Math.max(e.end, start), s.source.length);
-    bytes = concat([
-      utf8.encode(s.source.slice(0, start)),
-      new Uint8Array(iconv.encode(s.source.slice(start, end), 'gbk')),
-      utf8.encode(s.source.slice(end)),
-    ]);
+    bytes = concat([utf8.encode(s.source.slice(0, start)), new Uint8Array(iconv.encode(s.source.slice(start, end), 'gbk')), utf8.encode(s.source.slice(end))]);
   } else bytes = utf8.encode(s.source);
   for (const op of s.byteOps) {
     const at = Math.min(bytes.length, Math.floor(op.at * bytes.length));

@@ -136,13 +136,25 @@ export async function runFuzz(input: FuzzOptions = {}): Promise<FuzzSummary> {
           outcome: 'crashed',
           ms: performance.now() - current.since,
           failures: [{ property: 'hang', message: `no result after ${opts.hangMs} ms (${current.phase} phase): the worker was terminated` }],
-          metrics: { wrong: 0, wrongFlagged: 0, lost: 0, lostFlagged: 0, injected: 0, zeroBlank: 0, ambiguous: 0, edit: 'none', formatChanged: false, charsetFlipped: false },
+          metrics: {
+            wrong: 0,
+            wrongFlagged: 0,
+            lost: 0,
+            lostFlagged: 0,
+            injected: 0,
+            zeroBlank: 0,
+            ambiguous: 0,
+            edit: 'none',
+            formatChanged: false,
+            charsetFlipped: false,
+          },
         });
         end(batch.filter((i) => i !== hung));
       }, 250);
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') next();
-        else if (msg.type === 'start') current = { index: msg.index, since: current?.index === msg.index ? current.since : performance.now(), phase: msg.phase };
+        else if (msg.type === 'start')
+          current = { index: msg.index, since: current?.index === msg.index ? current.since : performance.now(), phase: msg.phase };
         else if (msg.type === 'result') {
           current = null;
           results.push(msg.result);
@@ -205,7 +217,10 @@ export function summarize(seed: number, workers: number, wallMs: number, results
     if (m.charsetFlipped) oracle.charsetFlipped++;
     if (m.edit !== 'none') oracle.edits[m.edit]++;
   }
-  const times = results.filter((r) => r.failures.every((f) => f.property !== 'hang')).map((r) => r.ms).sort((a, b) => a - b);
+  const times = results
+    .filter((r) => r.failures.every((f) => f.property !== 'hang'))
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
   return {
     seed,
@@ -239,15 +254,27 @@ export function formatSummary(s: FuzzSummary): string {
   const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
   const lines = [
     `fuzz: seed ${s.seed}, ${s.cases} cases on ${s.workers} worker(s) in ${(s.wallMs / 1000).toFixed(1)} s (${s.casesPerSecond.toFixed(1)} cases/s)`,
-    `outcomes: ${s.outcomes.report} reports, ${s.outcomes.rejected} rejected (${Object.entries(s.rejectedByCode).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}), ${s.outcomes.crashed} crashed`,
+    `outcomes: ${s.outcomes.report} reports, ${s.outcomes.rejected} rejected (${
+      Object.entries(s.rejectedByCode)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none'
+    }), ${s.outcomes.crashed} crashed`,
     `parse ms: mean ${s.parseMs.mean.toFixed(1)}, p50 ${s.parseMs.p50.toFixed(1)}, p99 ${s.parseMs.p99.toFixed(0)}, max ${s.parseMs.max.toFixed(0)}` +
-      (s.slowest[0] ? ` (case ${s.slowest[0].index}: ${s.slowest[0].mutations.map((m) => m.op).join('+')}, ${(s.slowest[0].bytes / 1024).toFixed(0)} KiB)` : ''),
+      (s.slowest[0]
+        ? ` (case ${s.slowest[0].index}: ${s.slowest[0].mutations.map((m) => m.op).join('+')}, ${(s.slowest[0].bytes / 1024).toFixed(0)} KiB)`
+        : ''),
     `oracle: ${s.oracle.wrongCells} differing cells, ${s.oracle.wrongFlagged} flagged (${pct(s.oracle.wrongFlagged, s.oracle.wrongCells)}); ` +
       `${s.oracle.zeroBlank} blank-for-zero, ${s.oracle.ambiguous} lone-pipe, ${s.oracle.injected} injected digits (by design, not failed); ` +
       `lost cells ${s.oracle.lostCells} (${pct(s.oracle.lostFlagged, s.oracle.lostCells)} flagged)`,
     `edits: ${s.oracle.edits.detectable} break an identity, ${s.oracle.edits.undetectable} undetectable by design, ${s.oracle.edits.untracked} outside the keyed tables; format changed in ${s.oracle.formatChanged} cases; ` +
       `decoded with another charset in ${s.oracle.charsetFlipped} cases without an encoding operator`,
-    `failures: ${s.failures.length} case(s)${Object.keys(s.failuresByProperty).length ? ` — ${Object.entries(s.failuresByProperty).map(([p, n]) => `${p} ${n}`).join(', ')}` : ''}`,
+    `failures: ${s.failures.length} case(s)${
+      Object.keys(s.failuresByProperty).length
+        ? ` — ${Object.entries(s.failuresByProperty)
+            .map(([p, n]) => `${p} ${n}`)
+            .join(', ')}`
+        : ''
+    }`,
   ];
   return lines.join('\n');
 }

@@ -47,7 +47,11 @@ describe('hostile structure: no hang, no crash', () => {
   });
 
   it('2000 nested layout tables do not overflow the stack, and their text is kept', () => {
-    const page = replaceOnce(html2025, '<p>五、存在的主要问题', `${'<table><tr><td>'.repeat(2000)}嵌套的文字${'</td></tr></table>'.repeat(2000)}<p>五、存在的主要问题`);
+    const page = replaceOnce(
+      html2025,
+      '<p>五、存在的主要问题',
+      `${'<table><tr><td>'.repeat(2000)}嵌套的文字${'</td></tr></table>'.repeat(2000)}<p>五、存在的主要问题`,
+    );
     const report = parseHtmlReport(page);
     expect([report.active, report.requests, report.appeals]).toEqual([want2025.active, want2025.requests, want2025.appeals]);
     expect(report.text).toContain('嵌套的文字');
@@ -100,7 +104,7 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
     expect(rules(onRow(report, 'active.normative_documents'))).toContain('report.row_shape');
   });
 
-  it('a row moved under another block\'s header (行政事业性收费 under 采购项目数量) flags the row', () => {
+  it("a row moved under another block's header (行政事业性收费 under 采购项目数量) flags the row", () => {
     const page = page2019();
     const fees = /<tr><td><p>行政事业性收费<\/p><\/td>.*?<\/tr>/.exec(page)![0];
     const moved = replaceOnce(replaceOnce(page, fees, ''), '<td colspan="2"><p>采购总金额</p></td></tr>', `<td colspan="2"><p>采购总金额</p></td></tr>${fees}`);
@@ -109,7 +113,7 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
     expect(rules(onRow(report, 'active.fees'))).toContain('report.row_shape');
   });
 
-  it('a removed header cell (上一年项目数量): the rows are read as their own columns, which end with the header\'s, and flagged', () => {
+  it("a removed header cell (上一年项目数量): the rows are read as their own columns, which end with the header's, and flagged", () => {
     const page = page2019().replace('<td><p>上一年项目数量</p></td>', '<td><p></p></td>');
     const report = parseHtmlReport(page);
     expect(report.active!['licensing']).toEqual({ previous: 396, change: 0, decisions: 181 });
@@ -148,7 +152,9 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
 
   it('rows read without any header in a report whose format table 3 does not tell are flagged as a guess', () => {
     // No table-2 headers, and no （六） row at all: neither its label nor the count of table 3's rows tells the format.
-    const page = page2019().replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '').replace(/<tr>(?:(?!<\/tr>).)*（六）其他处理.*?<\/tr>/s, '');
+    const page = page2019()
+      .replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '')
+      .replace(/<tr>(?:(?!<\/tr>).)*（六）其他处理.*?<\/tr>/s, '');
     expect(page).not.toContain('（六）其他处理');
     const report = parseHtmlReport(page);
     expect(report.active!['regulations']).toEqual({ issued: 0, repealed: 0, in_force: 0 });
@@ -166,7 +172,9 @@ describe('table 2 has no sums: a shifted row is said, not silent', () => {
   });
 
   it('a table 3 whose （六） label is unreadable tells its format by its count of rows (23: 2019), and says so', () => {
-    const page = page2019().replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '').replace('（六）其他处理', '（六）其他');
+    const page = page2019()
+      .replace(/<tr><td><p>信息内容<\/p><\/td>.*?<\/tr>/g, '')
+      .replace('（六）其他处理', '（六）其他');
     const report = parseHtmlReport(page);
     expect(report.format).toBe('2019');
     expect(report.active!['regulations']).toEqual(want2019.active!['regulations']);
@@ -235,7 +243,11 @@ describe('tables 3 and 4: more values than columns are said', () => {
   });
 
   it('a 2021 table whose （六） first sub-row label is gone: the values it then reads as （六）其他处理 are flagged', () => {
-    const page = replaceOnce(html2025, '<p>1.申请人无正当理由逾期不补正、行政机关</p><p>不再处理其政府信息公开申请 &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;</p>', '');
+    const page = replaceOnce(
+      html2025,
+      '<p>1.申请人无正当理由逾期不补正、行政机关</p><p>不再处理其政府信息公开申请 &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;</p>',
+      '',
+    );
     const report = parseHtmlReport(page);
     expect(report.format).toBe('2021');
     expect(report.requests!['other']).toEqual(want2025.requests!['other_no_correction']);

@@ -7,7 +7,11 @@ import { crc32, createDeflate, createDeflateRaw } from 'node:zlib';
 import { type PackedEntry, zipOf } from '../decode/_zip.js';
 
 /** Deflates `times` repetitions of `chunk` (raw deflate, or zlib-wrapped for a PDF stream); returns the bytes and the CRC-32 of the inflated data. */
-export async function deflateRepeated(chunk: Buffer, times: number, opts: { zlib?: boolean; head?: string; tail?: string } = {}): Promise<{ packed: Buffer; crc: number; size: number }> {
+export async function deflateRepeated(
+  chunk: Buffer,
+  times: number,
+  opts: { zlib?: boolean; head?: string; tail?: string } = {},
+): Promise<{ packed: Buffer; crc: number; size: number }> {
   const z = opts.zlib ? createDeflate({ level: 1 }) : createDeflateRaw({ level: 1 });
   const out: Buffer[] = [];
   z.on('data', (b: Buffer) => out.push(b));
@@ -126,15 +130,25 @@ const OFD_NS = 'http://www.ofdspec.org/2016';
 async function ofdSkeleton(pages: number): Promise<PackedEntry[]> {
   const list = Array.from({ length: pages }, (_, k) => `<ofd:Page ID="${k + 10}" BaseLoc="Pages/Page_${k}/Content.xml"/>`).join('');
   return [
-    await packed('OFD.xml', `<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="${OFD_NS}" Version="1.0"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>`),
-    await packed('Doc_0/Document.xml', `<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="${OFD_NS}"><ofd:CommonData><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:CommonData><ofd:Pages>${list}</ofd:Pages></ofd:Document>`),
+    await packed(
+      'OFD.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="${OFD_NS}" Version="1.0"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>`,
+    ),
+    await packed(
+      'Doc_0/Document.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="${OFD_NS}"><ofd:CommonData><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:CommonData><ofd:Pages>${list}</ofd:Pages></ofd:Document>`,
+    ),
   ];
 }
 
 /** A page's Content.xml: `mb` MiB of text objects. */
 async function ofdPage(mb: number, name: string, declared?: number): Promise<PackedEntry> {
   const obj = Buffer.from(
-    Array.from({ length: 32 }, (_, i) => `<ofd:TextObject ID="1" Boundary="10 ${10 + (i % 30) * 8} 180 8" Font="1" Size="3.5"><ofd:TextCode X="0" Y="3">公开 ${i} 1 2 3</ofd:TextCode></ofd:TextObject>`).join(''),
+    Array.from(
+      { length: 32 },
+      (_, i) =>
+        `<ofd:TextObject ID="1" Boundary="10 ${10 + (i % 30) * 8} 180 8" Font="1" Size="3.5"><ofd:TextCode X="0" Y="3">公开 ${i} 1 2 3</ofd:TextCode></ofd:TextObject>`,
+    ).join(''),
   );
   const z = await deflateRepeated(obj, Math.ceil((mb * 1024 * 1024) / obj.length), {
     head: `<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="${OFD_NS}"><ofd:Content><ofd:Layer ID="2">`,
@@ -161,7 +175,9 @@ export async function ofdManyBigPages(pages: number, mb: number): Promise<Buffer
 /** An HTML page of about `mb` MiB of small tables. */
 export function htmlSmallTables(mb: number): Buffer {
   const table = '<table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>4</td></tr></table>\n';
-  return Buffer.from(`<!doctype html><html><head><meta charset="utf-8"><title>报告</title></head><body>${table.repeat(Math.ceil((mb * 1024 * 1024) / table.length))}</body></html>`);
+  return Buffer.from(
+    `<!doctype html><html><head><meta charset="utf-8"><title>报告</title></head><body>${table.repeat(Math.ceil((mb * 1024 * 1024) / table.length))}</body></html>`,
+  );
 }
 
 /** `mb` MiB of "1 1 1 …" as plain text. */

@@ -62,21 +62,41 @@ const CASES: { name: string; make: () => Promise<Buffer> | Buffer; limit: RegExp
   // 150 MiB of paragraphs in word/document.xml (the issue's: 459 KB, 107 s, 4.4 GB, exit 134).
   { name: 'bomb.docx', make: () => bombs.docxBomb(150), limit: /word\/document\.xml" inflates past the 6 MiB limit \(budget maxWordXmlBytes/ },
   // A content stream that inflates to 1 GiB (8–13 s, 2.2 GB).
-  { name: 'flate-1gib.pdf', make: () => bombs.pdfFlateBomb(1024), limit: /has a stream \(at byte \d+\) that inflates past the 32 MiB limit \(budget maxEntryBytes/ },
+  {
+    name: 'flate-1gib.pdf',
+    make: () => bombs.pdfFlateBomb(1024),
+    limit: /has a stream \(at byte \d+\) that inflates past the 32 MiB limit \(budget maxEntryBytes/,
+  },
   // 200 pages sharing one stream of 20,000 text operators (57 s).
-  { name: 'shared-stream.pdf', make: () => bombs.pdfSharedStream(200, 20_000), limit: /has more text pieces on page 1 than the 12,000 limit \(budget maxPageTextItems/ },
+  {
+    name: 'shared-stream.pdf',
+    make: () => bombs.pdfSharedStream(200, 20_000),
+    limit: /has more text pieces on page 1 than the 12,000 limit \(budget maxPageTextItems/,
+  },
   // 200,000 pages (41 s).
   { name: 'pages-200000.pdf', make: () => bombs.pdfManyPages(200_000), limit: /has 200,000 pages, over the 500 limit \(budget maxPages/ },
   // An OFD entry that says 1 KB and inflates to 1.2 GB (1.2 GB read before the old refusal).
-  { name: 'lying-entry.ofd', make: () => bombs.ofdLyingEntry(1200), limit: /part "Doc_0\/Pages\/Page_0\/Content\.xml" inflates past the 32 MiB limit \(budget maxEntryBytes/ },
+  {
+    name: 'lying-entry.ofd',
+    make: () => bombs.ofdLyingEntry(1200),
+    limit: /part "Doc_0\/Pages\/Page_0\/Content\.xml" inflates past the 32 MiB limit \(budget maxEntryBytes/,
+  },
   // 40 pages of 30 MB each: every page under a per-page cap, the document 1.2 GB (110 s, 3.1 GB).
-  { name: 'pages-40x30mb.ofd', make: () => bombs.ofdManyBigPages(40, 30), limit: /inflates \(its parts together, "Doc_0\/Pages\/Page_\d+\/Content\.xml" reached\) past the 256 MiB limit \(budget maxInflatedBytes/ },
+  {
+    name: 'pages-40x30mb.ofd',
+    make: () => bombs.ofdManyBigPages(40, 30),
+    limit: /inflates \(its parts together, "Doc_0\/Pages\/Page_\d+\/Content\.xml" reached\) past the 256 MiB limit \(budget maxInflatedBytes/,
+  },
   // 45 MB of small tables, under the 50 MiB size cap (30 s, 3.2 GB).
   { name: 'tables-45mb.html', make: () => bombs.htmlSmallTables(45), limit: /has more table cells than the 150,000 limit \(budget maxTableCells/ },
   // 20 MB of "1 1 1 …" as text (15 s, 2.1 GB).
   { name: 'ones-20mb.txt', make: () => bombs.textOfOnes(20), limit: /has 20,971,520 characters of text, over the 1,000,000 limit \(budget maxTextChars/ },
   // 100,000 nested <div>s (10 s).
-  { name: 'nested-100000.html', make: () => bombs.nestedDivs(100_000), limit: /has more levels of nested HTML elements than the 25,000 limit \(budget maxDomDepth/ },
+  {
+    name: 'nested-100000.html',
+    make: () => bombs.nestedDivs(100_000),
+    limit: /has more levels of nested HTML elements than the 25,000 limit \(budget maxDomDepth/,
+  },
 ];
 
 const KEY = budgetKey(DEFAULT_BUDGET);
@@ -119,7 +139,9 @@ describe('hostile documents end fast with a coded error and bounded memory', () 
     const pdf = await bombs.pdfSharedStream(150, 600);
     const err = await parseReport(pdf, { fileName: 'slow.pdf', budget: { timeoutMs: 50 } }).catch((e: unknown) => e as { code: string; message: string });
     expect(err).toMatchObject({ code: 'NB_PARSE_TIMEOUT', file: 'slow.pdf' });
-    expect((err as { message: string }).message).toMatch(/^slow\.pdf: reading its pages took longer than the 50 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/);
+    expect((err as { message: string }).message).toMatch(
+      /^slow\.pdf: reading its pages took longer than the 50 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/,
+    );
   });
 });
 
@@ -132,7 +154,9 @@ describe('the budget from the command line', () => {
     writeFileSync(file, bombs.pdfManyPages(1000));
     const refused = runCli(['parse', file]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/pages-1000\.pdf: has 1,000 pages, over the 500 limit \(budget maxPages, key [0-9a-f]{8}\); raise it with --max-document-pages if this really is a report\. \[NB_PARSE_TOO_LARGE\]/);
+    expect(refused.stderr).toMatch(
+      /pages-1000\.pdf: has 1,000 pages, over the 500 limit \(budget maxPages, key [0-9a-f]{8}\); raise it with --max-document-pages if this really is a report\. \[NB_PARSE_TOO_LARGE\]/,
+    );
     // Within the raised limit it is read: empty pages, so a PDF without a text layer.
     const read = runCli(['parse', file, '--max-document-pages', '2000']);
     expect(read.code).toBe(1);
@@ -181,7 +205,9 @@ describe('ingest of a folder with a bomb among good files', () => {
     }[];
     const bomb = rows.find((r) => r.file_name === 'fujian-pingtan-2020-bomb.docx')!;
     expect(bomb).toMatchObject({ status: 'failed', error_code: 'NB_PARSE_TOO_LARGE' });
-    expect(bomb.error).toMatch(/^fujian-pingtan-2020-bomb\.docx: its part "word\/document\.xml" inflates past the 6 MiB limit \(budget maxWordXmlBytes, key [0-9a-f]{8}\)/);
+    expect(bomb.error).toMatch(
+      /^fujian-pingtan-2020-bomb\.docx: its part "word\/document\.xml" inflates past the 6 MiB limit \(budget maxWordXmlBytes, key [0-9a-f]{8}\)/,
+    );
     for (const d of docs) {
       const row = rows.find((r) => r.file_name === d.name);
       expect(row?.status, d.name).not.toBe('failed');
@@ -205,7 +231,11 @@ describe('ingest of a folder with a bomb among good files', () => {
     const other = await reparseStored(db, { snapshotsDir, budget, parse: (b, o) => counting(b, { ...o, budget }) });
     expect(other).toMatchObject({ files: 1, failed: 1 });
     expect(parsed).toEqual(['fujian-pingtan-2020-bomb.docx']);
-    const error = (db.prepare("SELECT r.error FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.file_name = 'fujian-pingtan-2020-bomb.docx'").get() as { error: string }).error;
+    const error = (
+      db.prepare("SELECT r.error FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.file_name = 'fujian-pingtan-2020-bomb.docx'").get() as {
+        error: string;
+      }
+    ).error;
     expect(error).toContain(`key ${budgetKey(makeBudget(budget))})`);
   }, 120_000);
 });
@@ -223,10 +253,12 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     parsed.push(basename(o.fileName ?? '?'));
     return parseReport(bytes, o);
   };
-  const run = (refresh = false) => crawl({ db, registry, parse: counting }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, refresh, browser: { enabled: false } });
+  const run = (refresh = false) =>
+    crawl({ db, registry, parse: counting }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, refresh, browser: { enabled: false } });
 
   beforeAll(async () => {
-    const html = (title: string, body: string) => Buffer.from(`<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`);
+    const html = (title: string, body: string) =>
+      Buffer.from(`<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`);
     files['/nb/index.html'] = {
       type: 'text/html; charset=utf-8',
       body: html(
@@ -238,10 +270,16 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     // A notice whose report is the bomb.
     files['/nb/202002/t20200120_1.html'] = {
       type: 'text/html; charset=utf-8',
-      body: html('测试县2019年度政府信息公开工作年度报告', '<p>报告全文见附件。</p><p>附件：<a href="/u/P020200120.docx">测试县2019年度政府信息公开工作年度报告.docx</a></p>'),
+      body: html(
+        '测试县2019年度政府信息公开工作年度报告',
+        '<p>报告全文见附件。</p><p>附件：<a href="/u/P020200120.docx">测试县2019年度政府信息公开工作年度报告.docx</a></p>',
+      ),
     };
     files['/u/P020200120.docx'] = { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', body: await bombs.docxBomb(150) };
-    files['/nb/202202/t20220208_2.html'] = { type: 'text/html; charset=utf-8', body: readFileSync(join(ROOT, 'snapshots', 'corpus', 'fujian-pingtan-2021.html')) };
+    files['/nb/202202/t20220208_2.html'] = {
+      type: 'text/html; charset=utf-8',
+      body: readFileSync(join(ROOT, 'snapshots', 'corpus', 'fujian-pingtan-2021.html')),
+    };
     server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       requested.push(path);
@@ -254,7 +292,17 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'test', agency: '测试县人民政府', region: { province: '演示省', county: '测试县' }, level: 'county', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'test',
+          agency: '测试县人民政府',
+          region: { province: '演示省', county: '测试县' },
+          level: 'county',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
     db = openDatabase(dbFile);
   }, 60_000);
@@ -268,7 +316,9 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     const summary = await run();
     expect(summary.status).toBe('ok');
     expect(requested.filter((p) => p === '/u/P020200120.docx')).toHaveLength(1);
-    const rows = db.prepare('SELECT d.url, r.status, r.error_code, r.error, r.year FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY d.url').all() as {
+    const rows = db
+      .prepare('SELECT d.url, r.status, r.error_code, r.error, r.year FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY d.url')
+      .all() as {
       url: string;
       status: string;
       error_code: string | null;
@@ -279,7 +329,9 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
       ['/nb/202202/t20220208_2.html', 'ok', null],
       ['/u/P020200120.docx', 'failed', 'NB_PARSE_TOO_LARGE'],
     ]);
-    expect(rows[1]!.error).toMatch(/P020200120\.docx: its part "word\/document\.xml" inflates past the 6 MiB limit \(budget maxWordXmlBytes, key [0-9a-f]{8}\)/);
+    expect(rows[1]!.error).toMatch(
+      /P020200120\.docx: its part "word\/document\.xml" inflates past the 6 MiB limit \(budget maxWordXmlBytes, key [0-9a-f]{8}\)/,
+    );
     const row = db.prepare("SELECT state, error_code FROM frontier WHERE url LIKE '%/u/P020200120.docx'").get();
     expect(row).toEqual({ state: 'done', error_code: 'NB_PARSE_TOO_LARGE' });
     const errors = db.prepare('SELECT code FROM run_errors WHERE run_id = ?').all(summary.runId) as { code: string }[];

@@ -51,9 +51,9 @@ function assertConsistent(file: string): void {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE r.id IS NULL').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM (SELECT document_id FROM reports GROUP BY document_id HAVING count(*) > 1)').get()).toEqual({ n: 0 });
-    expect(
-      db.prepare("SELECT count(*) AS n FROM reports r WHERE r.cell_count <> (SELECT count(*) FROM cells c WHERE c.report_id = r.id)").get(),
-    ).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM reports r WHERE r.cell_count <> (SELECT count(*) FROM cells c WHERE c.report_id = r.id)').get()).toEqual({
+      n: 0,
+    });
   } finally {
     db.close();
   }
@@ -70,8 +70,16 @@ function ingestContent(file: string): unknown {
            FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY d.sha256`,
         )
         .all(),
-      cells: db.prepare('SELECT d.sha256, c.table_name, c.row_key, c.col_key, c.value, c.raw FROM cells c JOIN reports r ON r.id = c.report_id JOIN documents d ON d.id = r.document_id ORDER BY d.sha256, c.ord').all(),
-      findings: db.prepare("SELECT d.sha256, f.rule, f.severity, f.scope FROM findings f JOIN reports r ON r.id = f.report_id JOIN documents d ON d.id = r.document_id WHERE f.source = 'parser' ORDER BY 1, 2, 3, 4").all(),
+      cells: db
+        .prepare(
+          'SELECT d.sha256, c.table_name, c.row_key, c.col_key, c.value, c.raw FROM cells c JOIN reports r ON r.id = c.report_id JOIN documents d ON d.id = r.document_id ORDER BY d.sha256, c.ord',
+        )
+        .all(),
+      findings: db
+        .prepare(
+          "SELECT d.sha256, f.rule, f.severity, f.scope FROM findings f JOIN reports r ON r.id = f.report_id JOIN documents d ON d.id = r.document_id WHERE f.source = 'parser' ORDER BY 1, 2, 3, 4",
+        )
+        .all(),
     };
   } finally {
     db.close();
@@ -118,7 +126,9 @@ describe(`SIGKILL at ${POINTS} random points`, () => {
     const comparable = (c: Record<string, unknown>) => ({
       ...c,
       // List pages were fetched again after each restart (answered 304 then).
-      frontier: (c['frontier'] as Record<string, unknown>[]).map((f) => (['entry', 'list', 'api'].includes(String(f['kind'])) ? { ...f, last_status: null } : f)),
+      frontier: (c['frontier'] as Record<string, unknown>[]).map((f) =>
+        ['entry', 'list', 'api'].includes(String(f['kind'])) ? { ...f, last_status: null } : f,
+      ),
     });
     expect(comparable(dbContent(killed))).toEqual(comparable(dbContent(full)));
   }, 600_000);

@@ -93,7 +93,10 @@ describe('crawling a misbehaving portal', () => {
       expect(row, c.name).toMatchObject({ state: 'failed', error_code: FAILURE_CODE[c.name] });
       expect(row.error.length, c.name).toBeGreaterThan(0);
       const errs = db.prepare('SELECT code, message FROM run_errors WHERE run_id = ? AND path = ?').all(run.id, url(c)) as { code: string; message: string }[];
-      expect(errs.map((e) => e.code), c.name).toContain(FAILURE_CODE[c.name]);
+      expect(
+        errs.map((e) => e.code),
+        c.name,
+      ).toContain(FAILURE_CODE[c.name]);
       // Nothing made up: no document for a URL that was never read.
       expect(db.prepare('SELECT count(*) AS n FROM documents WHERE url = ?').get(url(c)), c.name).toEqual({ n: 0 });
     }
@@ -171,7 +174,12 @@ describe('crawling a misbehaving portal', () => {
     // whose responses the client read to the end.
     expect(summary.fetch.maxInFlight).toBeLessThanOrEqual(1);
     const complete = portal.requestLog
-      .filter((e) => e.site === 'faulty' && e.status > 0 && !cases.some((c) => ['huge-200mb', 'gzip-bomb', 'stall-mid-body', 'reset'].includes(c.name) && c.path === e.path))
+      .filter(
+        (e) =>
+          e.site === 'faulty' &&
+          e.status > 0 &&
+          !cases.some((c) => ['huge-200mb', 'gzip-bomb', 'stall-mid-body', 'reset'].includes(c.name) && c.path === e.path),
+      )
       .sort((a, b) => a.time - b.time);
     for (let i = 1; i < complete.length; i++) expect(complete[i]!.time).toBeGreaterThanOrEqual(complete[i - 1]!.time + complete[i - 1]!.ms - 10);
   });

@@ -46,7 +46,14 @@ const halves = (s: string): [string, string] => {
 function pageLines(htmlPath: string): (string | string[])[] {
   return flattenHtml(readFileSync(htmlPath, 'utf8'), 'row')
     .split('\n')
-    .map((line) => (line.includes('|') ? line.split('|').map((c) => c.trim()).filter(Boolean) : line));
+    .map((line) =>
+      line.includes('|')
+        ? line
+            .split('|')
+            .map((c) => c.trim())
+            .filter(Boolean)
+        : line,
+    );
 }
 
 export function toConverterMarkdown(htmlPath: string, quirks: MarkdownQuirks = ALL_QUIRKS): string {
@@ -58,7 +65,11 @@ export function toConverterMarkdown(htmlPath: string, quirks: MarkdownQuirks = A
   let repealColumn = false;
   const flushTable = () => {
     if (table.length === 0) return;
-    const caption = /收到和处理/.test(section) ? '## 表三：收到和处理政府信息公开申请情况' : /主动公开/.test(section) ? '## 表二：主动公开政府信息情况' : '## 表：';
+    const caption = /收到和处理/.test(section)
+      ? '## 表三：收到和处理政府信息公开申请情况'
+      : /主动公开/.test(section)
+        ? '## 表二：主动公开政府信息情况'
+        : '## 表：';
     const isTable3 = /收到和处理/.test(section);
     const isTable4 = /复议/.test(section);
     let rowsInFragment = 0;
@@ -76,7 +87,10 @@ export function toConverterMarkdown(htmlPath: string, quirks: MarkdownQuirks = A
           out.push(mdRow(invented), separator(7));
         } else if (quirks.fragments && data && isTable4) {
           // Table 4's 15 values under a header of 12 cells.
-          out.push(mdRow(['结果维持', '结果纠正', '其他结果', '尚未审结', '总计', '结果维持', '结果纠正', '其他结果', '尚未审结', '总计', '总计', '总计']), separator(12));
+          out.push(
+            mdRow(['结果维持', '结果纠正', '其他结果', '尚未审结', '总计', '结果维持', '结果纠正', '其他结果', '尚未审结', '总计', '总计', '总计']),
+            separator(12),
+          );
         }
         rowsInFragment = 0;
       }

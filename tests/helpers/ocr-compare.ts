@@ -42,7 +42,13 @@ export function compareCells(reference: ParsedReport, ocr: ParsedReport): CellCo
   const isNamed = (path: string) => named.has(path) || noTables || lostTables.has(path.split('.')[0]);
   // A statistics row OCR missed shifts the rows after it: their cells are named by their label too.
   const statLabel = (path: string, r: ParsedReport) => r.stats?.[Number(path.split('.')[1])]?.label;
-  const result: CellComparison = { cells: want.size, exact: 0, silent: [], flagged: [], lowConfidence: ocr.issues.filter((f) => f.rule === 'ocr.low_confidence').length };
+  const result: CellComparison = {
+    cells: want.size,
+    exact: 0,
+    silent: [],
+    flagged: [],
+    lowConfidence: ocr.issues.filter((f) => f.rule === 'ocr.low_confidence').length,
+  };
   for (const [path, value] of want) {
     const ok = got.has(path) && Object.is(got.get(path), value) && (!path.startsWith('stats.') || statLabel(path, ocr) === statLabel(path, reference));
     if (ok) result.exact++;

@@ -57,7 +57,10 @@ export async function degrade(png: Buffer, opts: Pick<ScanOptions, 'dpi' | 'skew
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
   const next = random(seed);
   for (let i = 0; i < data.length; i++) if (next() < opts.noise) data[i] = next() < 0.5 ? 0 : 255;
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).withMetadata(density).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } })
+    .withMetadata(density)
+    .png()
+    .toBuffer();
 }
 
 /** The page images of `pdf` as PNG files in `dir` (`page-N.png`), turned and speckled as asked. */

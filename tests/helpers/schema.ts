@@ -18,7 +18,7 @@ export function undoMigration16(db: Database.Database): void {
     DROP INDEX IF EXISTS agencies_identity;
     DROP INDEX IF EXISTS agencies_region;
   `);
-  const columns = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]);
+  const columns = (table: string) => db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
   const drop = (table: string, names: string[]) => {
     const have = columns(table);
     for (const n of names) if (have.includes(n)) db.exec(`ALTER TABLE ${table} DROP COLUMN ${n}`);

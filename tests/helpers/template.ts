@@ -27,30 +27,60 @@ function activeTable(format: '2021' | '2019', active: KeyedTable, blank: string)
   const block = (clause: string, headers: string[], body: [string, string, string[]][]) => {
     rows.push(`<tr><td colspan="4"><p>第二十条第（${clause}）项</p></td></tr>`);
     const span = 4 - headers.length;
-    rows.push(`<tr><td><p>信息内容</p></td>${headers.map((h, i) => `<td${i === headers.length - 1 && span > 1 ? ` colspan="${span}"` : ''}><p>${h}</p></td>`).join('')}</tr>`);
+    rows.push(
+      `<tr><td><p>信息内容</p></td>${headers.map((h, i) => `<td${i === headers.length - 1 && span > 1 ? ` colspan="${span}"` : ''}><p>${h}</p></td>`).join('')}</tr>`,
+    );
     for (const [label, key, cols] of body) {
-      rows.push(`<tr><td><p>${label}</p></td>${cols.map((c, i) => (i === cols.length - 1 && span > 1 ? cell(active[key]?.[c], blank).replace('<td>', `<td colspan="${span}">`) : cell(active[key]?.[c], blank))).join('')}</tr>`);
+      rows.push(
+        `<tr><td><p>${label}</p></td>${cols.map((c, i) => (i === cols.length - 1 && span > 1 ? cell(active[key]?.[c], blank).replace('<td>', `<td colspan="${span}">`) : cell(active[key]?.[c], blank))).join('')}</tr>`,
+      );
     }
   };
   if (format === '2021') {
-    block('一', ['本年制发件数', '本年废止件数', '现行有效件数'], [
-      ['规章', 'regulations', ['issued', 'repealed', 'in_force']],
-      ['行政规范性文件', 'normative_documents', ['issued', 'repealed', 'in_force']],
-    ]);
+    block(
+      '一',
+      ['本年制发件数', '本年废止件数', '现行有效件数'],
+      [
+        ['规章', 'regulations', ['issued', 'repealed', 'in_force']],
+        ['行政规范性文件', 'normative_documents', ['issued', 'repealed', 'in_force']],
+      ],
+    );
     block('五', ['本年处理决定数量'], [['行政许可', 'licensing', ['decisions']]]);
-    block('六', ['本年处理决定数量'], [['行政处罚', 'punishment', ['decisions']], ['行政强制', 'coercion', ['decisions']]]);
+    block(
+      '六',
+      ['本年处理决定数量'],
+      [
+        ['行政处罚', 'punishment', ['decisions']],
+        ['行政强制', 'coercion', ['decisions']],
+      ],
+    );
     block('八', ['本年收费金额（单位：万元）'], [['行政事业性收费', 'fees', ['amount_wan_yuan']]]);
   } else {
-    block('一', ['本年新制作数量', '本年新公开数量', '对外公开总数量'], [
-      ['规章', 'regulations', ['made', 'published', 'total_published']],
-      ['规范性文件', 'normative_documents', ['made', 'published', 'total_published']],
-    ]);
+    block(
+      '一',
+      ['本年新制作数量', '本年新公开数量', '对外公开总数量'],
+      [
+        ['规章', 'regulations', ['made', 'published', 'total_published']],
+        ['规范性文件', 'normative_documents', ['made', 'published', 'total_published']],
+      ],
+    );
     const items = ['previous', 'change', 'decisions'];
-    block('五', ['上一年项目数量', '本年增/减', '处理决定数量'], [
-      ['行政许可', 'licensing', items],
-      ['其他对外管理服务事项', 'other_services', items],
-    ]);
-    block('六', ['上一年项目数量', '本年增/减', '处理决定数量'], [['行政处罚', 'punishment', items], ['行政强制', 'coercion', items]]);
+    block(
+      '五',
+      ['上一年项目数量', '本年增/减', '处理决定数量'],
+      [
+        ['行政许可', 'licensing', items],
+        ['其他对外管理服务事项', 'other_services', items],
+      ],
+    );
+    block(
+      '六',
+      ['上一年项目数量', '本年增/减', '处理决定数量'],
+      [
+        ['行政处罚', 'punishment', items],
+        ['行政强制', 'coercion', items],
+      ],
+    );
     block('八', ['上一年项目数量', '本年增/减'], [['行政事业性收费', 'fees', ['previous', 'change']]]);
     block('九', ['采购项目数量', '采购总金额'], [['政府集中采购', 'procurement', ['count', 'amount_yuan']]]);
   }

@@ -62,7 +62,18 @@ describe('converter markdown', () => {
 
   it('places a loose two-line cell only where its note names the column', () => {
     const table = (note: string) =>
-      ['二、主动公开政府信息情况', '第二十条第（一）项', '7', note, '| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |', '|---|---|---|---|', '| 规章 | 3 | 40 |', '| 行政规范性文件 | 1 | 2 | 9 |', '|---|---|---|---|', ''].join('\n');
+      [
+        '二、主动公开政府信息情况',
+        '第二十条第（一）项',
+        '7',
+        note,
+        '| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |',
+        '|---|---|---|---|',
+        '| 规章 | 3 | 40 |',
+        '| 行政规范性文件 | 1 | 2 | 9 |',
+        '|---|---|---|---|',
+        '',
+      ].join('\n');
     const named = parseTextReport(table('（含自然失效 5 件）'));
     expect(named.active?.regulations).toEqual({ issued: 3, repealed: 7, in_force: 40 });
     const unnamed = parseTextReport(table('（另见附件）'));
@@ -72,7 +83,15 @@ describe('converter markdown', () => {
   });
 
   it('drops captions, separators and invented header rows, and keeps pipe text as it was', () => {
-    const md = ['## 表三：收到和处理政府信息公开申请情况', '| 数据1 | 数据2 | 总计 |', '|---|---|---|', '| 1 | 2 | 3 |', '| - | - |', '|---|---|', '| 规章 | 1 |'].join('\n');
+    const md = [
+      '## 表三：收到和处理政府信息公开申请情况',
+      '| 数据1 | 数据2 | 总计 |',
+      '|---|---|---|',
+      '| 1 | 2 | 3 |',
+      '| - | - |',
+      '|---|---|',
+      '| 规章 | 1 |',
+    ].join('\n');
     const texts = textToStream(md).tokens.map((t) => t.text);
     expect(texts).not.toContain('数据1');
     expect(texts).not.toContain('-');

@@ -21,8 +21,9 @@ describe('corpus: every document reads exactly as hand-checked', () => {
         else expect(report[table], table).toBeUndefined();
       }
       if (want.stats) {
-        expect(report.stats?.map(({ label, unit, value, cumulative }) => ({ label: label.replace(/\s+/g, ''), unit, value, cumulative })))
-          .toEqual(want.stats.map(({ label, unit, value, cumulative }) => ({ label: label.replace(/\s+/g, ''), unit, value, cumulative })));
+        expect(report.stats?.map(({ label, unit, value, cumulative }) => ({ label: label.replace(/\s+/g, ''), unit, value, cumulative }))).toEqual(
+          want.stats.map(({ label, unit, value, cumulative }) => ({ label: label.replace(/\s+/g, ''), unit, value, cumulative })),
+        );
       }
       expect(report.format).toBe(want.format);
       expect(report.year).toBe(want.year);
@@ -52,7 +53,11 @@ describe('HTML pages flattened to pipe text (FORMAT.md §9) read the same', () =
       }
       // The table lines match the corpus's own flattening of the same page.
       const pipePath = doc.path.replace(/\.html$/, '.pipe.txt');
-      const tableLines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => l.endsWith('|'));
+      const tableLines = (text: string) =>
+        text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.endsWith('|'));
       expect(tableLines(cellPerLine)).toEqual(tableLines(readFileSync(pipePath, 'utf8')));
     });
   }

@@ -19,13 +19,24 @@ const DOC_DIR = join(CORPUS_DIR, '..', 'doc');
 const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
 
 describe('Word 97–2003 (.doc) reports', () => {
-  for (const name of ['fujian-pingtan-2025', 'fujian-pingtan-2023', 'fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2017', 'fujian-pingtan-2016']) {
+  for (const name of [
+    'fujian-pingtan-2025',
+    'fujian-pingtan-2023',
+    'fujian-pingtan-2021',
+    'fujian-pingtan-2019',
+    'fujian-pingtan-2017',
+    'fujian-pingtan-2016',
+  ]) {
     it(`${name}.doc: metadata and every cell of the sidecar read`, async () => {
       const report = await parseReport(readFileSync(join(DOC_DIR, `${name}.doc`)), { fileName: `${name}.doc` });
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'doc', charset: null });
       expect([report.format, report.year, report.published]).toEqual([want.format, want.year, want.published]);
-      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([
+        want.active ?? null,
+        want.requests ?? null,
+        want.appeals ?? null,
+      ]);
       if (want.stats) {
         expect(report.stats?.map((s) => s.value)).toEqual(want.stats.map((s: { value: number | null }) => s.value));
       }

@@ -15,20 +15,29 @@ import { flattenHtml } from '../../parsers/html/stream.js';
 import { parseHtmlReport } from '../../parsers/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
 
-const PAGES = readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.html')).map((f) => f.slice(0, -'.html'.length));
+const PAGES = readdirSync(CORPUS_DIR)
+  .filter((f) => f.endsWith('.html'))
+  .map((f) => f.slice(0, -'.html'.length));
 const expected = (name: string): Expected => JSON.parse(readFileSync(join(CORPUS_DIR, `${name}.expected.json`), 'utf8')) as Expected;
 const FULL_WIDTH = '０１２３４５６７８９';
 
 const VARIANTS: Record<string, (html: string) => string | null> = {
-  'full-width digits': (h) => h.replace(/>(\s*)(\d+)(\s*)</g, (_m, a: string, d: string, b: string) => `>${a}${[...d].map((c) => FULL_WIDTH[Number(c)]).join('')}${b}<`),
+  'full-width digits': (h) =>
+    h.replace(/>(\s*)(\d+)(\s*)</g, (_m, a: string, d: string, b: string) => `>${a}${[...d].map((c) => FULL_WIDTH[Number(c)]).join('')}${b}<`),
   'a value split over two spans': (h) => h.replace(/>(\d)(\d+)</g, '><span style="font-family:宋体">$1</span><span lang=EN-US>$2</span><'),
   'Word paragraphs in every cell': (h) =>
-    h.replace(/(<td[^>]*>)((?:(?!<\/?td|<table)[\s\S])*?)(<\/td>)/gi, '$1<p class=MsoNormal align=center style="text-align:center"><span style="font-size:10.5pt">$2</span></p>$3'),
+    h.replace(
+      /(<td[^>]*>)((?:(?!<\/?td|<table)[\s\S])*?)(<\/td>)/gi,
+      '$1<p class=MsoNormal align=center style="text-align:center"><span style="font-size:10.5pt">$2</span></p>$3',
+    ),
   '&nbsp; around values': (h) => h.replace(/>(\d+)</g, '>&nbsp;$1&nbsp;<'),
   '合计 for 总计': (h) => h.replaceAll('总计', '合计'),
   '三、办理结果 for 三、本年度办理结果': (h) => h.replaceAll('三、本年度办理结果', '三、办理结果'),
   'the first row of each table in <thead> as <th>': (h) =>
-    h.replace(/(<table[^>]*>\s*(?:<tbody[^>]*>)?\s*)(<tr[^>]*>[\s\S]*?<\/tr>)/gi, (_m, open: string, row: string) => `${open}<thead>${row.replace(/<(\/?)td/gi, '<$1th')}</thead>`),
+    h.replace(
+      /(<table[^>]*>\s*(?:<tbody[^>]*>)?\s*)(<tr[^>]*>[\s\S]*?<\/tr>)/gi,
+      (_m, open: string, row: string) => `${open}<thead>${row.replace(/<(\/?)td/gi, '<$1th')}</thead>`,
+    ),
   'upper-case tags': (h) => h.replace(/<(\/?)(td|tr|table|tbody|p|span)\b/gi, (_m, slash: string, tag: string) => `<${slash}${tag.toUpperCase()}`),
   'table 3 split into two tables': (h) => {
     const m = /<tr[^>]*>(?:(?!<\/tr>)[\s\S])*?[（(]三[）)]\s*不予公开/.exec(h);
@@ -41,11 +50,21 @@ const VARIANTS: Record<string, (html: string) => string | null> = {
   'tables as lines of text in positioned <div>s (a flipbook or a PDF converter)': (h) => {
     const lines = flattenHtml(h, 'row')
       .split('\n')
-      .map((l) => (l.includes('|') ? l.replace(/\s*\|\s*$/, '').split('|').map((c) => c.trim()).filter(Boolean).join(' ') : l));
+      .map((l) =>
+        l.includes('|')
+          ? l
+              .replace(/\s*\|\s*$/, '')
+              .split('|')
+              .map((c) => c.trim())
+              .filter(Boolean)
+              .join(' ')
+          : l,
+      );
     const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
     return `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${lines.map((l, i) => `<div class="t m0 x${i % 7} y${i}">${esc(l)}</div>`).join('\n')}</body></html>`;
   },
-  'tables inside editor wrappers': (h) => h.replace(/<table/g, '<div class="TRS_Editor"><div style="overflow-x:auto"><table').replaceAll('</table>', '</table></div></div>'),
+  'tables inside editor wrappers': (h) =>
+    h.replace(/<table/g, '<div class="TRS_Editor"><div style="overflow-x:auto"><table').replaceAll('</table>', '</table></div></div>'),
 };
 
 describe('HTML variants of the corpus pages', () => {
@@ -126,7 +145,12 @@ describe('table 4 in other layouts', () => {
 describe('table 3 without its group column', () => {
   const page = readFileSync(join(CORPUS_DIR, 'fujian-pingtan-2025.html'), 'utf8');
   const want = expected('fujian-pingtan-2025');
-  const GROUPS: [string, number][] = [['（三）不予公开', 8], ['（四）无法提供', 3], ['（五）不予处理', 5], ['（六）其他处理', 3]];
+  const GROUPS: [string, number][] = [
+    ['（三）不予公开', 8],
+    ['（四）无法提供', 3],
+    ['（五）不予处理', 5],
+    ['（六）其他处理', 3],
+  ];
   /** The group cells emptied, each sub-row label prefixed by `prefix(group)`. */
   const withoutGroups = (prefix: (group: string) => string): string => {
     let h = page;

@@ -41,8 +41,7 @@ describe('metadata', () => {
   });
 
   it('reads the 信息公开 header table above the article: a label cell, then its value; the publication date before the date written', () => {
-    const header = (rows: string[][]) =>
-      `<table class="xxgk_table">${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+    const header = (rows: string[][]) => `<table class="xxgk_table">${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
     const page = (table: string, meta = '') => `<html><head><title>政府信息公开工作年度报告_某某县</title>${meta}</head><body>${table}
       <h1>政府信息公开工作年度报告</h1><p>本报告所列数据统计期限自2023年1月1日至2023年12月31日。</p>
       <table><tr><td>一、本年新收政府信息公开申请数量</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td></tr></table></body></html>`;
@@ -57,7 +56,10 @@ describe('metadata', () => {
     expect(parseHtmlReport(page(table, '<meta name="PubDate" content="2024-02-01">')).published).toBe('2024-01-20');
     expect(parseHtmlReport(page(table.replace('发布日期：', '有效期：'))).published).toBe('2024-01-15');
     // A label and its value in one cell, and the same in a paragraph.
-    expect(parseHtmlReport(page(header([['信息来源：某某县财政局', '发布时间：2024-01-22 09:30']])))).toMatchObject({ agency: '某某县财政局', published: '2024-01-22' });
+    expect(parseHtmlReport(page(header([['信息来源：某某县财政局', '发布时间：2024-01-22 09:30']])))).toMatchObject({
+      agency: '某某县财政局',
+      published: '2024-01-22',
+    });
     expect(parseHtmlReport(page('<p>成文日期：2024-01-15 发布日期：2024-01-21</p>')).published).toBe('2024-01-21');
     expect(parseHtmlReport(page('<p>发布时间：[2024-01-23]</p>')).published).toBe('2024-01-23');
   });
@@ -86,7 +88,7 @@ describe('metadata', () => {
       expect(parseTextReport(signed(['二〇二四年一月二十五日'])).requests).toEqual(parseTextReport(text).requests);
     });
 
-    it('ignores a date that cannot be the report\'s, dates inside sentences and dates far from the end', () => {
+    it("ignores a date that cannot be the report's, dates inside sentences and dates far from the end", () => {
       expect(parseTextReport(signed(['2019年1月25日'])).published).toBeNull();
       expect(parseTextReport(signed(['2024年1月25日，街道召开专题会议。'])).published).toBeNull();
       expect(parseTextReport(signed(['2024年1月25日', ...Array.from({ length: 25 }, (_, i) => `第${i + 1}段说明文字。`)])).published).toBeNull();

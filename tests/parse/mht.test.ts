@@ -30,8 +30,18 @@ describe('web archives (MHTML)', () => {
       const report = await parseReport(bytes, { fileName: file });
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'mht', charset: null });
-      expect([report.format, report.year, report.published, report.title, report.agency]).toEqual([want.format, want.year, want.published, want.title, want.agency]);
-      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      expect([report.format, report.year, report.published, report.title, report.agency]).toEqual([
+        want.format,
+        want.year,
+        want.published,
+        want.title,
+        want.agency,
+      ]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([
+        want.active ?? null,
+        want.requests ?? null,
+        want.appeals ?? null,
+      ]);
     });
   }
 
@@ -52,7 +62,18 @@ describe('web archives (MHTML)', () => {
 
   it('an archive without a page is NB_PARSE_EMPTY, naming the file', async () => {
     const onlyImage = Buffer.from(
-      ['MIME-Version: 1.0', 'Content-Type: multipart/related; boundary="b"', '', '--b', 'Content-Type: image/png', 'Content-Transfer-Encoding: base64', '', 'iVBORw0KGgo=', '--b--', ''].join('\r\n'),
+      [
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/related; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: image/png',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'iVBORw0KGgo=',
+        '--b--',
+        '',
+      ].join('\r\n'),
     );
     const err = await parseReport(onlyImage, { fileName: 'pic.mht' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DecodeError);

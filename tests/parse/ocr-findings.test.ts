@@ -27,7 +27,7 @@ function readingOf(text: string, unsure: (line: string, word: string, before: st
 }
 
 describe('OCR findings', () => {
-  it('an unsure digit word is an ocr.low_confidence finding naming the cell it became; report.ocr says the report was OCR\'d', async () => {
+  it("an unsure digit word is an ocr.low_confidence finding naming the cell it became; report.ocr says the report was OCR'd", async () => {
     const text = await pdfToText(readFileSync(join(PDF_DIR, 'office', 'fujian-pingtan-2021.pdf')));
     // Two unsure words: the 665 of 行政规范性文件 (现行有效件数), and the "6"s of 7.属于行政执法案卷
     // (自然人, 总计) — a row whose label LibreOffice wrapped around its values.
@@ -47,18 +47,28 @@ describe('OCR findings', () => {
     expect(report.active?.['normative_documents']?.['in_force']).toBe(665);
     const ocr = report.issues.find((f) => f.rule === 'report.ocr');
     expect(ocr?.severity).toBe('warning');
-    expect(ocr?.message).toMatch(/read by OCR \(Tesseract\) from 4 page images, mean word confidence 90\.5 %, skew of up to 1\.5° straightened: .*3 cells flagged/);
+    expect(ocr?.message).toMatch(
+      /read by OCR \(Tesseract\) from 4 page images, mean word confidence 90\.5 %, skew of up to 1\.5° straightened: .*3 cells flagged/,
+    );
     expect(report.input).toEqual({ kind: 'pdf', charset: null, ocr: { pages: 4, meanConfidence: 90.5 } });
   });
 
   it('sure words give no ocr.low_confidence finding; a number read as no number leaves its cell named by a finding', async () => {
     const text = await pdfToText(readFileSync(join(PDF_DIR, 'office', 'fujian-pingtan-2021.pdf')));
     const read = (t: string) => parseTextReport(t, { kind: 'image' });
-    const clean = withOcrFindings(read(text), readingOf(text, () => false), read);
+    const clean = withOcrFindings(
+      read(text),
+      readingOf(text, () => false),
+      read,
+    );
     expect(clean.issues.filter((f) => f.rule === 'ocr.low_confidence')).toEqual([]);
     // A digit read as a letter: "22g3" in the 行政许可 row — no silent error: the cell is named.
     const smudged = text.replace(/^行政许可 2293$/m, '行政许可 22g3');
-    const report = withOcrFindings(read(smudged), readingOf(smudged, () => false), read);
+    const report = withOcrFindings(
+      read(smudged),
+      readingOf(smudged, () => false),
+      read,
+    );
     expect(report.active?.['licensing']?.['decisions']).not.toBe(2293);
     expect(report.issues.filter((f) => f.cells.includes('active.licensing.decisions')).length).toBeGreaterThan(0);
   });

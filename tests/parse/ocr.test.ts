@@ -34,7 +34,7 @@ describe.skipIf(!tools)('scanned reports (OCR)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('an image-only PDF (page 2 at 300 dpi): its rows of tables 2 and 3 read exactly, the report says it was OCR\'d', SLOW, async () => {
+  it("an image-only PDF (page 2 at 300 dpi): its rows of tables 2 and 3 read exactly, the report says it was OCR'd", SLOW, async () => {
     const scan = await scanPdf(PDF, await mkdtemp(join(dir, 'pdf-')), { dpi: 300, pages: [2] });
     const report = await parseReport(await readFile(scan), { fileName: 'scan.pdf', budget, ocr: 'auto' });
     expect(() => parsedReportSchema.parse(report)).not.toThrow();
@@ -63,17 +63,16 @@ describe.skipIf(!tools)('scanned reports (OCR)', () => {
 
 describe('OCR unavailable', () => {
   it('NB_OCR_UNAVAILABLE names the file and says how to install Tesseract', async () => {
-    const png = Buffer.from(
-      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAGh0EJQAAAABJRU5ErkJggg==',
-      'base64',
-    );
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAGh0EJQAAAABJRU5ErkJggg==', 'base64');
     const path = process.env['PATH'];
     process.env['PATH'] = join(tmpdir(), 'nianbao-no-such-dir');
     try {
       const err = await parseReport(png, { fileName: 'page.png', ocr: 'auto' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DecodeError);
       expect((err as DecodeError).code).toBe('NB_OCR_UNAVAILABLE');
-      expect((err as DecodeError).message).toMatch(/^page\.png: is an image and needs OCR, but Tesseract is not installed; install it \(`apt-get install tesseract-ocr tesseract-ocr-chi-sim`\)/);
+      expect((err as DecodeError).message).toMatch(
+        /^page\.png: is an image and needs OCR, but Tesseract is not installed; install it \(`apt-get install tesseract-ocr tesseract-ocr-chi-sim`\)/,
+      );
     } finally {
       process.env['PATH'] = path;
     }

@@ -24,7 +24,8 @@ async function ofd(content: string, opts: { docRoot?: string; page?: boolean } =
   const zip = new JSZip();
   zip.file('OFD.xml', `<ofd:OFD ${NS}><ofd:DocBody>${opts.docRoot ?? '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>'}</ofd:DocBody></ofd:OFD>`);
   zip.file('Doc_0/Document.xml', `<ofd:Document ${NS}><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>`);
-  if (opts.page !== false) zip.file('Doc_0/Pages/Page_0/Content.xml', `<ofd:Page ${NS}><ofd:Content><ofd:Layer ID="2">${content}</ofd:Layer></ofd:Content></ofd:Page>`);
+  if (opts.page !== false)
+    zip.file('Doc_0/Pages/Page_0/Content.xml', `<ofd:Page ${NS}><ofd:Content><ofd:Layer ID="2">${content}</ofd:Layer></ofd:Content></ofd:Page>`);
   return zip.generateAsync({ type: 'nodebuffer' });
 }
 
@@ -36,8 +37,18 @@ describe('OFD reports', () => {
       const report = await parseReport(bytes, { fileName: `${name}.ofd` });
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'ofd', charset: null });
-      expect([report.format, report.year, report.published, report.title, report.agency]).toEqual([want.format, want.year, want.published, want.title, want.agency]);
-      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      expect([report.format, report.year, report.published, report.title, report.agency]).toEqual([
+        want.format,
+        want.year,
+        want.published,
+        want.title,
+        want.agency,
+      ]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([
+        want.active ?? null,
+        want.requests ?? null,
+        want.appeals ?? null,
+      ]);
       if (want.stats) expect(report.stats?.map((s) => s.value)).toEqual(want.stats.map((s: { value: number | null }) => s.value));
     });
   }
@@ -106,7 +117,11 @@ describe('page numbers between the rows of a table', () => {
       for (const footer of [(n: number) => `- ${n} -`, (n: number) => `第${n}页 共${pages.length}页`]) {
         const numbered = pages.map((p, i) => `${p}\n${footer(i + 1)}`).join('\n\n');
         const report = parseTextReport(numbered);
-        expect([report.requests ?? null, report.appeals ?? null, report.active ?? null], name).toEqual([want.requests ?? null, want.appeals ?? null, want.active ?? null]);
+        expect([report.requests ?? null, report.appeals ?? null, report.active ?? null], name).toEqual([
+          want.requests ?? null,
+          want.appeals ?? null,
+          want.active ?? null,
+        ]);
       }
     }
   });

@@ -22,16 +22,31 @@ describe('PDF reports', () => {
       const want = expected(name);
       expect(report.input).toEqual({ kind: 'pdf', charset: null });
       expect([report.format, report.year, report.published, report.agency]).toEqual([want.format, want.year, want.published, '平潭综合实验区']);
-      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([
+        want.active ?? null,
+        want.requests ?? null,
+        want.appeals ?? null,
+      ]);
     });
   }
 
-  for (const name of ['fujian-pingtan-2025', 'fujian-pingtan-2023', 'fujian-pingtan-2021', 'fujian-pingtan-2019', 'fujian-pingtan-2017', 'fujian-pingtan-2016']) {
+  for (const name of [
+    'fujian-pingtan-2025',
+    'fujian-pingtan-2023',
+    'fujian-pingtan-2021',
+    'fujian-pingtan-2019',
+    'fujian-pingtan-2017',
+    'fujian-pingtan-2016',
+  ]) {
     it(`office/${name}.pdf (exported by LibreOffice): metadata and every cell of the sidecar read`, async () => {
       const report = await parseReport(readFileSync(join(PDF_DIR, 'office', `${name}.pdf`)), { fileName: `${name}.pdf` });
       const want = expected(name);
       expect([report.format, report.year, report.published]).toEqual([want.format, want.year, want.published]);
-      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([want.active ?? null, want.requests ?? null, want.appeals ?? null]);
+      expect([report.active ?? null, report.requests ?? null, report.appeals ?? null]).toEqual([
+        want.active ?? null,
+        want.requests ?? null,
+        want.appeals ?? null,
+      ]);
       if (want.stats) expect(report.stats?.map((x) => [x.label, x.value, x.cumulative])).toEqual(want.stats.map((x) => [x.label, x.value, x.cumulative]));
       // Nothing is reported as wrong; the rows read by their place are named.
       expect(report.issues.filter((f) => f.severity === 'error')).toEqual([]);
@@ -62,7 +77,9 @@ describe('PDF reports', () => {
     expect(short.requests?.['denied_state_secret']).toBeUndefined();
 
     // A row read by its label whose values differ from the line at its place: left as read.
-    const moved = text.replace('二、上年结转政府信息公\n0 0 0 0 0 0 0', '二、上年结转政府信息公\n0 0 0 0 0 0 0\n0 0 0 0 0 0 0').replace('1.属于国家\n0 0 0 0 0 0 0\n', '1.属于国家\n');
+    const moved = text
+      .replace('二、上年结转政府信息公\n0 0 0 0 0 0 0', '二、上年结转政府信息公\n0 0 0 0 0 0 0\n0 0 0 0 0 0 0')
+      .replace('1.属于国家\n0 0 0 0 0 0 0\n', '1.属于国家\n');
     const disagree = parseTextReport(moved);
     expect(byPlace(disagree)).toBe(false);
     expect(wrong(disagree)).toEqual([]);

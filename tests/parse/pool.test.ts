@@ -163,7 +163,9 @@ describe('ParsePool lifecycle', () => {
   it('refuses a document too big for the thread’s heap, ends only that thread, and never re-reads it on the calling thread', async () => {
     // ~1.5 MB of table rows: more than a 64 MB worker heap holds as a DOM.
     const rows = Array.from({ length: 30_000 }, (_, i) => `<tr><td>第${i}项</td><td>${i}</td><td>${i * 2}</td></tr>`).join('');
-    const html = Buffer.from(`<html><head><meta charset="utf-8"><title>某县2020年度政府信息公开工作年度报告</title></head><body><table>${rows}</table></body></html>`);
+    const html = Buffer.from(
+      `<html><head><meta charset="utf-8"><title>某县2020年度政府信息公开工作年度报告</title></head><body><table>${rows}</table></body></html>`,
+    );
     const pool = new ParsePool({ workers: 1, startAfterMs: 0, threadHeapMb: 64 });
     await pool.ready();
     const err = (await outcome(pool.parse(html, { fileName: 'big.html' }))) as { err: ParseError };
@@ -185,8 +187,14 @@ describe('ParsePool lifecycle', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${para.repeat(60_000)}</w:body></w:document>`;
     const { makeZip } = await import('../decode/_zip.js');
     const docx = makeZip([
-      { name: '[Content_Types].xml', data: '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>' },
-      { name: '_rels/.rels', data: '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>' },
+      {
+        name: '[Content_Types].xml',
+        data: '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+      },
+      {
+        name: '_rels/.rels',
+        data: '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+      },
       { name: 'word/document.xml', data: xml },
     ]);
     const pool = new ParsePool({ workers: 1, startAfterMs: 0, budget: { timeoutMs: 300 } });
@@ -196,11 +204,15 @@ describe('ParsePool lifecycle', () => {
     expect(performance.now() - t0).toBeLessThan(3000);
     expect(err.err).toBeInstanceOf(ParseError);
     expect(err.err.code).toBe('NB_PARSE_TIMEOUT');
-    expect(err.err.message).toMatch(/^slow\.docx: reading it \(the parse thread was ended\) took longer than the 300 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/);
+    expect(err.err.message).toMatch(
+      /^slow\.docx: reading it \(the parse thread was ended\) took longer than the 300 ms deadline \(budget timeoutMs, key [0-9a-f]{8}\); raise it with --parse-timeout/,
+    );
     expect(pool.stats()).toMatchObject({ inline: 0, threaded: 0 });
     // The next document (its own budget: the fresh thread's start counts in its time) is read.
     const doc = docs[0]!;
-    expect(await pool.parse(readFileSync(doc.path), { fileName: doc.name, budget: {} })).toStrictEqual(await parseReport(readFileSync(doc.path), { fileName: doc.name }));
+    expect(await pool.parse(readFileSync(doc.path), { fileName: doc.name, budget: {} })).toStrictEqual(
+      await parseReport(readFileSync(doc.path), { fileName: doc.name }),
+    );
     await pool.close();
   });
 });

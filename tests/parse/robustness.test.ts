@@ -41,7 +41,9 @@ describe('grid reconstruction', () => {
       .replace(/(二、上年结转政府信息公开申请数量<\/p><\/td>(?:<td><p><span>[^<]*<\/span><\/p><\/td>){5})(?:<td><p><span>[^<]*<\/span><\/p><\/td>){2}/, '$1');
     const report = parseHtmlReport(html);
     expect(report.requests!['carried_over']).toEqual({ ...want.requests!['carried_over'], other: null, total: null });
-    expect(report.issues.some((f) => f.rule === 'requests.row_total' && f.severity === 'not_assessable' && f.cells.includes('requests.carried_over.total'))).toBe(true);
+    expect(
+      report.issues.some((f) => f.rule === 'requests.row_total' && f.severity === 'not_assessable' && f.cells.includes('requests.carried_over.total')),
+    ).toBe(true);
   });
 
   it('maps a value cell under a 2-column header and header/value colspan mismatches by cell order', () => {
@@ -136,13 +138,17 @@ describe('blank, placeholder and unit cells', () => {
 
   it('converts a fee written in 元 under a 万元 header, and a 万元 procurement amount to 元', () => {
     const want = expected('fujian-pingtan-2025');
-    const html = renderReportHtml({ format: '2021', active: want.active!, requests: want.requests!, appeals: want.appeals! })
-      .replace(`<span>${want.active!['fees']!['amount_wan_yuan']}</span>`, '<span>41662416.19元</span>');
+    const html = renderReportHtml({ format: '2021', active: want.active!, requests: want.requests!, appeals: want.appeals! }).replace(
+      `<span>${want.active!['fees']!['amount_wan_yuan']}</span>`,
+      '<span>41662416.19元</span>',
+    );
     const report = parseHtmlReport(html);
     expect(report.active!['fees']!['amount_wan_yuan']).toBeCloseTo(4166.241619, 9);
     const w2019 = expected('fujian-pingtan-2019');
-    const html2019 = renderReportHtml({ format: '2019', active: w2019.active!, requests: w2019.requests!, appeals: w2019.appeals! })
-      .replace(`<span>${w2019.active!['procurement']!['amount_yuan']}</span>`, '<span>7539.443252万元</span>');
+    const html2019 = renderReportHtml({ format: '2019', active: w2019.active!, requests: w2019.requests!, appeals: w2019.appeals! }).replace(
+      `<span>${w2019.active!['procurement']!['amount_yuan']}</span>`,
+      '<span>7539.443252万元</span>',
+    );
     expect(parseHtmlReport(html2019).active!['procurement']!['amount_yuan']).toBeCloseTo(75394432.52, 4);
   });
 
@@ -283,8 +289,15 @@ describe('pages that never close their tags', () => {
       const report = await parseReport(Buffer.from(open), { fileName: `${name}-unclosed.html` });
       const want = expected(name);
       expect([report.format, report.active, report.requests, report.appeals], name).toEqual([want.format, want.active, want.requests, want.appeals]);
-      expect(report.stats?.map((s) => s.value), name).toEqual(want.stats?.map((s) => s.value));
-      if (want.requests) expect(report.issues.some((f) => f.rule === 'report.truncated'), name).toBe(true);
+      expect(
+        report.stats?.map((s) => s.value),
+        name,
+      ).toEqual(want.stats?.map((s) => s.value));
+      if (want.requests)
+        expect(
+          report.issues.some((f) => f.rule === 'report.truncated'),
+          name,
+        ).toBe(true);
     }
   });
 });

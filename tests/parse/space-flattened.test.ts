@@ -83,7 +83,13 @@ describe('space-flattened 2019/2021-format pages', () => {
     it(`${doc.name}: every table cell, the title, agency and date`, () => {
       const report = parseTextReport(toSpaceFlattened(doc.path, { title: want.title!, published: `${want.published} 09:30` }));
       for (const table of ['active', 'requests', 'appeals'] as const) expect(report[table], table).toEqual(want[table]);
-      expect([report.format, report.title, report.agency, report.published, report.year]).toEqual([want.format, want.title, want.agency, want.published, want.year]);
+      expect([report.format, report.title, report.agency, report.published, report.year]).toEqual([
+        want.format,
+        want.title,
+        want.agency,
+        want.published,
+        want.year,
+      ]);
       expect(report.issues.filter((f) => f.rule === 'report.row_shape' || f.rule.endsWith('missing_row'))).toEqual([]);
     });
   }

@@ -22,7 +22,14 @@ it('exports the functions the CLI calls, with their option schemas', () => {
   expect(nianbao.check).toBe(runCheck);
   expect(nianbao.search).toBe(searchReports);
   expect(nianbao.exportView).toBe(exportView);
-  for (const schema of [nianbao.IngestOptionsSchema, nianbao.CheckOptionsSchema, nianbao.SearchOptionsSchema, nianbao.ExportOptionsSchema, nianbao.PublishOptionsSchema, nianbao.CrawlOptionsSchema]) {
+  for (const schema of [
+    nianbao.IngestOptionsSchema,
+    nianbao.CheckOptionsSchema,
+    nianbao.SearchOptionsSchema,
+    nianbao.ExportOptionsSchema,
+    nianbao.PublishOptionsSchema,
+    nianbao.CrawlOptionsSchema,
+  ]) {
     expect(typeof schema.safeParse).toBe('function');
   }
   expect(nianbao.SearchOptionsSchema.parse({})).toMatchObject({ limit: 20, all: false, snippetLength: 80 });

@@ -47,7 +47,23 @@ interface Descriptor {
   'nianbao:parser_version': string;
 }
 
-const TABLE_SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'date', 'time', 'datetime', 'year', 'yearmonth', 'duration', 'geopoint', 'geojson', 'any']);
+const TABLE_SCHEMA_TYPES = new Set([
+  'string',
+  'number',
+  'integer',
+  'boolean',
+  'object',
+  'array',
+  'date',
+  'time',
+  'datetime',
+  'year',
+  'yearmonth',
+  'duration',
+  'geopoint',
+  'geojson',
+  'any',
+]);
 const NAME = /^[a-z0-9._-]+$/;
 
 const tmp = tempDir('nianbao-publish-');
@@ -276,7 +292,9 @@ describe('the SQLite file', () => {
     } finally {
       db.close();
     }
-    const meta = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as { databases: Record<string, { tables: Record<string, { facets?: string[]; fts_table?: string }> }> };
+    const meta = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as {
+      databases: Record<string, { tables: Record<string, { facets?: string[]; fts_table?: string }> }>;
+    };
     expect(Object.keys(meta.databases)).toEqual(['nianbao']);
     expect(meta.databases['nianbao']!.tables['reports']).toMatchObject({ fts_table: 'reports_search', facets: ['agency', 'province', 'year', 'format'] });
   });

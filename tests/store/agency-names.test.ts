@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/store/db.js';
 const identity = (n: string) => nameFacts(n).identity;
 
 describe('agency names', () => {
-  it('one people\'s government however it is named', () => {
+  it("one people's government however it is named", () => {
     for (const n of ['丙县', '丙县人民政府', '丙县政府', ' 丙县 人民政府 ']) expect(identity(n), n).toBe('gov:丙县');
     expect(identity('平潭综合实验区')).toBe(identity('平潭综合实验区党工委管委会'));
     expect(identity('阿城区蜚克图街道')).toBe(identity('阿城区蜚克图街道办事处'));

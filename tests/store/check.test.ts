@@ -148,7 +148,11 @@ describe('nianbao check', () => {
   it('stores its findings once, however often it runs', () => {
     const db = new Database(dbFile, { readonly: true });
     const stored = () =>
-      db.prepare("SELECT report_id, rule, scope, left_value, right_value, delta, other_report_id FROM findings WHERE source = 'check' ORDER BY report_id, rule, scope").all();
+      db
+        .prepare(
+          "SELECT report_id, rule, scope, left_value, right_value, delta, other_report_id FROM findings WHERE source = 'check' ORDER BY report_id, rule, scope",
+        )
+        .all();
     const first = stored();
     expect(first).toHaveLength(result.stored);
     expect(result.stored).toBe(result.late.length + result.missing.length + result.carryover.length);
@@ -160,10 +164,12 @@ describe('nianbao check', () => {
       .get() as { n: number };
     expect(dupes.n).toBe(0);
     // report_summary counts the stored compliance findings (not_assessable excluded).
-    const s = db
-      .prepare("SELECT check_findings FROM report_summary WHERE agency = '平潭综合实验区' AND year = 2023 AND is_primary = 1")
-      .get() as { check_findings: number };
-    const n2023 = [...result.late, ...result.carryover].filter((f) => f.agency === '平潭综合实验区' && f.year === 2023 && f.severity !== 'not_assessable').length;
+    const s = db.prepare("SELECT check_findings FROM report_summary WHERE agency = '平潭综合实验区' AND year = 2023 AND is_primary = 1").get() as {
+      check_findings: number;
+    };
+    const n2023 = [...result.late, ...result.carryover].filter(
+      (f) => f.agency === '平潭综合实验区' && f.year === 2023 && f.severity !== 'not_assessable',
+    ).length;
     expect(s.check_findings).toBe(n2023);
     db.close();
   });

@@ -40,17 +40,83 @@ describe('deadlineOf', () => {
 
 /** The reports of the test: corpus pages under another agency name and date. */
 const CASES = {
-  deptLate: { agency: '平潭综合实验区部门甲', from: 2021, published: '2022-02-08', kind: 'department', timing: '8 days late', basis: '条例(2019)第四十九条', deadline: '2022-01-31' },
-  deptOnTime: { agency: '平潭综合实验区部门丁', from: 2021, published: '2022-01-20', kind: 'department', timing: 'on time (11 days early)', basis: '条例(2019)第四十九条', deadline: '2022-01-31' },
-  govOnTime: { agency: '平潭综合实验区政府丙', from: 2021, published: '2022-02-08', kind: 'government', timing: 'on time (51 days early)', basis: '条例(2019)第四十九条', deadline: '2022-03-31' },
-  govLate: { agency: '平潭综合实验区政府乙', from: 2021, published: '2022-04-05', kind: 'government', timing: '5 days late', basis: '条例(2019)第四十九条', deadline: '2022-03-31' },
-  undated: { agency: '平潭综合实验区部门戊', from: 2021, published: null, kind: 'department', timing: 'date unknown', basis: '条例(2019)第四十九条', deadline: '2022-01-31' },
-  pre2019OnTime: { agency: '平潭综合实验区部门己', from: 2016, published: '2017-01-18', kind: 'department', timing: 'on time (72 days early)', basis: '条例(2007)第三十一条', deadline: '2017-03-31' },
-  pre2019Late: { agency: '平潭综合实验区部门庚', from: 2016, published: '2017-04-10', kind: 'department', timing: '10 days late', basis: '条例(2007)第三十一条', deadline: '2017-03-31' },
+  deptLate: {
+    agency: '平潭综合实验区部门甲',
+    from: 2021,
+    published: '2022-02-08',
+    kind: 'department',
+    timing: '8 days late',
+    basis: '条例(2019)第四十九条',
+    deadline: '2022-01-31',
+  },
+  deptOnTime: {
+    agency: '平潭综合实验区部门丁',
+    from: 2021,
+    published: '2022-01-20',
+    kind: 'department',
+    timing: 'on time (11 days early)',
+    basis: '条例(2019)第四十九条',
+    deadline: '2022-01-31',
+  },
+  govOnTime: {
+    agency: '平潭综合实验区政府丙',
+    from: 2021,
+    published: '2022-02-08',
+    kind: 'government',
+    timing: 'on time (51 days early)',
+    basis: '条例(2019)第四十九条',
+    deadline: '2022-03-31',
+  },
+  govLate: {
+    agency: '平潭综合实验区政府乙',
+    from: 2021,
+    published: '2022-04-05',
+    kind: 'government',
+    timing: '5 days late',
+    basis: '条例(2019)第四十九条',
+    deadline: '2022-03-31',
+  },
+  undated: {
+    agency: '平潭综合实验区部门戊',
+    from: 2021,
+    published: null,
+    kind: 'department',
+    timing: 'date unknown',
+    basis: '条例(2019)第四十九条',
+    deadline: '2022-01-31',
+  },
+  pre2019OnTime: {
+    agency: '平潭综合实验区部门己',
+    from: 2016,
+    published: '2017-01-18',
+    kind: 'department',
+    timing: 'on time (72 days early)',
+    basis: '条例(2007)第三十一条',
+    deadline: '2017-03-31',
+  },
+  pre2019Late: {
+    agency: '平潭综合实验区部门庚',
+    from: 2016,
+    published: '2017-04-10',
+    kind: 'department',
+    timing: '10 days late',
+    basis: '条例(2007)第三十一条',
+    deadline: '2017-03-31',
+  },
 } as const;
 type CaseKey = keyof typeof CASES;
 
-interface ViewRow { report_id: number; agency_id: number; agency: string; year: number; published: string | null; deadline: string | null; deadline_basis: string | null; days_late: number | null; timing: string }
+interface ViewRow {
+  report_id: number;
+  agency_id: number;
+  agency: string;
+  year: number;
+  published: string | null;
+  deadline: string | null;
+  deadline_basis: string | null;
+  days_late: number | null;
+  timing: string;
+}
 
 describe('the deadline on every surface', () => {
   const tmp = tempDir('nianbao-deadline-');
@@ -123,7 +189,7 @@ describe('the deadline on every surface', () => {
     expect(unknown[0]!.message).toContain(`${CASES.undated.deadline} deadline (${CASES.undated.basis})`);
   });
 
-  it('explorer: report and agency pages say the view\'s timing and basis', async () => {
+  it("explorer: report and agency pages say the view's timing and basis", async () => {
     for (const row of rows.values()) {
       const $ = cheerio.load(await (await fetch(`${base}/report/${row.report_id}`)).text());
       expect($('#timing').text()).toBe(row.timing);
@@ -182,7 +248,9 @@ describe('the deadline on every surface', () => {
     // Back to version 6: the views as migration 6 made them.
     const raw = new Database(copy);
     undoMigration16(raw);
-    raw.exec('DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;');
+    raw.exec(
+      'DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW days_late_of; DROP VIEW deadline_of; CREATE VIEW report_summary AS SELECT 1 AS x;',
+    );
     raw.exec(m0006.sql);
     raw.pragma('user_version = 6');
     const v6 = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all() as Record<string, unknown>[];

@@ -139,7 +139,7 @@ describe('primary report of an (agency, year)', () => {
     const db = openDatabase(join(tmp.dir, 'v.db'));
     const ingest = () => ingestPaths(db, [dir], { snapshotsDir: join(tmp.dir, 'v.snapshots') });
     const primary = () =>
-      db.prepare("SELECT d.file_name AS file, r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.is_primary = 1 AND r.year = 2021").all();
+      db.prepare('SELECT d.file_name AS file, r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.is_primary = 1 AND r.year = 2021').all();
 
     writeFileSync(join(dir, 'report.html'), page);
     await ingest();
@@ -162,7 +162,7 @@ describe('primary report of an (agency, year)', () => {
     expect(db.prepare('SELECT count(*) FROM reports WHERE year = 2021').pluck().get()).toBe(3);
 
     // The same order when the group is recomputed from scratch (reparse uses it).
-    db.exec('UPDATE reports SET parser_version = \'0\'');
+    db.exec("UPDATE reports SET parser_version = '0'");
     await reparseStored(db, { snapshotsDir: join(tmp.dir, 'v.snapshots') });
     expect(primary()).toEqual(now);
     db.close();

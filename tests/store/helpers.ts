@@ -142,11 +142,7 @@ export function writeDerivedDocs(dir: string): string[] {
   const y2022 = base.replaceAll('2021年度', '2022年度').replace('时间：2022-02-08', '时间：2023-01-20');
   const arithmetic = replacePipeValue(base.replaceAll('平潭综合实验区2021年度', '平潭综合实验区测试局2021年度'), '一、本年新收', 0, '65');
   const noTable4 = cutPipeBlock(base.replaceAll('平潭综合实验区2021年度', '平潭综合实验区测试中心2021年度'), '四、政府信息公开行政复议', '五、');
-  return [
-    writeDoc(dir, DERIVED.year2022.file, y2022),
-    writeDoc(dir, DERIVED.arithmetic.file, arithmetic),
-    writeDoc(dir, DERIVED.noTable4.file, noTable4),
-  ];
+  return [writeDoc(dir, DERIVED.year2022.file, y2022), writeDoc(dir, DERIVED.arithmetic.file, arithmetic), writeDoc(dir, DERIVED.noTable4.file, noTable4)];
 }
 
 /**

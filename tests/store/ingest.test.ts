@@ -85,9 +85,7 @@ describe('nianbao ingest (CLI) on snapshots/corpus', () => {
           continue;
         }
         const got = Object.fromEntries(rows.map((c) => [`${c.row_key}.${c.col_key}`, c.value]));
-        const want = Object.fromEntries(
-          Object.entries(exp).flatMap(([row, cols]) => Object.entries(cols).map(([col, v]) => [`${row}.${col}`, v])),
-        );
+        const want = Object.fromEntries(Object.entries(exp).flatMap(([row, cols]) => Object.entries(cols).map(([col, v]) => [`${row}.${col}`, v])));
         expect(got, `${d.file} ${table}`).toEqual(want);
         compared += rows.length;
       }
@@ -115,8 +113,14 @@ describe('nianbao ingest (CLI) on snapshots/corpus', () => {
         value: number | null;
         cumulative: number | null;
       }[];
-      expect(rows.map((x) => x.value), d.file).toEqual(d.expected.stats!.map((s) => s.value));
-      expect(rows.map((x) => x.cumulative), d.file).toEqual(d.expected.stats!.map((s) => s.cumulative ?? null));
+      expect(
+        rows.map((x) => x.value),
+        d.file,
+      ).toEqual(d.expected.stats!.map((s) => s.value));
+      expect(
+        rows.map((x) => x.cumulative),
+        d.file,
+      ).toEqual(d.expected.stats!.map((s) => s.cumulative ?? null));
     }
   });
 
@@ -215,7 +219,9 @@ describe('nianbao ingest: failed parses, skipped files, NIANBAO_DB', () => {
     expect(s.ok).toBe(1);
     const db = new Database(dbFile, { readonly: true });
     const failed = db
-      .prepare("SELECT d.file_name, r.error_code, r.error FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.status = 'failed' ORDER BY d.file_name")
+      .prepare(
+        "SELECT d.file_name, r.error_code, r.error FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.status = 'failed' ORDER BY d.file_name",
+      )
       .all() as { file_name: string; error_code: string; error: string }[];
     expect(failed.map((f) => [f.file_name, f.error_code])).toEqual([
       ['empty.html', 'NB_PARSE_EMPTY'],
@@ -241,7 +247,10 @@ describe('nianbao ingest: failed parses, skipped files, NIANBAO_DB', () => {
     const dbFile = join(tmp.dir, 'progress.db');
     const r = runCli(['ingest', join(CORPUS, 'fujian-pingtan-2021.html'), join(CORPUS, 'fujian-pingtan-2023.html'), '--db', dbFile]);
     expect(r.code).toBe(0);
-    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const last = lines.at(-1);
     expect(last).toMatchObject({ event: 'done', label: 'ingest', done: 2, total: 2, new: 2 });
     expect(r.stdout).toMatch(/ingested 2 file\(s\): 2 new/);

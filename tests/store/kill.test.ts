@@ -78,10 +78,14 @@ describe('SIGKILL during ingest', () => {
     expect(partial).toBeLessThan(COPIES);
     // Every stored document has its report, cells and full-text row: nothing half-written.
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE r.id IS NULL').get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM reports r WHERE r.cell_count <> (SELECT count(*) FROM cells c WHERE c.report_id = r.id)').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM reports r WHERE r.cell_count <> (SELECT count(*) FROM cells c WHERE c.report_id = r.id)').get()).toEqual({
+      n: 0,
+    });
     expect(db.prepare("SELECT count(*) AS n FROM reports WHERE status <> 'failed' AND id NOT IN (SELECT rowid FROM reports_fts)").get()).toEqual({ n: 0 });
     // ... and its raw bytes: snapshots are rows written no later than the documents naming them.
-    expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({
+      n: 0,
+    });
     const run = db.prepare("SELECT status, reports_new FROM runs WHERE command = 'ingest'").get() as { status: string; reports_new: number };
     expect(run.status).toBe('running');
     // The run's counters were written in the same transactions as the reports.
@@ -111,7 +115,9 @@ describe('SIGKILL during ingest', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const partial = (db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN reports r ON r.document_id = d.id WHERE r.id IS NULL').get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({
+      n: 0,
+    });
     db.close();
     const s = JSON.parse(runCli(['ingest', input, '--db', dbFile, '--batch', '25', '--json', '--progress', 'none']).stdout);
     expect(s.new + s.unchanged).toBe(COPIES);
@@ -127,7 +133,11 @@ describe('SIGKILL during ingest', () => {
     expect(stopped.code, stopped.stderr()).toBe(130);
     expect(stopped.stderr()).toMatch(/interrupted; run the same command again/);
     const db = new Database(dbFile, { readonly: true });
-    const run = db.prepare("SELECT status, reports_new, finished_at FROM runs WHERE command = 'ingest'").get() as { status: string; reports_new: number; finished_at: string };
+    const run = db.prepare("SELECT status, reports_new, finished_at FROM runs WHERE command = 'ingest'").get() as {
+      status: string;
+      reports_new: number;
+      finished_at: string;
+    };
     expect(run.status).toBe('interrupted');
     expect(run.finished_at).not.toBeNull();
     // Nothing of the open group was lost: the run's count is what the database holds.

@@ -57,11 +57,24 @@ describe('missing reports', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const registry = validateRegistry({
       version: 1,
-      sites: [{ name: 'pingtan-test', agency: '平潭综合实验区党工委管委会', region: { province: '福建省', city: '平潭综合实验区' }, level: 'city', entries: [`${origin}/nb/index.html`], adapter: 'trs-classic', local: true }],
+      sites: [
+        {
+          name: 'pingtan-test',
+          agency: '平潭综合实验区党工委管委会',
+          region: { province: '福建省', city: '平潭综合实验区' },
+          level: 'city',
+          entries: [`${origin}/nb/index.html`],
+          adapter: 'trs-classic',
+          local: true,
+        },
+      ],
     });
     db = openDatabase(dbFile);
     await crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false } });
-    const a = db.prepare('SELECT r.agency_id AS id, a.kind FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE r.year = 2021').get() as { id: number; kind: string | null };
+    const a = db.prepare('SELECT r.agency_id AS id, a.kind FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE r.year = 2021').get() as {
+      id: number;
+      kind: string | null;
+    };
     agencyId = a.id;
     agencyKind = a.kind;
   }, 120_000);
@@ -72,7 +85,7 @@ describe('missing reports', () => {
   });
 
   it('stores the listed reports under one agency', () => {
-    const years = (db.prepare('SELECT DISTINCT year FROM reports WHERE agency_id = ? ORDER BY year').pluck().all(agencyId) as number[]);
+    const years = db.prepare('SELECT DISTINCT year FROM reports WHERE agency_id = ? ORDER BY year').pluck().all(agencyId) as number[];
     expect(years).toEqual(YEARS);
   });
 
@@ -89,7 +102,11 @@ describe('missing reports', () => {
       expect(r.lastYearSeen).toBe(2025);
     }
     // The gap years whose deadline passed are missing (at least 2020, 2022–2024 on any date after 2026-01-31).
-    expect(missingReports(db).filter((r) => r.agencyId === agencyId).map((r) => r.year)).toEqual(expect.arrayContaining([2020, 2022, 2023, 2024]));
+    expect(
+      missingReports(db)
+        .filter((r) => r.agencyId === agencyId)
+        .map((r) => r.year),
+    ).toEqual(expect.arrayContaining([2020, 2022, 2023, 2024]));
   });
 
   it('says where it looked: the site, its entry page, the list pages and when', () => {
@@ -117,7 +134,12 @@ describe('missing reports', () => {
     const explorer = await startExplorer({ dbFile, port: 0 });
     try {
       const $ = cheerio.load(await (await fetch(`${explorer.url.replace(/\/$/, '')}/compliance`)).text());
-      const rows = $('#absent').nextAll('div.scroll').first().find('tbody tr').toArray().map((tr) => $(tr).find('td').eq(1).text().trim());
+      const rows = $('#absent')
+        .nextAll('div.scroll')
+        .first()
+        .find('tbody tr')
+        .toArray()
+        .map((tr) => $(tr).find('td').eq(1).text().trim());
       expect(rows).toEqual(expect.arrayContaining(['2020', '2022', '2023', '2024']));
       expect(rows).not.toContain('2021');
     } finally {

@@ -49,7 +49,15 @@ function model(): Entry[] {
   const arithmetic = clone(base.requests!);
   arithmetic['new_received']!['natural_person']! += DERIVED.arithmetic.delta;
   const derived: Entry[] = [
-    { agency: DERIVED.year2022.agency, year: 2022, format: '2021', published: DERIVED.year2022.published, requests: base.requests, appeals: base.appeals, text: baseText },
+    {
+      agency: DERIVED.year2022.agency,
+      year: 2022,
+      format: '2021',
+      published: DERIVED.year2022.published,
+      requests: base.requests,
+      appeals: base.appeals,
+      text: baseText,
+    },
     { agency: DERIVED.arithmetic.agency, year: 2021, format: '2021', published: base.published!, requests: arithmetic, appeals: base.appeals, text: baseText },
     { agency: DERIVED.noTable4.agency, year: 2021, format: '2021', published: base.published!, requests: base.requests, appeals: undefined, text: baseText },
   ];
@@ -72,9 +80,11 @@ const byAgencyYear = (a: { agency: string; year: number }, b: { agency: string; 
 describe('docs/queries.md', () => {
   const tmp = tempDir();
   let db: Database.Database;
-  const queries = [...readFileSync(join(ROOT, 'docs', 'queries.md'), 'utf8').matchAll(/^## (\d+)\. (.+)\n[\s\S]*?```sql\n([\s\S]*?)```/gm)].map(
-    (m) => ({ n: Number(m[1]), title: m[2]!, sql: m[3]! }),
-  );
+  const queries = [...readFileSync(join(ROOT, 'docs', 'queries.md'), 'utf8').matchAll(/^## (\d+)\. (.+)\n[\s\S]*?```sql\n([\s\S]*?)```/gm)].map((m) => ({
+    n: Number(m[1]),
+    title: m[2]!,
+    sql: m[3]!,
+  }));
   const run = (n: number): Record<string, unknown>[] => {
     const q = queries.find((x) => x.n === n);
     if (!q) throw new Error(`query ${n} not found`);
@@ -96,10 +106,7 @@ describe('docs/queries.md', () => {
 
   it('12. every finding, one line each', () => {
     const got = run(12);
-    const n = db
-      .prepare('SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.is_primary = 1')
-      .pluck()
-      .get() as number;
+    const n = db.prepare('SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.is_primary = 1').pluck().get() as number;
     expect(got).toHaveLength(n);
     for (const f of got) expect(Object.keys(f)).toEqual(['rule', 'severity', 'agency', 'year', 'message']);
   });
@@ -177,7 +184,15 @@ describe('docs/queries.md', () => {
         const deadline = `${e.year + 1}-${e.year <= 2018 || government ? '03' : '01'}-31`;
         const days = Math.round((Date.parse(e.published!) - Date.parse(deadline)) / 86_400_000);
         const deadline_basis = e.year <= 2018 ? '条例(2007)第三十一条' : '条例(2019)第四十九条';
-        return { agency: e.agency, year: e.year, published: e.published, deadline, deadline_basis, days_late: days, timing: `${days} day${days === 1 ? '' : 's'} late` };
+        return {
+          agency: e.agency,
+          year: e.year,
+          published: e.published,
+          deadline,
+          deadline_basis,
+          days_late: days,
+          timing: `${days} day${days === 1 ? '' : 's'} late`,
+        };
       })
       .filter((x) => x.days_late > 0)
       .sort((a, b) => b.days_late - a.days_late || byAgencyYear(a, b));
@@ -193,7 +208,8 @@ describe('docs/queries.md', () => {
       for (const [row, cols] of Object.entries(e.requests)) {
         if (cols['total'] === null || cols['total'] === undefined) continue;
         const left = APPLICANTS.reduce((s, c) => s + (cols[c] ?? 0), 0);
-        if (left !== cols['total']) want.push({ agency: e.agency, year: e.year, scope: row, left_value: left, right_value: cols['total'], delta: left - cols['total'] });
+        if (left !== cols['total'])
+          want.push({ agency: e.agency, year: e.year, scope: row, left_value: left, right_value: cols['total'], delta: left - cols['total'] });
       }
       for (const c of COLS) {
         const v = (r: string) => e.requests![r]?.[c] ?? 0;
@@ -303,7 +319,9 @@ describe('docs/queries.md', () => {
     // the deadline passed (the files were ingested just now, after every past deadline).
     const today = new Date().toISOString().slice(0, 10);
     const lastYear = new Date().getUTCFullYear() - 1;
-    const stored = db.prepare('SELECT a.name AS agency, a.kind, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE r.year IS NOT NULL').all() as { agency: string; kind: string | null; year: number }[];
+    const stored = db
+      .prepare('SELECT a.name AS agency, a.kind, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE r.year IS NOT NULL')
+      .all() as { agency: string; kind: string | null; year: number }[];
     const want: string[] = [];
     for (const agency of new Set(stored.map((r) => r.agency))) {
       const mine = stored.filter((r) => r.agency === agency);

@@ -17,7 +17,6 @@ import { proseText } from '../../src/store/writer.js';
 import { parseCsv } from '../helpers/csv.js';
 import { CORPUS, buildCorpusDb, corpusDocuments, loadExpected, runCli, tempDir } from './helpers.js';
 
-
 const COUNT_ALL = `SELECT (SELECT count(*) FROM reports) || '/' || (SELECT count(*) FROM cells) || '/' || (SELECT count(*) FROM agencies) AS n`;
 
 describe('nianbao query / export / search', () => {
@@ -48,7 +47,12 @@ describe('nianbao query / export / search', () => {
       // Through the library (same code path, no process start-up).
       const ro0 = openDatabase(dbFile, { readonly: true });
       const sink = new OutputSink(new PassThrough());
-      for (const sql of ["UPDATE cells SET value = 0 WHERE table_name = 'requests'", 'DROP VIEW requests', 'PRAGMA journal_mode = DELETE', 'PRAGMA query_only = OFF']) {
+      for (const sql of [
+        "UPDATE cells SET value = 0 WHERE table_name = 'requests'",
+        'DROP VIEW requests',
+        'PRAGMA journal_mode = DELETE',
+        'PRAGMA query_only = OFF',
+      ]) {
         if (sql.startsWith('PRAGMA query_only')) {
           // Turning query_only off does not make the connection writable.
           await runQuery(ro0, sql, { sink });
@@ -120,7 +124,23 @@ describe('nianbao query / export / search', () => {
   describe('export', () => {
     it('exports a view filtered by agency and year (bound parameters) as CSV with BOM', () => {
       const out = join(tmp.dir, 'requests-2021.csv');
-      const r = runCli(['export', '--view', 'requests', '--format', 'csv', '--agency', '平潭综合实验区', '--year', '2021', '--primary', '--bom', '--out', out, '--db', dbFile]);
+      const r = runCli([
+        'export',
+        '--view',
+        'requests',
+        '--format',
+        'csv',
+        '--agency',
+        '平潭综合实验区',
+        '--year',
+        '2021',
+        '--primary',
+        '--bom',
+        '--out',
+        out,
+        '--db',
+        dbFile,
+      ]);
       expect(r.code).toBe(0);
       const buf = readFileSync(out);
       expect([...buf.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -141,7 +161,10 @@ describe('nianbao query / export / search', () => {
     });
 
     it('exports JSON and JSON Lines; a hostile filter value is only a value', () => {
-      const json = JSON.parse(runCli(['export', '--view', 'appeals', '--format', 'json', '--year', '2025', '--db', dbFile]).stdout) as Record<string, unknown>[];
+      const json = JSON.parse(runCli(['export', '--view', 'appeals', '--format', 'json', '--year', '2025', '--db', dbFile]).stdout) as Record<
+        string,
+        unknown
+      >[];
       const exp = loadExpected('fujian-pingtan-2025').appeals!;
       // HTML page and pipe copy of Pingtan 2025, and the Shanghai 2025 converter copy.
       const pingtan = json.filter((row) => row['agency'] === '平潭综合实验区');
@@ -185,14 +208,20 @@ describe('nianbao query / export / search', () => {
     const texts = corpusDocuments()
       .filter((d) => d.expected.agency)
       // The index holds the prose of each report (table rows are in `cells`).
-      .map((d) => ({ key: `${d.expected.agency} ${d.expected.year}`, text: proseText(readFileSync(join(CORPUS, d.file.endsWith('.html') ? `${d.name}.pipe.txt` : d.file), 'utf8')) }));
+      .map((d) => ({
+        key: `${d.expected.agency} ${d.expected.year}`,
+        text: proseText(readFileSync(join(CORPUS, d.file.endsWith('.html') ? `${d.name}.pipe.txt` : d.file), 'utf8')),
+      }));
     const expectedHits = (term: string) => [...new Set(texts.filter((t) => t.text.includes(term)).map((t) => t.key))].sort();
 
     it('finds reports by a Chinese term with highlighted snippets (FTS5 trigram)', () => {
       const term = '信息处理费';
       const r = runCli(['search', term, '--json', '--db', dbFile]);
       expect(r.code).toBe(0);
-      const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
+      const hits = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
       expect(hits.map((h) => `${h.agency} ${h.year}`).sort()).toEqual(expectedHits(term));
       for (const h of hits) {
         expect(h.mode).toBe('fts');
@@ -205,7 +234,10 @@ describe('nianbao query / export / search', () => {
 
     it('falls back to LIKE for 1–2 character terms, and combines terms with AND', () => {
       const r = runCli(['search', '复议', '--json', '--limit', '100', '--db', dbFile]);
-      const hits = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
+      const hits = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
       expect(hits.map((h) => `${h.agency} ${h.year}`).sort()).toEqual(expectedHits('复议'));
       for (const h of hits) {
         expect(h.mode).toBe('like');
@@ -213,7 +245,12 @@ describe('nianbao query / export / search', () => {
       }
       const both = runCli(['search', '信息处理费', '复议', '--json', '--db', dbFile]).stdout.trim().split('\n').filter(Boolean);
       const want = expectedHits('信息处理费').filter((k) => expectedHits('复议').includes(k));
-      expect(both.map((l) => JSON.parse(l)).map((h: { agency: string; year: number }) => `${h.agency} ${h.year}`).sort()).toEqual(want);
+      expect(
+        both
+          .map((l) => JSON.parse(l))
+          .map((h: { agency: string; year: number }) => `${h.agency} ${h.year}`)
+          .sort(),
+      ).toEqual(want);
     });
 
     it('treats FTS syntax in the query as text', () => {
@@ -236,10 +273,13 @@ describe('output formats', () => {
   });
 
   it('aligns mixed-width text and keeps control characters out', () => {
-    const t = formatTable(['名称', 'n'], [
-      ['平潭综合实验区', 1],
-      ['abc\u001b[31m', 22],
-    ]);
+    const t = formatTable(
+      ['名称', 'n'],
+      [
+        ['平潭综合实验区', 1],
+        ['abc\u001b[31m', 22],
+      ],
+    );
     const lines = t.trimEnd().split('\n');
     expect(new Set(lines.map(displayWidth)).size).toBe(1);
     expect(t).not.toContain('\u001b');

@@ -55,7 +55,12 @@ describe('schema and migrations', () => {
 
 describe('db/metadata.json (Datasette)', () => {
   const meta = JSON.parse(readFileSync(join(ROOT, 'db', 'metadata.json'), 'utf8')) as {
-    databases: { nianbao: { tables: Record<string, { description: string; columns: Record<string, string>; fts_table?: string }>; queries: Record<string, { sql: string; title: string }> } };
+    databases: {
+      nianbao: {
+        tables: Record<string, { description: string; columns: Record<string, string>; fts_table?: string }>;
+        queries: Record<string, { sql: string; title: string }>;
+      };
+    };
   };
   const nb = meta.databases.nianbao;
   let db: Database.Database;
@@ -66,7 +71,9 @@ describe('db/metadata.json (Datasette)', () => {
 
   it('describes every table and view and every one of their columns', () => {
     const objects = db
-      .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!' AND name NOT LIKE 'reports!_fts!_%' ESCAPE '!' ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!' AND name NOT LIKE 'reports!_fts!_%' ESCAPE '!' ORDER BY name",
+      )
       .pluck()
       .all() as string[];
     expect(Object.keys(nb.tables).sort()).toEqual(objects);
@@ -103,14 +110,14 @@ describe('plain SQLite', () => {
   // The sqlite3 command-line shell is not an npm dependency; the test runs where it is installed.
   it.skipIf(!hasSqlite3)('opens in the sqlite3 shell with no extension: views and the trigram index work', () => {
     const sql = [
-      "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"政府信息公开申请\"';",
-      "SELECT new_received FROM report_summary WHERE year = 2021;",
+      'SELECT count(*) FROM reports_fts WHERE reports_fts MATCH \'"政府信息公开申请"\';',
+      'SELECT new_received FROM report_summary WHERE year = 2021;',
       'PRAGMA integrity_check;',
     ].join('\n');
     const r = spawnSync('sqlite3', ['-readonly', file], { input: sql, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const ro = new Database(file, { readonly: true });
-    const hits = ro.prepare("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH '\"政府信息公开申请\"'").pluck().get();
+    const hits = ro.prepare('SELECT count(*) FROM reports_fts WHERE reports_fts MATCH \'"政府信息公开申请"\'').pluck().get();
     const nr = ro.prepare('SELECT new_received FROM report_summary WHERE year = 2021').pluck().get();
     ro.close();
     expect(hits).toBe(2);

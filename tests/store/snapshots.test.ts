@@ -29,7 +29,7 @@ function ageFile(path: string, ageMs: number): void {
 }
 
 describe('SnapshotStore temp files', () => {
-  it('removes temp files of dead writers at the first write, keeps live writers\' ones and fresh ones', async () => {
+  it("removes temp files of dead writers at the first write, keeps live writers' ones and fresh ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
     mkdirSync(join(dir, 'ab'));
     mkdirSync(join(dir, 'cd'));
@@ -74,7 +74,10 @@ describe('SnapshotStore temp files', () => {
     for (let i = 0; i < 10; i++) {
       const r = spawnSync(
         process.execPath,
-        ['-e', `const fs=require('fs');fs.mkdirSync(${JSON.stringify(join(dir, '0' + i))},{recursive:true});fs.writeFileSync(${JSON.stringify(join(dir, '0' + i))}+'/'+'0${i}'.padEnd(64,'0')+'.gz.tmp-'+process.pid+'-0badc0de','x');process.kill(process.pid,'SIGKILL')`],
+        [
+          '-e',
+          `const fs=require('fs');fs.mkdirSync(${JSON.stringify(join(dir, '0' + i))},{recursive:true});fs.writeFileSync(${JSON.stringify(join(dir, '0' + i))}+'/'+'0${i}'.padEnd(64,'0')+'.gz.tmp-'+process.pid+'-0badc0de','x');process.kill(process.pid,'SIGKILL')`,
+        ],
         { encoding: 'utf8' },
       );
       expect(r.signal).toBe('SIGKILL');

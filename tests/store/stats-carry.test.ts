@@ -14,7 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExplorer, startExplorer } from '../../src/explorer/server.js';
 import { corpusText, runCli, tempDir, writeDoc } from './helpers.js';
 
-interface F { agency: string; year: number; rule: string; severity: string; scope: string; left: number; right: number; delta: number; message: string; otherReportId: number | null }
+interface F {
+  agency: string;
+  year: number;
+  rule: string;
+  severity: string;
+  scope: string;
+  left: number;
+  right: number;
+  delta: number;
+  message: string;
+  otherReportId: number | null;
+}
 
 const CONSISTENT = '平潭综合实验区累计测试';
 /** The 2016 page with 其中：1、政府网站公开数 made 3470 (> 主动公开文件数 3460): a parser finding. */
@@ -39,7 +50,9 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
       .replace('其中：1、政府网站公开数 |\n条 |\n2122 |\n10037 |', '其中：1、政府网站公开数 |\n条 |\n2122 |\n87498 |');
     expect(fixed.match(/87498/g)).toHaveLength(2);
     writeDoc(dir, 'consistent-2017.pipe.txt', fixed);
-    const planted = t2016.replace('平潭综合实验区2016年度', `${PLANTED}2016年度`).replace('其中：1、政府网站公开数 |\n条 |\n3460 |', '其中：1、政府网站公开数 |\n条 |\n3470 |');
+    const planted = t2016
+      .replace('平潭综合实验区2016年度', `${PLANTED}2016年度`)
+      .replace('其中：1、政府网站公开数 |\n条 |\n3460 |', '其中：1、政府网站公开数 |\n条 |\n3470 |');
     expect(planted).toContain('3470');
     writeDoc(dir, 'planted-2016.pipe.txt', planted);
     dbFile = join(tmp.dir, 'nianbao.db');
@@ -77,7 +90,9 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
     const db = new Database(dbFile, { readonly: true });
     try {
       const rows = db
-        .prepare("SELECT f.scope, f.cells, f.delta, f.other_report_id FROM findings f WHERE f.source = 'check' AND f.rule = 'carryover.cumulative' ORDER BY f.scope")
+        .prepare(
+          "SELECT f.scope, f.cells, f.delta, f.other_report_id FROM findings f WHERE f.source = 'check' AND f.rule = 'carryover.cumulative' ORDER BY f.scope",
+        )
         .all() as { scope: string; cells: string; delta: number; other_report_id: number }[];
       expect(rows.map((r) => [r.scope, JSON.parse(r.cells), r.delta])).toEqual([
         ['1.cumulative', ['stats.1.cumulative', 'stats.1.value'], -77461],
@@ -94,7 +109,8 @@ describe('carryover.cumulative (pre-2019 历年累计 across years)', () => {
     server = await startExplorer({ dbFile, port: 0 });
     const base = server.url.replace(/\/$/, '');
     const db = new Database(dbFile, { readonly: true });
-    const idOf = (agency: string, year: number) => db.prepare('SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE a.name = ? AND r.year = ?').pluck().get(agency, year) as number;
+    const idOf = (agency: string, year: number) =>
+      db.prepare('SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE a.name = ? AND r.year = ?').pluck().get(agency, year) as number;
     const pingtan2017 = idOf('平潭综合实验区', 2017);
     const planted = idOf(PLANTED, 2016);
     const consistent = idOf(CONSISTENT, 2017);

@@ -13,8 +13,21 @@ import { undoMigration16 } from '../helpers/schema.js';
 /** report_summary as migration 1 defined it: aggregates over every cell, nothing stored. */
 const OLD_VIEW = /CREATE VIEW report_summary AS[\s\S]*?;\n/.exec(initialSql)![0];
 const COLUMNS = [
-  'new_received', 'carried_over', 'granted', 'partially_granted', 'denied', 'unavailable', 'not_held', 'rejected',
-  'other', 'results_total', 'carried_forward', 'review_total', 'review_corrected', 'litigation_total', 'litigation_corrected',
+  'new_received',
+  'carried_over',
+  'granted',
+  'partially_granted',
+  'denied',
+  'unavailable',
+  'not_held',
+  'rejected',
+  'other',
+  'results_total',
+  'carried_forward',
+  'review_total',
+  'review_corrected',
+  'litigation_total',
+  'litigation_corrected',
 ];
 
 /** Totals per report the old way: the migration-1 view, created as a temporary view. */
@@ -23,7 +36,11 @@ function aggregated(db: Database.Database): unknown[] {
   return db.prepare(`SELECT report_id, ${COLUMNS.join(', ')} FROM old_summary ORDER BY report_id`).all();
 }
 function stored(db: Database.Database): unknown[] {
-  return db.prepare(`SELECT r.id AS report_id, ${COLUMNS.map((c) => `t.${c}`).join(', ')} FROM reports r LEFT JOIN report_totals t ON t.report_id = r.id ORDER BY r.id`).all();
+  return db
+    .prepare(
+      `SELECT r.id AS report_id, ${COLUMNS.map((c) => `t.${c}`).join(', ')} FROM reports r LEFT JOIN report_totals t ON t.report_id = r.id ORDER BY r.id`,
+    )
+    .all();
 }
 
 describe('report_totals', () => {
@@ -64,7 +81,9 @@ describe('report_totals', () => {
     const before = raw.prepare('SELECT * FROM report_summary ORDER BY report_id').all();
     // Version 3 had none of the helper views of migrations 6 and 7 either.
     undoMigration16(raw);
-    raw.exec(`DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW IF EXISTS days_late_of; DROP VIEW IF EXISTS deadline_of; DROP TABLE report_totals; ${OLD_VIEW}`);
+    raw.exec(
+      `DROP VIEW IF EXISTS missing_reports; DROP VIEW IF EXISTS expected_reports; DROP VIEW report_summary; DROP VIEW IF EXISTS days_late_of; DROP VIEW IF EXISTS deadline_of; DROP TABLE report_totals; ${OLD_VIEW}`,
+    );
     raw.pragma('user_version = 3');
     raw.close();
     return before;

@@ -11,7 +11,7 @@ import { type Db, defaultSnapshotsDir, openDatabase } from '../../src/store/db.j
 import { ingestPaths } from '../../src/store/ingest.js';
 import { CORPUS, corpusDocuments, corpusText, type Expected, replacePipeValue, rowTotal, tempDir, writeDoc } from './helpers.js';
 
-const primaries = corpusDocuments().filter((d) => d.file.endsWith('.html') || d.file.endsWith('.txt') && !d.file.endsWith('.pipe.txt'));
+const primaries = corpusDocuments().filter((d) => d.file.endsWith('.html') || (d.file.endsWith('.txt') && !d.file.endsWith('.pipe.txt')));
 const sum = (vals: (number | null)[]): number | null => {
   const v = vals.filter((x): x is number => x !== null);
   return v.length > 0 ? v.reduce((a, b) => a + b, 0) : null;
@@ -48,7 +48,10 @@ describe('views', () => {
   it('requests: one row per report and table-3 row, seven columns, in template order', () => {
     for (const d of primaries.filter((x) => x.expected.requests)) {
       const rows = db.prepare('SELECT * FROM requests WHERE report_id = ? ORDER BY row_order').all(reportId(d.file)) as Record<string, unknown>[];
-      expect(rows.map((r) => r['row_key']), d.file).toEqual(Object.keys(d.expected.requests!));
+      expect(
+        rows.map((r) => r['row_key']),
+        d.file,
+      ).toEqual(Object.keys(d.expected.requests!));
       for (const r of rows) {
         expect(r['agency']).toBe(d.expected.agency);
         expect(r['year']).toBe(d.expected.year);
@@ -75,7 +78,20 @@ describe('views', () => {
       expect(rows.map((r) => r['row_key'])).toEqual(Object.keys(d.expected.active!));
       for (const r of rows) {
         const want = d.expected.active![r['row_key'] as string]!;
-        for (const col of ['issued', 'repealed', 'in_force', 'decisions', 'amount_wan_yuan', 'made', 'published', 'total_published', 'previous', 'change', 'count', 'amount_yuan']) {
+        for (const col of [
+          'issued',
+          'repealed',
+          'in_force',
+          'decisions',
+          'amount_wan_yuan',
+          'made',
+          'published',
+          'total_published',
+          'previous',
+          'change',
+          'count',
+          'amount_yuan',
+        ]) {
           expect(r[col], `${d.file} ${r['row_key']} ${col}`).toBe(col in want ? want[col] : null);
         }
       }
@@ -129,11 +145,16 @@ describe('views', () => {
     expect(s.new_received).toBe(applicants('new_received'));
     expect(s.granted).toBe(applicants('granted'));
     const raw = db
-      .prepare("SELECT c.value, c.raw, c.flags FROM cells c JOIN reports r ON r.id = c.report_id WHERE r.agency_name = ? AND c.table_name = 'requests' AND c.row_key = 'new_received' AND c.col_key = 'total'")
+      .prepare(
+        "SELECT c.value, c.raw, c.flags FROM cells c JOIN reports r ON r.id = c.report_id WHERE r.agency_name = ? AND c.table_name = 'requests' AND c.row_key = 'new_received' AND c.col_key = 'total'",
+      )
       .get(BLANK_AGENCY);
     expect(raw).toEqual({ value: null, raw: '—', flags: 'placeholder' });
     // The parser's error findings on this report are counted.
-    const errors = db.prepare("SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.agency_name = ? AND f.severity = 'error'").pluck().get(BLANK_AGENCY);
+    const errors = db
+      .prepare("SELECT count(*) FROM findings f JOIN reports r ON r.id = f.report_id WHERE r.agency_name = ? AND f.severity = 'error'")
+      .pluck()
+      .get(BLANK_AGENCY);
     expect(s.error_findings).toBe(errors);
   });
 

@@ -39,7 +39,7 @@ const safe = (v: unknown): string => terminalSafe(String(v ?? ''), { oneLine: tr
 export function registerAgencies(program: Command): void {
   const agencies = program
     .command('agencies')
-    .description("agencies as entities: list, show, review look-alikes, merge, split, alias; keep the decisions in an agencies file");
+    .description('agencies as entities: list, show, review look-alikes, merge, split, alias; keep the decisions in an agencies file');
 
   agencies
     .command('list')
@@ -73,7 +73,9 @@ export function registerAgencies(program: Command): void {
         const a = agencyDetail(db, ref);
         if (opts.json) return out(`${JSON.stringify(a)}\n`);
         out(`${safe(a.name)} (agency ${a.id})\n`);
-        out(`  kind ${safe(a.kind ?? 'unknown')}, level ${safe(a.level ?? 'unknown')}, region ${safe(a.region ?? 'unknown')}, identity ${safe(a.identity)}, source ${safe(a.source)}\n`);
+        out(
+          `  kind ${safe(a.kind ?? 'unknown')}, level ${safe(a.level ?? 'unknown')}, region ${safe(a.region ?? 'unknown')}, identity ${safe(a.identity)}, source ${safe(a.source)}\n`,
+        );
         if (a.parent) out(`  parent: ${safe(a.parent.name)} (agency ${a.parent.id})\n`);
         if (a.children.length > 0) out(`  children: ${a.children.map((c) => `${safe(c.name)} (${c.id})`).join(', ')}\n`);
         if (a.portal) out(`  portal: ${safe(a.portal)}\n`);
@@ -110,7 +112,12 @@ export function registerAgencies(program: Command): void {
       withDb('review', opts, false, (db) => {
         const rows = reviewPairs(db, opts.all === true);
         if (opts.json) return out(`${JSON.stringify(rows)}\n`);
-        out(formatTable(['review', 'agency', 'other agency', 'similarity', 'status', 'why'], rows.map((r) => [r.id, `${r.agency} (${r.agency_id})`, `${r.other} (${r.other_id})`, r.similarity, r.status, r.reason])));
+        out(
+          formatTable(
+            ['review', 'agency', 'other agency', 'similarity', 'status', 'why'],
+            rows.map((r) => [r.id, `${r.agency} (${r.agency_id})`, `${r.other} (${r.other_id})`, r.similarity, r.status, r.reason]),
+          ),
+        );
         out(`${rows.length} pair(s)${rows.length > 0 && !opts.all ? ': decide with `nianbao agencies merge A B` or `nianbao agencies distinct A B`' : ''}\n`);
       }),
     );

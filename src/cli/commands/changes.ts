@@ -21,7 +21,9 @@ function parseDate(v: string): string {
 /** The values a revision changed, as `describeChange` lines. */
 function changedValues(db: Db, c: ChangeRow): string[] {
   if (c.change !== 'revised') return [];
-  return revisionCells(db, c.change_id).map((x) => describeChange({ table: x.table_name, row: x.row_key, col: x.col_key, oldValue: x.old_value, newValue: x.new_value }));
+  return revisionCells(db, c.change_id).map((x) =>
+    describeChange({ table: x.table_name, row: x.row_key, col: x.col_key, oldValue: x.old_value, newValue: x.new_value }),
+  );
 }
 
 function line(db: Db, c: ChangeRow): string {

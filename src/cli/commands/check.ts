@@ -40,9 +40,21 @@ export function registerCheck(program: Command): void {
           return;
         }
         let out = `checked ${r.reportsChecked} report(s); ${r.stored} finding(s) stored\n`;
-        out += section('tables that do not add up', r.arithmetic, (f) => `${f.rule}${f.scope ? ` [${f.scope}]` : ''}: ${f.message}${f.delta !== null ? ` (off by ${f.delta})` : ''}`);
-        out += section('published late', r.late.filter((f) => f.rule === 'compliance.late'), (f) => f.message);
-        out += section('publication date unknown', r.late.filter((f) => f.rule !== 'compliance.late'), (f) => f.message);
+        out += section(
+          'tables that do not add up',
+          r.arithmetic,
+          (f) => `${f.rule}${f.scope ? ` [${f.scope}]` : ''}: ${f.message}${f.delta !== null ? ` (off by ${f.delta})` : ''}`,
+        );
+        out += section(
+          'published late',
+          r.late.filter((f) => f.rule === 'compliance.late'),
+          (f) => f.message,
+        );
+        out += section(
+          'publication date unknown',
+          r.late.filter((f) => f.rule !== 'compliance.late'),
+          (f) => f.message,
+        );
         out += section('missing tables or sections', r.missing, (f) => f.message);
         out += section('carry-over mismatches (year N vs N-1)', r.carryover, (f) => f.message);
         out += section('revised or vanished since stored (nianbao changes)', r.changes, (f) => `${f.rule}: ${f.message}`);
@@ -51,7 +63,8 @@ export function registerCheck(program: Command): void {
           out += `reports not found where we looked (${r.absent.length}, report.missing):\n`;
           for (const m of r.absent) out += `  ${terminalSafe(`${m.agency} ${m.year}  ${m.message}`)}\n`;
         }
-        if (r.notYetDue.length > 0) out += `not yet due (${r.notYetDue.length}): ${terminalSafe(r.notYetDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline})`).join('; '))}\n`;
+        if (r.notYetDue.length > 0)
+          out += `not yet due (${r.notYetDue.length}): ${terminalSafe(r.notYetDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline})`).join('; '))}\n`;
         if (r.notLookedSinceDue.length > 0) {
           out += `not looked for since due (${r.notLookedSinceDue.length}; crawl again to know): ${terminalSafe(r.notLookedSinceDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline}, last looked ${e.lastLookedAt?.slice(0, 10) ?? 'never'})`).join('; '))}\n`;
         }

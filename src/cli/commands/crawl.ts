@@ -52,7 +52,6 @@ function parseNonNegativeInt(name: string): (v: string) => number {
   };
 }
 
-
 /** `--revisit-after`: hours, a non-negative number. */
 function parseHours(v: string): number {
   const n = Number(v);
@@ -74,35 +73,49 @@ function queuedCounter(db: Db, sites: () => string[]): () => number {
 export function registerCrawl(program: Command): void {
   const cmd = program
     .command('crawl')
-    .description('crawl the registry\'s portals: fetch politely, snapshot every response, parse and store the reports (incremental, resumable)')
+    .description("crawl the registry's portals: fetch politely, snapshot every response, parse and store the reports (incremental, resumable)")
     .option('--sites <file|url>', 'site registry (default: $NIANBAO_SITES, else ./sites/registry.json, else the one shipped with nianbao)')
     .option('--site <name>', 'only this site (repeat, or comma-separated)', collectSites)
     .option('--since <year>', 'skip reports on years before this one', parseYear)
     .option('--max-pages <n>', 'list pages per site in this run (the rest waits for the next run)', parsePositiveInt('--max-pages'))
     .option('--refresh', 'fetch known reports again and list pages without conditional requests')
-    .addOption(new Option('--revisit <n>', 'known report URLs fetched again per site (oldest fetch first, conditional requests) to notice revised and vanished reports; 0: none').default(50).argParser((v) => {
-      if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('--revisit must be a whole number (0: no revisits).');
-      return Number(v);
-    }))
-    .addOption(new Option('--revisit-after <hours>', 'a known report URL is due for a revisit once its last fetch is this old').default(20).argParser(parseHours))
-    .option('--ignore-robots', 'do not fetch or obey robots.txt (prints a warning; use only with the site owner\'s permission)')
+    .addOption(
+      new Option(
+        '--revisit <n>',
+        'known report URLs fetched again per site (oldest fetch first, conditional requests) to notice revised and vanished reports; 0: none',
+      )
+        .default(50)
+        .argParser((v) => {
+          if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('--revisit must be a whole number (0: no revisits).');
+          return Number(v);
+        }),
+    )
+    .addOption(
+      new Option('--revisit-after <hours>', 'a known report URL is due for a revisit once its last fetch is this old').default(20).argParser(parseHours),
+    )
+    .option('--ignore-robots', "do not fetch or obey robots.txt (prints a warning; use only with the site owner's permission)")
     .option('--contact <url>', 'URL or mailto: put in the User-Agent so site operators can reach you (default: $NIANBAO_CONTACT)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
-    .addOption(new Option('--interval-ms <ms>', 'minimum time between two requests to one host, for every site (default: the registry\'s rateMs, else 1000)').argParser(parseNonNegativeInt('--interval-ms')))
+    .addOption(
+      new Option('--interval-ms <ms>', "minimum time between two requests to one host, for every site (default: the registry's rateMs, else 1000)").argParser(
+        parseNonNegativeInt('--interval-ms'),
+      ),
+    )
     .addOption(
       new Option(
         '--parse-workers <n>',
         'worker threads that parse reports while the main thread fetches and stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading) (default: 0)',
-      ).argParser(
-        parseWorkerCount,
-      ),
+      ).argParser(parseWorkerCount),
     )
     .option('--no-browser', 'never start a browser (sites that need one are recorded and left out)')
     .addOption(
-      new Option('--schedule <cron>', 'the cron expression this crawl runs on (e.g. "30 2 * * *"): the summary then says when the next run is due (default: $NIANBAO_SCHEDULE)').argParser(parseSchedule),
+      new Option(
+        '--schedule <cron>',
+        'the cron expression this crawl runs on (e.g. "30 2 * * *"): the summary then says when the next run is due (default: $NIANBAO_SCHEDULE)',
+      ).argParser(parseSchedule),
     );
   addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
     process.exitCode = await runCrawlCommand(opts);
@@ -120,7 +133,9 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
     return EXIT.FATAL;
   }
   if (opts.ignoreRobots) {
-    process.stderr.write('nianbao crawl: warning: --ignore-robots: robots.txt is neither fetched nor obeyed in this run. Crawl only where the site owner agreed.\n');
+    process.stderr.write(
+      'nianbao crawl: warning: --ignore-robots: robots.txt is neither fetched nor obeyed in this run. Crawl only where the site owner agreed.\n',
+    );
   }
   let schedule: string | undefined;
   try {
@@ -142,8 +157,13 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
     return EXIT.FATAL;
   }
   let siteNames: string[] = [];
-  const reporter = crawlReporter(opts.progress ?? 'auto', queuedCounter(db, () => siteNames));
-  const signals = abortOnSignals((sig) => process.stderr.write(`\nnianbao crawl: ${sig}: stopping — requests in flight aborted, the next run resumes (press Ctrl-C again to quit at once)…\n`));
+  const reporter = crawlReporter(
+    opts.progress ?? 'auto',
+    queuedCounter(db, () => siteNames),
+  );
+  const signals = abortOnSignals((sig) =>
+    process.stderr.write(`\nnianbao crawl: ${sig}: stopping — requests in flight aborted, the next run resumes (press Ctrl-C again to quit at once)…\n`),
+  );
   let runId = 0;
   signals.beforeForcedExit(() => {
     if (runId) markRunInterrupted(db, runId);
@@ -201,7 +221,9 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
   db.close();
   if (opts.json) {
     const next = schedule ? nextScheduledRun(schedule) : null;
-    process.stdout.write(`${JSON.stringify({ db: dbFile, ...summary, previousCrawl: previous, schedule: schedule ?? null, nextScheduledRun: next?.toISOString() ?? null })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ db: dbFile, ...summary, previousCrawl: previous, schedule: schedule ?? null, nextScheduledRun: next?.toISOString() ?? null })}\n`,
+    );
   } else process.stdout.write(formatCrawlSummary(summary) + describeSchedule(previous, schedule));
   return summary.status === 'interrupted' ? signals.exitCode : EXIT.OK;
 }

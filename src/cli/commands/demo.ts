@@ -42,10 +42,16 @@ function parsePort(v: string): number {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the offline demo portal on 127.0.0.1, crawl it into the database (a second round finds one report revised and one gone), run check, print the summary, every finding and example queries')
+    .description(
+      'start the offline demo portal on 127.0.0.1, crawl it into the database (a second round finds one report revised and one gone), run check, print the summary, every finding and example queries',
+    )
     .addOption(dbOption())
     .option('--serve', 'only start the demo portal and keep it running (prints its URLs; Ctrl-C stops it)')
-    .option('--port <n>', `port of the portal hub; the sites use the next sixteen ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`, parsePort)
+    .option(
+      '--port <n>',
+      `port of the portal hub; the sites use the next sixteen ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`,
+      parsePort,
+    )
     .option('--round <n>', 'with --serve: the round the portal serves, 1 or 2 (2: one fictional report revised, one answering 404; default: 1)', parseRound)
     .option('--json', 'print the summary and the query results as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
@@ -143,4 +149,3 @@ async function demo(opts: DemoCliOptions): Promise<number> {
     db.close();
   }
 }
-

@@ -70,7 +70,12 @@ export function registerIngest(program: Command): void {
     .argument('<paths...>', 'files or folders (inside folders, *.json, *.md and hidden files are skipped)')
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
-    .option('--batch <n>', 'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)', parsePositiveInt('--batch'), DEFAULT_BATCH)
+    .option(
+      '--batch <n>',
+      'reports per transaction (each report stays atomic; a group is committed within 1 s; 1: a commit per report)',
+      parsePositiveInt('--batch'),
+      DEFAULT_BATCH,
+    )
     .option(
       '--parse-workers <n>',
       'worker threads that parse while the main thread stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading)',

@@ -60,7 +60,10 @@ export function registerParse(program: Command): void {
     .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
     .addOption(
-      new Option('--ocr <mode>', 'scanned PDFs and images of report pages: auto = read them by OCR (Tesseract; experimental, see the README\'s OCR accuracy), off = refuse them')
+      new Option(
+        '--ocr <mode>',
+        "scanned PDFs and images of report pages: auto = read them by OCR (Tesseract; experimental, see the README's OCR accuracy), off = refuse them",
+      )
         .choices(['auto', 'off'])
         .default('off'),
     );
@@ -87,7 +90,7 @@ export function registerParse(program: Command): void {
         else process.stdout.write(`${i > 0 ? '\n' : ''}${renderReport(report, attachment ? `${file} → ${attachment}` : file, { width: terminalWidth() })}\n`);
       } catch (err) {
         failed++;
-        const code = err instanceof NianbaoError ? err.code : (err as NodeJS.ErrnoException).code ?? 'NB_ERROR';
+        const code = err instanceof NianbaoError ? err.code : ((err as NodeJS.ErrnoException).code ?? 'NB_ERROR');
         const message = err instanceof Error ? err.message : String(err);
         const named = message.includes(file) ? message : `${file}: ${message}`;
         process.stderr.write(`nianbao parse: ${terminalSafe(named)} [${terminalSafe(String(code))}]\n`);

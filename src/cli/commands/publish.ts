@@ -22,39 +22,43 @@ export function registerPublish(program: Command): void {
     .addOption(new Option('--license <name>', 'licence of the compilation').choices(Object.keys(LICENSES)).default('ODC-BY-1.0'))
     .option('--force', 'replace the contents of a non-empty folder')
     .addOption(dbOption())
-    .action(async (outDir: string, opts: { db?: string; agency?: string; province?: string; year?: number; name: string; license: string; force?: boolean }) => {
-      let db;
-      try {
-        db = openDatabase(dbPathFrom(opts), { readonly: true });
-      } catch (err) {
-        reportCommandError('publish', err);
-        return;
-      }
-      let progress: Progress | undefined;
-      let stage = '';
-      const lastDone = new Map<string, number>();
-      try {
-        const result = await publish(
-          db,
-          { outDir, agency: opts.agency, province: opts.province, year: opts.year, name: opts.name, license: opts.license, force: opts.force === true },
-          (p) => {
-            if (p.stage !== stage) {
-              progress?.stop();
-              stage = p.stage;
-              progress = createProgress({ label: p.stage === 'copy' ? 'publish: copy (pages)' : 'publish: rows', total: p.total });
-            }
-            progress?.tick(p.done - (lastDone.get(p.stage) ?? 0), p.table ? { table: p.table } : undefined);
-            lastDone.set(p.stage, p.done);
-          },
-        );
-        progress?.stop();
-        const rows = result.tables.map((t) => `${t.name} ${t.rows}`).join(', ');
-        process.stderr.write(`nianbao publish: ${terminalSafe(result.outDir)}: ${rows}; ${result.files.length} files (datapackage.json lists them with SHA-256)\n`);
-      } catch (err) {
-        progress?.stop();
-        reportCommandError('publish', err);
-      } finally {
-        db.close();
-      }
-    });
+    .action(
+      async (outDir: string, opts: { db?: string; agency?: string; province?: string; year?: number; name: string; license: string; force?: boolean }) => {
+        let db;
+        try {
+          db = openDatabase(dbPathFrom(opts), { readonly: true });
+        } catch (err) {
+          reportCommandError('publish', err);
+          return;
+        }
+        let progress: Progress | undefined;
+        let stage = '';
+        const lastDone = new Map<string, number>();
+        try {
+          const result = await publish(
+            db,
+            { outDir, agency: opts.agency, province: opts.province, year: opts.year, name: opts.name, license: opts.license, force: opts.force === true },
+            (p) => {
+              if (p.stage !== stage) {
+                progress?.stop();
+                stage = p.stage;
+                progress = createProgress({ label: p.stage === 'copy' ? 'publish: copy (pages)' : 'publish: rows', total: p.total });
+              }
+              progress?.tick(p.done - (lastDone.get(p.stage) ?? 0), p.table ? { table: p.table } : undefined);
+              lastDone.set(p.stage, p.done);
+            },
+          );
+          progress?.stop();
+          const rows = result.tables.map((t) => `${t.name} ${t.rows}`).join(', ');
+          process.stderr.write(
+            `nianbao publish: ${terminalSafe(result.outDir)}: ${rows}; ${result.files.length} files (datapackage.json lists them with SHA-256)\n`,
+          );
+        } catch (err) {
+          progress?.stop();
+          reportCommandError('publish', err);
+        } finally {
+          db.close();
+        }
+      },
+    );
 }

@@ -124,7 +124,9 @@ export function registerSites(program: Command): void {
         };
         const next = addSite(reg, site);
         saveRegistry(file, next);
-        process.stdout.write(`added ${opts.name} to ${file} (${next.sites.length} site(s)); try it with: nianbao sites check --sites ${file} --site ${opts.name}\n`);
+        process.stdout.write(
+          `added ${opts.name} to ${file} (${next.sites.length} site(s)); try it with: nianbao sites check --sites ${file} --site ${opts.name}\n`,
+        );
       } catch (err) {
         reportCommandError('sites add', err);
       }

@@ -74,7 +74,19 @@ interface AppealYear {
 
 export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, string>): Response | string | null {
   const a = ctx.db.prepare('SELECT * FROM agencies WHERE id = ?').get(id) as
-    | { id: number; name: string; key: string; province: string | null; city: string | null; county: string | null; level: string | null; kind: string | null; portal: string | null; parent_id: number | null; merged_into: number | null }
+    | {
+        id: number;
+        name: string;
+        key: string;
+        province: string | null;
+        city: string | null;
+        county: string | null;
+        level: string | null;
+        kind: string | null;
+        portal: string | null;
+        parent_id: number | null;
+        merged_into: number | null;
+      }
     | undefined;
   if (!a) return null;
   // A merged agency's page is its merge target's.
@@ -130,7 +142,18 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
               (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id AND f.severity = 'error') AS errors
        FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.agency_id = ? ORDER BY r.year, r.is_primary DESC, r.id`,
     )
-    .all(id) as { id: number; year: number | null; format: string | null; status: string; title: string | null; published: string | null; is_primary: number; kind: string | null; file_name: string | null; errors: number }[];
+    .all(id) as {
+    id: number;
+    year: number | null;
+    format: string | null;
+    status: string;
+    title: string | null;
+    published: string | null;
+    is_primary: number;
+    kind: string | null;
+    file_name: string | null;
+    errors: number;
+  }[];
   // As the appeals view, for this agency's reports only (read by the cells primary key).
   const appeals = ctx.db
     .prepare(
@@ -166,7 +189,16 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
         return x !== null && y !== null && x !== y;
       }).map((c) => `${c.label} ${cv(prev.year, 'carried_forward', c.key)}→${cv(s.year, 'carried_over', c.key)}`);
       const delta = s.carried_over !== null && prev.carried_forward !== null ? s.carried_over - prev.carried_forward : null;
-      return { from_year: prev.year, to_year: s.year, prev_report: prev.report_id, report: s.report_id, carried_forward: prev.carried_forward, carried_over: s.carried_over, delta, columns: differing.join('; ') };
+      return {
+        from_year: prev.year,
+        to_year: s.year,
+        prev_report: prev.report_id,
+        report: s.report_id,
+        carried_forward: prev.carried_forward,
+        carried_over: s.carried_over,
+        delta,
+        columns: differing.join('; '),
+      };
     });
   const gaps = summary.filter((s, i) => i > 0 && !byYear.has(s.year - 1)).map((s) => s.year);
 
@@ -190,31 +222,47 @@ ${detail.parent ? html`<dt>Part of</dt><dd id="agency-parent"><a href="/agency/$
 ${detail.children.length > 0 ? html`<dt>Bodies under it</dt><dd id="agency-children">${detail.children.map((c, i) => html`${i > 0 ? '、' : ''}<a href="/agency/${c.id}">${c.name}</a>`)}</dd>` : ''}
 ${portal ? html`<dt>Portal</dt><dd><a href="${portal}" rel="noopener noreferrer" target="_blank">${a.portal}</a></dd>` : ''}
 ${detail.aliases.length > 0 ? html`<dt>Also named</dt><dd id="agency-aliases">${detail.aliases.map((x, i) => html`${i > 0 ? '、' : ''}<span title="${x.source ?? ''}">${x.alias}</span>`)}</dd>` : ''}
-${detail.review.some((v) => v.status === 'open') ? html`<dt>May be the same as</dt><dd id="agency-review">${detail.review.filter((v) => v.status === 'open').map((v, i) => {
-  const [oid, oname] = v.agency_id === id ? [v.other_id, v.other] : [v.agency_id, v.agency];
-  return html`${i > 0 ? '、' : ''}<a href="/agency/${oid}">${oname}</a>`;
-})} <span class="small muted">(listed for review, not merged: <code>nianbao agencies review</code>)</span></dd>` : ''}
+${
+  detail.review.some((v) => v.status === 'open')
+    ? html`<dt>May be the same as</dt><dd id="agency-review">${detail.review
+        .filter((v) => v.status === 'open')
+        .map((v, i) => {
+          const [oid, oname] = v.agency_id === id ? [v.other_id, v.other] : [v.agency_id, v.agency];
+          return html`${i > 0 ? '、' : ''}<a href="/agency/${oid}">${oname}</a>`;
+        })} <span class="small muted">(listed for review, not merged: <code>nianbao agencies review</code>)</span></dd>`
+    : ''
+}
 <dt>Reports</dt><dd>${summary.length} year(s)${years.length ? `: ${years[0]}–${years[years.length - 1]}` : ''}</dd>
 </dl>
 
 <h2>Year by year 历年对比</h2>
-${summary.length === 0 ? html`<p class="muted">No parsed report with a year.</p>` : html`
+${
+  summary.length === 0
+    ? html`<p class="muted">No parsed report with a year.</p>`
+    : html`
 <div class="scroll"><table class="data" id="years"><thead><tr><th>measure</th>${summary.map((s) => html`<th class="num"><a href="/report/${s.report_id}">${s.year}</a></th>`)}</tr></thead>
-<tbody>${side.rows.map((r) => html`<tr data-measure="${r.measure}"><th class="rowlabel">${r.label}</th>${summary.map((s) => {
-  const from = mapped.get(s.report_id)?.get(r.measure);
-  return from
-    ? html`<td class="num mapped" title="pre-2019 report: ${from.label}">${fmt(r[String(s.year)])}<sup>†</sup></td>`
-    : r.measure === 'days_late'
-      ? html`<td class="num timing">${describeTiming(r[String(s.year)] as number | null)}</td>`
-      : html`<td class="num">${fmt(r[String(s.year)])}</td>`;
-})}</tr>`)}</tbody></table></div>
+<tbody>${side.rows.map(
+        (r) =>
+          html`<tr data-measure="${r.measure}"><th class="rowlabel">${r.label}</th>${summary.map((s) => {
+            const from = mapped.get(s.report_id)?.get(r.measure);
+            return from
+              ? html`<td class="num mapped" title="pre-2019 report: ${from.label}">${fmt(r[String(s.year)])}<sup>†</sup></td>`
+              : r.measure === 'days_late'
+                ? html`<td class="num timing">${describeTiming(r[String(s.year)] as number | null)}</td>`
+                : html`<td class="num">${fmt(r[String(s.year)])}</td>`;
+          })}</tr>`,
+      )}</tbody></table></div>
 ${mapped.size > 0 ? html`<p class="small muted" id="pre2019-note">† From a pre-2019 report's statistics table, whose rows are not the same as the 2019/2021 template's: only rows that say the same thing are shown (hover a value for the row it came from); the others stay blank (—). ${[...mapped.entries()].map(([rid, m]) => html`<br>${summary.find((x) => x.report_id === rid)?.year}: ${[...m.entries()].map(([k, v]) => `${k} ← ${v.label}`).join('; ')}`)}</p>` : ''}
-${downloadLinks(`/agency/${id}`, {}, 'this table')}`}
+${downloadLinks(`/agency/${id}`, {}, 'this table')}`
+}
 <p class="downloads">Download this agency's data as <code>nianbao export</code> writes it: ${['requests', 'appeals', 'active', 'report_summary', 'cells'].map(
-    (v) => html`${v} <a href="/export/${v}?format=csv&amp;agency=${encodeURIComponent(a.name)}" download data-view="${v}">CSV</a> <a href="/export/${v}?format=json&amp;agency=${encodeURIComponent(a.name)}" download>JSON</a> · `,
+    (v) =>
+      html`${v} <a href="/export/${v}?format=csv&amp;agency=${encodeURIComponent(a.name)}" download data-view="${v}">CSV</a> <a href="/export/${v}?format=json&amp;agency=${encodeURIComponent(a.name)}" download>JSON</a> · `,
   )}</p>
 
-${summary.length > 0 ? html`<h2>Charts</h2><div class="charts">
+${
+  summary.length > 0
+    ? html`<h2>Charts</h2><div class="charts">
 ${chart(
   {
     kind: 'line',
@@ -262,7 +310,9 @@ ${chart(
   'Litigation outcomes (direct and after review) 行政诉讼',
   `nianbao-agency-${id}-lawsuits`,
 )}
-</div>` : ''}
+</div>`
+    : ''
+}
 
 <h2 id="carryover">Carry-over check 结转核对</h2>
 <p class="small muted">上年结转 (carried over) of year N should equal 结转下年度继续办理 (carried forward) of year N−1. Restructuring and corrections break this legitimately; a difference is worth a question, not a verdict.</p>
@@ -273,7 +323,17 @@ ${renderTable(
       { key: 'to_year', label: 'to', html: (c) => html`<a href="/report/${c.report}">${c.to_year}</a>` },
       { key: 'carried_forward', label: '结转下年度 (year N−1)', num: true },
       { key: 'carried_over', label: '上年结转 (year N)', num: true },
-      { key: 'delta', label: 'difference', num: true, html: (c) => (c.delta === null ? '—' : c.delta === 0 ? html`<span class="delta-ok">0 ✓</span>` : html`<span class="delta-bad">${c.delta > 0 ? '+' : ''}${c.delta} ✗</span>`) },
+      {
+        key: 'delta',
+        label: 'difference',
+        num: true,
+        html: (c) =>
+          c.delta === null
+            ? '—'
+            : c.delta === 0
+              ? html`<span class="delta-ok">0 ✓</span>`
+              : html`<span class="delta-bad">${c.delta > 0 ? '+' : ''}${c.delta} ✗</span>`,
+      },
       { key: 'columns', label: 'columns that differ' },
     ],
     rows: carry,
@@ -309,8 +369,12 @@ ${renderTable(
   },
   { empty: 'No documents.', id: 'documents' },
 )}
-${postedForOthers.length > 0 ? html`<h2 id="posted-for-others">Posted here for other agencies 代发布</h2>
+${
+  postedForOthers.length > 0
+    ? html`<h2 id="posted-for-others">Posted here for other agencies 代发布</h2>
 <p class="small muted">Reports found on this agency's site that name another body: stored under that body.</p>
-<ul>${postedForOthers.map((r) => html`<li><a href="/agency/${r.agency_id}">${r.agency}</a> ${r.year ?? ''}: <a href="/report/${r.id}">${r.title ?? '(no title)'}</a></li>`)}</ul>` : ''}`;
+<ul>${postedForOthers.map((r) => html`<li><a href="/agency/${r.agency_id}">${r.agency}</a> ${r.year ?? ''}: <a href="/report/${r.id}">${r.title ?? '(no title)'}</a></li>`)}</ul>`
+    : ''
+}`;
   return page({ title: a.name, nav: 'none', body, charts: summary.length > 0 });
 }

@@ -30,7 +30,11 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
   }));
   const columns: Col<Row>[] = [
     { key: 'seen_at', label: 'First seen', html: (r) => r.seen_at.slice(0, 10) },
-    { key: 'change', label: 'Change', html: (r) => html`<span class="pill ${r.change === 'vanished' ? 'error' : 'warning'}">${r.change}</span> <span class="small muted">${r.detail}</span>` },
+    {
+      key: 'change',
+      label: 'Change',
+      html: (r) => html`<span class="pill ${r.change === 'vanished' ? 'error' : 'warning'}">${r.change}</span> <span class="small muted">${r.detail}</span>`,
+    },
     { key: 'agency', label: 'Agency 机关', html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')) },
     { key: 'year', label: 'Year', num: true },
     {
@@ -49,7 +53,11 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
           ? html`${r.cells_changed} value(s): <span class="small">${r.values}</span>`
           : html`${describeVanishing(r.detail, r.http_status, r.final_url)}${r.returned_at ? html` <span class="pill ok">back ${r.returned_at.slice(0, 10)}</span>` : ''}`,
     },
-    { key: 'url', label: 'URL', html: (r) => (safeHref(r.url) ? html`<a href="${safeHref(r.url)}" rel="noopener noreferrer" target="_blank"><code>${r.url}</code></a>` : (r.url ?? '—')) },
+    {
+      key: 'url',
+      label: 'URL',
+      html: (r) => (safeHref(r.url) ? html`<a href="${safeHref(r.url)}" rel="noopener noreferrer" target="_blank"><code>${r.url}</code></a>` : (r.url ?? '—')),
+    },
     { key: 'old_report_id', label: 'old_report_id', downloadOnly: true },
     { key: 'agency_id', label: 'agency_id', downloadOnly: true },
     { key: 'province', label: 'province', downloadOnly: true },
@@ -66,7 +74,12 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
   const body = html`<h1>Changes 变更</h1>
 <p class="small muted">Reports that changed after nianbao stored them. <strong>Revised</strong>: a crawl fetched a stored report's URL again and read other values (same_url), or found the same agency and year published again as another document (republished); both versions are kept. <strong>Vanished</strong>: the URL answered 404/410 or redirected away; the stored copy is kept. Crawls revisit known report URLs (<code>nianbao crawl --revisit</code>), so a change shows up at the latest when its URL comes round again.</p>
 <form class="filters" method="get" action="/changes">
-${selectField('kind', 'Change', CHANGE_KINDS.map((k) => ({ value: k, label: k })), kind)}
+${selectField(
+  'kind',
+  'Change',
+  CHANGE_KINDS.map((k) => ({ value: k, label: k })),
+  kind,
+)}
 ${selectField('province', 'Province 省份', choices.provinces, province)}
 ${inputField('agency', 'Agency (exact name)', agency, 'search')}
 ${inputField('since', 'Since (YYYY-MM-DD)', since, 'date')}

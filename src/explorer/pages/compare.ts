@@ -140,7 +140,12 @@ export function comparePage(ctx: ExplorerContext, q: Record<string, string>): Re
     const t: Tabular<MRow> = {
       columns: [
         { key: 'agency_id', label: 'agency_id', downloadOnly: true },
-        { key: 'agency', label: 'Agency 机关', sortable: true, html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')) },
+        {
+          key: 'agency',
+          label: 'Agency 机关',
+          sortable: true,
+          html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')),
+        },
         ...years.map((y): Col<MRow> => ({ key: String(y), label: String(y), num: true, sortable: true })),
       ],
       rows: matrix,
@@ -175,11 +180,31 @@ ${chart(
   const cols: Col<RankRow>[] = [
     { key: 'rank', label: 'rank', num: true },
     { key: 'agency_id', label: 'agency_id', downloadOnly: true },
-    { key: 'agency', label: 'Agency 机关', sortable: true, html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')) },
+    {
+      key: 'agency',
+      label: 'Agency 机关',
+      sortable: true,
+      html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')),
+    },
     { key: 'province', label: 'Province' },
     { key: 'level', label: 'Level' },
     { key: 'year', label: 'Year', num: true },
-    { key: 'value', label: `${m.label}`, num: true, sortable: true, html: (r) => (r.value === null ? (m.unit === 'days' ? 'date unknown' : '—') : m.unit === '%' ? `${fmt(r.value)}%` : m.unit === 'days' ? describeTiming(r.value) : fmt(r.value)) },
+    {
+      key: 'value',
+      label: `${m.label}`,
+      num: true,
+      sortable: true,
+      html: (r) =>
+        r.value === null
+          ? m.unit === 'days'
+            ? 'date unknown'
+            : '—'
+          : m.unit === '%'
+            ? `${fmt(r.value)}%`
+            : m.unit === 'days'
+              ? describeTiming(r.value)
+              : fmt(r.value),
+    },
     ...(m.parts
       ? [
           { key: 'numerator', label: m.parts.numLabel, num: true },
@@ -199,13 +224,7 @@ ${top.length > 0 ? chart({ kind: 'bar', xName: 'agency', x: top.map((_, i) => i)
   return page({ title: `Compare: ${m.label}`, nav: 'compare', body, charts: top.length > 0 });
 }
 
-function header(
-  measureKey: string,
-  choices: ReturnType<typeof filterChoices>,
-  f: ReturnType<typeof readFilters>,
-  year: string,
-  withNull: boolean,
-) {
+function header(measureKey: string, choices: ReturnType<typeof filterChoices>, f: ReturnType<typeof readFilters>, year: string, withNull: boolean) {
   return html`<h1>Compare and rank 比较与排名</h1>
 <form class="filters" method="get" action="/compare">
 <label>Measure 指标<select name="measure">${Object.entries(MEASURES).map(([k, v]) => html`<option value="${k}"${k === measureKey ? html` selected` : ''}>${v.label}</option>`)}</select></label>

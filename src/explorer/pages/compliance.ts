@@ -27,7 +27,12 @@ const yearCol: Col<Row> = {
   html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}">${r.year ?? '?'}</a>` : String(r.year ?? '?')),
 };
 const idCols: Col<Row>[] = [
-  { key: 'report_id', label: 'report', num: true, html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}#findings">#${r.report_id}</a>` : '—') },
+  {
+    key: 'report_id',
+    label: 'report',
+    num: true,
+    html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}#findings">#${r.report_id}</a>` : '—'),
+  },
   { key: 'agency_id', label: 'agency_id', downloadOnly: true },
 ];
 
@@ -44,7 +49,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   const ja = 'LEFT JOIN agencies a ON a.id = r.agency_id';
   const from = `reports r ${ja}`;
   const base = `r.id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year`;
-  const all = <T,>(sql: string, extra: Record<string, unknown> = {}): T[] => ctx.db.prepare(sql).all({ ...fs.params, ...extra }) as T[];
+  const all = <T>(sql: string, extra: Record<string, unknown> = {}): T[] => ctx.db.prepare(sql).all({ ...fs.params, ...extra }) as T[];
 
   const arithmetic = all<Row>(
     `SELECT ${base}, x.rule, x.scope, x.left_value, x.right_value, x.delta, x.message
@@ -82,7 +87,15 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   // One summary of the filtered primary reports (plus, for a chosen year, the year before, for
   // the carry-over check): late reports and carry-over mismatches both come from it.
   const cf = filterSql({ province: f.province, level: f.level, name: f.name }, 'r', 'a');
-  type SumRow = Row & { published: string | null; deadline: string | null; deadline_basis: string | null; days_late: number | null; status: string; carried_over: number | null; carried_forward: number | null };
+  type SumRow = Row & {
+    published: string | null;
+    deadline: string | null;
+    deadline_basis: string | null;
+    days_late: number | null;
+    status: string;
+    carried_over: number | null;
+    carried_forward: number | null;
+  };
   const sums = ctx.cache.all<SumRow>(
     `SELECT s.report_id, s.agency_id, COALESCE(s.agency, r.agency_name) AS agency, s.year, s.published, s.deadline, s.deadline_basis, s.days_late, s.status,
             s.carried_over, s.carried_forward
@@ -93,7 +106,16 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   const inYear = sums.filter((x) => f.year === undefined || x.year === f.year);
   // Late: published after the deadline. Undated reports are 'date unknown' — never late nor on
   // time — and have their own section.
-  const lateRow = (x: SumRow): Row => ({ report_id: x.report_id, agency_id: x.agency_id, agency: x.agency, year: x.year, published: x.published, deadline: x.deadline, deadline_basis: x.deadline_basis, days_late: x.days_late });
+  const lateRow = (x: SumRow): Row => ({
+    report_id: x.report_id,
+    agency_id: x.agency_id,
+    agency: x.agency,
+    year: x.year,
+    published: x.published,
+    deadline: x.deadline,
+    deadline_basis: x.deadline_basis,
+    days_late: x.days_late,
+  });
   const byAgency = (x: Row, y: Row) => String(x.agency).localeCompare(String(y.agency)) || (x.year ?? 0) - (y.year ?? 0);
   const late: Row[] = inYear
     .filter((x) => x.days_late !== null && x.days_late > 0)
@@ -108,15 +130,30 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     .flatMap((cur) => {
       const prev = cur.agency_id === null ? undefined : byAgencyYear.get(`${cur.agency_id}:${(cur.year ?? 0) - 1}`);
       if (!prev || cur.carried_over === null || prev.carried_forward === null || cur.carried_over === prev.carried_forward) return [];
-      return [{ report_id: cur.report_id, agency_id: cur.agency_id, agency: cur.agency, year: cur.year, prev_report_id: prev.report_id, carried_forward_prev_year: prev.carried_forward, carried_over: cur.carried_over, delta: cur.carried_over - prev.carried_forward }];
+      return [
+        {
+          report_id: cur.report_id,
+          agency_id: cur.agency_id,
+          agency: cur.agency,
+          year: cur.year,
+          prev_report_id: prev.report_id,
+          carried_forward_prev_year: prev.carried_forward,
+          carried_over: cur.carried_over,
+          delta: cur.carried_over - prev.carried_forward,
+        },
+      ];
     })
-    .sort((x, y) => Math.abs(Number(y['delta'])) - Math.abs(Number(x['delta'])) || String(x.agency).localeCompare(String(y.agency)) || (x.year ?? 0) - (y.year ?? 0));
+    .sort(
+      (x, y) =>
+        Math.abs(Number(y['delta'])) - Math.abs(Number(x['delta'])) || String(x.agency).localeCompare(String(y.agency)) || (x.year ?? 0) - (y.year ?? 0),
+    );
 
   const sections: Section[] = [
     {
       key: 'arithmetic',
       title: "Tables that don't add up 数据不符",
-      intro: 'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up; in pre-2019 statistics tables, a 其中 row larger than its whole or 历年累计 below the year.',
+      intro:
+        'The arithmetic rules of the format (FORMAT.md §6) that fail: rows whose applicant columns do not sum to 总计, results that do not sum to （七）总计, 新收 + 结转 ≠ 总计 + 结转下年度, review and litigation groups that do not add up; in pre-2019 statistics tables, a 其中 row larger than its whole or 历年累计 below the year.',
       table: {
         columns: [
           agencyCol,
@@ -135,9 +172,18 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     {
       key: 'late',
       title: 'Late reports 逾期发布',
-      intro: 'Published after the deadline (src/store/deadline.ts): reports on years up to 2018 by 31 March of the next year (条例(2007)第三十一条, every agency); reports on 2019 onwards by 31 January (条例(2019)第四十九条, departments) or 31 March (the 本级政府 report of an agency of kind government, same article). Reports without a publication date are not here: see Date unknown.',
+      intro:
+        'Published after the deadline (src/store/deadline.ts): reports on years up to 2018 by 31 March of the next year (条例(2007)第三十一条, every agency); reports on 2019 onwards by 31 January (条例(2019)第四十九条, departments) or 31 March (the 本级政府 report of an agency of kind government, same article). Reports without a publication date are not here: see Date unknown.',
       table: {
-        columns: [agencyCol, yearCol, { key: 'published', label: 'published' }, { key: 'deadline', label: 'deadline' }, { key: 'deadline_basis', label: 'legal basis' }, { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) }, ...idCols],
+        columns: [
+          agencyCol,
+          yearCol,
+          { key: 'published', label: 'published' },
+          { key: 'deadline', label: 'deadline' },
+          { key: 'deadline_basis', label: 'legal basis' },
+          { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) },
+          ...idCols,
+        ],
         rows: late,
       },
     },
@@ -146,7 +192,14 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
       title: 'Date unknown 发布日期不明',
       intro: 'Reports whose publication date was not found: they cannot be judged late or on time.',
       table: {
-        columns: [agencyCol, yearCol, { key: 'deadline', label: 'deadline' }, { key: 'deadline_basis', label: 'legal basis' }, { key: 'timing', label: 'timing' }, ...idCols],
+        columns: [
+          agencyCol,
+          yearCol,
+          { key: 'deadline', label: 'deadline' },
+          { key: 'deadline_basis', label: 'legal basis' },
+          { key: 'timing', label: 'timing' },
+          ...idCols,
+        ],
         rows: undated,
       },
     },
@@ -171,7 +224,8 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
     {
       key: 'missing',
       title: 'Missing tables 缺表',
-      intro: 'Reports in the 2019 or 2021 format in which table 2, 3 or 4 was not found (the page may hold it as an image or attachment, or the agency left it out).',
+      intro:
+        'Reports in the 2019 or 2021 format in which table 2, 3 or 4 was not found (the page may hold it as an image or attachment, or the agency left it out).',
       table: { columns: [agencyCol, yearCol, { key: 'format', label: 'format' }, { key: 'missing_tables', label: 'missing' }, ...idCols], rows: missing },
     },
     {
@@ -179,7 +233,17 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
       title: 'Documents that could not be read 无法解析',
       intro: 'Failed parses and documents in no recognisable format (not an annual report, or tables the parser could not find).',
       table: {
-        columns: [agencyCol, yearCol, { key: 'status', label: 'status' }, { key: 'format', label: 'format' }, { key: 'error_code', label: 'code' }, { key: 'error', label: 'error' }, { key: 'file_name', label: 'file' }, { key: 'url', label: 'url' }, ...idCols],
+        columns: [
+          agencyCol,
+          yearCol,
+          { key: 'status', label: 'status' },
+          { key: 'format', label: 'format' },
+          { key: 'error_code', label: 'code' },
+          { key: 'error', label: 'error' },
+          { key: 'file_name', label: 'file' },
+          { key: 'url', label: 'url' },
+          ...idCols,
+        ],
         rows: unreadable,
       },
     },
@@ -191,7 +255,12 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
         columns: [
           agencyCol,
           yearCol,
-          { key: 'carried_forward_prev_year', label: '结转下年度 (N−1)', num: true, html: (r) => html`<a href="/report/${Number(r['prev_report_id'])}">${String(r['carried_forward_prev_year'])}</a>` },
+          {
+            key: 'carried_forward_prev_year',
+            label: '结转下年度 (N−1)',
+            num: true,
+            html: (r) => html`<a href="/report/${Number(r['prev_report_id'])}">${String(r['carried_forward_prev_year'])}</a>`,
+          },
           { key: 'carried_over', label: '上年结转 (N)', num: true },
           { key: 'delta', label: 'difference', num: true },
           { key: 'prev_report_id', label: 'prev_report_id', downloadOnly: true },

@@ -21,7 +21,17 @@ interface RunRow extends RunCounts {
 interface CrawlState {
   frontier: { kind: string; state: string; n: number }[];
   responses: number;
-  sites: { site: string; adapter: string | null; challenge: string | null; last_crawl_at: string | null; last_ok_at: string | null; consecutive_failures: number; queued: number; failed: number; done: number }[];
+  sites: {
+    site: string;
+    adapter: string | null;
+    challenge: string | null;
+    last_crawl_at: string | null;
+    last_ok_at: string | null;
+    consecutive_failures: number;
+    queued: number;
+    failed: number;
+    done: number;
+  }[];
 }
 
 /** What the crawler stored, where its tables exist (migration 2): the queue by kind and state, the sites. */
@@ -51,9 +61,21 @@ export function healthPage(ctx: ExplorerContext): string {
   const body = html`<p class="small"><a href="/">Overview</a> › health</p>
 <h1>Health of the collection 抓取状态</h1>
 <p class="muted">Database <code>${ctx.options.dbFile}</code>, opened read-only.</p>
-${crawler ? html`<h2 id="crawler">Crawler 抓取</h2>
+${
+  crawler
+    ? html`<h2 id="crawler">Crawler 抓取</h2>
 <p>${crawler.responses} HTTP response(s) stored. The queue by kind and state:</p>
-${renderTable({ columns: [{ key: 'kind', label: 'kind' }, { key: 'state', label: 'state' }, { key: 'n', label: 'URLs', num: true }], rows: crawler.frontier }, { empty: 'The queue is empty.' })}
+${renderTable(
+  {
+    columns: [
+      { key: 'kind', label: 'kind' },
+      { key: 'state', label: 'state' },
+      { key: 'n', label: 'URLs', num: true },
+    ],
+    rows: crawler.frontier,
+  },
+  { empty: 'The queue is empty.' },
+)}
 ${renderTable(
   {
     columns: [
@@ -70,7 +92,9 @@ ${renderTable(
     rows: crawler.sites,
   },
   { empty: 'No site crawled yet.' },
-)}` : ''}
+)}`
+    : ''
+}
 ${crawler ? '' : html`<p class="muted">No crawl recorded (<code>nianbao crawl</code> fills the queue and the sites).</p>`}
 <h2>Last runs</h2>
 ${renderTable<RunRow>(
@@ -79,7 +103,11 @@ ${renderTable<RunRow>(
       { key: 'id', label: '#', num: true },
       { key: 'command', label: 'Command' },
       { key: 'started_at', label: 'Started' },
-      { key: 'status', label: 'Status', html: (r) => html`<span class="pill ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'error' : 'warning'}">${r.status}</span>` },
+      {
+        key: 'status',
+        label: 'Status',
+        html: (r) => html`<span class="pill ${r.status === 'ok' ? 'ok' : r.status === 'failed' ? 'error' : 'warning'}">${r.status}</span>`,
+      },
       { key: 'files_seen', label: 'Files', num: true },
       { key: 'reports_new', label: 'New', num: true },
       { key: 'reports_unchanged', label: 'Unchanged', num: true },

@@ -121,7 +121,10 @@ export function homePage(ctx: ExplorerContext, q: Record<string, string>): Respo
       })),
     );
     const t: Tabular<(typeof flat)[number]> = {
-      columns: ['agency_id', 'agency', 'year', 'report_id', 'status', 'format', 'documents', 'error_findings', 'warning_findings'].map((k) => ({ key: k, label: k })),
+      columns: ['agency_id', 'agency', 'year', 'report_id', 'status', 'format', 'documents', 'error_findings', 'warning_findings'].map((k) => ({
+        key: k,
+        label: k,
+      })),
       rows: flat,
     };
     return tabularDownload(t, dl, 'nianbao-coverage', q['bom'] === '1');
@@ -168,7 +171,11 @@ ${renderTable<FindingRow>(
   {
     columns: [
       { key: 'year', label: 'Year 年度', num: true },
-      { key: 'agency', label: 'Agency 机关', html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency ?? '—'}</a>` : (r.agency ?? '—')) },
+      {
+        key: 'agency',
+        label: 'Agency 机关',
+        html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency ?? '—'}</a>` : (r.agency ?? '—')),
+      },
       { key: 'severity', label: 'Severity', html: (r) => severityPill(r.severity) },
       { key: 'message', label: 'Finding 问题', html: (r) => html`<a href="/report/${r.report_id}#finding-${r.id}">${r.message}</a>` },
     ],

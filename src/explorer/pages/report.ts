@@ -128,18 +128,31 @@ export function reportPage(ctx: ExplorerContext, id: number, q: Record<string, s
   const tctx: TableContext = { cells, findings: byCell, kind: doc.kind, sourceUrl: doc.final_url ?? doc.url };
   const tables = new Set(cellRows.map((c) => c.table_name));
   const layout = layoutFormat(r.format, cellRows);
-  const siblings = r.agency_id === null ? [] : (ctx.db
-    .prepare(
-      `SELECT r.id, r.year, r.is_primary, r.status, d.kind, d.file_name FROM reports r JOIN documents d ON d.id = r.document_id
+  const siblings =
+    r.agency_id === null
+      ? []
+      : (ctx.db
+          .prepare(
+            `SELECT r.id, r.year, r.is_primary, r.status, d.kind, d.file_name FROM reports r JOIN documents d ON d.id = r.document_id
        WHERE r.agency_id = ? AND r.id <> ? AND (r.year = ? OR r.year IS NULL) ORDER BY r.is_primary DESC, r.id`,
-    )
-    .all(r.agency_id, id, r.year) as { id: number; year: number | null; is_primary: number; status: string; kind: string | null; file_name: string | null }[]);
-  const neighbours = r.agency_id === null || r.year === null ? [] : (ctx.db
-    .prepare(
-      `SELECT MAX(CASE WHEN year < @y THEN year END) AS prev, MIN(CASE WHEN year > @y THEN year END) AS next
+          )
+          .all(r.agency_id, id, r.year) as {
+          id: number;
+          year: number | null;
+          is_primary: number;
+          status: string;
+          kind: string | null;
+          file_name: string | null;
+        }[]);
+  const neighbours =
+    r.agency_id === null || r.year === null
+      ? []
+      : (ctx.db
+          .prepare(
+            `SELECT MAX(CASE WHEN year < @y THEN year END) AS prev, MIN(CASE WHEN year > @y THEN year END) AS next
        FROM reports WHERE agency_id = @a AND is_primary = 1`,
-    )
-    .all({ a: r.agency_id, y: r.year }) as { prev: number | null; next: number | null }[]);
+          )
+          .all({ a: r.agency_id, y: r.year }) as { prev: number | null; next: number | null }[]);
   const nb = neighbours[0];
   const yearLink = (y: number | null | undefined): string | null => {
     if (y === null || y === undefined || r.agency_id === null) return null;

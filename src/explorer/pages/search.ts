@@ -116,12 +116,12 @@ export function searchPage(ctx: ExplorerContext, q: Record<string, string>): Res
   } else if (f.province || f.level || f.year !== undefined || f.format) {
     // No words: browse the reports that match the filters.
     hits = ctx.db
-        .prepare(
-          `SELECT r.id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year, r.format, r.status, r.title, r.published, '' AS snippet
+      .prepare(
+        `SELECT r.id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year, r.format, r.status, r.title, r.published, '' AS snippet
            FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id
            WHERE ${where.join(' AND ')} ORDER BY r.year DESC, agency, r.id LIMIT @limit`,
-        )
-        .all(params) as Hit[];
+      )
+      .all(params) as Hit[];
   }
 
   const dl = downloadFormat(q['dl']);

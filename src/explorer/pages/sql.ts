@@ -52,15 +52,24 @@ export async function sqlPage(ctx: ExplorerContext, q: Record<string, string>, s
 <p><button type="submit">Run ▶</button></p>
 </form>
 ${error ? html`<div class="error-box" id="sql-error"><strong>${error.code}</strong>: ${error.message}</div>` : ''}
-${result ? html`<p class="small" id="sql-summary">${result.rows.length} row(s)${result.truncated ? html` — <strong>stopped at the row limit</strong>` : ''} in ${result.elapsedMs.toFixed(1)} ms.
+${
+  result
+    ? html`<p class="small" id="sql-summary">${result.rows.length} row(s)${result.truncated ? html` — <strong>stopped at the row limit</strong>` : ''} in ${result.elapsedMs.toFixed(1)} ms.
 <span class="downloads">Download: <a href="${pathWith('/sql', { q: sql, dl: 'csv' })}" download>CSV</a> <a href="${pathWith('/sql', { q: sql, dl: 'csv', bom: 1 })}" download>CSV with BOM (Excel)</a> <a href="${pathWith('/sql', { q: sql, dl: 'json' })}" download>JSON</a></span></p>
 <div class="scroll"><table class="data" id="sql-result"><thead><tr>${result.columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${result.rows.map(
-    (row) => html`<tr>${row.map((v) => html`<td class="${typeof v === 'number' ? 'num' : ''}">${v === null ? html`<span class="muted">NULL</span>` : fmt(v)}</td>`)}</tr>`,
-  )}</tbody></table></div>` : ''}
+        (row) =>
+          html`<tr>${row.map((v) => html`<td class="${typeof v === 'number' ? 'num' : ''}">${v === null ? html`<span class="muted">NULL</span>` : fmt(v)}</td>`)}</tr>`,
+      )}</tbody></table></div>`
+    : ''
+}
 <h2>Examples (docs/queries.md)</h2>
-${ctx.examples.length === 0 ? html`<p class="muted">docs/queries.md was not found next to this installation.</p>` : ctx.examples.map(
-    (e) => html`<details class="example"${example?.n === e.n ? html` open` : ''}><summary><strong>${e.n}. ${e.title}</strong> — <a href="${pathWith('/sql', { example: e.n })}" id="example-${e.n}">run</a></summary><p class="small">${e.description}</p><pre>${e.sql}</pre></details>`,
-  )}`;
+${
+  ctx.examples.length === 0
+    ? html`<p class="muted">docs/queries.md was not found next to this installation.</p>`
+    : ctx.examples.map(
+        (e) =>
+          html`<details class="example"${example?.n === e.n ? html` open` : ''}><summary><strong>${e.n}. ${e.title}</strong> — <a href="${pathWith('/sql', { example: e.n })}" id="example-${e.n}">run</a></summary><p class="small">${e.description}</p><pre>${e.sql}</pre></details>`,
+      )
+}`;
   return { html: page({ title: 'SQL', nav: 'sql', body }), status: error ? (STATUS[error.code] ?? 400) : 200 };
 }
-

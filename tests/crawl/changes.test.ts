@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl, type CrawlSummary } from '../../src/crawl/crawler.js';
 import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
-import { validateRegistry, type Registry } from '../../src/sites/registry.js';
+import type { Registry } from '../../src/sites/registry.js';
 import { runCheck } from '../../src/store/check.js';
 import { listChanges } from '../../src/store/changes.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { ROOT, ensureBuilt, runBin, tempDir } from './helpers.js';
+import { ROOT, ensureBuilt, runBin, tempDir, testSiteRegistry } from './helpers.js';
 
 const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
 
@@ -79,20 +79,7 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'test',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    registry = testSiteRegistry(origin);
     files.set(
       '/nb/index.html',
       LIST([

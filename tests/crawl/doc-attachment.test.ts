@@ -11,10 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl, type CrawlSummary } from '../../src/crawl/crawler.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import type Database from 'better-sqlite3';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, testSiteRegistry } from './helpers.js';
 
 const fixture = (...p: string[]) => readFileSync(join(ROOT, 'snapshots', ...p));
 const sidecar = (name: string) =>
@@ -86,20 +85,7 @@ describe('.doc, .mht and viewed PDF attachments in a crawl', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'test',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    const registry = testSiteRegistry(origin);
     const dbFile = join(tmp.dir, 'doc.db');
     db = openDatabase(dbFile);
     summary = await crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false } });

@@ -3,12 +3,15 @@
  * comparable form, and the built CLI (`node bin/nianbao.js`).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { DemoPortal, ExpectedReport } from '../../src/demo/portal.js';
+import { type Registry, validateRegistry } from '../../src/sites/registry.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'nianbao.js');
@@ -211,4 +214,39 @@ export function countRows(file: string, sql: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A registry of one local test site (`local: true`: its server is on 127.0.0.1), a county body's
+ * TRS column at `<origin>/nb/index.html` unless `name` or the entry path say otherwise.
+ */
+export function testSiteRegistry(origin: string, o: { name?: string; entryPath?: string } = {}): Registry {
+  return validateRegistry({
+    version: 1,
+    sites: [
+      {
+        name: o.name ?? 'test',
+        agency: '测试县人民政府',
+        region: { province: '演示省', county: '测试县' },
+        level: 'county',
+        entries: [`${origin}${o.entryPath ?? '/nb/index.html'}`],
+        adapter: 'trs-classic',
+        local: true,
+      },
+    ],
+  });
+}
+
+/** A server on 127.0.0.1 answering the paths of `files` (anything else: 404), its origin and how to close it. */
+export async function serveFiles(files: Record<string, { type: string; body: Buffer }>): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const f = files[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!f) return void res.writeHead(404).end('not found');
+    res.writeHead(200, { 'Content-Type': f.type, 'Content-Length': f.body.length }).end(f.body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

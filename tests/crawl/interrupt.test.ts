@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { BIN, ROOT, ensureBuilt, runBin, tempDir } from './helpers.js';
+import { BIN, ROOT, ensureBuilt, runBin, tempDir, testSiteRegistry } from './helpers.js';
 
 const REPORT = readFileSync(join(ROOT, 'snapshots', 'corpus', 'fujian-pingtan-2021.html'), 'utf8');
 const N = 2;
@@ -70,21 +69,7 @@ describe('deadlines and interruption', () => {
     tmp.cleanup();
   });
 
-  const registry = () =>
-    validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'drip',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+  const registry = () => testSiteRegistry(origin, { name: 'drip' });
   const hits = (path: string) => log.filter((p) => p === path).length;
 
   it('cuts every dripping report at the total deadline, retries it once, records NB_FETCH_TIMEOUT and finishes', async () => {

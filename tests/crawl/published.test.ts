@@ -3,8 +3,6 @@
  * its signature — the date it was written — takes the date the list linking it gives, which is
  * when it was put online; `nianbao parse` of the same bytes keeps the signature date and says so.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -12,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
 import { reparseStored } from '../../src/store/ingest.js';
 import { parseReport } from '../../src/parse/report.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, testSiteRegistry, serveFiles } from './helpers.js';
 
 /** The corpus's 2021 page without its date field and PubDate tag, signed 2022年2月1日, as a web archive. */
 function signedArchive(): Buffer {
@@ -58,38 +55,20 @@ const FILES: Record<string, { type: string; body: Buffer }> = {
 
 describe('the publication date of a crawled report', () => {
   const tmp = tempDir();
-  let server: http.Server;
+  let server: { origin: string; close: () => Promise<void> };
   let db: Database.Database;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      const f = FILES[new URL(req.url ?? '/', 'http://x').pathname];
-      if (!f) return void res.writeHead(404).end('not found');
-      res.writeHead(200, { 'Content-Type': f.type, 'Content-Length': f.body.length }).end(f.body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'test',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    server = await serveFiles(FILES);
+    const origin = server.origin;
+    const registry = testSiteRegistry(origin);
     const dbFile = join(tmp.dir, 'published.db');
     db = openDatabase(dbFile);
     await crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false } });
   });
   afterAll(async () => {
     db?.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await server?.close();
     tmp.cleanup();
   });
 

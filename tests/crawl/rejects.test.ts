@@ -10,10 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl, type CrawlSummary } from '../../src/crawl/crawler.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import type Database from 'better-sqlite3';
-import { ROOT, tempDir } from './helpers.js';
+import { ROOT, tempDir, testSiteRegistry } from './helpers.js';
 
 const corpus = (name: string) => readFileSync(join(ROOT, 'snapshots', 'corpus', name));
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2048, 7)]);
@@ -97,20 +96,7 @@ describe('pages that are not (readable) reports', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'test',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    const registry = testSiteRegistry(origin);
     const dbFile = join(tmp.dir, 'rejects.db');
     db = openDatabase(dbFile);
     summary = await crawl(

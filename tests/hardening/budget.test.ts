@@ -18,12 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetKey, DEFAULT_BUDGET, makeBudget } from '../../parsers/budget.js';
 import { crawl } from '../../src/crawl/crawler.js';
 import { parseReport } from '../../src/parse/report.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { ingestPaths, reparseStored, type ParseFn } from '../../src/store/ingest.js';
 import { corpusDocs } from '../helpers/corpus.js';
 import { runCli } from '../store/helpers.js';
-import { ROOT, tempDir } from '../crawl/helpers.js';
+import { ROOT, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import * as bombs from './_bombs.js';
 
 const CHILD = join(ROOT, 'tests', 'hardening', '_parse-child.ts');
@@ -246,7 +245,7 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
   let db: Database.Database;
   const requested: string[] = [];
   const parsed: string[] = [];
-  let registry: ReturnType<typeof validateRegistry>;
+  let registry: ReturnType<typeof testSiteRegistry>;
   const dbFile = join(tmp.dir, 'c.db');
   const files: Record<string, { type: string; body: Buffer }> = {};
   const counting: ParseFn = (bytes, o) => {
@@ -290,20 +289,7 @@ describe('a crawl whose portal serves a bomb as the report attachment', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'test',
-          agency: '测试县人民政府',
-          region: { province: '演示省', county: '测试县' },
-          level: 'county',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    registry = testSiteRegistry(origin);
     db = openDatabase(dbFile);
   }, 60_000);
   afterAll(async () => {

@@ -6,8 +6,6 @@
  * `not yet due`; a site last crawled before a deadline cannot say (`not looked since due`). `check`,
  * the CLI and the explorer's compliance page say the same, naming where we looked.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cheerio from 'cheerio';
@@ -20,7 +18,7 @@ import { runCheck } from '../../src/store/check.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { deadlineOf } from '../../src/store/deadline.js';
 import { expectedReports, missingReports, placesLooked, sitesOf } from '../../src/store/missing.js';
-import { ROOT, runBin, tempDir } from '../crawl/helpers.js';
+import { ROOT, runBin, tempDir, serveFiles } from '../crawl/helpers.js';
 
 const YEARS = [2019, 2021, 2025];
 const page = (year: number) => readFileSync(join(ROOT, 'snapshots', 'corpus', `fujian-pingtan-${year}.html`));
@@ -42,19 +40,14 @@ const lastYear = new Date().getUTCFullYear() - 1;
 describe('missing reports', () => {
   const tmp = tempDir('nianbao-missing-');
   const dbFile = join(tmp.dir, 'missing.db');
-  let server: http.Server;
+  let server: { origin: string; close: () => Promise<void> };
   let db: Database.Database;
   let agencyId = 0;
   let agencyKind: string | null = null;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      const f = FILES[new URL(req.url ?? '/', 'http://x').pathname];
-      if (!f) return void res.writeHead(404).end('not found');
-      res.writeHead(200, { 'Content-Type': f.type, 'Content-Length': f.body.length }).end(f.body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveFiles(FILES);
+    const origin = server.origin;
     const registry = validateRegistry({
       version: 1,
       sites: [
@@ -80,7 +73,7 @@ describe('missing reports', () => {
   }, 120_000);
   afterAll(async () => {
     db?.close();
-    await new Promise<void>((r) => server.close(() => r()));
+    await server?.close();
     tmp.cleanup();
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db.js';
 import type { Site } from '../sites/registry.js';
-import { type AgencyKind, nameFacts } from '../agencies/names.js';
+import { type AgencyKind, agencyKey, nameFacts } from '../agencies/names.js';
 import { settleRegistryAgency } from '../agencies/registry.js';
 
 export type FrontierKind = 'entry' | 'list' | 'api' | 'report' | 'attachment';
@@ -389,7 +389,7 @@ export class Frontier {
       } else {
         id = Number(this.#s.insertAgency.run(values).lastInsertRowid);
       }
-      this.#s.aliasAgency.run(site.agency.normalize('NFKC').replace(/\s+/gu, ''), id);
+      this.#s.aliasAgency.run(agencyKey(site.agency), id);
       // The publisher of what the site lists; one body with the reports that named it before.
       return settleRegistryAgency(this.#db, id, site.agency);
     })();

@@ -9,6 +9,7 @@
 import type { Db } from '../store/db.js';
 import { describeVanishing } from '../store/changes.js';
 import { resolveAgencyIds } from '../store/filters.js';
+import { whereLooked } from '../store/missing.js';
 import { hasTable, textParam } from './data.js';
 import { el, type XmlFragment } from './xml.js';
 
@@ -243,7 +244,7 @@ const missingReports: FeedSource = {
     const w = agencyWhere(f, 'm.agency_id');
     const rows = db
       .prepare(
-        `SELECT m.agency_id, m.agency, m.year, m.deadline, m.last_year_seen, m.site
+        `SELECT m.agency_id, m.agency, m.year, m.deadline, m.last_year_seen, m.site, m.last_looked_at
          FROM missing_reports m LEFT JOIN agencies a ON a.id = m.agency_id
          WHERE ${w.sql}
          ORDER BY m.deadline DESC, m.agency LIMIT @limit`,
@@ -255,6 +256,7 @@ const missingReports: FeedSource = {
       deadline: string | null;
       last_year_seen: number | null;
       site: string | null;
+      last_looked_at: string | null;
     }[];
     return rows.flatMap((r) => {
       const updated = rfc3339(r.deadline);
@@ -266,7 +268,8 @@ const missingReports: FeedSource = {
               title: `Missing: ${who(r.agency, r.year)}`,
               updated,
               path: r.agency_id !== null ? `/agency/${r.agency_id}` : '/changes',
-              summary: `No report on ${r.year} found after the ${r.deadline} deadline${r.site ? ` (looked on ${r.site})` : ''}; last report seen: ${r.last_year_seen ?? 'none'}.`,
+              // The words of `nianbao check` (report.missing): where we looked, and when.
+              summary: `No report on ${r.year} found after the ${r.deadline} deadline: ${whereLooked({ site: r.site, lastLookedAt: r.last_looked_at })}; last report seen: ${r.last_year_seen ?? 'none'}.`,
             },
           ]
         : [];

@@ -320,13 +320,15 @@ describe('revised and vanished reports (crawl → db → changes → explorer �
     db.exec(`VACUUM INTO '${copy.replaceAll("'", "''")}'`);
     const raw = openDatabase(copy);
     raw.exec(`DROP VIEW IF EXISTS missing_reports;
-      CREATE VIEW missing_reports AS SELECT a.id AS agency_id, a.name AS agency, 2024 AS year, '2025-01-31' AS deadline, 2023 AS last_year_seen, 'test' AS site FROM agencies a`);
+      CREATE VIEW missing_reports AS SELECT a.id AS agency_id, a.name AS agency, 2024 AS year, '2025-01-31' AS deadline, 2023 AS last_year_seen, 'test' AS site, '2025-02-10T08:00:00.000Z' AS last_looked_at FROM agencies a`);
     raw.close();
     const ex = createExplorer({ dbFile: copy, snapshotsDir: defaultSnapshotsDir(dbFile), port: 0 });
     try {
       const xml = await (await ex.app.request('http://127.0.0.1/feed.xml?kind=missing', { headers: { host: '127.0.0.1' } })).text();
       expect(xml).toContain(`<id>tag:nianbao,2026:missing/${encodeURIComponent('测试县人民政府')}/2024</id>`);
       expect(xml).toContain('<updated>2025-01-31T00:00:00.000Z</updated>');
+      // The words of `nianbao check`: where we looked and when.
+      expect(xml).toContain('not found on test (last crawled 2025-02-10)');
     } finally {
       ex.close();
     }

@@ -155,7 +155,8 @@ export class SnapshotStore {
     const file = this.pathOf(rel);
     const s = this.#db ? this.#stmts(this.#db) : null;
     if (s) {
-      if (s.has.get(sha256) || existsSync(file)) return rel;
+      // (No look for an older schema's file: writing runs move those in before their first put.)
+      if (s.has.get(sha256)) return rel;
       const gz = await gzipAsync(bytes, { level: 6 });
       // Synchronous from here: joins the group commit open on the connection, if any; else its own
       // transaction, committed before the rows that will name it.

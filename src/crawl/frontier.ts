@@ -7,102 +7,9 @@ import type { Db } from '../store/db.js';
 import type { Site } from '../sites/registry.js';
 import { type AgencyKind, agencyKey, nameFacts } from '../agencies/names.js';
 import { settleRegistryAgency } from '../agencies/registry.js';
+import type { FinishInfo, FrontierKind, FrontierRow, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './stages/contracts.js';
 
-export type FrontierKind = 'entry' | 'list' | 'api' | 'report' | 'attachment';
-export type FrontierState = 'queued' | 'done' | 'failed' | 'blocked' | 'skipped';
-
-export interface FrontierRow {
-  id: number;
-  key: string;
-  url: string;
-  method: 'GET' | 'POST';
-  body: string | null;
-  request: string | null;
-  site: string;
-  kind: FrontierKind;
-  prio: number;
-  state: FrontierState;
-  attempts: number;
-  next_attempt_at: string | null;
-  depth: number;
-  parent: string | null;
-  title: string | null;
-  year: number | null;
-  role: string | null;
-  meta: string | null;
-  etag: string | null;
-  last_modified: string | null;
-  sha256: string | null;
-  last_status: number | null;
-  error_code: string | null;
-  error: string | null;
-  fetch_mode: string | null;
-  document_id: number | null;
-  discovered_at: string;
-  fetched_at: string | null;
-  run_id: number | null;
-}
-
-/** A link found on a page, to queue. */
-export interface NewItem {
-  key: string;
-  url: string;
-  method?: 'GET' | 'POST';
-  body?: string | null;
-  request?: string | null;
-  site: string;
-  kind: FrontierKind;
-  depth: number;
-  parent?: string | null;
-  title?: string | null;
-  year?: number | null;
-  role?: string | null;
-  /** Hints from the linking page (list date, the notice page's publication date). */
-  meta?: { date?: string; published?: string } | null;
-  /** Insert as skipped (with this code and reason) instead of queued. */
-  skip?: { code: string; reason: string };
-}
-
-/** What happened to an upserted item. */
-export type UpsertResult = 'new' | 'requeued' | 'known' | 'skipped';
-
-/** How one fetch ended, for {@link Frontier.finish}. */
-export interface FinishInfo {
-  state: Exclude<FrontierState, 'queued'>;
-  status?: number | null;
-  etag?: string | null;
-  lastModified?: string | null;
-  sha256?: string | null;
-  errorCode?: string | null;
-  error?: string | null;
-  fetchMode?: string | null;
-  documentId?: number | null;
-  fetchedAt?: string | null;
-  /** Failed/blocked rows: queue again from this time (ISO). */
-  nextAttemptAt?: string | null;
-  /** Count a failed attempt (attempts + 1); a success resets the count. */
-  failedAttempt?: boolean;
-}
-
-export interface ResponseRecord {
-  url: string;
-  method: string;
-  finalUrl: string;
-  site: string;
-  kind: FrontierKind;
-  role: 'page' | 'report' | 'notice' | 'attachment' | 'challenge' | 'error';
-  status: number;
-  headers: Record<string, string | string[]>;
-  contentType: string | null;
-  charset: string | null;
-  challenge: string | null;
-  fetchMode: 'http' | 'browser';
-  sha256: string;
-  size: number;
-  snapshotPath: string;
-  documentId: number | null;
-  fetchedAt: string;
-}
+export type { FinishInfo, FrontierKind, FrontierRow, FrontierState, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './stages/contracts.js';
 
 /** Fetch order within a site: entry pages, then lists and list APIs, then reports, then attachments. */
 export const KIND_PRIO: Record<FrontierKind, number> = { entry: 0, list: 1, api: 1, report: 2, attachment: 3 };
@@ -414,19 +321,6 @@ export class Frontier {
       consecutive_failures: u.consecutive_failures ?? prev?.consecutive_failures ?? 0,
     });
   }
-}
-
-export interface SiteStateRow {
-  site: string;
-  agency_id: number | null;
-  adapter: string | null;
-  fingerprint: string | null;
-  browser_reason: string | null;
-  challenge: string | null;
-  last_run_id: number | null;
-  last_crawl_at: string | null;
-  last_ok_at: string | null;
-  consecutive_failures: number;
 }
 
 /**

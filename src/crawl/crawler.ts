@@ -27,7 +27,7 @@ import { SiteRun, zeroCounts } from './stages/site-run.js';
 import { SqliteFrontier } from './stages/sqlite-frontier.js';
 import { SqliteReportSink } from './stages/sqlite-sink.js';
 import type { ParsePoolStats } from '../parse/pool.js';
-import type { Frontier, ReportSink } from './stages/contracts.js';
+import type { Frontier, FrontierRow, ReportSink } from './stages/contracts.js';
 import type { CrawlContext, CrawlSummary } from './types.js';
 
 export type { CrawlContext, CrawlEvent, CrawlSummary, PageOutcome, SiteSummary } from './types.js';
@@ -185,18 +185,29 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
   const { frontier, emit, signal } = run;
   emit({ type: 'site-start', site: r.site.name });
   const workers = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
+  // The site's workers claim one after the other: a row is in flight before the next claim is asked.
+  let claims: Promise<unknown> = Promise.resolve();
+  const claimNext = (): Promise<FrontierRow | undefined> => {
+    const next = claims.then(async () => {
+      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
+      if (row) r.inflight.add(row.id);
+      return row;
+    });
+    claims = next.catch(() => undefined);
+    return next;
+  };
+  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal?.aborted) return;
-      const rows = await frontier.claim(r.site.name, 1, r.inflight);
-      // Another worker of this site may have taken the row while the claim was answered.
-      const row = rows.find((x) => !r.inflight.has(x.id));
+      const before = finished;
+      const row = await claimNext();
       if (!row) {
+        if (finished !== before) continue;
         if (r.inflight.size === 0) return;
         await r.wait();
         continue;
       }
-      r.inflight.add(row.id);
       const ctx = { run, r, row };
       try {
         await processRow(ctx, router);
@@ -204,6 +215,7 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
         await internalError(ctx, err);
       } finally {
         r.inflight.delete(row.id);
+        finished++;
         r.notify();
       }
     }

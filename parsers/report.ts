@@ -3,7 +3,6 @@
  * the labels found, read the metadata, validate. Pure: no I/O.
  */
 import { BudgetMeter, checkNumbers } from './budget.js';
-import { checkHtmlBudget } from './html/budget.js';
 import { htmlToStream } from './html/stream.js';
 import { ACTIVE_ROWS } from './keys.js';
 import { extractActive } from './extract/active.js';
@@ -33,13 +32,13 @@ export interface ReportInput {
 
 /**
  * Parses an HTML report page (already decoded to a string). A page over the budget (`meter`:
- * elements, nesting depth, table cells) throws `NB_PARSE_TOO_LARGE` before its DOM is built; a
+ * elements, nesting depth, table cells) throws `NB_PARSE_TOO_LARGE` while its DOM is built; a
  * page without report tables is read again as plain text only within `maxTextChars`.
  */
 export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }, meter: BudgetMeter = new BudgetMeter()): ParsedReport {
-  checkHtmlBudget(html, meter);
   const script = toReadableScript(html);
-  const stream = htmlToStream(script.text);
+  // The budget (elements, depth, cells, numbers) is counted while the DOM is built: one pass.
+  const stream = htmlToStream(script.text, meter);
   const report = assembleReport(stream, input);
   if (!foundNothing(report)) return withConversion(report, script);
   // No <table> held a report table: the tables may be lines of text — a flipbook's or a PDF

@@ -4,9 +4,11 @@
  * emitted cell by cell, tables used only for layout are read through as containers.
  */
 import { load } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Document, Element } from 'domhandler';
+import type { BudgetMeter } from '../budget.js';
 import { collapseSpaces } from '../normalize.js';
 import { formatPipeText, makeToken, type DocumentSignals, type TextBlock, type Token, type TokenStream } from '../stream.js';
+import { HTML_PARSER_OPTIONS, parseHtmlDocument } from './budget.js';
 import { buildGrid } from './grid.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
@@ -59,7 +61,7 @@ const MAX_LAYOUT_DEPTH = 64;
 /** Parses HTML with the same cheerio backend the project uses everywhere (htmlparser2). */
 export function loadHtml(html: string) {
   // End indices tell a table closed by `</table>` from one closed implicitly (a cut-off page).
-  return load(html, { xml: { xmlMode: false, decodeEntities: true, withEndIndices: true } });
+  return load(html, { xml: HTML_PARSER_OPTIONS });
 }
 
 function isElement(node: AnyNode): node is Element {
@@ -241,12 +243,15 @@ function ownNestedTables(cell: Element): Element[] {
   return found;
 }
 
-/** Reads an HTML page into a token stream plus the metadata signals around the article. */
-export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] } {
-  let $ = loadHtml(html);
+/**
+ * Reads an HTML page into a token stream plus the metadata signals around the article. With a
+ * `meter`, the page is held to its budget while its DOM is built (NB_PARSE_TOO_LARGE).
+ */
+export function htmlToStream(html: string, meter?: BudgetMeter): TokenStream & { blocks: TextBlock[] } {
+  let root: AnyNode = parseHtmlDocument(html, meter);
   // Pages that never close their tags: parse5 (the HTML standard's tree builder) closes cells
   // and rows where browsers do, so read those pages with it instead.
-  if (hasNestedCells($.root()[0]!.children)) $ = load(html, { sourceCodeLocationInfo: true });
+  if (hasNestedCells((root as Document).children)) root = load(html, { sourceCodeLocationInfo: true }).root()[0]!;
   const tokens: Token[] = [];
   const blocks: TextBlock[] = [];
   let buffer: string[] = [];
@@ -421,7 +426,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
       },
     );
 
-  for (const node of $.root()[0]!.children) walk(node);
+  for (const node of (root as Document).children) walk(node);
   flush();
   const signals: DocumentSignals = { meta, htmlTitle, visibleTitle };
   const stream: TokenStream & { blocks: TextBlock[] } = { tokens, signals, text: formatPipeText(blocks), blocks };

@@ -16,7 +16,7 @@ import type { TokenStream } from './stream.js';
 import { textToStream } from './text/stream.js';
 import type { Finding, InputKind, ParsedReport, ReportFormat, StatRow, TableName } from './types.js';
 import { toReadableScript, type ReadableScript } from './script.js';
-import { validateReport } from './validate.js';
+import { validateOwnTables } from './validate.js';
 import { PARSER_VERSION } from './version.js';
 
 const TABLE_TITLES: Record<string, string> = {
@@ -221,11 +221,11 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
   if (stats) report.stats = stats;
   report.cells = [...active.builder.cells, ...requests.builder.cells, ...appeals.cells];
   if (format === '2021' || format === '2019') {
-    const toValidate: Parameters<typeof validateReport>[0] = { format, text: stream.text };
+    const toValidate: Parameters<typeof validateOwnTables>[0] = { format, text: stream.text };
     if (report.active) toValidate.active = report.active;
     if (report.requests) toValidate.requests = report.requests;
     if (report.appeals) toValidate.appeals = report.appeals;
-    report.issues = validateReport(toValidate);
+    report.issues = validateOwnTables(toValidate);
     report.issues.push(...shapeFindings(report, format, [active.builder, requests.builder, appeals], stream.unclosedTables ?? []));
     const missing: [string, boolean][] = [
       ['active', !report.active],
@@ -243,7 +243,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
       });
     }
   } else if (stats) {
-    report.issues.push(...validateReport({ format, stats }), ...ambiguousStatFindings(stats, ambiguousStats));
+    report.issues.push(...validateOwnTables({ format, stats }), ...ambiguousStatFindings(stats, ambiguousStats));
   } else {
     report.issues.push({
       rule: 'report.no_tables',

@@ -23,51 +23,71 @@ const CLOCK_EVERY = 8192;
  */
 export const HTML_PARSER_OPTIONS = { xmlMode: false, decodeEntities: true, withEndIndices: true } as const;
 
-/** A DOM handler that throws `NB_PARSE_TOO_LARGE` (or `NB_PARSE_TIMEOUT`) when the page passes the meter's budget. */
-class BudgetedDomHandler extends DomHandler {
-  readonly #meter: BudgetMeter;
+/**
+ * The DOM handler of a report page: builds the tree as domhandler does, notes whether a table cell
+ * opened inside another cell with no table between them (a page that leaves its tags open, see
+ * htmlToStream), and with a meter throws `NB_PARSE_TOO_LARGE` (or `NB_PARSE_TIMEOUT`) when the page
+ * passes its budget.
+ */
+class ReportDomHandler extends DomHandler {
+  readonly #meter: BudgetMeter | undefined;
+  /** Per open element: is the innermost table-or-cell around it (itself included) a cell? */
+  readonly #inCell: boolean[] = [false];
+  nestedCells = false;
   #nodes = 0;
   #depth = 0;
   #cells = 0;
   #events = 0;
   #numbers = 0;
 
-  constructor(meter: BudgetMeter) {
+  constructor(meter: BudgetMeter | undefined) {
     super(undefined, HTML_PARSER_OPTIONS);
     this.#meter = meter;
   }
 
-  #tick(): void {
-    if (++this.#events % CLOCK_EVERY === 0) this.#meter.checkTime('reading its HTML');
+  #tick(meter: BudgetMeter): void {
+    if (++this.#events % CLOCK_EVERY === 0) meter.checkTime('reading its HTML');
   }
 
   override onopentag(name: string, attribs: Record<string, string>): void {
-    this.#tick();
-    const { maxDomNodes, maxDomDepth, maxTableCells } = this.#meter.budget;
-    if (++this.#nodes > maxDomNodes) this.#meter.check('maxDomNodes', this.#nodes, 'HTML elements');
-    if (++this.#depth > maxDomDepth) this.#meter.check('maxDomDepth', this.#depth, 'levels of nested HTML elements');
-    if ((name === 'td' || name === 'th') && ++this.#cells > maxTableCells) this.#meter.check('maxTableCells', this.#cells, 'table cells');
+    const cell = name === 'td' || name === 'th';
+    const inCell = this.#inCell[this.#inCell.length - 1]!;
+    if (cell && inCell) this.nestedCells = true;
+    this.#inCell.push(cell || (name !== 'table' && inCell));
+    const meter = this.#meter;
+    if (meter) {
+      this.#tick(meter);
+      const { maxDomNodes, maxDomDepth, maxTableCells } = meter.budget;
+      if (++this.#nodes > maxDomNodes) meter.check('maxDomNodes', this.#nodes, 'HTML elements');
+      if (++this.#depth > maxDomDepth) meter.check('maxDomDepth', this.#depth, 'levels of nested HTML elements');
+      if (cell && ++this.#cells > maxTableCells) meter.check('maxTableCells', this.#cells, 'table cells');
+    }
     super.onopentag(name, attribs);
   }
 
   override onclosetag(): void {
+    this.#inCell.pop();
     this.#depth--;
     super.onclosetag();
   }
 
   override ontext(data: string): void {
-    this.#tick();
-    this.#numbers = checkNumbers(this.#meter, data, this.#numbers);
+    const meter = this.#meter;
+    if (meter) {
+      this.#tick(meter);
+      this.#numbers = checkNumbers(meter, data, this.#numbers);
+    }
     super.ontext(data);
   }
 }
 
 /**
  * The page's DOM as cheerio's htmlparser2 backend builds it (same options, same tree), counted
- * against `meter`'s budget while it is built when a meter is given.
+ * against `meter`'s budget while it is built when a meter is given; `nestedCells` when a table cell
+ * sits inside another cell with no table between them.
  */
-export function parseHtmlDocument(html: string, meter?: BudgetMeter): Document {
-  const handler = meter ? new BudgetedDomHandler(meter) : new DomHandler(undefined, HTML_PARSER_OPTIONS);
+export function parseHtmlDocument(html: string, meter?: BudgetMeter): { root: Document; nestedCells: boolean } {
+  const handler = new ReportDomHandler(meter);
   new Parser(handler, HTML_PARSER_OPTIONS).end(html);
-  return handler.root;
+  return { root: handler.root, nestedCells: handler.nestedCells };
 }

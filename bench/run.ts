@@ -50,6 +50,7 @@ if (wants('parse')) {
   row(parse, `parse: reports/s (${parse['parse_pages']} corpus pages, validation included)`, 'parse_reports_per_s', 0);
   row(parse, 'parse: ms per report', 'parse_ms_per_report', 2);
   row(parse, 'parse: time ÷ bare cheerio.load, htmlparser2 backend (the one it uses)', 'parse_time_ratio_to_htmlparser2_load', 2, 'goal ≤ 3');
+  row(parse, '  the same in CPU time', 'parse_cpu_ratio_to_htmlparser2_load', 2);
   row(parse, 'parse: time ÷ bare cheerio.load, default parse5 backend', 'parse_time_ratio_to_cheerio_load', 2);
   row(parse, '  cheerio.load ms/page, htmlparser2', 'cheerio_load_ms_per_page', 2);
   row(parse, '  cheerio.load ms/page, parse5', 'cheerio_parse5_load_ms_per_page', 2);

@@ -1,19 +1,31 @@
 /**
- * Crawl benchmarks (`npm run bench` calls `benchCrawl()`; they measure, they never fail):
+ * Crawl benchmarks (`npm run bench` runs their rounds; they measure, they never fail). The demo
+ * portal's static sites are served by a process of their own (bench/portal-child.mjs), so the CPU
+ * of serving them is not counted as the crawl's.
  *
- * - `crawl_pages_per_s`: pages (frontier rows: list, API, report, attachment pages) per second
- *   through the whole pipeline — fetch, snapshot, discover or parse, store — against the demo
- *   portal's static sites with politeness off (no interval, 4 requests per host at once);
- * - `crawl_ratio_to_raw_fetch`: that rate ÷ the rate of bare `undici.request` calls for the same
- *   requests (same methods and bodies) at the same concurrency, in the same run (goal ≥ 0.5);
- * - `crawl_parse_only_ratio`: the raw fetch time ÷ the time the parser alone takes to read the
- *   reports that crawl stored (their snapshots, on this thread): the ratio a crawl would reach if
- *   parsing were all it did besides fetching, one core — a ceiling for `crawl_ratio_to_raw_fetch`;
- * - `crawl_peak_rss_mb`: peak RSS of a child process crawling 10,000 generated pages (four sites
- *   of 100 list pages × 24 reports, served by a throwaway server in this process). Goal ≤ 300 MB,
- *   flat in page count (the figure for 1,000 pages is printed for comparison);
- * - `recrawl_time_ratio`: time of a second crawl of the unchanged portal ÷ time of the first;
- * - `browser_launches_static_sites`: browsers launched while crawling sites that need none (goal 0).
+ * {@link crawlRound}, politeness off (no interval, 4 requests per host at once):
+ * - `crawl_cpu_ms_per_page`: CPU time (user + system, every thread of this process) of one crawl
+ *   of the portal ÷ its pages (frontier rows: list, API, report, attachment pages);
+ * - `parse_only_cpu_ms_per_page`: CPU time of parsing, alone, the reports that crawl stored (read
+ *   from their snapshots before the clock starts) ÷ the same pages;
+ * - `crawl_overhead_ratio` = the two above divided (goal ≤ 1.5): what the crawl costs in all —
+ *   fetching, discovering, snapshotting, storing — against the parsing it cannot avoid. Parsing is
+ *   the one CPU cost a crawl of reports must pay; at 1.5 the rest is at most half of it;
+ * - `crawl_pages_per_s`, `recrawl_time_ratio` (second crawl of the unchanged portal ÷ first),
+ *   `browser_launches_static_sites` (goal 0), and as information only `crawl_ratio_to_raw_fetch`
+ *   (the rate ÷ bare `undici.request` of the same requests at the same concurrency) and
+ *   `crawl_parse_only_ratio` (raw fetch time ÷ time to parse the stored reports alone).
+ *
+ * {@link politeRound}, politeness on (`NIANBAO_BENCH_POLITE_INTERVAL_MS`, default 1000 ms between
+ * request starts per host, no jitter, one request per host at once), every site at once:
+ * - `polite_crawl_bound_ratio` = the crawl's time ÷ the politeness lower bound of its busiest host
+ *   (goal ≤ 1.05). The server counts the requests each host received (robots.txt included); the
+ *   last of n requests to one host cannot start before (n − 1) × interval, so no crawl of these
+ *   sites can take less. Real crawls are bound by politeness, not by loopback throughput.
+ *
+ * {@link rssRound}: `crawl_peak_rss_mb`, peak RSS of a child process crawling generated pages
+ * (four sites of `NIANBAO_BENCH_RSS_LISTS` (default 100) list pages × 24 reports = 10,000 pages,
+ * served by a throwaway server in this process). Goal ≤ 300 MB, flat in page count.
  *
  * The engine runs compiled (dist/, see bench/shipped.ts). Run alone: `npm run build && node --import tsx bench/crawl.ts`.
  */
@@ -23,29 +35,22 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
 import type { CrawlSummary } from '../src/crawl/crawler.js';
 import type { CrawlOptionsInput } from '../src/crawl/options.js';
 import type { Registry } from '../src/sites/registry.js';
 import { renderReportHtml } from '../tests/helpers/template.js';
-import { crawler, demoPortal, parse, registry as registryModule, snapshots, store } from './shipped.js';
+import { politenessBoundMs } from './politeness-bound.js';
+import { envInt, runRounds, type Figures, type Summary } from './rounds.js';
+import { crawler, parse, registry as registryModule, snapshots, store } from './shipped.js';
 
 const { crawl } = crawler;
-const { startDemoPortal } = demoPortal;
 const { validateRegistry } = registryModule;
 const { defaultSnapshotsDir, openDatabase } = store;
 const { SnapshotStore } = snapshots;
 const { parseReport } = parse;
-
-export interface CrawlBenchResult {
-  crawl_pages_per_s: number;
-  crawl_ratio_to_raw_fetch: number;
-  crawl_peak_rss_mb: number;
-  crawl_parse_only_ratio: number;
-  recrawl_time_ratio: number;
-  browser_launches_static_sites: number;
-}
 
 const STATIC_SITES = ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'docx', 'flaky', 'robots'];
 const CONCURRENCY = 4;
@@ -103,65 +108,133 @@ async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<number
   return ms;
 }
 
-export async function crawlThroughput(): Promise<
-  Pick<CrawlBenchResult, 'crawl_pages_per_s' | 'crawl_ratio_to_raw_fetch' | 'crawl_parse_only_ratio' | 'recrawl_time_ratio' | 'browser_launches_static_sites'>
-> {
-  const portal = await startDemoPortal({ sites: STATIC_SITES, faults: { flaky: false } });
-  const tmp = mkdtempSync(join(tmpdir(), 'nianbao-bench-crawl-'));
-  let best = { pagesPerS: 0, ratio: 0, parseOnly: 0, recrawl: Number.POSITIVE_INFINITY, launches: 0 };
-  try {
-    for (let round_ = 0; round_ < 3; round_++) {
-      const dbFile = join(tmp, `tp${round_}.db`);
-      const db = openDatabase(dbFile);
-      const opts = { snapshotsDir: defaultSnapshotsDir(dbFile), ...UNPOLITE };
-      const t0 = performance.now();
-      const first: CrawlSummary = await crawl({ db, registry: portal.registry() }, opts);
-      const crawlMs = performance.now() - t0;
-      const t1 = performance.now();
-      await crawl({ db, registry: portal.registry() }, opts);
-      const recrawlMs = performance.now() - t1;
-      const reqs = db
-        .prepare("SELECT method, url, body, json_extract(request, '$.contentType') AS contentType FROM frontier WHERE fetched_at IS NOT NULL")
-        .all() as RawRequest[];
-      const parseMs = await parseOnly(db, opts.snapshotsDir);
-      db.close();
-      const rawMs = await rawFetch(reqs, CONCURRENCY);
-      const pagesPerS = (first.totals.pages * 1000) / crawlMs;
-      const rawPerS = (reqs.length * 1000) / rawMs;
-      log(
-        `round ${round_ + 1}: ${first.totals.pages} pages in ${crawlMs.toFixed(0)} ms (${pagesPerS.toFixed(1)}/s, ${first.totals.reportsNew} reports); ` +
-          `raw undici: ${reqs.length} requests in ${rawMs.toFixed(0)} ms (${rawPerS.toFixed(1)}/s); parsing the reports alone ${parseMs.toFixed(0)} ms; ` +
-          `re-crawl ${recrawlMs.toFixed(0)} ms`,
-      );
-      if (pagesPerS > best.pagesPerS) {
-        best = { pagesPerS, ratio: pagesPerS / rawPerS, parseOnly: rawMs / parseMs, recrawl: recrawlMs / crawlMs, launches: first.browser.launches };
-      }
-    }
-  } finally {
-    await portal.close();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+/** The demo portal served by bench/portal-child.mjs: its registry, its request counts per host, close. */
+export interface PortalProcess {
+  registry: Registry;
+  /** Requests each host received since the last call (robots.txt included); clears the count. */
+  requestsByHost(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export async function startPortalProcess(sites: string[] = STATIC_SITES): Promise<PortalProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'portal-child.mjs'), sites.join(',')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const waiting: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
+  let exited: Error | null = null;
+  lines.on('line', (line) => waiting.shift()?.resolve(line));
+  child.on('exit', (code) => {
+    exited = new Error(`bench portal child exited with ${code}`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  const next = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      if (exited) reject(exited);
+      else waiting.push({ resolve, reject });
+    });
+  const first = JSON.parse(await next()) as { registry: unknown };
   return {
-    crawl_pages_per_s: round(best.pagesPerS, 1),
-    crawl_ratio_to_raw_fetch: round(best.ratio, 3),
-    crawl_parse_only_ratio: round(best.parseOnly, 3),
-    recrawl_time_ratio: round(best.recrawl, 3),
-    browser_launches_static_sites: best.launches,
+    registry: validateRegistry(first.registry),
+    requestsByHost: async () => {
+      const reply = next();
+      child.stdin.write('log\n');
+      return (JSON.parse(await reply) as { hosts: Record<string, number> }).hosts;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
   };
 }
 
-/** Time, ms, to parse the documents a crawl stored as reports, read from their snapshots before the clock starts. */
-async function parseOnly(db: ReturnType<typeof openDatabase>, snapshotsDir: string): Promise<number> {
-  const snaps = new SnapshotStore(snapshotsDir);
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+/** One crawl of the portal with politeness off, its re-crawl, the raw fetch of its requests and the parse of its reports alone. */
+export async function crawlRound(portal: PortalProcess, tmp: string, n: number): Promise<Figures> {
+  const dbFile = join(tmp, `tp${n}.db`);
+  const db = openDatabase(dbFile);
+  try {
+    const opts = { snapshotsDir: defaultSnapshotsDir(dbFile), ...UNPOLITE };
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const first: CrawlSummary = await crawl({ db, registry: portal.registry }, opts);
+    const crawlMs = performance.now() - t0;
+    const crawlCpu = cpuMs(c0);
+    const t1 = performance.now();
+    await crawl({ db, registry: portal.registry }, opts);
+    const recrawlMs = performance.now() - t1;
+    const reqs = db
+      .prepare("SELECT method, url, body, json_extract(request, '$.contentType') AS contentType FROM frontier WHERE fetched_at IS NOT NULL")
+      .all() as RawRequest[];
+    const parsed = await parseOnly(db, opts.snapshotsDir);
+    const rawMs = await rawFetch(reqs, CONCURRENCY);
+    const pages = first.totals.pages;
+    log(
+      `round ${n}: ${pages} pages in ${crawlMs.toFixed(0)} ms, CPU ${crawlCpu.toFixed(0)} ms (${first.totals.reportsNew} reports; parsing them alone: CPU ${parsed.cpuMs.toFixed(0)} ms); ` +
+        `raw undici: ${reqs.length} requests in ${rawMs.toFixed(0)} ms; re-crawl ${recrawlMs.toFixed(0)} ms`,
+    );
+    return {
+      crawl_pages_per_s: (pages * 1000) / crawlMs,
+      crawl_cpu_ms_per_page: crawlCpu / pages,
+      parse_only_cpu_ms_per_page: parsed.cpuMs / pages,
+      crawl_overhead_ratio: crawlCpu / parsed.cpuMs,
+      crawl_ratio_to_raw_fetch: (pages * 1000) / crawlMs / ((reqs.length * 1000) / rawMs),
+      crawl_parse_only_ratio: rawMs / parsed.ms,
+      recrawl_time_ratio: recrawlMs / crawlMs,
+      browser_launches_static_sites: first.browser.launches,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** The politeness interval of {@link politeRound}: `NIANBAO_BENCH_POLITE_INTERVAL_MS`, default 1000. */
+export const politeIntervalMs = (): number => envInt(process.env, 'NIANBAO_BENCH_POLITE_INTERVAL_MS', 1000, 1);
+
+/** One crawl of the portal with politeness on (every site at once); its time ÷ its busiest host's bound. */
+export async function politeRound(portal: PortalProcess, tmp: string, n: number, intervalMs = politeIntervalMs()): Promise<Figures> {
+  const dbFile = join(tmp, `polite${n}.db`);
+  const db = openDatabase(dbFile);
+  try {
+    await portal.requestsByHost(); // clears the count
+    const t0 = performance.now();
+    const s: CrawlSummary = await crawl(
+      { db, registry: portal.registry },
+      { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs, jitterRatio: 0, perHostConcurrency: 1, fetch: { retryBaseDelayMs: 10, retryMaxDelayMs: 100 } },
+    );
+    const ms = performance.now() - t0;
+    const bound = politenessBoundMs(await portal.requestsByHost(), intervalMs);
+    log(
+      `polite round ${n}: ${s.totals.pages} pages in ${(ms / 1000).toFixed(2)} s; busiest host ${bound.host} ${bound.requests} requests × ${intervalMs} ms → bound ${(bound.boundMs / 1000).toFixed(2)} s`,
+    );
+    return {
+      polite_crawl_seconds: ms / 1000,
+      polite_crawl_bound_seconds: bound.boundMs / 1000,
+      polite_busiest_host_requests: bound.requests,
+      polite_crawl_bound_ratio: bound.boundMs > 0 ? ms / bound.boundMs : null,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** Time and CPU time, ms, to parse the documents a crawl stored as reports, read from their snapshots before the clock starts. */
+async function parseOnly(db: ReturnType<typeof openDatabase>, snapshotsDir: string): Promise<{ ms: number; cpuMs: number }> {
+  const snaps = new SnapshotStore(snapshotsDir, { db });
   const docs = db
     .prepare('SELECT d.snapshot_path AS path, d.url, d.content_type AS contentType FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY r.id')
     .all() as { path: string; url: string | null; contentType: string | null }[];
   const inputs = await Promise.all(docs.map(async (d) => ({ bytes: await snaps.get(d.path), url: d.url ?? d.path, contentType: d.contentType })));
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const d of inputs) {
     await parseReport(d.bytes, { fileName: d.url, ...(d.contentType ? { contentType: d.contentType } : {}) }).catch(() => null);
   }
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, cpuMs: cpuMs(c0) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,13 +338,31 @@ export async function childCrawl(sites: number, lists: number): Promise<{ pages:
   }
 }
 
-export async function benchCrawl(): Promise<CrawlBenchResult> {
-  const tp = await crawlThroughput();
-  const small = await childCrawl(1, 40);
-  log(`generated, 1 site: ${small.pages} pages (${small.reports} reports) in ${(small.ms / 1000).toFixed(1)} s, peak RSS ${small.peakRssMb.toFixed(0)} MB`);
-  const big = await childCrawl(4, LISTS_PER_SITE);
+/** One round of the peak-RSS crawl: generated sites of `lists` list pages each, crawled by a child process. */
+export async function rssRound(lists = envInt(process.env, 'NIANBAO_BENCH_RSS_LISTS', LISTS_PER_SITE, 1)): Promise<Figures> {
+  const big = await childCrawl(4, lists);
   log(`generated, 4 sites: ${big.pages} pages (${big.reports} reports) in ${(big.ms / 1000).toFixed(1)} s, peak RSS ${big.peakRssMb.toFixed(0)} MB`);
-  return { ...tp, crawl_peak_rss_mb: round(big.peakRssMb, 1) };
+  return { crawl_peak_rss_mb: big.peakRssMb, crawl_rss_pages: big.pages };
+}
+
+/** Every crawl benchmark, its rounds summarized (see rounds.ts). */
+export async function benchCrawl(): Promise<Summary> {
+  const portal = await startPortalProcess();
+  const tmp = mkdtempSync(join(tmpdir(), 'nianbao-bench-crawl-'));
+  try {
+    await crawlRound(portal, tmp, 0); // warm-up: module loading and the JIT's first pass are not a crawl's steady cost
+    const unpolite = await runRounds('crawl', (n) => crawlRound(portal, tmp, n));
+    const polite = await runRounds('polite crawl', (n) => politeRound(portal, tmp, n));
+    const small = await childCrawl(1, 40);
+    log(
+      `generated, 1 site: ${small.pages} pages (${small.reports} reports) in ${(small.ms / 1000).toFixed(1)} s, peak RSS ${small.peakRssMb.toFixed(0)} MB (for comparison)`,
+    );
+    const rss = await runRounds('crawl rss', () => rssRound());
+    return { ...unpolite, ...polite, ...rss, crawl_peak_rss_mb_1000_pages: round(small.peakRssMb, 1) };
+  } finally {
+    await portal.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -211,7 +211,10 @@ export function extractMetadata(stream: TokenStream, isReport: boolean): ReportM
   let dateRank = Number.POSITIVE_INFINITY;
   const fields: Record<string, string> = {};
   for (const p of fieldTexts) {
-    for (const d of p.normalize('NFKC').matchAll(DATE_FIELDS)) {
+    const normalized = p.normalize('NFKC');
+    // Every DATE_FIELDS label ends in 日期 or 时间: most paragraphs hold neither and are not searched.
+    const dated = normalized.includes('日期') || normalized.includes('时间');
+    for (const d of dated ? normalized.matchAll(DATE_FIELDS) : []) {
       const rank = dateLabelRank(d[1]!);
       const iso = isoDate(d[2]);
       if (iso && rank < dateRank) [visibleDate, dateRank] = [iso, rank];

@@ -14,6 +14,7 @@ export interface CellNumber {
 const PLAIN_INTEGER = /^\d{1,15}$/;
 const PLACEHOLDER = /^(?:[-—–―－~〜/／\\]+|无|空|暂无|不涉及|\/|null|n\/a|N\/A)$/i;
 const CHINESE_ZERO = /^[〇○零]$/;
+const ANY_DIGIT = /\d/;
 // Characters tolerated around a single number (mis-decoded NBSP shown as "?", stray asterisks).
 const NOISE = /^[?？*＊·•\s]*$/;
 /** A number followed by a note in brackets (after NFKC the brackets are ASCII). */
@@ -43,6 +44,8 @@ export function parseCellNumber(raw: string, targetUnit?: '万元' | '元', assu
   if (PLACEHOLDER.test(compact)) return { value: null, flags: ['placeholder'] };
   // Zero typed as the Chinese numeral (〇, ○, 零), as some tables do.
   if (CHINESE_ZERO.test(compact)) return { value: 0, flags: [] };
+  // Every reading below needs an ASCII digit (after NFKC): a label cell ends here.
+  if (!ANY_DIGIT.test(compact)) return { value: null, flags: ['unreadable'] };
   let m = NUMBER.exec(compact);
   const flags: CellFlag[] = [];
   // A number with a note in brackets, a cell of two lines ("22（其中修订 16 件）"): the number.

@@ -3,7 +3,6 @@
  * the labels found, read the metadata, validate. Pure: no I/O.
  */
 import { BudgetMeter, checkNumbers } from './budget.js';
-import { checkHtmlBudget } from './html/budget.js';
 import { htmlToStream } from './html/stream.js';
 import { ACTIVE_ROWS } from './keys.js';
 import { extractActive } from './extract/active.js';
@@ -17,7 +16,7 @@ import type { TokenStream } from './stream.js';
 import { textToStream } from './text/stream.js';
 import type { Finding, InputKind, ParsedReport, ReportFormat, StatRow, TableName } from './types.js';
 import { toReadableScript, type ReadableScript } from './script.js';
-import { validateReport } from './validate.js';
+import { validateOwnTables } from './validate.js';
 import { PARSER_VERSION } from './version.js';
 
 const TABLE_TITLES: Record<string, string> = {
@@ -33,13 +32,13 @@ export interface ReportInput {
 
 /**
  * Parses an HTML report page (already decoded to a string). A page over the budget (`meter`:
- * elements, nesting depth, table cells) throws `NB_PARSE_TOO_LARGE` before its DOM is built; a
+ * elements, nesting depth, table cells) throws `NB_PARSE_TOO_LARGE` while its DOM is built; a
  * page without report tables is read again as plain text only within `maxTextChars`.
  */
 export function parseHtmlReport(html: string, input: ReportInput = { kind: 'html' }, meter: BudgetMeter = new BudgetMeter()): ParsedReport {
-  checkHtmlBudget(html, meter);
   const script = toReadableScript(html);
-  const stream = htmlToStream(script.text);
+  // The budget (elements, depth, cells, numbers) is counted while the DOM is built: one pass.
+  const stream = htmlToStream(script.text, meter);
   const report = assembleReport(stream, input);
   if (!foundNothing(report)) return withConversion(report, script);
   // No <table> held a report table: the tables may be lines of text — a flipbook's or a PDF
@@ -222,11 +221,11 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
   if (stats) report.stats = stats;
   report.cells = [...active.builder.cells, ...requests.builder.cells, ...appeals.cells];
   if (format === '2021' || format === '2019') {
-    const toValidate: Parameters<typeof validateReport>[0] = { format, text: stream.text };
+    const toValidate: Parameters<typeof validateOwnTables>[0] = { format, text: stream.text };
     if (report.active) toValidate.active = report.active;
     if (report.requests) toValidate.requests = report.requests;
     if (report.appeals) toValidate.appeals = report.appeals;
-    report.issues = validateReport(toValidate);
+    report.issues = validateOwnTables(toValidate);
     report.issues.push(...shapeFindings(report, format, [active.builder, requests.builder, appeals], stream.unclosedTables ?? []));
     const missing: [string, boolean][] = [
       ['active', !report.active],
@@ -244,7 +243,7 @@ export function assembleReport(stream: TokenStream, input: ReportInput): ParsedR
       });
     }
   } else if (stats) {
-    report.issues.push(...validateReport({ format, stats }), ...ambiguousStatFindings(stats, ambiguousStats));
+    report.issues.push(...validateOwnTables({ format, stats }), ...ambiguousStatFindings(stats, ambiguousStats));
   } else {
     report.issues.push({
       rule: 'report.no_tables',

@@ -15,7 +15,7 @@ import { checkAppeals } from './validate/appeals.js';
 import { checkRequests } from './validate/requests.js';
 import { checkNarrative } from './validate/narrative.js';
 import { checkStats } from './validate/stats.js';
-import { checkFeeUnreported, checkTextMismatch } from './validate/text.js';
+import { checkFeeUnreported, checkTextMismatch, sentences } from './validate/text.js';
 import type { EffectiveFormat } from './validate/util.js';
 
 export { VALIDATION_RULES, RULE_IDS } from './validate/rules.js';
@@ -102,17 +102,51 @@ export function validateReport(input: ValidateInput): Finding[] {
     });
   }
   // zod returns fresh objects: nothing below can touch the caller's tables.
-  const { active, requests, appeals, stats, text } = parsed.data;
-  const format = effectiveFormat(parsed.data);
+  return runRules(parsed.data);
+}
+
+/**
+ * {@link validateReport} for the tables the parser built itself (typed, so of the report shape):
+ * the same findings, without zod copying every cell — the cells are checked finite or null in one
+ * loop, and the rules never modify their input. A cell that is not (NaN, ±Infinity) goes through
+ * validateReport, which refuses it as before.
+ */
+export function validateOwnTables(input: ValidateInput): Finding[] {
+  const finite = [input.active, input.requests, input.appeals].every(finiteTable) && (input.stats ?? []).every(finiteStatRow);
+  return finite ? runRules(input) : validateReport(input);
+}
+
+const finiteOrNull = (v: number | null | undefined): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** Every cell of the table (if any) is a finite number or null. */
+function finiteTable(table: KeyedTable | null | undefined): boolean {
+  if (table === null || table === undefined) return true;
+  for (const row of Object.keys(table)) {
+    const cols = table[row]!;
+    for (const col of Object.keys(cols)) if (!finiteOrNull(cols[col])) return false;
+  }
+  return true;
+}
+
+function finiteStatRow(r: StatRow): boolean {
+  return finiteOrNull(r.value) && (r.cumulative === undefined || finiteOrNull(r.cumulative));
+}
+
+/** The rules over input already of the report shape. */
+function runRules(input: ValidateInput): Finding[] {
+  const { active, requests, appeals, stats, text } = input;
+  const format = effectiveFormat(input);
   const findings: Finding[] = [];
   if (requests) findings.push(...checkRequests(requests, format));
   if (appeals) findings.push(...checkAppeals(appeals));
   if (active) findings.push(...checkActive(active, format));
   if (stats) findings.push(...checkStats(stats));
   if (typeof text === 'string' && text.trim().length > 0) {
-    findings.push(...checkTextMismatch(text, requests ?? undefined, appeals ?? undefined));
+    // The prose cut into sentences once, for both rules that read it.
+    const segments = sentences(text);
+    findings.push(...checkTextMismatch(text, requests ?? undefined, appeals ?? undefined, segments));
     findings.push(...checkFeeUnreported(text, requests ?? undefined, format));
-    findings.push(...checkNarrative(text, requests ?? undefined, active ?? undefined));
+    findings.push(...checkNarrative(text, requests ?? undefined, active ?? undefined, segments));
   }
   return findings;
 }

@@ -4,9 +4,11 @@
  * emitted cell by cell, tables used only for layout are read through as containers.
  */
 import { load } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Document, Element } from 'domhandler';
+import type { BudgetMeter } from '../budget.js';
 import { collapseSpaces } from '../normalize.js';
 import { formatPipeText, makeToken, type DocumentSignals, type TextBlock, type Token, type TokenStream } from '../stream.js';
+import { HTML_PARSER_OPTIONS, parseHtmlDocument } from './budget.js';
 import { buildGrid } from './grid.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
@@ -59,9 +61,14 @@ const MAX_LAYOUT_DEPTH = 64;
 /** Parses HTML with the same cheerio backend the project uses everywhere (htmlparser2). */
 export function loadHtml(html: string) {
   // End indices tell a table closed by `</table>` from one closed implicitly (a cut-off page).
-  return load(html, { xml: { xmlMode: false, decodeEntities: true, withEndIndices: true } });
+  return load(html, { xml: HTML_PARSER_OPTIONS });
 }
 
+/**
+ * Element names are compared as they are: both tree builders give them in lower case (htmlparser2
+ * outside XML mode lower-cases tag names; parse5 too, except SVG's camel-case names such as
+ * foreignObject, none of which is a name read here).
+ */
 function isElement(node: AnyNode): node is Element {
   return node.type === 'tag' || node.type === 'script' || node.type === 'style';
 }
@@ -101,7 +108,7 @@ function cellText(root: AnyNode, parts: string[]): boolean {
         return false;
       }
       if (!isElement(node)) return false;
-      const name = node.name.toLowerCase();
+      const name = node.name;
       if (name === 'table' && node !== root) {
         nestedTable = true;
         return false;
@@ -111,7 +118,7 @@ function cellText(root: AnyNode, parts: string[]): boolean {
       return true;
     },
     (el) => {
-      if (BLOCK.has(el.name.toLowerCase())) parts.push(' ');
+      if (BLOCK.has(el.name)) parts.push(' ');
     },
   );
   return nestedTable;
@@ -122,7 +129,7 @@ function ownRows(table: Element): Element[] {
   const rows: Element[] = [];
   traverse(table, (node) => {
     if (!isElement(node)) return false;
-    const name = node.name.toLowerCase();
+    const name = node.name;
     if (name === 'table' && node !== table) return false;
     if (name === 'tr') {
       rows.push(node);
@@ -137,7 +144,7 @@ function ownCells(tr: Element): Element[] {
   const cells: Element[] = [];
   traverse(tr, (node) => {
     if (!isElement(node)) return false;
-    const name = node.name.toLowerCase();
+    const name = node.name;
     if (name === 'td' || name === 'th') {
       cells.push(node);
       return false;
@@ -145,29 +152,6 @@ function ownCells(tr: Element): Element[] {
     return node === tr || (name !== 'table' && name !== 'tr');
   });
   return cells;
-}
-
-/**
- * True when a table cell sits inside another cell with no table between them: the page leaves
- * its tags open (`<td><p><span>…<td>`), which htmlparser2 nests instead of closing the cell.
- */
-function hasNestedCells(nodes: AnyNode[]): boolean {
-  // Per open element: is the innermost table-or-cell around it a cell?
-  const inCell: boolean[] = [false];
-  let found = false;
-  const enter = (node: AnyNode): boolean => {
-    if (found || !isElement(node)) return false;
-    const name = node.name.toLowerCase();
-    const cell = name === 'td' || name === 'th';
-    if (cell && inCell[inCell.length - 1]) found = true;
-    inCell.push(cell || (name !== 'table' && inCell[inCell.length - 1]!));
-    return !found;
-  };
-  const leave = (): void => {
-    inCell.pop();
-  };
-  for (const node of nodes) traverse(node, enter, leave);
-  return found;
 }
 
 /**
@@ -200,7 +184,7 @@ function blocksAroundTables(cell: Element, joinRuns = true): { before: string[];
         return false;
       }
       if (!isElement(node)) return false;
-      const name = node.name.toLowerCase();
+      const name = node.name;
       if (node !== cell && name === 'table') {
         // A table dropped inside a run of text ("2<table>…</table>648", no block boundary on
         // either side) does not end the run: the text around it is one value, not "2" then prose.
@@ -214,7 +198,7 @@ function blocksAroundTables(cell: Element, joinRuns = true): { before: string[];
       return true;
     },
     (el) => {
-      if (el !== cell && BLOCK.has(el.name.toLowerCase())) cut();
+      if (el !== cell && BLOCK.has(el.name)) cut();
     },
   );
   cut();
@@ -232,7 +216,7 @@ function ownNestedTables(cell: Element): Element[] {
   const found: Element[] = [];
   traverse(cell, (node) => {
     if (!isElement(node)) return false;
-    if (node !== cell && node.name.toLowerCase() === 'table') {
+    if (node !== cell && node.name === 'table') {
       found.push(node);
       return false;
     }
@@ -241,12 +225,17 @@ function ownNestedTables(cell: Element): Element[] {
   return found;
 }
 
-/** Reads an HTML page into a token stream plus the metadata signals around the article. */
-export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] } {
-  let $ = loadHtml(html);
-  // Pages that never close their tags: parse5 (the HTML standard's tree builder) closes cells
-  // and rows where browsers do, so read those pages with it instead.
-  if (hasNestedCells($.root()[0]!.children)) $ = load(html, { sourceCodeLocationInfo: true });
+/**
+ * Reads an HTML page into a token stream plus the metadata signals around the article. With a
+ * `meter`, the page is held to its budget while its DOM is built (NB_PARSE_TOO_LARGE).
+ */
+export function htmlToStream(html: string, meter?: BudgetMeter): TokenStream & { blocks: TextBlock[] } {
+  const doc = parseHtmlDocument(html, meter);
+  let root: AnyNode = doc.root;
+  // Pages that never close their tags (a cell nested in a cell, seen while the tree was built):
+  // parse5 (the HTML standard's tree builder) closes cells and rows where browsers do, so read
+  // those pages with it instead.
+  if (doc.nestedCells) root = load(html, { sourceCodeLocationInfo: true }).root()[0]!;
   const tokens: Token[] = [];
   const blocks: TextBlock[] = [];
   let buffer: string[] = [];
@@ -292,7 +281,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
         const parts: string[] = [];
         traverse(table, (node) => {
           if (node.type === 'text') parts.push((node as unknown as { data: string }).data, ' ');
-          return isElement(node) && !SKIP.has(node.name.toLowerCase());
+          return isElement(node) && !SKIP.has(node.name);
         });
         buffer.push(parts.join(''));
         flush();
@@ -394,7 +383,7 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
           return false;
         }
         if (!isElement(node)) return false;
-        const name = node.name.toLowerCase();
+        const name = node.name;
         if (name === 'meta') {
           const key = (node.attribs['name'] ?? '').trim().toLowerCase();
           if (key && !(key in meta)) meta[key] = collapseSpaces(node.attribs['content'] ?? '');
@@ -417,11 +406,11 @@ export function htmlToStream(html: string): TokenStream & { blocks: TextBlock[] 
         return true;
       },
       (el) => {
-        if (BLOCK.has(el.name.toLowerCase())) flush();
+        if (BLOCK.has(el.name)) flush();
       },
     );
 
-  for (const node of $.root()[0]!.children) walk(node);
+  for (const node of (root as Document).children) walk(node);
   flush();
   const signals: DocumentSignals = { meta, htmlTitle, visibleTitle };
   const stream: TokenStream & { blocks: TextBlock[] } = { tokens, signals, text: formatPipeText(blocks), blocks };

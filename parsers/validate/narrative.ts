@@ -20,7 +20,7 @@
 
 import { REQUEST_ROWS } from '../keys.js';
 import type { Finding, KeyedTable } from '../types.js';
-import { FOI_TOPIC, OTHER_TOPIC, sentences } from './text.js';
+import { FOI_TOPIC, OTHER_TOPIC, sentences, type Sentence } from './text.js';
 import { cellPath, cellValue, clean, fmt, fmtDiff, nearlyEqual } from './util.js';
 
 /** What a prose number is tied to. */
@@ -55,21 +55,24 @@ interface Pattern {
   re: RegExp;
   /** Whether the sentence must be about information-disclosure requests. */
   foi: boolean;
+  /** A literal every match contains: a sentence without it is not searched. */
+  needle: string;
 }
 
 const PATTERNS: readonly Pattern[] = [
-  { kind: 'granted_or_partial', re: new RegExp(`予以公开(?:及|和|与|、|或)部分公开${COUNT}${NUM}件`, 'dg'), foi: true },
+  { kind: 'granted_or_partial', re: new RegExp(`予以公开(?:及|和|与|、|或)部分公开${COUNT}${NUM}件`, 'dg'), foi: true, needle: '部分公开' },
   // 不予以公开 is a refusal; 予以公开及部分公开 is the combined count above.
-  { kind: 'granted', re: new RegExp(`(?<!不)予以公开${COUNT}${NUM}件`, 'dg'), foi: true },
-  { kind: 'partially_granted', re: new RegExp(`(?<!公开(?:及|和|与|、|或))部分公开${COUNT}${NUM}件`, 'dg'), foi: true },
-  { kind: 'denied', re: new RegExp(`不予(?:以)?公开${COUNT}${NUM}件`, 'dg'), foi: true },
-  { kind: 'unavailable', re: new RegExp(`无法提供${COUNT}${NUM}件`, 'dg'), foi: true },
-  { kind: 'rejected', re: new RegExp(`不予处理${COUNT}${NUM}件`, 'dg'), foi: true },
-  { kind: 'other_handling', re: new RegExp(`其他处理${COUNT}${NUM}件`, 'dg'), foi: true },
+  { kind: 'granted', re: new RegExp(`(?<!不)予以公开${COUNT}${NUM}件`, 'dg'), foi: true, needle: '予以公开' },
+  { kind: 'partially_granted', re: new RegExp(`(?<!公开(?:及|和|与|、|或))部分公开${COUNT}${NUM}件`, 'dg'), foi: true, needle: '部分公开' },
+  { kind: 'denied', re: new RegExp(`不予(?:以)?公开${COUNT}${NUM}件`, 'dg'), foi: true, needle: '不予' },
+  { kind: 'unavailable', re: new RegExp(`无法提供${COUNT}${NUM}件`, 'dg'), foi: true, needle: '无法提供' },
+  { kind: 'rejected', re: new RegExp(`不予处理${COUNT}${NUM}件`, 'dg'), foi: true, needle: '不予处理' },
+  { kind: 'other_handling', re: new RegExp(`其他处理${COUNT}${NUM}件`, 'dg'), foi: true, needle: '其他处理' },
   {
     kind: 'normative_issued',
     re: new RegExp(`(?:新|本年度?|全年)(?:制发|印发|出台)(?:的)?(?:行政)?规范性文件${COUNT}${NUM}件`, 'dg'),
     foi: false,
+    needle: '规范性文件',
   },
 ];
 
@@ -139,13 +142,20 @@ function quote(seg: string, start: number, end: number): string {
  * Every prose number the rule ties to a cell, in text order, with the table's value (null when
  * a tied cell is blank: such a tie is listed but not compared). Each number is read once.
  */
-export function narrativeTies(text: string, requests: KeyedTable | undefined, active: KeyedTable | undefined): NarrativeTie[] {
+export function narrativeTies(
+  text: string,
+  requests: KeyedTable | undefined,
+  active: KeyedTable | undefined,
+  segments: readonly Sentence[] = sentences(text),
+): NarrativeTie[] {
   const found: { si: number; at: number; tie: NarrativeTie }[] = [];
   const taken = new Set<string>();
-  sentences(text).forEach((sentence, si) => {
+  segments.forEach((sentence, si) => {
     const seg = sentence.text;
     if (!/公开|提供|处理|规范性文件/.test(seg)) return;
+    if (!seg.includes('件')) return;
     for (const p of PATTERNS) {
+      if (!seg.includes(p.needle)) continue;
       p.re.lastIndex = 0;
       for (const m of seg.matchAll(p.re)) {
         const n = m.groups?.['n'];
@@ -173,9 +183,14 @@ export function narrativeTies(text: string, requests: KeyedTable | undefined, ac
 }
 
 /** `narrative.mismatch`: one warning per tied prose number that differs from its cell(s). */
-export function checkNarrative(text: string, requests: KeyedTable | undefined, active: KeyedTable | undefined): Finding[] {
+export function checkNarrative(
+  text: string,
+  requests: KeyedTable | undefined,
+  active: KeyedTable | undefined,
+  segments: readonly Sentence[] = sentences(text),
+): Finding[] {
   const out: Finding[] = [];
-  for (const t of narrativeTies(text, requests, active)) {
+  for (const t of narrativeTies(text, requests, active, segments)) {
     if (t.table === null || nearlyEqual(t.table, t.value)) continue;
     out.push({
       rule: 'narrative.mismatch',

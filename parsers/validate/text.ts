@@ -171,11 +171,11 @@ const REQUEST_KINDS: ReadonlySet<TextFigureKind> = new Set(['new_received', 'rec
  * the sentence or its headings must mention 信息公开/依申请, and request figures must not sit in
  * a sentence about approvals, hotlines, petitions and the like.
  */
-export function extractTextFigures(text: string): TextFigure[] {
+export function extractTextFigures(text: string, segments: readonly Sentence[] = sentences(text)): TextFigure[] {
   const found: { seg: number; at: number; figure: TextFigure }[] = [];
   const taken = new Set<string>();
   // Every pattern starts from one of these words: skip the sentences that hold none of them.
-  const segs = sentences(text).map((s) => (KEYWORDS.test(s.text) ? s : null));
+  const segs = segments.map((s) => (KEYWORDS.test(s.text) ? s : null));
   for (const p of PATTERNS) {
     segs.forEach((sentence, si) => {
       if (!sentence) return;
@@ -259,9 +259,14 @@ function targetFor(kind: TextFigureKind, requests: KeyedTable | undefined, appea
 }
 
 /** R6: prose figures that disagree with the tables (none of the mentions of that kind agrees). */
-export function checkTextMismatch(text: string, requests: KeyedTable | undefined, appeals: KeyedTable | undefined): Finding[] {
+export function checkTextMismatch(
+  text: string,
+  requests: KeyedTable | undefined,
+  appeals: KeyedTable | undefined,
+  segments: readonly Sentence[] = sentences(text),
+): Finding[] {
   const byKind = new Map<TextFigureKind, TextFigure[]>();
-  for (const f of extractTextFigures(text)) {
+  for (const f of extractTextFigures(text, segments)) {
     const list = byKind.get(f.kind) ?? [];
     list.push(f);
     byKind.set(f.kind, list);

@@ -10,7 +10,7 @@ import { benchCrawl } from './crawl.js';
 import { benchOcr } from './ocr.js';
 import { benchParse } from './parse.js';
 import { benchPublish } from './publish.js';
-import { ingestBench } from './shipped.js';
+import { benchIngest, benchIngestPeakRss } from './ingest.js';
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const results: Record<string, unknown> = { machine, date: new Date().toISOString() };
@@ -31,7 +31,7 @@ rows.push([
 
 // Ingest: a generated set of reports (corpus pages with varied numbers). NIANBAO_BENCH_REPORTS sets its size.
 const reports = Number(process.env['NIANBAO_BENCH_REPORTS'] ?? 10_000);
-const ingest = await ingestBench.benchIngest({ reports, endToEndReports: Math.min(1000, reports) });
+const ingest = await benchIngest({ reports, endToEndReports: Math.min(1000, reports) });
 results['ingest_reports_per_s'] = ingest.storeOnly.reportsPerSecond;
 results['ingest_cells_per_s'] = ingest.storeOnly.cellsPerSecond;
 results['ingest_batch1_reports_per_s'] = ingest.storeOnlyPerReport.reportsPerSecond;
@@ -46,6 +46,13 @@ rows.push([`ingest: reports/s end to end (read, parse, store; ${ingest.endToEnd.
 rows.push(['ingest: reports/s end to end, --parse-workers 1', String(ingest.endToEndOneWorker.reportsPerSecond), '']);
 rows.push(['ingest: SQLite floor, reports/s (same rows by INSERT … SELECT)', String(ingest.sqliteFloor.reportsPerSecond), 'ceiling']);
 rows.push(['  of which the trigram full-text index, ms/report', String(results['ingest_sqlite_floor_fts_ms_per_report']), '']);
+results['ingest_index_seconds'] = ingest.storeOnly.indexSeconds;
+results['search_short_term_ms'] = ingest.shortTermSearch.ms;
+rows.push([`  of which the search-index pass at the end, s`, String(ingest.storeOnly.indexSeconds), '']);
+rows.push([`search: ms for a 2-character term (${reports} reports, ${ingest.shortTermSearch.mode})`, String(ingest.shortTermSearch.ms), 'goal ≤ 5']);
+const ingestRss = await benchIngestPeakRss(reports);
+results['ingest_peak_rss_mb'] = ingestRss.peakRssMb;
+rows.push([`ingest: peak RSS, MB (${reports} reports, store only, own process)`, String(ingestRss.peakRssMb), 'goal ≤ 300']);
 
 // Crawl: the whole pipeline against local servers (politeness off), re-crawl, memory, browser launches.
 const crawl = await benchCrawl();

@@ -48,8 +48,9 @@ import { SiteScope, addressPolicy, refusedLinks } from './scope.js';
 import { ParsePool, type ParsePoolStats } from '../parse/pool.js';
 import { siteSettings, type Registry, type Site, type SiteSettings } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
-import { parseToOutcome, type ParseFn } from '../store/ingest.js';
+import { parseToOutcome, type ParseFn } from '../ingest/outcome.js';
 import { finishRun, recordRunError, startHeartbeat, startRun } from '../store/runs.js';
+import { indexPending } from '../store/text-index.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
 import { ChangeRecorder, redirectedAway, reportDiff, type CellChange, type VanishedReason } from '../store/revisions.js';
 import { GroupCommit, ReportWriter, reportStatus, type ParseOutcome } from '../store/writer.js';
@@ -526,6 +527,8 @@ class Crawler {
     stopHeartbeat();
     await this.close();
     this.commitNow();
+    // The reports this run stored go into the search indexes in one pass (text-index.ts).
+    indexPending(this.db);
     const durationMs = performance.now() - t0;
     const summary = this.summarize(runs, status, durationMs);
     finishRun(this.db, this.runId, status, { durationMs, counts: this.countsJson(runs, summary) });

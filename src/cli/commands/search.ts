@@ -46,7 +46,8 @@ export function registerSearch(program: Command): void {
         const [b, a] = tty ? ['\u001b[1;31m', '\u001b[0m'] : ['[', ']'];
         const mark = (s: string): string => terminalSafe(s).replaceAll(OPEN, b).replaceAll(CLOSE, a);
         const capped = res.hits.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : '';
-        let out = `${res.hits.length} hit(s)${capped}${res.mode === 'like' ? ' (LIKE: terms shorter than 3 characters)' : ''}\n`;
+        let out = `${res.hits.length} hit(s)${capped}${res.mode === 'like' ? ' (LIKE: short terms that are not Chinese characters)' : ''}\n`;
+        if (res.pending > 0) out += `(${res.pending} report(s) not yet in the search index were scanned; the next ingest, crawl or check indexes them)\n`;
         for (const h of res.hits) {
           out += `\n#${h.reportId}  ${terminalSafe(`${h.agency ?? '(unknown agency)'}  ${h.year ?? '?'}  ${h.title ?? ''}`)}\n`;
           out += `    ${mark(h.snippet)}\n`;

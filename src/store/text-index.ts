@@ -7,7 +7,6 @@
  * any point leaves each report either pending or indexed, never both nor neither, so the next pass
  * finishes the job; search scans the pending ones meanwhile (search.ts).
  */
-import type { Statement } from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
 import { bigramPieces } from './bigrams.js';
 import { bulkCache, type Db } from './db.js';
@@ -33,31 +32,21 @@ export function pendingIndexCount(db: Db): number {
   return db.prepare('SELECT count(*) FROM text_index_pending').pluck().get() as number;
 }
 
-/** Prepared statements that keep a report's text and its pending mark; one per connection. */
+/**
+ * Prepared statements that keep a report's text and its pending mark; one per connection. They are
+ * prepared on first use: a writer made by an earlier migration's backfill (ranking reports) runs
+ * before these tables exist.
+ */
 export class TextWriter {
-  readonly #s: {
-    get: Statement<[number], ReportText & { pending: number }>;
-    upsert: Statement<[number, string, string, string]>;
-    remove: Statement<[number]>;
-    mark: Statement<[number]>;
-    unmark: Statement<[number]>;
-    ftsDelete: Statement<[number, string, string, string]>;
-    bigramDelete: Statement<[number]>;
-  };
+  readonly #db: Db;
+  #prepared: ReturnType<typeof prepareTextStatements> | undefined;
 
   constructor(db: Db) {
-    this.#s = {
-      get: db.prepare(
-        `SELECT title, agency, text, EXISTS (SELECT 1 FROM text_index_pending p WHERE p.report_id = t.report_id) AS pending
-         FROM report_text t WHERE report_id = ?`,
-      ),
-      upsert: db.prepare('INSERT OR REPLACE INTO report_text (report_id, title, agency, text) VALUES (?, ?, ?, ?)'),
-      remove: db.prepare('DELETE FROM report_text WHERE report_id = ?'),
-      mark: db.prepare('INSERT OR IGNORE INTO text_index_pending (report_id) VALUES (?)'),
-      unmark: db.prepare('DELETE FROM text_index_pending WHERE report_id = ?'),
-      ftsDelete: db.prepare("INSERT INTO reports_fts (reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)"),
-      bigramDelete: db.prepare('DELETE FROM reports_bigram WHERE rowid = ?'),
-    };
+    this.#db = db;
+  }
+
+  get #s(): ReturnType<typeof prepareTextStatements> {
+    return (this.#prepared ??= prepareTextStatements(this.#db));
   }
 
   /**
@@ -89,6 +78,21 @@ export class TextWriter {
       this.#s.unmark.run(reportId);
     }
   }
+}
+
+function prepareTextStatements(db: Db) {
+  return {
+    get: db.prepare<[number], ReportText & { pending: number }>(
+      `SELECT title, agency, text, EXISTS (SELECT 1 FROM text_index_pending p WHERE p.report_id = t.report_id) AS pending
+       FROM report_text t WHERE report_id = ?`,
+    ),
+    upsert: db.prepare<[number, string, string, string]>('INSERT OR REPLACE INTO report_text (report_id, title, agency, text) VALUES (?, ?, ?, ?)'),
+    remove: db.prepare<[number]>('DELETE FROM report_text WHERE report_id = ?'),
+    mark: db.prepare<[number]>('INSERT OR IGNORE INTO text_index_pending (report_id) VALUES (?)'),
+    unmark: db.prepare<[number]>('DELETE FROM text_index_pending WHERE report_id = ?'),
+    ftsDelete: db.prepare<[number, string, string, string]>("INSERT INTO reports_fts (reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)"),
+    bigramDelete: db.prepare<[number]>('DELETE FROM reports_bigram WHERE rowid = ?'),
+  };
 }
 
 export interface IndexPendingOptions {

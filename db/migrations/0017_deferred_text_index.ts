@@ -48,4 +48,5 @@ INSERT INTO reports_fts (reports_fts, rank) VALUES ('automerge', 16);
 -- written as 8 (4) base-36 characters of its code points; rowid = reports.id. Contentless: it
 -- answers which reports hold a piece, nothing else.
 CREATE VIRTUAL TABLE reports_bigram USING fts5(pieces, content = '', contentless_delete = 1, detail = 'none', tokenize = 'unicode61');
+INSERT INTO reports_bigram (reports_bigram, rank) VALUES ('automerge', 16);
 `;

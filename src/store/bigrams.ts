@@ -30,19 +30,14 @@ function code(cp: number): string {
   return cp.toString(36).padStart(4, '0');
 }
 
-/** A piece as a number: the pair (first, second + 1), or (last, 0) for a run's last character. */
-const PAIR = 0x110001;
-
-/** Adds the pieces of `text` to `pieces` (as numbers, see PAIR). */
-function addPieces(text: string, pieces: Set<number>): void {
-  let prev = -1;
+/**
+ * Appends the pieces of `text` to `parts`. Repeated pieces are kept: FTS5 (`detail=none`) records a
+ * report once per piece anyway, and removing them here costs more than it saves (measured).
+ */
+function addPieces(text: string, parts: string[]): void {
+  let prev: string | null = null;
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
-    if (cp < 0x3005) {
-      if (prev >= 0) pieces.add(prev * PAIR);
-      prev = -1;
-      continue;
-    }
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       const lo = text.charCodeAt(i + 1);
       if (lo >= 0xdc00 && lo <= 0xdfff) {
@@ -50,29 +45,23 @@ function addPieces(text: string, pieces: Set<number>): void {
         i++;
       }
     }
-    if (isIdeograph(cp)) {
-      if (prev >= 0) pieces.add(prev * PAIR + cp + 1);
-      prev = cp;
-    } else {
-      if (prev >= 0) pieces.add(prev * PAIR);
-      prev = -1;
+    if (cp >= 0x3005 && isIdeograph(cp)) {
+      const cur = code(cp);
+      if (prev !== null) parts.push(prev + cur);
+      prev = cur;
+    } else if (prev !== null) {
+      parts.push(prev);
+      prev = null;
     }
   }
-  if (prev >= 0) pieces.add(prev * PAIR);
+  if (prev !== null) parts.push(prev);
 }
 
-/** The distinct pieces of `texts`, space-separated (empty when they hold no Chinese character). */
+/** The pieces of `texts`, space-separated (empty when they hold no Chinese character). */
 export function bigramPieces(...texts: (string | null | undefined)[]): string {
-  const pieces = new Set<number>();
-  for (const text of texts) if (text) addPieces(text, pieces);
-  let out = '';
-  for (const p of pieces) {
-    const first = Math.floor(p / PAIR);
-    const second = p - first * PAIR;
-    out += out.length > 0 ? ' ' : '';
-    out += second === 0 ? code(first) : code(first) + code(second - 1);
-  }
-  return out;
+  const parts: string[] = [];
+  for (const text of texts) if (text) addPieces(text, parts);
+  return parts.join(' ');
 }
 
 /** Whether the bigram index answers `term`: one or two characters, all of them ideographs. */

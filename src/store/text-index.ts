@@ -19,7 +19,7 @@ export interface ReportText {
 }
 
 /** Reports indexed per transaction of {@link indexPending}. */
-export const INDEX_CHUNK = 2000;
+export const INDEX_CHUNK = 500;
 
 /** Whether the database has the tables of migration 17 (an older read-only file may not). */
 export function hasTextIndex(db: Db): boolean {

@@ -114,8 +114,8 @@ describe('the deferred search index', () => {
   it('makes pieces of each run of Chinese characters, and nothing of other text', () => {
     expect(bigramPieces('abc 123')).toBe('');
     const code = (c: string): string => c.codePointAt(0)!.toString(36).padStart(4, '0');
-    expect(bigramPieces('收费,费').split(' ').sort()).toEqual([code('收') + code('费'), code('费')].sort());
-    expect(bigramPieces('𠀀一').split(' ').sort()).toEqual([code('𠀀') + code('一'), code('一')].sort());
+    expect(bigramPieces('收费,费').split(' ')).toEqual([code('收') + code('费'), code('费'), code('费')]);
+    expect(bigramPieces('𠀀一', null, '〇').split(' ')).toEqual([code('𠀀') + code('一'), code('一'), code('〇')]);
   });
 
   it('searches reports not yet indexed by a scan, with the same hits as once indexed, and a writing open indexes them', () => {

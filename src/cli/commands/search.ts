@@ -1,6 +1,6 @@
 /**
  * `nianbao search "关键词"`: reports whose title, agency or text match, with highlighted snippets
- * (FTS5 trigram index; 1–2 character terms fall back to LIKE).
+ * (FTS5 trigram index; 1–2 Chinese characters: the bigram index; other short terms: LIKE).
  */
 import type { Command } from 'commander';
 import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError, terminalSafe } from '../../store/cli-support.js';
@@ -15,7 +15,7 @@ export function registerSearch(program: Command): void {
   program
     .command('search')
     .description('full-text search of report titles, agencies and text')
-    .argument('<terms...>', 'words to find (all must match); 1–2 character terms use LIKE')
+    .argument('<terms...>', 'words to find (all must match); 1–2 Chinese characters are looked up in the bigram index')
     .option('--agency <name>', 'only this agency (name or alias)')
     .option('--year <year>', 'only reports on this year', parseYear)
     .option('--limit <n>', 'most hits shown', parsePositiveInt('--limit'), 20)

@@ -13,9 +13,9 @@
  * and added to the index's hits, so a search is complete while an index is pending. Databases
  * before migration 17 (read-only, not upgraded) are searched the old way: trigram, else LIKE.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { bigramMatch, isBigramTerm } from './bigrams.js';
-import { hasTextIndex } from './text-index.js';
 
 export interface TextMatchRequest {
   terms: readonly string[];
@@ -43,6 +43,19 @@ export interface TextMatch<T> {
 }
 
 const codePoints = (s: string): number => [...s].length;
+
+/** Statements prepared once per connection and SQL text (a search prepares a handful). */
+const prepared = new WeakMap<Db, Map<string, Statement>>();
+function stmt(db: Db, sql: string): Statement {
+  let m = prepared.get(db);
+  if (!m) prepared.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    if (m.size < 200) m.set(sql, st);
+  }
+  return st;
+}
 const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 const collapse = (s: string): string => s.replace(/\s+/gu, ' ').trim();
 const phrase = (t: string): string => `"${t.replace(/"/g, '""')}"`;
@@ -93,7 +106,7 @@ const byYear = (x: Row, y: Row): number => (y.year ?? -Infinity) - (x.year ?? -I
  * `report_id` (r.id) and `year` (r.year) among its columns.
  */
 export function matchReports<T extends Row>(db: Db, q: TextMatchRequest): TextMatch<T> {
-  const indexed = hasTextIndex(db);
+  const indexed = stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'text_index_pending'").get() !== undefined;
   // Where the text is: report_text (schema 17+), else the old contentful reports_fts.
   const T = indexed ? 'report_text' : 'reports_fts';
   const ID = indexed ? 'report_id' : 'rowid';
@@ -110,7 +123,7 @@ export function matchReports<T extends Row>(db: Db, q: TextMatchRequest): TextMa
     });
   const likeConds = like(likeTerms, 'l');
   if (bigram.length > 0) params['bq'] = bigramMatch(bigram);
-  const textOf = db.prepare<[number], { text: string | null }>(`SELECT text FROM ${T} WHERE ${ID} = ?`);
+  const textOf = stmt(db, `SELECT text FROM ${T} WHERE ${ID} = ?`) as Statement<[number], { text: string | null }>;
   const withLikeSnippet = (rows: Row[], terms: readonly string[]): (T & { snippet: string })[] =>
     rows.map((h) => ({ ...(h as T), snippet: likeSnippet(textOf.get(h.report_id)?.text ?? '', terms, q.marks, q.snippetChars) }));
 
@@ -128,58 +141,54 @@ export function matchReports<T extends Row>(db: Db, q: TextMatchRequest): TextMa
       ...(bigram.length > 0 ? ['r.id IN (SELECT rowid FROM reports_bigram WHERE reports_bigram MATCH @bq)'] : []),
       ...likeConds,
     ];
-    const rows = db
-      .prepare(
-        `SELECT ${q.select}, snippet(reports_fts, -1, @mo, @mc, '…', @n) AS snippet
+    const rows = stmt(
+      db,
+      `SELECT ${q.select}, snippet(reports_fts, -1, @mo, @mc, '…', @n) AS snippet
          FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid
          ${likeConds.length > 0 ? `JOIN ${T} t ON t.${ID} = r.id` : ''}
          LEFT JOIN agencies a ON a.id = r.agency_id
          WHERE ${where.join(' AND ')}
          ORDER BY bm25(reports_fts), r.id LIMIT @limit`,
-      )
-      .all(params) as (T & { snippet: string })[];
+    ).all(params) as (T & { snippet: string })[];
     hits = rows.map((h) => ({ ...h, snippet: collapse(h.snippet) }));
   } else if (bigram.length > 0) {
     mode = 'bigram';
-    const rows = db
-      .prepare(
-        `SELECT ${q.select}
+    const rows = stmt(
+      db,
+      `SELECT ${q.select}
          FROM (SELECT rowid AS id FROM reports_bigram WHERE reports_bigram MATCH @bq) m
          JOIN reports r ON r.id = m.id
          ${likeConds.length > 0 ? `JOIN ${T} t ON t.${ID} = r.id` : ''}
          LEFT JOIN agencies a ON a.id = r.agency_id
          WHERE ${[q.where, ...likeConds].join(' AND ')}
          ORDER BY r.year DESC, r.id LIMIT @limit`,
-      )
-      .all(params) as Row[];
+    ).all(params) as Row[];
     hits = withLikeSnippet(rows, short);
   } else {
     // Only terms no index answers: a scan of every report's text (pending ones included).
-    const rows = db
-      .prepare(
-        `SELECT ${q.select}
+    const rows = stmt(
+      db,
+      `SELECT ${q.select}
          FROM ${T} t JOIN reports r ON r.id = t.${ID}
          LEFT JOIN agencies a ON a.id = r.agency_id
          WHERE ${[q.where, ...likeConds].join(' AND ')}
          ORDER BY r.year DESC, r.id LIMIT @limit`,
-      )
-      .all(params) as Row[];
+    ).all(params) as Row[];
     return { mode: 'like', rows: withLikeSnippet(rows, short), pending: 0 };
   }
 
   // The reports stored since the index was last brought up to date: scanned.
-  const pending = indexed ? (db.prepare('SELECT count(*) FROM text_index_pending').pluck().get() as number) : 0;
+  const pending = indexed ? (stmt(db, 'SELECT count(*) AS n FROM text_index_pending').get() as { n: number }).n : 0;
   if (pending === 0) return { mode, rows: hits, pending };
-  const scanned = db
-    .prepare(
-      `SELECT ${q.select}
+  const scanned = stmt(
+    db,
+    `SELECT ${q.select}
        FROM text_index_pending p JOIN report_text t ON t.report_id = p.report_id
        JOIN reports r ON r.id = p.report_id
        LEFT JOIN agencies a ON a.id = r.agency_id
        WHERE ${[q.where, ...like(q.terms, 'p')].join(' AND ')}
        ORDER BY r.year DESC, r.id LIMIT @limit`,
-    )
-    .all(params) as Row[];
+  ).all(params) as Row[];
   const extra = withLikeSnippet(scanned, q.terms);
   // Ranked hits (trigram) keep their rank, the scanned ones follow; unranked ones merge by year.
   const all = mode === 'fts' ? [...hits, ...extra] : [...hits, ...extra].sort(byYear);

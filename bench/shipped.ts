@@ -19,11 +19,11 @@ export const registry = (await import(distUrl('src/sites/registry.js'))) as type
 export const store = (await import(distUrl('src/store/db.js'))) as typeof import('../src/store/db.js');
 export const snapshots = (await import(distUrl('src/store/snapshots.js'))) as typeof import('../src/store/snapshots.js');
 export const parse = (await import(distUrl('src/parse/report.js'))) as typeof import('../src/parse/report.js');
-export const ingestBench = (await import(distUrl('src/store/bench.js'))) as typeof import('../src/store/bench.js');
+export const searchLib = (await import(distUrl('src/store/search.js'))) as typeof import('../src/store/search.js');
 export const htmlStream = (await import(distUrl('parsers/html/stream.js'))) as typeof import('../parsers/html/stream.js');
 export const reportParser = (await import(distUrl('parsers/report.js'))) as typeof import('../parsers/report.js');
 
 /** The compiled module's path, for a child process that runs it without tsx. */
 export const distPath = (path: string): string => fileURLToPath(distUrl(path));
 export const publishLib = (await import(distUrl('src/publish/index.js'))) as typeof import('../src/publish/index.js');
-export const ingestLib = (await import(distUrl('src/store/ingest.js'))) as typeof import('../src/store/ingest.js');
+export const ingestLib = (await import(distUrl('src/ingest/index.js'))) as typeof import('../src/ingest/index.js');

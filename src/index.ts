@@ -17,7 +17,7 @@ export type * from '../parsers/types.js';
 // (ingest = `nianbao ingest`, crawl = `nianbao crawl`, check, search, exportView = `nianbao export`,
 // publish). Each takes an open database and options validated by the zod schema next to it.
 export { openDatabase, type Db, type OpenOptions, resolveDbPath, DEFAULT_DB_FILE } from './store/db.js';
-export { ingestPaths as ingest, IngestOptionsSchema, type IngestOptions, type IngestSummary, type IngestProgress } from './store/ingest.js';
+export { ingestPaths as ingest, IngestOptionsSchema, type IngestOptions, type IngestSummary, type IngestProgress } from './ingest/index.js';
 export { crawl, CrawlOptionsSchema, type CrawlContext, type CrawlOptionsInput, type CrawlSummary, type CrawlEvent } from './crawl/index.js';
 export { runCheck as check, CheckOptionsSchema, type CheckOptions, type CheckResult, type CheckFinding } from './store/check.js';
 export { searchReports as search, SearchOptionsSchema, type SearchOptions, type SearchResult, type SearchHit } from './store/search.js';

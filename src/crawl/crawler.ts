@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ADAPTERS, type AdapterId } from '../../parsers/sites/index.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Site } from '../sites/registry.js';
+import { indexPending } from '../store/text-index.js';
 import { CrawlError } from './errors.js';
 import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
 import { ChallengeSolver } from './stages/challenges.js';
@@ -83,7 +84,11 @@ export function sqliteStages(ctx: CrawlContext, o: CrawlOptionsResolved, sites: 
 
 /** Runs one crawl (one `runs` row). See the module comment. */
 export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Promise<CrawlSummary> {
-  return crawlWith(ctx, options, sqliteStages);
+  const summary = await crawlWith(ctx, options, sqliteStages);
+  // The reports this run stored go into the search indexes in one pass (store/text-index.ts); a
+  // run that failed leaves them pending, and the next writable open finishes them.
+  indexPending(ctx.db);
+  return summary;
 }
 
 /** Runs one crawl on the stages `stages` builds (after the options and sites were checked). */

@@ -6,7 +6,7 @@ import type { ParsePoolStats } from '../parse/pool.js';
 import type { FetchStats } from '../fetch/index.js';
 import type { Registry } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
-import type { ParseFn } from '../store/ingest.js';
+import type { ParseFn } from '../ingest/index.js';
 import type { FrontierKind } from './stages/contracts.js';
 
 /** Outcome of one processed frontier row, as reported to `onEvent`. */

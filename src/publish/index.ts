@@ -18,6 +18,7 @@ import { datasetteMetadata, LICENSES, sourcesOf, tableDescription, tableSchema }
 import { chineseLabel } from './fields.js';
 import { packageReadme } from './readme.js';
 import { addSearch, applyFilter, backupDatabase, dropRawSnapshots, openCopy } from './sqlite-copy.js';
+import { indexPending } from '../store/text-index.js';
 import { publishedTables } from './tables.js';
 import { parquetType, sha256File, writeCsv, writeParquet, writeSheet } from './writers.js';
 
@@ -108,6 +109,8 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
   try {
     const filtered = applyFilter(copy, { agency: o.agency, province: o.province, year: o.year });
     const rawBytes = dropRawSnapshots(copy);
+    // Reports the source stored but had not indexed yet: indexed in the copy.
+    indexPending(copy);
     addSearch(copy);
     if (filtered || rawBytes) copy.exec('VACUUM');
     const tables = publishedTables(copy, { filtered, otherReportsKept: !filtered });

@@ -7,7 +7,8 @@
  *     Datasette detect full-text search on a table. Its unicode61 tokenizer sees the Chinese
  *     text as words (Intl.Segmenter) followed by every two-character piece, so a two-character
  *     term (信息) and a phrase of words ("政府 信息 公开") both match.
- * nianbao's own trigram index (`reports_fts`) stays, so `nianbao search --db` works on the copy.
+ * nianbao's own indexes (`reports_fts`, `reports_bigram` over `report_text`) stay, so `nianbao search --db`
+ * works on the copy.
  */
 import Database from 'better-sqlite3';
 import type { Db } from '../store/db.js';
@@ -67,7 +68,11 @@ export function applyFilter(copy: Db, filter: ReportFilter & { province?: string
     for (const table of ['cells', 'stats', 'report_totals', 'findings']) {
       copy.exec(`DELETE FROM ${table} WHERE report_id IN (SELECT id FROM dropped)`);
     }
-    copy.exec('DELETE FROM reports_fts WHERE rowid IN (SELECT id FROM dropped)');
+    // The indexes first: the trigram index reads a row's old text from report_text to drop it.
+    copy.exec(`DELETE FROM reports_fts WHERE rowid IN (SELECT id FROM dropped) AND rowid NOT IN (SELECT report_id FROM text_index_pending)`);
+    copy.exec('DELETE FROM reports_bigram WHERE rowid IN (SELECT id FROM dropped)');
+    copy.exec('DELETE FROM text_index_pending WHERE report_id IN (SELECT id FROM dropped)');
+    copy.exec('DELETE FROM report_text WHERE report_id IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM reports WHERE id IN (SELECT id FROM dropped)');
     copy.exec('DROP TABLE temp.dropped');
   })();
@@ -93,7 +98,7 @@ export function addSearch(copy: Db): void {
     ALTER TABLE reports ADD COLUMN text TEXT;
     UPDATE reports SET agency = (SELECT a.name FROM agencies a WHERE a.id = reports.agency_id),
                        province = (SELECT a.province FROM agencies a WHERE a.id = reports.agency_id),
-                       text = (SELECT f.text FROM reports_fts f WHERE f.rowid = reports.id);
+                       text = (SELECT t.text FROM report_text t WHERE t.report_id = reports.id);
     CREATE INDEX reports_facets ON reports(year, format, province, agency);
     CREATE VIRTUAL TABLE ${SEARCH_TABLE} USING fts5(title, agency, text, content="reports", content_rowid="id", tokenize="unicode61");
   `);

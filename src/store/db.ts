@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
 import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
 import { StoreError } from './errors.js';
+import { indexPending } from './text-index.js';
 
 export type Db = Database.Database;
 
@@ -47,7 +48,16 @@ export interface OpenOptions {
    * @default true
    */
   create?: boolean;
+  /**
+   * Finish the search index of reports a killed run stored but did not index (text-index.ts).
+   * Ignored when `readonly`.
+   * @default true
+   */
+  indexPending?: boolean;
 }
+
+/** The page size of new databases, in bytes (an existing file keeps its own). */
+export const PAGE_SIZE = 16384;
 
 /** What to tell someone whose `--db` names no database. */
 function notFoundMessage(file: string): string {
@@ -115,14 +125,19 @@ function openDatabaseFile(file: string, options: OpenOptions): Db {
     db.pragma('query_only = ON');
     return db;
   }
+  const fresh = file === ':memory:' || !existsSync(file) || statSync(file).size === 0;
   const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${busy}`);
+    // Before the first table is written: bigger pages suit rows of ~200 cells and long texts.
+    if (fresh) db.pragma(`page_size = ${PAGE_SIZE}`);
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
     syncLabels(db);
+    // What a killed run (or migration 17) left for the search indexes.
+    if (options.indexPending !== false) indexPending(db);
   } catch (err) {
     db.close();
     throw err;
@@ -205,4 +220,15 @@ export function syncLabels(db: Db): void {
     db.prepare('DELETE FROM labels').run();
     for (const r of rows) insert.run(r);
   }).immediate();
+}
+/** Page cache of a bulk write, in KiB: the full-text index merges re-read its own recent pages. */
+const BULK_CACHE_KIB = 64 * 1024;
+
+/** Raises the connection's page cache for a bulk write; returns what restores it. */
+export function bulkCache(db: Db): () => void {
+  const before = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${-BULK_CACHE_KIB}`);
+  return () => {
+    db.pragma(`cache_size = ${before}`);
+  };
 }

@@ -1,20 +1,11 @@
 /**
- * The SQLite store: schema and migrations, ingest/reparse, compliance check, search, query and
- * export. The CLI commands (`src/cli/commands/{ingest,query,export,check,search}.ts`) are thin
+ * The SQLite store: schema and migrations, report writing and the search indexes, compliance
+ * check, search, query and export (reading and parsing files is src/ingest). The CLI commands (`src/cli/commands/{ingest,query,export,check,search}.ts`) are thin
  * wrappers over these functions.
  */
 export { DEFAULT_DB_FILE, type Db, defaultSnapshotsDir, migrate, type OpenOptions, openDatabase, resolveDbPath, schemaVersion } from './db.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
-export {
-  type IngestOptions,
-  type IngestProgress,
-  type IngestSummary,
-  ingestPaths,
-  listInputFiles,
-  type ParseFn,
-  type ReparseOptions,
-  reparseStored,
-} from './ingest.js';
+export { indexPending, pendingIndexCount } from './text-index.js';
 export { type DocumentInfo, GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, reportStatus, type WriteResult } from './writer.js';
 export { SnapshotStore, sha256Hex, snapshotRelPath } from './snapshots.js';
 export { type CheckFinding, type CheckOptions, type CheckResult, type MissingReportFinding, missingFinding, runCheck } from './check.js';
@@ -34,4 +25,3 @@ export { EXPORT_VIEWS, type ExportOptions, type ExportView, exportView, runQuery
 export { displayWidth, formatTable, type OutputFormat, RowWriter } from './format.js';
 export { OutputSink } from './output.js';
 export { finishRun, markInterruptedRuns, recordRunError, startRun } from './runs.js';
-export { type BenchIngestOptions, type BenchIngestResult, benchIngest } from './bench.js';

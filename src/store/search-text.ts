@@ -13,10 +13,19 @@ export const LABELS_PREFIX = '表格项目：';
 /** Separates labels on the line (also in migration 5's SQL). */
 export const LABELS_SEPARATOR = '；';
 
-let byKey: Map<string, string> | null = null;
-const labelOf = (table: string, dimension: 'row' | 'col', key: string): string | undefined => {
-  byKey ??= new Map(canonicalLabels().map((l) => [`${l.table_name}\u0000${l.dimension}\u0000${l.key}`, l.label]));
-  return byKey.get(`${table}\u0000${dimension}\u0000${key}`);
+/** Label by table, then `row`/`col`, then key. */
+let byKey: Map<string, Map<string, string>> | null = null;
+const labelsOf = (table: string, dimension: 'row' | 'col'): Map<string, string> | undefined => {
+  if (!byKey) {
+    byKey = new Map();
+    for (const l of canonicalLabels()) {
+      const k = `${l.table_name}\u0000${l.dimension}`;
+      let m = byKey.get(k);
+      if (!m) byKey.set(k, (m = new Map()));
+      m.set(l.key, l.label);
+    }
+  }
+  return byKey.get(`${table}\u0000${dimension}`);
 };
 
 /**
@@ -24,15 +33,23 @@ const labelOf = (table: string, dimension: 'row' | 'col', key: string): string |
  * the statistics labels; each once. Empty when the report has no table.
  */
 export function tableLabelsLine(cells: readonly { table: string; row: string; col: string }[], stats: readonly { label: string }[] = []): string {
-  const rows: string[] = [];
-  const cols: string[] = [];
+  const rows = new Set<string>();
+  const cols = new Set<string>();
+  let table = '';
+  let rowLabels: Map<string, string> | undefined;
+  let colLabels: Map<string, string> | undefined;
   for (const c of cells) {
-    const r = labelOf(c.table, 'row', c.row);
-    if (r !== undefined && !rows.includes(r)) rows.push(r);
-    const k = labelOf(c.table, 'col', c.col);
-    if (k !== undefined && !cols.includes(k)) cols.push(k);
+    if (c.table !== table) {
+      table = c.table;
+      rowLabels = labelsOf(table, 'row');
+      colLabels = labelsOf(table, 'col');
+    }
+    const r = rowLabels?.get(c.row);
+    if (r !== undefined) rows.add(r);
+    const k = colLabels?.get(c.col);
+    if (k !== undefined) cols.add(k);
   }
-  const labels = [...rows, ...cols, ...stats.map((s) => s.label).filter((l, i, all) => all.indexOf(l) === i)];
+  const labels = [...rows, ...cols, ...new Set(stats.map((s) => s.label))];
   return labels.length === 0 ? '' : `${LABELS_PREFIX}${labels.join(LABELS_SEPARATOR)}`;
 }
 

@@ -1,7 +1,7 @@
 /**
- * `nianbao search`: full-text search over report title, agency and text with the FTS5 trigram
- * index. Terms of 3+ characters go through MATCH (each quoted as a phrase, so FTS syntax in user
- * input is inert); 1–2 character terms, which a trigram index cannot look up, fall back to LIKE.
+ * `nianbao search`: full-text search over report title, agency and text (text-match.ts): terms of
+ * 3+ characters through the FTS5 trigram index (each quoted as a phrase, so FTS syntax in user
+ * input is inert), 1–2 Chinese characters through the bigram index, other short terms by LIKE.
  * Several terms must all match. The indexed text is the prose plus a line of the tables' labels
  * (search-text.ts), so a table row's wording finds the report.
  */
@@ -9,6 +9,9 @@ import { z } from 'zod';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { reportFilterSql } from './filters.js';
+import { matchReports, type TextMatchMode } from './text-match.js';
+
+export { likeSnippet } from './text-match.js';
 
 /** Options of {@link searchReports} (the library's `search`). */
 export const SearchOptionsSchema = z.object({
@@ -37,15 +40,16 @@ export interface SearchHit {
 }
 
 export interface SearchResult {
-  /** `fts`: the trigram index answered (maybe with LIKE for short terms); `like`: only short terms. */
-  mode: 'fts' | 'like';
+  /**
+   * `fts`: the trigram index answered (terms of 3+ characters, ranked); `bigram`: only terms of
+   * 1–2 Chinese characters, answered by the bigram index; `like`: other short terms, a scan.
+   */
+  mode: TextMatchMode;
   terms: string[];
   hits: SearchHit[];
+  /** Reports stored but not yet in the search index, scanned instead (0 normally). */
+  pending: number;
 }
-
-const codePoints = (s: string): number => [...s].length;
-const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (m) => `\\${m}`);
-const collapse = (s: string): string => s.replace(/\s+/gu, ' ').trim();
 
 /** Splits a query into terms (whitespace, including the ideographic space, separates them). */
 export function searchTerms(query: string): string[] {
@@ -54,39 +58,6 @@ export function searchTerms(query: string): string[] {
     .split(/\s+/u)
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-}
-
-/** A snippet of `text` around the first occurrence of any term, occurrences marked. */
-export function likeSnippet(text: string, terms: string[], marks: [string, string], length = 48): string {
-  const lower = text.toLowerCase();
-  let first = -1;
-  for (const t of terms) {
-    const i = lower.indexOf(t.toLowerCase());
-    if (i >= 0 && (first < 0 || i < first)) first = i;
-  }
-  if (first < 0) return collapse(text.slice(0, length)) + (text.length > length ? '…' : '');
-  const start = Math.max(0, first - Math.floor(length / 3));
-  const end = Math.min(text.length, start + length);
-  const window = text.slice(start, end);
-  const wl = window.toLowerCase();
-  // Mark every occurrence of every term inside the window (longest first, no overlaps).
-  const spans: [number, number][] = [];
-  for (const t of [...terms].sort((a, b) => b.length - a.length)) {
-    const tl = t.toLowerCase();
-    for (let i = wl.indexOf(tl); i >= 0; i = wl.indexOf(tl, i + tl.length)) {
-      const e = i + tl.length;
-      if (!spans.some(([s0, e0]) => i < e0 && e > s0)) spans.push([i, e]);
-    }
-  }
-  spans.sort((a, b) => a[0] - b[0]);
-  let out = '';
-  let pos = 0;
-  for (const [s0, e0] of spans) {
-    out += window.slice(pos, s0) + marks[0] + window.slice(s0, e0) + marks[1];
-    pos = e0;
-  }
-  out += window.slice(pos);
-  return (start > 0 ? '…' : '') + collapse(out) + (end < text.length ? '…' : '');
 }
 
 /** Searches report title, agency and text. */
@@ -98,53 +69,22 @@ export function searchReports(db: Db, query: string, input: SearchOptions = {}):
   const parsed = SearchOptionsSchema.safeParse(input);
   if (!parsed.success) throw new StoreError('NB_DB_BAD_OPTION', `search: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const options = parsed.data;
-  const marks = options.marks;
-  const length = options.snippetLength;
-  const long = terms.filter((t) => codePoints(t) >= 3);
-  const short = terms.filter((t) => codePoints(t) < 3);
   const f = reportFilterSql(db, options, 'r');
-  const params: Record<string, unknown> = { ...f.params, limit };
-  const likeConds = short.map((t, i) => {
-    params[`l${i}`] = `%${likeEscape(t)}%`;
-    return `(reports_fts.title LIKE @l${i} ESCAPE '\\' OR reports_fts.agency LIKE @l${i} ESCAPE '\\' OR reports_fts.text LIKE @l${i} ESCAPE '\\')`;
-  });
-  const where = [f.sql, options.all ? '1' : 'r.is_primary = 1', ...likeConds];
-  let rows: (SearchHit & { text?: string })[];
-  if (long.length > 0) {
-    params['q'] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
-    params['b'] = marks[0];
-    params['a'] = marks[1];
-    // A trigram index counts about one token per character; FTS5 allows 64 at most.
-    params['n'] = Math.max(4, Math.min(64, length));
-    rows = db
-      .prepare(
-        `SELECT r.id AS reportId, a.name AS agency, r.year, r.title, r.published,
-                snippet(reports_fts, -1, @b, @a, '…', @n) AS snippet
-         FROM reports_fts
-         JOIN reports r ON r.id = reports_fts.rowid
-         LEFT JOIN agencies a ON a.id = r.agency_id
-         WHERE reports_fts MATCH @q AND ${where.join(' AND ')}
-         ORDER BY bm25(reports_fts), r.id
-         LIMIT @limit`,
-      )
-      .all(params) as SearchHit[];
-    rows = rows.map((h) => ({ ...h, snippet: collapse(h.snippet) }));
-    return { mode: 'fts', terms, hits: rows };
-  }
-  rows = db
-    .prepare(
-      `SELECT r.id AS reportId, a.name AS agency, r.year, r.title, r.published, reports_fts.text AS text
-       FROM reports_fts
-       JOIN reports r ON r.id = reports_fts.rowid
-       LEFT JOIN agencies a ON a.id = r.agency_id
-       WHERE ${where.join(' AND ')}
-       ORDER BY r.year DESC, r.id
-       LIMIT @limit`,
-    )
-    .all(params) as (SearchHit & { text: string })[];
-  return {
-    mode: 'like',
+  const m = matchReports<SearchHit & { report_id: number; year: number | null }>(db, {
     terms,
-    hits: rows.map(({ text, ...h }) => ({ ...h, snippet: likeSnippet(text ?? '', short, marks, length) })),
+    select: 'r.id AS report_id, a.name AS agency, r.year, r.title, r.published',
+    where: [f.sql, options.all ? '1' : 'r.is_primary = 1'].join(' AND '),
+    params: f.params,
+    limit,
+    marks: options.marks,
+    // A trigram index counts about one token per character; FTS5 allows 64 at most.
+    snippetTokens: options.snippetLength,
+    snippetChars: options.snippetLength,
+  });
+  return {
+    mode: m.mode,
+    terms,
+    pending: m.pending,
+    hits: m.rows.map(({ report_id, agency, year, title, published, snippet }) => ({ reportId: report_id, agency, year, title, published, snippet })),
   };
 }

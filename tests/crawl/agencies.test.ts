@@ -20,7 +20,7 @@ import { crawl } from '../../src/crawl/crawler.js';
 import { startExplorer } from '../../src/explorer/server.js';
 import { validateRegistry, type Registry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { reparseStored } from '../../src/store/ingest.js';
+import { reparseStored } from '../../src/ingest/index.js';
 import { undoMigration16 } from '../helpers/schema.js';
 import { BIN, ROOT, tempDir } from './helpers.js';
 import { spawn } from 'node:child_process';

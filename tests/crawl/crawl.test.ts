@@ -12,7 +12,7 @@ import { crawl, type CrawlEvent, type CrawlSummary } from '../../src/crawl/crawl
 import type { CrawlOptionsInput } from '../../src/crawl/options.js';
 import { startDemoPortal, type DemoPortal } from '../../src/demo/portal.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { reparseStored } from '../../src/store/ingest.js';
+import { reparseStored } from '../../src/ingest/index.js';
 import { SnapshotStore, sha256Hex } from '../../src/store/snapshots.js';
 import { expectedByDocument, sidecar, sidecarTables, storedReports, storedStats, storedTables, tempDir } from './helpers.js';
 

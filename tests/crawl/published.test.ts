@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
-import { reparseStored } from '../../src/store/ingest.js';
+import { reparseStored } from '../../src/ingest/index.js';
 import { parseReport } from '../../src/parse/report.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { ROOT, tempDir, testSiteRegistry, serveFiles } from './helpers.js';

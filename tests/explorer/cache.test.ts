@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QueryCache } from '../../src/explorer/cache.js';
 import { summarySql } from '../../src/explorer/summary.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nianbao-cache-'));

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExplorer, type RunningExplorer } from '../../src/explorer/server.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { CORPUS } from './helpers.js';
 
 let dir: string;

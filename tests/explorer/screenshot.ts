@@ -10,7 +10,7 @@ import { chromium } from 'playwright';
 import { startExplorer } from '../../src/explorer/server.js';
 import { runCheck } from '../../src/store/check.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { CORPUS, ROOT } from './helpers.js';
 
 const out = process.argv[2] ?? join(ROOT, 'docs', 'explorer.png');

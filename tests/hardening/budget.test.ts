@@ -19,7 +19,7 @@ import { budgetKey, DEFAULT_BUDGET, makeBudget } from '../../parsers/budget.js';
 import { crawl } from '../../src/crawl/crawler.js';
 import { parseReport } from '../../src/parse/report.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { ingestPaths, reparseStored, type ParseFn } from '../../src/store/ingest.js';
+import { ingestPaths, reparseStored, type ParseFn } from '../../src/ingest/index.js';
 import { corpusDocs } from '../helpers/corpus.js';
 import { runCli } from '../store/helpers.js';
 import { ROOT, tempDir, testSiteRegistry } from '../crawl/helpers.js';

@@ -5,11 +5,32 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Removes what migration 16 (agency_identity) added, and the views of migration 10 (re-created
+ * Removes what migration 17 (deferred_text_index) added: `reports_fts` becomes again a trigram
+ * table holding its own text (every report's, pending or not), without `report_text`, the
+ * pending marks and the bigram index. With `user_version` set to 16 the database is as schema 16
+ * left it.
+ */
+export function undoMigration17(db: Database.Database): void {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'report_text'").get();
+  if (!has) return;
+  db.exec(`
+    DROP TABLE reports_fts;
+    CREATE VIRTUAL TABLE reports_fts USING fts5(title, agency, text, tokenize = 'trigram');
+    INSERT INTO reports_fts (reports_fts, rank) VALUES ('automerge', 16);
+    INSERT INTO reports_fts (rowid, title, agency, text) SELECT report_id, title, agency, text FROM report_text;
+    DROP TABLE report_text;
+    DROP TABLE text_index_pending;
+    DROP TABLE reports_bigram;
+  `);
+}
+
+/**
+ * Removes what migrations 17 (see {@link undoMigration17}) and 16 (agency_identity) added, and the views of migration 10 (re-created
  * when the database is opened again; migrations 14 and 15 create only what is missing): with
  * `user_version` set back to 7 the database is as schema 7 left it (data of later columns lost).
  */
 export function undoMigration16(db: Database.Database): void {
+  undoMigration17(db);
   db.exec(`
     DROP VIEW IF EXISTS missing_reports;
     DROP VIEW IF EXISTS expected_reports;

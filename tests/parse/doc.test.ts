@@ -12,7 +12,7 @@ import { docToText } from '../../src/decode/doc.js';
 import { parseReport } from '../../src/parse/report.js';
 import { CORPUS_DIR, type Expected } from '../helpers/corpus.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
+import { ingestPaths, reparseStored } from '../../src/ingest/index.js';
 import { tempDir } from '../store/helpers.js';
 
 const DOC_DIR = join(CORPUS_DIR, '..', 'doc');

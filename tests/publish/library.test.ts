@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { afterAll, expect, it } from 'vitest';
 import * as nianbao from '../../src/index.js';
 import { runCheck } from '../../src/store/check.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { exportView } from '../../src/store/query.js';
 import { searchReports } from '../../src/store/search.js';
 import { CORPUS, tempDir } from '../store/helpers.js';

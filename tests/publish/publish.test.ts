@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chineseLabel } from '../../src/publish/fields.js';
 import { publishedTables } from '../../src/publish/tables.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { parseCsv } from '../helpers/csv.js';
 import { CORPUS, runCli, tempDir } from '../store/helpers.js';
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { benchIngest, varyPage, varyReport } from '../../src/store/bench.js';
+import { benchIngest, benchIngestPeakRss, varyPage, varyReport } from '../../bench/ingest.js';
 import { parseReport } from '../../src/parse/report.js';
 import { CORPUS, corpusText, tempDir } from './helpers.js';
 
@@ -48,7 +48,7 @@ describe('benchIngest', () => {
     expect(r.sqliteFloor.ftsSeconds).toBeLessThan(r.sqliteFloor.seconds);
     const floor = new Database(join(tmp.dir, 'floor.db'), { readonly: true });
     const stored = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
-    for (const t of ['reports', 'documents', 'findings', 'report_totals', 'reports_fts', 'stats']) {
+    for (const t of ['reports', 'documents', 'findings', 'report_totals', 'report_text', 'stats']) {
       const count = (d: Database.Database): unknown => d.prepare(`SELECT count(*) FROM ${t}`).pluck().get();
       expect(count(floor), t).toBe(count(stored));
     }
@@ -59,8 +59,15 @@ describe('benchIngest', () => {
     const db = new Database(join(tmp.dir, 'store-only.db'), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(40);
     expect(db.prepare('SELECT count(*) FROM cells').pluck().get()).toBe(r.storeOnly.cells);
-    // Every report has its full-text row and the run counted every report and cell.
-    expect(db.prepare('SELECT count(*) FROM reports_fts').pluck().get()).toBe(40);
+    // Every report has its text, indexed at the end of the run, and the run counted every report and cell.
+    expect(db.prepare('SELECT count(*) FROM report_text').pluck().get()).toBe(40);
+    expect(db.prepare('SELECT count(*) FROM text_index_pending').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM reports_bigram').pluck().get()).toBe(40);
+    expect(r.storeOnly.indexSeconds).toBeGreaterThan(0);
+    expect(r.storeOnly.indexSeconds).toBeLessThan(r.storeOnly.seconds);
+    // The short-term search ran on it, from the bigram index.
+    expect(r.shortTermSearch.mode).toBe('bigram');
+    expect(r.shortTermSearch.ms).toBeGreaterThan(0);
     expect(db.prepare("SELECT reports_new, cells_written FROM runs WHERE command = 'ingest'").get()).toEqual({
       reports_new: 40,
       cells_written: r.storeOnly.cells,
@@ -68,4 +75,18 @@ describe('benchIngest', () => {
     db.close();
     expect(readdirSync(join(tmp.dir, 'pages'))).toHaveLength(12);
   });
+});
+
+describe('benchIngestPeakRss', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('ingests a generated set in a process of its own and reports its peak RSS', async () => {
+    const r = await benchIngestPeakRss(30, tmp.dir);
+    expect(r.reports).toBe(30);
+    expect(r.peakRssMb).toBeGreaterThan(20);
+    const db = new Database(join(tmp.dir, 'rss.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(30);
+    db.close();
+  }, 120_000);
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ParsedReport } from '../../parsers/types.js';
 import { parseReport } from '../../src/parse/report.js';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
+import { ingestPaths, reparseStored } from '../../src/ingest/index.js';
 import { startRun } from '../../src/store/runs.js';
 import { searchReports } from '../../src/store/search.js';
 import { GroupCommit, ReportWriter } from '../../src/store/writer.js';

@@ -1,6 +1,8 @@
 /**
  * SIGKILL in the middle of an ingest: the database passes `PRAGMA integrity_check`, holds only
- * complete reports, and a re-run completes the ingest with no duplicate reports.
+ * complete reports (each with its search text, indexed or marked pending), and a re-run completes
+ * the ingest, and the search index, with no duplicate reports. (kill-index.test.ts kills the
+ * index pass itself.)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +83,17 @@ describe('SIGKILL during ingest', () => {
     expect(db.prepare('SELECT count(*) AS n FROM reports r WHERE r.cell_count <> (SELECT count(*) FROM cells c WHERE c.report_id = r.id)').get()).toEqual({
       n: 0,
     });
-    expect(db.prepare("SELECT count(*) AS n FROM reports WHERE status <> 'failed' AND id NOT IN (SELECT rowid FROM reports_fts)").get()).toEqual({ n: 0 });
+    expect(db.prepare("SELECT count(*) AS n FROM reports WHERE status <> 'failed' AND id NOT IN (SELECT report_id FROM report_text)").get()).toEqual({ n: 0 });
+    // Each stored text is either in the search indexes or marked pending: never both, never neither.
+    expect(
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM report_text t
+           WHERE (t.report_id IN (SELECT report_id FROM text_index_pending)) = (t.report_id IN (SELECT rowid FROM reports_bigram))`,
+        )
+        .get(),
+    ).toEqual({ n: 0 });
+    expect(() => db.exec("INSERT INTO reports_fts (reports_fts) VALUES ('integrity-check')")).not.toThrow();
     // ... and its raw bytes: snapshots are rows written no later than the documents naming them.
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({
       n: 0,
@@ -102,6 +114,9 @@ describe('SIGKILL during ingest', () => {
     expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(after.prepare('SELECT count(*) AS n, count(DISTINCT document_id) AS d FROM reports').get()).toEqual({ n: COPIES, d: COPIES });
     expect(after.prepare('SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM documents').get()).toEqual({ n: COPIES, d: COPIES });
+    // The re-run indexed what the killed run left pending, with its own reports.
+    expect(after.prepare('SELECT count(*) AS n FROM text_index_pending').get()).toEqual({ n: 0 });
+    expect(after.prepare('SELECT count(*) AS n FROM reports_bigram').get()).toEqual(after.prepare('SELECT count(*) AS n FROM report_text').get());
     // The killed run is recognised as interrupted once another run starts.
     expect(after.prepare("SELECT status FROM runs WHERE command = 'ingest' ORDER BY id").pluck().all()).toEqual(['interrupted', 'ok']);
     after.close();

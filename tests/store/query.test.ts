@@ -232,7 +232,7 @@ describe('nianbao query / export / search', () => {
       expect(text).toContain(`[${term}]`);
     });
 
-    it('falls back to LIKE for 1–2 character terms, and combines terms with AND', () => {
+    it('answers 1–2 character Chinese terms from the bigram index, and combines terms with AND', () => {
       const r = runCli(['search', '复议', '--json', '--limit', '100', '--db', dbFile]);
       const hits = r.stdout
         .trim()
@@ -240,7 +240,7 @@ describe('nianbao query / export / search', () => {
         .map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
       expect(hits.map((h) => `${h.agency} ${h.year}`).sort()).toEqual(expectedHits('复议'));
       for (const h of hits) {
-        expect(h.mode).toBe('like');
+        expect(h.mode).toBe('bigram');
         expect(h.snippet).toContain('[复议]');
       }
       const both = runCli(['search', '信息处理费', '复议', '--json', '--db', dbFile]).stdout.trim().split('\n').filter(Boolean);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
-import { ingestPaths, reparseStored } from '../../src/store/ingest.js';
+import { ingestPaths, reparseStored } from '../../src/ingest/index.js';
 import { SnapshotStore, sha256Hex, snapshotRelPath } from '../../src/store/snapshots.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 import { pidAlive } from '../../src/store/snapshot-temps.js';

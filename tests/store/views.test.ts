@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
 import { type Db, defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { ingestPaths } from '../../src/store/ingest.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { CORPUS, corpusDocuments, corpusText, type Expected, replacePipeValue, rowTotal, tempDir, writeDoc } from './helpers.js';
 
 const primaries = corpusDocuments().filter((d) => d.file.endsWith('.html') || (d.file.endsWith('.txt') && !d.file.endsWith('.pipe.txt')));

@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError, terminalSafe } from '../command-support.js';
-import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../store/ingest.js';
+import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../ingest/index.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
@@ -25,7 +25,9 @@ function summaryLine(verb: string, s: IngestSummary, db: string): string {
     `${verb} ${s.files} file(s): ${s.new > 0 || s.updated === 0 ? `${s.new} new` : `${s.updated} re-parsed`}` +
     ` (${s.ok} ok, ${s.partial} partial, ${s.failed} failed), ${s.unchanged} unchanged` +
     `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
-    ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n`
+    ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n` +
+    (s.indexed > 0 ? `search index: ${s.indexed} report(s) added in ${(s.indexMs / 1000).toFixed(1)} s (part of the time above)\n` : '') +
+    (s.indexPending > 0 ? `search index: ${s.indexPending} report(s) pending (searched by a scan until the next writing command indexes them)\n` : '')
   );
 }
 

@@ -6,7 +6,7 @@
  */
 import { ParsePool, type ParsePoolStats } from '../../parse/pool.js';
 import type { Db } from '../../store/db.js';
-import { parseToOutcome, type ParseFn } from '../../store/ingest.js';
+import { parseToOutcome, type ParseFn } from '../../ingest/outcome.js';
 import { ChangeRecorder, reportDiff, type CellChange } from '../../store/revisions.js';
 import { SnapshotStore } from '../../store/snapshots.js';
 import { ReportWriter, reportStatus, type ParseOutcome } from '../../store/writer.js';

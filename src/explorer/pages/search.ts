@@ -1,11 +1,13 @@
 /**
- * Search: agencies by name, and reports by full text (title, agency, prose, table labels) through the FTS5
- * trigram index, with snippets; filters by province, level, year and format. Terms of three or
- * more characters go through MATCH, each quoted as a phrase (FTS syntax typed by the user is
- * inert); shorter terms, which a trigram index cannot look up, use LIKE. All terms must match.
+ * Search: agencies by name, and reports by full text (title, agency, prose, table labels) with
+ * snippets (src/store/text-match.ts: terms of three or more characters through the FTS5 trigram
+ * index, each quoted as a phrase so FTS syntax typed by the user is inert; 1–2 Chinese characters
+ * through the bigram index; other short terms by LIKE); filters by province, level, year and
+ * format. All terms must match.
  * Snippets hold about 64 characters around the match (LIKE: 120), enough to judge a hit.
  */
-import { likeSnippet, searchTerms } from '../../store/search.js';
+import { searchTerms } from '../../store/search.js';
+import { matchReports } from '../../store/text-match.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, filterSql, likeEscape, readFilters, textParam } from '../data.js';
 import { html, type SafeHtml } from '../html.js';
@@ -68,36 +70,17 @@ export function searchPage(ctx: ExplorerContext, q: Record<string, string>): Res
   let hits: Hit[] = [];
   let agencies: AgencyHit[] = [];
   if (terms.length > 0) {
-    const long = terms.filter((t) => [...t].length >= 3);
-    const short = terms.filter((t) => [...t].length < 3);
-    short.forEach((t, i) => {
-      params[`l${i}`] = `%${likeEscape(t)}%`;
-      where.push(`(reports_fts.title LIKE @l${i} ESCAPE '\\' OR reports_fts.agency LIKE @l${i} ESCAPE '\\' OR reports_fts.text LIKE @l${i} ESCAPE '\\')`);
+    const m = matchReports<Hit>(ctx.db, {
+      terms,
+      select: `r.id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year, r.format, r.status, r.title, r.published`,
+      where: where.join(' AND '),
+      params,
+      limit,
+      marks: [OPEN, CLOSE],
+      snippetTokens: 64,
+      snippetChars: 120,
     });
-    const select = `SELECT r.id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, r.year, r.format, r.status, r.title, r.published`;
-    if (long.length > 0) {
-      params['mo'] = OPEN;
-      params['mc'] = CLOSE;
-      params['match'] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
-      hits = ctx.db
-        .prepare(
-          `${select}, snippet(reports_fts, -1, @mo, @mc, '…', 64) AS snippet
-           FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid LEFT JOIN agencies a ON a.id = r.agency_id
-           WHERE reports_fts MATCH @match AND ${where.join(' AND ')}
-           ORDER BY bm25(reports_fts), r.id LIMIT @limit`,
-        )
-        .all(params) as Hit[];
-    } else {
-      const rows = ctx.db
-        .prepare(
-          `${select}, reports_fts.text AS text
-           FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid LEFT JOIN agencies a ON a.id = r.agency_id
-           WHERE ${where.join(' AND ')}
-           ORDER BY r.year DESC, r.id LIMIT @limit`,
-        )
-        .all(params) as (Omit<Hit, 'snippet'> & { text: string | null })[];
-      hits = rows.map(({ text, ...h }) => ({ ...h, snippet: likeSnippet(text ?? '', short, [OPEN, CLOSE], 120) }));
-    }
+    hits = m.rows;
     // Agencies whose name, key or an alias holds every term.
     const ap: Record<string, unknown> = {};
     const conds = terms.map((t, i) => {

@@ -1,13 +1,16 @@
 /**
  * Ingest throughput over a generated set of reports: the corpus pages with varied numbers.
  *
- * Three measurements, each on a fresh database in a temp folder, all through `ingestPaths` (the
- * code `nianbao ingest` runs) on generated files:
- * - `storeOnly`: everything `ingest` does except parsing — list the folder, read each file, hash
- *   it, write the gzip snapshot, store document, report, cells, findings, full-text row, primary
- *   flag and run counters — with the default group commit; the parser is replaced by a lookup
- *   of reports parsed before the clock starts (each corpus page parsed once, its cell values
- *   varied per file);
+ * Measurements, each on a fresh database in a temp folder, all through `ingestPaths` (the code
+ * `nianbao ingest` runs, compiled: bench/shipped.ts) on generated files:
+ * - `storeOnly` (`ingest_reports_per_s`): everything `ingest` does except parsing — list the
+ *   folder, read each file, hash it, write the gzip snapshot, store document, report, cells,
+ *   findings, totals, search text, primary flag and run counters with the default group commit,
+ *   then the search-index pass at the end of the run — the parser replaced by a lookup (each
+ *   corpus page parsed once before the clock starts; a file's report is that page's with its cell
+ *   values varied, made when asked for);
+ * - `shortTermSearch` (`search_short_term_ms`): `nianbao search 收费` on the store-only database;
+ * - `benchIngestPeakRss` (`ingest_peak_rss_mb`): the store-only ingest in a process of its own;
  * - `storeOnlyPerReport`: the same with one transaction per report (`ingest --batch 1`);
  * - `endToEnd`: the real parser too, on files whose page text has varied numbers;
  * - `endToEndOneWorker`: the same with one parse worker thread (`ingest --parse-workers 1`);
@@ -16,14 +19,18 @@
  *   in this process can store these reports faster on this machine. Its full-text share is timed
  *   on its own.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ParsedReport } from '../../parsers/types.js';
-import { parseReport } from '../parse/report.js';
-import { openDatabase } from './db.js';
-import { bulkCache, DEFAULT_BATCH, type IngestSummary, ingestPaths, type ParseFn } from './ingest.js';
+import type { ParsedReport } from '../parsers/types.js';
+import type { IngestSummary, ParseFn } from '../src/ingest/index.js';
+import { ingestLib, parse as parseLib, searchLib, store } from './shipped.js';
+
+const { ingestPaths, DEFAULT_BATCH } = ingestLib;
+const { openDatabase, bulkCache } = store;
+const { parseReport } = parseLib;
 
 export interface BenchIngestOptions {
   /** Reports in the generated set of the store-only run. @default 10000 */
@@ -50,7 +57,7 @@ export interface Throughput {
 
 export interface BenchIngestResult {
   /** `ingest` with its default group commit, parser replaced by a lookup. */
-  storeOnly: Throughput & { batch: number };
+  storeOnly: Throughput & { batch: number; indexSeconds: number };
   /** One transaction per report (`ingest --batch 1`), parser replaced by a lookup. */
   storeOnlyPerReport: Throughput;
   endToEnd: Throughput & { parseSeconds: number };
@@ -58,6 +65,8 @@ export interface BenchIngestResult {
   endToEndOneWorker: Throughput & { parseSeconds: number };
   /** The same rows written by SQLite alone (INSERT … SELECT); `ftsSeconds` is the full-text index's part. */
   sqliteFloor: Throughput & { ftsSeconds: number };
+  /** `nianbao search 收费` on the store-only database (see {@link benchShortTermSearch}). */
+  shortTermSearch: { ms: number; mode: string; hits: number };
   /** The goal of the issue, in reports per second (store only). */
   goalReportsPerSecond: number;
   meetsGoal: boolean;
@@ -65,7 +74,7 @@ export interface BenchIngestResult {
 
 function defaultCorpusDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../..', '../../..']) {
+  for (const up of ['..']) {
     const p = join(here, up, 'snapshots', 'corpus');
     if (existsSync(p)) return p;
   }
@@ -107,6 +116,7 @@ export function varyPage(text: string, i: number, html: boolean): string {
   return html ? `${varied}\n<!-- variant ${i} -->\n` : `${varied}\n\n（${i}）\n`;
 }
 
+const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const rate = (n: number, s: number): number => (s > 0 ? Math.round((n / s) * 10) / 10 : 0);
 const throughput = (reports: number, cells: number, seconds: number): Throughput => ({
   reports,
@@ -116,61 +126,141 @@ const throughput = (reports: number, cells: number, seconds: number): Throughput
   cellsPerSecond: rate(cells, seconds),
 });
 
+/** A corpus page with tables, read and parsed once. */
+interface Page {
+  name: string;
+  bytes: Buffer;
+  html: boolean;
+  report: ParsedReport;
+}
+
+/** The corpus pages with tables, parsed (before any clock starts). */
+export async function corpusPages(corpus: string = defaultCorpusDir()): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (const name of readdirSync(corpus).sort()) {
+    if (name.endsWith('.json') || name.endsWith('.md')) continue;
+    const bytes = readFileSync(join(corpus, name));
+    const report = await parseReport(bytes, { fileName: name });
+    if (report.cells.length === 0) continue; // only pages with tables
+    pages.push({ name, bytes, html: name.endsWith('.html'), report });
+  }
+  if (pages.length === 0) throw new Error(`benchIngest: no report pages with tables in ${corpus}`);
+  return pages;
+}
+
+/** A generated set of report files and the parser that "parses" them by lookup. */
+export interface GeneratedSet {
+  dir: string;
+  count: number;
+  /** Returns the varied report of a generated file (made on demand: nothing is kept). */
+  lookup: ParseFn;
+}
+
+/**
+ * Writes `count` files (corpus pages with a numbered marker, so each is a new document) into
+ * `dir`; the lookup parser gives file i the report of its page with cell values varied by i, its
+ * agency one of count/5 agencies.
+ */
+export function writeGeneratedSet(pages: readonly Page[], dir: string, count: number): GeneratedSet {
+  mkdirSync(dir, { recursive: true });
+  const agencies = Math.max(1, Math.ceil(count / 5));
+  for (let i = 0; i < count; i++) {
+    const p = pages[i % pages.length]!;
+    writeFileSync(join(dir, `${String(i).padStart(6, '0')}-${p.name}`), Buffer.concat([p.bytes, Buffer.from(`\n<!-- variant ${i} -->\n`)]));
+  }
+  const lookup: ParseFn = async (_bytes, o) => {
+    const m = /^(\d{6})-/.exec(o.fileName ?? '');
+    if (!m) throw new Error(`benchIngest: ${o.fileName} is not a generated file`);
+    const i = Number(m[1]);
+    return varyReport(pages[i % pages.length]!.report, i, agencies);
+  };
+  return { dir, count, lookup };
+}
+
+/** Ingests `dir` into a new database `dbFile` (its snapshots inside it). */
+async function runIngest(dbFile: string, dir: string, batch: number, parse?: ParseFn, parseWorkers = 0): Promise<IngestSummary> {
+  const db = openDatabase(dbFile);
+  try {
+    return await ingestPaths(db, [dir], { snapshotsDir: `${dbFile}.snapshots`, batch, parseWorkers, ...(parse ? { parse } : {}) });
+  } finally {
+    db.close();
+  }
+}
+
+const asThroughput = (s: IngestSummary): Throughput => throughput(s.new, s.cells, s.durationMs / 1000);
+
+/**
+ * One round of `ingest_reports_per_s`: a store-only ingest of a generated set into a new
+ * database (`ingest` with its default group commit, the search-index pass at its end included).
+ */
+export async function benchStoreOnly(
+  set: GeneratedSet,
+  dbFile: string,
+  batch: number = DEFAULT_BATCH,
+): Promise<Throughput & { batch: number; indexSeconds: number }> {
+  const s = await runIngest(dbFile, set.dir, batch, set.lookup);
+  if (s.new !== set.count) throw new Error(`benchStoreOnly: stored ${s.new} of ${set.count} reports`);
+  return { ...asThroughput(s), batch, indexSeconds: Math.round(s.indexMs) / 1000 };
+}
+
+/** The 2-character term of `search_short_term_ms` (a fee: not in every report). */
+export const SHORT_TERM = '收费';
+
+/**
+ * One round of `search_short_term_ms`: `nianbao search` of a 2-character term (default 20 hits)
+ * on the database at `dbFile`, opened read-only as the command opens it; the mean of `queries`
+ * searches after one unmeasured search. Also says how the term was answered and how many hits.
+ */
+export function benchShortTermSearch(dbFile: string, term = SHORT_TERM, queries = 20): { ms: number; mode: string; hits: number } {
+  const db = openDatabase(dbFile, { readonly: true });
+  try {
+    const first = searchLib.searchReports(db, term);
+    const t0 = performance.now();
+    for (let i = 0; i < queries; i++) searchLib.searchReports(db, term);
+    return { ms: round3((performance.now() - t0) / queries), mode: first.mode, hits: first.hits.length };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * One round of `ingest_peak_rss_mb`: the store-only ingest of `reports` generated files in a
+ * process of its own (bench/ingest-child.ts; the engine compiled, as `nianbao ingest` runs it);
+ * its peak RSS in MB.
+ */
+export async function benchIngestPeakRss(reports = 10_000, workDir?: string): Promise<{ peakRssMb: number; reports: number; seconds: number }> {
+  const work = workDir ?? mkdtempSync(join(tmpdir(), 'nianbao-bench-rss-'));
+  try {
+    const out = await new Promise<string>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-child.ts'), work, String(reports)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`ingest-child exited with ${code}`))));
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as { peakRssMb: number; reports: number; seconds: number };
+  } finally {
+    if (workDir === undefined) rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Runs the ingest benchmark; see {@link BenchIngestOptions}. */
 export async function benchIngest(options: BenchIngestOptions = {}): Promise<BenchIngestResult> {
   const n = options.reports ?? 10_000;
   const nPerReport = options.perReportReports ?? Math.min(n, 2000);
   const e2e = options.endToEndReports ?? 1_000;
   const batch = options.batch ?? DEFAULT_BATCH;
-  const corpus = options.corpusDir ?? defaultCorpusDir();
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'nianbao-bench-'));
   const ownWork = options.workDir === undefined;
   try {
-    const pages: { name: string; bytes: Buffer; html: boolean; report: ParsedReport }[] = [];
-    for (const name of readdirSync(corpus).sort()) {
-      if (name.endsWith('.json') || name.endsWith('.md')) continue;
-      const bytes = readFileSync(join(corpus, name));
-      const report = await parseReport(bytes, { fileName: name });
-      if (report.cells.length === 0) continue; // only pages with tables
-      pages.push({ name, bytes, html: name.endsWith('.html'), report });
-    }
-    if (pages.length === 0) throw new Error(`benchIngest: no report pages with tables in ${corpus}`);
-
-    // Files of the store-only runs and the reports the lookup parser returns for them, prepared
-    // before the clock starts. Each file's bytes differ (so each is a new document).
-    const agencies = Math.max(1, Math.ceil(n / 5));
-    const parsed = new Map<string, ParsedReport>();
-    const writeSet = (label: string, count: number): string => {
-      const dir = join(work, `${label}.files`);
-      mkdirSync(dir, { recursive: true });
-      for (let i = 0; i < count; i++) {
-        const p = pages[i % pages.length]!;
-        const name = `${String(i).padStart(6, '0')}-${p.name}`;
-        writeFileSync(join(dir, name), Buffer.concat([p.bytes, Buffer.from(`\n<!-- variant ${i} -->\n`)]));
-        if (!parsed.has(name)) parsed.set(name, varyReport(p.report, i, agencies));
-      }
-      return dir;
-    };
-    const lookup: ParseFn = async (_bytes, o) => {
-      const r = parsed.get(o.fileName ?? '');
-      if (!r) throw new Error(`benchIngest: no parsed report for ${o.fileName}`);
-      return r;
-    };
-
-    const runIngest = async (label: string, dir: string, b: number, parse?: ParseFn, parseWorkers = 0): Promise<IngestSummary> => {
-      const db = openDatabase(join(work, `${label}.db`));
-      try {
-        return await ingestPaths(db, [dir], { snapshotsDir: join(work, `${label}.snapshots`), batch: b, parseWorkers, ...(parse ? { parse } : {}) });
-      } finally {
-        db.close();
-      }
-    };
-    const asThroughput = (s: IngestSummary): Throughput => throughput(s.new, s.cells, s.durationMs / 1000);
-
-    const storeDir = writeSet('store-only', n);
-    const storeOnly = { ...asThroughput(await runIngest('store-only', storeDir, batch, lookup)), batch };
-    const perReportDir = nPerReport === n ? storeDir : writeSet('store-only-per-report', nPerReport);
-    const storeOnlyPerReport = asThroughput(await runIngest('store-only-per-report', perReportDir, 1, lookup));
+    const pages = await corpusPages(options.corpusDir ?? defaultCorpusDir());
+    const set = writeGeneratedSet(pages, join(work, 'store-only.files'), n);
+    const storeOnly = await benchStoreOnly(set, join(work, 'store-only.db'), batch);
+    const shortTerm = benchShortTermSearch(join(work, 'store-only.db'));
+    const perReportSet = nPerReport === n ? set : writeGeneratedSet(pages, join(work, 'store-only-per-report.files'), nPerReport);
+    const storeOnlyPerReport = asThroughput(await runIngest(join(work, 'store-only-per-report.db'), perReportSet.dir, 1, perReportSet.lookup));
 
     // End to end: generated files with varied numbers in the page text, the real parser.
     const dir = join(work, 'pages');
@@ -180,9 +270,9 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
       const ext = p.html ? 'html' : 'txt';
       writeFileSync(join(dir, `${String(i).padStart(6, '0')}.${ext}`), varyPage(p.bytes.toString('utf8'), i, p.html));
     }
-    const s = await runIngest('e2e', dir, batch);
+    const s = await runIngest(join(work, 'e2e.db'), dir, batch);
     const endToEnd = { ...asThroughput(s), parseSeconds: Math.round(s.parseMs) / 1000 };
-    const s1 = await runIngest('e2e-worker', dir, batch, undefined, 1);
+    const s1 = await runIngest(join(work, 'e2e-worker.db'), dir, batch, undefined, 1);
     const endToEndOneWorker = { ...asThroughput(s1), parseSeconds: Math.round(s1.parseMs) / 1000 };
 
     const sqliteFloor = copyFloor(join(work, 'store-only.db'), join(work, 'floor.db'), batch);
@@ -194,6 +284,7 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
       endToEnd,
       endToEndOneWorker,
       sqliteFloor,
+      shortTermSearch: shortTerm,
       goalReportsPerSecond: goal,
       meetsGoal: storeOnly.reportsPerSecond >= goal,
     };
@@ -205,7 +296,8 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
 /**
  * Copies every report of `srcFile` into a new database at `destFile` with `INSERT … SELECT`,
  * `batch` reports per transaction, with the page cache `ingest` uses: the time SQLite alone takes
- * to store those rows (and the part of it the full-text index takes).
+ * to store those rows with the trigram index written inside each group, as before schema 17 (and
+ * the part of it the full-text index takes).
  */
 export function copyFloor(srcFile: string, destFile: string, batch: number): Throughput & { ftsSeconds: number } {
   const db = openDatabase(destFile);
@@ -220,9 +312,10 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
       'INSERT INTO stats SELECT * FROM src.stats WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO findings SELECT * FROM src.findings WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO report_totals SELECT * FROM src.report_totals WHERE report_id BETWEEN @lo AND @hi',
+      'INSERT INTO report_text SELECT * FROM src.report_text WHERE report_id BETWEEN @lo AND @hi',
     ].map((sql) => db.prepare(sql));
     const fts = db.prepare(
-      'INSERT INTO reports_fts (rowid, title, agency, text) SELECT rowid, title, agency, text FROM src.reports_fts WHERE rowid BETWEEN @lo AND @hi',
+      'INSERT INTO reports_fts (rowid, title, agency, text) SELECT report_id, title, agency, text FROM src.report_text WHERE report_id BETWEEN @lo AND @hi',
     );
     const t0 = performance.now();
     db.exec(

@@ -1,0 +1,236 @@
+/**
+ * `nianbao ingest` as a library function: read files, keep each raw document as a
+ * content-addressed snapshot, parse it and store the report (each report atomic, grouped into
+ * transactions), then bring the search indexes up to date in one pass. Idempotent by content hash;
+ * failed parses are stored as failed reports. The store layer (src/store) writes; this layer
+ * reads files and parses.
+ */
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { makeBudget, type BudgetInput } from '../../parsers/budget.js';
+import { ParsePool } from '../parse/pool.js';
+import { parseReport } from '../parse/report.js';
+import { bulkCache, type Db } from '../store/db.js';
+import { GroupCommit } from '../store/group-commit.js';
+import type { ParseOutcome } from '../store/report-rows.js';
+import { finishRun, recordRunError, startRun } from '../store/runs.js';
+import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
+import { ReportWriter } from '../store/writer.js';
+import { listInputFiles } from './files.js';
+import { type ParseFn, parseToOutcome } from './outcome.js';
+import { finishIndex } from './index-pass.js';
+import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
+
+export const IngestOptionsSchema = z.object({
+  /** Folder of compressed raw snapshots. Required (the CLI defaults it to `<db>.snapshots`). */
+  snapshotsDir: z.string().min(1),
+  /**
+   * File names (case-insensitive suffixes) skipped while walking folders. Files named
+   * explicitly on the command line are never skipped.
+   * @default ['.json', '.md']
+   */
+  skipSuffixes: z.array(z.string()).default(['.json', '.md']),
+  /**
+   * Record the run in the `runs` table.
+   * @default true
+   */
+  recordRun: z.boolean().default(true),
+  /**
+   * Reports per transaction. Groups are several times faster than one commit per report (one
+   * full-text index segment and one run-counter update per group); each report is still atomic
+   * (a savepoint) and a group is committed at the latest one second after it began, so a crash
+   * loses at most that second of work and a re-run completes it. 1: each report is committed on
+   * its own.
+   * @default 500
+   */
+  batch: z.number().int().min(1).max(100_000).default(DEFAULT_BATCH),
+  /**
+   * Files read, snapshotted and parsed ahead of the one being stored.
+   * @default 16
+   */
+  readAhead: z.number().int().min(1).max(1024).default(16),
+  /**
+   * Bytes of files read ahead at most (a file larger than this is still read, alone): bounds the
+   * memory of the pipeline when the inputs are large attachments.
+   * @default 67108864 (64 MiB)
+   */
+  readAheadBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 1024 * 1024),
+  /**
+   * Worker threads that parse while the main thread hashes, snapshots and stores (see
+   * `ParsePool`); 0 parses on the main thread. Ignored when `parse` is given.
+   * @default 0
+   */
+  parseWorkers: z.number().int().min(0).max(64).default(0),
+  /**
+   * The budget of each document (parsers/budget.ts); a document over it is stored as a failed
+   * report (`NB_PARSE_TOO_LARGE` / `NB_PARSE_TIMEOUT`, the limit named) and is not read again by a
+   * later ingest; `reparse` reads it again once the parser version or the budget changed.
+   * @default DEFAULT_BUDGET
+   */
+  budget: z.record(z.string(), z.unknown()).optional(),
+});
+export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
+  /** @default parseReport */
+  parse?: ParseFn;
+  onProgress?: (p: IngestProgress) => void;
+  /** Stops after the current file (what is stored stays; the run is marked interrupted). */
+  signal?: AbortSignal;
+  /** Progress of the search-index pass at the end (reports indexed, of total). */
+  onIndexProgress?: (done: number, total: number) => void;
+};
+
+/** A file read, hashed, snapshotted and parsed, waiting for its turn to be stored. */
+type Prepared =
+  | { kind: 'error'; path: string; error: { path: string; code: string; message: string } }
+  | { kind: 'unchanged'; path: string; sha: string }
+  | { kind: 'new'; path: string; bytes: Buffer; sha: string; snapshotPath: string; outcome: ParseOutcome; parseMs: number };
+
+/**
+ * Parses and stores every report under `paths`. See {@link IngestOptions}.
+ *
+ * A pipeline: up to `readAhead` files are read, hashed, snapshotted (compressed on the thread
+ * pool) and parsed ahead of the one being stored; reports are stored one by one in file order
+ * (ids and progress follow the file list), each re-checked against the database just before it is
+ * written, so a file that repeats another one in the same run is counted unchanged.
+ */
+export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
+  const opts = IngestOptionsSchema.parse(options);
+  const budget = makeBudget(opts.budget as BudgetInput | undefined);
+  // Threads asked for are a guard: they start now and take every document (none is parsed on this
+  // thread while they start), so a runaway document ends its thread, never the run.
+  const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget, startAfterMs: 0 });
+  await pool?.ready().catch(() => undefined);
+  const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
+  const t0 = performance.now();
+  const summary = emptySummary();
+  const files = await listInputFiles(paths, opts.skipSuffixes).catch(async (err: unknown) => {
+    await pool?.close();
+    throw err;
+  });
+  const runId = opts.recordRun ? startRun(db, 'ingest', { paths, snapshotsDir: opts.snapshotsDir }) : null;
+  summary.runId = runId;
+  const writer = new ReportWriter(db);
+  const group = new GroupCommit(db, opts.batch);
+  const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
+  // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
+  await snapshots.packFiles().catch(() => null);
+  const restoreCache = bulkCache(db);
+
+  const prepare = async (path: string): Promise<Prepared> => {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return { kind: 'error', path, error: { path, code: e.code ?? 'EIO', message: e.message } };
+    }
+    const sha = sha256Hex(bytes);
+    if (writer.findDocument(sha)?.reportId != null) return { kind: 'unchanged', path, sha };
+    // The snapshot is compressed and written on the thread pool while this thread parses.
+    const snap = snapshots.put(bytes, sha);
+    snap.catch(() => {}); // awaited below; don't report it unhandled meanwhile
+    const tp = performance.now();
+    const outcome = await parseToOutcome(parse, bytes, basename(path));
+    const parseMs = performance.now() - tp;
+    return { kind: 'new', path, bytes, sha, snapshotPath: await snap, outcome, parseMs };
+  };
+
+  const ahead: Promise<Prepared>[] = [];
+  const aheadSizes: number[] = [];
+  let aheadBytes = 0;
+  let next = 0;
+  const sizeOf = (path: string): number => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0; // reading it will say what is wrong
+    }
+  };
+  // Up to `readAhead` files and `readAheadBytes` bytes in flight (always at least one file).
+  const fill = (): void => {
+    while (next < files.length && ahead.length < opts.readAhead && !options.signal?.aborted) {
+      const size = sizeOf(files[next]!);
+      if (ahead.length > 0 && aheadBytes + size > opts.readAheadBytes) break;
+      const p = prepare(files[next++]!);
+      p.catch(() => {}); // awaited in order below
+      ahead.push(p);
+      aheadSizes.push(size);
+      aheadBytes += size;
+    }
+  };
+
+  let done = 0;
+  try {
+    for (;;) {
+      fill();
+      const item = ahead.shift();
+      aheadBytes -= aheadSizes.shift() ?? 0;
+      if (!item || options.signal?.aborted) {
+        if (done < files.length) summary.interrupted = true;
+        break;
+      }
+      const prepared = await item;
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      done++;
+      summary.files++;
+      const { path } = prepared;
+      if (prepared.kind === 'error') {
+        summary.errors.push(prepared.error);
+        if (runId !== null) {
+          group.run(() => {
+            recordRunError(db, runId, prepared.error);
+            db.prepare('UPDATE runs SET files_seen = files_seen + 1, errors = errors + 1 WHERE id = ?').run(runId);
+          });
+        }
+        options.onProgress?.({ done, total: files.length, path, outcome: 'error' });
+        continue;
+      }
+      const known = writer.findDocument(prepared.sha);
+      if (prepared.kind === 'unchanged' || known?.reportId != null) {
+        summary.unchanged++;
+        group.run(() => {
+          writer.countUnchanged(runId);
+          // The same content in another file (or the same file again): one more location, or seen again.
+          if (known) writer.addLocation(known.documentId, { place: resolve(path) });
+        });
+        options.onProgress?.({ done, total: files.length, path, outcome: 'unchanged' });
+        continue;
+      }
+      const { bytes, sha, snapshotPath, outcome } = prepared;
+      summary.parseMs += prepared.parseMs;
+      const ts = performance.now();
+      const res = group.run(() => {
+        const w = writer.insert({ sha256: sha, size: bytes.length, snapshotPath, sourcePath: resolve(path), fileName: basename(path) }, outcome, runId);
+        if (!outcome.ok && runId !== null) recordRunError(db, runId, { path, code: outcome.code, message: outcome.message });
+        return w;
+      });
+      summary.storeMs += performance.now() - ts;
+      summary.new++;
+      tally(summary, res);
+      options.onProgress?.({ done, total: files.length, path, outcome: 'new', status: res.status });
+    }
+  } catch (err) {
+    group.commit(); // keep the reports stored whole so far
+    if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
+    throw err;
+  } finally {
+    await Promise.allSettled(ahead); // no snapshot write outlives the call
+    restoreCache();
+    await pool?.close();
+  }
+  group.commit();
+  finishIndex(db, summary, options.onIndexProgress);
+  finalize(summary, t0);
+  if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
+  return summary;
+}

@@ -1,0 +1,89 @@
+/** What ingest and reparse report: counts, timings and progress events. */
+import { performance } from 'node:perf_hooks';
+import type { ReportStatus, WriteResult } from '../store/report-rows.js';
+
+/** One progress event: a file done. */
+export interface IngestProgress {
+  done: number;
+  total: number;
+  path: string;
+  outcome: 'new' | 'unchanged' | 'updated' | 'error';
+  status?: ReportStatus;
+}
+
+/** Reports per transaction of ingest and reparse unless told otherwise. */
+export const DEFAULT_BATCH = 500;
+
+/** What an ingest or reparse did. */
+export interface IngestSummary {
+  runId: number | null;
+  files: number;
+  new: number;
+  unchanged: number;
+  updated: number;
+  ok: number;
+  partial: number;
+  failed: number;
+  /** Files that could not be read at all (I/O errors); nothing was stored for them. */
+  errors: { path: string; code: string; message: string }[];
+  cells: number;
+  findings: number;
+  durationMs: number;
+  parseMs: number;
+  storeMs: number;
+  reportsPerSecond: number;
+  /** True when stopped by the abort signal before all files were done. */
+  interrupted: boolean;
+  /** Reports put into the search indexes at the end of the run (its own and any left pending). */
+  indexed: number;
+  /** Milliseconds of that pass (part of durationMs). */
+  indexMs: number;
+  /** Reports still not in the search indexes (0 unless the run failed); the next writing run indexes them. */
+  indexPending: number;
+}
+
+export function emptySummary(): IngestSummary {
+  return {
+    runId: null,
+    files: 0,
+    new: 0,
+    unchanged: 0,
+    updated: 0,
+    ok: 0,
+    partial: 0,
+    failed: 0,
+    errors: [],
+    cells: 0,
+    findings: 0,
+    durationMs: 0,
+    parseMs: 0,
+    storeMs: 0,
+    reportsPerSecond: 0,
+    interrupted: false,
+    indexed: 0,
+    indexMs: 0,
+    indexPending: 0,
+  };
+}
+
+/** Adds a stored report's status, cells and findings to the summary. */
+export function tally(summary: IngestSummary, res: WriteResult): void {
+  summary[res.status]++;
+  summary.cells += res.cells;
+  summary.findings += res.findings;
+}
+
+export function finalize(summary: IngestSummary, t0: number): void {
+  summary.durationMs = performance.now() - t0;
+  const stored = summary.new + summary.updated;
+  summary.reportsPerSecond = summary.durationMs > 0 ? (stored * 1000) / summary.durationMs : 0;
+}
+
+export function timings(summary: IngestSummary, t0: number) {
+  return {
+    durationMs: performance.now() - t0,
+    parseMs: summary.parseMs,
+    storeMs: summary.storeMs,
+    counts: { ok: summary.ok, partial: summary.partial, failed: summary.failed },
+  };
+}

@@ -44,4 +44,23 @@ export default tseslint.config(
       'no-useless-assignment': 'off',
     },
   },
+  {
+    // Imports point one way: the lower layers (parsers, decode, fetch, store, crawl, …) never import the
+    // CLI, the explorer or the benchmarks (tests/boundaries.test.ts checks the same on every file).
+    files: ['src/**/*.ts', 'parsers/**/*.ts'],
+    ignores: ['src/cli/**', 'src/explorer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)(src/)?cli(/|$)', message: 'lower layers never import the CLI (src/cli): move the code under src/cli or pass it in.' },
+            { regex: '(^|/)(src/)?explorer(/|$)', message: 'lower layers never import the explorer (src/explorer).' },
+            { regex: '(^|/)bench(/|$)', message: 'lower layers never import benchmark code (bench/).' },
+          ],
+          paths: [{ name: 'commander', message: 'command-line parsing belongs to src/cli.' }],
+        },
+      ],
+    },
+  },
 );

@@ -9,7 +9,7 @@ import { addAlias, findAgency, markDistinct, mergeAgencies, splitAgency } from '
 import { applyAgencies, exportAgencies, parseAgenciesFile } from '../../agencies/file.js';
 import { agencyDetail, listAgencies, reviewPairs } from '../../agencies/list.js';
 import { openDatabase, type Db } from '../../store/db.js';
-import { dbOption, dbPathFrom, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, reportCommandError, terminalSafe } from '../command-support.js';
 import { describeFileError } from '../../store/errors.js';
 import { formatTable } from '../../store/format.js';
 

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
-import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { describeChange } from '../../store/revisions.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { type CheckFinding, runCheck } from '../../store/check.js';
-import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase } from '../../store/db.js';
 
 const who = (f: { agency: string | null; year: number | null; reportId: number }): string =>

@@ -9,10 +9,10 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
-import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
+import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../crawl-support.js';
 import { describeSchedule, nextScheduledRun, previousCrawl, validateSchedule } from '../../crawl/schedule.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
-import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../command-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
 

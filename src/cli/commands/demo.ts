@@ -9,11 +9,11 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ProgressMode } from '../progress.js';
-import { EXIT, abortOnSignals, crawlReporter, exitCodeFor } from '../../crawl/cli-support.js';
+import { EXIT, abortOnSignals, crawlReporter, exitCodeFor } from '../crawl-support.js';
 import { DEFAULT_DEMO_PORT, formatDemoFindings, formatDemoQueries, runDemo, startDemoOn } from '../../crawl/demo.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { describePortal } from '../../demo/serve.js';
-import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, reportCommandError } from '../command-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
 

@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { openDatabase } from '../../store/db.js';
-import { dbOption, dbPathFrom, parseYear, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parseYear, reportCommandError } from '../command-support.js';
 import { OutputSink } from '../../store/output.js';
 import { EXPORT_VIEWS, exportView, type ExportView } from '../../store/query.js';
 

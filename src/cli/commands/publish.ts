@@ -4,7 +4,7 @@
  * datapackage.json, README.md). A thin wrapper over the library's `publish`.
  */
 import { type Command, Option } from 'commander';
-import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase } from '../../store/db.js';
 import { LICENSES } from '../../publish/datapackage.js';
 import { publish } from '../../publish/index.js';

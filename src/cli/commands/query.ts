@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { openDatabase } from '../../store/db.js';
-import { dbOption, dbPathFrom, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, reportCommandError } from '../command-support.js';
 import type { OutputFormat } from '../../store/format.js';
 import { runQuery } from '../../store/query.js';
 

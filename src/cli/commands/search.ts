@@ -3,7 +3,7 @@
  * (FTS5 trigram index; 1–2 character terms fall back to LIKE).
  */
 import type { Command } from 'commander';
-import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase } from '../../store/db.js';
 import { searchReports } from '../../store/search.js';
 

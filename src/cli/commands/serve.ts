@@ -3,7 +3,7 @@
  * read, compare and download the reports (see docs/explorer.md).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../../store/cli-support.js';
+import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../command-support.js';
 import { isLoopback } from '../../explorer/context.js';
 import { startExplorer } from '../../explorer/server.js';
 

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkSites, formatSiteChecks } from '../../crawl/check.js';
-import { EXIT, collectSites, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
+import { EXIT, collectSites, loadRegistryFrom, registrySource } from '../crawl-support.js';
 import { ADAPTER_IDS } from '../../../parsers/sites/types.js';
 import { addSite, LEVELS, loadRegistry, saveRegistry, validateRegistry, type Registry, type SiteInput } from '../../sites/registry.js';
-import { reportCommandError, terminalSafe } from '../../store/cli-support.js';
+import { reportCommandError, terminalSafe } from '../command-support.js';
 import { formatTable } from '../../store/format.js';
 
 interface AddOptions {

@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { NianbaoError } from '../../parsers/errors.js';
-import { createProgress, type ProgressMode } from '../cli/progress.js';
+import { createProgress, type ProgressMode } from './progress.js';
 import { projectRoot } from '../demo/corpus.js';
 import { loadRegistry, parseRegistry, RegistryError, type Registry } from '../sites/registry.js';
-import { terminalSafe } from '../store/cli-support.js';
-import type { CrawlEvent } from './crawler.js';
+import { terminalSafe } from '../store/terminal-safe.js';
+import type { CrawlEvent } from '../crawl/crawler.js';
 
 /** Exit codes of `nianbao crawl` (and `demo`). */
 export const EXIT = {

@@ -1,11 +1,11 @@
 /**
- * Small helpers shared by the database commands (ingest, reparse, query, export, check, search):
+ * Small helpers shared by the commands (ingest, reparse, query, export, check, search):
  * the `--db` option, option parsing and error printing.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { NianbaoError } from '../../parsers/errors.js';
-import { DEFAULT_DB_FILE, resolveDbPath } from './db.js';
-import { terminalSafe } from './terminal-safe.js';
+import { DEFAULT_DB_FILE, resolveDbPath } from '../store/db.js';
+import { terminalSafe } from '../store/terminal-safe.js';
 
 /** `--db FILE` (default: `$NIANBAO_DB`, else `./nianbao.db`). */
 export function dbOption(): Option {
@@ -49,4 +49,4 @@ export function reportCommandError(command: string, err: unknown): void {
   process.exitCode = 1;
 }
 
-export { terminalSafe } from './terminal-safe.js';
+export { terminalSafe } from '../store/terminal-safe.js';

@@ -325,6 +325,8 @@ export interface FetchSite {
   checkScope: (u: URL) => void;
   /** Whether a sub-request of a rendered page is allowed (same site, in scope). */
   allowsSubrequest: (u: URL) => boolean;
+  /** Told each time a request or a browser page load is made for the site (its summary counts them). */
+  counted?: (what: 'request' | 'browser-page') => void;
 }
 
 /**

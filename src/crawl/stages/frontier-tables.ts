@@ -1,21 +1,22 @@
 /**
- * The crawl's SQLite state (tables of migration 0002): the `frontier` queue, the `responses`
+ * The SQLite frontier's tables, synchronously (the statements {@link SqliteFrontier} runs inside
+ * its per-page units). The crawl's SQLite state (tables of migration 0002): the `frontier` queue, the `responses`
  * record of raw responses, `crawl_sites`, and the registry sites' rows in `agencies`. All
  * statements are prepared once; callers group them into one transaction per fetched page.
  */
-import type { Db } from '../store/db.js';
-import type { Site } from '../sites/registry.js';
-import { type AgencyKind, agencyKey, nameFacts } from '../agencies/names.js';
-import { settleRegistryAgency } from '../agencies/registry.js';
-import type { FinishInfo, FrontierKind, FrontierRow, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './stages/contracts.js';
+import type { Db } from '../../store/db.js';
+import type { Site } from '../../sites/registry.js';
+import { type AgencyKind, agencyKey, nameFacts } from '../../agencies/names.js';
+import { settleRegistryAgency } from '../../agencies/registry.js';
+import type { FinishInfo, FrontierKind, FrontierRow, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './contracts.js';
 
-export type { FinishInfo, FrontierKind, FrontierRow, FrontierState, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './stages/contracts.js';
+export type { FinishInfo, FrontierKind, FrontierRow, FrontierState, NewItem, ResponseRecord, SiteStateRow, UpsertResult } from './contracts.js';
 
 /** Fetch order within a site: entry pages, then lists and list APIs, then reports, then attachments. */
 export const KIND_PRIO: Record<FrontierKind, number> = { entry: 0, list: 1, api: 1, report: 2, attachment: 3 };
 const nowIso = (): string => new Date().toISOString();
 
-export class Frontier {
+export class FrontierTables {
   readonly #db: Db;
   readonly #s;
 

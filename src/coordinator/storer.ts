@@ -222,12 +222,20 @@ async function storeOne(
   const role = row.kind === 'attachment' ? 'attachment' : 'report';
   if (known && known.reportId !== null) {
     // Bytes stored by another page of this run (or an earlier one) meanwhile: one more location.
-    await b.sink.storeKnown(known.documentId, { place: row.url, site: q.site, publisherId: agencyId, seenAt: got.res.fetchedAt }, knownPage(page, got, snapshotPath, known.documentId, role));
+    await b.sink.storeKnown(
+      known.documentId,
+      { place: row.url, site: q.site, publisherId: agencyId, seenAt: got.res.fetchedAt },
+      knownPage(page, got, snapshotPath, known.documentId, role),
+    );
     return { key: q.key, sha: doc.sha, documentId: known.documentId, reportId: known.reportId, url: row.url };
   }
   const stored = await b.sink.storeReport({ page: got, snapshotPath, fileName: doc.fileName, agencyId, site: q.site, row }, r.outcome, page);
   if (stored.outcome === 'same') {
-    await b.sink.storeKnown(row.document_id!, { place: row.url, site: q.site, publisherId: agencyId, seenAt: got.res.fetchedAt }, knownPage(page, got, snapshotPath, row.document_id!, role));
+    await b.sink.storeKnown(
+      row.document_id!,
+      { place: row.url, site: q.site, publisherId: agencyId, seenAt: got.res.fetchedAt },
+      knownPage(page, got, snapshotPath, row.document_id!, role),
+    );
     return null;
   }
   if (stored.outcome === 'no-tables') {
@@ -307,10 +315,19 @@ const FRONTIER_COLUMNS = [
   'fetched_at',
 ] as const;
 
-async function mirrorRun(c: Coordinator, run: SharedRun, db: Db, frontier: SqliteFrontier, sink: SqliteReportSink, shared: SnapshotStore, datasetRunId: number): Promise<void> {
+async function mirrorRun(
+  c: Coordinator,
+  run: SharedRun,
+  db: Db,
+  frontier: SqliteFrontier,
+  sink: SqliteReportSink,
+  shared: SnapshotStore,
+  datasetRunId: number,
+): Promise<void> {
   const sites = run.sites.map((s: Site) => s.name);
-  const rows = (await c.pool.query<Record<string, unknown>>(`SELECT ${FRONTIER_COLUMNS.join(', ')}, run_id FROM frontier WHERE site = ANY($1::text[]) ORDER BY id`, [sites]))
-    .rows;
+  const rows = (
+    await c.pool.query<Record<string, unknown>>(`SELECT ${FRONTIER_COLUMNS.join(', ')}, run_id FROM frontier WHERE site = ANY($1::text[]) ORDER BY id`, [sites])
+  ).rows;
   const upsert = db.prepare(
     `INSERT INTO frontier (${FRONTIER_COLUMNS.join(', ')}, run_id) VALUES (${FRONTIER_COLUMNS.map((k) => `@${k}`).join(', ')}, @run_id)
      ON CONFLICT(key) DO UPDATE SET ${FRONTIER_COLUMNS.filter((k) => k !== 'key')

@@ -9,7 +9,11 @@ import { zeroCounts } from '../crawl/stages/site-run.js';
 import type { Coordinator } from './connect.js';
 import { siteSummaries } from './run.js';
 
-export async function sharedRunSummary(c: Coordinator, runId: number, local: Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'>): Promise<CrawlSummary> {
+export async function sharedRunSummary(
+  c: Coordinator,
+  runId: number,
+  local: Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'>,
+): Promise<CrawlSummary> {
   const run = (
     await c.pool.query<{ status: string; ms: number | null; sites: string[] }>(
       `SELECT status, (extract(epoch FROM (COALESCE(finished_at, now()) - started_at)) * 1000)::float8 AS ms,

@@ -168,7 +168,11 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
       hosts++;
       if (claim.takenFrom && claim.takenFrom !== workerId) {
         takenOver++;
-        emit({ type: 'warning', code: 'NB_COORDINATOR_TAKEOVER', message: `host ${claim.host}: lease of worker ${claim.takenFrom} expired; taken over by ${workerId}` });
+        emit({
+          type: 'warning',
+          code: 'NB_COORDINATOR_TAKEOVER',
+          message: `host ${claim.host}: lease of worker ${claim.takenFrom} expired; taken over by ${workerId}`,
+        });
       }
       const done = await workHost(c, crawlRun, router, run, claim, workerId, leaseMs, summaries);
       await releaseHost(c, claim.host, workerId, done);
@@ -228,13 +232,16 @@ async function workHost(
   summaries: SiteSummary[],
 ): Promise<boolean> {
   let lost = false;
-  const renew = setInterval(() => {
-    renewHost(c, claim.host, workerId, leaseMs)
-      .then((ok) => {
-        if (!ok) lost = true;
-      })
-      .catch(() => undefined);
-  }, Math.max(100, Math.floor(leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      renewHost(c, claim.host, workerId, leaseMs)
+        .then((ok) => {
+          if (!ok) lost = true;
+        })
+        .catch(() => undefined);
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
   try {
     for (const name of claim.sites) {
       const site = shared.sites.find((s) => s.name === name);

@@ -1,14 +1,16 @@
 /**
  * The Frontier contract (src/crawl/stages/contracts.ts), the same cases on every implementation:
- * the shared one on a real PostgreSQL (a throwaway cluster, tests/helpers/postgres.ts; skipped
+ * the embedded one on a SQLite file, the shared one on a real PostgreSQL (a throwaway cluster, tests/helpers/postgres.ts; skipped
  * with the reason when PostgreSQL is not installed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinishInfo, Frontier, FrontierRow, NewItem, PageCommit } from '../../src/crawl/stages/contracts.js';
 import { connectCoordinator, type Coordinator } from '../../src/coordinator/connect.js';
 import { PgFrontier } from '../../src/coordinator/frontier.js';
+import { SqliteFrontier } from '../../src/crawl/stages/sqlite-frontier.js';
+import { openDatabase } from '../../src/store/db.js';
 import type { Site } from '../../src/sites/registry.js';
-import { testSiteRegistry } from '../crawl/helpers.js';
+import { tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const ORIGIN = 'http://127.0.0.1:9';
@@ -187,6 +189,34 @@ function contract(name: string, make: Factory, skip: string | null): void {
     });
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// SQLite
+
+async function sqliteFactory(): Promise<Subject> {
+  const tmp = tempDir('nianbao-contract-');
+  const db = openDatabase(`${tmp.dir}/frontier.db`);
+  const frontier = new SqliteFrontier(db);
+  let runId = await frontier.startRun({}, 'test');
+  await frontier.ensureAgency(site);
+  return {
+    frontier,
+    runId,
+    async nextRun() {
+      await frontier.flush();
+      await frontier.finishRun(runId, { status: 'ok', durationMs: 1, counts: {} });
+      runId = await frontier.startRun({}, 'test');
+      return { frontier, runId };
+    },
+    async close() {
+      await frontier.flush();
+      db.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+contract('SQLite (SqliteFrontier)', sqliteFactory, null);
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL

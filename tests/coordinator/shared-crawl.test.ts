@@ -72,7 +72,21 @@ describe.skipIf(skip !== null)(`a crawl shared by three workers through PostgreS
     // The password never shows.
     expect(seeded.stderr).not.toContain('secret');
 
-    const workerArgs = (id: string) => ['worker', '--coordinator', url, '--shared', shared, '--id', id, '--hosts', '4', '--lease-ms', '2000', '--progress', 'none'];
+    const workerArgs = (id: string) => [
+      'worker',
+      '--coordinator',
+      url,
+      '--shared',
+      shared,
+      '--id',
+      id,
+      '--hosts',
+      '4',
+      '--lease-ms',
+      '2000',
+      '--progress',
+      'none',
+    ];
     const workers = ['w1', 'w2', 'w3'].map((id) => start(workerArgs(id)));
     const dist = join(tmp.dir, 'shared.db');
     const storer = start(['store', '--coordinator', url, '--shared', shared, '--db', dist]);
@@ -102,7 +116,11 @@ describe.skipIf(skip !== null)(`a crawl shared by three workers through PostgreS
       expect(stored.code, stored.stderr).toBe(0);
 
       // Every host done; w1's hosts finished by the others after its lease expired.
-      const hosts = (await client.query<{ host: string; state: string; leases: number; lease_owner: string | null }>('SELECT host, state, leases, lease_owner FROM hosts WHERE run_id IS NOT NULL')).rows;
+      const hosts = (
+        await client.query<{ host: string; state: string; leases: number; lease_owner: string | null }>(
+          'SELECT host, state, leases, lease_owner FROM hosts WHERE run_id IS NOT NULL',
+        )
+      ).rows;
       expect(hosts).toHaveLength(HOSTS);
       expect(hosts.every((h) => h.state === 'done' && h.lease_owner === null)).toBe(true);
       for (const h of held) expect(hosts.find((x) => x.host === h)?.leases).toBeGreaterThanOrEqual(2);

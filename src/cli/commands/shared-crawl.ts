@@ -148,7 +148,12 @@ async function workAndStore(c: Coordinator, runId: number, input: SharedCrawlInp
         counts: async () => {
           const w = await working;
           summary = await sharedRunSummary(c, runId, w);
-          return { sites: Object.fromEntries(summary.sites.map((s) => [s.site, s])), totals: summary.totals, fetch: summary.fetch, user_agent: summary.userAgent };
+          return {
+            sites: Object.fromEntries(summary.sites.map((s) => [s.site, s])),
+            totals: summary.totals,
+            fetch: summary.fetch,
+            user_agent: summary.userAgent,
+          };
         },
       }),
     ]);
@@ -203,7 +208,7 @@ export function registerWorker(program: Command): void {
     .option('--id <id>', 'worker id, the owner of its leases (default: <machine>-<pid>-<random>)')
     .option('--run <id>', 'the shared run to work (default: the running one)', parsePositiveInt('--run'))
     .option('--hosts <n>', "hosts worked at once (default: the run's --site-concurrency, 16)", parsePositiveInt('--hosts'))
-    .option('--lease-ms <ms>', "a host whose worker stops renewing is taken over after this long (default: 30000)", parsePositiveInt('--lease-ms'))
+    .option('--lease-ms <ms>', 'a host whose worker stops renewing is taken over after this long (default: 30000)', parsePositiveInt('--lease-ms'))
     .addOption(new Option('--parse-workers <n>', "parse threads (default: the run's)").argParser(parseWorkerCount))
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
@@ -293,7 +298,12 @@ async function runStoreCommand(opts: StoreCliOptions): Promise<number> {
   let summary: CrawlSummary | undefined;
   try {
     const run = await loadRun(c, opts.run);
-    const local = { userAgent: '', fetch: { requests: 0, retries: 0, redirects: 0, notModified: 0, bytesRaw: 0, bytesDecoded: 0, maxInFlight: 0, robots: null }, browser: { launches: 0, pages: 0, executable: null, unavailable: null }, parse: { workers: 0, threaded: 0, inline: 0, failure: null } } as unknown as Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'>;
+    const local = {
+      userAgent: '',
+      fetch: { requests: 0, retries: 0, redirects: 0, notModified: 0, bytesRaw: 0, bytesDecoded: 0, maxInFlight: 0, robots: null },
+      browser: { launches: 0, pages: 0, executable: null, unavailable: null },
+      parse: { workers: 0, threaded: 0, inline: 0, failure: null },
+    } as unknown as Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'>;
     stored = await storeRun(c, {
       db,
       snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
@@ -321,7 +331,9 @@ async function runStoreCommand(opts: StoreCliOptions): Promise<number> {
   if (opts.json) process.stdout.write(`${JSON.stringify({ db: dbFile, ...stored, totals: summary?.totals ?? null })}\n`);
   else {
     if (summary) process.stdout.write(formatCrawlSummary({ ...summary, runId: stored.datasetRunId, status: stored.status }));
-    process.stdout.write(`stored ${stored.stored} result(s) of shared run ${stored.runId} (${stored.reports} report(s) written) into ${dbFile}, run ${stored.datasetRunId}\n`);
+    process.stdout.write(
+      `stored ${stored.stored} result(s) of shared run ${stored.runId} (${stored.reports} report(s) written) into ${dbFile}, run ${stored.datasetRunId}\n`,
+    );
   }
   return stored.status === 'interrupted' ? signals.exitCode : EXIT.OK;
 }

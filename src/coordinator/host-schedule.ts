@@ -33,27 +33,27 @@ export class PgHostSchedule implements HostSchedule {
   async setPolicy(host: string, policy: Partial<HostPolicy>): Promise<void> {
     const interval = policy.intervalMs ?? null;
     await this.#c.pool.query(
-      `INSERT INTO hosts (host, interval_ms, concurrency, delay_ms) VALUES ($1, COALESCE($2, $4), COALESCE($3, 1), COALESCE($2, $4))
-       ON CONFLICT (host) DO UPDATE SET interval_ms = COALESCE($2, hosts.interval_ms), concurrency = COALESCE($3, hosts.concurrency),
-         delay_ms = GREATEST(hosts.delay_ms, COALESCE($2, hosts.interval_ms), COALESCE(hosts.crawl_delay_ms, 0))`,
+      `INSERT INTO hosts (host, interval_ms, concurrency, delay_ms) VALUES ($1, COALESCE($2::int, $4::int), COALESCE($3::int, 1), COALESCE($2::int, $4::int))
+       ON CONFLICT (host) DO UPDATE SET interval_ms = COALESCE($2::int, hosts.interval_ms), concurrency = COALESCE($3::int, hosts.concurrency),
+         delay_ms = GREATEST(hosts.delay_ms, COALESCE($2::int, hosts.interval_ms), COALESCE(hosts.crawl_delay_ms, 0))`,
       [host, interval, policy.concurrency ?? null, this.#defaultIntervalMs],
     );
   }
 
   async setCrawlDelay(host: string, crawlDelayMs: number | undefined): Promise<void> {
     await this.#c.pool.query(
-      `INSERT INTO hosts (host, interval_ms, delay_ms, crawl_delay_ms) VALUES ($1, $3, GREATEST($3, COALESCE($2, 0)), $2)
-       ON CONFLICT (host) DO UPDATE SET crawl_delay_ms = $2, delay_ms = GREATEST(hosts.delay_ms, hosts.interval_ms, COALESCE($2, 0))`,
+      `INSERT INTO hosts (host, interval_ms, delay_ms, crawl_delay_ms) VALUES ($1, $3::int, GREATEST($3::int, COALESCE($2::int, 0)), $2::int)
+       ON CONFLICT (host) DO UPDATE SET crawl_delay_ms = $2::int, delay_ms = GREATEST(hosts.delay_ms, hosts.interval_ms, COALESCE($2::int, 0))`,
       [host, crawlDelayMs ?? null, this.#defaultIntervalMs],
     );
   }
 
   async reserve(host: string, now: number): Promise<number> {
     const r = await this.#c.pool.query<{ start: string }>(
-      `INSERT INTO hosts (host, interval_ms, delay_ms, last_start_at, next_allowed_at) VALUES ($1, $3, $3, $2, $2 + $3)
+      `INSERT INTO hosts (host, interval_ms, delay_ms, last_start_at, next_allowed_at) VALUES ($1, $3::int, $3::int, $2::bigint, $2::bigint + $3::int)
        ON CONFLICT (host) DO UPDATE SET
-         last_start_at = GREATEST($2, hosts.next_allowed_at, hosts.backoff_until),
-         next_allowed_at = GREATEST($2, hosts.next_allowed_at, hosts.backoff_until)
+         last_start_at = GREATEST($2::bigint, hosts.next_allowed_at, hosts.backoff_until),
+         next_allowed_at = GREATEST($2::bigint, hosts.next_allowed_at, hosts.backoff_until)
            + GREATEST(hosts.delay_ms, hosts.interval_ms, COALESCE(hosts.crawl_delay_ms, 0))
        RETURNING last_start_at AS start`,
       [host, Math.floor(now), this.#defaultIntervalMs],
@@ -66,9 +66,9 @@ export class PgHostSchedule implements HostSchedule {
     const until = o.retryAfterMs !== undefined ? Math.floor(now + o.retryAfterMs) : 0;
     await this.#c.pool.query(
       `UPDATE hosts SET
-         delay_ms = CASE WHEN $2 THEN LEAST($4, hosts.delay_ms * 2)
+         delay_ms = CASE WHEN $2::boolean THEN LEAST($4::int, hosts.delay_ms * 2)
                          ELSE GREATEST(hosts.interval_ms, COALESCE(hosts.crawl_delay_ms, 0), (hosts.delay_ms * 0.9)::int) END,
-         backoff_until = GREATEST(hosts.backoff_until, $3)
+         backoff_until = GREATEST(hosts.backoff_until, $3::bigint)
        WHERE host = $1`,
       [host, slow, until, MAX_DELAY_MS],
     );

@@ -207,7 +207,7 @@ export function registerWorker(program: Command): void {
     .addOption(sharedOption())
     .option('--id <id>', 'worker id, the owner of its leases (default: <machine>-<pid>-<random>)')
     .option('--run <id>', 'the shared run to work (default: the running one)', parsePositiveInt('--run'))
-    .option('--hosts <n>', "hosts worked at once (default: the run's --site-concurrency, 16)", parsePositiveInt('--hosts'))
+    .option('--hosts <n>', 'hosts worked at once (default: 16)', parsePositiveInt('--hosts'))
     .option('--lease-ms <ms>', 'a host whose worker stops renewing is taken over after this long (default: 30000)', parsePositiveInt('--lease-ms'))
     .addOption(new Option('--parse-workers <n>', "parse threads (default: the run's)").argParser(parseWorkerCount))
     .option('--json', 'print the summary as JSON on stdout')

@@ -86,20 +86,26 @@ export async function openRun(c: Coordinator, input: OpenRunInput): Promise<{ ru
   });
 }
 
-/** The running run (the newest), or the run `id`. Throws NB_COORDINATOR_NO_RUN when there is none. */
-export async function loadRun(c: Coordinator, id?: number): Promise<SharedRun> {
+/**
+ * The run `id`; else the newest running one — for the storer (`unstored`), the newest one running
+ * or not stored yet (the workers may all have finished before it starts). Throws
+ * NB_COORDINATOR_NO_RUN when there is none.
+ */
+export async function loadRun(c: Coordinator, id?: number, o: { unstored?: boolean } = {}): Promise<SharedRun> {
+  const cols = 'id, status, options, run_args, parser_version FROM runs';
   const r = (
     await c.pool.query<{ id: string; status: string; options: Record<string, unknown>; run_args: unknown; parser_version: string }>(
-      id === undefined
-        ? "SELECT id, status, options, run_args, parser_version FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1"
-        : 'SELECT id, status, options, run_args, parser_version FROM runs WHERE id = $1',
+      id !== undefined
+        ? `SELECT ${cols} WHERE id = $1`
+        : `SELECT ${cols} WHERE status = 'running'${o.unstored ? ' OR stored_at IS NULL' : ''} ORDER BY id DESC LIMIT 1`,
       id === undefined ? [] : [id],
     )
   ).rows[0];
   if (!r) {
+    const what = o.unstored ? 'no shared crawl to store' : 'no shared crawl is running';
     throw new CoordinatorError(
       'NB_COORDINATOR_NO_RUN',
-      id === undefined ? `no shared crawl is running on ${c.label}; start one with \`nianbao crawl --coordinator URL\`` : `no run ${id} on ${c.label}`,
+      id !== undefined ? `no run ${id} on ${c.label}` : `${what} on ${c.label}; start one with \`nianbao crawl --coordinator URL\``,
     );
   }
   const runId = Number(r.id);
@@ -133,6 +139,11 @@ export async function finishRunIfDone(c: Coordinator, runId: number): Promise<bo
     [runId],
   );
   return r.rowCount === 1;
+}
+
+/** Records that the storer wrote every result of the run. */
+export async function markRunStored(c: Coordinator, runId: number): Promise<void> {
+  await c.pool.query('UPDATE runs SET stored_at = now() WHERE id = $1', [runId]);
 }
 
 /** Status of a run (null: no such run). */

@@ -14,7 +14,6 @@
  * single-machine crawl's and a later `nianbao crawl` without a coordinator goes on from it.
  */
 import type pg from 'pg';
-import { headerValue } from '../fetch/index.js';
 import type { FetchedPage, FrontierRow, PageCommit, ResponseRecord } from '../crawl/stages/contracts.js';
 import { SqliteFrontier } from '../crawl/stages/sqlite-frontier.js';
 import { SqliteReportSink } from '../crawl/stages/sqlite-sink.js';
@@ -24,7 +23,7 @@ import { SnapshotStore } from '../store/snapshots.js';
 import type { Coordinator } from './connect.js';
 import { CoordinatorError } from './errors.js';
 import { markStored, pendingResults, takeResults, type QueuedDocument, type QueuedRow } from './results.js';
-import { loadRun, runStatus, type SharedRun } from './run.js';
+import { loadRun, markRunStored, runStatus, type SharedRun } from './run.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -66,7 +65,7 @@ function rebuildPage(doc: QueuedDocument, body: Buffer): FetchedPage {
 /** Stores a run's queued results until the run is over and its queue empty (or `signal`). */
 export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSummary> {
   const t0 = Date.now();
-  const run = await loadRun(c, o.runId);
+  const run = await loadRun(c, o.runId, { unstored: true });
   const frontier = new SqliteFrontier(o.db, { commitEveryPages: 1_000_000, commitEveryMs: 60_000 });
   const sink = new SqliteReportSink(frontier, { snapshotsDir: o.snapshotsDir, parseWorkers: 0 });
   const shared = new SnapshotStore(o.sharedDir);
@@ -92,7 +91,10 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
       if (s !== 'running' && (await pendingResults(c.pool, run.id)) === 0) break;
       await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
     }
-    if (status === 'ok') await mirrorRun(c, run, o.db, frontier, sink, shared, datasetRunId);
+    if (status === 'ok') {
+      await mirrorRun(c, run, o.db, frontier, sink, shared, datasetRunId);
+      await markRunStored(c, run.id);
+    }
   } catch (err) {
     stopHeartbeat();
     frontier.commitNow();
@@ -145,7 +147,7 @@ async function storeBatch(c: Coordinator, run: SharedRun, b: BatchCtx): Promise<
     const ids: { key: string; sha: string; documentId: number; reportId: number | null; url: string }[] = [];
     const fixes: { key: string; page: PageCommit }[] = [];
     for (const q of rows) {
-      const done = await storeOne(q, b, run, fixes);
+      const done = await storeOne(q, b, fixes);
       if (done) ids.push(done);
     }
     b.frontier.commitNow();
@@ -182,7 +184,6 @@ async function applyFinish(t: pg.PoolClient, key: string, page: PageCommit): Pro
 async function storeOne(
   q: QueuedRow,
   b: BatchCtx,
-  run: SharedRun,
   fixes: { key: string; page: PageCommit }[],
 ): Promise<{ key: string; sha: string; documentId: number; reportId: number | null; url: string } | null> {
   const db = b.frontier.db;
@@ -246,7 +247,6 @@ async function storeOne(
   }
   b.st.reports++;
   const reportId = (db.prepare('SELECT id FROM reports WHERE document_id = ?').get(stored.documentId) as { id: number } | undefined)?.id ?? null;
-  void run;
   return { key: q.key, sha: doc.sha, documentId: stored.documentId, reportId, url: row.url };
 }
 
@@ -381,7 +381,7 @@ async function mirrorRun(
       role: r.role as ResponseRecord['role'],
       status: r.status,
       headers: r.headers ? (JSON.parse(r.headers) as ResponseRecord['headers']) : {},
-      contentType: r.content_type ?? headerValue({}, 'content-type') ?? null,
+      contentType: r.content_type,
       charset: r.charset,
       challenge: r.challenge,
       fetchMode: r.fetch_mode === 'browser' ? 'browser' : 'http',

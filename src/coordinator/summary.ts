@@ -9,6 +9,16 @@ import { zeroCounts } from '../crawl/stages/site-run.js';
 import type { Coordinator } from './connect.js';
 import { siteSummaries } from './run.js';
 
+/** Fetch, browser and parse figures of a process that fetched nothing (the storer). */
+export function noLocalFigures(): Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'> {
+  return {
+    userAgent: '',
+    fetch: { requests: 0, retries: 0, redirects: 0, notModified: 0, bytesRaw: 0, bytesDecoded: 0, maxInFlight: 0, robots: null },
+    browser: { launches: 0, pages: 0, executable: null, unavailable: null },
+    parse: { workers: 0, threaded: 0, inline: 0, inlineMs: 0, failure: null },
+  };
+}
+
 export async function sharedRunSummary(
   c: Coordinator,
   runId: number,

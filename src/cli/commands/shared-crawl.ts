@@ -14,7 +14,7 @@ import type { CrawlSummary } from '../../crawl/types.js';
 import { connectCoordinator, type Coordinator } from '../../coordinator/connect.js';
 import { leaseHostOf, loadRun, openRun } from '../../coordinator/run.js';
 import { storeRun, type StoreSummary } from '../../coordinator/storer.js';
-import { sharedRunSummary } from '../../coordinator/summary.js';
+import { noLocalFigures, sharedRunSummary } from '../../coordinator/summary.js';
 import { runWorker, type WorkerSummary } from '../../coordinator/worker.js';
 import { siteSettings, type Registry, type Site } from '../../sites/registry.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
@@ -297,13 +297,8 @@ async function runStoreCommand(opts: StoreCliOptions): Promise<number> {
   let stored: StoreSummary;
   let summary: CrawlSummary | undefined;
   try {
-    const run = await loadRun(c, opts.run);
-    const local = {
-      userAgent: '',
-      fetch: { requests: 0, retries: 0, redirects: 0, notModified: 0, bytesRaw: 0, bytesDecoded: 0, maxInFlight: 0, robots: null },
-      browser: { launches: 0, pages: 0, executable: null, unavailable: null },
-      parse: { workers: 0, threaded: 0, inline: 0, failure: null },
-    } as unknown as Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'>;
+    const run = await loadRun(c, opts.run, { unstored: true });
+    const local = noLocalFigures();
     stored = await storeRun(c, {
       db,
       snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),

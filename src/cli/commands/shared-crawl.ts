@@ -267,7 +267,7 @@ export function registerStore(program: Command): void {
     .addOption(sharedOption())
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14 (default: <db>.snapshots)')
-    .option('--run <id>', 'the shared run to store (default: the running one)', parsePositiveInt('--run'))
+    .option('--run <id>', 'the shared run to store (default: the newest one not stored yet)', parsePositiveInt('--run'))
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (opts: StoreCliOptions) => {
       process.exitCode = await runStoreCommand(opts);

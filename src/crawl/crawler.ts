@@ -26,6 +26,8 @@ import type { LabelRouter } from './stages/router.js';
 import { SiteRun, zeroCounts } from './stages/site-run.js';
 import { SqliteFrontier } from './stages/sqlite-frontier.js';
 import { SqliteReportSink } from './stages/sqlite-sink.js';
+import type { ParsePoolStats } from '../parse/pool.js';
+import type { Frontier, FrontierRow, ReportSink } from './stages/contracts.js';
 import type { CrawlContext, CrawlSummary } from './types.js';
 
 export type { CrawlContext, CrawlEvent, CrawlSummary, PageOutcome, SiteSummary } from './types.js';
@@ -43,21 +45,28 @@ function sitesToCrawl(ctx: CrawlContext, o: CrawlOptionsResolved): Site[] {
   return enabled;
 }
 
-/** The embedded stages of a crawl: SQLite frontier and sink, HTTP/browser fetch, challenge solver. */
-interface Stages {
-  frontier: SqliteFrontier;
-  sink: SqliteReportSink;
+/** What the orchestrator needs of a sink besides the contract: its start, end and figures. */
+export interface SinkLifecycle {
+  /** Snapshot files of older schemas moved into the store (how many). */
+  packFiles(): Promise<number>;
+  /** Parse threads started. */
+  ready(): Promise<void>;
+  /** Stopped; resolves with why the parse threads failed, if they did. */
+  close(): Promise<string | undefined>;
+  stats(): ParsePoolStats;
+}
+
+/** The stages a crawl runs on: the embedded ones ({@link crawl}), or a coordinator's. */
+export interface CrawlStages {
+  frontier: Frontier;
+  sink: ReportSink & SinkLifecycle;
   fetcher: HttpPageFetcher;
   challenges: ChallengeSolver;
   router: LabelRouter<RoutedPage>;
 }
 
-/** Runs one crawl (one `runs` row). See the module comment. */
-export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Promise<CrawlSummary> {
-  const parsed = CrawlOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new CrawlError('NB_CRAWL_OPTIONS', `invalid crawl options:\n${z.prettifyError(parsed.error)}`);
-  const o = parsed.data;
-  const sites = sitesToCrawl(ctx, o);
+/** The embedded stages: SQLite frontier and sink, HTTP/browser fetch, challenge solver, the router. */
+export function sqliteStages(ctx: CrawlContext, o: CrawlOptionsResolved, sites: readonly Site[]): CrawlStages {
   const frontier = new SqliteFrontier(ctx.db, { commitEveryPages: o.commitEveryPages, commitEveryMs: o.commitEveryMs });
   const sink = new SqliteReportSink(frontier, {
     snapshotsDir: o.snapshotsDir,
@@ -69,11 +78,28 @@ export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Prom
   // a crawl of many sites, all removed when they settle (not a leak; Node warns past 10).
   if (ctx.signal) setMaxListeners(Math.max(getMaxListeners(ctx.signal), 1000), ctx.signal);
   const fetcher = new HttpPageFetcher(o, sites, ctx.signal);
-  const stages: Stages = { frontier, sink, fetcher, challenges: new ChallengeSolver(fetcher), router: crawlRouter() };
-  return runCrawl(ctx, o, sites, stages);
+  return { frontier, sink, fetcher, challenges: new ChallengeSolver(fetcher), router: crawlRouter() };
 }
 
-async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[], stages: Stages): Promise<CrawlSummary> {
+/** Runs one crawl (one `runs` row). See the module comment. */
+export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Promise<CrawlSummary> {
+  return crawlWith(ctx, options, sqliteStages);
+}
+
+/** Runs one crawl on the stages `stages` builds (after the options and sites were checked). */
+export async function crawlWith(
+  ctx: CrawlContext,
+  options: CrawlOptionsInput,
+  stages: (ctx: CrawlContext, o: CrawlOptionsResolved, sites: readonly Site[]) => CrawlStages,
+): Promise<CrawlSummary> {
+  const parsed = CrawlOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new CrawlError('NB_CRAWL_OPTIONS', `invalid crawl options:\n${z.prettifyError(parsed.error)}`);
+  const o = parsed.data;
+  const sites = sitesToCrawl(ctx, o);
+  return runCrawl(ctx, o, sites, stages(ctx, o, sites));
+}
+
+async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[], stages: CrawlStages): Promise<CrawlSummary> {
   const { frontier, sink, fetcher } = stages;
   const emit = ctx.onEvent ?? (() => undefined);
   const close = async (): Promise<void> => {
@@ -140,14 +166,14 @@ async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[
     if (ctx.signal?.aborted) status = 'interrupted';
   } catch (err) {
     stopHeartbeat();
-    frontier.commitNow();
+    await frontier.flush();
     await frontier.finishRun(runId, { status: 'failed', durationMs: performance.now() - t0, counts: countsJson() });
     await close();
     throw err;
   }
   stopHeartbeat();
   await close();
-  frontier.commitNow();
+  await frontier.flush();
   const durationMs = performance.now() - t0;
   const summary = summarize(stages, runId, runs, status, durationMs);
   await frontier.finishRun(runId, { status, durationMs, counts: countsJson(summary) });
@@ -159,18 +185,29 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
   const { frontier, emit, signal } = run;
   emit({ type: 'site-start', site: r.site.name });
   const workers = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
+  // The site's workers claim one after the other: a row is in flight before the next claim is asked.
+  let claims: Promise<unknown> = Promise.resolve();
+  const claimNext = (): Promise<FrontierRow | undefined> => {
+    const next = claims.then(async () => {
+      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
+      if (row) r.inflight.add(row.id);
+      return row;
+    });
+    claims = next.catch(() => undefined);
+    return next;
+  };
+  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal?.aborted) return;
-      const rows = await frontier.claim(r.site.name, 1, r.inflight);
-      // Another worker of this site may have taken the row while the claim was answered.
-      const row = rows.find((x) => !r.inflight.has(x.id));
+      const before = finished;
+      const row = await claimNext();
       if (!row) {
+        if (finished !== before) continue;
         if (r.inflight.size === 0) return;
         await r.wait();
         continue;
       }
-      r.inflight.add(row.id);
       const ctx = { run, r, row };
       try {
         await processRow(ctx, router);
@@ -178,6 +215,7 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
         await internalError(ctx, err);
       } finally {
         r.inflight.delete(row.id);
+        finished++;
         r.notify();
       }
     }
@@ -199,7 +237,7 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
   emit({ type: 'site-done', site: r.site.name, summary: r.summary });
 }
 
-function summarize(stages: Stages, runId: number, runs: SiteRun[], status: 'ok' | 'interrupted', durationMs: number): CrawlSummary {
+function summarize(stages: CrawlStages, runId: number, runs: SiteRun[], status: 'ok' | 'interrupted', durationMs: number): CrawlSummary {
   const totals = zeroCounts();
   for (const r of runs) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r.summary[k];
   const { fetcher, sink } = stages;

@@ -3,7 +3,19 @@
  * `checkSites()` (what `nianbao sites check` reports), `runDemo()` (`nianbao demo`) and the
  * summary formatter. See docs/crawl.md.
  */
-export { crawl, fileNameOf, type CrawlContext, type CrawlEvent, type CrawlSummary, type PageOutcome, type SiteSummary } from './crawler.js';
+export {
+  crawl,
+  crawlWith,
+  sqliteStages,
+  type CrawlStages,
+  type SinkLifecycle,
+  fileNameOf,
+  type CrawlContext,
+  type CrawlEvent,
+  type CrawlSummary,
+  type PageOutcome,
+  type SiteSummary,
+} from './crawler.js';
 export { CrawlOptionsSchema, CrawlFetchOptionsSchema, CrawlBrowserOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
 export { CrawlError, type CrawlErrorCode } from './errors.js';
 export { FrontierTables as Frontier, agencyKind } from './stages/frontier-tables.js';

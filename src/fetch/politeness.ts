@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { headerValue, parseRetryAfter } from './client.js';
 import type { ResponseHeaders } from './client.js';
 import { FetchAbortedError, FetchError, FetchOptionsError } from './errors.js';
+import * as clock from './host-clock.js';
 
 /** Per-host overrides (from the site registry). */
 export interface HostPolicy {
@@ -114,18 +115,11 @@ export interface HostStats {
   queued: number;
 }
 
-interface HostState {
+/** A host's queue and counters, and its timing (host-clock.ts). */
+interface HostState extends clock.HostClockState {
   key: string;
   hostname: string;
   queue: PQueue;
-  intervalMs: number;
-  crawlDelayMs: number | undefined;
-  delayMs: number;
-  /** Date.now() of the last request start (0: never). */
-  lastStartAt: number;
-  /** Random fraction (0..jitterRatio) added to the delay after the last start. */
-  jitter: number;
-  notBefore: number;
   stats: Omit<HostStats, 'host' | 'concurrency' | 'baseIntervalMs' | 'crawlDelayMs' | 'delayMs' | 'blockedUntil' | 'queued'>;
 }
 
@@ -165,7 +159,7 @@ export class Politeness {
     return h.queue.add(async () => {
       for (;;) {
         if (this.#stop.signal.aborted) throw new FetchAbortedError({ url: url.href, cause: this.#stop.signal.reason });
-        const wait = this.#nextStart(h) - Date.now();
+        const wait = clock.nextStartOf(h) - Date.now();
         if (wait > 0) {
           await sleep(wait, undefined, { signal: this.#stop.signal }).catch(() => undefined);
           continue;
@@ -173,9 +167,8 @@ export class Politeness {
         const result = await this.#global.add(async (): Promise<T | typeof NOT_YET> => {
           // Re-check inside the global slot: another task of this host may have started meanwhile.
           const now = Date.now();
-          if (this.#nextStart(h) > now) return NOT_YET;
-          h.lastStartAt = now;
-          h.jitter = Math.random() * this.options.jitterRatio;
+          if (clock.nextStartOf(h) > now) return NOT_YET;
+          clock.startAt(h, now, this.options);
           h.stats.requests++;
           h.stats.inFlight++;
           h.stats.maxInFlight = Math.max(h.stats.maxInFlight, h.stats.inFlight);
@@ -210,9 +203,7 @@ export class Politeness {
 
   /** Record a robots.txt Crawl-delay (ms) for a host; it becomes the host's minimum interval. */
   setCrawlDelay(host: string, crawlDelayMs: number | undefined): void {
-    const h = this.#host(host, host.replace(/:\d+$/, ''));
-    h.crawlDelayMs = crawlDelayMs;
-    h.delayMs = Math.max(h.delayMs, this.#floor(h));
+    clock.setCrawlDelay(this.#host(host, host.replace(/:\d+$/, '')), crawlDelayMs);
   }
 
   /** Caller-side counters (retries, robots refusals) that belong in the host's stats. */
@@ -260,12 +251,7 @@ export class Politeness {
         key,
         hostname,
         queue: new PQueue({ concurrency: this.options.perHostConcurrency }),
-        intervalMs: this.options.minIntervalMs,
-        crawlDelayMs: undefined,
-        delayMs: this.options.minIntervalMs,
-        lastStartAt: 0,
-        jitter: 0,
-        notBefore: 0,
+        ...clock.newHostClock(this.options.minIntervalMs),
         stats: {
           requests: 0,
           retries: 0,
@@ -287,25 +273,12 @@ export class Politeness {
 
   #applyPolicy(h: HostState, p: HostPolicy): void {
     h.queue.concurrency = p.concurrency ?? this.options.perHostConcurrency;
-    h.intervalMs = p.intervalMs ?? this.options.minIntervalMs;
-    h.delayMs = this.#floor(h);
-  }
-
-  #floor(h: HostState): number {
-    return Math.max(h.intervalMs, h.crawlDelayMs ?? 0);
-  }
-
-  /**
-   * Earliest start of the next request: the current delay after the last start (so a slow-down or
-   * a recovery applies to the very next request) and not before a Retry-After.
-   */
-  #nextStart(h: HostState): number {
-    return Math.max(h.lastStartAt + Math.floor(h.delayMs * (1 + h.jitter)), h.notBefore);
+    clock.setHostInterval(h, p.intervalMs ?? this.options.minIntervalMs);
   }
 
   #slowDown(h: HostState): void {
     h.stats.throttled++;
-    h.delayMs = Math.min(this.options.maxDelayMs, Math.max(h.delayMs * this.options.slowDownFactor, 1000, this.#floor(h)));
+    clock.slowDown(h, this.options);
   }
 
   #observe(h: HostState, res: ObservedResponse): void {
@@ -313,16 +286,12 @@ export class Politeness {
     s.statuses[res.status] = (s.statuses[res.status] ?? 0) + 1;
     s.bytes += res.body?.length ?? 0;
     s.rawBytes += res.rawBytes ?? 0;
-    const floor = this.#floor(h);
     if (this.options.slowDownStatuses.includes(res.status)) {
       this.#slowDown(h);
       const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
-      if (retryAfter !== undefined) {
-        h.notBefore = Math.max(h.notBefore, Date.now() + Math.min(retryAfter, this.options.maxRetryAfterMs));
-      }
-    } else if (h.delayMs > floor) {
-      const next = h.delayMs * this.options.recoveryFactor;
-      h.delayMs = next <= floor * 1.05 || next - floor < 50 ? floor : Math.round(next);
+      if (retryAfter !== undefined) clock.blockFor(h, retryAfter, Date.now(), this.options);
+    } else {
+      clock.recover(h, this.options);
     }
   }
 
@@ -332,7 +301,7 @@ export class Politeness {
       ...h.stats,
       statuses: { ...h.stats.statuses },
       concurrency: h.queue.concurrency,
-      baseIntervalMs: this.#floor(h),
+      baseIntervalMs: clock.floorOf(h),
       crawlDelayMs: h.crawlDelayMs,
       delayMs: h.delayMs,
       blockedUntil: h.notBefore > Date.now() ? new Date(h.notBefore).toISOString() : undefined,

@@ -261,22 +261,34 @@ async function workHost(
   }
 }
 
-/** One site's rows until none is due (the loop of src/crawl/crawler.ts, stopping when the lease is lost). */
+/** One site's rows until none is due (the loop of src/crawl/crawler.ts `runSite`, stopping when the lease is lost). */
 async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>, lost: () => boolean): Promise<void> {
   const { frontier, emit, signal } = run;
   emit({ type: 'site-start', site: r.site.name });
   const lanes = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
+  // The site's lanes claim one after the other: a row is in flight before the next claim is asked.
+  let claims: Promise<unknown> = Promise.resolve();
+  const claimNext = (): Promise<FrontierRow | undefined> => {
+    const next = claims.then(async () => {
+      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
+      if (row) r.inflight.add(row.id);
+      return row;
+    });
+    claims = next.catch(() => undefined);
+    return next;
+  };
+  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
   const lane = async (): Promise<void> => {
     for (;;) {
       if (signal?.aborted || lost()) return;
-      const rows = await frontier.claim(r.site.name, 1, r.inflight);
-      const row = rows.find((x) => !r.inflight.has(x.id));
+      const before = finished;
+      const row = await claimNext();
       if (!row) {
+        if (finished !== before) continue;
         if (r.inflight.size === 0) return;
         await r.wait();
         continue;
       }
-      r.inflight.add(row.id);
       const ctx = { run, r, row };
       try {
         await processRow(ctx, router);
@@ -284,6 +296,7 @@ async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage
         await internalError(ctx, err);
       } finally {
         r.inflight.delete(row.id);
+        finished++;
         r.notify();
       }
     }

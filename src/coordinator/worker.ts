@@ -103,9 +103,17 @@ export class ScheduledFetcher implements PageFetcher {
 
   async fetchRow(site: FetchSite, row: FrontierRow, o: { conditional: boolean }): Promise<Got> {
     await this.#book(row.url);
-    const got = await this.inner.fetchRow(site, row, o);
-    const status = got.res.status;
-    if (status === 429 || status === 503) await this.schedule.observe(new URL(row.url).host, { status }, Date.now());
+    const host = new URL(row.url).host;
+    let got: Got;
+    try {
+      got = await this.inner.fetchRow(site, row, o);
+    } catch (err) {
+      // A timeout slows the host down for every worker; other errors say nothing of its pace.
+      if ((err as { code?: string } | null)?.code === 'NB_FETCH_TIMEOUT') await this.schedule.observe(host, { timeout: true }, Date.now());
+      throw err;
+    }
+    // 429/503 slow the host down for every worker; other answers let it recover.
+    await this.schedule.observe(host, { status: got.res.status }, Date.now());
     return got;
   }
 

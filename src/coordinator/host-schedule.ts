@@ -74,7 +74,7 @@ export class PgHostSchedule implements HostSchedule {
     );
   }
 
-  async timing(host: string): Promise<HostTiming | undefined> {
+  async timing(host: string, _now?: number): Promise<HostTiming | undefined> {
     const r = (await this.#c.pool.query<HostRow>('SELECT * FROM hosts WHERE host = $1', [host])).rows[0];
     if (!r) return undefined;
     return {

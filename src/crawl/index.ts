@@ -24,5 +24,6 @@ export type { FrontierRow, FrontierKind, FrontierState } from './stages/contract
 export type { Frontier as FrontierStage, HostSchedule, PageFetcher, ReportSink, Router, PageCommit, Lease } from './stages/contracts.js';
 export { SqliteFrontier } from './stages/sqlite-frontier.js';
 export { SqliteReportSink } from './stages/sqlite-sink.js';
+export { MemoryHostSchedule } from './stages/host-schedule.js';
 export { formatCrawlSummary, formatReasons } from './summary.js';
 export { checkSites, formatSiteChecks, type SiteCheck } from './check.js';

@@ -43,7 +43,10 @@ export class PgHostSchedule implements HostSchedule {
   async setCrawlDelay(host: string, crawlDelayMs: number | undefined): Promise<void> {
     await this.#c.pool.query(
       `INSERT INTO hosts (host, interval_ms, delay_ms, crawl_delay_ms) VALUES ($1, $3::int, GREATEST($3::int, COALESCE($2::int, 0)), $2::int)
-       ON CONFLICT (host) DO UPDATE SET crawl_delay_ms = $2::int, delay_ms = GREATEST(hosts.delay_ms, hosts.interval_ms, COALESCE($2::int, 0))`,
+       ON CONFLICT (host) DO UPDATE SET crawl_delay_ms = $2::int, delay_ms = GREATEST(hosts.delay_ms, hosts.interval_ms, COALESCE($2::int, 0)),
+         -- the slot booked before the Crawl-delay was read moves to it
+         next_allowed_at = CASE WHEN hosts.last_start_at > 0
+           THEN GREATEST(hosts.next_allowed_at, hosts.last_start_at + COALESCE($2::int, 0)) ELSE hosts.next_allowed_at END`,
       [host, crawlDelayMs ?? null, this.#defaultIntervalMs],
     );
   }

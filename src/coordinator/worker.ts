@@ -83,9 +83,12 @@ function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> 
 
 /**
  * The fetch stage with every request's start booked on the shared host schedule first (the local
- * politeness of the HTTP fetcher still paces requests inside the worker).
+ * politeness of the HTTP fetcher still paces requests inside the worker); what the answers say of
+ * a host's pace (429/503, timeouts, a robots.txt Crawl-delay) goes to the shared schedule.
  */
 export class ScheduledFetcher implements PageFetcher {
+  readonly #crawlDelays = new Map<string, number | undefined>();
+
   constructor(
     readonly inner: HttpPageFetcher,
     readonly schedule: HostSchedule,
@@ -114,7 +117,16 @@ export class ScheduledFetcher implements PageFetcher {
     }
     // 429/503 slow the host down for every worker; other answers let it recover.
     await this.schedule.observe(host, { status: got.res.status }, Date.now());
+    await this.#shareCrawlDelay(host);
     return got;
+  }
+
+  /** A robots.txt Crawl-delay this worker read becomes the host's floor for every worker. */
+  async #shareCrawlDelay(host: string): Promise<void> {
+    const delay = this.inner.http.politeness.host(host)?.crawlDelayMs;
+    if (delay === this.#crawlDelays.get(host)) return;
+    this.#crawlDelays.set(host, delay);
+    await this.schedule.setCrawlDelay(host, delay);
   }
 
   async render(site: FetchSite, url: string, ready?: (html: string, status: number) => boolean): Promise<RenderedDocument> {

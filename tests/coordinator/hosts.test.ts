@@ -8,6 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCoordinator, type Coordinator } from '../../src/coordinator/connect.js';
 import { PgHostSchedule } from '../../src/coordinator/host-schedule.js';
 import { claimHost, hostsLeft, releaseHost, renewHost } from '../../src/coordinator/hosts.js';
+import { ScheduledFetcher } from '../../src/coordinator/worker.js';
+import { CrawlOptionsSchema } from '../../src/crawl/options.js';
+import type { FrontierRow } from '../../src/crawl/stages/contracts.js';
+import { HttpPageFetcher } from '../../src/crawl/stages/fetcher.js';
+import { SiteRun } from '../../src/crawl/stages/site-run.js';
+import { serveFiles, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const skip = postgresSkipReason();
@@ -77,5 +83,32 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
     // A host never seen gets the default interval.
     const a = await s.reserve('new.example', now);
     expect(await s.reserve('new.example', now)).toBe(a + 1000);
+  });
+
+  it("a worker's fetches book the shared schedule, and the Crawl-delay it reads becomes every worker's floor", async () => {
+    const html = Buffer.from('<html><body>ok</body></html>');
+    const server = await serveFiles({
+      '/robots.txt': { type: 'text/plain', body: Buffer.from('User-agent: *\nCrawl-delay: 2\n') },
+      '/nb/index.html': { type: 'text/html', body: html },
+    });
+    const tmp = tempDir();
+    try {
+      const site = testSiteRegistry(server.origin).sites[0]!;
+      const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, fetch: { maxRetries: 0 } });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 10 });
+      const fetcher = new ScheduledFetcher(new HttpPageFetcher(o, [site], undefined), schedule, undefined);
+      const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
+      const got = await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      expect(got.res.status).toBe(200);
+      const host = new URL(server.origin).host;
+      const t = await schedule.timing(host, Date.now());
+      expect(t).toMatchObject({ crawlDelayMs: 2000, baseIntervalMs: 2000, delayMs: 2000 });
+      // The next booking on the host, by any worker, is two seconds after the last one.
+      expect(await schedule.reserve(host, t!.lastStartAt)).toBe(t!.lastStartAt + 2000);
+      await fetcher.close(false);
+    } finally {
+      await server.close();
+      tmp.cleanup();
+    }
   });
 });

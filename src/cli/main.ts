@@ -27,6 +27,8 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
   [['demo'], async () => (await import('./commands/demo.js')).registerDemo],
   [['sites'], async () => (await import('./commands/sites.js')).registerSites],
   [['agencies'], async () => (await import('./commands/agencies.js')).registerAgencies],
+  [['worker'], async () => (await import('./commands/shared-crawl.js')).registerWorker],
+  [['store'], async () => (await import('./commands/shared-crawl.js')).registerStore],
 ];
 
 /**

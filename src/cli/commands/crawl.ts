@@ -9,12 +9,14 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
+import type { CrawlOptionsInput } from '../../crawl/options.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../crawl-support.js';
 import { describeSchedule, nextScheduledRun, previousCrawl, validateSchedule } from '../../crawl/schedule.js';
 import { formatCrawlSummary } from '../../crawl/summary.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, parseYear, reportCommandError } from '../command-support.js';
 import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
+import { coordinatorOption, runSharedCrawl, sharedDirFrom, sharedOption } from './shared-crawl.js';
 
 export interface CrawlCliOptions extends BudgetCliOptions {
   sites?: string;
@@ -34,6 +36,9 @@ export interface CrawlCliOptions extends BudgetCliOptions {
   parseWorkers?: number;
   browser?: boolean;
   schedule?: string;
+  coordinator?: string;
+  shared?: string;
+  work?: boolean;
 }
 
 /** `--schedule`: a cron expression, checked at once. */
@@ -68,6 +73,38 @@ function contactFrom(opts: { contact?: string }, env: NodeJS.ProcessEnv = proces
 function queuedCounter(db: Db, sites: () => string[]): () => number {
   const stmt = db.prepare("SELECT count(*) AS n FROM frontier WHERE state = 'queued' AND site IN (SELECT value FROM json_each(?))");
   return () => (stmt.get(JSON.stringify(sites())) as { n: number }).n;
+}
+
+/** What the `runs` row records of the command line. */
+function runArgsOf(opts: CrawlCliOptions, source: string, contact: string | undefined): Record<string, unknown> {
+  return {
+    sites: source,
+    site: opts.site ?? null,
+    since: opts.since ?? null,
+    maxPages: opts.maxPages ?? null,
+    refresh: opts.refresh === true,
+    ignoreRobots: opts.ignoreRobots === true,
+    contact: contact ?? null,
+  };
+}
+
+/** The crawl options of the command line (without the snapshots folder). */
+function crawlOptionsOf(opts: CrawlCliOptions, contact: string | undefined): Omit<CrawlOptionsInput, 'snapshotsDir'> {
+  const budget = budgetFromOptions(opts);
+  return {
+    ...(opts.site?.length ? { sites: opts.site } : {}),
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
+    ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
+    refresh: opts.refresh === true,
+    ...(opts.revisit !== undefined ? { revisitReports: opts.revisit } : {}),
+    ...(opts.revisitAfter !== undefined ? { revisitAfterHours: opts.revisitAfter } : {}),
+    ignoreRobots: opts.ignoreRobots === true,
+    ...(contact ? { contactUrl: contact } : {}),
+    ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+    ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
+    ...(budget ? { budget } : {}),
+    browser: { enabled: opts.browser !== false },
+  };
 }
 
 export function registerCrawl(program: Command): void {
@@ -116,7 +153,10 @@ export function registerCrawl(program: Command): void {
         '--schedule <cron>',
         'the cron expression this crawl runs on (e.g. "30 2 * * *"): the summary then says when the next run is due (default: $NIANBAO_SCHEDULE)',
       ).argParser(parseSchedule),
-    );
+    )
+    .addOption(coordinatorOption())
+    .addOption(sharedOption())
+    .option('--no-work', 'with --coordinator: only seed the shared run (workers and the storer run elsewhere)');
   addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
     process.exitCode = await runCrawlCommand(opts);
   });
@@ -149,6 +189,21 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
     process.stderr.write('nianbao crawl: note: no --contact (or NIANBAO_CONTACT) given; the User-Agent names nianbao without a way to reach you.\n');
   }
   const dbFile = dbPathFrom(opts);
+  const coordinator = opts.coordinator ?? (process.env['NIANBAO_COORDINATOR']?.trim() || undefined);
+  if (coordinator) {
+    return runSharedCrawl({
+      registry,
+      coordinator,
+      shared: sharedDirFrom(opts),
+      work: opts.work !== false,
+      dbFile,
+      snapshots: opts.snapshots,
+      progress: opts.progress ?? 'auto',
+      json: opts.json === true,
+      runArgs: runArgsOf(opts, source, contact),
+      options: crawlOptionsOf(opts, contact),
+    });
+  }
   let db: Db;
   try {
     db = openDatabase(dbFile);
@@ -182,31 +237,9 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
           }
           reporter.onEvent(e);
         },
-        runArgs: {
-          sites: source,
-          site: opts.site ?? null,
-          since: opts.since ?? null,
-          maxPages: opts.maxPages ?? null,
-          refresh: opts.refresh === true,
-          ignoreRobots: opts.ignoreRobots === true,
-          contact: contact ?? null,
-        },
+        runArgs: runArgsOf(opts, source, contact),
       },
-      {
-        snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
-        ...(opts.site?.length ? { sites: opts.site } : {}),
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
-        ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
-        refresh: opts.refresh === true,
-        ...(opts.revisit !== undefined ? { revisitReports: opts.revisit } : {}),
-        ...(opts.revisitAfter !== undefined ? { revisitAfterHours: opts.revisitAfter } : {}),
-        ignoreRobots: opts.ignoreRobots === true,
-        ...(contact ? { contactUrl: contact } : {}),
-        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
-        ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
-        ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
-        browser: { enabled: opts.browser !== false },
-      },
+      { snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile), ...crawlOptionsOf(opts, contact) },
     );
   } catch (err) {
     reporter.stop();

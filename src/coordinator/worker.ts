@@ -1,0 +1,339 @@
+/**
+ * A worker of a shared crawl (`nianbao worker`): joins the running run, claims hosts (leases,
+ * src/coordinator/hosts.ts) and crawls their sites with the crawl's own stages — the same fetch,
+ * router of page handlers and page outcomes as a single-machine crawl (src/crawl/stages/) — on the
+ * shared frontier and the queue sink. `siteConcurrency` hosts at a time, each in its own lane; a
+ * lane renews its lease while it works and stops taking rows if the lease was lost. Every request
+ * books its start on the shared host schedule first, so a host taken over (or a host shared by
+ * two sites' attachments) is never asked sooner than its interval, whoever asks.
+ */
+import { getMaxListeners, setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { ADAPTERS, type AdapterId } from '../../parsers/sites/index.js';
+import { ParsePool } from '../parse/pool.js';
+import { CrawlOptionsSchema, type CrawlOptionsResolved } from '../crawl/options.js';
+import { ChallengeSolver } from '../crawl/stages/challenges.js';
+import type { FetchSite, FrontierRow, HostSchedule, PageFetcher, RenderedDocument } from '../crawl/stages/contracts.js';
+import { HttpPageFetcher } from '../crawl/stages/fetcher.js';
+import type { Got } from '../crawl/stages/got.js';
+import { internalError, type CrawlRun } from '../crawl/stages/outcomes.js';
+import { crawlRouter, processRow, type RoutedPage } from '../crawl/stages/process.js';
+import type { LabelRouter } from '../crawl/stages/router.js';
+import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
+import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
+import { parseToOutcome } from '../store/ingest.js';
+import type { Coordinator } from './connect.js';
+import { PgFrontier } from './frontier.js';
+import { PgHostSchedule } from './host-schedule.js';
+import { claimHost, finishSite, hostsLeft, releaseHost, renewHost, type HostClaim } from './hosts.js';
+import { QueueSink } from './queue-sink.js';
+import { finishRunIfDone, loadRun, registerWorker, type SharedRun } from './run.js';
+
+/** A lease not renewed for this long is taken over by another worker. @default 30000 */
+export const DEFAULT_LEASE_MS = 30_000;
+
+export interface WorkerOptions {
+  /** Worker id (lease owner). @default `<machine>-<pid>-<random>` */
+  id?: string;
+  /** The shared snapshots folder. */
+  sharedDir: string;
+  /** The run to work (default: the running one). */
+  runId?: number;
+  /** Hosts worked at once (default: the run's `siteConcurrency`). */
+  hosts?: number;
+  /** Lease time, ms; renewed every third of it. */
+  leaseMs?: number;
+  /** How often a worker with nothing to claim asks again, ms. @default 500 */
+  pollMs?: number;
+  /** Parse threads (default: the run's `parseWorkers`). */
+  parseWorkers?: number;
+  /** Chromium for this machine (default: found as a single-machine crawl finds it). */
+  browserExecutable?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: CrawlEvent) => void;
+}
+
+export interface WorkerSummary extends CrawlSummary {
+  workerId: string;
+  /** Hosts this worker finished, and those it took over from a worker whose lease expired. */
+  hosts: number;
+  takenOver: number;
+}
+
+export function defaultWorkerId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Waits until `ms` epoch, or the signal. */
+function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> {
+  const ms = at - Date.now();
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The fetch stage with every request's start booked on the shared host schedule first (the local
+ * politeness of the HTTP fetcher still paces requests inside the worker); what the answers say of
+ * a host's pace (429/503, timeouts, a robots.txt Crawl-delay) goes to the shared schedule.
+ */
+export class ScheduledFetcher implements PageFetcher {
+  readonly #crawlDelays = new Map<string, number | undefined>();
+
+  constructor(
+    readonly inner: HttpPageFetcher,
+    readonly schedule: HostSchedule,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  get userAgent(): string {
+    return this.inner.userAgent;
+  }
+
+  async #book(url: string): Promise<void> {
+    const start = await this.schedule.reserve(new URL(url).host, Date.now());
+    await sleepUntil(start, this.signal);
+  }
+
+  async fetchRow(site: FetchSite, row: FrontierRow, o: { conditional: boolean }): Promise<Got> {
+    await this.#book(row.url);
+    const host = new URL(row.url).host;
+    let got: Got;
+    try {
+      got = await this.inner.fetchRow(site, row, o);
+    } catch (err) {
+      // A timeout slows the host down for every worker; other errors say nothing of its pace.
+      if ((err as { code?: string } | null)?.code === 'NB_FETCH_TIMEOUT') await this.schedule.observe(host, { timeout: true }, Date.now());
+      throw err;
+    }
+    // 429/503 slow the host down for every worker; other answers let it recover.
+    await this.schedule.observe(host, { status: got.res.status }, Date.now());
+    await this.#shareCrawlDelay(host);
+    return got;
+  }
+
+  /** A robots.txt Crawl-delay this worker read becomes the host's floor for every worker. */
+  async #shareCrawlDelay(host: string): Promise<void> {
+    const delay = this.inner.http.politeness.host(host)?.crawlDelayMs;
+    if (delay === this.#crawlDelays.get(host)) return;
+    this.#crawlDelays.set(host, delay);
+    await this.schedule.setCrawlDelay(host, delay);
+  }
+
+  async render(site: FetchSite, url: string, ready?: (html: string, status: number) => boolean): Promise<RenderedDocument> {
+    await this.#book(url);
+    return this.inner.render(site, url, ready);
+  }
+
+  setHostHeaders(host: string, headers: Record<string, string> | undefined): void {
+    this.inner.setHostHeaders(host, headers);
+  }
+
+  close(interrupted: boolean): Promise<void> {
+    return this.inner.close(interrupted);
+  }
+}
+
+/** Works the run until every host is done (or the signal). */
+export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<WorkerSummary> {
+  const t0 = performance.now();
+  const workerId = wo.id ?? defaultWorkerId();
+  const run = await loadRun(c, wo.runId);
+  const o: CrawlOptionsResolved = CrawlOptionsSchema.parse({
+    ...run.options,
+    snapshotsDir: wo.sharedDir,
+    ...(wo.parseWorkers !== undefined ? { parseWorkers: wo.parseWorkers } : {}),
+    ...(wo.browserExecutable ? { browser: { ...(run.options['browser'] as object | undefined), executablePath: wo.browserExecutable } } : {}),
+  });
+  await registerWorker(c, workerId, run.id);
+  const emit = wo.onEvent ?? (() => undefined);
+  const signal = wo.signal;
+  if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 1000), signal);
+  const frontier = new PgFrontier(c, { runId: run.id, workerId, siteHosts: run.siteHosts });
+  const pool = new ParsePool({ workers: o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
+  const sink = new QueueSink(c, frontier, {
+    workerId,
+    sharedDir: wo.sharedDir,
+    parse: (body, fileName, contentType) => parseToOutcome((input, opts) => pool.parse(input, opts), body, fileName, contentType),
+  });
+  const http = new HttpPageFetcher(o, run.sites, signal);
+  const fetcher = new ScheduledFetcher(http, new PgHostSchedule(c, { defaultIntervalMs: o.intervalMs ?? 1000 }), signal);
+  const crawlRun: CrawlRun = { o, runId: run.id, frontier, sink, fetcher, challenges: new ChallengeSolver(fetcher), emit, signal };
+  const router = crawlRouter();
+  const stopHeartbeat = frontier.heartbeat();
+  const summaries: SiteSummary[] = [];
+  let hosts = 0;
+  let takenOver = 0;
+  emit({ type: 'run-start', runId: run.id, sites: run.sites.map((s) => s.name), userAgent: fetcher.userAgent });
+
+  const leaseMs = wo.leaseMs ?? DEFAULT_LEASE_MS;
+  const lane = async (): Promise<void> => {
+    while (!signal?.aborted) {
+      const claim = await claimHost(c, run.id, workerId, leaseMs);
+      if (!claim) {
+        const left = await hostsLeft(c, run.id);
+        if (left.pending === 0) return;
+        await sleepUntil(Date.now() + (wo.pollMs ?? 500), signal); // hosts leased by others: taken over if they expire
+        continue;
+      }
+      hosts++;
+      if (claim.takenFrom && claim.takenFrom !== workerId) {
+        takenOver++;
+        emit({
+          type: 'warning',
+          code: 'NB_COORDINATOR_TAKEOVER',
+          message: `host ${claim.host}: lease of worker ${claim.takenFrom} expired; taken over by ${workerId}`,
+        });
+      }
+      const done = await workHost(c, crawlRun, router, run, claim, workerId, leaseMs, summaries);
+      await releaseHost(c, claim.host, workerId, done);
+    }
+  };
+  let status: 'ok' | 'interrupted' = 'ok';
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, wo.hosts ?? o.siteConcurrency) }, lane));
+    if (signal?.aborted) status = 'interrupted';
+    await finishRunIfDone(c, run.id);
+  } finally {
+    stopHeartbeat();
+    await pool.close();
+    await fetcher.close(signal?.aborted ?? false);
+  }
+  const durationMs = performance.now() - t0;
+  const totals = zeroCounts();
+  for (const s of summaries) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
+  await frontier.finishRun(run.id, { status, durationMs, counts: { totals } });
+  const fs = http.stats();
+  const bs = http.browser.stats();
+  return {
+    workerId,
+    hosts,
+    takenOver,
+    runId: run.id,
+    status,
+    userAgent: fetcher.userAgent,
+    durationMs,
+    sites: summaries,
+    totals,
+    pagesPerSecond: durationMs > 0 ? (totals.pages * 1000) / durationMs : 0,
+    browser: { launches: bs.launches, pages: bs.pages, executable: http.browser.location?.path ?? null, unavailable: http.browserUnavailable },
+    parse: pool.stats(),
+    fetch: {
+      requests: fs.requests,
+      retries: fs.retries,
+      redirects: fs.redirects,
+      notModified: fs.notModified,
+      bytesRaw: fs.bytesRaw,
+      bytesDecoded: fs.bytesDecoded,
+      maxInFlight: fs.maxInFlight,
+      robots: fs.robots ? { fetched: fs.robots.fetched, disallowed: fs.robots.disallowed } : null,
+    },
+  };
+}
+
+/** Crawls the sites of a claimed host; true when they are done (false: interrupted or the lease lost). */
+async function workHost(
+  c: Coordinator,
+  run: CrawlRun,
+  router: LabelRouter<RoutedPage>,
+  shared: SharedRun,
+  claim: HostClaim,
+  workerId: string,
+  leaseMs: number,
+  summaries: SiteSummary[],
+): Promise<boolean> {
+  let lost = false;
+  const renew = setInterval(
+    () => {
+      renewHost(c, claim.host, workerId, leaseMs)
+        .then((ok) => {
+          if (!ok) lost = true;
+        })
+        .catch(() => undefined);
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
+  try {
+    for (const name of claim.sites) {
+      const site = shared.sites.find((s) => s.name === name);
+      if (!site) continue;
+      const r = new SiteRun(site);
+      const state = await run.frontier.siteState(site.name);
+      if (state?.challenge === 'jsl' || state?.challenge === 'rivers') r.knownChallenge = state.challenge;
+      if (!r.adapterId && state?.adapter && ADAPTERS.some((a) => a.id === state.adapter)) r.adapterId = state.adapter as AdapterId;
+      await runSite(run, r, router, () => lost);
+      if (lost || run.signal?.aborted) return false;
+      await finishSite(c, shared.id, site.name, r.summary);
+      summaries.push(r.summary);
+    }
+    return true;
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+/** One site's rows until none is due (the loop of src/crawl/crawler.ts `runSite`, stopping when the lease is lost). */
+async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>, lost: () => boolean): Promise<void> {
+  const { frontier, emit, signal } = run;
+  emit({ type: 'site-start', site: r.site.name });
+  const lanes = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
+  // The site's lanes claim one after the other: a row is in flight before the next claim is asked.
+  let claims: Promise<unknown> = Promise.resolve();
+  const claimNext = (): Promise<FrontierRow | undefined> => {
+    const next = claims.then(async () => {
+      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
+      if (row) r.inflight.add(row.id);
+      return row;
+    });
+    claims = next.catch(() => undefined);
+    return next;
+  };
+  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      if (signal?.aborted || lost()) return;
+      const before = finished;
+      const row = await claimNext();
+      if (!row) {
+        if (finished !== before) continue;
+        if (r.inflight.size === 0) return;
+        await r.wait();
+        continue;
+      }
+      const ctx = { run, r, row };
+      try {
+        await processRow(ctx, router);
+      } catch (err) {
+        await internalError(ctx, err);
+      } finally {
+        r.inflight.delete(row.id);
+        finished++;
+        r.notify();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (signal?.aborted || lost()) return;
+  const now = new Date().toISOString();
+  await frontier.updateSite({
+    site: r.site.name,
+    adapter: r.adapterId ?? null,
+    last_run_id: run.runId,
+    last_crawl_at: now,
+    ...(r.entryOk
+      ? { last_ok_at: now, consecutive_failures: 0 }
+      : { consecutive_failures: ((await frontier.siteState(r.site.name))?.consecutive_failures ?? 0) + 1 }),
+    ...(r.summary.needsBrowser ? { browser_reason: r.summary.needsBrowser } : {}),
+    ...(r.summary.challenge ? { challenge: r.summary.challenge } : {}),
+  });
+  emit({ type: 'site-done', site: r.site.name, summary: r.summary });
+}

@@ -17,6 +17,7 @@ import type pg from 'pg';
 import type { FetchedPage, FrontierRow, PageCommit, ResponseRecord } from '../crawl/stages/contracts.js';
 import { SqliteFrontier } from '../crawl/stages/sqlite-frontier.js';
 import { SqliteReportSink } from '../crawl/stages/sqlite-sink.js';
+import { indexPending } from '../store/text-index.js';
 import type { Db } from '../store/db.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import type { Coordinator } from './connect.js';
@@ -104,6 +105,8 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
   }
   stopHeartbeat();
   frontier.commitNow();
+  // The reports stored go into the search indexes in one pass, as after a single-machine crawl.
+  indexPending(o.db);
   const counts = { ...(o.counts ? await o.counts() : {}), coordinator: c.label, coordinatorRun: run.id, stored: st.stored };
   const finalStatus = status === 'ok' ? ((await runStatus(c, run.id)) === 'ok' ? 'ok' : 'interrupted') : status;
   await frontier.finishRun(datasetRunId, { status: finalStatus, durationMs: Date.now() - t0, counts });
@@ -231,6 +234,14 @@ async function storeOne(
     return { key: q.key, sha: doc.sha, documentId: known.documentId, reportId: known.reportId, url: row.url };
   }
   const stored = await b.sink.storeReport({ page: got, snapshotPath, fileName: doc.fileName, agencyId, site: q.site, row }, r.outcome, page);
+  if (stored.outcome === 'known') {
+    await b.sink.storeKnown(
+      stored.documentId,
+      { place: row.url, site: q.site, publisherId: agencyId, seenAt: got.res.fetchedAt },
+      knownPage(page, got, snapshotPath, stored.documentId, role),
+    );
+    return null;
+  }
   if (stored.outcome === 'same') {
     await b.sink.storeKnown(
       row.document_id!,

@@ -23,7 +23,7 @@ import { crawlRouter, processRow, type RoutedPage } from '../crawl/stages/proces
 import type { LabelRouter } from '../crawl/stages/router.js';
 import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
 import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
-import { parseToOutcome } from '../store/ingest.js';
+import { parseToOutcome } from '../ingest/index.js';
 import type { Coordinator } from './connect.js';
 import { PgFrontier } from './frontier.js';
 import { PgHostSchedule } from './host-schedule.js';

@@ -379,6 +379,11 @@ export type StoredReport =
   | { outcome: 'new' | 'updated'; documentId: number; status: ReportStatus; revised: boolean }
   /** The same values as the version stored from this URL: nothing stored; store it as known. */
   | { outcome: 'same' }
+  /**
+   * The bytes were stored meanwhile from another place (two sites posting one report, crawled at
+   * once): nothing stored; store this place as one more location of that document.
+   */
+  | { outcome: 'known'; documentId: number }
   /** Where a report was, a page without report tables: nothing stored; record it as vanished. */
   | { outcome: 'no-tables' };
 

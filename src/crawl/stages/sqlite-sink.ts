@@ -113,6 +113,11 @@ export class SqliteReportSink implements ReportSink {
   // async: the work is done when called (synchronously); an error rejects the promise.
   async storeReport(doc: DocumentToStore, outcome: ParseOutcome, page: PageCommit): Promise<StoredReport> {
     const { row, page: got } = doc;
+    // Another site's copy of these bytes may have been stored while this one was parsed (the
+    // caller's look-up came before the parse): checked here, where nothing can come between the
+    // look-up and the insert, so the copy becomes one more location, never a duplicate document.
+    const stored = this.writer.findDocument(got.sha);
+    if (stored) return { outcome: 'known', documentId: stored.documentId };
     const updated = row.document_id !== null;
     // A known URL with new bytes: compared with the version stored from it. The same values (a
     // visit counter or the page template changed) are not a new version: the response is kept.

@@ -93,6 +93,10 @@ export async function storeReport(ctx: PageCtx, got: FetchedPage, snapshotPath: 
     await storeVanished(ctx, got, snapshotPath, 'no_tables');
     return;
   }
+  if (stored.outcome === 'known') {
+    await storeKnown(ctx, got, snapshotPath, stored.documentId, row.kind === 'attachment' ? 'attachment' : 'report');
+    return;
+  }
   if (stored.outcome === 'same') {
     await storeKnown(ctx, got, snapshotPath, row.document_id!, row.kind === 'attachment' ? 'attachment' : 'report');
     return;

@@ -339,7 +339,8 @@ class Crawler {
     // Threads asked for are a guard (a runaway document ends its thread, not the crawl): they start
     // with the run and take every document, none is parsed here while they start.
     this.pool = new ParsePool({ workers: ctx.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
-    this.parse = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
+    const parseWith: ParseFn = ctx.parse ?? ((input, opts) => this.pool.parse(input, opts));
+    this.parse = (input, opts) => parseWith(input, { ...opts, ocr: o.ocr });
     this.emit = ctx.onEvent ?? (() => undefined);
     this.signal = ctx.signal;
     // Every request, host queue wait and API POST in flight listens to it: dozens at once on a

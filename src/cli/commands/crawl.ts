@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
+import { ocrOption, type OcrMode } from '../ocr-option.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import { EXIT, abortOnSignals, collectSites, crawlReporter, exitCodeFor, loadRegistryFrom, registrySource } from '../../crawl/cli-support.js';
@@ -17,6 +18,7 @@ import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
 
 export interface CrawlCliOptions extends BudgetCliOptions {
+  ocr: OcrMode;
   sites?: string;
   site?: string[];
   since?: number;
@@ -98,6 +100,7 @@ export function registerCrawl(program: Command): void {
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--json', 'print the summary as JSON on stdout')
+    .addOption(ocrOption())
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(
       new Option('--interval-ms <ms>', "minimum time between two requests to one host, for every site (default: the registry's rateMs, else 1000)").argParser(
@@ -205,6 +208,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
         ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
+        ocr: opts.ocr,
         browser: { enabled: opts.browser !== false },
       },
     );

@@ -70,6 +70,11 @@ rows.push([
   ocr.ocr_seconds_per_page === null ? 'n/a (no tesseract)' : ocr.ocr_seconds_per_page.toFixed(2),
   'goal ≤ 10',
 ]);
+rows.push([
+  'ocr: CPU seconds per page (this process and Tesseract)',
+  ocr.ocr_cpu_seconds_per_page === null ? 'n/a' : ocr.ocr_cpu_seconds_per_page.toFixed(2),
+  'load-free',
+]);
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`machine: ${machine}`);

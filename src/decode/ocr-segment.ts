@@ -277,9 +277,8 @@ function boxOf(parts: readonly Component[], members: readonly number[]): Segment
 /**
  * Glyph parts into segments. Parts at least half a text height tall (whole glyphs, digits) on one
  * line closer than {@link JOIN_GAP} text heights are a segment. Smaller parts (strokes, dots,
- * punctuation: their place on the line says little) are grouped among themselves side by side on a
- * line, and each group then joins the nearest segment on its line within a text height, or stands
- * as a segment of its own.
+ * punctuation: their place on the line says little) each join the nearest segment on their line
+ * within a text height; those far from any are grouped among themselves side by side on a line.
  */
 export function segmentsOf(parts: readonly Component[], textHeight: number): Segment[] {
   const h = textHeight;
@@ -302,17 +301,12 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
       g.map((k) => big[k]!.i),
     ),
   );
-  const smallParts = small.map((p) => p.c);
-  let loose = groupsOf(smallParts, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) =>
-    boxOf(
-      parts,
-      g.map((k) => small[k]!.i),
-    ),
-  );
-  // A group joins the nearest segment on its line; a segment that grew may reach further groups
-  // (the upper stroke of 二 once its lower stroke has joined), so a few rounds.
+  // Each small part joins the nearest segment on its line (the stroke under 查 the line of 查, not
+  // the stroke over the next line's glyph, a fifth of a line below); a segment that grew may reach
+  // further parts (the upper stroke of 二 once its lower stroke and 、 have joined), so a few rounds.
+  let loose = small.map(({ c }) => ({ ...c, parts: [c.id] }) as Segment);
   for (let round = 0; round < 3 && loose.length > 0; round++) {
-    const left: typeof loose = [];
+    const left: Segment[] = [];
     for (const g of loose) {
       const mid = (g.top + g.bottom) / 2;
       let home: Segment | undefined;
@@ -344,7 +338,20 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     if (left.length === loose.length) break;
     loose = left;
   }
-  segments.push(...loose);
+  // Small parts far from any segment (a lone 一、, a dash) make segments of their own.
+  const alone = groupsOf(loose, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) => {
+    const box = { ...loose[g[0]!]!, parts: [] as number[], ink: 0 };
+    for (const i of g) {
+      const m = loose[i]!;
+      box.left = Math.min(box.left, m.left);
+      box.top = Math.min(box.top, m.top);
+      box.right = Math.max(box.right, m.right);
+      box.bottom = Math.max(box.bottom, m.bottom);
+      box.parts.push(...m.parts);
+      box.ink += m.ink;
+    }
+    return box;
+  });
   // Glyphs whose small parts joined a segment now stand close to it (亻 beside the strokes of 言): once more.
   const merged = groupsOf(segments, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) => {
     const box = { ...segments[g[0]!]!, parts: [] as number[] };
@@ -359,6 +366,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     box.ink = g.reduce((a, i) => a + segments[i]!.ink, 0);
     return box;
   });
+  merged.push(...alone);
   // Too little ink to be a glyph: what is left of specks.
   const minInk = Math.max(12, (h * h) / 40);
   return merged.filter((s) => s.ink >= minInk).sort((a, b) => a.top - b.top || a.left - b.left);

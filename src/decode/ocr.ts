@@ -20,6 +20,12 @@ import { checkDigits, glyphInk, parsePgm, type GreyImage } from './ocr-ink.js';
 import { parseTesseractHocr, piecesOfPage, skewOf, type OcrWord } from './ocr-layout.js';
 import { runTool, ToolError } from './tool.js';
 
+/** A page of a PDF with fewer visible characters than this in its text layer (none, or a page number) is an image page: read by OCR. */
+const MIN_TEXT_LAYER_CHARS = 10;
+
+/** Does this page's text (from the PDF's text layer) hold the page's text, or is the page an image? */
+export const hasTextLayer = (pageText: string): boolean => pageText.replace(/\s/g, '').length >= MIN_TEXT_LAYER_CHARS;
+
 export interface OcrOptions {
   /** File name or URL, for error messages. @default undefined */
   fileName?: string | undefined;
@@ -250,6 +256,12 @@ class ReadingBuilder {
   #conf = 0;
   #words = 0;
 
+  /** A page of a PDF read from its text layer, between pages read by OCR. */
+  addText(text: string): void {
+    if (this.lines.length > 0) this.lines.push('');
+    this.lines.push(...text.split('\n'));
+  }
+
   addPage(reading: PageReading, rotated: number): void {
     if (this.lines.length > 0) this.lines.push('');
     this.skewDegrees.push(reading.skewDegrees);
@@ -294,16 +306,28 @@ export async function ocrImage(bytes: Uint8Array, opts: OcrOptions = {}): Promis
   return builder.reading(Math.max(1, found.readings.length));
 }
 
-/** OCR of a PDF without a text layer: each page rendered at {@link OCR_DPI} dpi (grey, PGM) by pdftoppm, then read. */
-export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOptions = {}): Promise<OcrReading> {
+/**
+ * OCR of the pages of a PDF without a text layer: each rendered at {@link OCR_DPI} dpi (grey, PGM)
+ * by pdftoppm, then read. With `pageTexts` (the text layer of each page), pages that have one are
+ * taken as they are and only the others are read: the reading's text is the whole document's, its
+ * `pages` the pages OCR read.
+ */
+export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOptions & { pageTexts?: readonly string[] } = {}): Promise<OcrReading> {
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
   meter.check('maxPages', pageCount, 'pages', true);
+  let read = 0;
   const dir = await mkdtemp(join(tmpdir(), 'nianbao-ocr-'));
   try {
     const file = join(dir, 'scan.pdf');
     await writeFile(file, bytes);
     const builder = new ReadingBuilder();
     for (let page = 1; page <= pageCount; page++) {
+      const layer = opts.pageTexts?.[page - 1];
+      if (layer !== undefined && hasTextLayer(layer)) {
+        builder.addText(layer);
+        continue;
+      }
+      read++;
       try {
         const image = await runTool('pdftoppm', ['-r', String(OCR_DPI), '-gray', '-f', String(page), '-l', String(page), '-singlefile', file], {
           timeoutMs: allowance(meter, `rendering page ${page} for OCR`),
@@ -315,7 +339,7 @@ export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOpti
         throw toolFailure(err, 'pdf', opts, page);
       }
     }
-    return builder.reading(pageCount);
+    return builder.reading(read);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

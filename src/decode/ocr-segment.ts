@@ -53,6 +53,8 @@ const SKEW_STEP = 0.05;
 const MIN_SKEW_DEGREES = 0.1;
 /** Glyphs closer than this share of the text height are one segment. */
 const JOIN_GAP = 0.5;
+/** Parts overlapping across, whose union is no taller than this share of the text height, are one glyph's. */
+const STACKED_HEIGHT = 1.15;
 /** Glyphs on one line: their spans (at least a text height, centred on the glyph) overlap by this share of the text height. */
 const SAME_LINE = 0.5;
 
@@ -292,6 +294,11 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     const [b0, b1] = span(b);
     return Math.min(a1, b1) - Math.max(a0, b0) >= h * SAME_LINE;
   };
+  // Parts of one glyph one above the other (the top and foot of 条): their union is no taller than a glyph.
+  const stacked = (a: Box, b: Box): boolean =>
+    Math.min(a.right, b.right) - Math.max(a.left, b.left) >= 0.5 * Math.min(widthOf(a), widthOf(b)) &&
+    Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top) <= h * STACKED_HEIGHT;
+  const together = (a: Box, b: Box): boolean => (b.left - a.right <= h * JOIN_GAP && sameLine(a, b)) || stacked(a, b);
   const big = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) >= h / 2);
   const small = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) < h / 2);
   const bigParts = big.map((p) => p.c);
@@ -339,7 +346,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     loose = left;
   }
   // Small parts far from any segment (a lone 一、, a dash) make segments of their own.
-  const alone = groupsOf(loose, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) => {
+  const alone = groupsOf(loose, h * JOIN_GAP, together).map((g) => {
     const box = { ...loose[g[0]!]!, parts: [] as number[], ink: 0 };
     for (const i of g) {
       const m = loose[i]!;
@@ -353,7 +360,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     return box;
   });
   // Glyphs whose small parts joined a segment now stand close to it (亻 beside the strokes of 言): once more.
-  const merged = groupsOf(segments, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) => {
+  const merged = groupsOf(segments, h * JOIN_GAP, together).map((g) => {
     const box = { ...segments[g[0]!]!, parts: [] as number[] };
     for (const i of g) {
       const m = segments[i]!;

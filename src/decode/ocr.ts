@@ -65,7 +65,7 @@ function toolFailure(err: unknown, kind: DocumentKind, opts: OcrOptions, page: n
       : unavailable(kind, opts.fileName, "poppler's pdftoppm is not installed", 'apt-get install poppler-utils');
   }
   if (tesseract && /Failed loading language|Error opening data file/.test(err.message)) {
-    return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} language data`, INSTALL_TESSERACT);
+    return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} or eng language data`, `${INSTALL_TESSERACT} tesseract-ocr-eng`);
   }
   if (err.reason === 'timeout') {
     return new DecodeError(

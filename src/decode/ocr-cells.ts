@@ -109,6 +109,19 @@ export function parseTsv(tsv: string): TsvWord[] {
   return out;
 }
 
+/** ASCII punctuation Tesseract writes for the full-width marks of Chinese text. */
+const FULL_WIDTH: Record<string, string> = { ':': '：', '(': '（', ')': '）', ',': '，', ';': '；' };
+const HAN_CHAR = /\p{Script=Han}/u;
+
+/** The full-width mark for an ASCII one next to a Chinese character (其中: → 其中：), as the report has it. */
+export function fullWidthMarks(text: string): string {
+  return text.replace(/[:(),;]/g, (m, i: number) => (HAN_CHAR.test(text[i - 1] ?? '') || HAN_CHAR.test(text[i + 1] ?? '') ? FULL_WIDTH[m]! : m));
+}
+
+/** A piece ending in a full-width mark: its square reaches past the mark's ink by this share of the text height. */
+const MARK_SQUARE = 0.6;
+const ENDS_IN_MARK = /[：、，；。]$/;
+
 const DIGIT_END = /\d$/;
 const DIGIT_START = /^\d/;
 
@@ -131,6 +144,11 @@ export function piecesOfSegment(
     }
     piece = { text: w.text, left: w.left, right: w.right, bottom: seg.bottom, conf: w.conf, segment: index };
     pieces.push(piece);
+  }
+  for (const p of pieces) {
+    p.text = fullWidthMarks(p.text);
+    // The blank after 、 or ： is its own square's, not a gap between cells (其中：1、政府网站公开数).
+    if (ENDS_IN_MARK.test(p.text)) p.right += textHeight * MARK_SQUARE;
   }
   return pieces;
 }

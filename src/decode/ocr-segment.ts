@@ -53,6 +53,8 @@ const SKEW_STEP = 0.05;
 const MIN_SKEW_DEGREES = 0.1;
 /** Glyphs closer than this share of the text height are one segment. */
 const JOIN_GAP = 0.5;
+/** After a mark (、：，) glyphs closer than this share of the text height are one segment. */
+const AFTER_MARK_GAP = 1.1;
 /** Parts overlapping across, whose union is no taller than this share of the text height, are one glyph's. */
 const STACKED_HEIGHT = 1.15;
 /** Glyphs on one line: their spans (at least a text height, centred on the glyph) overlap by this share of the text height. */
@@ -360,7 +362,19 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     return box;
   });
   // Glyphs whose small parts joined a segment now stand close to it (亻 beside the strokes of 言): once more.
-  const merged = groupsOf(segments, h * JOIN_GAP, together).map((g) => {
+  // A segment that ends in a mark (、：，: a small part at its right end) stands apart from what follows
+  // by the blank of the mark's square: up to {@link AFTER_MARK_GAP} text heights joins, so that
+  // 其中：1、政府网站公开数 is read as one line and not as three (a lone "1、" is read as 工、).
+  const byId = new Map(parts.map((c) => [c.id, c]));
+  const endsInMark = new Set(
+    segments.filter((s) => {
+      const last = s.parts.map((id) => byId.get(id)!).reduce((a, b) => (b.right > a.right ? b : a));
+      return heightOf(last) < h / 2 && widthOf(last) < h * 0.6 && last.top > s.top + h / 4;
+    }),
+  );
+  const close = (a: Segment, b: Segment): boolean =>
+    together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b));
+  const merged = groupsOf(segments, h * AFTER_MARK_GAP, close).map((g) => {
     const box = { ...segments[g[0]!]!, parts: [] as number[] };
     for (const i of g) {
       const m = segments[i]!;

@@ -175,6 +175,8 @@ const NUMBER_SEGMENTATION = '8';
 const NUMBER_LIKE = /^[^\p{Script=Han}]{1,20}$/u;
 const HAS_ALNUM = /[0-9A-Za-z]/;
 const HAN = /\p{Script=Han}/gu;
+/** A segment the Chinese model read nothing in, no wider than this share of the text height (a number of up to four digits), is read as digits. */
+const UNREAD_WIDTH = 2;
 /** A segment narrower than this share of the text height holds no Chinese character (they are about square): a digit or two. */
 const NARROW = 0.6;
 /** Confidence given to a number the two readings disagree on (below `LOW_CONFIDENCE`: flagged). */
@@ -239,12 +241,17 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
     // Segments read as something like a number are read again, as digits only: a lone 5 read as
     // "D" by the Chinese model is a 5 to the digit reading. Where the two readings differ, the
     // digits are taken and their confidence lowered, so that the cell is flagged.
-    const numberLike = [...first].filter(([i, words]) => {
-      const text = words.map((w) => w.text).join('');
-      const seg = segments[i]!;
-      const narrow = seg.right - seg.left + 1 <= h * NARROW && (text.match(HAN)?.length ?? 0) <= 2;
-      return narrow || (NUMBER_LIKE.test(text) && HAS_ALNUM.test(text));
-    });
+    // …and so are small segments the Chinese model read nothing in (a lone 0 at 150 dpi).
+    const numberLike = segments
+      .map((seg, i): [number, SegmentWord[]] => [i, first.get(i) ?? []])
+      .filter(([i, words]) => {
+        const seg = segments[i]!;
+        const width = seg.right - seg.left + 1;
+        if (words.length === 0) return width <= h * UNREAD_WIDTH && seg.bottom - seg.top + 1 >= h / 2;
+        const text = words.map((w) => w.text).join('');
+        const narrow = width <= h * NARROW && (text.match(HAN)?.length ?? 0) <= 2;
+        return narrow || (NUMBER_LIKE.test(text) && HAS_ALNUM.test(text));
+      });
     if (numberLike.length > 0) {
       const digits = await read(
         numberLike.map(([i]) => i),

@@ -126,6 +126,7 @@ if (wants('ocr')) {
   const ocr = await runRounds('ocr', async () => ({ ...(await benchOcr()) }));
   Object.assign(results, ocr);
   row(ocr, `ocr: seconds per page (scan at 300 dpi, ${ocr['ocr_pages'] ?? 0} pages)`, 'ocr_seconds_per_page', 2, 'goal ≤ 10');
+  row(ocr, '  CPU seconds per page (this process and Tesseract; load-free)', 'ocr_cpu_seconds_per_page', 2);
 }
 
 const load = judgeLoad(loadBefore, machineLoad());

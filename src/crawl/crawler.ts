@@ -72,6 +72,7 @@ export function sqliteStages(ctx: CrawlContext, o: CrawlOptionsResolved, sites: 
   const sink = new SqliteReportSink(frontier, {
     snapshotsDir: o.snapshotsDir,
     parseWorkers: o.parseWorkers,
+    ocr: o.ocr,
     ...(o.budget ? { budget: o.budget } : {}),
     ...(ctx.parse ? { parse: ctx.parse } : {}),
   });

@@ -113,6 +113,13 @@ export const CrawlOptionsSchema = z.strictObject({
    * @default DEFAULT_BUDGET
    */
   budget: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * `auto`: scanned PDFs (pages without a text layer) and images of report pages are read by OCR
+   * (Tesseract, a few seconds a page); `off`: they are refused (`NB_PARSE_EMPTY`, `NB_PARSE_BINARY`).
+   * Off by default: OCR is slow next to every other reader, and needs Tesseract installed.
+   * @default 'off'
+   */
+  ocr: z.enum(['auto', 'off']).default('off'),
   fetch: CrawlFetchOptionsSchema.default(CrawlFetchOptionsSchema.parse({})),
   browser: CrawlBrowserOptionsSchema.default(CrawlBrowserOptionsSchema.parse({})),
 });

@@ -10,8 +10,8 @@ import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { mhtToHtml } from './mht.js';
 import { ofdToText } from './ofd.js';
-import { ocrImage, ocrPdf } from './ocr.js';
-import { pdfPageCount, pdfToText } from './pdf.js';
+import { hasTextLayer, ocrImage, ocrPdf } from './ocr.js';
+import { pdfPageTexts } from './pdf.js';
 import type { OcrReading } from '../../parsers/ocr.js';
 import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
@@ -23,7 +23,7 @@ export type { DocumentKind } from './kind.js';
 export { docxToHtml } from './docx.js';
 export { docToText } from './doc.js';
 export type { DocToTextOptions } from './doc.js';
-export { pdfToText, pdfPageCount } from './pdf.js';
+export { pdfToText, pdfPageCount, pdfPageTexts } from './pdf.js';
 export { ocrImage, ocrPdf, OCR_DPI, OCR_LANGUAGE, OCR_PAGE_TIMEOUT_MS } from './ocr.js';
 export type { OcrOptions } from './ocr.js';
 export type { PdfToTextOptions } from './pdf.js';
@@ -166,10 +166,15 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
           { ...errorOptions, kind },
         );
       }
-      const layer = checkText(await pdfToText(bytes, { fileName, meter }));
-      if (layer.trim() === '' && ocr === 'auto') {
-        const reading = await ocrPdf(bytes, await pdfPageCount(bytes), { fileName, meter });
-        return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'pdf', ocr: reading };
+      const pageTexts = await pdfPageTexts(bytes, { fileName, meter });
+      const layer = checkText(pageTexts.join('\n\n'));
+      // A scan (no text layer), or a PDF of text pages and scanned ones: the scanned pages are read by OCR.
+      if (ocr === 'auto' && pageTexts.some((t) => !hasTextLayer(t))) {
+        const reading = await ocrPdf(bytes, pageTexts.length, { fileName, meter, pageTexts });
+        if (layer.trim() === '')
+          return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'pdf', ocr: reading };
+        // Image pages of a text PDF where OCR found nothing (a blank page, a photo): the text layer as it is.
+        if (reading.words > 0) return { kind: 'text', text: checkText(reading.text), charset: null, source: 'pdf', ocr: reading };
       }
       const text = withText(
         layer,

@@ -13,10 +13,18 @@ import { BudgetMeter } from '../../parsers/budget.js';
 import type { OcrReading, OcrWordRef } from '../../parsers/ocr.js';
 import { DecodeError } from './errors.js';
 import type { DocumentKind } from './kind.js';
-import { wordsOfLines } from './lines.js';
+import { wordsOfLines, type PositionedText } from './lines.js';
+import { readSegments } from './ocr-cells.js';
+import { layoutOf } from './ocr-segment.js';
 import { checkDigits, glyphInk, parsePgm, type GreyImage } from './ocr-ink.js';
 import { parseTesseractHocr, piecesOfPage, skewOf, type OcrWord } from './ocr-layout.js';
 import { runTool, ToolError } from './tool.js';
+
+/** A page of a PDF with fewer visible characters than this in its text layer (none, or a page number) is an image page: read by OCR. */
+const MIN_TEXT_LAYER_CHARS = 10;
+
+/** Does this page's text (from the PDF's text layer) hold the page's text, or is the page an image? */
+export const hasTextLayer = (pageText: string): boolean => pageText.replace(/\s/g, '').length >= MIN_TEXT_LAYER_CHARS;
 
 export interface OcrOptions {
   /** File name or URL, for error messages. @default undefined */
@@ -57,7 +65,7 @@ function toolFailure(err: unknown, kind: DocumentKind, opts: OcrOptions, page: n
       : unavailable(kind, opts.fileName, "poppler's pdftoppm is not installed", 'apt-get install poppler-utils');
   }
   if (tesseract && /Failed loading language|Error opening data file/.test(err.message)) {
-    return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} language data`, INSTALL_TESSERACT);
+    return unavailable(kind, opts.fileName, `Tesseract has no ${OCR_LANGUAGE} or eng language data`, `${INSTALL_TESSERACT} tesseract-ocr-eng`);
   }
   if (err.reason === 'timeout') {
     return new DecodeError(
@@ -149,23 +157,94 @@ async function greyOf(image: Uint8Array): Promise<GreyImage | null> {
   }
 }
 
-const meanConf = (words: readonly OcrWord[]): number => (words.length === 0 ? 0 : words.reduce((a, w) => a + w.conf, 0) / words.length);
+const meanConf = (confs: readonly number[]): number => (confs.length === 0 ? 0 : confs.reduce((a, c) => a + c, 0) / confs.length);
 
-/** Tesseract's characters of a (single-page) image, digits checked against its ink. */
-async function readImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<OcrWord[]> {
-  const words = await tesseractChars(image, meter, page);
-  const grey = words.some((w) => w.page > 1) ? null : await greyOf(image);
-  return grey ? checkDigits(words, glyphInk(grey), grey) : words;
+/** What was read on one page image: pieces for the line builder, every word's confidence, the skew undone. */
+interface PageReading {
+  pieces: PositionedText[];
+  confs: number[];
+  skewDegrees: number;
+  /** Page of a multi-page image (TIFF) the pieces are on, 1-based. */
+  page: number;
 }
 
-/** The words of one page image, turned upright when Tesseract's orientation detection says it lies on its side or upside down. */
-async function wordsOfImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<{ words: OcrWord[]; rotated: number }> {
-  const words = await readImage(image, meter, page);
-  if (words.length >= ROTATION_CHECK_WORDS && meanConf(words) >= ROTATION_CHECK_CONF) return { words, rotated: 0 };
+/** More segments than this is no page of text (a photo, a halftone): read as a whole by Tesseract. */
+const MAX_SEGMENTS = 3000;
+
+/**
+ * The page read segment by segment (`ocr-segment.ts`, `ocr-cells.ts`); null when the image cannot be
+ * decoded here, holds several pages, or does not look like a page of text.
+ */
+async function readBySegments(image: Uint8Array, meter: BudgetMeter, page: number): Promise<PageReading | null> {
+  const grey = await greyOf(image);
+  if (!grey) return null;
+  const layout = layoutOf(grey);
+  if (layout.segments.length === 0 || layout.segments.length > MAX_SEGMENTS) return null;
+  const pieces = await readSegments(layout, {
+    language: OCR_LANGUAGE,
+    timeoutMs: () => allowance(meter, `reading page ${page} by OCR`),
+    env: TESSERACT_ENV,
+  });
+  return {
+    pieces: pieces.map((p) => ({ str: p.text, x: p.left, y: -p.bottom, width: Math.max(1, p.right - p.left), height: layout.textHeight, conf: p.conf })),
+    confs: pieces.map((p) => p.conf),
+    skewDegrees: layout.skewDegrees,
+    page: 1,
+  };
+}
+
+/** Tesseract's characters of a (single-page) image, digits checked against its ink; one reading per page of the image. */
+async function readWholeImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<PageReading[]> {
+  let words = await tesseractChars(image, meter, page);
+  const grey = words.some((w) => w.page > 1) ? null : await greyOf(image);
+  if (grey) words = checkDigits(words, glyphInk(grey), grey);
+  const pages = new Map<number, OcrWord[]>();
+  for (const w of words) pages.set(w.page, [...(pages.get(w.page) ?? []), w]);
+  return [...pages.keys()]
+    .sort((a, b) => a - b)
+    .map((p) => {
+      const onPage = pages.get(p)!;
+      const skew = skewOf(onPage);
+      return {
+        pieces: piecesOfPage(onPage, skew),
+        confs: onPage.map((w) => w.conf),
+        skewDegrees: Math.round((Math.atan(skew) * 180 * 100) / Math.PI) / 100,
+        page: p,
+      };
+    });
+}
+
+/** A single-page image read segment by segment, any other read by Tesseract as a whole. */
+async function readImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<PageReading[]> {
+  if ((await imagePages(image)) === 1) {
+    const reading = await readBySegments(image, meter, page);
+    if (reading) return [reading];
+  }
+  return readWholeImage(image, meter, page);
+}
+
+/** Pages of an image (a TIFF may hold several); 1 when sharp cannot tell. */
+async function imagePages(image: Uint8Array): Promise<number> {
+  if (parsePgm(image)) return 1;
+  try {
+    const { default: sharp } = await import('sharp');
+    return (await sharp(image).metadata()).pages ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
+const confsOf = (readings: readonly PageReading[]): number[] => readings.flatMap((r) => r.confs);
+
+/** The readings of one page image, turned upright when Tesseract's orientation detection says it lies on its side or upside down. */
+async function wordsOfImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<{ readings: PageReading[]; rotated: number }> {
+  const readings = await readImage(image, meter, page);
+  const confs = confsOf(readings);
+  if (confs.length >= ROTATION_CHECK_WORDS && meanConf(confs) >= ROTATION_CHECK_CONF) return { readings, rotated: 0 };
   const turn = await rotationOf(image, meter, page);
-  if (turn === 0) return { words, rotated: 0 };
+  if (turn === 0) return { readings, rotated: 0 };
   const upright = await readImage(await rotate(image, turn), meter, page);
-  return meanConf(upright) > meanConf(words) ? { words: upright, rotated: turn } : { words, rotated: 0 };
+  return meanConf(confsOf(upright)) > meanConf(confs) ? { readings: upright, rotated: turn } : { readings, rotated: 0 };
 }
 
 /** Collects pages of words into the reading: text lines, digit words with their places, figures. */
@@ -177,14 +256,19 @@ class ReadingBuilder {
   #conf = 0;
   #words = 0;
 
-  addPage(words: OcrWord[], rotated: number): void {
+  /** A page of a PDF read from its text layer, between pages read by OCR. */
+  addText(text: string): void {
     if (this.lines.length > 0) this.lines.push('');
-    const skew = skewOf(words);
-    this.skewDegrees.push(Math.round((Math.atan(skew) * 180 * 100) / Math.PI) / 100);
+    this.lines.push(...text.split('\n'));
+  }
+
+  addPage(reading: PageReading, rotated: number): void {
+    if (this.lines.length > 0) this.lines.push('');
+    this.skewDegrees.push(reading.skewDegrees);
     this.rotated.push(rotated);
-    this.#conf += words.reduce((a, w) => a + w.conf, 0);
-    this.#words += words.length;
-    for (const line of wordsOfLines(piecesOfPage(words, skew))) {
+    this.#conf += reading.confs.reduce((a, c) => a + c, 0);
+    this.#words += reading.confs.length;
+    for (const line of wordsOfLines(reading.pieces)) {
       const texts = line.map((pieces) => pieces.map((p) => p.str).join(''));
       line.forEach((pieces, i) => {
         if (/\d/.test(texts[i]!))
@@ -210,42 +294,52 @@ class ReadingBuilder {
 /** OCR of an image file (PNG, JPEG, TIFF — every page of a multi-page TIFF —, GIF, BMP, WEBP). */
 export async function ocrImage(bytes: Uint8Array, opts: OcrOptions = {}): Promise<OcrReading> {
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
-  let found: { words: OcrWord[]; rotated: number };
+  let found: { readings: PageReading[]; rotated: number };
   try {
     found = await wordsOfImage(bytes, meter, 1);
   } catch (err) {
     throw toolFailure(err, 'image', opts, 1);
   }
-  const pages = new Map<number, OcrWord[]>();
-  for (const w of found.words) pages.set(w.page, [...(pages.get(w.page) ?? []), w]);
-  meter.check('maxPages', pages.size, 'pages', true);
+  meter.check('maxPages', found.readings.length, 'pages', true);
   const builder = new ReadingBuilder();
-  for (const page of [...pages.keys()].sort((a, b) => a - b)) builder.addPage(pages.get(page)!, found.rotated);
-  return builder.reading(Math.max(1, pages.size));
+  for (const reading of found.readings) builder.addPage(reading, found.rotated);
+  return builder.reading(Math.max(1, found.readings.length));
 }
 
-/** OCR of a PDF without a text layer: each page rendered at {@link OCR_DPI} dpi (grey, PGM) by pdftoppm, then read. */
-export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOptions = {}): Promise<OcrReading> {
+/**
+ * OCR of the pages of a PDF without a text layer: each rendered at {@link OCR_DPI} dpi (grey, PGM)
+ * by pdftoppm, then read. With `pageTexts` (the text layer of each page), pages that have one are
+ * taken as they are and only the others are read: the reading's text is the whole document's, its
+ * `pages` the pages OCR read.
+ */
+export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOptions & { pageTexts?: readonly string[] } = {}): Promise<OcrReading> {
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
   meter.check('maxPages', pageCount, 'pages', true);
+  let read = 0;
   const dir = await mkdtemp(join(tmpdir(), 'nianbao-ocr-'));
   try {
     const file = join(dir, 'scan.pdf');
     await writeFile(file, bytes);
     const builder = new ReadingBuilder();
     for (let page = 1; page <= pageCount; page++) {
+      const layer = opts.pageTexts?.[page - 1];
+      if (layer !== undefined && hasTextLayer(layer)) {
+        builder.addText(layer);
+        continue;
+      }
+      read++;
       try {
         const image = await runTool('pdftoppm', ['-r', String(OCR_DPI), '-gray', '-f', String(page), '-l', String(page), '-singlefile', file], {
           timeoutMs: allowance(meter, `rendering page ${page} for OCR`),
           maxOutputBytes: MAX_TOOL_OUTPUT,
         });
         const found = await wordsOfImage(image, meter, page);
-        builder.addPage(found.words, found.rotated);
+        for (const reading of found.readings) builder.addPage(reading, found.rotated);
       } catch (err) {
         throw toolFailure(err, 'pdf', opts, page);
       }
     }
-    return builder.reading(pageCount);
+    return builder.reading(read);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

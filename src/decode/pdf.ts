@@ -94,6 +94,11 @@ const loadPdfJs = (): Promise<PdfJs> => (pdfjsModule ??= import('pdfjs-dist/lega
  * {@link DecodeError} `NB_PARSE_UNSUPPORTED` when pdf.js cannot read the file (damaged, encrypted).
  */
 export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}): Promise<string> {
+  return (await pdfPageTexts(bytes, opts)).join('\n\n');
+}
+
+/** The text of each page of a PDF (as {@link pdfToText} reads it; '' for a page without a text layer). */
+export async function pdfPageTexts(bytes: Uint8Array, opts: PdfToTextOptions = {}): Promise<string[]> {
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
   checkPdfStreams(bytes, meter);
   const pdfjs = await loadPdfJs();
@@ -142,7 +147,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfToTextOptions = {}):
       pages.push(linesOf(items).join('\n'));
       page.cleanup();
     }
-    return pages.join('\n\n');
+    return pages;
   } catch (cause) {
     if (cause instanceof ParseError) throw cause; // over the budget
     const reason = cause instanceof Error ? cause.message : String(cause);

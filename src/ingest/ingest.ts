@@ -75,6 +75,13 @@ export const IngestOptionsSchema = z.object({
    * @default DEFAULT_BUDGET
    */
   budget: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * `auto`: scanned PDFs (pages without a text layer) and images of report pages are read by OCR
+   * (Tesseract, a few seconds a page); `off`: they are refused (`NB_PARSE_EMPTY`, `NB_PARSE_BINARY`).
+   * Off by default: OCR is slow next to every other reader, and needs Tesseract installed.
+   * @default 'off'
+   */
+  ocr: z.enum(['auto', 'off']).default('off'),
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -107,7 +114,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   // thread while they start), so a runaway document ends its thread, never the run.
   const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget, startAfterMs: 0 });
   await pool?.ready().catch(() => undefined);
-  const parse: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
+  const parseWith: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
+  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr });
   const t0 = performance.now();
   const summary = emptySummary();
   const files = await listInputFiles(paths, opts.skipSuffixes).catch(async (err: unknown) => {

@@ -5,7 +5,10 @@ import { PARSER_VERSION } from '../../parsers/version.js';
 import type { ParseOutcome } from '../store/report-rows.js';
 
 /** The parser used by ingest/reparse (injectable for benchmarks). */
-export type ParseFn = (input: Uint8Array, options: { fileName?: string; contentType?: string; budget?: BudgetInput }) => Promise<ParsedReport>;
+export type ParseFn = (
+  input: Uint8Array,
+  options: { fileName?: string; contentType?: string; budget?: BudgetInput; ocr?: 'auto' | 'off' },
+) => Promise<ParsedReport>;
 
 /** Runs the parser and turns any exception into a failed outcome (never dropped). */
 export async function parseToOutcome(parse: ParseFn, bytes: Uint8Array, fileName: string, contentType?: string): Promise<ParseOutcome> {

@@ -42,6 +42,13 @@ export const ReparseOptionsSchema = z.object({
    * @default DEFAULT_BUDGET
    */
   budget: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * `auto`: scanned PDFs (pages without a text layer) and images of report pages are read by OCR
+   * (Tesseract, a few seconds a page); `off`: they are refused (`NB_PARSE_EMPTY`, `NB_PARSE_BINARY`).
+   * Off by default: OCR is slow next to every other reader, and needs Tesseract installed.
+   * @default 'off'
+   */
+  ocr: z.enum(['auto', 'off']).default('off'),
 });
 export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   /** @default parseReport */
@@ -62,7 +69,8 @@ export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
 export async function reparseStored(db: Db, options: ReparseOptions): Promise<IngestSummary> {
   const opts = ReparseOptionsSchema.parse(options);
   const budget: Budget = makeBudget(opts.budget as BudgetInput | undefined);
-  const parse: ParseFn = options.parse ?? ((bytes, o) => parseReport(bytes, { ...o, budget }));
+  const parseWith: ParseFn = options.parse ?? ((bytes, o) => parseReport(bytes, { ...o, budget }));
+  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr });
   const version = options.parserVersion ?? PARSER_VERSION;
   const t0 = performance.now();
   const summary = emptySummary();

@@ -25,8 +25,9 @@ export interface ParseReportOptions {
   budget?: BudgetInput;
   /**
    * `auto`: scanned PDFs (no text layer) and images of report pages are read by OCR (Tesseract;
-   * `NB_OCR_UNAVAILABLE` when it is not installed); `off`: they are refused.
-   * @default 'auto'
+   * `NB_OCR_UNAVAILABLE` when it is not installed); `off`: they are refused. Off unless asked for:
+   * OCR takes seconds a page.
+   * @default 'off'
    */
   ocr?: 'auto' | 'off';
 }

@@ -33,6 +33,7 @@ export const KNOWN_PARSE_CODES: ReadonlySet<ParseErrorCode> = new Set<ParseError
   'NB_PARSE_UNSUPPORTED',
   'NB_PARSE_TOO_LARGE',
   'NB_PARSE_NOT_A_REPORT',
+  'NB_OCR_UNAVAILABLE',
 ]);
 
 export interface FuzzDoc {

@@ -22,13 +22,13 @@ export interface ScanOptions {
   pages?: readonly number[];
 }
 
-/** Are the programs the fixtures need installed (pdftoppm, img2pdf, tesseract with chi_sim)? */
+/** Are the programs the fixtures need installed (pdftoppm, img2pdf, tesseract with chi_sim and eng)? */
 export async function scanToolsAvailable(): Promise<boolean> {
   try {
     await run('pdftoppm', ['-v']);
     await run('img2pdf', ['--version']);
     const { stdout } = await run('tesseract', ['--list-langs']);
-    return /\bchi_sim\b/.test(stdout);
+    return /\bchi_sim\b/.test(stdout) && /\beng\b/.test(stdout);
   } catch {
     return false;
   }

@@ -5,14 +5,18 @@
  * measurement is `npm run eval:ocr`. Needs tesseract-ocr, tesseract-ocr-chi-sim, poppler-utils and
  * img2pdf (.ci/run installs them); skipped without them.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsedReportSchema } from '../../parsers/schema.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { DecodeError } from '../../src/decode/errors.js';
 import { parseReport } from '../../src/parse/report.js';
+import { openDatabase } from '../../src/store/db.js';
+import { ingestPaths } from '../../src/ingest/index.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 import { compareCells } from '../helpers/ocr-compare.js';
 import { scanPages, scanPdf, scanToolsAvailable } from '../helpers/scans.js';
@@ -58,6 +62,52 @@ describe.skipIf(!tools)('scanned reports (OCR)', () => {
     expect(report.issues.find((f) => f.rule === 'report.ocr')?.message).toMatch(/skew of up to 1\.\d+° straightened/);
     const onPage = ['licensing', 'punishment', 'coercion'];
     expect(onPage.map((row) => Object.values(report.active?.[row] ?? {}))).toEqual(onPage.map((row) => Object.values(reference.active?.[row] ?? {})));
+  });
+});
+
+describe.skipIf(!tools)('scanned pages in a text PDF, and OCR in ingest', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nianbao-ocr-mixed-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a PDF whose page 1 has a text layer and whose page 2 is a scan: page 2 is read by OCR, page 1 as it is', SLOW, async () => {
+    const run = promisify(execFile);
+    const scan = await scanPdf(PDF, await mkdtemp(join(dir, 'scan-')), { dpi: 300, pages: [2] });
+    await run('pdfseparate', ['-f', '1', '-l', '1', PDF, join(dir, 'text-%d.pdf')]);
+    const mixed = join(dir, 'mixed.pdf');
+    await run('pdfunite', [join(dir, 'text-1.pdf'), scan, mixed]);
+    const reference = await parseReport(await readFile(PDF), { fileName: 'fujian-pingtan-2021.pdf' });
+    const report = await parseReport(await readFile(mixed), { fileName: 'mixed.pdf', budget, ocr: 'auto' });
+    expect(report.input).toMatchObject({ kind: 'pdf', ocr: { pages: 1 } });
+    // Page 1 (its text layer): the title, the year, the agency; page 2 (OCR): table 2 from 第二十条第（五）项 on.
+    expect([report.year, report.agency]).toEqual([reference.year, reference.agency]);
+    expect(report.year).toBe(2021);
+    const onPage2 = ['licensing', 'punishment', 'coercion'];
+    expect(onPage2.map((row) => report.active?.[row])).toEqual(onPage2.map((row) => reference.active?.[row]));
+    // Without OCR the scanned page is left out: what page 1 holds is read, nothing is made up.
+    const off = await parseReport(await readFile(mixed), { fileName: 'mixed.pdf', ocr: 'off' });
+    expect(off.input.ocr).toBeUndefined();
+    expect(off.active?.['licensing']).toBeUndefined();
+  });
+
+  it('ingest --ocr auto stores a scanned report; by default it is stored as failed (NB_PARSE_EMPTY)', SLOW, async () => {
+    const files = await mkdtemp(join(dir, 'files-'));
+    await scanPdf(PDF, files, { dpi: 300, pages: [2] });
+    const read = async (ocr: 'auto' | 'off' | undefined) => {
+      const db = openDatabase(join(await mkdtemp(join(dir, 'db-')), 'nianbao.db'));
+      try {
+        await ingestPaths(db, [join(files, 'scan.pdf')], { snapshotsDir: join(dir, `snapshots-${ocr}`), budget, ...(ocr ? { ocr } : {}) });
+        return db.prepare('SELECT status, error_code FROM reports').get() as { status: string; error_code: string | null };
+      } finally {
+        db.close();
+      }
+    };
+    expect(await read(undefined)).toEqual({ status: 'failed', error_code: 'NB_PARSE_EMPTY' });
+    expect((await read('auto')).status).not.toBe('failed');
   });
 });
 

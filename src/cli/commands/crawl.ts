@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
+import { ocrOption, type OcrMode } from '../ocr-option.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import type { CrawlOptionsInput } from '../../crawl/options.js';
@@ -19,6 +20,7 @@ import { markRunInterrupted } from '../../store/runs.js';
 import { coordinatorOption, runSharedCrawl, sharedDirFrom, sharedOption } from './shared-crawl.js';
 
 export interface CrawlCliOptions extends BudgetCliOptions {
+  ocr: OcrMode;
   sites?: string;
   site?: string[];
   since?: number;
@@ -103,6 +105,7 @@ function crawlOptionsOf(opts: CrawlCliOptions, contact: string | undefined): Omi
     ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
     ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
     ...(budget ? { budget } : {}),
+    ocr: opts.ocr,
     browser: { enabled: opts.browser !== false },
   };
 }
@@ -135,6 +138,7 @@ export function registerCrawl(program: Command): void {
     .addOption(dbOption())
     .option('--snapshots <dir>', 'folder of snapshot files of databases before schema 14, moved into the database by this run (default: <db>.snapshots)')
     .option('--json', 'print the summary as JSON on stdout')
+    .addOption(ocrOption())
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
     .addOption(
       new Option('--interval-ms <ms>', "minimum time between two requests to one host, for every site (default: the registry's rateMs, else 1000)").argParser(

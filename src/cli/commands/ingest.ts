@@ -8,6 +8,7 @@ import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError, terminalSafe } from '../command-support.js';
 import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../ingest/index.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
+import { ocrOption, type OcrMode } from '../ocr-option.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface IngestCliOptions extends BudgetCliOptions {
@@ -16,6 +17,7 @@ interface IngestCliOptions extends BudgetCliOptions {
   snapshots?: string;
   json?: boolean;
   progress?: ProgressMode;
+  ocr: OcrMode;
 }
 
 function summaryLine(verb: string, s: IngestSummary, db: string): string {
@@ -85,7 +87,8 @@ export function registerIngest(program: Command): void {
       0,
     )
     .option('--json', 'print the summary as JSON on stdout')
-    .addOption(progressOption());
+    .addOption(progressOption())
+    .addOption(ocrOption());
   addBudgetOptions(ingest).action(async (paths: string[], opts: IngestCliOptions & { parseWorkers: number }) => {
     const dbFile = dbPathFrom(opts);
     let db;
@@ -102,6 +105,7 @@ export function registerIngest(program: Command): void {
         snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
         batch: opts.batch,
         parseWorkers: opts.parseWorkers,
+        ocr: opts.ocr,
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         signal: stop.signal,
         onProgress: progress.onProgress,
@@ -130,7 +134,8 @@ export function registerIngest(program: Command): void {
     .option('--failed', 'also re-parse failed reports of the current parser version (reports refused by a different budget are re-parsed anyway)')
     .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), DEFAULT_BATCH)
     .option('--json', 'print the summary as JSON on stdout')
-    .addOption(progressOption());
+    .addOption(progressOption())
+    .addOption(ocrOption());
   addBudgetOptions(reparse).action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
     const dbFile = dbPathFrom(opts);
     let db;
@@ -148,6 +153,7 @@ export function registerIngest(program: Command): void {
         all: opts.all === true,
         failed: opts.failed === true,
         batch: opts.batch,
+        ocr: opts.ocr,
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         signal: stop.signal,
         onProgress: progress.onProgress,

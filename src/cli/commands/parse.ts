@@ -4,7 +4,7 @@
  * file never stops the others; the exit code is 1 when any file failed.
  */
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
 import { foundNothing } from '../../../parsers/report.js';
 import { findAttachments, rankAttachments } from '../../../parsers/sites/index.js';
@@ -13,6 +13,7 @@ import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetc
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { describeFileError } from '../../store/errors.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
+import { ocrOption, type OcrMode } from '../ocr-option.js';
 import { renderReport } from '../render-report.js';
 import { terminalSafe } from '../../store/terminal-safe.js';
 
@@ -59,16 +60,9 @@ export function registerParse(program: Command): void {
     .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
     .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
-    .addOption(
-      new Option(
-        '--ocr <mode>',
-        "scanned PDFs and images of report pages: auto = read them by OCR (Tesseract; experimental, see the README's OCR accuracy), off = refuse them",
-      )
-        .choices(['auto', 'off'])
-        .default('off'),
-    );
+    .addOption(ocrOption());
   // Parsed on this thread: the budget's limits are checked while reading (no worker thread).
-  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: 'auto' | 'off' } & BudgetCliOptions) => {
+  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: OcrMode } & BudgetCliOptions) => {
     const budget = budgetFromOptions(opts);
     const read = { ...(budget ? { budget } : {}), ocr: opts.ocr };
     let failed = 0;

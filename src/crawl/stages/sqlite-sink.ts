@@ -23,6 +23,8 @@ export interface SqliteSinkOptions {
   budget?: BudgetInput;
   /** Parses a fetched document. @default `parseReport`, on `parseWorkers` threads */
   parse?: ParseFn;
+  /** Scanned documents read by OCR (`auto`) or refused (`off`). @default 'off' */
+  ocr?: 'auto' | 'off';
 }
 
 function hasTables(outcome: ParseOutcome): boolean {
@@ -52,7 +54,8 @@ export class SqliteReportSink implements ReportSink {
     // Threads asked for are a guard (a runaway document ends its thread, not the crawl): they start
     // with the run and take every document, none is parsed here while they start.
     this.pool = new ParsePool({ workers: o.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
-    this.#parse = o.parse ?? ((input, opts) => this.pool.parse(input, opts));
+    const parseWith: ParseFn = o.parse ?? ((input, opts) => this.pool.parse(input, opts));
+    this.#parse = (input, opts) => parseWith(input, { ...opts, ocr: o.ocr ?? 'off' });
     this.#s = {
       bumpUpdated: db.prepare('UPDATE runs SET reports_new = reports_new - 1, reports_updated = reports_updated + 1 WHERE id = ?'),
       bumpUnchanged: db.prepare('UPDATE runs SET files_seen = files_seen + 1, reports_unchanged = reports_unchanged + 1 WHERE id = ?'),

@@ -222,7 +222,7 @@ export function syncLabels(db: Db): void {
   }).immediate();
 }
 /** Page cache of a bulk write, in KiB: the full-text index merges re-read its own recent pages. */
-const BULK_CACHE_KIB = 64 * 1024;
+const BULK_CACHE_KIB = 32 * 1024; // 64 MiB: 308–315 MB peak RSS at 10,000 reports, 32 MiB: 273 MB at the same speed
 
 /** Raises the connection's page cache for a bulk write; returns what restores it. */
 export function bulkCache(db: Db): () => void {

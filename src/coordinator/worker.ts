@@ -18,8 +18,9 @@ import { ChallengeSolver } from '../crawl/stages/challenges.js';
 import type { FetchSite, FrontierRow, HostSchedule, PageFetcher, RenderedDocument } from '../crawl/stages/contracts.js';
 import { HttpPageFetcher } from '../crawl/stages/fetcher.js';
 import type { Got } from '../crawl/stages/got.js';
-import { internalError, type CrawlRun } from '../crawl/stages/outcomes.js';
-import { crawlRouter, processRow, type RoutedPage } from '../crawl/stages/process.js';
+import type { CrawlRun } from '../crawl/stages/outcomes.js';
+import { crawlRouter, type RoutedPage } from '../crawl/stages/process.js';
+import { workSiteRows } from '../crawl/stages/work-rows.js';
 import type { LabelRouter } from '../crawl/stages/router.js';
 import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
 import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
@@ -285,43 +286,7 @@ async function workHost(
 async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>, lost: () => boolean): Promise<void> {
   const { frontier, emit, signal } = run;
   emit({ type: 'site-start', site: r.site.name });
-  const lanes = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
-  // The site's lanes claim one after the other: a row is in flight before the next claim is asked.
-  let claims: Promise<unknown> = Promise.resolve();
-  const claimNext = (): Promise<FrontierRow | undefined> => {
-    const next = claims.then(async () => {
-      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
-      if (row) r.inflight.add(row.id);
-      return row;
-    });
-    claims = next.catch(() => undefined);
-    return next;
-  };
-  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
-  const lane = async (): Promise<void> => {
-    for (;;) {
-      if (signal?.aborted || lost()) return;
-      const before = finished;
-      const row = await claimNext();
-      if (!row) {
-        if (finished !== before) continue;
-        if (r.inflight.size === 0) return;
-        await r.wait();
-        continue;
-      }
-      const ctx = { run, r, row };
-      try {
-        await processRow(ctx, router);
-      } catch (err) {
-        await internalError(ctx, err);
-      } finally {
-        r.inflight.delete(row.id);
-        finished++;
-        r.notify();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
+  await workSiteRows(run, r, router, lost);
   if (signal?.aborted || lost()) return;
   const now = new Date().toISOString();
   await frontier.updateSite({

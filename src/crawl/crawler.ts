@@ -21,14 +21,15 @@ import { CrawlError } from './errors.js';
 import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
 import { ChallengeSolver } from './stages/challenges.js';
 import { HttpPageFetcher } from './stages/fetcher.js';
-import { internalError, type CrawlRun } from './stages/outcomes.js';
-import { crawlRouter, processRow, type RoutedPage } from './stages/process.js';
+import type { CrawlRun } from './stages/outcomes.js';
+import { crawlRouter, type RoutedPage } from './stages/process.js';
+import { workSiteRows } from './stages/work-rows.js';
 import type { LabelRouter } from './stages/router.js';
 import { SiteRun, zeroCounts } from './stages/site-run.js';
 import { SqliteFrontier } from './stages/sqlite-frontier.js';
 import { SqliteReportSink } from './stages/sqlite-sink.js';
 import type { ParsePoolStats } from '../parse/pool.js';
-import type { Frontier, FrontierRow, ReportSink } from './stages/contracts.js';
+import type { Frontier, ReportSink } from './stages/contracts.js';
 import type { CrawlContext, CrawlSummary } from './types.js';
 
 export type { CrawlContext, CrawlEvent, CrawlSummary, PageOutcome, SiteSummary } from './types.js';
@@ -188,45 +189,9 @@ async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[
 
 /** Works one site's rows until none is due: as many workers as the site's hosts allow at once. */
 async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>): Promise<void> {
-  const { frontier, emit, signal } = run;
+  const { frontier, emit } = run;
   emit({ type: 'site-start', site: r.site.name });
-  const workers = Math.max(1, run.o.perHostConcurrency ?? r.settings.concurrency);
-  // The site's workers claim one after the other: a row is in flight before the next claim is asked.
-  let claims: Promise<unknown> = Promise.resolve();
-  const claimNext = (): Promise<FrontierRow | undefined> => {
-    const next = claims.then(async () => {
-      const [row] = await frontier.claim(r.site.name, 1, r.inflight);
-      if (row) r.inflight.add(row.id);
-      return row;
-    });
-    claims = next.catch(() => undefined);
-    return next;
-  };
-  let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      if (signal?.aborted) return;
-      const before = finished;
-      const row = await claimNext();
-      if (!row) {
-        if (finished !== before) continue;
-        if (r.inflight.size === 0) return;
-        await r.wait();
-        continue;
-      }
-      const ctx = { run, r, row };
-      try {
-        await processRow(ctx, router);
-      } catch (err) {
-        await internalError(ctx, err);
-      } finally {
-        r.inflight.delete(row.id);
-        finished++;
-        r.notify();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
+  await workSiteRows(run, r, router);
   const now = new Date().toISOString();
   await frontier.updateSite({
     site: r.site.name,

@@ -152,7 +152,12 @@ describe.skipIf(skip !== null)(`a crawl shared by three workers through PostgreS
         reqs.sort((x, y) => x.time - y.time);
         for (let i = 1; i < reqs.length; i++) {
           const gap = reqs[i]!.time - reqs[i - 1]!.time;
-          expect(gap, `gap between ${reqs[i - 1]!.path} and ${reqs[i]!.path} on ${host}`).toBeGreaterThanOrEqual(INTERVAL_MS - ARRIVAL_SLACK_MS);
+          // robots.txt is a worker's first request to a host, on a new connection: it arrives late
+          // by the connection's set-up and the worker's wait for a core (up to 360 ms seen with this
+          // test beside the rest of the suite on two cores), so the gap after it has three quarters
+          // of the interval as slack instead of half.
+          const slack = reqs[i - 1]!.path === '/robots.txt' ? (INTERVAL_MS * 3) / 4 : ARRIVAL_SLACK_MS;
+          expect(gap, `gap between ${reqs[i - 1]!.path} and ${reqs[i]!.path} on ${host}`).toBeGreaterThanOrEqual(INTERVAL_MS - slack);
         }
       }
     }

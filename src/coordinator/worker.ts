@@ -16,7 +16,7 @@ import { ParsePool } from '../parse/pool.js';
 import { CrawlOptionsSchema, type CrawlOptionsResolved } from '../crawl/options.js';
 import { ChallengeSolver } from '../crawl/stages/challenges.js';
 import type { FetchSite, FrontierRow, HostSchedule, PageFetcher, RenderedDocument } from '../crawl/stages/contracts.js';
-import { HttpPageFetcher } from '../crawl/stages/fetcher.js';
+import { HttpPageFetcher, fetchSummary } from '../crawl/stages/fetcher.js';
 import type { Got } from '../crawl/stages/got.js';
 import type { CrawlRun } from '../crawl/stages/outcomes.js';
 import { crawlRouter, type RoutedPage } from '../crawl/stages/process.js';
@@ -228,16 +228,7 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
     pagesPerSecond: durationMs > 0 ? (totals.pages * 1000) / durationMs : 0,
     browser: { launches: bs.launches, pages: bs.pages, executable: http.browser.location?.path ?? null, unavailable: http.browserUnavailable },
     parse: pool.stats(),
-    fetch: {
-      requests: fs.requests,
-      retries: fs.retries,
-      redirects: fs.redirects,
-      notModified: fs.notModified,
-      bytesRaw: fs.bytesRaw,
-      bytesDecoded: fs.bytesDecoded,
-      maxInFlight: fs.maxInFlight,
-      robots: fs.robots ? { fetched: fs.robots.fetched, disallowed: fs.robots.disallowed } : null,
-    },
+    fetch: fetchSummary(fs),
   };
 }
 

@@ -20,7 +20,7 @@ import { indexPending } from '../store/text-index.js';
 import { CrawlError } from './errors.js';
 import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
 import { ChallengeSolver } from './stages/challenges.js';
-import { HttpPageFetcher } from './stages/fetcher.js';
+import { HttpPageFetcher, fetchSummary } from './stages/fetcher.js';
 import type { CrawlRun } from './stages/outcomes.js';
 import { crawlRouter, type RoutedPage } from './stages/process.js';
 import { workSiteRows } from './stages/work-rows.js';
@@ -224,15 +224,6 @@ function summarize(stages: CrawlStages, runId: number, runs: SiteRun[], status: 
     pagesPerSecond: durationMs > 0 ? (totals.pages * 1000) / durationMs : 0,
     browser: { launches: bs.launches, pages: bs.pages, executable: fetcher.browser.location?.path ?? null, unavailable: fetcher.browserUnavailable },
     parse: sink.stats(),
-    fetch: {
-      requests: fs.requests,
-      retries: fs.retries,
-      redirects: fs.redirects,
-      notModified: fs.notModified,
-      bytesRaw: fs.bytesRaw,
-      bytesDecoded: fs.bytesDecoded,
-      maxInFlight: fs.maxInFlight,
-      robots: fs.robots ? { fetched: fs.robots.fetched, disallowed: fs.robots.disallowed } : null,
-    },
+    fetch: fetchSummary(fs),
   };
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ACTIVE_ROWS, APPEAL_COLUMNS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
+import { TOTALS_COLUMNS } from '../store/totals.js';
 
 interface DatasetteMetadata {
   databases: { nianbao: { tables: Record<string, { description?: string; columns?: Record<string, string> }> } };
@@ -122,23 +123,7 @@ export function chineseLabel(table: string, column: string): string {
 const COUNT_COLUMNS: Record<string, readonly string[]> = {
   requests: REQUEST_COLUMNS.map((c) => c.key),
   appeals: APPEAL_COLUMNS.map((c) => c.key),
-  report_summary: [
-    'new_received',
-    'carried_over',
-    'granted',
-    'partially_granted',
-    'denied',
-    'unavailable',
-    'not_held',
-    'rejected',
-    'other',
-    'results_total',
-    'carried_forward',
-    'review_total',
-    'review_corrected',
-    'litigation_total',
-    'litigation_corrected',
-  ],
+  report_summary: TOTALS_COLUMNS,
 };
 
 /** The unit of a column's values, when it has one. */

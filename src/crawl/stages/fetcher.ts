@@ -9,6 +9,7 @@ import { USER_AGENT_PRODUCT, createPoliteFetcher, type FetchResult, type FetchSt
 import { AddressGuard } from '../../fetch/scope.js';
 import { siteSettings, type Site } from '../../sites/registry.js';
 import type { CrawlOptionsResolved } from '../options.js';
+import type { CrawlSummary } from '../types.js';
 import { PolitePoster } from '../post.js';
 import { addressPolicy } from '../scope.js';
 import type { FetchSite, FrontierRow, PageFetcher, RenderedDocument } from './contracts.js';
@@ -164,4 +165,18 @@ export class HttpPageFetcher implements PageFetcher {
     await this.poster.close().catch(() => undefined);
     await (interrupted ? this.http.destroy() : this.http.close()).catch(() => undefined);
   }
+}
+
+/** The fetch figures of a run summary, from the fetcher's statistics. */
+export function fetchSummary(fs: FetchStats): CrawlSummary['fetch'] {
+  return {
+    requests: fs.requests,
+    retries: fs.retries,
+    redirects: fs.redirects,
+    notModified: fs.notModified,
+    bytesRaw: fs.bytesRaw,
+    bytesDecoded: fs.bytesDecoded,
+    maxInFlight: fs.maxInFlight,
+    robots: fs.robots ? { fetched: fs.robots.fetched, disallowed: fs.robots.disallowed } : null,
+  };
 }

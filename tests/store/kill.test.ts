@@ -69,7 +69,9 @@ describe('SIGKILL during ingest', () => {
   it('leaves a consistent database that a re-run completes without duplicates', async () => {
     writeCopies(input);
     const dbFile = join(tmp.dir, 'killed.db');
-    const killed = await ingestAndSignal(['ingest', input, '--db', dbFile, '--progress', 'none'], dbFile, 'SIGKILL');
+    // One transaction per report (--batch 1): the default group of 500 commits at most once a
+    // second, and on a quick machine all 200 copies land in that one commit before any kill can.
+    const killed = await ingestAndSignal(['ingest', input, '--db', dbFile, '--batch', '1', '--progress', 'none'], dbFile, 'SIGKILL');
     expect(killed.signal, killed.stderr()).toBe('SIGKILL');
 
     const db = new Database(dbFile);
@@ -104,7 +106,7 @@ describe('SIGKILL during ingest', () => {
     expect(run.reports_new).toBe(partial);
     db.close();
 
-    const r = runCli(['ingest', input, '--db', dbFile, '--json', '--progress', 'none']);
+    const r = runCli(['ingest', input, '--db', dbFile, '--json', '--progress', 'none']); // default groups
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.unchanged).toBe(partial);

@@ -16,7 +16,9 @@ import { createGzip, constants as zlibConstants } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { z } from 'zod';
 import { corpusDoc, projectRoot, rewritePlace, type CorpusDoc } from './corpus.js';
-import { esc, renderReport, type DemoSiteDef, type FaultStep, type Route } from './sites.js';
+import { esc } from './page-html.js';
+import type { DemoSiteDef, FaultStep, Route } from './site-types.js';
+import { renderReport } from './sites.js';
 
 /** How a report page is mangled by a `{ page }` fault step. */
 export interface PageFault {

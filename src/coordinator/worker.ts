@@ -24,6 +24,7 @@ import { workSiteRows } from '../crawl/stages/work-rows.js';
 import type { LabelRouter } from '../crawl/stages/router.js';
 import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
 import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
+import { headerValue, parseRetryAfter } from '../fetch/client.js';
 import { parseToOutcome } from '../ingest/index.js';
 import type { Coordinator } from './connect.js';
 import { PgFrontier } from './frontier.js';
@@ -116,8 +117,9 @@ export class ScheduledFetcher implements PageFetcher {
       if ((err as { code?: string } | null)?.code === 'NB_FETCH_TIMEOUT') await this.schedule.observe(host, { timeout: true }, Date.now());
       throw err;
     }
-    // 429/503 slow the host down for every worker; other answers let it recover.
-    await this.schedule.observe(host, { status: got.res.status }, Date.now());
+    // 429/503 slow the host down for every worker (and their Retry-After blocks it); other answers let it recover.
+    const retryAfterMs = parseRetryAfter(headerValue(got.res.headers, 'retry-after'));
+    await this.schedule.observe(host, { status: got.res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, Date.now());
     await this.#shareCrawlDelay(host);
     return got;
   }

@@ -31,6 +31,7 @@ import { PgFrontier } from './frontier.js';
 import { PgHostSchedule } from './host-schedule.js';
 import { claimHost, finishSite, hostsLeft, releaseHost, renewHost, type HostClaim } from './hosts.js';
 import { QueueSink } from './queue-sink.js';
+import { recordSiteWork } from './site-work.js';
 import { finishRunIfDone, loadRun, registerWorker, type SharedRun } from './run.js';
 
 /** A lease not renewed for this long is taken over by another worker. @default 30000 */
@@ -161,7 +162,9 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const emit = wo.onEvent ?? (() => undefined);
   const signal = wo.signal;
   if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 1000), signal);
-  const frontier = new PgFrontier(c, { runId: run.id, workerId, siteHosts: run.siteHosts });
+  // The sites this worker works now: each finished row records the worker's share of its site's work.
+  const working = new Map<string, { share: string; summary: SiteSummary }>();
+  const frontier = new PgFrontier(c, { runId: run.id, workerId, siteHosts: run.siteHosts, siteWork: (site) => working.get(site) });
   const pool = new ParsePool({ workers: o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
   const sink = new QueueSink(c, frontier, {
     workerId,
@@ -197,7 +200,7 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
           message: `host ${claim.host}: lease of worker ${claim.takenFrom} expired; taken over by ${workerId}`,
         });
       }
-      const done = await workHost(c, crawlRun, router, run, claim, workerId, leaseMs, summaries);
+      const done = await workHost(c, crawlRun, router, run, claim, { workerId, leaseMs, summaries, working });
       await releaseHost(c, claim.host, workerId, done);
     }
   };
@@ -241,10 +244,9 @@ async function workHost(
   router: LabelRouter<RoutedPage>,
   shared: SharedRun,
   claim: HostClaim,
-  workerId: string,
-  leaseMs: number,
-  summaries: SiteSummary[],
+  w: { workerId: string; leaseMs: number; summaries: SiteSummary[]; working: Map<string, { share: string; summary: SiteSummary }> },
 ): Promise<boolean> {
+  const { workerId, leaseMs, summaries } = w;
   let lost = false;
   const renew = setInterval(
     () => {
@@ -264,7 +266,16 @@ async function workHost(
       const state = await run.frontier.siteState(site.name);
       if (state?.challenge === 'jsl' || state?.challenge === 'rivers') r.knownChallenge = state.challenge;
       if (!r.adapterId && state?.adapter && ADAPTERS.some((a) => a.id === state.adapter)) r.adapterId = state.adapter as AdapterId;
-      await runSite(run, r, router, () => lost);
+      // One share per worker and lease: a worker that claims the host again later adds a share.
+      const share = `${workerId}#${claim.leases}`;
+      w.working.set(site.name, { share, summary: r.summary });
+      try {
+        await runSite(run, r, router, () => lost);
+      } finally {
+        w.working.delete(site.name);
+        // This worker's share of the site's work, as it stands when it stops (done, lease lost, stopped).
+        if (r.summary.pages > 0 || r.summary.requests > 0) await recordSiteWork(c.pool, shared.id, site.name, share, r.summary).catch(() => undefined);
+      }
       if (lost || run.signal?.aborted) return false;
       await finishSite(c, shared.id, site.name, r.summary);
       summaries.push(r.summary);

@@ -6,6 +6,7 @@
  * agencies) travels to the storer through the results queue (src/coordinator/results.ts).
  */
 import type pg from 'pg';
+import type { SiteSummary } from '../crawl/types.js';
 import type { Site } from '../sites/registry.js';
 import type {
   FinishInfo,
@@ -24,6 +25,7 @@ import type {
 } from '../crawl/stages/contracts.js';
 import type { Coordinator } from './connect.js';
 import { enqueueResult } from './results.js';
+import { recordSiteWork } from './site-work.js';
 
 /** Fetch order within a site (as src/crawl/frontier.ts). */
 const KIND_PRIO: Record<FrontierKind, number> = { entry: 0, list: 1, api: 1, report: 2, attachment: 3 };
@@ -45,6 +47,12 @@ export interface PgFrontierOptions {
   workerId: string;
   /** Lease host of each site (the host of its first entry). */
   siteHosts: ReadonlyMap<string, string>;
+  /**
+   * The worker's summary of a site it works now, and the name of this share (the worker and its
+   * lease): recorded as its share of the site's work (site_work) in the transaction of each page
+   * that finishes a row. @default none
+   */
+  siteWork?: (site: string) => { share: string; summary: SiteSummary } | undefined;
   /** The seeder prepared the sites for the run: a worker's `prepareSite` does nothing. @default true */
   prepared?: boolean;
 }
@@ -151,7 +159,11 @@ export class PgFrontier implements Frontier {
       const r = await upsertItem(c, it, this.hostOfSite(it.site), page.runId);
       if (r !== 'known') queued++;
     }
-    if (page.finish) await finishRow(c, page.row, page.finish, page.runId);
+    if (page.finish) {
+      await finishRow(c, page.row, page.finish, page.runId);
+      const work = this.#o.siteWork?.(page.site);
+      if (work) await recordSiteWork(c, page.runId, page.site, work.share, work.summary);
+    }
     if (notes && ((page.errors?.length ?? 0) > 0 || page.seen)) {
       await enqueueResult(c, {
         runId: page.runId,

@@ -4,8 +4,11 @@
  * (now, or the host's next allowed time, or the end of its Retry-After block) and moves the next
  * allowed time past it by the host's current delay, under the row lock, so two workers (or two
  * machines) never get the same slot. Times are epoch ms of the workers' clocks (keep them in NTP).
+ * A 429/503 doubles the host's delay (at most 60 s) and its Retry-After blocks the host, at most
+ * {@link DEFAULT_MAX_RETRY_AFTER_MS} (5 minutes), as in the embedded crawl.
  */
 import type { HostObservation, HostPolicy, HostSchedule, HostTiming } from '../crawl/stages/contracts.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from '../fetch/host-clock.js';
 import type { Coordinator } from './connect.js';
 
 /** Longest delay a host slows down to after 429/503/timeouts, ms. */
@@ -66,7 +69,8 @@ export class PgHostSchedule implements HostSchedule {
 
   async observe(host: string, o: HostObservation, now: number): Promise<void> {
     const slow = o.timeout === true || o.status === 429 || o.status === 503;
-    const until = o.retryAfterMs !== undefined ? Math.floor(now + o.retryAfterMs) : 0;
+    // A Retry-After is honoured on a 429/503 only, and for at most the embedded crawl's limit.
+    const until = slow && !o.timeout && o.retryAfterMs !== undefined ? Math.floor(now + Math.min(Math.max(0, o.retryAfterMs), DEFAULT_MAX_RETRY_AFTER_MS)) : 0;
     await this.#c.pool.query(
       `UPDATE hosts SET
          delay_ms = CASE WHEN $2::boolean THEN LEAST($4::int, hosts.delay_ms * 2)

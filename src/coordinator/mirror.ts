@@ -2,16 +2,17 @@
  * The end of a stored run: the shared frontier and responses of the run's sites (and the
  * snapshots of pages that were no report: list pages, error pages) copied into the dataset, so it
  * reads as a single-machine crawl's and a later `nianbao crawl` without a coordinator goes on from
- * it incrementally. Document ids are the dataset's (the storer wrote them back).
+ * it incrementally. Document ids are the dataset's (the storer wrote them back). Returns the hashes
+ * of the snapshots copied (their shared files can go once this is committed).
  */
 import type { ResponseRecord } from '../crawl/stages/contracts.js';
 import type { SqliteFrontier } from '../crawl/stages/sqlite-frontier.js';
 import type { SqliteReportSink } from '../crawl/stages/sqlite-sink.js';
 import type { Site } from '../sites/registry.js';
 import type { Db } from '../store/db.js';
-import type { SnapshotStore } from '../store/snapshots.js';
 import type { Coordinator } from './connect.js';
 import type { SharedRun } from './run.js';
+import type { SharedSnapshots } from './shared-snapshots.js';
 
 /** Rows copied per query at the end of a run. */
 const MIRROR_PAGE = 5000;
@@ -52,9 +53,9 @@ export async function mirrorRun(
   db: Db,
   frontier: SqliteFrontier,
   sink: SqliteReportSink,
-  shared: SnapshotStore,
+  shared: SharedSnapshots,
   datasetRunId: number,
-): Promise<void> {
+): Promise<string[]> {
   const sites = run.sites.map((s: Site) => s.name);
   const upsert = db.prepare(
     `INSERT INTO frontier (${FRONTIER_COLUMNS.join(', ')}, run_id) VALUES (${FRONTIER_COLUMNS.map((k) => `@${k}`).join(', ')}, @run_id)
@@ -82,14 +83,16 @@ export async function mirrorRun(
     });
     frontier.commitNow();
   }
+  const mirrored: string[] = [];
   for (let after = 0; ;) {
     const responses = (
       await c.pool.query<ResponseRow>(`SELECT * FROM responses WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT ${MIRROR_PAGE}`, [run.id, after])
     ).rows;
     if (responses.length === 0) break;
     after = Number(responses.at(-1)!.id);
-    await mirrorResponses(responses, db, frontier, sink, shared, datasetRunId);
+    mirrored.push(...(await mirrorResponses(responses, db, frontier, sink, shared, datasetRunId)));
   }
+  return mirrored;
 }
 
 interface ResponseRow {
@@ -119,15 +122,16 @@ async function mirrorResponses(
   db: Db,
   frontier: SqliteFrontier,
   sink: SqliteReportSink,
-  shared: SnapshotStore,
+  shared: SharedSnapshots,
   datasetRunId: number,
-): Promise<void> {
+): Promise<string[]> {
+  const mirrored: string[] = [];
   const hasResponse = db.prepare('SELECT 1 FROM responses WHERE url = ? AND method = ? AND sha256 = ?');
   for (const r of responses) {
     if (hasResponse.get(r.url, r.method, r.sha256)) continue; // stored with its document
     let body: Buffer;
     try {
-      body = await shared.get(r.snapshot_path);
+      body = await shared.read(r.snapshot_path, r.sha256);
     } catch {
       continue; // a page whose snapshot never reached the shared folder (a worker killed between the two)
     }
@@ -152,6 +156,8 @@ async function mirrorResponses(
       fetchedAt: r.fetched_at,
     };
     frontier.unit(() => frontier.tables.recordResponse(rec, datasetRunId));
+    mirrored.push(r.sha256);
   }
   frontier.commitNow();
+  return mirrored;
 }

@@ -158,8 +158,20 @@ CREATE TABLE results (
 CREATE INDEX results_queue ON results (run_id, id) WHERE stored_at IS NULL;
 `;
 
+/** Version 2: each worker's share of a site's work (src/coordinator/site-work.ts), so a site taken over counts both workers. */
+const V2 = `
+CREATE TABLE site_work (
+  run_id      bigint NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  site        text NOT NULL,
+  worker      text NOT NULL,                -- the share: <worker id>#<lease of the host>
+  summary     jsonb NOT NULL,               -- the worker's SiteSummary of the site in the run so far
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (run_id, site, worker)
+);
+`;
+
 /** Schema versions in order; index + 1 is the version. Append, never edit. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** An arbitrary constant: the advisory lock that serialises migrations of one coordinator database. */

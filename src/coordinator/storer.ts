@@ -12,6 +12,10 @@
  * When the run is over and its queue empty, the frontier and responses of the run’s sites (and
  * the snapshots of pages that were no report) are mirrored into the dataset, so it reads as a
  * single-machine crawl's and a later `nianbao crawl` without a coordinator goes on from it.
+ *
+ * A shared snapshot the dataset now holds is removed from the shared folder after the batch that
+ * moved it is committed on both sides (shared-snapshots.ts), so the folder empties as the run is
+ * stored.
  */
 import type pg from 'pg';
 import type { FetchedPage, FrontierRow, PageCommit, ResponseRecord } from '../crawl/stages/contracts.js';
@@ -25,6 +29,7 @@ import { CoordinatorError } from './errors.js';
 import { mirrorRun } from './mirror.js';
 import { markStored, pendingResults, takeResults, type QueuedDocument, type QueuedRow } from './results.js';
 import { loadRun, markRunStored, runStatus, type SharedRun } from './run.js';
+import { SharedSnapshots, storedResultHashes } from './shared-snapshots.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -69,7 +74,7 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
   const run = await loadRun(c, o.runId, { unstored: true });
   const frontier = new SqliteFrontier(o.db, { commitEveryPages: 1_000_000, commitEveryMs: 60_000 });
   const sink = new SqliteReportSink(frontier, { snapshotsDir: o.snapshotsDir, parseWorkers: 0 });
-  const shared = new SnapshotStore(o.sharedDir);
+  const shared = new SharedSnapshots(new SnapshotStore(o.sharedDir), sink.snapshots, o.db);
   const datasetRunId = await frontier.startRun(run.runArgs ?? { coordinator: c.label, run: run.id }, run.parserVersion);
   const stopHeartbeat = frontier.heartbeat(datasetRunId);
   const agencies = new Map<string, number>();
@@ -83,7 +88,10 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
         status = 'interrupted';
         break;
       }
-      const n = await storeBatch(c, run, { frontier, sink, shared, agencies, datasetRunId, batch: o.batch ?? 100, st });
+      const moved: string[] = [];
+      const n = await storeBatch(c, run, { frontier, sink, shared, agencies, datasetRunId, batch: o.batch ?? 100, st, moved });
+      // Committed in SQLite and marked stored in PostgreSQL: the shared copies can go.
+      await shared.remove(moved);
       if (n > 0) {
         o.onBatch?.({ stored: st.stored, pending: await pendingResults(c.pool, run.id) });
         continue;
@@ -93,7 +101,9 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
       await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
     }
     if (status === 'ok') {
-      await mirrorRun(c, run, o.db, frontier, sink, shared, datasetRunId);
+      const mirrored = await mirrorRun(c, run, o.db, frontier, sink, shared, datasetRunId);
+      // The mirrored snapshots, and any file a storer that died after a commit left behind.
+      await shared.remove([...mirrored, ...(await storedResultHashes(c, run.id))]);
       await markRunStored(c, run.id);
     }
   } catch (err) {
@@ -117,11 +127,13 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
 interface BatchCtx {
   frontier: SqliteFrontier;
   sink: SqliteReportSink;
-  shared: SnapshotStore;
+  shared: SharedSnapshots;
   agencies: Map<string, number>;
   datasetRunId: number;
   batch: number;
   st: { stored: number; reports: number };
+  /** Hashes whose shared snapshot the batch moved into the dataset (removed after its commit). */
+  moved: string[];
 }
 
 /** The dataset's frontier row for a queued page's row (created from it when new), with its dataset id. */
@@ -164,6 +176,10 @@ async function storeBatch(c: Coordinator, run: SharedRun, b: BatchCtx): Promise<
       );
     }
     for (const f of fixes) await applyFinish(t, f.key, f.page);
+    for (const q of rows) {
+      if (q.result.kind === 'report') b.moved.push(q.result.doc.sha);
+      else if (q.result.kind === 'known') b.moved.push(q.result.sha);
+    }
     await markStored(
       t,
       rows.map((r) => r.id),
@@ -210,7 +226,7 @@ async function storeOne(
   const doc = r.doc;
   let body: Buffer;
   try {
-    body = await b.shared.get(doc.snapshotPath);
+    body = await b.shared.read(doc.snapshotPath, doc.sha);
   } catch (err) {
     throw new CoordinatorError(
       'NB_COORDINATOR_SNAPSHOT',

@@ -1,13 +1,15 @@
 /**
  * The summary of a shared crawl, read as a single-machine crawl's (src/crawl/summary.ts prints
- * both): one row per site from the summaries the workers recorded, totals over them, the run's
- * duration on the coordinator. Fetch, browser and parse figures are the local process's (one
- * worker's), but for the request count, which is the sites'.
+ * both): one row per site from the summaries the workers recorded — every worker's share added up
+ * (site-work.ts), so a site taken over from a worker that died counts the work of both — totals
+ * over them, the run's duration on the coordinator. Fetch, browser and parse figures are the local
+ * process's (one worker's), but for the request count, which is the sites'.
  */
 import type { CrawlSummary, SiteSummary } from '../crawl/types.js';
 import { zeroCounts } from '../crawl/stages/site-run.js';
 import type { Coordinator } from './connect.js';
 import { siteSummaries } from './run.js';
+import { siteWorkSummaries } from './site-work.js';
 
 /** Fetch, browser and parse figures of a process that fetched nothing (the storer). */
 export function noLocalFigures(): Pick<CrawlSummary, 'userAgent' | 'fetch' | 'browser' | 'parse'> {
@@ -31,8 +33,12 @@ export async function sharedRunSummary(
       [runId],
     )
   ).rows[0];
-  const byName = await siteSummaries<SiteSummary>(c, runId);
-  const sites = (run?.sites ?? []).map((s) => byName.get(s)).filter((s): s is SiteSummary => s !== undefined);
+  // Done sites: every worker's share of the work (a coordinator of schema 1 has the finishing worker's only).
+  const finished = await siteSummaries<SiteSummary>(c, runId);
+  const shares = await siteWorkSummaries(c, runId);
+  const sites = (run?.sites ?? [])
+    .map((s) => (finished.has(s) ? (shares.get(s) ?? finished.get(s)) : undefined))
+    .filter((s): s is SiteSummary => s !== undefined);
   const totals = zeroCounts();
   for (const s of sites) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
   const durationMs = run?.ms ?? 0;

@@ -24,12 +24,14 @@ import { workSiteRows } from '../crawl/stages/work-rows.js';
 import type { LabelRouter } from '../crawl/stages/router.js';
 import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
 import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
+import { headerValue, parseRetryAfter } from '../fetch/client.js';
 import { parseToOutcome } from '../ingest/index.js';
 import type { Coordinator } from './connect.js';
 import { PgFrontier } from './frontier.js';
 import { PgHostSchedule } from './host-schedule.js';
 import { claimHost, finishSite, hostsLeft, releaseHost, renewHost, type HostClaim } from './hosts.js';
 import { QueueSink } from './queue-sink.js';
+import { recordSiteWork } from './site-work.js';
 import { finishRunIfDone, loadRun, registerWorker, type SharedRun } from './run.js';
 
 /** A lease not renewed for this long is taken over by another worker. @default 30000 */
@@ -116,8 +118,9 @@ export class ScheduledFetcher implements PageFetcher {
       if ((err as { code?: string } | null)?.code === 'NB_FETCH_TIMEOUT') await this.schedule.observe(host, { timeout: true }, Date.now());
       throw err;
     }
-    // 429/503 slow the host down for every worker; other answers let it recover.
-    await this.schedule.observe(host, { status: got.res.status }, Date.now());
+    // 429/503 slow the host down for every worker (and their Retry-After blocks it); other answers let it recover.
+    const retryAfterMs = parseRetryAfter(headerValue(got.res.headers, 'retry-after'));
+    await this.schedule.observe(host, { status: got.res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }, Date.now());
     await this.#shareCrawlDelay(host);
     return got;
   }
@@ -159,7 +162,9 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const emit = wo.onEvent ?? (() => undefined);
   const signal = wo.signal;
   if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 1000), signal);
-  const frontier = new PgFrontier(c, { runId: run.id, workerId, siteHosts: run.siteHosts });
+  // The sites this worker works now: each finished row records the worker's share of its site's work.
+  const working = new Map<string, { share: string; summary: SiteSummary }>();
+  const frontier = new PgFrontier(c, { runId: run.id, workerId, siteHosts: run.siteHosts, siteWork: (site) => working.get(site) });
   const pool = new ParsePool({ workers: o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
   const sink = new QueueSink(c, frontier, {
     workerId,
@@ -195,7 +200,7 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
           message: `host ${claim.host}: lease of worker ${claim.takenFrom} expired; taken over by ${workerId}`,
         });
       }
-      const done = await workHost(c, crawlRun, router, run, claim, workerId, leaseMs, summaries);
+      const done = await workHost(c, crawlRun, router, run, claim, { workerId, leaseMs, summaries, working });
       await releaseHost(c, claim.host, workerId, done);
     }
   };
@@ -239,10 +244,9 @@ async function workHost(
   router: LabelRouter<RoutedPage>,
   shared: SharedRun,
   claim: HostClaim,
-  workerId: string,
-  leaseMs: number,
-  summaries: SiteSummary[],
+  w: { workerId: string; leaseMs: number; summaries: SiteSummary[]; working: Map<string, { share: string; summary: SiteSummary }> },
 ): Promise<boolean> {
+  const { workerId, leaseMs, summaries } = w;
   let lost = false;
   const renew = setInterval(
     () => {
@@ -262,7 +266,16 @@ async function workHost(
       const state = await run.frontier.siteState(site.name);
       if (state?.challenge === 'jsl' || state?.challenge === 'rivers') r.knownChallenge = state.challenge;
       if (!r.adapterId && state?.adapter && ADAPTERS.some((a) => a.id === state.adapter)) r.adapterId = state.adapter as AdapterId;
-      await runSite(run, r, router, () => lost);
+      // One share per worker and lease: a worker that claims the host again later adds a share.
+      const share = `${workerId}#${claim.leases}`;
+      w.working.set(site.name, { share, summary: r.summary });
+      try {
+        await runSite(run, r, router, () => lost);
+      } finally {
+        w.working.delete(site.name);
+        // This worker's share of the site's work, as it stands when it stops (done, lease lost, stopped).
+        if (r.summary.pages > 0 || r.summary.requests > 0) await recordSiteWork(c.pool, shared.id, site.name, share, r.summary).catch(() => undefined);
+      }
       if (lost || run.signal?.aborted) return false;
       await finishSite(c, shared.id, site.name, r.summary);
       summaries.push(r.summary);

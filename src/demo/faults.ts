@@ -1,6 +1,6 @@
 /**
  * Fault mode of the demo portal: per-URL misbehaviour beyond the basic `{status}` / `{stall}` /
- * `{reset}` steps of `sites.ts` — bodies of any size streamed without ever being buffered, a
+ * `{reset}` steps of `site-types.ts` — bodies of any size streamed without ever being buffered, a
  * stall in the middle of a body, a gzip bomb, redirects (loops), challenge pages (412 瑞数 / 521
  * 加速乐), and report pages served with a wrong or missing charset, a wrong Content-Type, tags that
  * never close or megabytes of padding — plus the `faulty` demo site that mixes all of them with
@@ -16,7 +16,9 @@ import { createGzip, constants as zlibConstants } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { z } from 'zod';
 import { corpusDoc, projectRoot, rewritePlace, type CorpusDoc } from './corpus.js';
-import { esc, renderReport, type DemoSiteDef, type FaultStep, type Route } from './sites.js';
+import { esc } from './page-html.js';
+import type { DemoSiteDef, FaultStep, Route } from './site-types.js';
+import { renderReport } from './sites.js';
 
 /** How a report page is mangled by a `{ page }` fault step. */
 export interface PageFault {
@@ -34,7 +36,7 @@ export interface PageFault {
   padBytes?: number;
 }
 
-/** Fault steps of this module (in addition to sites.ts's `FaultStep`). */
+/** Fault steps of this module (in addition to site-types.ts's `FaultStep`). */
 export type ExtraFaultStep =
   /** 200 with `body` bytes of filler HTML, streamed; `chunked` leaves out Content-Length. */
   | { body: number; chunked?: boolean }

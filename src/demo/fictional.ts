@@ -13,7 +13,9 @@
  * Every page says the agency is fictional. Everything is seeded: the same pages every run.
  */
 import { FORMAT_SOURCES, generateAgencyReports, randInt, rngFor, type GeneratedReport, type GeneratedReportPlan, type Plant } from './generate.js';
-import { esc, govPage, stdNav, trsClassicList, type DemoSiteDef, type Route, type ServeContext } from './sites.js';
+import { trsClassicList } from './list-templates.js';
+import { esc, govPage, stdNav } from './page-html.js';
+import type { DemoSiteDef, Route, ServeContext } from './site-types.js';
 
 /** Footer notice of every fictional site. */
 export const FICTIONAL_NOTICE = '本站为 nianbao 离线演示站点。演示省、演示市、演示县等均为虚构机关，年度报告数据由真实报告按固定种子生成，不代表任何真实机关。';

@@ -21,7 +21,7 @@ import { statParts } from '../../parsers/validate/stats.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { corpusDoc, projectRoot } from './corpus.js';
 import { OTHER_SUB_ROWS, proseFor, reportPage } from './generated-page.js';
-import { esc } from './sites.js';
+import { esc } from './page-html.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG

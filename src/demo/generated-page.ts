@@ -4,7 +4,7 @@
  * tables, the closing sections — and a notice that the agency is fictional.
  */
 import type { GeneratedFormat, Plant, Values } from './generate.js';
-import { esc } from './sites.js';
+import { esc } from './page-html.js';
 
 /** Table 3's （六） sub-rows of the 2021 format (one （六） row in 2019). */
 export const OTHER_SUB_ROWS = ['other_no_correction', 'other_no_fee', 'other_other'];

@@ -11,6 +11,12 @@
  * added to each wait, never subtracted.
  */
 
+/**
+ * The longest Retry-After a host is blocked for, ms (5 minutes): the default of the politeness
+ * option `maxRetryAfterMs`, the embedded crawl's and a shared crawl's limit alike (docs/fetch.md).
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 300_000;
+
 /** The tunables of host timing (the politeness options of the same names). */
 export interface HostClockRules {
   jitterRatio: number;

@@ -68,7 +68,7 @@ export const PolitenessOptionsSchema = z.strictObject({
   recoveryFactor: z.number().gt(0).max(1).default(0.9),
   slowDownStatuses: z.array(z.number().int().min(100).max(599)).default([429, 503]),
   slowDownOnTimeout: z.boolean().default(true),
-  maxRetryAfterMs: z.number().int().min(0).default(300_000),
+  maxRetryAfterMs: z.number().int().min(0).default(clock.DEFAULT_MAX_RETRY_AFTER_MS),
   hosts: z.record(z.string(), HostPolicySchema).default({}),
 });
 export type ResolvedPolitenessOptions = z.output<typeof PolitenessOptionsSchema>;

@@ -8,7 +8,8 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { indexPending, pendingIndexCount } from './text-index.js';
 export { type DocumentInfo, GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, reportStatus, type WriteResult } from './writer.js';
 export { SnapshotStore, sha256Hex, snapshotRelPath } from './snapshots.js';
-export { type CheckFinding, type CheckOptions, type CheckResult, type MissingReportFinding, missingFinding, runCheck } from './check.js';
+export { type CheckOptions, type CheckResult, runCheck } from './check.js';
+export { type CheckFinding, type MissingReportFinding, missingFinding } from './check-findings.js';
 export {
   type ExpectedReport,
   type ExpectedStatus,

@@ -4,6 +4,8 @@
  * concurrent bookings on one host get distinct starts at least its delay apart, slowed by 429s
  * and blocked by Retry-After.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCoordinator, type Coordinator } from '../../src/coordinator/connect.js';
 import { PgHostSchedule } from '../../src/coordinator/host-schedule.js';
@@ -12,6 +14,7 @@ import { ScheduledFetcher } from '../../src/coordinator/worker.js';
 import { CrawlOptionsSchema } from '../../src/crawl/options.js';
 import type { FrontierRow } from '../../src/crawl/stages/contracts.js';
 import { HttpPageFetcher } from '../../src/crawl/stages/fetcher.js';
+import { DEFAULT_MAX_RETRY_AFTER_MS } from '../../src/fetch/host-clock.js';
 import { SiteRun } from '../../src/crawl/stages/site-run.js';
 import { serveFiles, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -108,6 +111,45 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
       await fetcher.close(false);
     } finally {
       await server.close();
+      tmp.cleanup();
+    }
+  });
+
+  it("a worker's 503 with a day-long Retry-After blocks the host for every worker for at most the embedded crawl's 5 minutes", async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.url ?? '');
+      if (req.url === '/robots.txt') return void res.writeHead(404).end();
+      res.writeHead(503, { 'Content-Type': 'text/html', 'Retry-After': '86400' }).end('<html><body>busy</body></html>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const tmp = tempDir();
+    try {
+      const site = testSiteRegistry(origin).sites[0]!;
+      const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, fetch: { maxRetries: 0 } });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 10 });
+      const fetcher = new ScheduledFetcher(new HttpPageFetcher(o, [site], undefined), schedule, undefined);
+      const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
+      const before = Date.now();
+      const got = await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      const after = Date.now();
+      expect(got.res.status).toBe(503);
+      expect(seen).toContain('/nb/index.html');
+      const host = new URL(origin).host;
+      const t = await schedule.timing(host, after);
+      // Blocked for 300 s from the answer (not 86 400 s).
+      expect(t!.blockedUntil).toBeGreaterThanOrEqual(before + DEFAULT_MAX_RETRY_AFTER_MS);
+      expect(t!.blockedUntil).toBeLessThanOrEqual(after + DEFAULT_MAX_RETRY_AFTER_MS);
+      // Another worker's next booking on the host waits for the end of the block, no longer.
+      expect(await schedule.reserve(host, after)).toBe(t!.blockedUntil);
+      // A Retry-After on an answer that is no 429/503 blocks nothing.
+      await schedule.setPolicy('ok.example', { intervalMs: 10 });
+      await schedule.observe('ok.example', { status: 200, retryAfterMs: 86_400_000 }, after);
+      expect(await schedule.timing('ok.example', after)).toMatchObject({ blockedUntil: 0 });
+      await fetcher.close(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
       tmp.cleanup();
     }
   });

@@ -5,7 +5,8 @@
  * 上年结转 vs the previous year's 结转下年度继续办理 (and pre-2019 历年累计 vs the previous year's). Stored as findings (source = 'check'); re-running replaces them.
  */
 import type { Command } from 'commander';
-import { type CheckFinding, runCheck } from '../../store/check.js';
+import { runCheck } from '../../store/check.js';
+import type { CheckFinding } from '../../store/check-findings.js';
 import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase } from '../../store/db.js';
 

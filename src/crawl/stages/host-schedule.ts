@@ -31,7 +31,7 @@ export class MemoryHostSchedule implements HostSchedule {
       maxDelayMs: o.maxDelayMs ?? 60_000,
       slowDownFactor: o.slowDownFactor ?? 2,
       recoveryFactor: o.recoveryFactor ?? 0.9,
-      maxRetryAfterMs: o.maxRetryAfterMs ?? 300_000,
+      maxRetryAfterMs: o.maxRetryAfterMs ?? clock.DEFAULT_MAX_RETRY_AFTER_MS,
     };
     this.#minIntervalMs = o.minIntervalMs ?? 1000;
     this.#slowDownStatuses = o.slowDownStatuses ?? [429, 503];

@@ -701,6 +701,31 @@ function createInflateAuto(): Transform {
 class TruncatedSignal extends Error {}
 
 /**
+ * A body without content-coding (most pages): its chunks read in a loop, with the same limits as
+ * {@link readBody} (the bytes on the wire are the decoded bytes) — no stream pipeline built per
+ * response. Leaving the loop early (a limit, an error) destroys the body, which drops the connection.
+ */
+async function readPlainBody(
+  body: Readable,
+  maxBytes: number,
+  truncate: boolean,
+  url: string,
+): Promise<{ body: Buffer; rawBytes: number; truncated: boolean }> {
+  let raw = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (raw + chunk.length > maxBytes) {
+      if (!truncate) throw new BodyTooLargeError('raw', maxBytes, raw + chunk.length, { url });
+      chunks.push(chunk.subarray(0, maxBytes - raw));
+      return { body: Buffer.concat(chunks, maxBytes), rawBytes: raw + chunk.length, truncated: true };
+    }
+    raw += chunk.length;
+    chunks.push(chunk);
+  }
+  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, raw), rawBytes: raw, truncated: false };
+}
+
+/**
  * Stream the body through counters and decoders, stopping as soon as a limit is crossed (the
  * pipeline is destroyed, which drops the connection). In truncate mode the first `maxBytes`
  * decoded bytes are kept instead.
@@ -712,6 +737,7 @@ async function readBody(
   truncate: boolean,
   url: string,
 ): Promise<{ body: Buffer; rawBytes: number; truncated: boolean }> {
+  if (encodings.length === 0) return readPlainBody(body, maxBytes, truncate, url);
   let raw = 0;
   let decoded = 0;
   const chunks: Buffer[] = [];

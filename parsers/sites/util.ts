@@ -134,8 +134,23 @@ export interface RawLink {
   el: Element;
 }
 
+/**
+ * The links of whole documents already collected, per loaded document and base: an adapter reads
+ * them for the page's reports and again for its attachments (the documents are never changed).
+ */
+const documentLinks = new WeakMap<CheerioAPI, Map<string, readonly RawLink[]>>();
+
 /** Every `<a href>` of `scope` (or the document) outside templates, resolved against `base`. */
 export function collectLinks($: CheerioAPI, base: string, scope?: Cheerio<AnyNode>): RawLink[] {
+  if (scope) return readLinks($, base, scope);
+  let byBase = documentLinks.get($);
+  if (!byBase) documentLinks.set($, (byBase = new Map()));
+  let links = byBase.get(base);
+  if (!links) byBase.set(base, (links = readLinks($, base)));
+  return [...links];
+}
+
+function readLinks($: CheerioAPI, base: string, scope?: Cheerio<AnyNode>): RawLink[] {
   const out: RawLink[] = [];
   const anchors = scope ? scope.find('a[href]').addBack('a[href]') : $('a[href]');
   anchors.each((_, node) => {

@@ -2,7 +2,7 @@
  * The plain HTTP client: one shared undici `Agent`, bounded retries with exponential backoff and
  * full jitter, manual redirects (so every hop can be checked against robots.txt and scheduled by
  * the politeness layer), a response size cap enforced while streaming (on the wire and after
- * decompression), gzip/deflate/br decoding and conditional requests.
+ * decompression), gzip/deflate/br decoding (body.ts) and conditional requests.
  *
  * It returns bytes and headers and never decodes text: see `./text.ts` for that.
  */
@@ -10,16 +10,13 @@ import { PACKAGE_VERSION } from '../version.js';
 import { request } from 'undici';
 import { Agents } from './agents.js';
 import { AddressGuard, PrivateAddressError } from './scope.js';
-import { Transform, Writable } from 'node:stream';
+import { parseContentEncoding, readBody } from './body.js';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
-import zlib from 'node:zlib';
 import { z } from 'zod';
 import {
   BodyTooLargeError,
   ConnectionError,
-  DecompressionError,
   DnsError,
   FetchAbortedError,
   FetchError,
@@ -629,133 +626,6 @@ function cleanHeaders(h: Record<string, string | string[] | undefined>): Respons
   const out: ResponseHeaders = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = v;
   return out;
-}
-
-/** Content-codings in the order they were applied, lower-case, `identity` removed. */
-function parseContentEncoding(value: string | undefined): string[] {
-  if (!value) return [];
-  return value
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '' && s !== 'identity');
-}
-
-function createDecoder(encoding: string, url: string): Transform {
-  switch (encoding) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    case 'deflate':
-      return createInflateAuto();
-    case 'br':
-      return zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
-    default:
-      throw new DecompressionError(encoding, 'unsupported content-encoding', { url });
-  }
-}
-
-/**
- * `Content-Encoding: deflate` is meant to be zlib-wrapped, but many servers send raw deflate;
- * look at the first two bytes and pick the right inflater.
- */
-function createInflateAuto(): Transform {
-  let inner: zlib.Inflate | zlib.InflateRaw | undefined;
-  let head: Buffer = EMPTY;
-  const zopts = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  const start = (t: Transform, bytes: Buffer): zlib.Inflate | zlib.InflateRaw => {
-    const b0 = bytes[0] ?? 0;
-    const b1 = bytes[1] ?? 0;
-    const isZlib = bytes.length >= 2 && (b0 & 0x0f) === 8 && ((b0 << 8) | b1) % 31 === 0;
-    const z = isZlib ? zlib.createInflate(zopts) : zlib.createInflateRaw(zopts);
-    z.on('data', (d: Buffer) => t.push(d));
-    z.on('error', (e) => t.destroy(e));
-    return z;
-  };
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (!inner) {
-        head = head.length ? Buffer.concat([head, chunk]) : chunk;
-        if (head.length < 2) return cb();
-        inner = start(this, head);
-        chunk = head;
-      }
-      inner.write(chunk, () => cb());
-    },
-    flush(cb) {
-      if (!inner) {
-        if (head.length === 0) return cb();
-        inner = start(this, head);
-        inner.write(head);
-      }
-      inner.once('end', () => cb());
-      inner.end();
-    },
-    destroy(err, cb) {
-      inner?.destroy();
-      cb(err);
-    },
-  });
-}
-
-/** Internal signal: the body reached `maxBytes` in truncate mode. */
-class TruncatedSignal extends Error {}
-
-/**
- * Stream the body through counters and decoders, stopping as soon as a limit is crossed (the
- * pipeline is destroyed, which drops the connection). In truncate mode the first `maxBytes`
- * decoded bytes are kept instead.
- */
-async function readBody(
-  body: Readable,
-  encodings: string[],
-  maxBytes: number,
-  truncate: boolean,
-  url: string,
-): Promise<{ body: Buffer; rawBytes: number; truncated: boolean }> {
-  let raw = 0;
-  let decoded = 0;
-  const chunks: Buffer[] = [];
-  const decoders = [...encodings].reverse().map((e) => ({ encoding: e, stream: createDecoder(e, url) }));
-  let decoderFailure: { encoding: string; error: Error } | undefined;
-  for (const d of decoders) {
-    d.stream.once('error', (error) => {
-      decoderFailure ??= { encoding: d.encoding, error };
-    });
-  }
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      raw += chunk.length;
-      // In truncate mode the decoded-size check cuts the body; the raw limit only guards against
-      // endless junk that decodes to nothing.
-      if (raw <= (truncate ? 2 * maxBytes + 65_536 : maxBytes)) cb(null, chunk);
-      else if (truncate) cb(new TruncatedSignal());
-      else cb(new BodyTooLargeError('raw', maxBytes, raw, { url }));
-    },
-  });
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (decoded + chunk.length > maxBytes) {
-        if (!truncate) return cb(new BodyTooLargeError('decoded', maxBytes, decoded + chunk.length, { url }));
-        chunks.push(chunk.subarray(0, maxBytes - decoded));
-        decoded = maxBytes;
-        return cb(new TruncatedSignal());
-      }
-      decoded += chunk.length;
-      chunks.push(chunk);
-      cb();
-    },
-  });
-  try {
-    await pipeline([body, counter, ...decoders.map((d) => d.stream), sink]);
-  } catch (err) {
-    if (err instanceof TruncatedSignal) return { body: Buffer.concat(chunks, decoded), rawBytes: raw, truncated: true };
-    if (err instanceof FetchError) throw err;
-    if (decoderFailure && decoderFailure.error === err) {
-      throw new DecompressionError(decoderFailure.encoding, decoderFailure.error.message, { url, cause: err });
-    }
-    throw err;
-  }
-  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, decoded), rawBytes: raw, truncated: false };
 }
 
 const CONNECTION_CODES = new Set([

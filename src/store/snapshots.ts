@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip, gzip, gzipSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
@@ -26,6 +26,15 @@ import { removeStaleTemps, type StaleTempOptions } from './snapshot-temps.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+/**
+ * Snapshots up to this size are compressed on the calling thread: for a page of tens of KB the
+ * thread pool's round trip (a zlib stream, its callbacks) cost more CPU than the compression
+ * itself. Bigger ones (attachments) go to the pool, so the event loop is not held for long.
+ */
+const SYNC_GZIP_MAX_BYTES = 256 * 1024;
+const gzipBytes = (bytes: Uint8Array): Promise<Buffer> | Buffer =>
+  bytes.byteLength <= SYNC_GZIP_MAX_BYTES ? gzipSync(bytes, { level: 6 }) : gzipAsync(bytes, { level: 6 });
 
 /** SHA-256 of the bytes, lowercase hex. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -148,7 +157,7 @@ export class SnapshotStore {
 
   /**
    * Stores the bytes unless a snapshot with this hash exists; returns its relative path.
-   * Compression runs on libuv's thread pool, so it overlaps with parsing on the main thread.
+   * Pages are compressed here and now; big documents on libuv's thread pool ({@link SYNC_GZIP_MAX_BYTES}).
    */
   async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes)): Promise<string> {
     const rel = snapshotRelPath(sha256);
@@ -157,7 +166,7 @@ export class SnapshotStore {
     if (s) {
       // (No look for an older schema's file: writing runs move those in before their first put.)
       if (s.has.get(sha256)) return rel;
-      const gz = await gzipAsync(bytes, { level: 6 });
+      const gz = await gzipBytes(bytes);
       // Synchronous from here: joins the group commit open on the connection, if any; else its own
       // transaction, committed before the rows that will name it.
       s.put.run({ sha256, size: bytes.length, gz, stored_at: new Date().toISOString() });
@@ -165,7 +174,7 @@ export class SnapshotStore {
     }
     if (existsSync(file)) return rel;
     await (this.#cleaned ??= this.removeStaleTemps().catch(() => []));
-    const gz = await gzipAsync(bytes, { level: 6 });
+    const gz = await gzipBytes(bytes);
     const folder = join(this.dir, sha256.slice(0, 2));
     if (!this.#folders.has(folder)) {
       await mkdir(folder, { recursive: true });

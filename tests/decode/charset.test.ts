@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { charsetFromContentType, charsetFromMeta, decodeBytes, resolveCodec, SAMPLE_BYTES } from '../../src/decode/charset.js';
+import { charsetFromContentType, charsetFromMeta, decodeBytes, resolveCodec, SAMPLE_BYTES, utf8Sequences } from '../../src/decode/charset.js';
 import { corpusPages, corpusTexts, withHttpEquiv, withMeta } from './_corpus.js';
 
 const pages = corpusPages();
@@ -206,6 +206,40 @@ describe('sampling', () => {
 
   it('rejects unknown options', () => {
     expect(() => decodeBytes(utf8('x'), { isHtml: 'yes' } as never)).toThrow();
+  });
+});
+
+describe('UTF-8 validation of a sample', () => {
+  /** What the validation replaced: a fatal TextDecoder in streaming mode (a cut-off last sequence is fine). */
+  const reference = (b: Uint8Array): number => {
+    try {
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b, { stream: true });
+    } catch {
+      return -1;
+    }
+    return b.filter((x) => x >= 0xc0).length;
+  };
+  it('answers as a streaming TextDecoder for corpus pages cut anywhere, in UTF-8, GBK and GB18030', () => {
+    const docs = pages.slice(0, 6).flatMap((p) => [utf8(p.text + BEYOND_GBK), gbk(p.text), gb18030(p.text + BEYOND_GBK)]);
+    let cut = 0;
+    for (const d of docs) {
+      for (let end = 1; end < Math.min(d.length, 3000); end += 1 + (end % 7)) {
+        const sample = d.subarray(Math.max(0, end - 600), end);
+        expect(utf8Sequences(sample), `${end}`).toBe(reference(sample));
+        if (utf8Sequences(sample) >= 0 && sample.length > 0 && (sample.at(-1) as number) >= 0x80) cut++;
+      }
+    }
+    expect(cut).toBeGreaterThan(100); // samples ending inside a multi-byte sequence were among them
+  });
+  it('answers as a streaming TextDecoder for every ending of one to four bytes', () => {
+    const head = utf8('年报 ');
+    const endings: number[][] = [[]];
+    const bytes = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff];
+    for (let len = 1; len <= 3; len++) for (const e of endings.filter((x) => x.length === len - 1)) for (const b of bytes) endings.push([...e, b]);
+    for (const e of endings) {
+      const sample = Buffer.concat([head, Buffer.from(e)]);
+      expect(utf8Sequences(sample), e.map((b) => b.toString(16)).join(' ')).toBe(reference(sample));
+    }
   });
 });
 

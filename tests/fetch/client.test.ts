@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -294,6 +295,36 @@ describe('content-encoding', () => {
     expect(r.rawBytes).toBe(payload.length);
     expect(r.decodedEncodings).toEqual(undone);
     expect(decodeResponse(r).text).toBe(text);
+  });
+
+  // Bodies of a few KB on the wire are decoded in one call, longer ones as they stream in (body.ts):
+  // both give the same bytes, and both stop a bomb by its decoded size.
+  const noise = randomBytes(300 * 1024); // does not compress: 300 KiB on the wire too
+  const long: [string, Buffer][] = [
+    ['gzip', zlib.gzipSync(noise)],
+    ['br', zlib.brotliCompressSync(noise)],
+    ['deflate', zlib.deflateRawSync(noise)],
+  ];
+  it.each(long)('decodes a %s body of more than 64 KiB on the wire, sent in pieces', async (encoding, payload) => {
+    expect(payload.length).toBeGreaterThan(64 * 1024);
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-encoding': encoding, 'content-type': 'application/octet-stream' });
+      for (let i = 0; i < payload.length; i += 16 * 1024) res.write(payload.subarray(i, i + 16 * 1024));
+      res.end();
+    });
+    const r = await fetcher().fetch(s.url('/long'));
+    expect(r.body.equals(noise)).toBe(true);
+    expect(r.rawBytes).toBe(payload.length);
+    expect(r.decodedEncodings).toEqual([encoding]);
+  });
+
+  it('stops a br bomb of a few hundred bytes by its decompressed size', async () => {
+    const bomb = zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(4 * 1024);
+    const s = await server((_req, res) => void res.writeHead(200, { 'content-encoding': 'br' }).end(bomb));
+    const err = await rejection(fetcher({ maxBytes: 1024 * 1024 }).fetch(s.url('/bomb')));
+    expect(err).toBeInstanceOf(BodyTooLargeError);
+    expect(err).toMatchObject({ phase: 'decoded', limit: 1024 * 1024 });
   });
 
   it('fails on corrupt or unsupported encodings', async () => {

@@ -26,6 +26,19 @@ describe('detectChallenge', () => {
     expect(detectChallenge(200, '<html><body><p>请输入验证码后继续访问</p><img src="/captcha.jpg"></body></html>')?.kind).toBe('captcha');
   });
 
+  it('reads block and captcha words whose parts markup, entities or line breaks separate', () => {
+    // The words are matched on the page's text (markup and whitespace become one space).
+    const cases: [string, string][] = [
+      ['<html><body><b>Web</b><i>应用防火墙</i> 已阻止本次请求</body></html>', 'block page (HTTP 200): Web 应用防火墙'],
+      ['<html><body><span>Request</span>\n  <span>blocked</span></body></html>', 'block page (HTTP 200): Request blocked'],
+      ['<html><body>ACCESS&nbsp;DENIED</body></html>', 'block page (HTTP 200): ACCESS DENIED'],
+      ['<html><body><p>Please <em>verify</em>\n you are   <b>human</b></p></body></html>', 'captcha page (HTTP 200)'],
+    ];
+    for (const [html, reason] of cases) expect(detectChallenge(200, html)?.reason, html).toBe(reason);
+    // Split inside a word, the word is no longer on the page's text: not a block page.
+    expect(detectChallenge(200, '<html><body>访问被<b>拦</b>截</body></html>')).toBeNull();
+  });
+
   it('leaves real pages alone: the Pingtan list, corpus reports, a plain 404 and a 503', () => {
     expect(detectChallenge(200, portalPage('trs-pingtan-list.html'))).toBeNull();
     expect(detectChallenge(200, portalPage('trs-pingtan-detail.html'))).toBeNull();

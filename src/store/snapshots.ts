@@ -25,6 +25,12 @@ import { StoreError } from './errors.js';
 import { removeStaleTemps, type StaleTempOptions } from './snapshot-temps.js';
 
 const gzipAsync = promisify(gzip);
+/**
+ * zlib level of new snapshots. Level 1 makes blobs ≈ 8 % larger than level 6 (the corpus: 35.8 % vs
+ * 33.1 % of the page) for ≈ 25 % less compression CPU, and on a 2-core machine the compressing
+ * thread competes with the one writing SQLite. Any level reads back the same.
+ */
+const SNAPSHOT_LEVEL = 1;
 const gunzipAsync = promisify(gunzip);
 
 /** SHA-256 of the bytes, lowercase hex. */
@@ -157,7 +163,7 @@ export class SnapshotStore {
     if (s) {
       // (No look for an older schema's file: writing runs move those in before their first put.)
       if (s.has.get(sha256)) return rel;
-      const gz = await gzipAsync(bytes, { level: 6 });
+      const gz = await gzipAsync(bytes, { level: SNAPSHOT_LEVEL });
       // Synchronous from here: joins the group commit open on the connection, if any; else its own
       // transaction, committed before the rows that will name it.
       s.put.run({ sha256, size: bytes.length, gz, stored_at: new Date().toISOString() });
@@ -165,7 +171,7 @@ export class SnapshotStore {
     }
     if (existsSync(file)) return rel;
     await (this.#cleaned ??= this.removeStaleTemps().catch(() => []));
-    const gz = await gzipAsync(bytes, { level: 6 });
+    const gz = await gzipAsync(bytes, { level: SNAPSHOT_LEVEL });
     const folder = join(this.dir, sha256.slice(0, 2));
     if (!this.#folders.has(folder)) {
       await mkdir(folder, { recursive: true });

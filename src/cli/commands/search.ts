@@ -15,7 +15,10 @@ export function registerSearch(program: Command): void {
   program
     .command('search')
     .description('full-text search of report titles, agencies and text')
-    .argument('<terms...>', 'words to find (all must match); 1–2 Chinese characters are looked up in the bigram index')
+    .argument(
+      '<terms...>',
+      'words to find (all must match, each as one exact string); words with Chinese characters are looked up in the bigram index, others by a scan',
+    )
     .option('--agency <name>', 'only this agency (name or alias)')
     .option('--year <year>', 'only reports on this year', parseYear)
     .option('--limit <n>', 'most hits shown', parsePositiveInt('--limit'), 20)

@@ -16,8 +16,8 @@
  * - `endToEndOneWorker`: the same with one parse worker thread (`ingest --parse-workers 1`);
  * - `sqliteFloor`: the rows of the store-only run copied into a fresh database by SQLite itself
  *   (`INSERT … SELECT`, same group size, same page cache): no JavaScript per row, so no writer
- *   in this process can store these reports faster on this machine. Its full-text share is timed
- *   on its own.
+ *   in this process can store these reports faster on this machine; the search index (bigram
+ *   pieces made in JavaScript) written inside each group, its share timed on its own.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,11 +26,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParsedReport } from '../parsers/types.js';
 import type { IngestSummary, ParseFn } from '../src/ingest/index.js';
-import { ingestLib, parse as parseLib, searchLib, store } from './shipped.js';
+import { bigrams, ingestLib, parse as parseLib, searchLib, store } from './shipped.js';
 
 const { ingestPaths, DEFAULT_BATCH } = ingestLib;
 const { openDatabase, bulkCache } = store;
 const { parseReport } = parseLib;
+const { bigramPieces } = bigrams;
 
 export interface BenchIngestOptions {
   /** Reports in the generated set of the store-only run. @default 10000 */
@@ -63,7 +64,7 @@ export interface BenchIngestResult {
   endToEnd: Throughput & { parseSeconds: number };
   /** The same end to end with one parse worker thread (`ingest --parse-workers 1`). */
   endToEndOneWorker: Throughput & { parseSeconds: number };
-  /** The same rows written by SQLite alone (INSERT … SELECT); `ftsSeconds` is the full-text index's part. */
+  /** The same rows written by SQLite alone (INSERT … SELECT); `ftsSeconds` is the search index's part. */
   sqliteFloor: Throughput & { ftsSeconds: number };
   /** `nianbao search 收费` on the store-only database (see {@link benchShortTermSearch}). */
   shortTermSearch: { ms: number; mode: string; hits: number };
@@ -296,8 +297,8 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
 /**
  * Copies every report of `srcFile` into a new database at `destFile` with `INSERT … SELECT`,
  * `batch` reports per transaction, with the page cache `ingest` uses: the time SQLite alone takes
- * to store those rows with the trigram index written inside each group, as before schema 17 (and
- * the part of it the full-text index takes).
+ * to store those rows with the search index (the bigram pieces, made in JavaScript as the index
+ * pass makes them) written inside each group (and the part of it the index takes).
  */
 export function copyFloor(srcFile: string, destFile: string, batch: number): Throughput & { ftsSeconds: number } {
   const db = openDatabase(destFile);
@@ -314,9 +315,10 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
       'INSERT INTO report_totals SELECT * FROM src.report_totals WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO report_text SELECT * FROM src.report_text WHERE report_id BETWEEN @lo AND @hi',
     ].map((sql) => db.prepare(sql));
-    const fts = db.prepare(
-      'INSERT INTO reports_fts (rowid, title, agency, text) SELECT report_id, title, agency, text FROM src.report_text WHERE report_id BETWEEN @lo AND @hi',
+    const texts = db.prepare<{ lo: number; hi: number }, { id: number; title: string | null; agency: string | null; text: string | null }>(
+      'SELECT report_id AS id, title, agency, text FROM src.report_text WHERE report_id BETWEEN @lo AND @hi',
     );
+    const bigram = db.prepare('INSERT INTO reports_bigram (rowid, pieces) VALUES (?, ?)');
     const t0 = performance.now();
     db.exec(
       'INSERT INTO runs SELECT * FROM src.runs; INSERT INTO agencies SELECT * FROM src.agencies; INSERT INTO agency_aliases SELECT * FROM src.agency_aliases',
@@ -330,7 +332,7 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
       // the time includes building the index segment (not the COMMIT's writing of its pages).
       const tf = performance.now();
       db.exec('SAVEPOINT fts');
-      fts.run(range);
+      for (const r of texts.all(range)) bigram.run(r.id, bigramPieces(r.title, r.agency, r.text));
       db.exec('RELEASE fts');
       ftsMs += performance.now() - tf;
       db.exec('COMMIT');

@@ -88,7 +88,7 @@ if (wants('ingest')) {
   row(ingest, 'ingest: reports/s end to end (read, parse, store)', 'ingest_end_to_end_reports_per_s', 0);
   row(ingest, 'ingest: reports/s end to end, --parse-workers 1', 'ingest_end_to_end_1_worker_reports_per_s', 0);
   row(ingest, 'ingest: SQLite floor, reports/s (same rows by INSERT … SELECT, index inside)', 'ingest_sqlite_floor_reports_per_s', 0);
-  row(ingest, '  of which the trigram full-text index, ms/report', 'ingest_sqlite_floor_fts_ms_per_report', 3);
+  row(ingest, '  of which the search index (bigram pieces), ms/report', 'ingest_sqlite_floor_fts_ms_per_report', 3);
   row(ingest, `search: ms for a 2-character term (${reports} reports, ${searchMode})`, 'search_short_term_ms', 2, 'goal ≤ 5');
   const rss = await runRounds('ingest-rss', async () => ({ ingest_peak_rss_mb: (await benchIngestPeakRss(reports)).peakRssMb }));
   Object.assign(results, rss);

@@ -19,6 +19,7 @@ export const registry = (await import(distUrl('src/sites/registry.js'))) as type
 export const store = (await import(distUrl('src/store/db.js'))) as typeof import('../src/store/db.js');
 export const snapshots = (await import(distUrl('src/store/snapshots.js'))) as typeof import('../src/store/snapshots.js');
 export const parse = (await import(distUrl('src/parse/report.js'))) as typeof import('../src/parse/report.js');
+export const bigrams = (await import(distUrl('src/store/bigrams.js'))) as typeof import('../src/store/bigrams.js');
 export const searchLib = (await import(distUrl('src/store/search.js'))) as typeof import('../src/store/search.js');
 export const htmlStream = (await import(distUrl('parsers/html/stream.js'))) as typeof import('../parsers/html/stream.js');
 export const reportParser = (await import(distUrl('parsers/report.js'))) as typeof import('../parsers/report.js');

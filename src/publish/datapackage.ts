@@ -104,7 +104,7 @@ export function datasetteMetadata(stem: string): Record<string, unknown> {
   reports['searchmode'] = 'raw';
   reports['facets'] = ['agency', 'province', 'year', 'format'];
   db.tables[SEARCH_TABLE] = { hidden: true, description: 'Full-text index of reports (words and two-character pieces)' };
-  for (const t of ['reports_fts', 'reports_bigram', 'text_index_pending']) if (db.tables[t]) db.tables[t]['hidden'] = true;
+  for (const t of ['reports_bigram', 'text_index_pending']) if (db.tables[t]) db.tables[t]['hidden'] = true;
   for (const view of ['report_summary', 'requests', 'appeals', 'active']) {
     const t = db.tables[view];
     if (t) t['facets'] = ['agency', 'year', 'format'];

@@ -7,7 +7,7 @@
  *     Datasette detect full-text search on a table. Its unicode61 tokenizer sees the Chinese
  *     text as words (Intl.Segmenter) followed by every two-character piece, so a two-character
  *     term (信息) and a phrase of words ("政府 信息 公开") both match.
- * nianbao's own indexes (`reports_fts`, `reports_bigram` over `report_text`) stay, so `nianbao search --db`
+ * nianbao's own index (`reports_bigram` over `report_text`) stays, so `nianbao search --db`
  * works on the copy.
  */
 import Database from 'better-sqlite3';
@@ -68,8 +68,6 @@ export function applyFilter(copy: Db, filter: ReportFilter & { province?: string
     for (const table of ['cells', 'stats', 'report_totals', 'findings']) {
       copy.exec(`DELETE FROM ${table} WHERE report_id IN (SELECT id FROM dropped)`);
     }
-    // The indexes first: the trigram index reads a row's old text from report_text to drop it.
-    copy.exec(`DELETE FROM reports_fts WHERE rowid IN (SELECT id FROM dropped) AND rowid NOT IN (SELECT report_id FROM text_index_pending)`);
     copy.exec('DELETE FROM reports_bigram WHERE rowid IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM text_index_pending WHERE report_id IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM report_text WHERE report_id IN (SELECT id FROM dropped)');

@@ -30,14 +30,52 @@ function code(cp: number): string {
   return cp.toString(36).padStart(4, '0');
 }
 
+/** ASCII of the base-36 digits 0–9a–z. */
+const DIGITS = new TextEncoder().encode('0123456789abcdefghijklmnopqrstuvwxyz');
+const SPACE = 0x20;
+
 /**
- * Appends the pieces of `text` to `parts`. Repeated pieces are kept: FTS5 (`detail=none`) records a
- * report once per piece anyway, and removing them here costs more than it saves (measured).
+ * The output of {@link bigramPieces}, written byte by byte (ASCII): reused between calls and grown
+ * when a text needs more. Building the string in bytes and decoding it once is several times
+ * cheaper than concatenating a string per piece (the pieces are most of the index pass's own work).
  */
-function addPieces(text: string, parts: string[]): void {
-  let prev: string | null = null;
+let out = Buffer.allocUnsafe(1 << 16);
+
+/** Writes the 4 base-36 digits of `cp` at `at`; returns the next position. */
+function writeCode(cp: number, at: number): number {
+  out[at + 3] = DIGITS[cp % 36]!;
+  cp = (cp / 36) | 0;
+  out[at + 2] = DIGITS[cp % 36]!;
+  cp = (cp / 36) | 0;
+  out[at + 1] = DIGITS[cp % 36]!;
+  out[at] = DIGITS[(cp / 36) | 0]!;
+  return at + 4;
+}
+
+/**
+ * Writes the pieces of `text` from `at`; returns the next position. Repeated pieces are kept:
+ * FTS5 (`detail=none`) records a report once per piece anyway, and removing them here costs more
+ * than it saves (measured).
+ */
+function addPieces(text: string, at: number): number {
+  // At most 9 bytes per UTF-16 unit (a piece and a space; a last character takes 5).
+  const need = at + text.length * 9 + 16;
+  if (need > out.length) {
+    const grown = Buffer.allocUnsafe(Math.max(need, out.length * 2));
+    out.copy(grown, 0, 0, at);
+    out = grown;
+  }
+  let prev = -1;
   for (let i = 0; i < text.length; i++) {
     let cp = text.charCodeAt(i);
+    if (cp < 0x3005) {
+      if (prev >= 0) {
+        at = writeCode(prev, at);
+        out[at++] = SPACE;
+        prev = -1;
+      }
+      continue;
+    }
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       const lo = text.charCodeAt(i + 1);
       if (lo >= 0xdc00 && lo <= 0xdfff) {
@@ -45,29 +83,64 @@ function addPieces(text: string, parts: string[]): void {
         i++;
       }
     }
-    if (cp >= 0x3005 && isIdeograph(cp)) {
-      const cur = code(cp);
-      if (prev !== null) parts.push(prev + cur);
-      prev = cur;
-    } else if (prev !== null) {
-      parts.push(prev);
-      prev = null;
+    if (isIdeograph(cp)) {
+      if (prev >= 0) {
+        at = writeCode(prev, at);
+        at = writeCode(cp, at);
+        out[at++] = SPACE;
+      }
+      prev = cp;
+    } else if (prev >= 0) {
+      at = writeCode(prev, at);
+      out[at++] = SPACE;
+      prev = -1;
     }
   }
-  if (prev !== null) parts.push(prev);
+  if (prev >= 0) {
+    at = writeCode(prev, at);
+    out[at++] = SPACE;
+  }
+  return at;
 }
 
-/** The pieces of `texts`, space-separated (empty when they hold no Chinese character). */
+/**
+ * The pieces of `texts`, space-separated (empty when they hold no Chinese character): every two
+ * consecutive ideographs of a run, and the last ideograph of each run on its own.
+ */
 export function bigramPieces(...texts: (string | null | undefined)[]): string {
-  const parts: string[] = [];
-  for (const text of texts) if (text) addPieces(text, parts);
-  return parts.join(' ');
+  let at = 0;
+  for (const text of texts) if (text) at = addPieces(text, at);
+  return at === 0 ? '' : out.toString('latin1', 0, at - 1);
 }
 
 /** Whether the bigram index answers `term`: one or two characters, all of them ideographs. */
 export function isBigramTerm(term: string): boolean {
   const cps = [...term].map((c) => c.codePointAt(0)!);
   return cps.length >= 1 && cps.length <= 2 && cps.every(isIdeograph);
+}
+
+/**
+ * The MATCH expression of `reports_bigram` that every report holding `term` satisfies: each run of
+ * Chinese characters in it, as its pieces (a run of one character: the pieces it starts, or
+ * itself at the end of a run). Null when the term holds no Chinese character (the index knows
+ * nothing of it). Exact for a {@link isBigramTerm bigram term}; for a longer run the report holds
+ * every piece, but maybe not in a row: the caller confirms with the text.
+ */
+export function termMatch(term: string): string | null {
+  const pieces = new Set<string>();
+  let run: number[] = [];
+  const flush = (): void => {
+    if (run.length === 1) pieces.add(`"${code(run[0]!)}"*`);
+    for (let i = 1; i < run.length; i++) pieces.add(`"${code(run[i - 1]!)}${code(run[i]!)}"`);
+    run = [];
+  };
+  for (const c of term) {
+    const cp = c.codePointAt(0)!;
+    if (isIdeograph(cp)) run.push(cp);
+    else flush();
+  }
+  flush();
+  return pieces.size === 0 ? null : [...pieces].join(' AND ');
 }
 
 /** The MATCH expression of `reports_bigram` for bigram terms, all required. */

@@ -79,9 +79,9 @@ export function roundDelta(d: number): number {
 }
 
 /**
- * The text the full-text index holds: the report's prose. Table rows (pipe-text lines) repeat the
- * same official labels in every report and their numbers are in `cells`; leaving them out halves
- * the trigram index and its write cost.
+ * The text search reads: the report's prose. Table rows (pipe-text lines) repeat the same official
+ * labels in every report and their numbers are in `cells`; leaving them out halves the text and
+ * the index's write cost.
  */
 export function proseText(text: string): string {
   return text

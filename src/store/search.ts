@@ -1,8 +1,8 @@
 /**
- * `nianbao search`: full-text search over report title, agency and text (text-match.ts): terms of
- * 3+ characters through the FTS5 trigram index (each quoted as a phrase, so FTS syntax in user
- * input is inert), 1–2 Chinese characters through the bigram index, other short terms by LIKE.
- * Several terms must all match. The indexed text is the prose plus a line of the tables' labels
+ * `nianbao search`: full-text search over report title, agency and text (text-match.ts): terms with
+ * Chinese characters through the bigram index (a term of 3+ characters confirmed in the text, so
+ * each term is an exact substring, and FTS syntax in user input is inert), terms without any by
+ * LIKE. Several terms must all match. The indexed text is the prose plus a line of the tables' labels
  * (search-text.ts), so a table row's wording finds the report.
  */
 import { z } from 'zod';
@@ -23,7 +23,7 @@ export const SearchOptionsSchema = z.object({
   limit: z.number().default(20),
   /** Strings put around each match in snippets. @default ['[', ']'] */
   marks: z.tuple([z.string(), z.string()]).default(['[', ']']),
-  /** Approximate snippet length, in characters (the index answers at most 64 characters around a match). @default 80 */
+  /** Approximate snippet length, in characters. @default 80 */
   snippetLength: z.number().int().positive().default(80),
   /** Include reports that are not the primary report of their (agency, year). @default false */
   all: z.boolean().default(false),
@@ -41,8 +41,8 @@ export interface SearchHit {
 
 export interface SearchResult {
   /**
-   * `fts`: the trigram index answered (terms of 3+ characters, ranked); `bigram`: only terms of
-   * 1–2 Chinese characters, answered by the bigram index; `like`: other short terms, a scan.
+   * `bigram`: the bigram index answered (hits newest year first); `like`: no term has a Chinese
+   * character, a scan; `fts`: the trigram index of a database before schema 17 (ranked).
    */
   mode: TextMatchMode;
   terms: string[];
@@ -77,7 +77,7 @@ export function searchReports(db: Db, query: string, input: SearchOptions = {}):
     params: f.params,
     limit,
     marks: options.marks,
-    // A trigram index counts about one token per character; FTS5 allows 64 at most.
+    // (Databases before schema 17: a trigram index counts about one token per character; FTS5 allows 64 at most.)
     snippetTokens: options.snippetLength,
     snippetChars: options.snippetLength,
   });

@@ -25,6 +25,12 @@ import { StoreError } from './errors.js';
 import { removeStaleTemps, type StaleTempOptions } from './snapshot-temps.js';
 
 const gzipAsync = promisify(gzip);
+/**
+ * zlib level of new snapshots. Level 1 makes blobs ≈ 8 % larger than level 6 (the corpus: 35.8 % vs
+ * 33.1 % of the page) for ≈ 25 % less compression CPU, and on a 2-core machine the compressing
+ * thread competes with the one writing SQLite. Any level reads back the same.
+ */
+const SNAPSHOT_LEVEL = 1;
 const gunzipAsync = promisify(gunzip);
 
 /**
@@ -34,7 +40,7 @@ const gunzipAsync = promisify(gunzip);
  */
 const SYNC_GZIP_MAX_BYTES = 256 * 1024;
 const gzipBytes = (bytes: Uint8Array): Promise<Buffer> | Buffer =>
-  bytes.byteLength <= SYNC_GZIP_MAX_BYTES ? gzipSync(bytes, { level: 6 }) : gzipAsync(bytes, { level: 6 });
+  bytes.byteLength <= SYNC_GZIP_MAX_BYTES ? gzipSync(bytes, { level: SNAPSHOT_LEVEL }) : gzipAsync(bytes, { level: SNAPSHOT_LEVEL });
 
 /** SHA-256 of the bytes, lowercase hex. */
 export function sha256Hex(bytes: Uint8Array): string {

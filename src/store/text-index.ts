@@ -1,9 +1,9 @@
 /**
- * The search text of reports and its two indexes (migration 17). The writer stores a report's
+ * The search text of reports and its index (migrations 17 and 18). The writer stores a report's
  * text in `report_text` and marks it in `text_index_pending`, in the report's own transaction;
- * {@link indexPending} moves the pending reports into `reports_fts` (trigram, external content
- * over `report_text`) and `reports_bigram` (two-character pieces) in one pass, a chunk per
- * transaction, at the end of a writing run or when a database is opened for writing. A crash at
+ * {@link indexPending} moves the pending reports into `reports_bigram` (the two-character pieces
+ * of their Chinese text, bigrams.ts) in one pass, a chunk per transaction, at the end of a
+ * writing run or when a database is opened for writing. A crash at
  * any point leaves each report either pending or indexed, never both nor neither, so the next pass
  * finishes the job; search scans the pending ones meanwhile (search.ts).
  */
@@ -59,19 +59,11 @@ export class TextWriter {
 
   /**
    * Replaces (or, with `null`, removes) the text of a stored report. If its old text was indexed,
-   * it is taken out of both indexes (FTS5 needs the old values to do so, read here before they
-   * change) by `unindex`, which runs now or, in a group commit, just before COMMIT (see writer.ts).
-   * Call inside the report's transaction.
+   * it is taken out of the index by `unindex`, which runs now or, in a group commit, just before
+   * COMMIT (see writer.ts). Call inside the report's transaction.
    */
   replace(reportId: number, t: ReportText | null, unindex: (run: () => void) => void): void {
-    const old = this.#s.get.get(reportId);
-    if (old && old.pending === 0) {
-      const { title, agency, text } = old;
-      unindex(() => {
-        this.#s.ftsDelete.run(reportId, title, agency, text);
-        this.#s.bigramDelete.run(reportId);
-      });
-    }
+    if (this.#s.indexed.get(reportId)) unindex(() => this.#s.bigramDelete.run(reportId));
     if (t) this.insert(reportId, t);
     else {
       this.#s.remove.run(reportId);
@@ -82,15 +74,14 @@ export class TextWriter {
 
 function prepareTextStatements(db: Db) {
   return {
-    get: db.prepare<[number], ReportText & { pending: number }>(
-      `SELECT title, agency, text, EXISTS (SELECT 1 FROM text_index_pending p WHERE p.report_id = t.report_id) AS pending
-       FROM report_text t WHERE report_id = ?`,
+    /** The report has indexed text: stored, not pending. */
+    indexed: db.prepare<[number]>(
+      'SELECT 1 FROM report_text t WHERE report_id = ? AND NOT EXISTS (SELECT 1 FROM text_index_pending p WHERE p.report_id = t.report_id)',
     ),
     upsert: db.prepare<[number, string, string, string]>('INSERT OR REPLACE INTO report_text (report_id, title, agency, text) VALUES (?, ?, ?, ?)'),
     remove: db.prepare<[number]>('DELETE FROM report_text WHERE report_id = ?'),
     mark: db.prepare<[number]>('INSERT OR IGNORE INTO text_index_pending (report_id) VALUES (?)'),
     unmark: db.prepare<[number]>('DELETE FROM text_index_pending WHERE report_id = ?'),
-    ftsDelete: db.prepare<[number, string, string, string]>("INSERT INTO reports_fts (reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)"),
     bigramDelete: db.prepare<[number]>('DELETE FROM reports_bigram WHERE rowid = ?'),
   };
 }
@@ -109,8 +100,7 @@ export interface IndexPendingResult {
 }
 
 /**
- * Indexes every pending report: its text into `reports_fts` and its pieces into `reports_bigram`,
- * and its pending mark removed, `chunk` reports per IMMEDIATE transaction (each chunk is read
+ * Indexes every pending report: its pieces into `reports_bigram`, and its pending mark removed, `chunk` reports per IMMEDIATE transaction (each chunk is read
  * inside its transaction, so two processes never index a report twice). Returns at once when
  * nothing is pending.
  */
@@ -122,11 +112,6 @@ export function indexPending(db: Db, options: IndexPendingOptions = {}): IndexPe
   if (total === 0) return { indexed: 0, ms: performance.now() - t0 };
   const range = db.prepare<[number], { lo: number | null; hi: number | null; n: number }>(
     'SELECT min(report_id) AS lo, max(report_id) AS hi, count(*) AS n FROM (SELECT report_id FROM text_index_pending ORDER BY report_id LIMIT ?)',
-  );
-  const fts = db.prepare(
-    `INSERT INTO reports_fts (rowid, title, agency, text)
-     SELECT t.report_id, t.title, t.agency, t.text FROM text_index_pending p JOIN report_text t ON t.report_id = p.report_id
-     WHERE p.report_id BETWEEN @lo AND @hi`,
   );
   const texts = db.prepare<{ lo: number; hi: number }, { id: number; title: string | null; agency: string | null; text: string | null }>(
     `SELECT t.report_id AS id, t.title, t.agency, t.text FROM text_index_pending p JOIN report_text t ON t.report_id = p.report_id
@@ -144,7 +129,6 @@ export function indexPending(db: Db, options: IndexPendingOptions = {}): IndexPe
           const r = range.get(chunk);
           if (!r || r.n === 0 || r.lo === null || r.hi === null) return 0;
           const bounds = { lo: r.lo, hi: r.hi };
-          fts.run(bounds);
           const rows = texts.all(bounds);
           for (const row of rows) bigram.run(row.id, bigramPieces(row.title, row.agency, row.text));
           unmark.run(bounds);

@@ -1,21 +1,24 @@
 /**
  * Finding reports by their text, for `nianbao search` and the explorer's search page. Every term
- * must occur (in the title, the agency as the report names itself, or the text). How each term is
- * looked up:
+ * must occur (in the title, the agency as the report names itself, or the text), as a substring.
+ * How each term is looked up (schema 17+):
  *
- * - 3+ characters: the trigram index `reports_fts` (quoted as a phrase, so FTS syntax typed by a
- *   user is inert); hits ranked by bm25 with `snippet()`;
- * - 1–2 Chinese characters: the bigram index `reports_bigram` (bigrams.ts), hits by year, newest
- *   first, with a snippet cut around the first occurrence;
- * - other 1–2 character terms (digits, Latin letters, punctuation): LIKE over the stored text.
+ * - a term with Chinese characters: the bigram index `reports_bigram` (bigrams.ts) finds the
+ *   reports holding every two-character piece of it; a term of 1–2 Chinese characters is then
+ *   exactly answered, a longer one (信息公开, 2023年度, 第3条) is confirmed in the stored text
+ *   (`LIKE`) among those reports only;
+ * - a term without any (digits, Latin letters, punctuation) is found by LIKE over the text of the
+ *   reports the other terms left, or of every report when no term has a Chinese character.
  *
- * Reports stored but not yet indexed (`text_index_pending`, text-index.ts) are scanned with LIKE
- * and added to the index's hits, so a search is complete while an index is pending. Databases
- * before migration 17 (read-only, not upgraded) are searched the old way: trigram, else LIKE.
+ * Hits come newest year first, then by id, each with a snippet cut around the first occurrence of
+ * a term in the text ({@link likeSnippet}). Reports stored but not yet indexed
+ * (`text_index_pending`, text-index.ts) are scanned with LIKE and merged in, so a search is complete
+ * while an index is pending. Databases before migration 17 (read-only, not upgraded) are searched
+ * the old way: their trigram `reports_fts`, else LIKE.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import { bigramMatch, isBigramTerm } from './bigrams.js';
+import { isBigramTerm, termMatch } from './bigrams.js';
 
 export interface TextMatchRequest {
   terms: readonly string[];
@@ -26,13 +29,16 @@ export interface TextMatchRequest {
   params: Record<string, unknown>;
   limit: number;
   marks: readonly [string, string];
-  /** Tokens around a match in `snippet()` (trigram: about one per character; 4–64). */
+  /** Tokens around a match in `snippet()` (databases before schema 17 only; about one per character; 4–64). */
   snippetTokens: number;
   /** Characters of a snippet cut by {@link likeSnippet}. */
   snippetChars: number;
 }
 
-/** How the hits were found: `fts` (trigram, maybe with other terms), `bigram`, or `like` (a scan). */
+/**
+ * How the hits were found: `bigram` (the bigram index, long terms confirmed in the text), `like` (no
+ * term has a Chinese character: a scan), or `fts` (the trigram index of a database before schema 17).
+ */
 export type TextMatchMode = 'fts' | 'bigram' | 'like';
 
 export interface TextMatch<T> {
@@ -101,96 +107,106 @@ interface Row {
 /** Newest year first (no year last), then by id: the order of hits that have no rank. */
 const byYear = (x: Row, y: Row): number => (y.year ?? -Infinity) - (x.year ?? -Infinity) || x.report_id - y.report_id;
 
+const hasPendingTable = (db: Db): boolean => stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'text_index_pending'").get() !== undefined;
+
+/** `(title LIKE … OR agency LIKE … OR text LIKE …)` over `t` for each term, its pattern bound in `params`. */
+function likeConditions(terms: readonly string[], prefix: string, params: Record<string, unknown>): string[] {
+  return terms.map((t, i) => {
+    params[`${prefix}${i}`] = `%${likeEscape(t)}%`;
+    const p = `@${prefix}${i}`;
+    return `(t.title LIKE ${p} ESCAPE '\\' OR t.agency LIKE ${p} ESCAPE '\\' OR t.text LIKE ${p} ESCAPE '\\')`;
+  });
+}
+
 /**
  * The reports whose text holds every term, at most `limit`, with snippets. `select` must yield
  * `report_id` (r.id) and `year` (r.year) among its columns.
  */
 export function matchReports<T extends Row>(db: Db, q: TextMatchRequest): TextMatch<T> {
-  const indexed = stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'text_index_pending'").get() !== undefined;
-  // Where the text is: report_text (schema 17+), else the old contentful reports_fts.
-  const T = indexed ? 'report_text' : 'reports_fts';
-  const ID = indexed ? 'report_id' : 'rowid';
-  const long = q.terms.filter((t) => codePoints(t) >= 3);
-  const short = q.terms.filter((t) => codePoints(t) < 3);
-  const bigram = indexed ? short.filter(isBigramTerm) : [];
-  const likeTerms = short.filter((t) => !bigram.includes(t));
+  if (!hasPendingTable(db)) return legacyMatch<T>(db, q);
   const params: Record<string, unknown> = { ...q.params, limit: q.limit };
-  const like = (terms: readonly string[], prefix: string): string[] =>
-    terms.map((t, i) => {
-      params[`${prefix}${i}`] = `%${likeEscape(t)}%`;
-      const p = `@${prefix}${i}`;
-      return `(t.title LIKE ${p} ESCAPE '\\' OR t.agency LIKE ${p} ESCAPE '\\' OR t.text LIKE ${p} ESCAPE '\\')`;
-    });
-  const likeConds = like(likeTerms, 'l');
-  if (bigram.length > 0) params['bq'] = bigramMatch(bigram);
-  const textOf = stmt(db, `SELECT text FROM ${T} WHERE ${ID} = ?`) as Statement<[number], { text: string | null }>;
-  const withLikeSnippet = (rows: Row[], terms: readonly string[]): (T & { snippet: string })[] =>
-    rows.map((h) => ({ ...(h as T), snippet: likeSnippet(textOf.get(h.report_id)?.text ?? '', terms, q.marks, q.snippetChars) }));
+  const matches = q.terms.map(termMatch).filter((m): m is string => m !== null);
+  // What the index does not answer exactly is confirmed in the text.
+  const confirm = likeConditions(
+    q.terms.filter((t) => !isBigramTerm(t)),
+    'l',
+    params,
+  );
+  const textOf = stmt(db, 'SELECT text FROM report_text WHERE report_id = ?') as Statement<[number], { text: string | null }>;
+  const withSnippets = (rows: Row[]): (T & { snippet: string })[] =>
+    rows.map((h) => ({ ...(h as T), snippet: likeSnippet(textOf.get(h.report_id)?.text ?? '', q.terms, q.marks, q.snippetChars) }));
 
-  let mode: TextMatchMode;
-  let hits: (T & { snippet: string })[];
-  if (long.length > 0) {
-    mode = 'fts';
-    params['q'] = long.map(phrase).join(' AND ');
-    params['mo'] = q.marks[0];
-    params['mc'] = q.marks[1];
-    params['n'] = Math.max(4, Math.min(64, q.snippetTokens));
-    const where = [
-      'reports_fts MATCH @q',
-      q.where,
-      ...(bigram.length > 0 ? ['r.id IN (SELECT rowid FROM reports_bigram WHERE reports_bigram MATCH @bq)'] : []),
-      ...likeConds,
-    ];
-    const rows = stmt(
-      db,
-      `SELECT ${q.select}, snippet(reports_fts, -1, @mo, @mc, '…', @n) AS snippet
-         FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid
-         ${likeConds.length > 0 ? `JOIN ${T} t ON t.${ID} = r.id` : ''}
-         LEFT JOIN agencies a ON a.id = r.agency_id
-         WHERE ${where.join(' AND ')}
-         ORDER BY bm25(reports_fts), r.id LIMIT @limit`,
-    ).all(params) as (T & { snippet: string })[];
-    hits = rows.map((h) => ({ ...h, snippet: collapse(h.snippet) }));
-  } else if (bigram.length > 0) {
-    mode = 'bigram';
+  if (matches.length === 0) {
+    // No term has a Chinese character: a scan of every report's text (pending ones included).
     const rows = stmt(
       db,
       `SELECT ${q.select}
-         FROM (SELECT rowid AS id FROM reports_bigram WHERE reports_bigram MATCH @bq) m
-         JOIN reports r ON r.id = m.id
-         ${likeConds.length > 0 ? `JOIN ${T} t ON t.${ID} = r.id` : ''}
+         FROM report_text t JOIN reports r ON r.id = t.report_id
          LEFT JOIN agencies a ON a.id = r.agency_id
-         WHERE ${[q.where, ...likeConds].join(' AND ')}
+         WHERE ${[q.where, ...confirm].join(' AND ')}
          ORDER BY r.year DESC, r.id LIMIT @limit`,
     ).all(params) as Row[];
-    hits = withLikeSnippet(rows, short);
-  } else {
-    // Only terms no index answers: a scan of every report's text (pending ones included).
-    const rows = stmt(
-      db,
-      `SELECT ${q.select}
-         FROM ${T} t JOIN reports r ON r.id = t.${ID}
-         LEFT JOIN agencies a ON a.id = r.agency_id
-         WHERE ${[q.where, ...likeConds].join(' AND ')}
-         ORDER BY r.year DESC, r.id LIMIT @limit`,
-    ).all(params) as Row[];
-    return { mode: 'like', rows: withLikeSnippet(rows, short), pending: 0 };
+    return { mode: 'like', rows: withSnippets(rows), pending: 0 };
   }
+  params['bq'] = matches.join(' AND ');
+  const rows = stmt(
+    db,
+    `SELECT ${q.select}
+       FROM (SELECT rowid AS id FROM reports_bigram WHERE reports_bigram MATCH @bq) m
+       JOIN reports r ON r.id = m.id
+       ${confirm.length > 0 ? 'JOIN report_text t ON t.report_id = r.id' : ''}
+       LEFT JOIN agencies a ON a.id = r.agency_id
+       WHERE ${[q.where, ...confirm].join(' AND ')}
+       ORDER BY r.year DESC, r.id LIMIT @limit`,
+  ).all(params) as Row[];
+  const hits = withSnippets(rows);
 
   // The reports stored since the index was last brought up to date: scanned.
-  const pending = indexed ? (stmt(db, 'SELECT count(*) AS n FROM text_index_pending').get() as { n: number }).n : 0;
-  if (pending === 0) return { mode, rows: hits, pending };
+  const pending = (stmt(db, 'SELECT count(*) AS n FROM text_index_pending').get() as { n: number }).n;
+  if (pending === 0) return { mode: 'bigram', rows: hits, pending };
   const scanned = stmt(
     db,
     `SELECT ${q.select}
        FROM text_index_pending p JOIN report_text t ON t.report_id = p.report_id
        JOIN reports r ON r.id = p.report_id
        LEFT JOIN agencies a ON a.id = r.agency_id
-       WHERE ${[q.where, ...like(q.terms, 'p')].join(' AND ')}
+       WHERE ${[q.where, ...likeConditions(q.terms, 'p', params)].join(' AND ')}
        ORDER BY r.year DESC, r.id LIMIT @limit`,
   ).all(params) as Row[];
-  const extra = withLikeSnippet(scanned, q.terms);
-  // Ranked hits (trigram) keep their rank, the scanned ones follow; unranked ones merge by year.
-  const all = mode === 'fts' ? [...hits, ...extra] : [...hits, ...extra].sort(byYear);
-  return { mode, rows: all.slice(0, q.limit), pending };
+  const all = [...hits, ...withSnippets(scanned)].sort(byYear);
+  return { mode: 'bigram', rows: all.slice(0, q.limit), pending };
+}
+
+/** {@link matchReports} on a database before schema 17: the contentful trigram `reports_fts`, else LIKE. */
+function legacyMatch<T extends Row>(db: Db, q: TextMatchRequest): TextMatch<T> {
+  const long = q.terms.filter((t) => codePoints(t) >= 3);
+  const short = q.terms.filter((t) => codePoints(t) < 3);
+  const params: Record<string, unknown> = { ...q.params, limit: q.limit };
+  const likeConds = likeConditions(short, 'l', params);
+  if (long.length === 0) {
+    const textOf = stmt(db, 'SELECT text FROM reports_fts WHERE rowid = ?') as Statement<[number], { text: string | null }>;
+    const rows = stmt(
+      db,
+      `SELECT ${q.select}
+         FROM reports_fts t JOIN reports r ON r.id = t.rowid
+         LEFT JOIN agencies a ON a.id = r.agency_id
+         WHERE ${[q.where, ...likeConds].join(' AND ')}
+         ORDER BY r.year DESC, r.id LIMIT @limit`,
+    ).all(params) as Row[];
+    const hits = rows.map((h) => ({ ...(h as T), snippet: likeSnippet(textOf.get(h.report_id)?.text ?? '', short, q.marks, q.snippetChars) }));
+    return { mode: 'like', rows: hits, pending: 0 };
+  }
+  params['q'] = long.map(phrase).join(' AND ');
+  params['mo'] = q.marks[0];
+  params['mc'] = q.marks[1];
+  params['n'] = Math.max(4, Math.min(64, q.snippetTokens));
+  const rows = stmt(
+    db,
+    `SELECT ${q.select}, snippet(reports_fts, -1, @mo, @mc, '…', @n) AS snippet
+       FROM reports_fts t JOIN reports r ON r.id = t.rowid
+       LEFT JOIN agencies a ON a.id = r.agency_id
+       WHERE ${['reports_fts MATCH @q', q.where, ...likeConds].join(' AND ')}
+       ORDER BY bm25(reports_fts), r.id LIMIT @limit`,
+  ).all(params) as (T & { snippet: string })[];
+  return { mode: 'fts', rows: rows.map((h) => ({ ...h, snippet: collapse(h.snippet) })), pending: 0 };
 }

@@ -246,7 +246,9 @@ describe('search finds what a user would search', () => {
     const v5 = MIGRATIONS.find((m) => m.name === 'search_labels')?.version;
     expect(v5, 'migration search_labels').toBeDefined();
     const raw = openDatabase(old);
-    const written = new Map((raw.prepare('SELECT rowid, text FROM reports_fts').all() as { rowid: number; text: string }[]).map((r) => [r.rowid, r.text]));
+    const written = new Map(
+      (raw.prepare('SELECT report_id AS rowid, text FROM report_text').all() as { rowid: number; text: string }[]).map((r) => [r.rowid, r.text]),
+    );
     expect([...written.values()].filter((x) => x.includes(LABELS_PREFIX)).length).toBeGreaterThan(10);
     // Version 4 had none of the helper views later migrations create (and a contentful reports_fts).
     undoMigration16(raw);
@@ -258,7 +260,7 @@ describe('search finds what a user would search', () => {
     raw.close();
     const migrated = openDatabase(old);
     try {
-      const now = migrated.prepare('SELECT rowid, text FROM reports_fts').all() as { rowid: number; text: string }[];
+      const now = migrated.prepare('SELECT report_id AS rowid, text FROM report_text').all() as { rowid: number; text: string }[];
       // The migration writes exactly what the writer writes.
       for (const r of now) expect(r.text, `report ${r.rowid}`).toBe(written.get(r.rowid));
       expect(searchReports(migrated, '行政复议数').hits.length).toBe(2);

@@ -5,16 +5,16 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Removes what migration 17 (deferred_text_index) added: `reports_fts` becomes again a trigram
- * table holding its own text (every report's, pending or not), without `report_text`, the
- * pending marks and the bigram index. With `user_version` set to 16 the database is as schema 16
- * left it.
+ * Removes what migrations 18 (one_text_index: the trigram `reports_fts` dropped) and 17
+ * (deferred_text_index) did: `reports_fts` becomes again a trigram table holding its own text
+ * (every report's, pending or not), without `report_text`, the pending marks and the bigram index.
+ * With `user_version` set to 16 the database is as schema 16 left it.
  */
 export function undoMigration17(db: Database.Database): void {
   const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'report_text'").get();
   if (!has) return;
   db.exec(`
-    DROP TABLE reports_fts;
+    DROP TABLE IF EXISTS reports_fts;
     CREATE VIRTUAL TABLE reports_fts USING fts5(title, agency, text, tokenize = 'trigram');
     INSERT INTO reports_fts (reports_fts, rank) VALUES ('automerge', 16);
     INSERT INTO reports_fts (rowid, title, agency, text) SELECT report_id, title, agency, text FROM report_text;

@@ -47,8 +47,10 @@ describe('GroupCommit', () => {
     reader.close();
 
     expect(db.prepare('SELECT d.sha256 FROM reports r JOIN documents d ON d.id = r.document_id ORDER BY r.id').pluck().all()).toEqual(['a', 'c']);
-    // One full-text row per stored report, none for the rolled-back one.
-    expect(db.prepare('SELECT rowid FROM reports_fts ORDER BY rowid').pluck().all()).toEqual(db.prepare('SELECT id FROM reports ORDER BY id').pluck().all());
+    // One search-text row per stored report, none for the rolled-back one.
+    expect(db.prepare('SELECT report_id FROM report_text ORDER BY report_id').pluck().all()).toEqual(
+      db.prepare('SELECT id FROM reports ORDER BY id').pluck().all(),
+    );
     expect(searchReports(db, '平潭综合实验区').hits.length).toBeGreaterThan(0);
     // The run counted the two stored reports and their cells, not the rolled-back one.
     const run = db.prepare('SELECT reports_new, files_seen, cells_written FROM runs WHERE id = ?').get(runId);
@@ -69,8 +71,8 @@ describe('GroupCommit', () => {
     group.run(() => writer.replace(second.reportId, { ok: true, report: b }));
     group.run(() => writer.replace(second.reportId, { ok: false, code: 'NB_PARSE_TEST', message: 'unreadable' }));
     group.commit();
-    expect(db.prepare('SELECT rowid FROM reports_fts ORDER BY rowid').pluck().all()).toEqual([first.reportId]);
-    const text = db.prepare('SELECT text FROM reports_fts WHERE rowid = ?').pluck().get(first.reportId) as string;
+    expect(db.prepare('SELECT report_id FROM report_text ORDER BY report_id').pluck().all()).toEqual([first.reportId]);
+    const text = db.prepare('SELECT text FROM report_text WHERE report_id = ?').pluck().get(first.reportId) as string;
     expect(text).toContain('2019');
     expect(db.prepare('SELECT status FROM reports WHERE id = ?').pluck().get(second.reportId)).toBe('failed');
     expect(count(db, 'SELECT count(*) FROM cells WHERE report_id = ' + second.reportId)).toBe(0);
@@ -88,7 +90,7 @@ describe('ingest read-ahead', () => {
     const s = await ingestPaths(db, [dir], { snapshotsDir: join(tmp.dir, 'c.snapshots'), readAhead: 8 });
     expect({ new: s.new, unchanged: s.unchanged, files: s.files }).toEqual({ new: 2, unchanged: 2, files: 4 });
     expect(db.prepare('SELECT file_name FROM documents ORDER BY id').pluck().all()).toEqual(['a.html', 'd.html']);
-    expect(count(db, 'SELECT count(*) FROM reports_fts')).toBe(2);
+    expect(count(db, 'SELECT count(*) FROM report_text')).toBe(2);
     db.close();
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, corpusDocuments, runCli, tempDir } from './helpers.js';
 
 const docs = corpusDocuments();
-const COUNTED = ['agencies', 'agency_aliases', 'documents', 'reports', 'cells', 'stats', 'findings', 'reports_fts'];
+const COUNTED = ['agencies', 'agency_aliases', 'documents', 'reports', 'cells', 'stats', 'findings', 'report_text'];
 
 function counts(dbFile: string): Record<string, number> {
   const db = new Database(dbFile, { readonly: true });

@@ -86,7 +86,7 @@ describe('SIGKILL during ingest', () => {
       n: 0,
     });
     expect(db.prepare("SELECT count(*) AS n FROM reports WHERE status <> 'failed' AND id NOT IN (SELECT report_id FROM report_text)").get()).toEqual({ n: 0 });
-    // Each stored text is either in the search indexes or marked pending: never both, never neither.
+    // Each stored text is either in the search index or marked pending: never both, never neither.
     expect(
       db
         .prepare(
@@ -95,7 +95,7 @@ describe('SIGKILL during ingest', () => {
         )
         .get(),
     ).toEqual({ n: 0 });
-    expect(() => db.exec("INSERT INTO reports_fts (reports_fts) VALUES ('integrity-check')")).not.toThrow();
+    expect(() => db.exec("INSERT INTO reports_bigram (reports_bigram) VALUES ('integrity-check')")).not.toThrow();
     // ... and its raw bytes: snapshots are rows written no later than the documents naming them.
     expect(db.prepare('SELECT count(*) AS n FROM documents d LEFT JOIN snapshot_blobs b ON b.sha256 = d.sha256 WHERE b.sha256 IS NULL').get()).toEqual({
       n: 0,

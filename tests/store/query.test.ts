@@ -214,7 +214,7 @@ describe('nianbao query / export / search', () => {
       }));
     const expectedHits = (term: string) => [...new Set(texts.filter((t) => t.text.includes(term)).map((t) => t.key))].sort();
 
-    it('finds reports by a Chinese term with highlighted snippets (FTS5 trigram)', () => {
+    it('finds reports by a Chinese term with highlighted snippets (bigram index, confirmed in the text)', () => {
       const term = '信息处理费';
       const r = runCli(['search', term, '--json', '--db', dbFile]);
       expect(r.code).toBe(0);
@@ -224,7 +224,7 @@ describe('nianbao query / export / search', () => {
         .map((l) => JSON.parse(l) as { agency: string; year: number; snippet: string; mode: string });
       expect(hits.map((h) => `${h.agency} ${h.year}`).sort()).toEqual(expectedHits(term));
       for (const h of hits) {
-        expect(h.mode).toBe('fts');
+        expect(h.mode).toBe('bigram');
         expect(h.snippet).toContain(`[${term}]`);
       }
       const text = runCli(['search', term, '--db', dbFile]).stdout;

@@ -1,6 +1,6 @@
 /**
  * `nianbao search "关键词"`: reports whose title, agency or text match, with highlighted snippets
- * (FTS5 trigram index; 1–2 Chinese characters: the bigram index; other short terms: LIKE).
+ * (the bigram index, longer terms confirmed in the text; terms without a Chinese character: LIKE).
  */
 import type { Command } from 'commander';
 import { dbOption, dbPathFrom, parsePositiveInt, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
@@ -15,7 +15,10 @@ export function registerSearch(program: Command): void {
   program
     .command('search')
     .description('full-text search of report titles, agencies and text')
-    .argument('<terms...>', 'words to find (all must match); 1–2 Chinese characters are looked up in the bigram index')
+    .argument(
+      '<terms...>',
+      'words to find (all must match, each as one exact string); words with Chinese characters are looked up in the bigram index, others by a scan',
+    )
     .option('--agency <name>', 'only this agency (name or alias)')
     .option('--year <year>', 'only reports on this year', parseYear)
     .option('--limit <n>', 'most hits shown', parsePositiveInt('--limit'), 20)
@@ -46,7 +49,7 @@ export function registerSearch(program: Command): void {
         const [b, a] = tty ? ['\u001b[1;31m', '\u001b[0m'] : ['[', ']'];
         const mark = (s: string): string => terminalSafe(s).replaceAll(OPEN, b).replaceAll(CLOSE, a);
         const capped = res.hits.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : '';
-        let out = `${res.hits.length} hit(s)${capped}${res.mode === 'like' ? ' (LIKE: short terms that are not Chinese characters)' : ''}\n`;
+        let out = `${res.hits.length} hit(s)${capped}${res.mode === 'like' ? ' (LIKE: no term has a Chinese character)' : ''}\n`;
         if (res.pending > 0) out += `(${res.pending} report(s) not yet in the search index were scanned; the next ingest, crawl or check indexes them)\n`;
         for (const h of res.hits) {
           out += `\n#${h.reportId}  ${terminalSafe(`${h.agency ?? '(unknown agency)'}  ${h.year ?? '?'}  ${h.title ?? ''}`)}\n`;

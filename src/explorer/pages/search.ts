@@ -1,10 +1,10 @@
 /**
  * Search: agencies by name, and reports by full text (title, agency, prose, table labels) with
- * snippets (src/store/text-match.ts: terms of three or more characters through the FTS5 trigram
- * index, each quoted as a phrase so FTS syntax typed by the user is inert; 1–2 Chinese characters
- * through the bigram index; other short terms by LIKE); filters by province, level, year and
- * format. All terms must match.
- * Snippets hold about 64 characters around the match (LIKE: 120), enough to judge a hit.
+ * snippets (src/store/text-match.ts: terms with Chinese characters through the bigram index, those
+ * of three or more characters confirmed in the text, so each term is an exact substring and FTS
+ * syntax typed by the user is inert; terms without any by LIKE); filters by province, level, year
+ * and format. All terms must match.
+ * Snippets hold about 120 characters around the first match, enough to judge a hit.
  */
 import { searchTerms } from '../../store/search.js';
 import { matchReports } from '../../store/text-match.js';

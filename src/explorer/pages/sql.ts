@@ -46,7 +46,7 @@ export async function sqlPage(ctx: ExplorerContext, q: Record<string, string>, s
   }
 
   const body = html`<h1>SQL</h1>
-<p class="small muted">One read-only statement (SELECT, WITH …) on <code>${ctx.options.dbFile}</code>. Each query may run ${ctx.options.queryTimeoutMs / 1000} s and shows at most ${ctx.options.maxRows} rows (downloads up to ${ctx.options.maxDownloadRows}). The schema: tables <code>reports</code>, <code>cells</code>, <code>findings</code>, <code>agencies</code>, <code>documents</code>, <code>runs</code>; views <code>report_summary</code>, <code>requests</code>, <code>appeals</code>, <code>active</code>; full text <code>reports_fts</code>.</p>
+<p class="small muted">One read-only statement (SELECT, WITH …) on <code>${ctx.options.dbFile}</code>. Each query may run ${ctx.options.queryTimeoutMs / 1000} s and shows at most ${ctx.options.maxRows} rows (downloads up to ${ctx.options.maxDownloadRows}). The schema: tables <code>reports</code>, <code>cells</code>, <code>findings</code>, <code>agencies</code>, <code>documents</code>, <code>runs</code>; views <code>report_summary</code>, <code>requests</code>, <code>appeals</code>, <code>active</code>; searchable text <code>report_text</code> (<code>text LIKE '%…%'</code>).</p>
 <form method="get" action="/sql" id="sql-form">
 <textarea class="sql" name="q" spellcheck="false" aria-label="SQL">${sql}</textarea>
 <p><button type="submit">Run ▶</button></p>

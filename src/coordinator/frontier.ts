@@ -50,7 +50,8 @@ export interface PgFrontierOptions {
   /**
    * The worker's summary of a site it works now, and the name of this share (the worker and its
    * lease): recorded as its share of the site's work (site_work) in the transaction of each page
-   * that finishes a row. @default none
+   * that finishes a row — a transaction held open until the row is done ({@link PgFrontier.rowDone}),
+   * so the counters the handler adds after its commit are in it. @default none
    */
   siteWork?: (site: string) => { share: string; summary: SiteSummary } | undefined;
   /** The seeder prepared the sites for the run: a worker's `prepareSite` does nothing. @default true */
@@ -60,6 +61,8 @@ export interface PgFrontierOptions {
 export class PgFrontier implements Frontier {
   readonly #c: Coordinator;
   readonly #o: PgFrontierOptions;
+  /** Rows whose finishing transaction is open until the row is done (by frontier row id). */
+  readonly #held = new Map<number, { client: pg.PoolClient; site: string; runId: number }>();
 
   constructor(c: Coordinator, o: PgFrontierOptions) {
     this.#c = c;
@@ -143,7 +146,56 @@ export class PgFrontier implements Frontier {
   }
 
   async commit(page: PageCommit): Promise<PageCommitResult> {
-    return this.#c.tx((c) => this.commitIn(c, page));
+    return this.pageTx(page, (c) => this.commitIn(c, page));
+  }
+
+  /**
+   * Runs a page's writes in one transaction. In a worker (`siteWork`), the page that finishes a
+   * row is not committed here: its transaction stays open until {@link rowDone}, which adds the
+   * worker's share of the site's summary — counted to the end of the row — and commits both. A
+   * worker killed in between loses the page and its counts alike; the worker that takes the host
+   * over does the page again and counts it once. (The open transaction lasts the handler's few
+   * steps after its commit: counters and events.)
+   */
+  async pageTx<T>(page: PageCommit, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const held = this.#held.get(page.row.id);
+    if (!held && (!page.finish || !this.#o.siteWork?.(page.site))) return this.#c.tx(fn);
+    let client = held?.client;
+    if (!client) {
+      client = await this.#c.pool.connect();
+      try {
+        await client.query('BEGIN');
+      } catch (err) {
+        client.release();
+        throw err;
+      }
+      this.#held.set(page.row.id, { client, site: page.site, runId: page.runId });
+    }
+    try {
+      return await fn(client);
+    } catch (err) {
+      this.#held.delete(page.row.id);
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw err;
+    }
+  }
+
+  /** The row is done: its held transaction commits, with the worker's share of the site's summary as it now stands. */
+  async rowDone(row: FrontierRow): Promise<void> {
+    const held = this.#held.get(row.id);
+    if (!held) return;
+    this.#held.delete(row.id);
+    try {
+      const work = this.#o.siteWork?.(held.site);
+      if (work) await recordSiteWork(held.client, held.runId, held.site, work.share, work.summary);
+      await held.client.query('COMMIT');
+    } catch (err) {
+      await held.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      held.client.release();
+    }
   }
 
   /**
@@ -159,11 +211,7 @@ export class PgFrontier implements Frontier {
       const r = await upsertItem(c, it, this.hostOfSite(it.site), page.runId);
       if (r !== 'known') queued++;
     }
-    if (page.finish) {
-      await finishRow(c, page.row, page.finish, page.runId);
-      const work = this.#o.siteWork?.(page.site);
-      if (work) await recordSiteWork(c, page.runId, page.site, work.share, work.summary);
-    }
+    if (page.finish) await finishRow(c, page.row, page.finish, page.runId);
     if (notes && ((page.errors?.length ?? 0) > 0 || page.seen)) {
       await enqueueResult(c, {
         runId: page.runId,

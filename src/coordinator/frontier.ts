@@ -25,6 +25,7 @@ import type {
 } from '../crawl/stages/contracts.js';
 import type { Coordinator } from './connect.js';
 import { enqueueResult } from './results.js';
+import { RowTransactions } from './row-transactions.js';
 import { recordSiteWork } from './site-work.js';
 
 /** Fetch order within a site (as src/crawl/frontier.ts). */
@@ -61,12 +62,12 @@ export interface PgFrontierOptions {
 export class PgFrontier implements Frontier {
   readonly #c: Coordinator;
   readonly #o: PgFrontierOptions;
-  /** Rows whose finishing transaction is open until the row is done (by frontier row id). */
-  readonly #held = new Map<number, { client: pg.PoolClient; site: string; runId: number }>();
+  readonly #rows: RowTransactions;
 
   constructor(c: Coordinator, o: PgFrontierOptions) {
     this.#c = c;
     this.#o = o;
+    this.#rows = new RowTransactions(c);
   }
 
   // -- the run: started by the seeding command; a worker joins it
@@ -151,51 +152,18 @@ export class PgFrontier implements Frontier {
 
   /**
    * Runs a page's writes in one transaction. In a worker (`siteWork`), the page that finishes a
-   * row is not committed here: its transaction stays open until {@link rowDone}, which adds the
-   * worker's share of the site's summary — counted to the end of the row — and commits both. A
-   * worker killed in between loses the page and its counts alike; the worker that takes the host
-   * over does the page again and counts it once. (The open transaction lasts the handler's few
-   * steps after its commit: counters and events.)
+   * row stays open until {@link rowDone} (row-transactions.ts).
    */
-  async pageTx<T>(page: PageCommit, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const held = this.#held.get(page.row.id);
-    if (!held && (!page.finish || !this.#o.siteWork?.(page.site))) return this.#c.tx(fn);
-    let client = held?.client;
-    if (!client) {
-      client = await this.#c.pool.connect();
-      try {
-        await client.query('BEGIN');
-      } catch (err) {
-        client.release();
-        throw err;
-      }
-      this.#held.set(page.row.id, { client, site: page.site, runId: page.runId });
-    }
-    try {
-      return await fn(client);
-    } catch (err) {
-      this.#held.delete(page.row.id);
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
-      throw err;
-    }
+  pageTx<T>(page: PageCommit, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#rows.run(page, !!page.finish && this.#o.siteWork?.(page.site) !== undefined, fn);
   }
 
   /** The row is done: its held transaction commits, with the worker's share of the site's summary as it now stands. */
-  async rowDone(row: FrontierRow): Promise<void> {
-    const held = this.#held.get(row.id);
-    if (!held) return;
-    this.#held.delete(row.id);
-    try {
+  rowDone(row: FrontierRow): Promise<void> {
+    return this.#rows.done(row.id, async (c, held) => {
       const work = this.#o.siteWork?.(held.site);
-      if (work) await recordSiteWork(held.client, held.runId, held.site, work.share, work.summary);
-      await held.client.query('COMMIT');
-    } catch (err) {
-      await held.client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      held.client.release();
-    }
+      if (work) await recordSiteWork(c, held.runId, held.site, work.share, work.summary);
+    });
   }
 
   /**

@@ -25,6 +25,7 @@ import type {
 } from '../crawl/stages/contracts.js';
 import type { Coordinator } from './connect.js';
 import { enqueueResult } from './results.js';
+import { RowTransactions } from './row-transactions.js';
 import { recordSiteWork } from './site-work.js';
 
 /** Fetch order within a site (as src/crawl/frontier.ts). */
@@ -50,7 +51,8 @@ export interface PgFrontierOptions {
   /**
    * The worker's summary of a site it works now, and the name of this share (the worker and its
    * lease): recorded as its share of the site's work (site_work) in the transaction of each page
-   * that finishes a row. @default none
+   * that finishes a row — a transaction held open until the row is done ({@link PgFrontier.rowDone}),
+   * so the counters the handler adds after its commit are in it. @default none
    */
   siteWork?: (site: string) => { share: string; summary: SiteSummary } | undefined;
   /** The seeder prepared the sites for the run: a worker's `prepareSite` does nothing. @default true */
@@ -60,10 +62,12 @@ export interface PgFrontierOptions {
 export class PgFrontier implements Frontier {
   readonly #c: Coordinator;
   readonly #o: PgFrontierOptions;
+  readonly #rows: RowTransactions;
 
   constructor(c: Coordinator, o: PgFrontierOptions) {
     this.#c = c;
     this.#o = o;
+    this.#rows = new RowTransactions(c);
   }
 
   // -- the run: started by the seeding command; a worker joins it
@@ -143,7 +147,23 @@ export class PgFrontier implements Frontier {
   }
 
   async commit(page: PageCommit): Promise<PageCommitResult> {
-    return this.#c.tx((c) => this.commitIn(c, page));
+    return this.pageTx(page, (c) => this.commitIn(c, page));
+  }
+
+  /**
+   * Runs a page's writes in one transaction. In a worker (`siteWork`), the page that finishes a
+   * row stays open until {@link rowDone} (row-transactions.ts).
+   */
+  pageTx<T>(page: PageCommit, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#rows.run(page, !!page.finish && this.#o.siteWork?.(page.site) !== undefined, fn);
+  }
+
+  /** The row is done: its held transaction commits, with the worker's share of the site's summary as it now stands. */
+  rowDone(row: FrontierRow): Promise<void> {
+    return this.#rows.done(row.id, async (c, held) => {
+      const work = this.#o.siteWork?.(held.site);
+      if (work) await recordSiteWork(c, held.runId, held.site, work.share, work.summary);
+    });
   }
 
   /**
@@ -159,11 +179,7 @@ export class PgFrontier implements Frontier {
       const r = await upsertItem(c, it, this.hostOfSite(it.site), page.runId);
       if (r !== 'known') queued++;
     }
-    if (page.finish) {
-      await finishRow(c, page.row, page.finish, page.runId);
-      const work = this.#o.siteWork?.(page.site);
-      if (work) await recordSiteWork(c, page.runId, page.site, work.share, work.summary);
-    }
+    if (page.finish) await finishRow(c, page.row, page.finish, page.runId);
     if (notes && ((page.errors?.length ?? 0) > 0 || page.seen)) {
       await enqueueResult(c, {
         runId: page.runId,

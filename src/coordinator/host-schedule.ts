@@ -4,15 +4,14 @@
  * (now, or the host's next allowed time, or the end of its Retry-After block) and moves the next
  * allowed time past it by the host's current delay, under the row lock, so two workers (or two
  * machines) never get the same slot. Times are epoch ms of the workers' clocks (keep them in NTP).
- * A 429/503 doubles the host's delay (at most 60 s) and its Retry-After blocks the host, at most
- * {@link DEFAULT_MAX_RETRY_AFTER_MS} (5 minutes), as in the embedded crawl.
+ * 429/503 and timeouts slow the host down and other answers let it recover by the embedded crawl's
+ * own steps and rules (`slowDown`, `recover`, `blockFor` and {@link DEFAULT_HOST_CLOCK_RULES} of
+ * src/fetch/host-clock.ts): the delay doubles, to at least 1 s and at most 60 s, and a Retry-After
+ * blocks the host for at most 5 minutes.
  */
 import type { HostObservation, HostPolicy, HostSchedule, HostTiming } from '../crawl/stages/contracts.js';
-import { DEFAULT_MAX_RETRY_AFTER_MS } from '../fetch/host-clock.js';
+import { blockFor, DEFAULT_HOST_CLOCK_RULES, recover, slowDown, type HostClockRules, type HostClockState } from '../fetch/host-clock.js';
 import type { Coordinator } from './connect.js';
-
-/** Longest delay a host slows down to after 429/503/timeouts, ms. */
-const MAX_DELAY_MS = 60_000;
 
 interface HostRow {
   host: string;
@@ -27,10 +26,13 @@ interface HostRow {
 export class PgHostSchedule implements HostSchedule {
   readonly #c: Coordinator;
   readonly #defaultIntervalMs: number;
+  readonly #rules: Readonly<HostClockRules>;
 
-  constructor(c: Coordinator, o: { defaultIntervalMs: number }) {
+  /** `rules`: how a host slows down and recovers; the embedded crawl's defaults unless given. */
+  constructor(c: Coordinator, o: { defaultIntervalMs: number; rules?: Readonly<HostClockRules> }) {
     this.#c = c;
     this.#defaultIntervalMs = o.defaultIntervalMs;
+    this.#rules = o.rules ?? DEFAULT_HOST_CLOCK_RULES;
   }
 
   async setPolicy(host: string, policy: Partial<HostPolicy>): Promise<void> {
@@ -69,16 +71,33 @@ export class PgHostSchedule implements HostSchedule {
 
   async observe(host: string, o: HostObservation, now: number): Promise<void> {
     const slow = o.timeout === true || o.status === 429 || o.status === 503;
-    // A Retry-After is honoured on a 429/503 only, and for at most the embedded crawl's limit.
-    const until = slow && !o.timeout && o.retryAfterMs !== undefined ? Math.floor(now + Math.min(Math.max(0, o.retryAfterMs), DEFAULT_MAX_RETRY_AFTER_MS)) : 0;
-    await this.#c.pool.query(
-      `UPDATE hosts SET
-         delay_ms = CASE WHEN $2::boolean THEN LEAST($4::int, hosts.delay_ms * 2)
-                         ELSE GREATEST(hosts.interval_ms, COALESCE(hosts.crawl_delay_ms, 0), (hosts.delay_ms * 0.9)::int) END,
-         backoff_until = GREATEST(hosts.backoff_until, $3::bigint)
-       WHERE host = $1`,
-      [host, slow, until, MAX_DELAY_MS],
-    );
+    await this.#c.tx(async (db) => {
+      const r = (await db.query<HostRow>('SELECT * FROM hosts WHERE host = $1 FOR UPDATE', [host])).rows[0];
+      if (!r) return;
+      // The embedded crawl's steps (host-clock.ts) on the row, under its lock.
+      const h: HostClockState = {
+        intervalMs: r.interval_ms,
+        crawlDelayMs: r.crawl_delay_ms ?? undefined,
+        delayMs: r.delay_ms,
+        lastStartAt: Number(r.last_start_at),
+        jitter: 0,
+        notBefore: Number(r.backoff_until),
+      };
+      if (slow) {
+        slowDown(h, this.#rules);
+        // A Retry-After is honoured on a 429/503 only, and for at most the embedded crawl's limit.
+        if (!o.timeout && o.retryAfterMs !== undefined) blockFor(h, Math.max(0, o.retryAfterMs), Math.floor(now), this.#rules);
+      } else {
+        recover(h, this.#rules);
+      }
+      // As in the embedded crawl, a slow-down applies to the very next request (the slot booked with the old delay moves).
+      await db.query(
+        `UPDATE hosts SET delay_ms = $2::int, backoff_until = $3::bigint,
+           next_allowed_at = CASE WHEN $4::boolean AND last_start_at > 0 THEN GREATEST(next_allowed_at, last_start_at + $2::int) ELSE next_allowed_at END
+         WHERE host = $1`,
+        [host, Math.round(h.delayMs), Math.floor(h.notBefore), slow],
+      );
+    });
   }
 
   async timing(host: string, _now?: number): Promise<HostTiming | undefined> {

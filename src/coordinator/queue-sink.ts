@@ -75,7 +75,7 @@ export class QueueSink implements ReportSink {
       row: doc.row,
     };
     const p = clean(page);
-    await this.#c.tx(async (t) => {
+    await this.#frontier.pageTx(p, async (t) => {
       await this.#frontier.commitIn(t, p, false);
       await enqueueResult(t, {
         runId: page.runId,
@@ -96,7 +96,7 @@ export class QueueSink implements ReportSink {
   async storeKnown(documentId: number, location: { place: string; site: string; publisherId: number; seenAt: string }, page: PageCommit): Promise<void> {
     const sha = page.response?.sha256 ?? page.finish?.sha256 ?? '';
     const p = clean(page);
-    await this.#c.tx(async (t) => {
+    await this.#frontier.pageTx(p, async (t) => {
       await this.#frontier.commitIn(t, p, false);
       await enqueueResult(t, {
         runId: page.runId,
@@ -110,7 +110,7 @@ export class QueueSink implements ReportSink {
 
   async commitPage(page: PageCommit, changes: { returned?: { url: string; at: string }; vanished?: VanishedNote }): Promise<'new' | 'again' | null> {
     const p = clean(page);
-    await this.#c.tx(async (t) => {
+    await this.#frontier.pageTx(p, async (t) => {
       await this.#frontier.commitIn(t, p, false);
       await enqueueResult(t, { runId: page.runId, site: page.site, key: page.row.key, worker: this.#o.workerId, result: { kind: 'page', page: p, changes } });
     });

@@ -47,7 +47,15 @@ export async function enqueueResult(
   c: pg.PoolClient | pg.Pool,
   r: { runId: number; site: string; key: string; worker: string; result: QueuedResult },
 ): Promise<void> {
-  const sha = r.result.kind === 'report' ? r.result.doc.sha : r.result.kind === 'known' ? r.result.sha : null;
+  // The snapshot the result names (the storer moves it into the dataset, then removes the shared file).
+  const sha =
+    r.result.kind === 'report'
+      ? r.result.doc.sha
+      : r.result.kind === 'known'
+        ? r.result.sha
+        : r.result.kind === 'page'
+          ? (r.result.page.response?.sha256 ?? null)
+          : null;
   await c.query('INSERT INTO results (run_id, site, key, kind, sha256, payload, worker) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
     r.runId,
     r.site,

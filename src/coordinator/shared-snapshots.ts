@@ -60,7 +60,7 @@ export class SharedSnapshots {
   }
 }
 
-/** The hashes of a run's stored results (parsed documents and known bytes seen again). */
+/** The hashes of a run's stored results (parsed documents, known bytes seen again, the responses of other pages). */
 export async function storedResultHashes(c: Coordinator, runId: number): Promise<string[]> {
   const r = await c.pool.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM results WHERE run_id = $1 AND stored_at IS NOT NULL AND sha256 IS NOT NULL', [
     runId,

@@ -13,6 +13,9 @@
  * the snapshots of pages that were no report) are mirrored into the dataset, so it reads as a
  * single-machine crawl's and a later `nianbao crawl` without a coordinator goes on from it.
  *
+ * Every response the dataset records gets its snapshot's bytes in the dataset in the same SQLite
+ * transaction (reports, known bytes, error pages alike), as in a single-machine crawl.
+ *
  * A shared snapshot the dataset now holds is removed from the shared folder after the batch that
  * moved it is committed on both sides (shared-snapshots.ts), so the folder empties as the run is
  * stored.
@@ -23,7 +26,7 @@ import { SqliteFrontier } from '../crawl/stages/sqlite-frontier.js';
 import { SqliteReportSink } from '../crawl/stages/sqlite-sink.js';
 import { indexPending } from '../store/text-index.js';
 import type { Db } from '../store/db.js';
-import { SnapshotStore } from '../store/snapshots.js';
+import { snapshotRelPath, SnapshotStore } from '../store/snapshots.js';
 import type { Coordinator } from './connect.js';
 import { CoordinatorError } from './errors.js';
 import { mirrorRun } from './mirror.js';
@@ -179,6 +182,8 @@ async function storeBatch(c: Coordinator, run: SharedRun, b: BatchCtx): Promise<
     for (const q of rows) {
       if (q.result.kind === 'report') b.moved.push(q.result.doc.sha);
       else if (q.result.kind === 'known') b.moved.push(q.result.sha);
+      const res = q.result.kind === 'note' ? undefined : q.result.page.response;
+      if (res) b.moved.push(res.sha256);
     }
     await markStored(
       t,
@@ -213,27 +218,18 @@ async function storeOne(
     return null;
   }
   if (r.kind === 'page') {
-    await b.sink.commitPage(datasetPage(db, r.page, b.datasetRunId), r.changes);
+    await b.sink.commitPage(await withDatasetSnapshot(b, datasetPage(db, r.page, b.datasetRunId)), r.changes);
     return null;
   }
   const agencyId = b.agencies.get(q.site) ?? 0;
   if (r.kind === 'known') {
-    const page = datasetPage(db, r.page, b.datasetRunId);
+    const page = await withDatasetSnapshot(b, datasetPage(db, r.page, b.datasetRunId));
     await b.sink.storeKnown(r.documentId, { place: r.location.place, site: r.location.site, publisherId: agencyId, seenAt: r.location.seenAt }, page);
     return null;
   }
   // A parsed document.
   const doc = r.doc;
-  let body: Buffer;
-  try {
-    body = await b.shared.read(doc.snapshotPath, doc.sha);
-  } catch (err) {
-    throw new CoordinatorError(
-      'NB_COORDINATOR_SNAPSHOT',
-      `${doc.snapshotPath}: the snapshot of ${doc.row.url} is not in the shared folder ${b.shared.dir}; give \`nianbao store\` the folder the workers write (--shared)`,
-      { cause: err },
-    );
-  }
+  const body = await readShared(b, doc.snapshotPath, doc.sha, doc.row.url);
   const snapshotPath = await b.sink.snapshot(body, doc.sha);
   const got = rebuildPage(doc, body);
   const page = datasetPage(db, r.page, b.datasetRunId);
@@ -275,6 +271,34 @@ async function storeOne(
   b.st.reports++;
   const reportId = (db.prepare('SELECT id FROM reports WHERE document_id = ?').get(stored.documentId) as { id: number } | undefined)?.id ?? null;
   return { key: q.key, sha: doc.sha, documentId: stored.documentId, reportId, url: row.url };
+}
+
+/** A queued snapshot's bytes, from the shared folder (or the dataset, when an earlier batch moved them). */
+async function readShared(b: BatchCtx, relPath: string, sha: string, url: string): Promise<Buffer> {
+  try {
+    return await b.shared.read(relPath, sha);
+  } catch (err) {
+    throw new CoordinatorError(
+      'NB_COORDINATOR_SNAPSHOT',
+      `${relPath}: the snapshot of ${url} is not in the shared folder ${b.shared.dir}; give \`nianbao store\` the folder the workers write (--shared)`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * A page whose response the dataset records (an error page, a page known by its bytes): its
+ * snapshot's bytes go into the dataset first, as the embedded crawl stores every response's
+ * snapshot, so the response never points at bytes the dataset lacks (and the shared file can go
+ * once the batch is committed).
+ */
+async function withDatasetSnapshot(b: BatchCtx, page: PageCommit): Promise<PageCommit> {
+  const res = page.response;
+  if (!res) return page;
+  const snapshotPath = b.shared.holds(res.sha256)
+    ? snapshotRelPath(res.sha256) // in the dataset already
+    : await b.sink.snapshot(await readShared(b, res.snapshotPath, res.sha256, res.url), res.sha256);
+  return { ...page, response: { ...res, snapshotPath } };
 }
 
 /** The page of a document whose bytes (or values) the dataset holds: done, pointing to it. */

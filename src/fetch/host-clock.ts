@@ -17,6 +17,9 @@
  */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 300_000;
 
+/** The shortest delay a host slows down to on 429/503 or a timeout, ms (1 s), whatever its interval. */
+export const MIN_SLOW_DOWN_DELAY_MS = 1000;
+
 /** The tunables of host timing (the politeness options of the same names). */
 export interface HostClockRules {
   jitterRatio: number;
@@ -25,6 +28,18 @@ export interface HostClockRules {
   recoveryFactor: number;
   maxRetryAfterMs: number;
 }
+
+/**
+ * The default rules: those of the politeness options (`politeness.ts`) and of a shared crawl's host
+ * schedule (`src/coordinator/host-schedule.ts`) alike.
+ */
+export const DEFAULT_HOST_CLOCK_RULES: Readonly<HostClockRules> = Object.freeze({
+  jitterRatio: 0.1,
+  maxDelayMs: 60_000,
+  slowDownFactor: 2,
+  recoveryFactor: 0.9,
+  maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+});
 
 /** One host's timing state. */
 export interface HostClockState {
@@ -77,7 +92,7 @@ export function setCrawlDelay(h: HostClockState, crawlDelayMs: number | undefine
 
 /** 429/503 or a timeout: the delay grows. */
 export function slowDown(h: HostClockState, rules: HostClockRules): void {
-  h.delayMs = Math.min(rules.maxDelayMs, Math.max(h.delayMs * rules.slowDownFactor, 1000, floorOf(h)));
+  h.delayMs = Math.min(rules.maxDelayMs, Math.max(h.delayMs * rules.slowDownFactor, MIN_SLOW_DOWN_DELAY_MS, floorOf(h)));
 }
 
 /** A Retry-After of `retryAfterMs` from `now`: no request before then. */

@@ -62,13 +62,13 @@ export const PolitenessOptionsSchema = z.strictObject({
   globalConcurrency: z.number().int().min(1).default(16),
   perHostConcurrency: z.number().int().min(1).default(1),
   minIntervalMs: z.number().int().min(0).default(1000),
-  jitterRatio: z.number().min(0).max(1).default(0.1),
-  maxDelayMs: z.number().int().min(0).default(60_000),
-  slowDownFactor: z.number().min(1).default(2),
-  recoveryFactor: z.number().gt(0).max(1).default(0.9),
+  jitterRatio: z.number().min(0).max(1).default(clock.DEFAULT_HOST_CLOCK_RULES.jitterRatio),
+  maxDelayMs: z.number().int().min(0).default(clock.DEFAULT_HOST_CLOCK_RULES.maxDelayMs),
+  slowDownFactor: z.number().min(1).default(clock.DEFAULT_HOST_CLOCK_RULES.slowDownFactor),
+  recoveryFactor: z.number().gt(0).max(1).default(clock.DEFAULT_HOST_CLOCK_RULES.recoveryFactor),
   slowDownStatuses: z.array(z.number().int().min(100).max(599)).default([429, 503]),
   slowDownOnTimeout: z.boolean().default(true),
-  maxRetryAfterMs: z.number().int().min(0).default(clock.DEFAULT_MAX_RETRY_AFTER_MS),
+  maxRetryAfterMs: z.number().int().min(0).default(clock.DEFAULT_HOST_CLOCK_RULES.maxRetryAfterMs),
   hosts: z.record(z.string(), HostPolicySchema).default({}),
 });
 export type ResolvedPolitenessOptions = z.output<typeof PolitenessOptionsSchema>;

@@ -72,17 +72,17 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
     const starts = (await Promise.all(Array.from({ length: 10 }, () => s.reserve('book.example', now)))).sort((a, b) => a - b);
     expect(starts[0]).toBe(now);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBe(200);
-    // Crawl-delay raises the floor; a 429 doubles the delay; Retry-After blocks the host.
+    // Crawl-delay raises the floor; a 429 doubles the delay (to at least 1 s); Retry-After blocks the host.
     await s.setCrawlDelay('book.example', 300);
     expect(await s.timing('book.example', now)).toMatchObject({ baseIntervalMs: 300, delayMs: 300, crawlDelayMs: 300 });
     await s.observe('book.example', { status: 429, retryAfterMs: 5000 }, now);
     const t = await s.timing('book.example', now);
-    expect(t).toMatchObject({ delayMs: 600, blockedUntil: now + 5000 });
+    expect(t).toMatchObject({ delayMs: 1000, blockedUntil: now + 5000 });
     const next = await s.reserve('book.example', now);
-    expect(next).toBe(Math.max(now + 5000, starts.at(-1)! + 200));
+    expect(next).toBe(Math.max(now + 5000, starts.at(-1)! + 1000));
     // Other answers let it recover towards the floor.
     await s.observe('book.example', { status: 200 }, now);
-    expect((await s.timing('book.example', now))?.delayMs).toBe(540);
+    expect((await s.timing('book.example', now))?.delayMs).toBe(900);
     // A host never seen gets the default interval.
     const a = await s.reserve('new.example', now);
     expect(await s.reserve('new.example', now)).toBe(a + 1000);
@@ -111,6 +111,47 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
       await fetcher.close(false);
     } finally {
       await server.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('a 429 slows a host of a 10 ms interval down to the same delay in the shared schedule as in the embedded crawl (at least 1 s), and a 200 recovers both alike', async () => {
+    const answers = [429, 200];
+    const server = http.createServer((req, res) => {
+      if (req.url === '/robots.txt') return void res.writeHead(404).end();
+      res.writeHead(answers.shift() ?? 200, { 'Content-Type': 'text/html' }).end('<html><body>page</body></html>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const tmp = tempDir();
+    try {
+      const site = testSiteRegistry(origin).sites[0]!;
+      const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, fetch: { maxRetries: 0 } });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 10 });
+      // The HTTP fetcher inside is the embedded crawl's: its own politeness sees the same answers.
+      const embedded = new HttpPageFetcher(o, [site], undefined);
+      const fetcher = new ScheduledFetcher(embedded, schedule, undefined);
+      const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
+      const host = new URL(origin).host;
+
+      const first = await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      expect(first.res.status).toBe(429);
+      const slowed = await schedule.timing(host, Date.now());
+      const embeddedSlowed = embedded.http.politeness.host(host)!;
+      expect(embeddedSlowed.delayMs).toBeGreaterThanOrEqual(1000);
+      expect(slowed!.delayMs).toBe(embeddedSlowed.delayMs);
+      // Any worker's next request to the host waits the slowed-down delay after the last start.
+      expect(await schedule.reserve(host, slowed!.lastStartAt)).toBeGreaterThanOrEqual(slowed!.lastStartAt + embeddedSlowed.delayMs);
+
+      const second = await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      expect(second.res.status).toBe(200);
+      const recovered = await schedule.timing(host, Date.now());
+      const embeddedRecovered = embedded.http.politeness.host(host)!;
+      expect(embeddedRecovered.delayMs).toBeLessThan(embeddedSlowed.delayMs);
+      expect(recovered!.delayMs).toBe(embeddedRecovered.delayMs);
+      await fetcher.close(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
       tmp.cleanup();
     }
   });

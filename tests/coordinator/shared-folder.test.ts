@@ -68,7 +68,11 @@ describe.skipIf(skip !== null)(`the shared snapshots folder after \`nianbao stor
     const reportHashes = (d.prepare('SELECT d.sha256 FROM reports r JOIN documents d ON d.id = r.document_id').all() as { sha256: string }[]).map(
       (x) => x.sha256,
     );
+    // Every response the dataset records (reports, list pages, error pages…) has its bytes in the dataset.
+    const responseHashes = (d.prepare('SELECT DISTINCT sha256 FROM responses').all() as { sha256: string }[]).map((x) => x.sha256);
     d.close();
+    expect(responseHashes.filter((s) => !blobs.has(s))).toEqual([]);
+    expect(sharedHashes(shared).filter((s) => responseHashes.includes(s))).toEqual([]);
     expect(reportHashes.length).toBe(portal.expectedReports().filter((e) => SITES.includes(e.site)).length);
     // Every report's bytes are in the dataset, and no longer in the shared folder.
     expect(reportHashes.filter((s) => !blobs.has(s))).toEqual([]);
@@ -81,6 +85,12 @@ describe.skipIf(skip !== null)(`the shared snapshots folder after \`nianbao stor
     const c = await connectCoordinator(url);
     try {
       const runId = Number((await c.pool.query<{ id: string }>('SELECT max(id) AS id FROM runs')).rows[0]!.id);
+      // The run had pages stored as `page` results with a response (error pages: the portal's dead links).
+      const pageResponses = await c.pool.query(
+        "SELECT 1 FROM results WHERE run_id = $1 AND kind = 'page' AND (payload::jsonb -> 'page' -> 'response') IS NOT NULL",
+        [runId],
+      );
+      expect(pageResponses.rowCount).toBeGreaterThan(0);
       const requeued = (
         await c.pool.query<{ sha256: string }>(
           `UPDATE results SET stored_at = NULL WHERE id IN (SELECT id FROM results WHERE run_id = $1 AND kind = 'report' ORDER BY id LIMIT 2)

@@ -1,8 +1,9 @@
 /**
  * The run summary of a shared crawl after a takeover: a worker SIGKILLed mid-site, its host taken
- * over by another worker once its lease expired — the site's row (and the totals) count the pages
- * of both workers, as many as a single-process crawl of the same site handles, not only those of
- * the worker that finished it.
+ * over by another worker once its lease expired — the site's row (and the totals) count the work
+ * of both workers, every counter (requests, pages, lists, new reports, …) and every reason equal
+ * to a single-process crawl of the same site, not only those of the worker that finished it and
+ * not short of the counters the dead worker's last page added after its commit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zeroCounts } from '../../src/crawl/stages/site-run.js';
+import type { CrawlSummary, SiteSummary } from '../../src/crawl/types.js';
 import { startDemoPortal, type DemoPortal } from '../../src/demo/portal.js';
 import { BIN, ROOT, ensureBuilt, runBin, tempDir } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -18,6 +21,14 @@ beforeAll(() => ensureBuilt(), 180_000);
 
 const skip = postgresSkipReason();
 const SITE = 'trs';
+
+/** A site's counters and reasons, as compared between two crawls. */
+function countsOf(s: SiteSummary | CrawlSummary['totals']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(zeroCounts()) as (keyof CrawlSummary['totals'])[]) out[k] = s[k];
+  if ('reasons' in s) out['reasons'] = s.reasons;
+  return out;
+}
 
 interface Proc {
   child: ChildProcess;
@@ -58,7 +69,9 @@ describe.skipIf(skip !== null)(`the summary of a shared run after a takeover${sk
     const common = ['--sites', registry, '--no-browser', '--interval-ms', '300'];
     const single = await runBin(['crawl', ...common, '--db', join(tmp.dir, 'single.db'), '--progress', 'none', '--json'], {}, 120_000);
     expect(single.code, single.stderr).toBe(0);
-    const singlePages = (JSON.parse(single.stdout) as { sites: { site: string; pages: number }[] }).sites.find((s) => s.site === SITE)!.pages;
+    const singleSummary = JSON.parse(single.stdout) as CrawlSummary;
+    const singleSite = singleSummary.sites.find((s) => s.site === SITE)!;
+    const singlePages = singleSite.pages;
     expect(singlePages).toBeGreaterThanOrEqual(8);
 
     const url = cluster.createDatabase('takeover');
@@ -111,14 +124,18 @@ describe.skipIf(skip !== null)(`the summary of a shared run after a takeover${sk
     const db = join(tmp.dir, 'shared.db');
     const stored = await runBin(['store', '--coordinator', url, '--shared', shared, '--db', db, '--json'], {}, 120_000);
     expect(stored.code, stored.stderr).toBe(0);
-    expect((JSON.parse(stored.stdout) as { totals: { pages: number } }).totals.pages).toBe(singlePages);
+    // Every count of the totals (and, below, of the site) is the single-process crawl's.
+    const sharedTotals = (JSON.parse(stored.stdout) as { totals: CrawlSummary['totals'] }).totals;
+    expect(sharedTotals.pages).toBe(singlePages);
+    expect(countsOf(sharedTotals)).toEqual(countsOf(singleSummary.totals));
     // The dataset's run row carries the same summary.
     const d = new Database(db, { readonly: true });
     try {
       const counts = JSON.parse((d.prepare("SELECT counts FROM runs WHERE command = 'crawl'").get() as { counts: string }).counts) as {
-        sites: Record<string, { pages: number }>;
+        sites: Record<string, SiteSummary>;
       };
       expect(counts.sites[SITE]!.pages).toBe(singlePages);
+      expect(countsOf(counts.sites[SITE]!)).toEqual(countsOf(singleSite));
     } finally {
       d.close();
     }

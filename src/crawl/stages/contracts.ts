@@ -230,6 +230,13 @@ export interface Frontier {
   commit(page: PageCommit): Promise<PageCommitResult>;
   /** Makes every committed page durable now (the embedded frontier groups pages per transaction). */
   flush(): Promise<void>;
+  /**
+   * The row's page is processed, its counters counted (called once per claimed row, after its
+   * handler). A shared crawl's frontier commits the row's finishing transaction here, with the
+   * worker's share of the site's summary, so the counters a handler adds after its commit are
+   * committed with the page. Optional: the embedded frontier needs nothing.
+   */
+  rowDone?(row: FrontierRow): Promise<void>;
 
   /** Takes `key` for `owner` for `ttlMs`, unless another owner holds an unexpired lease (null). */
   lease(key: string, owner: string, ttlMs: number): Promise<Lease | null>;

@@ -42,9 +42,13 @@ export async function workSiteRows(run: CrawlRun, r: SiteRun, router: LabelRoute
       } catch (err) {
         await internalError(ctx, err);
       } finally {
-        r.inflight.delete(row.id);
-        finished++;
-        r.notify();
+        try {
+          await frontier.rowDone?.(row);
+        } finally {
+          r.inflight.delete(row.id);
+          finished++;
+          r.notify();
+        }
       }
     }
   };

@@ -14,6 +14,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OcrCache, tesseractVersion, type CropWord } from './ocr-cache.js';
 import type { GreyImage } from './ocr-ink.js';
 import type { PageLayout, Segment } from './ocr-segment.js';
 import { runTool, type ToolRun } from './tool.js';
@@ -158,6 +159,8 @@ export interface ReadSegmentsOptions {
   /** Milliseconds each Tesseract run may take. */
   timeoutMs: () => number;
   env?: Record<string, string>;
+  /** Where the words read in each crop are kept and looked up (`ocr-cache.ts`). @default no cache */
+  cache?: OcrCache | undefined;
 }
 
 type SegmentWord = { left: number; right: number; conf: number; text: string };
@@ -196,22 +199,36 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
     });
     const files: string[] = [];
     const areas: number[] = [];
+    const crops: Buffer[] = [];
     for (const [i, s] of segments.entries()) {
       const crop = cropOf(layout.image, (pixel) => segmentOfPart.get(layout.labels[pixel]! - 1) === i, s, margin, scale);
       files.push(join(dir, `s${i}.pgm`));
       areas.push(crop.width * crop.height);
-      await writeFile(files[i]!, pgm(crop.width, crop.height, crop.data));
+      crops.push(pgm(crop.width, crop.height, crop.data));
+      await writeFile(files[i]!, crops[i]!);
     }
-    /** Tesseract's words of the segments `which`, in page pixels, by segment. */
+    /** Tesseract's words of the segments `which`, in page pixels, by segment (from the cache where it has them). */
     const read = async (which: number[], pass: string, extra: string[], language = opts.language, psm = '7'): Promise<Map<number, SegmentWord[]>> => {
+      const args = ['-l', language, '--psm', psm, ...extra];
+      const inCrop = new Map<number, CropWord[]>();
+      const keys = new Map<number, string>();
+      if (opts.cache) {
+        const tesseract = await tesseractVersion();
+        for (const i of which) {
+          const key = OcrCache.key(tesseract, args, crops[i]!);
+          const hit = await opts.cache.get(key);
+          if (hit) inCrop.set(i, hit);
+          else keys.set(i, key);
+        }
+      }
+      const todo = which.filter((i) => !inCrop.has(i));
       // Crops shared out over the workers, by area, so that they finish about together.
       const lists = Array.from({ length: OCR_WORKERS }, () => ({ index: [] as number[], area: 0 }));
-      for (const i of [...which].sort((a, b) => areas[b]! - areas[a]!)) {
+      for (const i of [...todo].sort((a, b) => areas[b]! - areas[a]!)) {
         const list = lists.reduce((a, b) => (b.area < a.area ? b : a));
         list.index.push(i);
         list.area += areas[i]!;
       }
-      const bySegment = new Map<number, SegmentWord[]>();
       await Promise.all(
         lists
           .filter((l) => l.index.length > 0)
@@ -219,18 +236,26 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
             const listFile = join(dir, `${pass}${k}.txt`);
             await writeFile(listFile, l.index.map((i) => files[i]).join('\n') + '\n');
             const run: ToolRun = { timeoutMs: opts.timeoutMs(), maxOutputBytes: 64 * 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) };
-            const tsv = await runTool('tesseract', [listFile, 'stdout', '-l', language, '--psm', psm, ...extra, 'tsv'], run);
+            const tsv = await runTool('tesseract', [listFile, 'stdout', ...args, 'tsv'], run);
+            for (const i of l.index) inCrop.set(i, []);
             for (const w of parseTsv(tsv.toString('utf8'))) {
               const seg = l.index[w.image - 1];
-              if (seg === undefined) continue;
-              const left = segments[seg]!.left - margin + w.left / scale;
-              const word = { left, right: left + w.width / scale, conf: w.conf, text: w.text };
-              const words = bySegment.get(seg);
-              if (words) words.push(word);
-              else bySegment.set(seg, [word]);
+              if (seg !== undefined) inCrop.get(seg)!.push({ left: w.left, width: w.width, conf: w.conf, text: w.text });
             }
           }),
       );
+      if (opts.cache) for (const [i, key] of keys) await opts.cache.set(key, inCrop.get(i) ?? []);
+      const bySegment = new Map<number, SegmentWord[]>();
+      for (const [seg, words] of inCrop) {
+        if (words.length === 0) continue;
+        bySegment.set(
+          seg,
+          words.map((w) => {
+            const left = segments[seg]!.left - margin + w.left / scale;
+            return { left, right: left + w.width / scale, conf: w.conf, text: w.text };
+          }),
+        );
+      }
       return bySegment;
     };
     const first = await read(

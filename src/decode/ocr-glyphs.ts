@@ -3,7 +3,7 @@
  * part, and the typical height of a line of text. Ruling lines are not glyphs (`glyphInk`); specks
  * (a few pixels of noise) and blots (a seal, a photo: taller and wider than three lines) are left out.
  */
-import { glyphInk, type GreyImage } from './ocr-ink.js';
+import { inkAndRules, type GreyImage, type Rule } from './ocr-ink.js';
 
 /** A box on the page, pixels, y downwards. */
 export interface Box {
@@ -116,11 +116,12 @@ function textHeightOf(parts: readonly Component[]): number {
   );
 }
 
-/** Parts that are neither specks nor blots. */
-export function glyphParts(img: GreyImage): { parts: Component[]; labels: Int32Array; textHeight: number } {
-  const { parts: all, labels } = components(glyphInk(img), img.width, img.height);
+/** Parts that are neither specks nor blots, and the page's vertical ruling lines. */
+export function glyphParts(img: GreyImage): { parts: Component[]; labels: Int32Array; textHeight: number; rules: Rule[] } {
+  const { ink, rules } = inkAndRules(img);
+  const { parts: all, labels } = components(ink, img.width, img.height);
   const noSpecks = all.filter((c) => c.ink > 5);
   const textHeight = textHeightOf(noSpecks);
   const parts = noSpecks.filter((c) => heightOf(c) <= textHeight * 3 || widthOf(c) <= textHeight * 3);
-  return { parts, labels, textHeight };
+  return { parts, labels, textHeight, rules };
 }

@@ -16,7 +16,7 @@
  * - Specks (a few pixels of noise) and blots (a seal, a photo: taller than three lines) are left out.
  */
 import { glyphParts, heightOf, widthOf, type Box, type Component } from './ocr-glyphs.js';
-import type { GreyImage } from './ocr-ink.js';
+import type { GreyImage, Rule } from './ocr-ink.js';
 import { skewOfParts, straighten } from './ocr-skew.js';
 
 export type { Box } from './ocr-glyphs.js';
@@ -43,6 +43,15 @@ export interface PageLayout {
 
 /** Glyphs closer than this share of the text height are one segment. */
 const JOIN_GAP = 0.5;
+/**
+ * …but a blank this wide (a space: a quarter em and more, beside the glyphs' own margins) between
+ * two glyphs of which one is wide (a Chinese character) parts them: the cells of a table printed
+ * without rulings stand a space apart (本年制发件数 本年废止件数, 行政事业性收费 24252.31). Two narrow
+ * glyphs (digits: the margins of a "1" are wide) are not parted before {@link JOIN_GAP}.
+ */
+const CELL_SPACE = 0.33;
+/** A glyph narrower than this share of the text height is narrow (a digit, a Latin letter, part of a character). */
+const NARROW_GLYPH = 0.7;
 /** After a mark (、：，) glyphs closer than this share of the text height are one segment. */
 const AFTER_MARK_GAP = 1.1;
 /** Parts overlapping across, whose union is no taller than this share of the text height, are one glyph's. */
@@ -111,8 +120,16 @@ function boxOf(parts: readonly Component[], members: readonly number[]): Segment
  * punctuation: their place on the line says little) each join the nearest segment on their line
  * within a text height; those far from any are grouped among themselves side by side on a line.
  */
-export function segmentsOf(parts: readonly Component[], textHeight: number): Segment[] {
+export function segmentsOf(parts: readonly Component[], textHeight: number, rules: readonly Rule[] = []): Segment[] {
   const h = textHeight;
+  // A table's vertical ruling line between two glyphs: they are in different cells, however close.
+  const ruledApart = (a: Box, b: Box): boolean => {
+    const lo = Math.min(a.right, b.right);
+    const hi = Math.max(a.left, b.left);
+    if (hi <= lo) return false;
+    const mid = (Math.max(a.top, b.top) + Math.min(a.bottom, b.bottom)) / 2;
+    return rules.some((r) => r.left > lo && r.right < hi && r.top <= mid && r.bottom >= mid);
+  };
   const span = (c: Box): [number, number] => {
     const mid = (c.top + c.bottom) / 2;
     const half = Math.max(heightOf(c), h) / 2;
@@ -127,11 +144,13 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
   const stacked = (a: Box, b: Box): boolean =>
     Math.min(a.right, b.right) - Math.max(a.left, b.left) >= 0.5 * Math.min(widthOf(a), widthOf(b)) &&
     Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top) <= h * STACKED_HEIGHT;
-  const together = (a: Box, b: Box): boolean => (b.left - a.right <= h * JOIN_GAP && sameLine(a, b)) || stacked(a, b);
+  const near = (a: Box, b: Box): boolean =>
+    b.left - a.right <= h * CELL_SPACE || (b.left - a.right <= h * JOIN_GAP && widthOf(a) <= h * NARROW_GLYPH && widthOf(b) <= h * NARROW_GLYPH);
+  const together = (a: Box, b: Box): boolean => ((near(a, b) && sameLine(a, b)) || stacked(a, b)) && !ruledApart(a, b);
   const big = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) >= h / 2);
   const small = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) < h / 2);
   const bigParts = big.map((p) => p.c);
-  const segments = groupsOf(bigParts, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) =>
+  const segments = groupsOf(bigParts, h * JOIN_GAP, (a, b) => near(a, b) && sameLine(a, b) && !ruledApart(a, b)).map((g) =>
     boxOf(
       parts,
       g.map((k) => big[k]!.i),
@@ -149,7 +168,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
       let best = Infinity;
       for (const s of segments) {
         const gapX = Math.max(s.left - g.right, g.left - s.right, 0);
-        if (gapX > h) continue;
+        if (gapX > h || ruledApart(g, s)) continue;
         const dy = mid < s.top ? s.top - mid : mid > s.bottom ? mid - s.bottom : 0;
         if (dy > h * 0.35) continue;
         // A segment does not grow taller than a line and a half.
@@ -200,7 +219,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     }),
   );
   const close = (a: Segment, b: Segment): boolean =>
-    together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b));
+    together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b) && !ruledApart(a, b));
   const merged = groupsOf(segments, h * AFTER_MARK_GAP, close).map((g) => {
     const box = { ...segments[g[0]!]!, parts: [] as number[] };
     for (const i of g) {
@@ -229,5 +248,5 @@ export function layoutOf(img: GreyImage): PageLayout {
     image = straighten(img, skewDegrees);
     glyphs = glyphParts(image);
   }
-  return { image, labels: glyphs.labels, skewDegrees, textHeight: glyphs.textHeight, segments: segmentsOf(glyphs.parts, glyphs.textHeight) };
+  return { image, labels: glyphs.labels, skewDegrees, textHeight: glyphs.textHeight, segments: segmentsOf(glyphs.parts, glyphs.textHeight, glyphs.rules) };
 }

@@ -167,6 +167,14 @@ export function withOcrFindings(
       `OCR read "${c.read}", taken as the label ${c.label} (${c.distance} character${c.distance === 1 ? '' : 's'} differ): check the cell against the original.`,
     );
   }
+  // A statistics row read with a cell too few (its unit glued to its label: the number in the unit's
+  // column and a value lost): nothing else would say so, as the table has no sums.
+  report.stats?.forEach((row, i) => {
+    if (!(NUMBER_WORD.test(row.unit ?? '') || row.value === null || row.cumulative === null)) return;
+    const message = `OCR read the row 「${row.label}」 with a cell too few or out of place (${row.raw}): check the row against the original.`;
+    flag(`stats.${i + 1}.value`, message);
+    if (row.cumulative !== undefined) flag(`stats.${i + 1}.cumulative`, message);
+  });
   // A table cell OCR read as something that is not a number (a smudge, a digit read as a letter).
   for (const c of report.cells) {
     const path = `${c.table}.${c.row}.${c.col}`;

@@ -182,6 +182,18 @@ const HAN = /\p{Script=Han}/gu;
 const UNREAD_WIDTH = 2;
 /** A segment narrower than this share of the text height holds no Chinese character (they are about square): a digit or two. */
 const NARROW = 0.6;
+/**
+ * A point before the digits, or a point or dash after them, in the digit reading: a number (a
+ * minus aside) begins and ends with a digit, so such a mark is a speck the reading held to digits
+ * and marks took for one (135 read "135.").
+ */
+const LOOSE_MARKS = /^\.+(?=\d)|(?<=\d)[.-]+$/g;
+/** Text with a word read below this confidence (0–100) is read again as a raw line. */
+const RETRY_BELOW = 60;
+/** Tesseract's page segmentation mode for that second reading: the crop is one raw line of text. */
+const RAW_LINE = '13';
+const minConf = (words: readonly SegmentWord[]): number => Math.min(...words.map((w) => w.conf));
+
 /** Confidence given to a number the two readings disagree on (below `LOW_CONFIDENCE`: flagged). */
 const DISAGREED = 40;
 
@@ -263,6 +275,17 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
       'text',
       [],
     );
+    // Text read with a word OCR was unsure of is read again as a raw line (`--psm 13`: no layout
+    // analysis): a character it misread in context (信函 read 信上盟, 减免 read 碱免) it often reads
+    // right. The reading whose least sure word is surer is kept.
+    const unsure = [...first].filter(([, words]) => words.some((w) => HAN_CHAR.test(w.text)) && minConf(words) < RETRY_BELOW).map(([i]) => i);
+    if (unsure.length > 0) {
+      const raw = await read(unsure, 'raw', [], opts.language, RAW_LINE);
+      for (const i of unsure) {
+        const again = raw.get(i);
+        if (again && minConf(again) > minConf(first.get(i)!)) first.set(i, again);
+      }
+    }
     // Segments read as something like a number are read again, as digits only: a lone 5 read as
     // "D" by the Chinese model is a 5 to the digit reading. Where the two readings differ, the
     // digits are taken and their confidence lowered, so that the cell is flagged.
@@ -286,7 +309,10 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
         NUMBER_SEGMENTATION,
       );
       for (const [i, words] of numberLike) {
-        const again = digits.get(i);
+        const again = digits
+          .get(i)
+          ?.map((w) => ({ ...w, text: w.text.replace(LOOSE_MARKS, '') }))
+          .filter((w) => w.text !== '');
         if (!again || !again.some((w) => /\d/.test(w.text))) continue;
         const agreed = again.map((w) => w.text).join('') === words.map((w) => w.text).join('');
         first.set(i, agreed ? words : again.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));

@@ -104,4 +104,17 @@ describe('labels read approximately by OCR', () => {
     expect(lowCells(report.issues)).toEqual([`stats.${ord}.cumulative`, `stats.${ord}.value`]);
     expect(report.issues.find((f) => f.rule === 'ocr.low_confidence')?.message).toMatch(/label .* confidence of 12 %/);
   });
+
+  it('a statistics row whose unit OCR glued to its label (a cell too few): its cells are flagged', async () => {
+    const layer = await pdfToText(readFileSync(join(PDF_DIR, 'office', 'fujian-pingtan-2016.pdf')));
+    expect(layer).toMatch(/^政府信息公开收费减免金额 元 0 0$/m);
+    const glued = layer.replace(/^政府信息公开收费减免金额 元 0 0$/m, '政府信息公开收费减免金额元 0 0');
+    const read = (t: string) => parseTextReport(t, { kind: 'image' });
+    const report = readOcrReport(readingOf(glued), read);
+    const ord = report.stats!.findIndex((s) => s.label.startsWith('政府信息公开收费减免金额')) + 1;
+    expect(report.stats![ord - 1]!.cumulative).toBeNull();
+    expect(lowCells(report.issues)).toEqual([`stats.${ord}.cumulative`, `stats.${ord}.value`]);
+    // Read from the document's own text, the same row is left to the validator and the reader's findings.
+    expect(lowCells(read(layer).issues)).toEqual([]);
+  });
 });

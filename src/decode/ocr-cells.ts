@@ -263,8 +263,12 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
         bySegment.set(
           seg,
           words.map((w) => {
-            const left = segments[seg]!.left - margin + w.left / scale;
-            return { left, right: left + w.width / scale, conf: w.conf, text: w.text };
+            // A word's box is held to its segment's ink: Tesseract's boxes may reach over the crop's
+            // margin (as a raw line, `--psm 13`, they do), up to the next cell's number.
+            const s = segments[seg]!;
+            const left = s.left - margin + w.left / scale;
+            const right = Math.min(s.right, left + w.width / scale);
+            return { left: Math.min(Math.max(s.left, left), right), right, conf: w.conf, text: w.text };
           }),
         );
       }
@@ -283,7 +287,9 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
       const raw = await read(unsure, 'raw', [], opts.language, RAW_LINE);
       for (const i of unsure) {
         const again = raw.get(i);
-        if (again && minConf(again) > minConf(first.get(i)!)) first.set(i, again);
+        // …unless it parts the segment otherwise (行政机关不0: a number the line mode read apart, glued to the text before it).
+        const same = again && piecesOfSegment(again, segments[i]!, i, h).length === piecesOfSegment(first.get(i)!, segments[i]!, i, h).length;
+        if (again && same && minConf(again) > minConf(first.get(i)!)) first.set(i, again);
       }
     }
     // Segments read as something like a number are read again, as digits only: a lone 5 read as

@@ -8,14 +8,18 @@
  * (silent), the share of wrong cells flagged, and wall and CPU seconds per page (CPU: this process
  * and its Tesseract runs — wall time grows with the machine's load, CPU time does not).
  *
- *   npm run eval:ocr [-- --only NAME] [-- --variants pdf-300,pdf-150,pdf-300-skew,png-150-skew] [-- --verbose]
+ * `--cache DIR` keeps what Tesseract read by crop (src/decode/ocr-cache.ts): a second run reads from
+ * it (its times are then not OCR's). `--texts DIR` writes each OCR'd text there (to see what the
+ * text reader was given).
+ *
+ *   npm run eval:ocr [-- --only NAME] [-- --variants pdf-300,pdf-150,pdf-300-skew,png-150-skew] [-- --verbose] [-- --cache DIR] [-- --texts DIR]
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BudgetMeter, makeBudget } from '../parsers/budget.js';
-import { withOcrFindings, type OcrReading } from '../parsers/ocr.js';
+import { readOcrReport, type OcrReading } from '../parsers/ocr.js';
 import { parseTextReport } from '../parsers/report.js';
 import type { ParsedReport } from '../parsers/types.js';
 import { decodeDocument } from '../src/decode/index.js';
@@ -42,6 +46,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     variants: { type: 'string', default: 'pdf-300,pdf-150,pdf-300-skew,png-150-skew' },
     verbose: { type: 'boolean', default: false },
+    cache: { type: 'string' },
+    texts: { type: 'string' },
   },
 });
 if (!(await scanToolsAvailable())) {
@@ -54,17 +60,19 @@ const pdfs = [
   ...(await readdir(join(root, 'office'))).filter((f) => f.endsWith('.pdf')).map((f) => join(root, 'office', f)),
 ].filter((f) => !values.only || f.includes(values.only));
 const budget = { timeoutMs: 900_000 };
+if (values.texts) await mkdir(values.texts, { recursive: true });
 
 /** The readings of several page images as one, pages in order (as OCR of a PDF puts them). */
 function joinReadings(readings: readonly OcrReading[]): OcrReading {
   const lines: string[] = [];
-  const out: OcrReading = { text: '', pages: 0, words: 0, meanConfidence: 0, digitWords: [], skewDegrees: [], rotated: [] };
+  const out: OcrReading = { text: '', pages: 0, words: 0, meanConfidence: 0, digitWords: [], labelWords: [], skewDegrees: [], rotated: [] };
   let conf = 0;
   for (const r of readings) {
     if (lines.length > 0) lines.push('');
     const offset = lines.length;
     lines.push(...r.text.split('\n'));
     out.digitWords.push(...r.digitWords.map((w) => ({ ...w, line: w.line + offset })));
+    out.labelWords!.push(...(r.labelWords ?? []).map((w) => ({ ...w, line: w.line + offset })));
     out.pages += r.pages;
     out.words += r.words;
     conf += r.meanConfidence * r.words;
@@ -77,16 +85,17 @@ function joinReadings(readings: readonly OcrReading[]): OcrReading {
 }
 
 /** A report read by OCR from its pages as PNG files, one after the other. */
-async function parsePngPages(files: readonly string[], name: string): Promise<ParsedReport> {
+async function parsePngPages(files: readonly string[], name: string, textFile?: string): Promise<ParsedReport> {
   const meter = new BudgetMeter(makeBudget(budget), name);
   const readings: OcrReading[] = [];
   for (const file of files) {
-    const decoded = await decodeDocument(await readFile(file), { fileName: file, ocr: 'auto', meter });
+    const decoded = await decodeDocument(await readFile(file), { fileName: file, ocr: 'auto', meter, ocrCacheDir: values.cache });
     if (decoded.ocr) readings.push(decoded.ocr);
   }
   const reading = joinReadings(readings);
+  if (textFile) await writeFile(textFile, reading.text);
   const read = (text: string) => parseTextReport(text, { kind: 'image', charset: null }, meter);
-  return withOcrFindings(read(reading.text), reading, read);
+  return readOcrReport(reading, read);
 }
 
 interface Total {
@@ -115,9 +124,12 @@ for (const variant of values.variants.split(',')) {
       const scan = opts.format === 'pdf' ? await readFile(await scanPdf(pdf, dir, opts)) : null;
       const cpu0 = cpuSeconds() ?? 0;
       const started = performance.now();
-      const report = await (scan ? parseReport(scan, { fileName: label, budget, ocr: 'auto' }) : parsePngPages(pngs, label)).catch(
-        (err: unknown) => err as Error,
-      );
+      const textFile = values.texts ? join(values.texts, `${name.replace(/\//g, '-')}.${variant}.txt`) : undefined;
+      const report = await (
+        scan
+          ? parseReport(scan, { fileName: label, budget, ocr: 'auto', ...(values.cache !== undefined && { ocrCacheDir: values.cache }) })
+          : parsePngPages(pngs, label, textFile)
+      ).catch((err: unknown) => err as Error);
       if (report instanceof Error) {
         // Refused (an error, not a silent misreading): its cells count as not read, and flagged.
         const cells = cellValues(reference).size;
@@ -128,6 +140,11 @@ for (const variant of values.variants.split(',')) {
       }
       const seconds = (performance.now() - started) / 1000;
       const cpu = (cpuSeconds() ?? 0) - cpu0;
+      if (scan && textFile) {
+        // The text OCR gave the reader (read again: from the cache when there is one).
+        const decoded = await decodeDocument(scan, { fileName: label, ocr: 'auto', ...(values.cache !== undefined && { ocrCacheDir: values.cache }) });
+        await writeFile(textFile, decoded.text);
+      }
       const c = compareCells(reference, report);
       const pages = report.input.ocr?.pages ?? 0;
       Object.assign(total, {

@@ -4,6 +4,7 @@
  * 2019 columns stay distinct); each row label is followed by one value per header column.
  */
 import { ACTIVE_ROWS, COLUMN_UNITS } from '../keys.js';
+import { normalizeLabel } from '../normalize.js';
 import type { Token } from '../stream.js';
 import { collectValues, TableBuilder } from './values.js';
 
@@ -45,6 +46,29 @@ function headerColumn(norm: string): HeaderCol | null {
   return null;
 }
 
+/** The column labels of table 2's headers (normalised), longest first. */
+const HEADER_LABELS = [...new Set(ACTIVE_ROWS.flatMap((r) => Object.values(r.columns).flatMap((cols) => cols.map((c) => normalizeLabel(c.label)))))].sort(
+  (a, b) => b.length - a.length,
+);
+
+/**
+ * The columns of a header cell that holds several labels one after the other (本年制发件数本年废止件数:
+ * cells printed without a blank between them, as OCR or a converter may give them); null unless
+ * the whole cell is two or more known labels.
+ */
+function gluedHeader(norm: string): HeaderCol[] | null {
+  const cols: HeaderCol[] = [];
+  let rest = norm;
+  while (rest !== '') {
+    const label = HEADER_LABELS.find((l) => rest.startsWith(l));
+    const col = label === undefined ? null : headerColumn(label);
+    if (!label || !col) return null;
+    cols.push(col);
+    rest = rest.slice(label.length);
+  }
+  return cols.length >= 2 ? cols : null;
+}
+
 /** Two cells of one row: the same row, or both of text with one cell per line (rows unknown). */
 const sameRow = (a: Token, b: Token): boolean => (a.rowKnown && b.rowKnown ? a.row === b.row : !a.rowKnown && !b.rowKnown);
 
@@ -74,6 +98,13 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
   let hint2019 = 0;
   /** Loose value cells met in table 2 (cells of two lines a converter left outside their row), in order. */
   const loose: Token[] = [];
+  const addHeader = (col: HeaderCol) => {
+    // A header cell repeated (split or copied) names its column once.
+    if (header.some((h) => h.key === col.key)) return;
+    header.push(col);
+    if (['issued', 'repealed', 'in_force', 'amount_wan_yuan'].includes(col.key)) hint2021++;
+    if (['made', 'published', 'total_published', 'previous', 'change', 'count', 'amount_yuan'].includes(col.key)) hint2019++;
+  };
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.loose && inTable) loose.push(t);
@@ -102,6 +133,11 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
     const def = ACTIVE_ROWS.find((r) => r.pattern.test(norm));
     if (!def) {
       if (readingHeader) {
+        const glued = gluedHeader(norm);
+        if (glued) {
+          for (const c of glued) addHeader(c);
+          continue;
+        }
         let col = headerColumn(norm);
         // A header label split over two cells ("本年新 | 制作数量", or words of plain text).
         const next = tokens[i + 1];
@@ -128,12 +164,7 @@ export function extractActive(tokens: readonly Token[], defaultFormat: '2021' | 
           i++;
         }
         if (!col) unknownHeader.push(t.text);
-        // A header cell repeated (split or copied) names its column once.
-        else if (!header.some((h) => h.key === col.key)) {
-          header.push(col);
-          if (['issued', 'repealed', 'in_force', 'amount_wan_yuan'].includes(col.key)) hint2021++;
-          if (['made', 'published', 'total_published', 'previous', 'change', 'count', 'amount_yuan'].includes(col.key)) hint2019++;
-        }
+        else addHeader(col);
       }
       continue;
     }

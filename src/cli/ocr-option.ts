@@ -17,3 +17,11 @@ export function ocrOption(): Option {
     .choices(['auto', 'off'])
     .default('off');
 }
+
+/** `--ocr-cache <dir>` (`parse`): where what OCR read is kept by crop, so a scan parsed again is not OCR'd again (src/decode/ocr-cache.ts). */
+export function ocrCacheOption(): Option {
+  return new Option(
+    '--ocr-cache <dir>',
+    "folder where what OCR read is kept (by the hash of each image crop, Tesseract's version and options): a scan parsed again is not OCR'd again",
+  );
+}

@@ -10,6 +10,7 @@ import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { mhtToHtml } from './mht.js';
 import { ofdToText } from './ofd.js';
+import { OcrCache } from './ocr-cache.js';
 import { hasTextLayer, ocrImage, ocrPdf } from './ocr.js';
 import { pdfPageTexts } from './pdf.js';
 import type { OcrReading } from '../../parsers/ocr.js';
@@ -57,6 +58,8 @@ export interface DecodeDocumentOptions {
    * @default 'auto'
    */
   ocr?: 'auto' | 'off' | undefined;
+  /** Folder where what OCR read is kept by the crop's hash (src/decode/ocr-cache.ts), so a scan read again is not OCR'd again. @default no cache */
+  ocrCacheDir?: string | undefined;
 }
 
 export interface DecodedDocument {
@@ -78,6 +81,7 @@ const optionsSchema = z
     maxBytes: z.number().int().positive().optional(),
     meter: z.custom<BudgetMeter>((v) => v instanceof BudgetMeter).optional(),
     ocr: z.enum(['auto', 'off']).optional(),
+    ocrCacheDir: z.string().min(1).optional(),
   })
   .strict();
 
@@ -124,6 +128,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
   const { fileName, contentType } = parsed.data;
   const ocr = parsed.data.ocr ?? 'off'; // OCR is experimental (README, OCR accuracy): asked for, never by default
   const meter = parsed.data.meter ?? new BudgetMeter(undefined, fileName);
+  const cache = parsed.data.ocrCacheDir === undefined ? undefined : new OcrCache(parsed.data.ocrCacheDir);
   const maxBytes = parsed.data.maxBytes ?? meter.budget.maxInputBytes;
   const size = bytes.byteLength;
   const errorOptions = { file: fileName, bytes: size };
@@ -170,7 +175,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
       const layer = checkText(pageTexts.join('\n\n'));
       // A scan (no text layer), or a PDF of text pages and scanned ones: the scanned pages are read by OCR.
       if (ocr === 'auto' && pageTexts.some((t) => !hasTextLayer(t))) {
-        const reading = await ocrPdf(bytes, pageTexts.length, { fileName, meter, pageTexts });
+        const reading = await ocrPdf(bytes, pageTexts.length, { fileName, meter, pageTexts, cache });
         if (layer.trim() === '')
           return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'pdf', ocr: reading };
         // Image pages of a text PDF where OCR found nothing (a blank page, a photo): the text layer as it is.
@@ -209,7 +214,7 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
       });
     case 'image':
       if (ocr === 'auto') {
-        const reading = await ocrImage(bytes, { fileName, meter });
+        const reading = await ocrImage(bytes, { fileName, meter, cache });
         return { kind: 'text', text: withText(checkText(reading.text), OCR_FOUND_NOTHING), charset: null, source: 'image', ocr: reading };
       }
     // falls through: without OCR an image is not a document

@@ -14,6 +14,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OcrCache, tesseractVersion, type CropWord } from './ocr-cache.js';
 import type { GreyImage } from './ocr-ink.js';
 import type { PageLayout, Segment } from './ocr-segment.js';
 import { runTool, type ToolRun } from './tool.js';
@@ -158,6 +159,8 @@ export interface ReadSegmentsOptions {
   /** Milliseconds each Tesseract run may take. */
   timeoutMs: () => number;
   env?: Record<string, string>;
+  /** Where the words read in each crop are kept and looked up (`ocr-cache.ts`). @default no cache */
+  cache?: OcrCache | undefined;
 }
 
 type SegmentWord = { left: number; right: number; conf: number; text: string };
@@ -179,6 +182,18 @@ const HAN = /\p{Script=Han}/gu;
 const UNREAD_WIDTH = 2;
 /** A segment narrower than this share of the text height holds no Chinese character (they are about square): a digit or two. */
 const NARROW = 0.6;
+/**
+ * A point before the digits, or a point or dash after them, in the digit reading: a number (a
+ * minus aside) begins and ends with a digit, so such a mark is a speck the reading held to digits
+ * and marks took for one (135 read "135.").
+ */
+const LOOSE_MARKS = /^\.+(?=\d)|(?<=\d)[.-]+$/g;
+/** Text with a word read below this confidence (0–100) is read again as a raw line. */
+const RETRY_BELOW = 60;
+/** Tesseract's page segmentation mode for that second reading: the crop is one raw line of text. */
+const RAW_LINE = '13';
+const minConf = (words: readonly SegmentWord[]): number => Math.min(...words.map((w) => w.conf));
+
 /** Confidence given to a number the two readings disagree on (below `LOW_CONFIDENCE`: flagged). */
 const DISAGREED = 40;
 
@@ -196,22 +211,36 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
     });
     const files: string[] = [];
     const areas: number[] = [];
+    const crops: Buffer[] = [];
     for (const [i, s] of segments.entries()) {
       const crop = cropOf(layout.image, (pixel) => segmentOfPart.get(layout.labels[pixel]! - 1) === i, s, margin, scale);
       files.push(join(dir, `s${i}.pgm`));
       areas.push(crop.width * crop.height);
-      await writeFile(files[i]!, pgm(crop.width, crop.height, crop.data));
+      crops.push(pgm(crop.width, crop.height, crop.data));
+      await writeFile(files[i]!, crops[i]!);
     }
-    /** Tesseract's words of the segments `which`, in page pixels, by segment. */
+    /** Tesseract's words of the segments `which`, in page pixels, by segment (from the cache where it has them). */
     const read = async (which: number[], pass: string, extra: string[], language = opts.language, psm = '7'): Promise<Map<number, SegmentWord[]>> => {
+      const args = ['-l', language, '--psm', psm, ...extra];
+      const inCrop = new Map<number, CropWord[]>();
+      const keys = new Map<number, string>();
+      if (opts.cache) {
+        const tesseract = await tesseractVersion();
+        for (const i of which) {
+          const key = OcrCache.key(tesseract, args, crops[i]!);
+          const hit = await opts.cache.get(key);
+          if (hit) inCrop.set(i, hit);
+          else keys.set(i, key);
+        }
+      }
+      const todo = which.filter((i) => !inCrop.has(i));
       // Crops shared out over the workers, by area, so that they finish about together.
       const lists = Array.from({ length: OCR_WORKERS }, () => ({ index: [] as number[], area: 0 }));
-      for (const i of [...which].sort((a, b) => areas[b]! - areas[a]!)) {
+      for (const i of [...todo].sort((a, b) => areas[b]! - areas[a]!)) {
         const list = lists.reduce((a, b) => (b.area < a.area ? b : a));
         list.index.push(i);
         list.area += areas[i]!;
       }
-      const bySegment = new Map<number, SegmentWord[]>();
       await Promise.all(
         lists
           .filter((l) => l.index.length > 0)
@@ -219,18 +248,30 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
             const listFile = join(dir, `${pass}${k}.txt`);
             await writeFile(listFile, l.index.map((i) => files[i]).join('\n') + '\n');
             const run: ToolRun = { timeoutMs: opts.timeoutMs(), maxOutputBytes: 64 * 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) };
-            const tsv = await runTool('tesseract', [listFile, 'stdout', '-l', language, '--psm', psm, ...extra, 'tsv'], run);
+            const tsv = await runTool('tesseract', [listFile, 'stdout', ...args, 'tsv'], run);
+            for (const i of l.index) inCrop.set(i, []);
             for (const w of parseTsv(tsv.toString('utf8'))) {
               const seg = l.index[w.image - 1];
-              if (seg === undefined) continue;
-              const left = segments[seg]!.left - margin + w.left / scale;
-              const word = { left, right: left + w.width / scale, conf: w.conf, text: w.text };
-              const words = bySegment.get(seg);
-              if (words) words.push(word);
-              else bySegment.set(seg, [word]);
+              if (seg !== undefined) inCrop.get(seg)!.push({ left: w.left, width: w.width, conf: w.conf, text: w.text });
             }
           }),
       );
+      if (opts.cache) for (const [i, key] of keys) await opts.cache.set(key, inCrop.get(i) ?? []);
+      const bySegment = new Map<number, SegmentWord[]>();
+      for (const [seg, words] of inCrop) {
+        if (words.length === 0) continue;
+        bySegment.set(
+          seg,
+          words.map((w) => {
+            // A word's box is held to its segment's ink: Tesseract's boxes may reach over the crop's
+            // margin (as a raw line, `--psm 13`, they do), up to the next cell's number.
+            const s = segments[seg]!;
+            const left = s.left - margin + w.left / scale;
+            const right = Math.min(s.right, left + w.width / scale);
+            return { left: Math.min(Math.max(s.left, left), right), right, conf: w.conf, text: w.text };
+          }),
+        );
+      }
       return bySegment;
     };
     const first = await read(
@@ -238,6 +279,19 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
       'text',
       [],
     );
+    // Text read with a word OCR was unsure of is read again as a raw line (`--psm 13`: no layout
+    // analysis): a character it misread in context (信函 read 信上盟, 减免 read 碱免) it often reads
+    // right. The reading whose least sure word is surer is kept.
+    const unsure = [...first].filter(([, words]) => words.some((w) => HAN_CHAR.test(w.text)) && minConf(words) < RETRY_BELOW).map(([i]) => i);
+    if (unsure.length > 0) {
+      const raw = await read(unsure, 'raw', [], opts.language, RAW_LINE);
+      for (const i of unsure) {
+        const again = raw.get(i);
+        // …unless it parts the segment otherwise (行政机关不0: a number the line mode read apart, glued to the text before it).
+        const same = again && piecesOfSegment(again, segments[i]!, i, h).length === piecesOfSegment(first.get(i)!, segments[i]!, i, h).length;
+        if (again && same && minConf(again) > minConf(first.get(i)!)) first.set(i, again);
+      }
+    }
     // Segments read as something like a number are read again, as digits only: a lone 5 read as
     // "D" by the Chinese model is a 5 to the digit reading. Where the two readings differ, the
     // digits are taken and their confidence lowered, so that the cell is flagged.
@@ -261,7 +315,10 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
         NUMBER_SEGMENTATION,
       );
       for (const [i, words] of numberLike) {
-        const again = digits.get(i);
+        const again = digits
+          .get(i)
+          ?.map((w) => ({ ...w, text: w.text.replace(LOOSE_MARKS, '') }))
+          .filter((w) => w.text !== '');
         if (!again || !again.some((w) => /\d/.test(w.text))) continue;
         const agreed = again.map((w) => w.text).join('') === words.map((w) => w.text).join('');
         first.set(i, agreed ? words : again.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));

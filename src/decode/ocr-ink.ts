@@ -41,8 +41,21 @@ export function parsePgm(bytes: Uint8Array): GreyImage | null {
   return { width, height, data: bytes.subarray(start, start + width * height) };
 }
 
+/** A vertical ruling line of a table (pixels, inclusive): glyphs on either side of it are in different cells. */
+export interface Rule {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
 /** The ink of a page, ruling lines taken out: 1 where a glyph's ink is. */
 export function glyphInk(img: GreyImage): Uint8Array {
+  return inkAndRules(img).ink;
+}
+
+/** The ink of a page, ruling lines taken out, and its vertical ruling lines (runs side by side joined into one). */
+export function inkAndRules(img: GreyImage): { ink: Uint8Array; rules: Rule[] } {
   const { width: w, height: h, data } = img;
   const ink = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) ink[i] = data[i]! < INK ? 1 : 0;
@@ -59,19 +72,37 @@ export function glyphInk(img: GreyImage): Uint8Array {
       }
     }
   }
+  const rules: Rule[] = [];
+  /** Rules that reached the previous column: a run beside one of them widens it. */
+  let open: Rule[] = [];
   for (let x = 0; x < w; x++) {
+    const next: Rule[] = [];
     let start = -1;
     for (let y = 0; y <= h; y++) {
       const on = y < h && ink[y * w + x] === 1;
       if (on && start < 0) start = y;
       if (!on && start >= 0) {
-        if (y - start >= run) for (let k = start; k < y; k++) ruled[k * w + x] = 1;
+        if (y - start >= run) {
+          for (let k = start; k < y; k++) ruled[k * w + x] = 1;
+          const beside = open.find((r) => r.top <= y - 1 && r.bottom >= start);
+          if (beside) {
+            beside.right = x;
+            beside.top = Math.min(beside.top, start);
+            beside.bottom = Math.max(beside.bottom, y - 1);
+            if (!next.includes(beside)) next.push(beside);
+          } else {
+            const rule = { left: x, right: x, top: start, bottom: y - 1 };
+            rules.push(rule);
+            next.push(rule);
+          }
+        }
         start = -1;
       }
     }
+    open = next;
   }
   for (let i = 0; i < w * h; i++) if (ruled[i]) ink[i] = 0;
-  return ink;
+  return { ink, rules };
 }
 
 /**

@@ -8,22 +8,18 @@
  * one line of text (`--psm 7`, `ocr-cells.ts`). Put back at their places, the segments go through
  * the line builder of the PDF reader, which then sees what it sees in a PDF.
  *
- * - The page is straightened first: its skew is the angle at which the centres of its glyphs line
- *   up best (the sharpest horizontal projection), and the grey image is turned back by it.
- * - Ruling lines (runs of ink longer than a twentieth of the page) are not glyphs (`glyphInk`).
+ * - The page is straightened first (`ocr-skew.ts`).
+ * - Glyphs are its connected ink (`ocr-glyphs.ts`); ruling lines (runs of ink longer than a
+ *   twentieth of the page) are not glyphs (`glyphInk`).
  * - Glyphs (connected ink) on one line that stand closer than half a text height are one segment;
  *   a sliver of a glyph (the upper stroke of 二) joins the segment it lies in.
  * - Specks (a few pixels of noise) and blots (a seal, a photo: taller than three lines) are left out.
  */
-import { glyphInk, type GreyImage } from './ocr-ink.js';
+import { glyphParts, heightOf, widthOf, type Box, type Component } from './ocr-glyphs.js';
+import type { GreyImage, Rule } from './ocr-ink.js';
+import { skewOfParts, straighten } from './ocr-skew.js';
 
-/** A box on the page, pixels, y downwards. */
-export interface Box {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+export type { Box } from './ocr-glyphs.js';
 
 /** A run of text to read as one line. */
 export interface Segment extends Box {
@@ -45,201 +41,23 @@ export interface PageLayout {
   segments: Segment[];
 }
 
-/** Skews searched: ±this many degrees. */
-const MAX_SKEW_DEGREES = 4;
-/** …in steps of this. */
-const SKEW_STEP = 0.05;
-/** Skew below this is left alone. */
-const MIN_SKEW_DEGREES = 0.1;
 /** Glyphs closer than this share of the text height are one segment. */
 const JOIN_GAP = 0.5;
+/**
+ * …but a blank this wide (a space: a quarter em and more, beside the glyphs' own margins) between
+ * two glyphs of which one is wide (a Chinese character) parts them: the cells of a table printed
+ * without rulings stand a space apart (本年制发件数 本年废止件数, 行政事业性收费 24252.31). Two narrow
+ * glyphs (digits: the margins of a "1" are wide) are not parted before {@link JOIN_GAP}.
+ */
+const CELL_SPACE = 0.33;
+/** A glyph narrower than this share of the text height is narrow (a digit, a Latin letter, part of a character). */
+const NARROW_GLYPH = 0.7;
 /** After a mark (、：，) glyphs closer than this share of the text height are one segment. */
 const AFTER_MARK_GAP = 1.1;
 /** Parts overlapping across, whose union is no taller than this share of the text height, are one glyph's. */
 const STACKED_HEIGHT = 1.15;
 /** Glyphs on one line: their spans (at least a text height, centred on the glyph) overlap by this share of the text height. */
 const SAME_LINE = 0.5;
-
-interface Component extends Box {
-  ink: number;
-  /** Its number in {@link Glyphs.labels}. */
-  id: number;
-}
-
-/** Connected ink of a page: its parts, and each pixel's part (its id + 1; 0 where there is no ink). */
-export interface Glyphs {
-  parts: Component[];
-  labels: Int32Array;
-}
-
-/** Connected ink (8-neighbours), by runs: the boxes and ink counts of the glyph parts. */
-export function components(ink: Uint8Array, width: number, height: number): Glyphs {
-  const parent: number[] = [];
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]!]!;
-      a = parent[a]!;
-    }
-    return a;
-  };
-  const runStart: number[] = [];
-  const runEnd: number[] = [];
-  const runRow: number[] = [];
-  let prevFirst = 0;
-  let prevLast = 0;
-  for (let y = 0; y < height; y++) {
-    const first = runStart.length;
-    const row = y * width;
-    let x = 0;
-    while (x < width) {
-      if (!ink[row + x]) {
-        x++;
-        continue;
-      }
-      const s = x;
-      while (x < width && ink[row + x]) x++;
-      const id = runStart.length;
-      runStart.push(s);
-      runEnd.push(x); // exclusive
-      runRow.push(y);
-      parent.push(id);
-      // Runs of the row above touching this one (8-neighbours: one pixel diagonal counts).
-      for (let p = prevFirst; p < prevLast; p++) {
-        if (runEnd[p]! < s) continue;
-        if (runStart[p]! > x) break;
-        const a = find(p);
-        const b = find(id);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
-    prevFirst = first;
-    prevLast = runStart.length;
-  }
-  const byRoot = new Map<number, Component>();
-  const parts: Component[] = [];
-  const runPart = new Int32Array(runStart.length);
-  for (let i = 0; i < runStart.length; i++) {
-    const r = find(i);
-    const c = byRoot.get(r);
-    const [l, rr, y] = [runStart[i]!, runEnd[i]! - 1, runRow[i]!];
-    if (!c) {
-      const part = { left: l, right: rr, top: y, bottom: y, ink: rr - l + 1, id: parts.length };
-      byRoot.set(r, part);
-      parts.push(part);
-      runPart[i] = part.id;
-    } else {
-      c.left = Math.min(c.left, l);
-      c.right = Math.max(c.right, rr);
-      c.bottom = Math.max(c.bottom, y);
-      c.ink += rr - l + 1;
-      runPart[i] = c.id;
-    }
-  }
-  const labels = new Int32Array(width * height);
-  for (let i = 0; i < runStart.length; i++) labels.fill(runPart[i]! + 1, runRow[i]! * width + runStart[i]!, runRow[i]! * width + runEnd[i]!);
-  return { parts, labels };
-}
-
-const heightOf = (b: Box): number => b.bottom - b.top + 1;
-const widthOf = (b: Box): number => b.right - b.left + 1;
-
-function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-}
-
-/** Typical text height: the height most glyph parts that are not strokes or dots reach. */
-function textHeightOf(parts: readonly Component[]): number {
-  const tall = parts.filter((c) => c.ink >= 12 && heightOf(c) >= 6).map(heightOf);
-  const top = percentile(tall, 0.9);
-  // Parts at least half as tall as the tallest common ones: whole glyphs. Their upper quartile is a glyph's full height.
-  return Math.max(
-    8,
-    percentile(
-      tall.filter((h) => h >= top / 2),
-      0.75,
-    ),
-  );
-}
-
-/** How sharply the centres of `points` line up at `deg` degrees: the sum of squares of their projection in bins of `bin` pixels. */
-function lineUpScore(points: readonly Component[], deg: number, bin: number): number {
-  const t = Math.tan((deg * Math.PI) / 180);
-  const hist = new Map<number, number>();
-  for (const c of points) {
-    const k = Math.floor(((c.top + c.bottom) / 2 - t * ((c.left + c.right) / 2)) / bin);
-    hist.set(k, (hist.get(k) ?? 0) + 1);
-  }
-  let score = 0;
-  for (const n of hist.values()) score += n * n;
-  return score;
-}
-
-/**
- * The skew (degrees, clockwise) at which the centres of `parts` line up best; 0 when none is clear.
- * Searched in steps of {@link SKEW_STEP} with bins of a quarter text height, then to a hundredth of a
- * degree around the best with bins of an eighth (a tenth of a degree off is 3 pixels over a table's
- * width: enough to move a number centred between two label lines onto one of them).
- */
-export function skewOfParts(parts: readonly Component[], textHeight: number): number {
-  const points = parts.filter((c) => heightOf(c) >= textHeight / 3 && heightOf(c) <= textHeight * 1.5);
-  if (points.length < 20) return 0;
-  const coarse = Math.max(2, textHeight / 4);
-  let best = 0;
-  let bestScore = -1;
-  for (let deg = -MAX_SKEW_DEGREES; deg <= MAX_SKEW_DEGREES + 1e-9; deg += SKEW_STEP) {
-    const score = lineUpScore(points, deg, coarse);
-    if (score > bestScore) {
-      bestScore = score;
-      best = deg;
-    }
-  }
-  // A page without clear lines scores alike at every angle: leave it.
-  if (bestScore < lineUpScore(points, 0, coarse) * 1.05) return 0;
-  const fine = Math.max(1, textHeight / 8);
-  let refined = best;
-  let refinedScore = -1;
-  for (let deg = best - 2 * SKEW_STEP; deg <= best + 2 * SKEW_STEP + 1e-9; deg += 0.01) {
-    const score = lineUpScore(points, deg, fine);
-    if (score > refinedScore) {
-      refinedScore = score;
-      refined = deg;
-    }
-  }
-  return Math.abs(refined) < MIN_SKEW_DEGREES ? 0 : Math.round(refined * 100) / 100;
-}
-
-/** The grey image turned by `degrees` counter to its skew (bilinear), blank corners white. */
-export function straighten(img: GreyImage, skewDegrees: number): GreyImage {
-  const { width: w, height: h, data } = img;
-  const a = (skewDegrees * Math.PI) / 180;
-  const [cos, sin] = [Math.cos(a), Math.sin(a)];
-  const [cx, cy] = [w / 2, h / 2];
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const dy = y - cy;
-    for (let x = 0; x < w; x++) {
-      const dx = x - cx;
-      // The straight page's pixel (x, y) was at this place on the skewed page.
-      const sx = cx + dx * cos - dy * sin;
-      const sy = cy + dx * sin + dy * cos;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      if (x0 < 0 || y0 < 0 || x0 >= w - 1 || y0 >= h - 1) {
-        out[y * w + x] = 255;
-        continue;
-      }
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const i = y0 * w + x0;
-      const top = data[i]! * (1 - fx) + data[i + 1]! * fx;
-      const bottom = data[i + w]! * (1 - fx) + data[i + w + 1]! * fx;
-      out[y * w + x] = Math.round(top * (1 - fy) + bottom * fy);
-    }
-  }
-  return { width: w, height: h, data: out };
-}
 
 /** Union-find over `n` items. */
 function unionFind(n: number): { find: (a: number) => number; union: (a: number, b: number) => void } {
@@ -302,8 +120,16 @@ function boxOf(parts: readonly Component[], members: readonly number[]): Segment
  * punctuation: their place on the line says little) each join the nearest segment on their line
  * within a text height; those far from any are grouped among themselves side by side on a line.
  */
-export function segmentsOf(parts: readonly Component[], textHeight: number): Segment[] {
+export function segmentsOf(parts: readonly Component[], textHeight: number, rules: readonly Rule[] = []): Segment[] {
   const h = textHeight;
+  // A table's vertical ruling line between two glyphs: they are in different cells, however close.
+  const ruledApart = (a: Box, b: Box): boolean => {
+    const lo = Math.min(a.right, b.right);
+    const hi = Math.max(a.left, b.left);
+    if (hi <= lo) return false;
+    const mid = (Math.max(a.top, b.top) + Math.min(a.bottom, b.bottom)) / 2;
+    return rules.some((r) => r.left > lo && r.right < hi && r.top <= mid && r.bottom >= mid);
+  };
   const span = (c: Box): [number, number] => {
     const mid = (c.top + c.bottom) / 2;
     const half = Math.max(heightOf(c), h) / 2;
@@ -318,11 +144,13 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
   const stacked = (a: Box, b: Box): boolean =>
     Math.min(a.right, b.right) - Math.max(a.left, b.left) >= 0.5 * Math.min(widthOf(a), widthOf(b)) &&
     Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top) <= h * STACKED_HEIGHT;
-  const together = (a: Box, b: Box): boolean => (b.left - a.right <= h * JOIN_GAP && sameLine(a, b)) || stacked(a, b);
+  const near = (a: Box, b: Box): boolean =>
+    b.left - a.right <= h * CELL_SPACE || (b.left - a.right <= h * JOIN_GAP && widthOf(a) <= h * NARROW_GLYPH && widthOf(b) <= h * NARROW_GLYPH);
+  const together = (a: Box, b: Box): boolean => ((near(a, b) && sameLine(a, b)) || stacked(a, b)) && !ruledApart(a, b);
   const big = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) >= h / 2);
   const small = parts.map((c, i) => ({ c, i })).filter(({ c }) => heightOf(c) < h / 2);
   const bigParts = big.map((p) => p.c);
-  const segments = groupsOf(bigParts, h * JOIN_GAP, (a, b) => b.left - a.right <= h * JOIN_GAP && sameLine(a, b)).map((g) =>
+  const segments = groupsOf(bigParts, h * JOIN_GAP, (a, b) => near(a, b) && sameLine(a, b) && !ruledApart(a, b)).map((g) =>
     boxOf(
       parts,
       g.map((k) => big[k]!.i),
@@ -340,7 +168,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
       let best = Infinity;
       for (const s of segments) {
         const gapX = Math.max(s.left - g.right, g.left - s.right, 0);
-        if (gapX > h) continue;
+        if (gapX > h || ruledApart(g, s)) continue;
         const dy = mid < s.top ? s.top - mid : mid > s.bottom ? mid - s.bottom : 0;
         if (dy > h * 0.35) continue;
         // A segment does not grow taller than a line and a half.
@@ -391,7 +219,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
     }),
   );
   const close = (a: Segment, b: Segment): boolean =>
-    together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b));
+    together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b) && !ruledApart(a, b));
   const merged = groupsOf(segments, h * AFTER_MARK_GAP, close).map((g) => {
     const box = { ...segments[g[0]!]!, parts: [] as number[] };
     for (const i of g) {
@@ -411,15 +239,6 @@ export function segmentsOf(parts: readonly Component[], textHeight: number): Seg
   return merged.filter((s) => s.ink >= minInk).sort((a, b) => a.top - b.top || a.left - b.left);
 }
 
-/** Parts that are neither specks nor blots. */
-function glyphParts(img: GreyImage): { parts: Component[]; labels: Int32Array; textHeight: number } {
-  const { parts: all, labels } = components(glyphInk(img), img.width, img.height);
-  const noSpecks = all.filter((c) => c.ink > 5);
-  const textHeight = textHeightOf(noSpecks);
-  const parts = noSpecks.filter((c) => heightOf(c) <= textHeight * 3 || widthOf(c) <= textHeight * 3);
-  return { parts, labels, textHeight };
-}
-
 /** The page's layout: straightened, its glyphs, its segments. */
 export function layoutOf(img: GreyImage): PageLayout {
   let image = img;
@@ -429,5 +248,5 @@ export function layoutOf(img: GreyImage): PageLayout {
     image = straighten(img, skewDegrees);
     glyphs = glyphParts(image);
   }
-  return { image, labels: glyphs.labels, skewDegrees, textHeight: glyphs.textHeight, segments: segmentsOf(glyphs.parts, glyphs.textHeight) };
+  return { image, labels: glyphs.labels, skewDegrees, textHeight: glyphs.textHeight, segments: segmentsOf(glyphs.parts, glyphs.textHeight, glyphs.rules) };
 }

@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BudgetMeter } from '../../parsers/budget.js';
+import type { OcrCache } from './ocr-cache.js';
 import type { OcrReading, OcrWordRef } from '../../parsers/ocr.js';
 import { DecodeError } from './errors.js';
 import type { DocumentKind } from './kind.js';
@@ -31,6 +32,8 @@ export interface OcrOptions {
   fileName?: string | undefined;
   /** The document's budget account: its deadline bounds every run; pages over `maxPages` are refused. @default a meter of the default budget */
   meter?: BudgetMeter | undefined;
+  /** Where what Tesseract read is kept by crop (`ocr-cache.ts`). @default no cache */
+  cache?: OcrCache | undefined;
 }
 
 /** Resolution PDF pages are rendered at for OCR. */
@@ -175,7 +178,7 @@ const MAX_SEGMENTS = 3000;
  * The page read segment by segment (`ocr-segment.ts`, `ocr-cells.ts`); null when the image cannot be
  * decoded here, holds several pages, or does not look like a page of text.
  */
-async function readBySegments(image: Uint8Array, meter: BudgetMeter, page: number): Promise<PageReading | null> {
+async function readBySegments(image: Uint8Array, meter: BudgetMeter, page: number, cache: OcrCache | undefined): Promise<PageReading | null> {
   const grey = await greyOf(image);
   if (!grey) return null;
   const layout = layoutOf(grey);
@@ -184,6 +187,7 @@ async function readBySegments(image: Uint8Array, meter: BudgetMeter, page: numbe
     language: OCR_LANGUAGE,
     timeoutMs: () => allowance(meter, `reading page ${page} by OCR`),
     env: TESSERACT_ENV,
+    cache,
   });
   return {
     pieces: pieces.map((p) => ({ str: p.text, x: p.left, y: -p.bottom, width: Math.max(1, p.right - p.left), height: layout.textHeight, conf: p.conf })),
@@ -215,9 +219,9 @@ async function readWholeImage(image: Uint8Array, meter: BudgetMeter, page: numbe
 }
 
 /** A single-page image read segment by segment, any other read by Tesseract as a whole. */
-async function readImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<PageReading[]> {
+async function readImage(image: Uint8Array, meter: BudgetMeter, page: number, cache: OcrCache | undefined): Promise<PageReading[]> {
   if ((await imagePages(image)) === 1) {
-    const reading = await readBySegments(image, meter, page);
+    const reading = await readBySegments(image, meter, page, cache);
     if (reading) return [reading];
   }
   return readWholeImage(image, meter, page);
@@ -237,20 +241,28 @@ async function imagePages(image: Uint8Array): Promise<number> {
 const confsOf = (readings: readonly PageReading[]): number[] => readings.flatMap((r) => r.confs);
 
 /** The readings of one page image, turned upright when Tesseract's orientation detection says it lies on its side or upside down. */
-async function wordsOfImage(image: Uint8Array, meter: BudgetMeter, page: number): Promise<{ readings: PageReading[]; rotated: number }> {
-  const readings = await readImage(image, meter, page);
+async function wordsOfImage(
+  image: Uint8Array,
+  meter: BudgetMeter,
+  page: number,
+  cache: OcrCache | undefined,
+): Promise<{ readings: PageReading[]; rotated: number }> {
+  const readings = await readImage(image, meter, page, cache);
   const confs = confsOf(readings);
   if (confs.length >= ROTATION_CHECK_WORDS && meanConf(confs) >= ROTATION_CHECK_CONF) return { readings, rotated: 0 };
   const turn = await rotationOf(image, meter, page);
   if (turn === 0) return { readings, rotated: 0 };
-  const upright = await readImage(await rotate(image, turn), meter, page);
+  const upright = await readImage(await rotate(image, turn), meter, page, cache);
   return meanConf(confsOf(upright)) > meanConf(confs) ? { readings: upright, rotated: turn } : { readings, rotated: 0 };
 }
+
+const HAN_WORD = /\p{Script=Han}/u;
 
 /** Collects pages of words into the reading: text lines, digit words with their places, figures. */
 class ReadingBuilder {
   readonly lines: string[] = [];
   readonly digitWords: OcrWordRef[] = [];
+  readonly labelWords: OcrWordRef[] = [];
   readonly skewDegrees: number[] = [];
   readonly rotated: number[] = [];
   #conf = 0;
@@ -271,8 +283,9 @@ class ReadingBuilder {
     for (const line of wordsOfLines(reading.pieces)) {
       const texts = line.map((pieces) => pieces.map((p) => p.str).join(''));
       line.forEach((pieces, i) => {
-        if (/\d/.test(texts[i]!))
-          this.digitWords.push({ line: this.lines.length, word: i, text: texts[i]!, conf: Math.min(...pieces.map((p) => p.conf ?? 100)) });
+        const word = { line: this.lines.length, word: i, text: texts[i]!, conf: Math.min(...pieces.map((p) => p.conf ?? 100)) };
+        if (/\d/.test(word.text)) this.digitWords.push(word);
+        else if (HAN_WORD.test(word.text)) this.labelWords.push(word);
       });
       this.lines.push(texts.join(' '));
     }
@@ -285,6 +298,7 @@ class ReadingBuilder {
       words: this.#words,
       meanConfidence: this.#words === 0 ? 0 : Math.round((this.#conf / this.#words) * 10) / 10,
       digitWords: this.digitWords,
+      labelWords: this.labelWords,
       skewDegrees: this.skewDegrees,
       rotated: this.rotated,
     };
@@ -296,7 +310,7 @@ export async function ocrImage(bytes: Uint8Array, opts: OcrOptions = {}): Promis
   const meter = opts.meter ?? new BudgetMeter(undefined, opts.fileName);
   let found: { readings: PageReading[]; rotated: number };
   try {
-    found = await wordsOfImage(bytes, meter, 1);
+    found = await wordsOfImage(bytes, meter, 1, opts.cache);
   } catch (err) {
     throw toolFailure(err, 'image', opts, 1);
   }
@@ -333,7 +347,7 @@ export async function ocrPdf(bytes: Uint8Array, pageCount: number, opts: OcrOpti
           timeoutMs: allowance(meter, `rendering page ${page} for OCR`),
           maxOutputBytes: MAX_TOOL_OUTPUT,
         });
-        const found = await wordsOfImage(image, meter, page);
+        const found = await wordsOfImage(image, meter, page, opts.cache);
         for (const reading of found.readings) builder.addPage(reading, found.rotated);
       } catch (err) {
         throw toolFailure(err, 'pdf', opts, page);

@@ -6,7 +6,7 @@
 import { BudgetMeter, makeBudget, type BudgetInput } from '../../parsers/budget.js';
 import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
 import type { ParsedReport } from '../../parsers/types.js';
-import { withOcrFindings } from '../../parsers/ocr.js';
+import { readOcrReport } from '../../parsers/ocr.js';
 import { decodeDocument } from '../decode/index.js';
 
 export interface ParseReportOptions {
@@ -30,6 +30,8 @@ export interface ParseReportOptions {
    * @default 'off'
    */
   ocr?: 'auto' | 'off';
+  /** Folder where what OCR read is kept (by the hash of each crop, the Tesseract version and options), so a scan read again is not OCR'd again. @default no cache */
+  ocrCacheDir?: string;
 }
 
 const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
@@ -50,12 +52,13 @@ export async function parseReport(input: Uint8Array | string, options: ParseRepo
     ...(options.contentType !== undefined && { contentType: options.contentType }),
     ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
     ...(options.ocr !== undefined && { ocr: options.ocr }),
+    ...(options.ocrCacheDir !== undefined && { ocrCacheDir: options.ocrCacheDir }),
     meter,
   });
   const source = { kind: decoded.source, charset: decoded.charset };
   if (decoded.ocr) {
     const read = (text: string) => parseTextReport(text, source, meter);
-    return withOcrFindings(read(decoded.text), decoded.ocr, read);
+    return readOcrReport(decoded.ocr, read);
   }
   return decoded.kind === 'html' ? parseHtmlReport(decoded.text, source, meter) : parseTextReport(decoded.text, source, meter);
 }

@@ -18,15 +18,15 @@ export interface CellComparison {
   lowConfidence: number;
 }
 
-/** Every cell of a report as path → value (`table.row.col`, `stats.N.value|cumulative`). */
+/** Every cell of a report as path → value (`table.row.col`, `stats.N.value|cumulative`, N 1-based as the validator names them). */
 export function cellValues(report: ParsedReport): Map<string, number | null> {
   const out = new Map<string, number | null>();
   for (const name of ['active', 'requests', 'appeals'] as const) {
     for (const [row, cols] of Object.entries(report[name] ?? {})) for (const [col, v] of Object.entries(cols)) out.set(`${name}.${row}.${col}`, v);
   }
   report.stats?.forEach((row, i) => {
-    out.set(`stats.${i}.value`, row.value);
-    if (row.cumulative !== undefined) out.set(`stats.${i}.cumulative`, row.cumulative);
+    out.set(`stats.${i + 1}.value`, row.value);
+    if (row.cumulative !== undefined) out.set(`stats.${i + 1}.cumulative`, row.cumulative);
   });
   return out;
 }
@@ -41,7 +41,7 @@ export function compareCells(reference: ParsedReport, ocr: ParsedReport): CellCo
   const noTables = ocr.issues.some((f) => f.rule === 'report.no_tables');
   const isNamed = (path: string) => named.has(path) || noTables || lostTables.has(path.split('.')[0]);
   // A statistics row OCR missed shifts the rows after it: their cells are named by their label too.
-  const statLabel = (path: string, r: ParsedReport) => r.stats?.[Number(path.split('.')[1])]?.label;
+  const statLabel = (path: string, r: ParsedReport) => r.stats?.[Number(path.split('.')[1]) - 1]?.label;
   const result: CellComparison = {
     cells: want.size,
     exact: 0,

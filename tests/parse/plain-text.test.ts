@@ -123,6 +123,19 @@ describe('plain-text tables', () => {
     expect(cells('政府集中采购 135 75394432.52 元')).toEqual(['政府集中采购', '135', '75394432.52元']);
   });
 
+  it('reads a table-2 header cell that holds several column labels one after the other (cells printed a narrow blank apart)', async () => {
+    const { pdfToText } = await import('../../src/decode/pdf.js');
+    const text = await pdfToText(readFileSync(join(CORPUS_DIR, '..', 'pdf', 'fujian-pingtan-2021.pdf')));
+    expect(text).toContain('信息内容 本年制发件数 本年废止件数 现行有效件数');
+    const reference = parseTextReport(text, { kind: 'text' });
+    const glued = parseTextReport(text.replace('本年废止件数 现行有效件数', '本年废止件数现行有效件数'), { kind: 'text' });
+    expect(glued.active).toEqual(reference.active);
+    expect(glued.active?.['normative_documents']).toEqual({ issued: 69, repealed: 3, in_force: 665 });
+    // A cell that is not wholly known labels stays one unknown header cell.
+    const partly = parseTextReport(text.replace('本年废止件数 现行有效件数', '本年废止件数现行有效'), { kind: 'text' });
+    expect(partly.active?.['normative_documents']?.['in_force']).toBeUndefined();
+  });
+
   it('puts back a statistics header year that wrapped around the header line, and nothing else', () => {
     const cells = (text: string) =>
       textToStream(text)

@@ -13,7 +13,7 @@ import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetc
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { describeFileError } from '../../store/errors.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
-import { ocrOption, type OcrMode } from '../ocr-option.js';
+import { ocrCacheOption, ocrOption, type OcrMode } from '../ocr-option.js';
 import { renderReport } from '../render-report.js';
 import { terminalSafe } from '../../store/terminal-safe.js';
 
@@ -60,11 +60,12 @@ export function registerParse(program: Command): void {
     .description('parse report files or URLs (HTML in any charset, pipe-flattened or plain text, .docx, .doc/.wps, .mht, PDF, OFD) and print their tables')
     .argument('<files...>', 'report files, or http(s) URLs (fetched once, robots.txt obeyed; a notice page without tables: the report it links)')
     .option('--json', 'print the canonical JSON object (JSON Lines when several files)')
-    .addOption(ocrOption());
+    .addOption(ocrOption())
+    .addOption(ocrCacheOption());
   // Parsed on this thread: the budget's limits are checked while reading (no worker thread).
-  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: OcrMode } & BudgetCliOptions) => {
+  addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: OcrMode; ocrCache?: string } & BudgetCliOptions) => {
     const budget = budgetFromOptions(opts);
-    const read = { ...(budget ? { budget } : {}), ocr: opts.ocr };
+    const read = { ...(budget ? { budget } : {}), ocr: opts.ocr, ...(opts.ocrCache !== undefined && { ocrCacheDir: opts.ocrCache }) };
     let failed = 0;
     let fetcher: PoliteFetcher | undefined;
     const contact = process.env['NIANBAO_CONTACT'];

@@ -1,0 +1,69 @@
+/**
+ * A folder cache of what Tesseract read in each crop (`ocr-cells.ts`), so that reading the same
+ * scan again (a reparse, an evaluation run) does not run OCR again. A crop's entry is keyed by the
+ * SHA-256 of the Tesseract version (`tesseract --version`, first line), the run's options
+ * (language, page segmentation mode, whitelist…) and the crop's pixels: a page image that
+ * differs by one pixel, another Tesseract or other options miss the cache. Keying the crops (and
+ * not the page image) means a change in how a page is cut up re-reads only the crops that changed.
+ *
+ * Entries are JSON files `<dir>/<first two hex digits>/<key>.json` holding the words read in the
+ * crop; an entry that cannot be read or parsed is a miss (it is written again). Nothing is ever
+ * evicted: the folder is the caller's (`parse --ocr-cache DIR`, `npm run eval:ocr -- --cache DIR`).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { runTool } from './tool.js';
+
+/** One word Tesseract read in a crop (the crop's pixels). */
+export interface CropWord {
+  left: number;
+  width: number;
+  conf: number;
+  text: string;
+}
+
+const ENTRY = z.array(z.object({ left: z.number(), width: z.number(), conf: z.number(), text: z.string() }));
+
+let version: Promise<string> | undefined;
+
+/** The first line of `tesseract --version` (asked once per process). */
+export function tesseractVersion(): Promise<string> {
+  version ??= runTool('tesseract', ['--version'], { timeoutMs: 30_000, maxOutputBytes: 1024 * 1024 }).then(
+    (out) => out.toString('utf8').split('\n')[0]!.trim(),
+    () => 'unknown',
+  );
+  return version;
+}
+
+export class OcrCache {
+  constructor(readonly dir: string) {}
+
+  /** The key of a crop read with `args` (everything but the input and output files) by `tesseract`. */
+  static key(tesseract: string, args: readonly string[], crop: Uint8Array): string {
+    return createHash('sha256').update(tesseract).update('\0').update(args.join('\0')).update('\0').update(crop).digest('hex');
+  }
+
+  #path(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string): Promise<CropWord[] | undefined> {
+    try {
+      const parsed = ENTRY.safeParse(JSON.parse(await readFile(this.#path(key), 'utf8')));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, words: readonly CropWord[]): Promise<void> {
+    const path = this.#path(key);
+    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+    // Written aside and renamed: a reader never sees half an entry.
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(words));
+    await rename(tmp, path);
+  }
+}

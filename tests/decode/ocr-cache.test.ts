@@ -1,0 +1,54 @@
+/**
+ * The OCR cache (src/decode/ocr-cache.ts): what Tesseract read in a crop, kept in a folder by the
+ * hash of the Tesseract version, the run's options and the crop's pixels.
+ */
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OcrCache } from '../../src/decode/ocr-cache.js';
+
+describe('OCR cache', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nianbao-ocr-cache-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the words of a crop under a key of the Tesseract version, the options and the pixels', async () => {
+    const crop = new Uint8Array([80, 53, 10, 49, 32, 49, 10, 50, 53, 53, 10, 0]);
+    const args = ['-l', 'chi_sim', '--psm', '7'];
+    const key = OcrCache.key('tesseract 5.3.0', args, crop);
+    expect(OcrCache.key('tesseract 5.3.0', args, crop)).toBe(key);
+    expect(OcrCache.key('tesseract 5.4.0', args, crop)).not.toBe(key);
+    expect(OcrCache.key('tesseract 5.3.0', ['-l', 'eng', '--psm', '7'], crop)).not.toBe(key);
+    expect(
+      OcrCache.key(
+        'tesseract 5.3.0',
+        args,
+        crop.map((b, i) => (i === crop.length - 1 ? 255 : b)),
+      ),
+    ).not.toBe(key);
+    const cache = new OcrCache(dir);
+    expect(await cache.get(key)).toBeUndefined();
+    const words = [{ left: 3, width: 40, conf: 91.5, text: '历年累计' }];
+    await cache.set(key, words);
+    expect(await cache.get(key)).toEqual(words);
+    await cache.set(key, []);
+    expect(await cache.get(key)).toEqual([]);
+    // No temporary file left beside the entry.
+    expect(await readdir(join(dir, key.slice(0, 2)))).toEqual([`${key}.json`]);
+  });
+
+  it('an entry that is damaged is a miss', async () => {
+    const cache = new OcrCache(dir);
+    const key = OcrCache.key('tesseract 5.3.0', [], new Uint8Array([1]));
+    await cache.set(key, [{ left: 0, width: 1, conf: 90, text: '1' }]);
+    await writeFile(join(dir, key.slice(0, 2), `${key}.json`), '[{"left": 0, "tex');
+    expect(await cache.get(key)).toBeUndefined();
+    await writeFile(join(dir, key.slice(0, 2), `${key}.json`), '[{"left": "x"}]');
+    expect(await cache.get(key)).toBeUndefined();
+  });
+});

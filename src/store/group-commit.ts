@@ -34,11 +34,15 @@ export class GroupCommit {
   #deferred = new Map<string, Deferred>();
   /** What the running unit changed in #deferred (key, previous entry), to undo on rollback. */
   #undo: Undo | null = null;
+  /** Runs a unit as a transaction (a savepoint inside the open group); built once, not per unit. */
+  readonly #unit;
   constructor(
     readonly db: Db,
     readonly size: number = 1,
     readonly maxMs: number = 1000,
-  ) {}
+  ) {
+    this.#unit = db.transaction((fn: () => unknown) => fn());
+  }
 
   /** The group with an open transaction on `db`, if any (writers defer work to it). */
   static openOn(db: Db): GroupCommit | undefined {
@@ -47,7 +51,7 @@ export class GroupCommit {
 
   /** Runs `fn` as one atomic unit inside the current group. */
   run<T>(fn: () => T): T {
-    if (this.size <= 1) return this.db.transaction(fn).immediate();
+    if (this.size <= 1) return this.#unit.immediate(fn) as T;
     if (!this.#open) {
       this.db.exec('BEGIN IMMEDIATE');
       this.#open = true;
@@ -58,7 +62,7 @@ export class GroupCommit {
     this.#undo = undo;
     let result: T;
     try {
-      result = this.db.transaction(fn)(); // a savepoint inside the open group
+      result = this.#unit(fn) as T; // a savepoint inside the open group
     } catch (err) {
       // The unit was rolled back: so is what it deferred.
       for (const [key, entry] of undo.reverse()) {

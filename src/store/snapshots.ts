@@ -30,7 +30,7 @@ const gzipAsync = promisify(gzip);
  * 33.1 % of the page) for ≈ 25 % less compression CPU, and on a 2-core machine the compressing
  * thread competes with the one writing SQLite. Any level reads back the same.
  */
-const SNAPSHOT_LEVEL = 1;
+export const SNAPSHOT_LEVEL = 1;
 const gunzipAsync = promisify(gunzip);
 
 /**
@@ -40,7 +40,7 @@ const gunzipAsync = promisify(gunzip);
  * ≈ 0.5 s of it plus the pool's for the async calls). Larger ones (PDF attachments) go to the pool
  * so as not to hold the event loop.
  */
-const SYNC_GZIP_MAX = 256 * 1024;
+export const SYNC_GZIP_MAX = 256 * 1024;
 
 /** The gzip of a new snapshot. */
 function gzipSnapshot(bytes: Uint8Array): Promise<Buffer> {
@@ -168,16 +168,17 @@ export class SnapshotStore {
 
   /**
    * Stores the bytes unless a snapshot with this hash exists; returns its relative path.
-   * Large documents are compressed on libuv's thread pool (see {@link gzipSnapshot}).
+   * Large documents are compressed on libuv's thread pool (see {@link gzipSnapshot}). `gzipped`:
+   * the gzip of `bytes`, when the caller made it already (src/ingest/read-pool.ts).
    */
-  async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes)): Promise<string> {
+  async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes), gzipped?: Buffer | null): Promise<string> {
     const rel = snapshotRelPath(sha256);
     const file = this.pathOf(rel);
     const s = this.#db ? this.#stmts(this.#db) : null;
     if (s) {
       // (No look for an older schema's file: writing runs move those in before their first put.)
       if (s.has.get(sha256)) return rel;
-      const gz = await gzipSnapshot(bytes);
+      const gz = gzipped ?? (await gzipSnapshot(bytes));
       // Synchronous from here: joins the group commit open on the connection, if any; else its own
       // transaction, committed before the rows that will name it.
       s.put.run({ sha256, size: bytes.length, gz, stored_at: new Date().toISOString() });
@@ -185,7 +186,7 @@ export class SnapshotStore {
     }
     if (existsSync(file)) return rel;
     await (this.#cleaned ??= this.removeStaleTemps().catch(() => []));
-    const gz = await gzipSnapshot(bytes);
+    const gz = gzipped ?? (await gzipSnapshot(bytes));
     const folder = join(this.dir, sha256.slice(0, 2));
     if (!this.#folders.has(folder)) {
       await mkdir(folder, { recursive: true });

@@ -9,6 +9,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { makeBudget, type BudgetInput } from '../../parsers/budget.js';
 import { ParsePool } from '../parse/pool.js';
@@ -20,6 +21,7 @@ import { finishRun, recordRunError, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
 import { listInputFiles } from './files.js';
+import { type FileRead, ReadPool } from './read-pool.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
 import { finishIndex } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
@@ -69,6 +71,13 @@ export const IngestOptionsSchema = z.object({
    */
   parseWorkers: z.number().int().min(0).max(64).default(0),
   /**
+   * Worker threads that read, hash and gzip the files (read-pool.ts), so that the thread writing
+   * SQLite only writes; 0 does it on that thread. Started only for an ingest of at least
+   * READ_POOL_MIN_FILES files (a thread costs more to start than a few files to read).
+   * @default 1
+   */
+  readWorkers: z.number().int().min(0).max(16).default(1),
+  /**
    * The budget of each document (parsers/budget.ts); a document over it is stored as a failed
    * report (`NB_PARSE_TOO_LARGE` / `NB_PARSE_TIMEOUT`, the limit named) and is not read again by a
    * later ingest; `reparse` reads it again once the parser version or the budget changed.
@@ -92,6 +101,12 @@ export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** Progress of the search-index pass at the end (reports indexed, of total). */
   onIndexProgress?: (done: number, total: number) => void;
 };
+
+/** Files from which an ingest reads them on worker threads (fewer: on the writing thread). */
+export const READ_POOL_MIN_FILES = 32;
+
+/** Files stored between two turns of the event loop while read threads feed the ingest. */
+const YIELD_EVERY = 8;
 
 /** A file read, hashed, snapshotted and parsed, waiting for its turn to be stored. */
 type Prepared =
@@ -130,19 +145,26 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
   await snapshots.packFiles().catch(() => null);
   const restoreCache = bulkCache(db);
+  const reader = opts.readWorkers > 0 && files.length >= READ_POOL_MIN_FILES ? new ReadPool(opts.readWorkers) : null;
+  const read = async (path: string): Promise<FileRead> => {
+    if (reader) return reader.read(path);
+    const bytes = await readFile(path);
+    return { bytes, sha: sha256Hex(bytes), gz: null };
+  };
 
   const prepare = async (path: string): Promise<Prepared> => {
-    let bytes: Buffer;
+    let file: FileRead;
     try {
-      bytes = await readFile(path);
+      file = await read(path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       return { kind: 'error', path, error: { path, code: e.code ?? 'EIO', message: e.message } };
     }
-    const sha = sha256Hex(bytes);
+    const { bytes, sha } = file;
     if (writer.findDocument(sha)?.reportId != null) return { kind: 'unchanged', path, sha };
-    // The snapshot is compressed and written on the thread pool while this thread parses.
-    const snap = snapshots.put(bytes, sha);
+    // The snapshot row is written now (in the open group, or its own transaction before the
+    // report's), its gzip made on a read thread or here.
+    const snap = snapshots.put(bytes, sha, file.gz);
     snap.catch(() => {}); // awaited below; don't report it unhandled meanwhile
     const tp = performance.now();
     const outcome = await parseToOutcome(parse, bytes, basename(path));
@@ -191,6 +213,9 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       }
       done++;
       summary.files++;
+      // Let the event loop run (signals, timers): answers of the read threads arriving faster than
+      // files are stored would otherwise chain one continuation to the next without end.
+      if (reader && done % YIELD_EVERY === 0) await yieldToLoop();
       const { path } = prepared;
       if (prepared.kind === 'error') {
         summary.errors.push(prepared.error);
@@ -235,6 +260,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     await Promise.allSettled(ahead); // no snapshot write outlives the call
     restoreCache();
     await pool?.close();
+    await reader?.close();
   }
   group.commit();
   finishIndex(db, summary, options.onIndexProgress);

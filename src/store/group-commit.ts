@@ -34,11 +34,8 @@ export class GroupCommit {
   #deferred = new Map<string, Deferred>();
   /** What the running unit changed in #deferred (key, previous entry), to undo on rollback. */
   #undo: Undo | null = null;
-  /**
-   * One better-sqlite3 transaction function for every unit (a transaction of its own, or a
-   * savepoint inside the open group): making one per unit cost more than a small unit's statements.
-   */
-  readonly #unit: ReturnType<Db['transaction']>;
+  /** Runs a unit as a transaction (a savepoint inside the open group); built once, not per unit. */
+  readonly #unit;
   constructor(
     readonly db: Db,
     readonly size: number = 1,

@@ -30,17 +30,22 @@ const gzipAsync = promisify(gzip);
  * 33.1 % of the page) for ≈ 25 % less compression CPU, and on a 2-core machine the compressing
  * thread competes with the one writing SQLite. Any level reads back the same.
  */
-const SNAPSHOT_LEVEL = 1;
+export const SNAPSHOT_LEVEL = 1;
 const gunzipAsync = promisify(gunzip);
 
 /**
- * Snapshots up to this size are compressed on the calling thread: for a page of tens of KB the
- * thread pool's round trip (a zlib stream, its callbacks) cost more CPU than the compression
- * itself. Bigger ones (attachments) go to the pool, so the event loop is not held for long.
+ * Documents up to this size are compressed on the calling thread: for report-sized pages (median
+ * ≈ 8 KiB; level 1 ≈ 0.1 ms) the asynchronous call's stream set-up and hand-offs cost the calling
+ * thread more than compressing them (3,000 corpus pages: ≈ 0.33 s of this thread's CPU, against
+ * ≈ 0.5 s of it plus the pool's for the async calls). Larger ones (PDF attachments) go to the pool
+ * so as not to hold the event loop.
  */
-const SYNC_GZIP_MAX_BYTES = 256 * 1024;
-const gzipBytes = (bytes: Uint8Array): Promise<Buffer> | Buffer =>
-  bytes.byteLength <= SYNC_GZIP_MAX_BYTES ? gzipSync(bytes, { level: SNAPSHOT_LEVEL }) : gzipAsync(bytes, { level: SNAPSHOT_LEVEL });
+export const SYNC_GZIP_MAX = 256 * 1024;
+
+/** The gzip of a new snapshot. */
+function gzipSnapshot(bytes: Uint8Array): Promise<Buffer> {
+  return bytes.length <= SYNC_GZIP_MAX ? Promise.resolve(gzipSync(bytes, { level: SNAPSHOT_LEVEL })) : gzipAsync(bytes, { level: SNAPSHOT_LEVEL });
+}
 
 /** SHA-256 of the bytes, lowercase hex. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -163,16 +168,17 @@ export class SnapshotStore {
 
   /**
    * Stores the bytes unless a snapshot with this hash exists; returns its relative path.
-   * Pages are compressed here and now; big documents on libuv's thread pool ({@link SYNC_GZIP_MAX_BYTES}).
+   * Large documents are compressed on libuv's thread pool (see {@link gzipSnapshot}). `gzipped`:
+   * the gzip of `bytes`, when the caller made it already (src/ingest/read-pool.ts).
    */
-  async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes)): Promise<string> {
+  async put(bytes: Uint8Array, sha256: string = sha256Hex(bytes), gzipped?: Buffer | null): Promise<string> {
     const rel = snapshotRelPath(sha256);
     const file = this.pathOf(rel);
     const s = this.#db ? this.#stmts(this.#db) : null;
     if (s) {
       // (No look for an older schema's file: writing runs move those in before their first put.)
       if (s.has.get(sha256)) return rel;
-      const gz = await gzipBytes(bytes);
+      const gz = gzipped ?? (await gzipSnapshot(bytes));
       // Synchronous from here: joins the group commit open on the connection, if any; else its own
       // transaction, committed before the rows that will name it.
       s.put.run({ sha256, size: bytes.length, gz, stored_at: new Date().toISOString() });
@@ -180,7 +186,7 @@ export class SnapshotStore {
     }
     if (existsSync(file)) return rel;
     await (this.#cleaned ??= this.removeStaleTemps().catch(() => []));
-    const gz = await gzipBytes(bytes);
+    const gz = gzipped ?? (await gzipSnapshot(bytes));
     const folder = join(this.dir, sha256.slice(0, 2));
     if (!this.#folders.has(folder)) {
       await mkdir(folder, { recursive: true });

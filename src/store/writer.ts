@@ -46,6 +46,9 @@ export class ReportWriter {
   readonly #rows: ReportRows;
   readonly #text: TextWriter;
   readonly #primaries: PrimaryRanker;
+  /** The transactions of {@link ReportWriter.insert} and {@link ReportWriter.replace}, built once (not per report). */
+  readonly #insertTx;
+  readonly #replaceTx;
 
   constructor(db: Db) {
     this.#db = db;
@@ -99,6 +102,8 @@ export class ReportWriter {
          WHERE id = @id`,
       ),
     };
+    this.#insertTx = db.transaction((doc: DocumentInfo, outcome: ParseOutcome, runId: number | null) => this.#insertNow(doc, outcome, runId));
+    this.#replaceTx = db.transaction((reportId: number, outcome: ParseOutcome, runId: number | null) => this.#replaceNow(reportId, outcome, runId));
   }
 
   /** The stored document (and its report) with this content hash, if any. */
@@ -139,72 +144,72 @@ export class ReportWriter {
   /** Stores a new document with its parse outcome. One transaction. */
   insert(doc: DocumentInfo, outcome: ParseOutcome, runId: number | null = null): WriteResult {
     // IMMEDIATE: take the write lock up front (a savepoint when called inside a group).
-    return this.#db
-      .transaction((): WriteResult => {
-        const r = outcome.ok ? outcome.report : null;
-        const info = this.#s.insertDoc.run({
-          sha256: doc.sha256,
-          size: doc.size,
-          kind: r?.input.kind ?? null,
-          url: doc.url ?? null,
-          final_url: doc.finalUrl ?? null,
-          http_status: doc.httpStatus ?? null,
-          content_type: doc.contentType ?? null,
-          charset: r?.input.charset ?? null,
-          fetched_at: doc.fetchedAt ?? null,
-          ingested_at: nowIso(),
-          source_path: doc.sourcePath ?? null,
-          file_name: doc.fileName ?? null,
-          snapshot_path: doc.snapshotPath,
-          agency_id: doc.agencyId ?? null,
-          run_id: runId,
-        });
-        const documentId = Number(info.lastInsertRowid);
-        const place = doc.url ?? doc.sourcePath ?? null;
-        if (place !== null) {
-          this.#location(documentId, { place, site: doc.site ?? null, publisherId: doc.agencyId ?? null, seenAt: doc.fetchedAt ?? null });
-        }
-        const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
-        if (runId !== null) {
-          this.#bump(runId, {
-            files_seen: 1,
-            reports_new: 1,
-            reports_failed: res.status === 'failed' ? 1 : 0,
-            cells_written: res.cells,
-            findings_written: res.findings,
-            errors: res.status === 'failed' ? 1 : 0,
-          });
-        }
-        return { ...res, documentId };
-      })
-      .immediate();
+    return this.#insertTx.immediate(doc, outcome, runId);
+  }
+
+  #insertNow(doc: DocumentInfo, outcome: ParseOutcome, runId: number | null): WriteResult {
+    const r = outcome.ok ? outcome.report : null;
+    const info = this.#s.insertDoc.run({
+      sha256: doc.sha256,
+      size: doc.size,
+      kind: r?.input.kind ?? null,
+      url: doc.url ?? null,
+      final_url: doc.finalUrl ?? null,
+      http_status: doc.httpStatus ?? null,
+      content_type: doc.contentType ?? null,
+      charset: r?.input.charset ?? null,
+      fetched_at: doc.fetchedAt ?? null,
+      ingested_at: nowIso(),
+      source_path: doc.sourcePath ?? null,
+      file_name: doc.fileName ?? null,
+      snapshot_path: doc.snapshotPath,
+      agency_id: doc.agencyId ?? null,
+      run_id: runId,
+    });
+    const documentId = Number(info.lastInsertRowid);
+    const place = doc.url ?? doc.sourcePath ?? null;
+    if (place !== null) {
+      this.#location(documentId, { place, site: doc.site ?? null, publisherId: doc.agencyId ?? null, seenAt: doc.fetchedAt ?? null });
+    }
+    const res = this.#writeReport(null, documentId, doc.agencyId ?? null, outcome, runId, doc.url ?? doc.sourcePath ?? null);
+    if (runId !== null) {
+      this.#bump(runId, {
+        files_seen: 1,
+        reports_new: 1,
+        reports_failed: res.status === 'failed' ? 1 : 0,
+        cells_written: res.cells,
+        findings_written: res.findings,
+        errors: res.status === 'failed' ? 1 : 0,
+      });
+    }
+    return { ...res, documentId };
   }
 
   /** Replaces the parsed content of a stored report (reparse); the report keeps its id. One transaction. */
   replace(reportId: number, outcome: ParseOutcome, runId: number | null = null): WriteResult {
-    return this.#db
-      .transaction((): WriteResult => {
-        const before = this.#s.reportGroup.get(reportId);
-        if (!before) throw new Error(`report ${reportId} does not exist`);
-        const registryAgency = this.#s.docAgency.get(before.document_id)?.agency_id ?? null;
-        if (outcome.ok) {
-          this.#s.updateDocKind.run(outcome.report.input.kind, outcome.report.input.charset, before.document_id);
-        }
-        const res = this.#writeReport(reportId, before.document_id, registryAgency, outcome, runId);
-        if (before.agency_id !== null && before.year !== null) {
-          this.#primaries.rank(before.agency_id, before.year);
-        }
-        if (runId !== null) {
-          this.#bump(runId, {
-            reports_updated: 1,
-            reports_failed: res.status === 'failed' ? 1 : 0,
-            cells_written: res.cells,
-            findings_written: res.findings,
-          });
-        }
-        return { ...res, documentId: before.document_id };
-      })
-      .immediate();
+    return this.#replaceTx.immediate(reportId, outcome, runId);
+  }
+
+  #replaceNow(reportId: number, outcome: ParseOutcome, runId: number | null): WriteResult {
+    const before = this.#s.reportGroup.get(reportId);
+    if (!before) throw new Error(`report ${reportId} does not exist`);
+    const registryAgency = this.#s.docAgency.get(before.document_id)?.agency_id ?? null;
+    if (outcome.ok) {
+      this.#s.updateDocKind.run(outcome.report.input.kind, outcome.report.input.charset, before.document_id);
+    }
+    const res = this.#writeReport(reportId, before.document_id, registryAgency, outcome, runId);
+    if (before.agency_id !== null && before.year !== null) {
+      this.#primaries.rank(before.agency_id, before.year);
+    }
+    if (runId !== null) {
+      this.#bump(runId, {
+        reports_updated: 1,
+        reports_failed: res.status === 'failed' ? 1 : 0,
+        cells_written: res.cells,
+        findings_written: res.findings,
+      });
+    }
+    return { ...res, documentId: before.document_id };
   }
 
   #bump(runId: number, d: Partial<Record<string, number>>): void {

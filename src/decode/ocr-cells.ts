@@ -177,6 +177,8 @@ const NUMBER_SEGMENTATION = '8';
 /** A segment read as this (no Chinese, a letter or digit, short) is read again as a number. */
 const NUMBER_LIKE = /^[^\p{Script=Han}]{1,20}$/u;
 const HAS_ALNUM = /[0-9A-Za-z]/;
+/** A number as either reading may give it. */
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const HAN = /\p{Script=Han}/gu;
 /** A segment the Chinese model read nothing in, no wider than this share of the text height (a number of up to four digits), is read as digits. */
 const UNREAD_WIDTH = 2;
@@ -321,7 +323,10 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
           .filter((w) => w.text !== '');
         if (!again || !again.some((w) => /\d/.test(w.text))) continue;
         const agreed = again.map((w) => w.text).join('') === words.map((w) => w.text).join('');
-        first.set(i, agreed ? words : again.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));
+        // …unless the Chinese model read a number too, and was surer of it: a blurred lone 0 (a turned
+        // 150-dpi page, straightened) is a 0 to it at 95 and a 9 to the digit reading at 0.
+        const surer = words.length > 0 && NUMBER.test(words.map((w) => w.text).join('')) && minConf(words) > minConf(again) ? words : again;
+        first.set(i, agreed ? words : surer.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));
       }
     }
     return [...first].flatMap(([seg, words]) => piecesOfSegment(words, segments[seg]!, seg, h)).sort((a, b) => a.segment - b.segment || a.left - b.left);

@@ -22,7 +22,7 @@ import { BudgetMeter, makeBudget } from '../parsers/budget.js';
 import { readOcrReport, type OcrReading } from '../parsers/ocr.js';
 import { parseTextReport } from '../parsers/report.js';
 import type { ParsedReport } from '../parsers/types.js';
-import { decodeDocument } from '../src/decode/index.js';
+import { DecodeError, decodeDocument } from '../src/decode/index.js';
 import { parseReport } from '../src/parse/report.js';
 import { cpuSeconds } from '../tests/helpers/cpu-time.js';
 import { cellValues, compareCells } from '../tests/helpers/ocr-compare.js';
@@ -89,9 +89,15 @@ async function parsePngPages(files: readonly string[], name: string, textFile?: 
   const meter = new BudgetMeter(makeBudget(budget), name);
   const readings: OcrReading[] = [];
   for (const file of files) {
-    const decoded = await decodeDocument(await readFile(file), { fileName: file, ocr: 'auto', meter, ocrCacheDir: values.cache });
-    if (decoded.ocr) readings.push(decoded.ocr);
+    const decoded = await decodeDocument(await readFile(file), { fileName: file, ocr: 'auto', meter, ocrCacheDir: values.cache }).catch((err: unknown) => {
+      // One image without text is a blank page of the set (as OCR of a PDF skips it), not an empty
+      // report: the report is refused below only when no page holds any text.
+      if (err instanceof DecodeError && err.code === 'NB_PARSE_EMPTY') return null;
+      throw err;
+    });
+    if (decoded?.ocr) readings.push(decoded.ocr);
   }
+  if (readings.every((r) => r.text.trim() === '')) throw new Error(`${name}: OCR found no text on any of its ${files.length} page images`);
   const reading = joinReadings(readings);
   if (textFile) await writeFile(textFile, reading.text);
   const read = (text: string) => parseTextReport(text, { kind: 'image', charset: null }, meter);

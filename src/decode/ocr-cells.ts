@@ -51,6 +51,7 @@ export function cropOf(
   s: Segment,
   margin: number,
   scale: number,
+  binary = false,
 ): { width: number; height: number; data: Uint8Array } {
   const w = s.right - s.left + 1 + 2 * margin;
   const h = s.bottom - s.top + 1 + 2 * margin;
@@ -66,7 +67,7 @@ export function cropOf(
       base[(y - s.top + margin) * w + (x - s.left + margin)] = v >= 160 || owner(i) ? v : 255;
     }
   }
-  if (scale === 1) return { width: w, height: h, data: base };
+  if (scale === 1) return { width: w, height: h, data: binary ? base.map((v) => (v < 160 ? 0 : 255)) : base };
   const [W, H] = [w * scale, h * scale];
   const out = new Uint8Array(W * H);
   for (let y = 0; y < H; y++) {
@@ -81,7 +82,8 @@ export function cropOf(
       const fx = Math.max(0, sx - x0);
       const top = base[y0 * w + x0]! * (1 - fx) + base[y0 * w + x1]! * fx;
       const bottom = base[y1 * w + x0]! * (1 - fx) + base[y1 * w + x1]! * fx;
-      out[y * W + x] = Math.round(top * (1 - fy) + bottom * fy);
+      const v = Math.round(top * (1 - fy) + bottom * fy);
+      out[y * W + x] = binary ? (v < 160 ? 0 : 255) : v;
     }
   }
   return { width: W, height: H, data: out };
@@ -177,6 +179,8 @@ const NUMBER_SEGMENTATION = '8';
 /** A segment read as this (no Chinese, a letter or digit, short) is read again as a number. */
 const NUMBER_LIKE = /^[^\p{Script=Han}]{1,20}$/u;
 const HAS_ALNUM = /[0-9A-Za-z]/;
+/** A number as either reading may give it. */
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const HAN = /\p{Script=Han}/gu;
 /** A segment the Chinese model read nothing in, no wider than this share of the text height (a number of up to four digits), is read as digits. */
 const UNREAD_WIDTH = 2;
@@ -321,7 +325,28 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
           .filter((w) => w.text !== '');
         if (!again || !again.some((w) => /\d/.test(w.text))) continue;
         const agreed = again.map((w) => w.text).join('') === words.map((w) => w.text).join('');
-        first.set(i, agreed ? words : again.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));
+        // …unless the Chinese model read a number too, and was surer of it: a blurred lone 0 (a turned
+        // 150-dpi page, straightened) is a 0 to it at 95 and a 9 to the digit reading at 0.
+        const surer = words.length > 0 && NUMBER.test(words.map((w) => w.text).join('')) && minConf(words) > minConf(again) ? words : again;
+        first.set(i, agreed ? words : surer.map((w) => ({ ...w, conf: Math.min(w.conf, DISAGREED) })));
+      }
+    }
+    // A lone glyph neither reading read anything in (a 0 at 150 dpi, blurred by the straightening of
+    // a turned page) is read once more as digits from its crop held to ink or blank, and flagged.
+    const unread = numberLike.filter(([i, words]) => words.length === 0 && !first.has(i)).map(([i]) => i);
+    if (unread.length > 0) {
+      for (const i of unread) {
+        const crop = cropOf(layout.image, (pixel) => segmentOfPart.get(layout.labels[pixel]! - 1) === i, segments[i]!, margin, scale, true);
+        crops[i] = pgm(crop.width, crop.height, crop.data);
+        await writeFile(files[i]!, crops[i]!);
+      }
+      const binary = await read(unread, 'binary', ['-c', `tessedit_char_whitelist=${NUMBER_CHARS}`], NUMBER_LANGUAGE, NUMBER_SEGMENTATION);
+      for (const i of unread) {
+        const again = binary
+          .get(i)
+          ?.map((w) => ({ ...w, text: w.text.replace(LOOSE_MARKS, ''), conf: Math.min(w.conf, DISAGREED) }))
+          .filter((w) => /^\d+$/.test(w.text));
+        if (again && again.length > 0) first.set(i, again);
       }
     }
     return [...first].flatMap(([seg, words]) => piecesOfSegment(words, segments[seg]!, seg, h)).sort((a, b) => a.segment - b.segment || a.left - b.left);

@@ -20,7 +20,7 @@ import { HttpPageFetcher, fetchSummary } from '../crawl/stages/fetcher.js';
 import type { Got } from '../crawl/stages/got.js';
 import type { CrawlRun } from '../crawl/stages/outcomes.js';
 import { crawlRouter, type RoutedPage } from '../crawl/stages/process.js';
-import { workSiteRows } from '../crawl/stages/work-rows.js';
+import { recordSiteDone, workSiteRows } from '../crawl/stages/work-rows.js';
 import type { LabelRouter } from '../crawl/stages/router.js';
 import { SiteRun, zeroCounts } from '../crawl/stages/site-run.js';
 import type { CrawlEvent, CrawlSummary, SiteSummary } from '../crawl/types.js';
@@ -288,21 +288,10 @@ async function workHost(
 
 /** One site's rows until none is due (the loop of src/crawl/crawler.ts `runSite`, stopping when the lease is lost). */
 async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>, lost: () => boolean): Promise<void> {
-  const { frontier, emit, signal } = run;
+  const { emit, signal } = run;
   emit({ type: 'site-start', site: r.site.name });
   await workSiteRows(run, r, router, lost);
   if (signal?.aborted || lost()) return;
-  const now = new Date().toISOString();
-  await frontier.updateSite({
-    site: r.site.name,
-    adapter: r.adapterId ?? null,
-    last_run_id: run.runId,
-    last_crawl_at: now,
-    ...(r.entryOk
-      ? { last_ok_at: now, consecutive_failures: 0 }
-      : { consecutive_failures: ((await frontier.siteState(r.site.name))?.consecutive_failures ?? 0) + 1 }),
-    ...(r.summary.needsBrowser ? { browser_reason: r.summary.needsBrowser } : {}),
-    ...(r.summary.challenge ? { challenge: r.summary.challenge } : {}),
-  });
+  await recordSiteDone(run, r);
   emit({ type: 'site-done', site: r.site.name, summary: r.summary });
 }

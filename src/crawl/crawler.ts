@@ -23,7 +23,7 @@ import { ChallengeSolver } from './stages/challenges.js';
 import { HttpPageFetcher, fetchSummary } from './stages/fetcher.js';
 import type { CrawlRun } from './stages/outcomes.js';
 import { crawlRouter, type RoutedPage } from './stages/process.js';
-import { workSiteRows } from './stages/work-rows.js';
+import { recordSiteDone, workSiteRows } from './stages/work-rows.js';
 import type { LabelRouter } from './stages/router.js';
 import { SiteRun, zeroCounts } from './stages/site-run.js';
 import { SqliteFrontier } from './stages/sqlite-frontier.js';
@@ -189,22 +189,10 @@ async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[
 
 /** Works one site's rows until none is due: as many workers as the site's hosts allow at once. */
 async function runSite(run: CrawlRun, r: SiteRun, router: LabelRouter<RoutedPage>): Promise<void> {
-  const { frontier, emit } = run;
+  const { emit } = run;
   emit({ type: 'site-start', site: r.site.name });
   await workSiteRows(run, r, router);
-  const now = new Date().toISOString();
-  await frontier.updateSite({
-    site: r.site.name,
-    agency_id: r.agencyId,
-    adapter: r.adapterId ?? null,
-    last_run_id: run.runId,
-    last_crawl_at: now,
-    ...(r.entryOk
-      ? { last_ok_at: now, consecutive_failures: 0 }
-      : { consecutive_failures: ((await frontier.siteState(r.site.name))?.consecutive_failures ?? 0) + 1 }),
-    ...(r.summary.needsBrowser ? { browser_reason: r.summary.needsBrowser } : {}),
-    ...(r.summary.challenge ? { challenge: r.summary.challenge } : {}),
-  });
+  await recordSiteDone(run, r, { agency_id: r.agencyId });
   emit({ type: 'site-done', site: r.site.name, summary: r.summary });
 }
 

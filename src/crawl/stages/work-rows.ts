@@ -3,9 +3,9 @@
  * claiming one after the other (a row is in flight before the next claim is asked), each row
  * processed by the router and ended by `internalError` when a handler throws. Shared by the
  * embedded crawl (crawler.ts) and a shared crawl's worker (src/coordinator/worker.ts), which stops
- * a site when it loses the host's lease (`stop`).
+ * a site when it loses the host's lease (`stop`); {@link recordSiteDone} ends the site's turn for both.
  */
-import type { FrontierRow } from './contracts.js';
+import type { FrontierRow, SiteStateRow } from './contracts.js';
 import { internalError, type CrawlRun } from './outcomes.js';
 import { processRow, type RoutedPage } from './process.js';
 import type { LabelRouter } from './router.js';
@@ -53,4 +53,25 @@ export async function workSiteRows(run: CrawlRun, r: SiteRun, router: LabelRoute
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
+}
+
+/**
+ * Records the end of a site's turn in the site state (last run, last crawl, consecutive failures,
+ * what needed a browser or solved a challenge), with any `extra` column the caller owns.
+ */
+export async function recordSiteDone(run: CrawlRun, r: SiteRun, extra: Partial<SiteStateRow> = {}): Promise<void> {
+  const { frontier } = run;
+  const now = new Date().toISOString();
+  await frontier.updateSite({
+    site: r.site.name,
+    ...extra,
+    adapter: r.adapterId ?? null,
+    last_run_id: run.runId,
+    last_crawl_at: now,
+    ...(r.entryOk
+      ? { last_ok_at: now, consecutive_failures: 0 }
+      : { consecutive_failures: ((await frontier.siteState(r.site.name))?.consecutive_failures ?? 0) + 1 }),
+    ...(r.summary.needsBrowser ? { browser_reason: r.summary.needsBrowser } : {}),
+    ...(r.summary.challenge ? { challenge: r.summary.challenge } : {}),
+  });
 }

@@ -11,7 +11,7 @@ import { SnapshotStore } from '../store/snapshots.js';
 import { reportStatus, type ParseOutcome } from '../store/writer.js';
 import type { Coordinator } from './connect.js';
 import type { PgFrontier } from './frontier.js';
-import { enqueueResult, type QueuedDocument } from './results.js';
+import { enqueueResult, type QueuedDocument, type QueuedResult } from './results.js';
 
 export interface QueueSinkOptions {
   workerId: string;
@@ -75,16 +75,7 @@ export class QueueSink implements ReportSink {
       row: doc.row,
     };
     const p = clean(page);
-    await this.#frontier.pageTx(p, async (t) => {
-      await this.#frontier.commitIn(t, p, false);
-      await enqueueResult(t, {
-        runId: page.runId,
-        site: page.site,
-        key: page.row.key,
-        worker: this.#o.workerId,
-        result: { kind: 'report', doc: queued, outcome, page: p },
-      });
-    });
+    await this.#commitQueued(p, { kind: 'report', doc: queued, outcome, page: p });
     return {
       outcome: doc.row.document_id !== null ? 'updated' : 'new',
       documentId: 0,
@@ -96,25 +87,21 @@ export class QueueSink implements ReportSink {
   async storeKnown(documentId: number, location: { place: string; site: string; publisherId: number; seenAt: string }, page: PageCommit): Promise<void> {
     const sha = page.response?.sha256 ?? page.finish?.sha256 ?? '';
     const p = clean(page);
-    await this.#frontier.pageTx(p, async (t) => {
-      await this.#frontier.commitIn(t, p, false);
-      await enqueueResult(t, {
-        runId: page.runId,
-        site: page.site,
-        key: page.row.key,
-        worker: this.#o.workerId,
-        result: { kind: 'known', sha, documentId, location: { place: location.place, site: location.site, seenAt: location.seenAt }, page: p },
-      });
-    });
+    await this.#commitQueued(p, { kind: 'known', sha, documentId, location: { place: location.place, site: location.site, seenAt: location.seenAt }, page: p });
   }
 
   async commitPage(page: PageCommit, changes: { returned?: { url: string; at: string }; vanished?: VanishedNote }): Promise<'new' | 'again' | null> {
     const p = clean(page);
-    await this.#frontier.pageTx(p, async (t) => {
-      await this.#frontier.commitIn(t, p, false);
-      await enqueueResult(t, { runId: page.runId, site: page.site, key: page.row.key, worker: this.#o.workerId, result: { kind: 'page', page: p, changes } });
-    });
+    await this.#commitQueued(p, { kind: 'page', page: p, changes });
     // Whether the dataset saw this report gone before is the storer's to know; counted once here.
     return changes.vanished && page.row.document_id !== null ? 'new' : null;
+  }
+
+  /** The page's frontier commit and its queued result for the storer, in one PostgreSQL transaction. */
+  async #commitQueued(p: PageCommit, result: QueuedResult): Promise<void> {
+    await this.#frontier.pageTx(p, async (t) => {
+      await this.#frontier.commitIn(t, p, false);
+      await enqueueResult(t, { runId: p.runId, site: p.site, key: p.row.key, worker: this.#o.workerId, result });
+    });
   }
 }

@@ -194,19 +194,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number, rule
     loose = left;
   }
   // Small parts far from any segment (a lone 一、, a dash) make segments of their own.
-  const alone = groupsOf(loose, h * JOIN_GAP, together).map((g) => {
-    const box = { ...loose[g[0]!]!, parts: [] as number[], ink: 0 };
-    for (const i of g) {
-      const m = loose[i]!;
-      box.left = Math.min(box.left, m.left);
-      box.top = Math.min(box.top, m.top);
-      box.right = Math.max(box.right, m.right);
-      box.bottom = Math.max(box.bottom, m.bottom);
-      box.parts.push(...m.parts);
-      box.ink += m.ink;
-    }
-    return box;
-  });
+  const alone = groupsOf(loose, h * JOIN_GAP, together).map((g) => unionOf(loose, g));
   // Glyphs whose small parts joined a segment now stand close to it (亻 beside the strokes of 言): once more.
   // A segment that ends in a mark (、：，: a small part at its right end) stands apart from what follows
   // by the blank of the mark's square: up to {@link AFTER_MARK_GAP} text heights joins, so that
@@ -220,19 +208,7 @@ export function segmentsOf(parts: readonly Component[], textHeight: number, rule
   );
   const close = (a: Segment, b: Segment): boolean =>
     together(a, b) || (endsInMark.has(a) && b.left > a.right && b.left - a.right <= h * AFTER_MARK_GAP && sameLine(a, b) && !ruledApart(a, b));
-  const merged = groupsOf(segments, h * AFTER_MARK_GAP, close).map((g) => {
-    const box = { ...segments[g[0]!]!, parts: [] as number[] };
-    for (const i of g) {
-      const m = segments[i]!;
-      box.left = Math.min(box.left, m.left);
-      box.top = Math.min(box.top, m.top);
-      box.right = Math.max(box.right, m.right);
-      box.bottom = Math.max(box.bottom, m.bottom);
-      box.parts.push(...m.parts);
-    }
-    box.ink = g.reduce((a, i) => a + segments[i]!.ink, 0);
-    return box;
-  });
+  const merged = groupsOf(segments, h * AFTER_MARK_GAP, close).map((g) => unionOf(segments, g));
   merged.push(...alone);
   // Too little ink to be a glyph: what is left of specks.
   const minInk = Math.max(12, (h * h) / 40);
@@ -249,4 +225,19 @@ export function layoutOf(img: GreyImage): PageLayout {
     glyphs = glyphParts(image);
   }
   return { image, labels: glyphs.labels, skewDegrees, textHeight: glyphs.textHeight, segments: segmentsOf(glyphs.parts, glyphs.textHeight, glyphs.rules) };
+}
+
+/** One segment covering the segments `group` picks out of `segments`: their box, glyph parts and ink. */
+function unionOf(segments: readonly Segment[], group: readonly number[]): Segment {
+  const box = { ...segments[group[0]!]!, parts: [] as number[], ink: 0 };
+  for (const i of group) {
+    const m = segments[i]!;
+    box.left = Math.min(box.left, m.left);
+    box.top = Math.min(box.top, m.top);
+    box.right = Math.max(box.right, m.right);
+    box.bottom = Math.max(box.bottom, m.bottom);
+    box.parts.push(...m.parts);
+    box.ink += m.ink;
+  }
+  return box;
 }

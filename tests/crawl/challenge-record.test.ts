@@ -28,6 +28,7 @@ describe('the challenge page is recorded before the browser solves it', () => {
   }, 240_000);
   afterAll(async () => {
     for (const pid of hung) {
+      if (!Number.isInteger(pid) || pid <= 1) continue; // 0 or -1 would signal a whole process group
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -42,7 +43,9 @@ describe('the challenge page is recorded before the browser solves it', () => {
     // A "Chromium" that never answers: the crawl is stuck in the browser until it is killed.
     const marker = join(tmp.dir, 'browser-started');
     const chromium = join(tmp.dir, 'hanging-chromium');
-    writeFileSync(chromium, `#!/bin/sh\necho $$ > '${marker}'\nexec sleep 600\n`);
+    // The pid is written to a temporary name and renamed, so the marker never exists empty: a
+    // marker read as "" became pid 0, and `process.kill(0)` killed the test run's own process group.
+    writeFileSync(chromium, `#!/bin/sh\necho $$ > '${marker}.tmp'\nmv '${marker}.tmp' '${marker}'\nexec sleep 600\n`);
     chmodSync(chromium, 0o755);
     const dbFile = join(tmp.dir, 'killed.db');
     const child = spawn(process.execPath, [BIN, 'crawl', '--sites', registry, '--db', dbFile, '--interval-ms', '20', '--progress', 'none', '--json'], {
@@ -54,7 +57,9 @@ describe('the challenge page is recorded before the browser solves it', () => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && !existsSync(marker)) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(marker)).toBe(true);
-    hung.push(Number(readFileSync(marker, 'utf8').trim()));
+    const pid = Number(readFileSync(marker, 'utf8').trim());
+    expect(Number.isInteger(pid) && pid > 1, `pid in the marker: ${pid}`).toBe(true);
+    hung.push(pid);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 

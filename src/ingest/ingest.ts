@@ -20,6 +20,7 @@ import type { ParseOutcome } from '../store/report-rows.js';
 import { finishRun, recordRunError, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
+import { FileRevisions } from './file-revisions.js';
 import { listInputFiles } from './files.js';
 import { type FileRead, ReadPool } from './read-pool.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
@@ -140,6 +141,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   const runId = opts.recordRun ? startRun(db, 'ingest', { paths, snapshotsDir: opts.snapshotsDir }) : null;
   summary.runId = runId;
   const writer = new ReportWriter(db);
+  const revisions = new FileRevisions(db);
   const group = new GroupCommit(db, opts.batch);
   const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
   // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
@@ -243,8 +245,13 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       summary.parseMs += prepared.parseMs;
       const ts = performance.now();
       const res = group.run(() => {
-        const w = writer.insert({ sha256: sha, size: bytes.length, snapshotPath, sourcePath: resolve(path), fileName: basename(path) }, outcome, runId);
+        const sourcePath = resolve(path);
+        const w = writer.insert({ sha256: sha, size: bytes.length, snapshotPath, sourcePath, fileName: basename(path) }, outcome, runId);
         if (!outcome.ok && runId !== null) recordRunError(db, runId, { path, code: outcome.code, message: outcome.message });
+        // The same file read before with other content: a revision (file-revisions.ts).
+        if (w.status !== 'failed' && revisions.note({ reportId: w.reportId, path: sourcePath, outcome, runId, seenAt: new Date().toISOString() }) !== null) {
+          summary.revised++;
+        }
         return w;
       });
       summary.storeMs += performance.now() - ts;

@@ -21,6 +21,11 @@ export interface IngestSummary {
   new: number;
   unchanged: number;
   updated: number;
+  /**
+   * New reports that revise the version read earlier from the same file (its values differ):
+   * recorded as revisions, listed by `nianbao changes` (file-revisions.ts).
+   */
+  revised: number;
   ok: number;
   partial: number;
   failed: number;
@@ -49,6 +54,7 @@ export function emptySummary(): IngestSummary {
     new: 0,
     unchanged: 0,
     updated: 0,
+    revised: 0,
     ok: 0,
     partial: 0,
     failed: 0,

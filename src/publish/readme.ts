@@ -85,7 +85,7 @@ the reports themselves are official documents of the agencies that published the
   units, the official Chinese label as \`title\` and an English description per field; primary and
   foreign keys), the sources (${input.sources}), licence, parser version, row counts and SHA-256 of every file.
 - \`<table>.csv\`: UTF-8 with a byte order mark (Excel), RFC 4180, CRLF; an empty field is NULL.
-- \`<table>.parquet\`: the same rows and types (integers INT32/INT64, numbers DOUBLE, text and dates UTF-8 strings).
+- \`<table>.parquet\`: the same rows and types (integers INT32/INT64, numbers DOUBLE, dates DATE, text UTF-8 strings).
 - \`nianbao.xlsx\`: a sheet per table, headers in Chinese (the official labels), frozen header row.
 - \`${input.dbFile}\`: the SQLite database (all tables, views and the raw documents' metadata), with
   full-text search on \`reports\` for Datasette and sqlite-utils; \`metadata.json\` is its Datasette metadata.

@@ -61,36 +61,51 @@ export async function writeCsv(
   }
 }
 
-/** The Parquet column type of a Table Schema field. */
-export function parquetType(type: FieldType, fitsInt32: boolean): 'INT32' | 'INT64' | 'DOUBLE' | 'STRING' {
+/** A Parquet column's type as written: physical types, and DATE (INT32 days since 1970-01-01). */
+export type ParquetColumnType = 'INT32' | 'INT64' | 'DOUBLE' | 'STRING' | 'DATE';
+
+/**
+ * The Parquet column type of a Table Schema field. Dates are Parquet DATEs, so pandas, R's arrow
+ * and DuckDB read them as dates, not text.
+ */
+export function parquetType(type: FieldType, fitsInt32: boolean): ParquetColumnType {
   if (type === 'integer') return fitsInt32 ? 'INT32' : 'INT64';
   if (type === 'number') return 'DOUBLE';
+  if (type === 'date') return 'DATE';
   return 'STRING';
 }
 
-function parquetValue(v: unknown, type: 'INT32' | 'INT64' | 'DOUBLE' | 'STRING'): unknown {
+const DAY_MS = 86_400_000;
+
+function parquetValue(v: unknown, type: ParquetColumnType): unknown {
   if (v === null || v === undefined) return null;
   if (type === 'INT64') return BigInt(v as number | bigint);
   if (type === 'INT32' || type === 'DOUBLE') return Number(v);
+  if (type === 'DATE') {
+    // The column holds only YYYY-MM-DD (types.ts): days since the epoch, UTC.
+    const [y, m, d] = String(v).split('-').map(Number) as [number, number, number];
+    return Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
+  }
   return String(v);
+}
+
+/** The schema element of a column. */
+function parquetElement(c: { name: string; type: ParquetColumnType }) {
+  const repetition_type = 'OPTIONAL' as const;
+  if (c.type === 'STRING') return { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type };
+  if (c.type === 'DATE') return { name: c.name, type: 'INT32' as const, converted_type: 'DATE' as const, repetition_type };
+  return { name: c.name, type: c.type, repetition_type };
 }
 
 /** Writes the statement's rows as Parquet, one row group per batch of rows. */
 export async function writeParquet(
   stmt: Statement<unknown[]>,
   file: string,
-  columns: { name: string; type: 'INT32' | 'INT64' | 'DOUBLE' | 'STRING' }[],
+  columns: { name: string; type: ParquetColumnType }[],
   meta: Record<string, string>,
   onRows: RowsWritten,
 ): Promise<void> {
-  const schema = [
-    { name: 'root', num_children: columns.length },
-    ...columns.map((c) =>
-      c.type === 'STRING'
-        ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const }
-        : { name: c.name, type: c.type, repetition_type: 'OPTIONAL' as const },
-    ),
-  ];
+  const schema = [{ name: 'root', num_children: columns.length }, ...columns.map(parquetElement)];
   const writer = new ParquetWriter({
     writer: fileWriter(file),
     schema,

@@ -221,12 +221,18 @@ describe('the data files', () => {
       const fields = r.schema!.fields;
       const physical = Object.fromEntries(meta.schema.slice(1).map((s) => [s.name, s.type]));
       for (const f of fields) {
-        const expected = f.type === 'integer' ? ['INT32', 'INT64'] : f.type === 'number' ? ['DOUBLE'] : ['BYTE_ARRAY'];
+        const expected = f.type === 'integer' || f.type === 'date' ? ['INT32', 'INT64'] : f.type === 'number' ? ['DOUBLE'] : ['BYTE_ARRAY'];
         expect(expected, `${name}.${f.name}`).toContain(physical[f.name]);
       }
+      // Date fields are Parquet DATEs: read back as dates, the same day as the database's text.
+      const converted = Object.fromEntries(meta.schema.slice(1).map((s) => [s.name, s.converted_type]));
+      const dateFields = fields.filter((f) => f.type === 'date').map((f) => f.name);
+      for (const f of dateFields) expect(converted[f], `${name}.${f}`).toBe('DATE');
+      if (name === 'report_summary') expect(dateFields).toContain('published');
       const rows = await parquetReadObjects({ file });
       const src = sourceRows(name);
-      expect(rows.map((row) => src.columns.map((c) => plain(row[c])))).toEqual(src.rows.map((row) => row.map(plain)));
+      const day = (v: unknown): unknown => (v instanceof Date ? v.toISOString().slice(0, 10) : plain(v));
+      expect(rows.map((row) => src.columns.map((c) => day(row[c])))).toEqual(src.rows.map((row) => row.map(plain)));
     }
   });
 

@@ -112,11 +112,15 @@ export async function readBody(
   maxBytes: number,
   truncate: boolean,
   url: string,
-): Promise<{ body: Buffer; rawBytes: number; truncated: boolean }> {
+): Promise<{ body: Buffer; rawBytes: number; truncated: boolean; gzip?: Buffer | undefined }> {
   if (encodings.length === 0) return readPlainBody(body, maxBytes, truncate, url);
   if (encodings.length === 1 && !truncate) {
     const head = await readHead(body, Math.min(ONE_SHOT_RAW_BYTES, maxBytes));
-    if (head.ended) return { body: decodeWhole(encodings[0]!, head.bytes, maxBytes, url), rawBytes: head.bytes.length, truncated: false };
+    if (head.ended) {
+      const decoded = decodeWhole(encodings[0]!, head.bytes, maxBytes, url);
+      const gzip = encodings[0] === 'gzip' || encodings[0] === 'x-gzip' ? wholeGzipOf(head.bytes, decoded) : undefined;
+      return { body: decoded, rawBytes: head.bytes.length, truncated: false, gzip };
+    }
     // Longer than that: decoded while it streams in (a bomb is stopped after little of it was read).
     body = Readable.from(replay(head.chunks, head.rest));
   }
@@ -175,6 +179,19 @@ function decodeWhole(encoding: string, raw: Buffer, maxBytes: number, url: strin
     throw new DecompressionError(encoding, (err as Error).message, { url, cause: err });
   }
   throw new DecompressionError(encoding, 'unsupported content-encoding', { url });
+}
+
+/**
+ * `raw` when it is a gzip stream of exactly `decoded` that any gunzip reads back whole: it starts
+ * with the gzip magic and ends with the trailer of `decoded` (CRC-32 and size, RFC 1952). A
+ * stream cut short (read with Z_SYNC_FLUSH, it decodes without error) or followed by other bytes
+ * has no such trailer. A snapshot keeps such bytes as they came instead of compressing the page
+ * again (SnapshotStore.put's `gzipped`).
+ */
+export function wholeGzipOf(raw: Buffer, decoded: Buffer): Buffer | undefined {
+  if (raw.length < 18 || raw[0] !== 0x1f || raw[1] !== 0x8b) return undefined;
+  if (raw.readUInt32LE(raw.length - 4) !== decoded.length % 2 ** 32) return undefined;
+  return raw.readUInt32LE(raw.length - 8) === zlib.crc32(decoded) ? raw : undefined;
 }
 
 /** `Content-Encoding: deflate` with the zlib wrapper (RFC 1950), not raw deflate. */

@@ -178,6 +178,8 @@ export interface HopResponse {
   decodedEncodings: string[];
   /** The body was cut at the size limit (only with `truncate`). */
   truncated: boolean;
+  /** The body's gzip as it came on the wire, when whole (see FetchResult.gzip). */
+  gzip?: Buffer;
   /** When the response headers arrived. */
   receivedAt: Date;
 }
@@ -260,6 +262,11 @@ export interface FetchResult {
   decodedEncodings: string[];
   /** True when `truncate` was set and the body was cut at `maxBytes`. */
   truncated: boolean;
+  /**
+   * The body as it came on the wire when that was one whole gzip stream of it (body.ts
+   * `wholeGzipOf`; small bodies only): a snapshot stores these bytes instead of compressing again.
+   */
+  gzip?: Buffer;
   /** Validators for the next conditional request of `url`. */
   validators: { etag?: string; lastModified?: string };
   kind: string;
@@ -366,10 +373,10 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
         throw new BodyTooLargeError('declared', maxBytes, declared, { url: url.href });
       }
       const encodings = parseContentEncoding(headerValue(resHeaders, 'content-encoding'));
-      const { body, rawBytes, truncated } = await readBody(res.body, encodings, maxBytes, truncate, url.href);
+      const { body, rawBytes, truncated, gzip } = await readBody(res.body, encodings, maxBytes, truncate, url.href);
       stats.bytesRaw += rawBytes;
       stats.bytesDecoded += body.length;
-      return { ...base, body, rawBytes, decodedEncodings: [...encodings].reverse(), truncated };
+      return { ...base, body, rawBytes, decodedEncodings: [...encodings].reverse(), truncated, ...(gzip ? { gzip } : {}) };
     } catch (err) {
       if (bodyStream) discard(bodyStream);
       if (timedOut) throw new FetchTimeoutError('total', opts.requestTimeoutMs, { url: url.href, cause: err });
@@ -489,6 +496,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
           rawBytes: hop.rawBytes,
           decodedEncodings: hop.decodedEncodings,
           truncated: hop.truncated,
+          ...(hop.gzip ? { gzip: hop.gzip } : {}),
           validators: { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
           kind,
           elapsedMs: Math.round(performance.now() - started),

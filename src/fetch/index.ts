@@ -48,6 +48,7 @@ export type { RobotsOptions, RobotsRules, RobotsDecision, RobotsState, RobotsSta
 export { Politeness, PolitenessOptionsSchema } from './politeness.js';
 export type { PolitenessOptions, HostPolicy, HostStats, ObservedResponse } from './politeness.js';
 export { decodeResponse, isHtmlResponse } from './text.js';
+export { wholeGzipOf } from './body.js';
 export { AddressGuard, OutOfScopeError, PrivateAddressError, classifyAddress } from './scope.js';
 export type { AddressClass, AddressGuardOptions } from './scope.js';
 

@@ -86,7 +86,7 @@ export class ChallengeSolver {
     }
     // The challenge page itself stays on record (never parsed), committed before the browser
     // runs: a run killed while the browser solves it keeps the record.
-    const snapshotPath = await run.sink.snapshot(got.res.body, got.sha);
+    const snapshotPath = await run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
     await commit(ctx, { response: responseRecord(ctx, got, 'challenge', snapshotPath, null, ch) });
     await run.frontier.flush();
     const problem = await this.solve(r, ctx.row.url, ch.reason);

@@ -404,8 +404,12 @@ export type VanishedNote = { reason: 'gone' | 'redirected' | 'no_tables'; status
  * parsed results for the one storer process instead of writing the dataset itself.
  */
 export interface ReportSink {
-  /** Writes the raw body (atomically, once per sha256); resolves with its reference. */
-  snapshot(body: Buffer, sha: string): Promise<string>;
+  /**
+   * Writes the raw body (atomically, once per sha256); resolves with its reference. `gzipped`: the
+   * body as it came on the wire when that was gzip (FetchResult.gzip), kept instead of compressing
+   * the body again when its trailer matches the body.
+   */
+  snapshot(body: Buffer, sha: string, gzipped?: Buffer): Promise<string>;
   /** The stored document with these bytes, if any. */
   knownDocument(sha: string): Promise<{ documentId: number; reportId: number | null } | undefined>;
   /** The URL a stored document was fetched from. */

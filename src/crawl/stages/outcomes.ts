@@ -233,7 +233,7 @@ export async function recordFailure(
   recorded = false,
 ): Promise<void> {
   const { r, row, run } = ctx;
-  const snapshotPath = await run.sink.snapshot(got.res.body, got.sha);
+  const snapshotPath = await run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
   const status = got.res.status;
   const permanent = role === 'error' && status >= 400 && status < 500 && status !== 408 && status !== 429;
   // A dead link to a list or hub page is ordinary on government portals: kept in the frontier

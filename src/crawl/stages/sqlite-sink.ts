@@ -11,7 +11,7 @@ import { ChangeRecorder, reportDiff, type CellChange } from '../../store/revisio
 import { SnapshotStore } from '../../store/snapshots.js';
 import { ReportWriter, reportStatus, type ParseOutcome } from '../../store/writer.js';
 import type { BudgetInput } from '../../../parsers/budget.js';
-import { headerValue } from '../../fetch/index.js';
+import { headerValue, wholeGzipOf } from '../../fetch/index.js';
 import { CrawlError } from '../errors.js';
 import type { DocumentToStore, FrontierRow, PageCommit, ReportSink, StoredReport, VanishedNote } from './contracts.js';
 import type { SqliteFrontier } from './sqlite-frontier.js';
@@ -92,8 +92,10 @@ export class SqliteReportSink implements ReportSink {
    * Starts writing a snapshot. The promise is marked handled at once (a write error surfaces where
    * it is awaited, before the rows that point to the snapshot are written).
    */
-  snapshot(body: Buffer, sha: string): Promise<string> {
-    const p = this.snapshots.put(body, sha);
+  snapshot(body: Buffer, sha: string, gzipped?: Buffer): Promise<string> {
+    // The wire's gzip is kept only when its trailer is this body's (a page rebuilt from another
+    // response must not carry that response's bytes).
+    const p = this.snapshots.put(body, sha, gzipped ? wholeGzipOf(gzipped, body) : undefined);
     p.catch(() => undefined);
     return p;
   }

@@ -4,6 +4,7 @@
  * report URL gone.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PARSER_VERSION } from '../../../parsers/version.js';
@@ -14,6 +15,7 @@ import { SqliteReportSink } from '../../../src/crawl/stages/sqlite-sink.js';
 import type { FetchResult } from '../../../src/fetch/index.js';
 import type { Site } from '../../../src/sites/registry.js';
 import { openDatabase, type Db } from '../../../src/store/db.js';
+import { sha256Hex } from '../../../src/store/snapshots.js';
 import { ROOT, sidecar, tempDir, testSiteRegistry } from '../helpers.js';
 
 const ORIGIN = 'http://127.0.0.1:9';
@@ -110,6 +112,20 @@ afterEach(async () => {
 });
 
 describe('SqliteReportSink', () => {
+  it('keeps a wire gzip only when it is the body’s: another body’s bytes are compressed anew', async () => {
+    const sha = sha256Hex(BODY);
+    const wire = gzipSync(BODY, { level: 9 });
+    const kept = await sink.snapshot(BODY, sha, wire);
+    const stored = (rel: string) => db.prepare('SELECT gz FROM snapshot_blobs WHERE sha256 = ?').get(rel.slice(3, 67)) as { gz: Buffer };
+    expect(stored(kept).gz.equals(wire)).toBe(true);
+
+    const other = Buffer.concat([BODY, Buffer.from('<!-- rendered -->')]);
+    const rel = await sink.snapshot(other, sha256Hex(other), wire); // e.g. a page rebuilt from that response
+    const gz = stored(rel).gz;
+    expect(gz.equals(wire)).toBe(false);
+    expect(gunzipSync(gz).equals(other)).toBe(true);
+  });
+
   it('stores a parsed report with its page in one unit; the same bytes are then a known document', async () => {
     const row = await reportRow(`${ORIGIN}/nb/2016.html`);
     const got = fetched(row.url, BODY);

@@ -15,7 +15,7 @@ export async function handleAttachment(ctx: PageCtx, got: FetchedPage): Promise<
   const { r, row, run } = ctx;
   if (await redirectedAwayFrom(ctx, got)) return;
   r.summary.attachments++;
-  const snapshot = run.sink.snapshot(got.res.body, got.sha);
+  const snapshot = run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
   const existing = await run.sink.knownDocument(got.sha);
   if (existing && existing.reportId !== null) {
     await storeKnown(ctx, got, await snapshot, existing.documentId, 'attachment');

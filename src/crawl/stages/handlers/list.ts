@@ -27,7 +27,7 @@ export async function handleList(ctx: PageCtx, got: FetchedPage, policy: Browser
       return;
     }
     // Keep the plain-HTTP response on record, then read the list from the rendered page.
-    const snapshotPath = await run.sink.snapshot(got.res.body, got.sha);
+    const snapshotPath = await run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
     await commit(ctx, { response: responseRecord(ctx, got, 'page', snapshotPath, null) });
     let page: RenderedDocument;
     try {
@@ -38,7 +38,16 @@ export async function handleList(ctx: PageCtx, got: FetchedPage, policy: Browser
     }
     const body = Buffer.from(page.html, 'utf8');
     got = new Got(
-      { ...got.res, finalUrl: page.url, status: page.status || 200, headers: page.headers, body, validators: got.res.validators, rawBytes: body.length },
+      {
+        ...got.res,
+        finalUrl: page.url,
+        status: page.status || 200,
+        headers: page.headers,
+        body,
+        validators: got.res.validators,
+        rawBytes: body.length,
+        gzip: undefined,
+      },
       'browser',
       sha256Hex(body),
       undefined,
@@ -91,7 +100,7 @@ async function storeList(ctx: PageCtx, got: FetchedPage, d: Discovery, mode: 'ht
   const { r, row, run } = ctx;
   const contentHash = mode === 'browser' ? discoveryHash(d) : got.sha;
   const unchanged = !run.o.refresh && row.sha256 === contentHash && row.last_status !== null && (row.last_status < 300 || row.last_status === 304);
-  const snapshotPath = await run.sink.snapshot(got.res.body, got.sha);
+  const snapshotPath = await run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
   const found = unchanged || fail ? [] : children(ctx, d);
   const errors = [...(!unchanged && !fail ? refusedLinkErrors(ctx, got) : []), ...(fail ? [runError(fail.code, fail.reason)] : [])];
   await commit(ctx, {

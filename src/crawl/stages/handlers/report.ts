@@ -53,7 +53,7 @@ export async function redirectedAwayFrom(ctx: PageCtx, got: FetchedPage): Promis
   if (known && known.reportId !== null) return false; // the same report, moved
   const outcome = await parsePage(ctx, got);
   if (hasTables(outcome)) return false; // a report is there
-  await storeVanished(ctx, got, await run.sink.snapshot(got.res.body, got.sha), 'redirected');
+  await storeVanished(ctx, got, await run.sink.snapshot(got.res.body, got.sha, got.res.gzip), 'redirected');
   return true;
 }
 
@@ -142,7 +142,7 @@ export async function handleReport(ctx: PageCtx, got: FetchedPage): Promise<void
   const existing = await run.sink.knownDocument(got.sha);
   // The snapshot is compressed and written while the page is parsed; it is on disk before any
   // row pointing to it is written.
-  const snapshot = run.sink.snapshot(got.res.body, got.sha);
+  const snapshot = run.sink.snapshot(got.res.body, got.sha, got.res.gzip);
   if (existing && existing.reportId !== null) {
     await storeKnown(ctx, got, await snapshot, existing.documentId, 'report');
     return;

@@ -1,4 +1,4 @@
-/** The lower bound a polite crawl cannot beat (bench/crawl.ts, `polite_crawl_bound_ratio`). */
+/** The lower bound a polite crawl cannot beat (bench/crawl-polite.ts, `polite_crawl_bound_ratio`). */
 
 /**
  * The politeness lower bound of a crawl: the busiest host's requests n, the last of which cannot

@@ -1,5 +1,6 @@
-// The demo portal of `bench/crawl.ts`, in a process of its own so that the CPU it spends serving
-// is not counted as the crawl's. Runs the compiled engine (dist/). Args: site names, comma-separated.
+// The demo portal of the crawl benchmarks (`bench/crawl-portal.ts` starts it), in a process of its
+// own so that the CPU it spends serving is not counted as the crawl's. Runs the compiled engine
+// (dist/). Args: site names, comma-separated.
 // Prints one JSON line, { registry }, once listening. Then answers lines on stdin:
 //   "log"  → one JSON line { hosts: { "<Host header>": requests } } since the last "log", log cleared;
 // and closes when stdin ends.

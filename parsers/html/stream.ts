@@ -1,7 +1,8 @@
 /**
  * HTML page → token stream. One pass over the DOM (cheerio with the htmlparser2 backend):
  * block elements end paragraphs, each data `<table>` is rebuilt as a grid (rowspan/colspan) and
- * emitted cell by cell, tables used only for layout are read through as containers.
+ * emitted cell by cell, tables used only for layout are read through as containers. The walk is
+ * in dom-walk.ts, a table's rows, cells and cell text in table-parts.ts.
  */
 import { load } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
@@ -9,51 +10,9 @@ import type { BudgetMeter } from '../budget.js';
 import { collapseSpaces } from '../normalize.js';
 import { formatPipeText, makeToken, type DocumentSignals, type TextBlock, type Token, type TokenStream } from '../stream.js';
 import { HTML_PARSER_OPTIONS, parseHtmlDocument } from './budget.js';
+import { BLOCK, SKIP, isElement, traverse } from './dom-walk.js';
 import { buildGrid } from './grid.js';
-
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'object', 'svg', 'select', 'button', 'textarea']);
-const BLOCK = new Set([
-  'p',
-  'div',
-  'br',
-  'li',
-  'ul',
-  'ol',
-  'dl',
-  'dd',
-  'dt',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'section',
-  'article',
-  'header',
-  'footer',
-  'nav',
-  'aside',
-  'main',
-  'blockquote',
-  'pre',
-  'hr',
-  'form',
-  'fieldset',
-  'address',
-  'center',
-  'figure',
-  'figcaption',
-  'caption',
-  'body',
-  'html',
-  'tr',
-  'td',
-  'th',
-  'tbody',
-  'thead',
-  'tfoot',
-]);
+import { blocksAroundTables, cellText, ownCells, ownNestedTables, ownRows } from './table-parts.js';
 
 /** Layout tables read as containers up to this nesting depth; deeper ones as plain text (no recursion). */
 const MAX_LAYOUT_DEPTH = 64;
@@ -62,167 +21,6 @@ const MAX_LAYOUT_DEPTH = 64;
 export function loadHtml(html: string) {
   // End indices tell a table closed by `</table>` from one closed implicitly (a cut-off page).
   return load(html, { xml: HTML_PARSER_OPTIONS });
-}
-
-/**
- * Element names are compared as they are: both tree builders give them in lower case (htmlparser2
- * outside XML mode lower-cases tag names; parse5 too, except SVG's camel-case names such as
- * foreignObject, none of which is a name read here).
- */
-function isElement(node: AnyNode): node is Element {
-  return node.type === 'tag' || node.type === 'script' || node.type === 'style';
-}
-
-/**
- * Depth-first walk without recursion (pages nest tags 10,000 deep): `enter` returns false to skip
- * a subtree; `leave` runs after an element's children. The stack holds nodes, and an element
- * whose `leave` is due sits under the marker EXIT (no object per node: pages have 10⁴ nodes).
- */
-const EXIT = null;
-function traverse(root: AnyNode, enter: (node: AnyNode) => boolean, leave?: (node: Element) => void): void {
-  const stack: (AnyNode | typeof EXIT)[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node === EXIT) {
-      leave!(stack.pop() as Element);
-      continue;
-    }
-    if (!enter(node) || !isElement(node)) continue;
-    if (leave) stack.push(node, EXIT);
-    const children = node.children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-  }
-}
-
-/**
- * Text of a subtree: inline runs concatenated, block boundaries as spaces, nested tables skipped.
- * Returns true when it skipped a nested table.
- */
-function cellText(root: AnyNode, parts: string[]): boolean {
-  let nestedTable = false;
-  traverse(
-    root,
-    (node) => {
-      if (node.type === 'text') {
-        parts.push((node as unknown as { data: string }).data);
-        return false;
-      }
-      if (!isElement(node)) return false;
-      const name = node.name;
-      if (name === 'table' && node !== root) {
-        nestedTable = true;
-        return false;
-      }
-      if (SKIP.has(name)) return false;
-      if (BLOCK.has(name)) parts.push(' ');
-      return true;
-    },
-    (el) => {
-      if (BLOCK.has(el.name)) parts.push(' ');
-    },
-  );
-  return nestedTable;
-}
-
-/** The rows (tr) that belong to this table, not to tables nested in it. */
-function ownRows(table: Element): Element[] {
-  const rows: Element[] = [];
-  traverse(table, (node) => {
-    if (!isElement(node)) return false;
-    const name = node.name;
-    if (name === 'table' && node !== table) return false;
-    if (name === 'tr') {
-      rows.push(node);
-      return false;
-    }
-    return true;
-  });
-  return rows;
-}
-
-function ownCells(tr: Element): Element[] {
-  const cells: Element[] = [];
-  traverse(tr, (node) => {
-    if (!isElement(node)) return false;
-    const name = node.name;
-    if (name === 'td' || name === 'th') {
-      cells.push(node);
-      return false;
-    }
-    return node === tr || (name !== 'table' && name !== 'tr');
-  });
-  return cells;
-}
-
-/**
- * The blocks of text of a cell outside its nested tables: those before the first nested table and
- * those after it (nested tables' own text excluded; they are read as tables). A cell that
- * swallowed the rest of a page left open holds its own value first, then the page's paragraphs;
- * a data cell with a table pasted into it may hold its value after that table. With `joinRuns`, a
- * table that interrupts a run of text mid-block leaves that run whole (it is one block, kept in
- * `before`): "2<table>…</table>648" reads 2648, never the silent fragment "2"; so do digits split
- * by tables across a block boundary.
- */
-function blocksAroundTables(cell: Element, joinRuns = true): { before: string[]; after: string[] } {
-  const before: string[] = [];
-  const after: string[] = [];
-  let parts: string[] = [];
-  let passedTable = false;
-  // The current block began before a nested table that interrupted it mid-run.
-  let carried = false;
-  const cut = (): void => {
-    const text = collapseSpaces(parts.join(''));
-    if (text) (passedTable && !carried ? after : before).push(text);
-    parts = [];
-    carried = false;
-  };
-  traverse(
-    cell,
-    (node) => {
-      if (node.type === 'text') {
-        parts.push((node as unknown as { data: string }).data);
-        return false;
-      }
-      if (!isElement(node)) return false;
-      const name = node.name;
-      if (node !== cell && name === 'table') {
-        // A table dropped inside a run of text ("2<table>…</table>648", no block boundary on
-        // either side) does not end the run: the text around it is one value, not "2" then prose.
-        if (joinRuns && collapseSpaces(parts.join(''))) carried = true;
-        else cut();
-        passedTable = true;
-        return false;
-      }
-      if (SKIP.has(name)) return false;
-      if (node !== cell && BLOCK.has(name)) cut();
-      return true;
-    },
-    (el) => {
-      if (el !== cell && BLOCK.has(el.name)) cut();
-    },
-  );
-  cut();
-  // Digits on both sides of the tables ("13</p><table>…</table>30": a table closes the <p>) are
-  // one number the tables were dropped into, as markup between digits is (FORMAT.md §7.4).
-  // Only bare digit fragments: a value followed by a note in its own block stays apart.
-  if (joinRuns && before.length > 0 && after.length > 0 && /^[+-]?[\d,.]+$/.test(before[before.length - 1]!) && /^[\d,.]+$/.test(after[0]!)) {
-    before[before.length - 1] += after.shift()!;
-  }
-  return { before, after };
-}
-
-/** Tables inside a cell that are not inside another table of that cell. */
-function ownNestedTables(cell: Element): Element[] {
-  const found: Element[] = [];
-  traverse(cell, (node) => {
-    if (!isElement(node)) return false;
-    if (node !== cell && node.name === 'table') {
-      found.push(node);
-      return false;
-    }
-    return true;
-  });
-  return found;
 }
 
 /**

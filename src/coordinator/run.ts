@@ -10,7 +10,7 @@ import { siteSettings, type Site } from '../sites/registry.js';
 import type { PrepareSiteOptions } from '../crawl/stages/contracts.js';
 import type { Coordinator } from './connect.js';
 import { CoordinatorError } from './errors.js';
-import { prepareSiteRows } from './frontier.js';
+import { prepareSiteRows } from './frontier-statements.js';
 
 /** A worker whose heartbeat is older than this is taken for dead (its run may be replaced). */
 export const WORKER_STALE_MS = 60_000;

@@ -7,9 +7,8 @@
 import type pg from 'pg';
 import type { Site } from '../sites/registry.js';
 import type { FinishInfo, FrontierKind, FrontierRow, NewItem, PrepareSiteOptions, ResponseRecord, UpsertResult } from '../crawl/stages/contracts.js';
-
-/** Fetch order within a site (as src/crawl/stages/frontier-tables.ts). */
-const KIND_PRIO: Record<FrontierKind, number> = { entry: 0, list: 1, api: 1, report: 2, attachment: 3 };
+// Fetch order within a site: the SQLite frontier's.
+import { KIND_PRIO } from '../crawl/stages/frontier-tables.js';
 /** Now, as the ISO text the frontier's time columns hold. */
 export const nowIso = (): string => new Date().toISOString();
 type Q = pg.PoolClient | pg.Pool;

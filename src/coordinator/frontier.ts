@@ -16,11 +16,6 @@ import { enqueueResult } from './results.js';
 import { RowTransactions } from './row-transactions.js';
 import { recordSiteWork } from './site-work.js';
 
-/** The lease host of a URL: `host[:port]`. */
-export function hostOf(url: string): string {
-  return new URL(url).host;
-}
-
 const ROW_COLUMNS = `id::int AS id, key, url, method, body, request, site, kind, prio, state, attempts, next_attempt_at, depth, parent, title, year,
   role, meta, etag, last_modified, sha256, last_status, error_code, error, fetch_mode, document_id::int AS document_id, discovered_at, fetched_at,
   run_id::int AS run_id`;

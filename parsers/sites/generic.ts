@@ -6,22 +6,8 @@
  */
 import type { Adapter, DiscoverOptions, DiscoverPage, Discovery } from './types.js';
 import { parseTrsPaging, trsPageUrls } from './trs-classic.js';
-import {
-  attachmentExt,
-  browserEvidence,
-  cleanText,
-  collectLinks,
-  emptyDiscovery,
-  findAttachmentsIn,
-  findRedirect,
-  isReportTitle,
-  loadHtml,
-  pageText,
-  splitReports,
-  uniq,
-  type CheerioAPI,
-  type RawLink,
-} from './util.js';
+import { attachmentExt, browserEvidence, cleanText, collectLinks, emptyDiscovery, findRedirect, isReportTitle, loadHtml, pageText, splitReports, uniq, type CheerioAPI, type RawLink } from './util.js';
+import { findAttachmentsIn } from './attachments.js';
 
 /** Link texts naming the report column (strong evidence). */
 export const COLUMN_TEXT_RE = /政府信息公开年报|信息公开年报|政务公开年报|政府信息公开工作年度报告|信息公开工作年度报告|公开年报|工作年报|年度报告|年报/;

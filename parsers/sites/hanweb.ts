@@ -10,18 +10,8 @@
  * `<datastore><totalrecord>…</totalrecord><totalpage>…</totalpage><recordset>…`.
  */
 import type { Adapter, ApiRequest, DiscoverOptions, DiscoverPage, Discovery } from './types.js';
-import {
-  collectLinks,
-  emptyDiscovery,
-  findAttachmentsIn,
-  findRedirect,
-  browserEvidence,
-  loadHtml,
-  pageText,
-  resolveUrl,
-  splitReports,
-  type RawLink,
-} from './util.js';
+import { collectLinks, emptyDiscovery, findRedirect, browserEvidence, loadHtml, pageText, resolveUrl, splitReports, type RawLink } from './util.js';
+import { findAttachmentsIn } from './attachments.js';
 
 /** The only path that works (`/module/jpage/dataproxy.jsp` answers 404). */
 export const DATAPROXY_PATH = '/module/web/jpage/dataproxy.jsp';

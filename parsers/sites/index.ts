@@ -11,19 +11,8 @@ import { generic } from './generic.js';
 
 export * from './types.js';
 export { detectChallenge, type Challenge, type ChallengeKind } from './challenge.js';
-export {
-  findAttachments,
-  findRedirect,
-  isReportTitle,
-  reportYear,
-  normalizeDate,
-  resolveUrl,
-  attachmentExt,
-  ATTACHMENT_EXTS,
-  ATTACHMENT_PREFERENCE,
-  rankAttachments,
-  viewedDocument,
-} from './util.js';
+export { findRedirect, isReportTitle, reportYear, normalizeDate, resolveUrl, attachmentExt, ATTACHMENT_EXTS } from './util.js';
+export { findAttachments, ATTACHMENT_PREFERENCE, rankAttachments, viewedDocument } from './attachments.js';
 export { trsClassic, parseTrsPaging, trsPageUrls, TRS_DOC_RE, type TrsPaging } from './trs-classic.js';
 export { trsFujian, parseTrsApiConfig, trsSearchRequest, discoverTrsJson, TRS_SEARCH_PATH, type TrsApiConfig } from './trs-fujian.js';
 export { hanweb, datastoreRecords, parseHanwebPaging, discoverDataproxy, DATAPROXY_PATH, type HanwebPaging } from './hanweb.js';

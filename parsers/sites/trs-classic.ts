@@ -5,20 +5,8 @@
  * `./YYYYMM/tYYYYMMDD_docid.htm[l]`.
  */
 import type { Adapter, DiscoverOptions, DiscoverPage, Discovery } from './types.js';
-import {
-  attachmentExt,
-  browserEvidence,
-  collectLinks,
-  emptyDiscovery,
-  findAttachmentsIn,
-  findRedirect,
-  isReportTitle,
-  loadHtml,
-  pageText,
-  splitReports,
-  uniq,
-  type CheerioAPI,
-} from './util.js';
+import { attachmentExt, browserEvidence, collectLinks, emptyDiscovery, findRedirect, isReportTitle, loadHtml, pageText, splitReports, uniq, type CheerioAPI } from './util.js';
+import { findAttachmentsIn } from './attachments.js';
 
 /** A TRS document URL: `…/t20200120_80576.htm`, `.html`, `.shtml`. */
 export const TRS_DOC_RE = /\/t(?:19|20)\d{6}_\d+\.s?html?(?:$|\?)/;

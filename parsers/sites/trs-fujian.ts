@@ -9,18 +9,8 @@
  */
 import type { Adapter, ApiRequest, DiscoverOptions, DiscoverPage, Discovery } from './types.js';
 import { TRS_DOC_RE, trsListItems } from './trs-classic.js';
-import {
-  browserEvidence,
-  cleanText,
-  emptyDiscovery,
-  findAttachmentsIn,
-  findRedirect,
-  loadHtml,
-  normalizeDate,
-  resolveUrl,
-  splitReports,
-  uniq,
-} from './util.js';
+import { browserEvidence, cleanText, emptyDiscovery, findRedirect, loadHtml, normalizeDate, resolveUrl, splitReports, uniq } from './util.js';
+import { findAttachmentsIn } from './attachments.js';
 
 /** Path of the TRS search endpoint on Fujian platform sites. */
 export const TRS_SEARCH_PATH = '/fjdzapp/search';

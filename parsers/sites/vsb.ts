@@ -5,20 +5,8 @@
  * `/system/_content/download.jsp?…`. Fingerprints: `/system/resource/js/`, `_sitegray`, `vsb_`.
  */
 import type { Adapter, DiscoverOptions, DiscoverPage, Discovery } from './types.js';
-import {
-  attachmentExt,
-  browserEvidence,
-  collectLinks,
-  emptyDiscovery,
-  findAttachmentsIn,
-  findRedirect,
-  isReportTitle,
-  loadHtml,
-  pageText,
-  sameSite,
-  splitReports,
-  uniq,
-} from './util.js';
+import { attachmentExt, browserEvidence, collectLinks, emptyDiscovery, findRedirect, isReportTitle, loadHtml, pageText, sameSite, splitReports, uniq } from './util.js';
+import { findAttachmentsIn } from './attachments.js';
 
 export const VSB_DOC_RE = /\/info\/\d+\/\d+\.htm$/;
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findAttachments, findAttachmentsIn, loadHtml, mayLinkAttachments } from '../../parsers/sites/util.js';
+import { loadHtml } from '../../parsers/sites/util.js';
+import { findAttachments, findAttachmentsIn, mayLinkAttachments } from '../../parsers/sites/attachments.js';
 import { corpusDocs } from '../helpers/corpus.js';
 
 const BASE = 'http://www.example.gov.cn/zwgk/nb/202403/t20240308_1.htm';

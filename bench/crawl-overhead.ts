@@ -11,7 +11,11 @@
  * - `crawl_pages_per_s`, `recrawl_time_ratio` (second crawl of the unchanged portal ÷ first),
  *   `browser_launches_static_sites` (goal 0), and as information only `crawl_ratio_to_raw_fetch`
  *   (the rate ÷ bare `undici.request` of the same requests at the same concurrency) and
- *   `crawl_parse_only_ratio` (raw fetch time ÷ time to parse the stored reports alone).
+ *   `crawl_parse_only_ratio` (raw fetch time ÷ time to parse the stored reports alone);
+ * - as information too, `raw_fetch_cpu_ms_per_page` (the CPU of those bare requests ÷ pages) and
+ *   `crawl_overhead_floor_ratio` = (parse-only CPU + bare-request CPU) ÷ parse-only CPU: the ratio
+ *   of a crawler that only fetched and parsed — no decompression checks, discovery, frontier,
+ *   snapshots, rows or index — the floor under `crawl_overhead_ratio`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,14 +40,15 @@ interface RawRequest {
   contentType: string | null;
 }
 
-/** Sends the requests with bare undici.request, `concurrency` at a time per host; returns ms. */
-async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<number> {
+/** Sends the requests with bare undici.request, `concurrency` at a time per host; its time and CPU time, ms. */
+async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<{ ms: number; cpuMs: number }> {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 4_000 });
   const byHost = new Map<string, RawRequest[]>();
   for (const r of reqs) {
     const h = new URL(r.url).host;
     byHost.set(h, [...(byHost.get(h) ?? []), r]);
   }
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     [...byHost.values()].map(async (list) => {
@@ -64,8 +69,9 @@ async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<number
     }),
   );
   const ms = performance.now() - t0;
+  const cpu = cpuMs(c0);
   await agent.close();
-  return ms;
+  return { ms, cpuMs: cpu };
 }
 
 const cpuMs = (since: NodeJS.CpuUsage): number => {
@@ -91,7 +97,8 @@ export async function crawlRound(portal: PortalProcess, tmp: string, n: number):
       .prepare("SELECT method, url, body, json_extract(request, '$.contentType') AS contentType FROM frontier WHERE fetched_at IS NOT NULL")
       .all() as RawRequest[];
     const parsed = await parseOnly(db, opts.snapshotsDir);
-    const rawMs = await rawFetch(reqs, CONCURRENCY);
+    const raw = await rawFetch(reqs, CONCURRENCY);
+    const rawMs = raw.ms;
     const pages = first.totals.pages;
     log(
       `round ${n}: ${pages} pages in ${crawlMs.toFixed(0)} ms, CPU ${crawlCpu.toFixed(0)} ms (${first.totals.reportsNew} reports; parsing them alone: CPU ${parsed.cpuMs.toFixed(0)} ms); ` +
@@ -104,6 +111,8 @@ export async function crawlRound(portal: PortalProcess, tmp: string, n: number):
       crawl_overhead_ratio: crawlCpu / parsed.cpuMs,
       crawl_ratio_to_raw_fetch: (pages * 1000) / crawlMs / ((reqs.length * 1000) / rawMs),
       crawl_parse_only_ratio: rawMs / parsed.ms,
+      raw_fetch_cpu_ms_per_page: raw.cpuMs / pages,
+      crawl_overhead_floor_ratio: (parsed.cpuMs + raw.cpuMs) / parsed.cpuMs,
       recrawl_time_ratio: recrawlMs / crawlMs,
       browser_launches_static_sites: first.browser.launches,
     };

@@ -3,8 +3,10 @@
  * 1 stores three reports; before round 2 the server rewrites the prose of the first (one number in
  * a sentence changed, a sentence replaced by an unrelated, hostile one — markup and terminal escapes —, no
  * table cell changed), changes only spacing, line breaks and punctuation width in the second, and
- * changes one cell and one sentence of the third. Round 2 keeps both versions of the first and the
- * third with a revision carrying the sentences (and the cell), records nothing for the second;
+ * changes one cell and one sentence of the third, and publishes the fourth again at another URL of
+ * the same host with one number of its text changed. Round 2 keeps both versions of the first, the
+ * third and the fourth with a revision carrying the sentences (and the cell), records nothing for
+ * the second;
  * `nianbao changes` (text and JSON), the explorer's pages and the Atom feed show the sentences,
  * escaped.
  */
@@ -54,6 +56,7 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     t: '测试县2021年度政府信息公开工作年度报告',
     w: '测试县2023年度政府信息公开工作年度报告',
     b: '测试县2019年度政府信息公开工作年度报告',
+    e: '测试县2025年度政府信息公开工作年度报告',
   };
   const reportOf = (path: string): number[] =>
     db.prepare('SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.url = ? ORDER BY r.id').pluck().all(`${origin}${path}`) as number[];
@@ -87,6 +90,7 @@ describe('revisions of the report text (crawl → db → changes → explorer �
         ['/nb/t.html', TITLES.t],
         ['/nb/w.html', TITLES.w],
         ['/nb/b.html', TITLES.b],
+        ['/nb/e.html', TITLES.e],
       ]),
     );
     files.set('/index.html', '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1></body></html>');
@@ -96,9 +100,11 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     files.set('/nb/t.html', t1);
     files.set('/nb/w.html', w1);
     files.set('/nb/b.html', b1);
+    const e1 = corpus('fujian-pingtan-2025.html');
+    files.set('/nb/e.html', e1);
     db = openDatabase(dbFile);
     const run = () => crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false }, revisitAfterHours: 0 });
-    expect((await run()).totals.reportsNew).toBe(3);
+    expect((await run()).totals.reportsNew).toBe(4);
 
     // Text only: a number in a sentence, a sentence removed, one added.
     let t2 = replaceOnce(t1, '政府信息2645条', '政府信息2745条');
@@ -117,6 +123,18 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     let b2 = replaceOnce(b1, `>${c.raw}<`, `>${cell.now}<`);
     b2 = replaceOnce(b2, '</span>2599条，', '</span>2699条，');
     files.set('/nb/b.html', b2);
+    // The same agency and year published again at another URL of the same host, one number of its text changed.
+    files.set('/nb/e2.html', replaceOnce(e1, '7700余条', '7800余条'));
+    files.set(
+      '/nb/index.html',
+      LIST([
+        ['/nb/t.html', TITLES.t],
+        ['/nb/w.html', TITLES.w],
+        ['/nb/b.html', TITLES.b],
+        ['/nb/e.html', TITLES.e],
+        ['/nb/e2.html', TITLES.e],
+      ]),
+    );
     round2 = await run();
   }, 120_000);
 
@@ -181,8 +199,25 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     const message = db.prepare("SELECT message FROM findings WHERE rule = 'report.revised' AND report_id = ?").pluck().get(b2) as string;
     expect(message).toContain(`1 value(s) differ from report #${b1}`);
     expect(message).toContain('; text changed: 1 sentence changed');
-    expect(round2.totals.reportsRevised).toBe(2);
-    expect(db.prepare('SELECT count(*) FROM revisions').pluck().get()).toBe(2);
+  });
+
+  it('records the same agency and year republished on the same host with one sentence changed as a text revision', () => {
+    const [e] = reportOf('/nb/e.html');
+    const [e2] = reportOf('/nb/e2.html');
+    const rv = revisionOf(e2!);
+    expect(rv).toMatchObject({ kind: 'republished', old_report_id: e, cells_changed: 0, sentences_changed: 1, sentences_added: 0, sentences_removed: 0 });
+    const s = db.prepare('SELECT change, old_text, new_text FROM revision_sentences WHERE revision_id = ?').all(rv!.id) as {
+      change: string;
+      old_text: string;
+      new_text: string;
+    }[];
+    expect(s.map((x) => x.change)).toEqual(['changed']);
+    expect(s[0]!.new_text).toBe(s[0]!.old_text.replace('7700余条', '7800余条'));
+    expect(db.prepare("SELECT message FROM findings WHERE rule = 'report.revised' AND report_id = ?").pluck().get(e2)).toMatch(
+      /the same agency and year published again .*text changed from report #\d+: 1 sentence changed; no table cell changed/,
+    );
+    expect(round2.totals.reportsRevised).toBe(3);
+    expect(db.prepare('SELECT count(*) FROM revisions').pluck().get()).toBe(3);
   });
 
   it('nianbao changes lists the sentences, terminal-safe, and --json carries them', async () => {
@@ -190,7 +225,7 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     const [, t2] = reportOf('/nb/t.html');
     const text = await runBin(['changes', '--db', dbFile]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('2 change(s): 2 revised, 0 vanished');
+    expect(text.stdout).toContain('3 change(s): 3 revised, 0 vanished');
     expect(text.stdout).toContain(`report ${t2} (was `);
     expect(text.stdout).toContain('text only: 1 sentence changed, 1 added, 1 removed');
     expect(text.stdout).toContain(`    ~ ${CHANGED_OLD} → ${CHANGED_NEW}\n`);
@@ -224,7 +259,8 @@ describe('revisions of the report text (crawl → db → changes → explorer �
       ['removed', REMOVED, null],
       ['added', null, ADDED],
     ]);
-    const b = rows.find((r) => r.report_id !== t2)!;
+    const [, b2] = reportOf('/nb/b.html');
+    const b = rows.find((r) => r.report_id === b2)!;
     expect(b.values).toHaveLength(1);
     expect(b.sentences).toHaveLength(1);
   });

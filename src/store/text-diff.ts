@@ -8,9 +8,9 @@
  * folded (parsers/normalize.ts) — so a version that differs only in spacing, line breaks or the
  * width of its characters is the same text. A page counter line (`浏览次数：123`, `今天是…`) is
  * left out: it changes on every visit. The sentence lists are compared by jsdiff's `diffArrays`
- * (Myers); in each run of removed and added sentences, a removed sentence and an added one that
- * share half their two-character pieces or more pair up as changed (old → new), in order; the
- * others are removed or added. A run whose sentences join to the same text (a sentence
+ * (Myers); in each run of removed and added sentences, a removed sentence and one of the next
+ * eight added ones that shares half its two-character pieces or more pair up as changed (old →
+ * new), in order; the others are removed or added. A run whose sentences join to the same text (a sentence
  * cut by a new line break) is no change.
  */
 import { diffArrays } from 'diff';
@@ -44,6 +44,9 @@ const MAX_EDIT_LENGTH = 2000;
 /** Share of two-character pieces two sentences have in common (Dice) to be one sentence changed rather than one removed and one added. */
 const SIMILAR = 0.5;
 
+/** Added sentences a removed one is compared with, from the next unpaired one (a rewrite stays linear). */
+const LOOK_AHEAD = 8;
+
 /** A sentence as shown (spaces collapsed) and its comparison key. */
 interface Sentence {
   text: string;
@@ -69,18 +72,21 @@ export function reportSentences(prose: string): Sentence[] {
   return out;
 }
 
-/** Two-character pieces of a key (its characters, for a key of one). */
-function pieces(key: string): Set<string> {
+/** Two-character pieces of a key (its characters, for a key of one), kept in `seen` for the next comparison. */
+function pieces(key: string, seen: Map<string, Set<string>>): Set<string> {
+  const known = seen.get(key);
+  if (known) return known;
   const out = new Set<string>();
+  seen.set(key, out);
   if (key.length < 2) out.add(key);
   for (let i = 0; i + 1 < key.length; i++) out.add(key.slice(i, i + 2));
   return out;
 }
 
 /** Whether a new sentence is a rewording of an old one: half their two-character pieces or more in common (Dice). */
-function alike(a: string, b: string): boolean {
-  const pa = pieces(a);
-  const pb = pieces(b);
+function alike(a: string, b: string, seen: Map<string, Set<string>>): boolean {
+  const pa = pieces(a, seen);
+  const pb = pieces(b, seen);
   let common = 0;
   for (const p of pa) if (pb.has(p)) common++;
   return (2 * common) / (pa.size + pb.size) >= SIMILAR;
@@ -114,6 +120,7 @@ export function textDiff(oldProse: string, newProse: string): TextDiff | null {
   let j = 0; // next sentence of `after`
   let removed: Sentence[] = [];
   let added: Sentence[] = [];
+  const seen = new Map<string, Set<string>>();
   const flush = (): void => {
     if (joined(removed) !== joined(added)) {
       // In order: a removed sentence pairs with the next added one that resembles it (changed);
@@ -121,8 +128,9 @@ export function textDiff(oldProse: string, newProse: string): TextDiff | null {
       let k = 0;
       for (const r of removed) {
         let m = k;
-        while (m < added.length && !alike(r.key, added[m]!.key)) m++;
-        if (m === added.length) {
+        const last = Math.min(added.length, k + LOOK_AHEAD);
+        while (m < last && !alike(r.key, added[m]!.key, seen)) m++;
+        if (m === last) {
           keep({ change: 'removed', oldText: cut(r.text), newText: null });
           continue;
         }

@@ -155,10 +155,12 @@ function storedProse(db: Db, reportId: number): string | null {
 
 /**
  * The sentences of its text that a newly parsed version changes against a stored report, or null
- * when the text is the same once normalised (spacing, line breaks, character width) or the stored
- * report has no text to compare.
+ * when the text is the same once normalised (spacing, line breaks, character width), the stored
+ * report has no text to compare, or the new version's text was read by OCR (two scans of one page
+ * read differently: the misreadings would be the changes).
  */
 export function reportTextDiff(db: Db, oldReportId: number, parsed: ParsedReport): TextDiff | null {
+  if (parsed.input.ocr) return null;
   const old = storedProse(db, oldReportId);
   return old === null ? null : textDiff(old, proseText(parsed.text ?? ''));
 }

@@ -243,6 +243,7 @@ describe('revisions of the report text (crawl → db → changes → explorer �
         (l) =>
           JSON.parse(l) as {
             report_id: number;
+            what: string;
             cells_changed: number;
             sentences_changed: number;
             sentences_added: number;
@@ -252,7 +253,16 @@ describe('revisions of the report text (crawl → db → changes → explorer �
           },
       );
     const t = rows.find((r) => r.report_id === t2)!;
-    expect(t).toMatchObject({ cells_changed: 0, sentences_changed: 1, sentences_added: 1, sentences_removed: 1, values: [] });
+    expect(t).toMatchObject({
+      change: 'revised',
+      detail: 'same_url',
+      what: 'text',
+      cells_changed: 0,
+      sentences_changed: 1,
+      sentences_added: 1,
+      sentences_removed: 1,
+      values: [],
+    });
     // JSON keeps the exact characters.
     expect(t.sentences.map((s) => [s.change, s.old_text, s.new_text])).toEqual([
       ['changed', CHANGED_OLD, CHANGED_NEW],
@@ -261,6 +271,7 @@ describe('revisions of the report text (crawl → db → changes → explorer �
     ]);
     const [, b2] = reportOf('/nb/b.html');
     const b = rows.find((r) => r.report_id === b2)!;
+    expect(b.what).toBe('values+text');
     expect(b.values).toHaveLength(1);
     expect(b.sentences).toHaveLength(1);
   });

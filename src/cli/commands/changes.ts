@@ -40,6 +40,13 @@ function changedValues(db: Db, c: ChangeRow): string[] {
   return [...values, ...sentences.map((x) => describeSentence(x).replace(/[\r\n]+/g, ' ')), ...more];
 }
 
+/** What a revision changed: `values`, `text` or `values+text`. */
+function whatChanged(c: ChangeRow): 'values' | 'text' | 'values+text' {
+  const text = (c.sentences_changed ?? 0) + (c.sentences_added ?? 0) + (c.sentences_removed ?? 0) > 0;
+  if (!text) return 'values';
+  return (c.cells_changed ?? 0) > 0 ? 'values+text' : 'text';
+}
+
 function line(db: Db, c: ChangeRow): string {
   const who = `${c.agency ?? '(unknown agency)'} ${c.year ?? '?'}`;
   if (c.change === 'revised') {
@@ -63,7 +70,7 @@ export function registerChanges(program: Command): void {
     .option('--agency <name>', 'only this agency (name or alias)')
     .addOption(new Option('--kind <kind>', 'only revised or only vanished reports').choices([...CHANGE_KINDS]))
     .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
-    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with their values and sentences')
+    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with what changed (values, text or both), their values and sentences')
     .addOption(dbOption())
     .action((opts: { db?: string; since?: string; agency?: string; kind?: 'revised' | 'vanished'; limit: number; json?: boolean }) => {
       let db;
@@ -79,7 +86,9 @@ export function registerChanges(program: Command): void {
           let out = '';
           for (const c of rows) {
             const revised = c.change === 'revised';
-            out += `${JSON.stringify({ ...c, values: revised ? revisionCells(db, c.change_id) : [], sentences: revised ? revisionSentences(db, c.change_id) : [] })}\n`;
+            const values = revised ? revisionCells(db, c.change_id) : [];
+            const sentences = revised ? revisionSentences(db, c.change_id) : [];
+            out += `${JSON.stringify({ ...c, what: revised ? whatChanged(c) : null, values, sentences })}\n`;
           }
           process.stdout.write(out);
           return;

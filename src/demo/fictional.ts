@@ -8,7 +8,8 @@
  *   its whole (演示县人民政府 2017), an undated report (演示市教育局 2024: no date on the page or
  *   in the list), prose that contradicts table 3 (演示区人民政府 2025),
  * - round 2 of the portal (`portal.round = 2`): 演示市卫生健康委员会 2025 is revised (one cell of
- *   table 2, 行政许可, changes) and its 2024 report answers 404 (vanished).
+ *   table 2, 行政许可, changes), its 2023 report is reworded (one sentence changed, one added, no
+ *   cell: a text-only revision) and its 2024 report answers 404 (vanished).
  *
  * Every page says the agency is fictional. Everything is seeded: the same pages every run.
  */
@@ -33,6 +34,8 @@ interface AgencyPlan {
   dates?: Record<number, string | null>;
   /** Round 2: the report of this year changes one cell. */
   revise?: { year: number; path: string; delta: number };
+  /** Round 2: the prose of this year's report is reworded (no cell changes). */
+  reword?: number;
   /** Round 2: the report of this year answers 404. */
   vanish?: number;
   description: string;
@@ -97,8 +100,10 @@ export const FICTIONAL_AGENCIES: readonly AgencyPlan[] = [
     years: [2023, 2024, 2025],
     kind: 'department',
     revise: { year: 2025, path: 'active.licensing.decisions', delta: 63 },
+    reword: 2023,
     vanish: 2024,
-    description: 'Fictional city department; in round 2 its 2025 report is revised (one cell) and its 2024 report is gone (404)',
+    description:
+      'Fictional city department; in round 2 its 2025 report is revised (one cell), its 2023 report reworded (text only) and its 2024 report is gone (404)',
   },
 ];
 
@@ -131,6 +136,7 @@ export function fictionalReports(a: AgencyPlan, root?: string): GeneratedReport[
     seed: a.site,
     size: SIZE[a.level],
     ...(a.plants?.[year] ? { plants: a.plants[year] } : {}),
+    ...(a.reword === year ? { reword: true } : {}),
   }));
   const reports = generateAgencyReports(plans, root);
   if (a.revise) {
@@ -145,7 +151,7 @@ export function fictionalReports(a: AgencyPlan, root?: string): GeneratedReport[
 }
 
 /** What round 2 does to a fictional report. */
-export type Round2 = 'revised' | 'vanished';
+export type Round2 = 'revised' | 'reworded' | 'vanished';
 
 export interface FictionalReportDef {
   path: string;
@@ -162,7 +168,8 @@ export function buildFictionalSites(root?: string, firstId = 10): { def: DemoSit
       const id = 50000 + randInt(rngFor(`${a.site}:${report.plan.year}:id`), 0, 49999);
       const p = report.plan.published;
       const path = p ? `${dir}${p.slice(0, 4)}${p.slice(5, 7)}/t${p.replace(/-/g, '')}_${id}.html` : `${dir}content_${id}.html`;
-      const round2: Round2 | undefined = a.revise?.year === report.plan.year ? 'revised' : a.vanish === report.plan.year ? 'vanished' : undefined;
+      const year = report.plan.year;
+      const round2: Round2 | undefined = a.revise?.year === year ? 'revised' : a.reword === year ? 'reworded' : a.vanish === year ? 'vanished' : undefined;
       return { path, report, ...(round2 ? { round2 } : {}) };
     });
     const newestFirst = [...reports].sort((x, y) => y.report.plan.year - x.report.plan.year);

@@ -20,7 +20,7 @@ import { parseHtmlReport } from '../../parsers/report.js';
 import { statParts } from '../../parsers/validate/stats.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { corpusDoc, projectRoot } from './corpus.js';
-import { OTHER_SUB_ROWS, proseFor, reportPage } from './generated-page.js';
+import { OTHER_SUB_ROWS, proseFor, reportPage, rewordedFooter } from './generated-page.js';
 import { esc } from './page-html.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +248,8 @@ export interface GeneratedReportPlan {
   plants?: Plant[];
   /** Round 2 of the portal: a revised value for one cell (path → value). */
   revise?: { path: string; value: number };
+  /** Round 2 of the portal: the prose reworded (a sentence changed, one added), no cell changed. */
+  reword?: boolean;
 }
 
 export interface GeneratedReport {
@@ -257,7 +259,7 @@ export interface GeneratedReport {
   /** The values served (round 1), by path. */
   values: Values;
   html: string;
-  /** The page in round 2 when `plan.revise` is set (one cell differs). */
+  /** The page in round 2 when `plan.revise` (one cell differs) or `plan.reword` (only the text differs) is set. */
   revisedHtml: string | null;
 }
 
@@ -335,7 +337,7 @@ export function generateAgencyReports(plans: GeneratedReportPlan[], root = proje
     plant(values, plants, root);
     const title = `${plan.agency}${plan.year}年${format === 'pre2019' ? '' : '度'}政府信息公开工作年度报告`;
     const prose = proseFor(values, format, plan.year, plants);
-    const page = (vals: Values) =>
+    const page = (vals: Values, footer = prose.after) =>
       reportPage({
         title,
         published: plan.published,
@@ -345,12 +347,14 @@ export function generateAgencyReports(plans: GeneratedReportPlan[], root = proje
           const x = path === null ? undefined : vals.get(path);
           return x === undefined || x === null ? null : `${fmtValue(x)}${t.tds[i]!.suffix}`;
         }),
-        footer: prose.after,
+        footer,
       });
     let revisedHtml: string | null = null;
     if (plan.revise) {
       if (!values.has(plan.revise.path)) throw new Error(`nianbao demo: ${title} has no cell ${plan.revise.path} to revise`);
       revisedHtml = page(new Map(values).set(plan.revise.path, plan.revise.value));
+    } else if (plan.reword) {
+      revisedHtml = page(values, rewordedFooter(prose.after));
     }
     out.push({ plan, format, title, values, html: page(values), revisedHtml });
   }

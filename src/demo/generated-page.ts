@@ -42,6 +42,18 @@ ${p.footer}
 `;
 }
 
+/**
+ * Round 2's text-only revision of a report (`plan.reword`): the problems paragraph reworded and a
+ * correction note added — no number, no table cell changes.
+ */
+export function rewordedFooter(after: string): string {
+  const from = '<p>本机关政府信息公开工作仍存在公开内容不够全面、解读形式较为单一等问题。';
+  if (!after.includes(from)) throw new Error('nianbao demo: the report has no problems paragraph to reword');
+  return after
+    .replace(from, '<p>本机关政府信息公开工作仍存在公开内容不够全面、解读形式较为单一、回应社会关切不够及时等问题。')
+    .replace('<p>六、其他需要报告的事项</p>', '<p>本报告发布后，本机关对第五部分的表述作了更正。</p>\n<p>六、其他需要报告的事项</p>');
+}
+
 export function proseFor(v: Values, format: GeneratedFormat, year: number, plants: Plant[]): { before: string[]; after: string } {
   if (format === 'pre2019') {
     return {

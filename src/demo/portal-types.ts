@@ -22,7 +22,12 @@ export interface ExpectedReport {
   /** Only reachable with the browser (script-built list or challenge). */
   needsBrowser: boolean;
   /** For a fictional agency's generated report: its values (by cell path), planted cases and round-2 fate. */
-  generated?: { values: Record<string, number | null>; plants: Plant[]; round2?: 'revised' | 'vanished'; revised?: { path: string; from: number; to: number } };
+  generated?: {
+    values: Record<string, number | null>;
+    plants: Plant[];
+    round2?: 'revised' | 'reworded' | 'vanished';
+    revised?: { path: string; from: number; to: number };
+  };
 }
 
 export interface DemoSite {
@@ -100,7 +105,8 @@ export interface DemoPortal {
   concurrencyByHost: Map<string, HostConcurrency>;
   /**
    * The round served (settable): in round 2 the fictional 演示市卫生健康委员会's 2025 report has one
-   * cell changed (revised) and its 2024 report answers 404 (vanished).
+   * cell changed (revised), its 2023 report only its text (reworded), and its 2024 report answers
+   * 404 (vanished).
    */
   round: 1 | 2;
   /** Clears the request log, the concurrency maxima and the fault counters. */

@@ -49,7 +49,8 @@ export function routeServer(o: { root: string; reply: Replier; docx: DocxAttachm
       case 'generated': {
         const round = o.round();
         if (round === 2 && route.round2 === 'vanished') return notFound(req, res);
-        const html = round === 2 && route.round2 === 'revised' && route.report.revisedHtml ? route.report.revisedHtml : route.report.html;
+        const html =
+          round === 2 && (route.round2 === 'revised' || route.round2 === 'reworded') && route.report.revisedHtml ? route.report.revisedHtml : route.report.html;
         const body = encode(site, html);
         const p = route.report.plan.published;
         return send(req, res, 200, { 'Content-Type': htmlType(site) }, body, {

@@ -25,8 +25,8 @@ export type Route =
   | { kind: 'docx'; doc: string; filename: string }
   /** A JSON or XML API (dynamic: no ETag / Last-Modified). */
   | { kind: 'api'; contentType: string; render: (ctx: ServeContext) => string }
-  /** A generated report of a fictional agency (./fictional.ts); round 2 may revise it or answer 404. */
-  | { kind: 'generated'; report: GeneratedReport; round2?: 'revised' | 'vanished' };
+  /** A generated report of a fictional agency (./fictional.ts); round 2 may revise it, reword its text or answer 404. */
+  | { kind: 'generated'; report: GeneratedReport; round2?: 'revised' | 'reworded' | 'vanished' };
 
 /** A fault applied to one request of a path, in order: then the path behaves normally. */
 export type FaultStep =

@@ -44,6 +44,9 @@ table.data th a { color:inherit; }
 .pill.not_assessable { color:var(--muted); }
 table.diff td.old { color:var(--err); text-decoration:line-through; }
 table.diff td.new { background:var(--warn-bg); font-weight:600; }
+ul.sentences { margin:.3em 0; padding-left:1.2em; }
+ul.sentences del { color:var(--err); }
+ul.sentences ins { background:var(--warn-bg); text-decoration:none; font-weight:600; }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:end; margin:.5rem 0 1rem; padding:.6rem .8rem; background:var(--soft); border-radius:6px; }
 form.filters label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); }
 form.filters input, form.filters select { font:inherit; padding:.2rem .35rem; }

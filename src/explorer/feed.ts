@@ -7,9 +7,10 @@
  * agency/year for missing reports), so they stay the same across requests and re-crawls.
  */
 import type { Db } from '../store/db.js';
-import { describeVanishing } from '../store/changes.js';
+import { describeSentence, describeVanishing, hasRevisionText, revisionSentences } from '../store/changes.js';
 import { resolveAgencyIds } from '../store/filters.js';
 import { whereLooked } from '../store/missing.js';
+import { describeTextDiff } from '../store/text-diff.js';
 import { hasTable, textParam } from './data.js';
 import { el, type XmlFragment } from './xml.js';
 
@@ -142,13 +143,27 @@ const lateReports: FeedSource = {
   },
 };
 
+/** What a revision changed, for its entry's title: `2 value(s) changed`, `text changed (1 sentence changed), no table cell changed`. */
+function revisedTitle(r: { cells_changed: number; sentences_changed: number; sentences_added: number; sentences_removed: number }): string {
+  const text = describeTextDiff({ changed: r.sentences_changed, added: r.sentences_added, removed: r.sentences_removed });
+  if (!text) return `${r.cells_changed} value(s) changed`;
+  return r.cells_changed === 0 ? `text changed (${text}), no table cell changed` : `${r.cells_changed} value(s) changed, text changed (${text})`;
+}
+
+/** Sentence changes quoted in a revised entry's summary. */
+const FEED_SENTENCES = 3;
+
 const revisedReports: FeedSource = {
   kind: 'revised',
   entries(db, f, limit) {
     const w = agencyWhere(f);
+    const text = hasRevisionText(db);
+    const counts = text
+      ? 'v.sentences_changed, v.sentences_added, v.sentences_removed'
+      : '0 AS sentences_changed, 0 AS sentences_added, 0 AS sentences_removed';
     const rows = db
       .prepare(
-        `SELECT v.id, v.kind, v.url, v.first_seen_at AS at, v.cells_changed, v.new_report_id, v.old_report_id,
+        `SELECT v.id, v.kind, v.url, v.first_seen_at AS at, v.cells_changed, ${counts}, v.new_report_id, v.old_report_id,
                 dn.sha256 AS new_sha, dold.sha256 AS old_sha, COALESCE(a.name, r.agency_name) AS agency, r.year,
                 (SELECT group_concat(line, '; ') FROM (
                    SELECT c.table_name || '.' || c.row_key || '.' || c.col_key || ' ' || COALESCE(c.old_value, '(blank)') || ' → ' || COALESCE(c.new_value, '(blank)') AS line
@@ -165,6 +180,9 @@ const revisedReports: FeedSource = {
       url: string | null;
       at: string;
       cells_changed: number;
+      sentences_changed: number;
+      sentences_added: number;
+      sentences_removed: number;
       new_report_id: number;
       old_report_id: number;
       new_sha: string;
@@ -176,15 +194,18 @@ const revisedReports: FeedSource = {
     return rows.flatMap((r) => {
       const updated = rfc3339(r.at);
       const how = r.kind === 'same_url' ? 'new content at the same URL' : 'published again';
+      // The first sentences that differ (scraped text: the feed's XML writer escapes it).
+      const sentences = r.sentences_changed + r.sentences_added + r.sentences_removed > 0 ? revisionSentences(db, r.id).slice(0, FEED_SENTENCES) : [];
+      const said = [r.values_changed, ...sentences.map(describeSentence)].filter(Boolean).join('; ');
       return updated
         ? [
             {
               id: `${TAG}revised/${r.old_sha}/${r.new_sha}`,
               kind: 'revised',
-              title: `Revised: ${who(r.agency, r.year)}, ${r.cells_changed} value(s) changed`,
+              title: `Revised: ${who(r.agency, r.year)}, ${revisedTitle(r)}`,
               updated,
               path: `/report/${r.new_report_id}#versions`,
-              summary: `${how} (${r.url ?? ''}); report #${r.old_report_id} → #${r.new_report_id}: ${r.values_changed ?? ''}`,
+              summary: `${how} (${r.url ?? ''}); report #${r.old_report_id} → #${r.new_report_id}: ${said}`,
             },
           ]
         : [];

@@ -1,12 +1,35 @@
 /**
  * The report page's versions: the other versions of the report (stored from the same URL, or
- * linked to it by a revision), each revision's differing values side by side (old → new), and a
- * notice when the report's URL vanished (the stored copy is still shown below it).
+ * linked to it by a revision), each revision's differing values side by side (old → new) and the
+ * sentences of its text that differ (old struck through → new), and a notice when the report's URL vanished (the stored copy is still shown below it).
  */
-import { describeVanishing, revisionCells, revisionsOfReport, vanishingsOfReport } from '../store/changes.js';
+import {
+  describeRevision,
+  describeVanishing,
+  revisionCells,
+  revisionSentences,
+  revisionsOfReport,
+  vanishingsOfReport,
+  type RevisionSentenceRow,
+} from '../store/changes.js';
 import type { Db } from '../store/db.js';
+import { describeTextDiff } from '../store/text-diff.js';
 import { html, type SafeHtml } from './html.js';
 import { fmt } from './layout.js';
+
+/**
+ * Sentences of a revision's text that differ, as a list: changed `old → new`, added `+ new`,
+ * removed `- old` (escaped: they are scraped text). `more`: changes not shown (counted).
+ */
+export function sentenceList(rows: readonly RevisionSentenceRow[], more: number): SafeHtml {
+  return html`<ul class="sentences">${rows.map((s) =>
+    s.change === 'changed'
+      ? html`<li><span class="small muted">changed</span> <del>${s.old_text ?? ''}</del> → <ins>${s.new_text ?? ''}</ins></li>`
+      : s.change === 'added'
+        ? html`<li><span class="small muted">added</span> <ins>${s.new_text ?? ''}</ins></li>`
+        : html`<li><span class="small muted">removed</span> <del>${s.old_text ?? ''}</del></li>`,
+  )}${more > 0 ? html`<li class="small muted">and ${more} more sentence change(s)</li>` : ''}</ul>`;
+}
 
 /** A notice that the report's URL vanished (empty when it did not, or came back). */
 export function vanishedNotice(db: Db, reportId: number): SafeHtml | '' {
@@ -37,15 +60,27 @@ export function versionsSection(db: Db, reportId: number, url: string | null): S
   )}</ul>`;
   const diffs = revisions.map((rv) => {
     const cells = revisionCells(db, rv.id);
+    const sentences = revisionSentences(db, rv.id);
+    const total = rv.sentences_changed + rv.sentences_added + rv.sentences_removed;
     const other = rv.new_report_id === reportId ? rv.old_report_id : rv.new_report_id;
-    return html`<h3 id="revision-${rv.id}">Revision: <a href="/report/${rv.old_report_id}">#${rv.old_report_id}</a> → <a href="/report/${rv.new_report_id}">#${rv.new_report_id}</a> <span class="small muted">(${rv.kind === 'same_url' ? 'new content at the same URL' : 'published again'}, first seen ${rv.first_seen_at.slice(0, 10)}; compare with <a href="/report/${other}">#${other}</a>)</span></h3>
-<div class="scroll"><table class="data diff"><thead><tr><th>Cell</th><th>Raw (old)</th><th class="num">Old</th><th class="num">New</th><th>Raw (new)</th></tr></thead><tbody>${cells.map(
-      (c) =>
-        html`<tr><td><code>${c.table_name === 'report' ? c.row_key : `${c.table_name}.${c.row_key}.${c.col_key}`}</code></td><td class="small muted">${c.old_raw ?? ''}</td><td class="num old">${fmt(c.old_value)}</td><td class="num new">${fmt(c.new_value)}</td><td class="small muted">${c.new_raw ?? ''}</td></tr>`,
-    )}</tbody></table></div>`;
+    const table =
+      cells.length === 0
+        ? html`<p class="small muted">No table cell changed.</p>`
+        : html`<div class="scroll"><table class="data diff"><thead><tr><th>Cell</th><th>Raw (old)</th><th class="num">Old</th><th class="num">New</th><th>Raw (new)</th></tr></thead><tbody>${cells.map(
+            (c) =>
+              html`<tr><td><code>${c.table_name === 'report' ? c.row_key : `${c.table_name}.${c.row_key}.${c.col_key}`}</code></td><td class="small muted">${c.old_raw ?? ''}</td><td class="num old">${fmt(c.old_value)}</td><td class="num new">${fmt(c.new_value)}</td><td class="small muted">${c.new_raw ?? ''}</td></tr>`,
+          )}</tbody></table></div>`;
+    const text =
+      total === 0
+        ? ''
+        : html`<h4 id="revision-${rv.id}-text">Text 正文: ${describeTextDiff({ changed: rv.sentences_changed, added: rv.sentences_added, removed: rv.sentences_removed })}</h4>
+${sentenceList(sentences, total - sentences.length)}`;
+    return html`<h3 id="revision-${rv.id}">Revision: <a href="/report/${rv.old_report_id}">#${rv.old_report_id}</a> → <a href="/report/${rv.new_report_id}">#${rv.new_report_id}</a> <span class="small muted">(${rv.kind === 'same_url' ? 'new content at the same URL' : 'published again'}, first seen ${rv.first_seen_at.slice(0, 10)}; ${describeRevision(rv)}; compare with <a href="/report/${other}">#${other}</a>)</span></h3>
+${table}
+${text}`;
   });
   return html`<h2 id="versions">Versions 版本 (${Math.max(sameUrl.length, revisions.length + 1)})</h2>
-<p class="small muted">nianbao keeps every version it fetched; the values that differ are marked old → new.</p>
+<p class="small muted">nianbao keeps every version it fetched; the values and the sentences of the text that differ are marked old → new.</p>
 ${sameUrl.length > 1 ? versions : ''}
 ${diffs}`;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { resolveAgencyIds } from './filters.js';
+import { describeTextDiff } from './text-diff.js';
 
 export const CHANGE_KINDS = ['revised', 'vanished'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -50,6 +51,19 @@ export interface ChangeRow {
   http_status: number | null;
   final_url: string | null;
   returned_at: string | null;
+  /** Sentences of the text reworded, added, removed (revised only; null for vanished, and before migration 19). */
+  sentences_changed?: number | null;
+  sentences_added?: number | null;
+  sentences_removed?: number | null;
+}
+
+/** A sentence of the text that differs between two versions (a `revision_sentences` row). */
+export interface RevisionSentenceRow {
+  revision_id: number;
+  ord: number;
+  change: 'changed' | 'added' | 'removed';
+  old_text: string | null;
+  new_text: string | null;
 }
 
 /** A value that differs between two versions (a `revision_cells` row). */
@@ -106,25 +120,62 @@ export function revisionCells(db: Db, revisionId: number): RevisionCellRow[] {
   return db.prepare('SELECT * FROM revision_cells WHERE revision_id = ? ORDER BY ord').all(revisionId) as RevisionCellRow[];
 }
 
+/** Whether the database has the text revisions of migration 19 (a read-only older file may not). */
+export function hasRevisionText(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'revision_sentences'").get() !== undefined;
+}
+
+/** The sentences of a revision's text that differ, in order (the first 50; the counts are on the revision). */
+export function revisionSentences(db: Db, revisionId: number): RevisionSentenceRow[] {
+  if (!hasRevisionText(db)) return [];
+  return db.prepare('SELECT * FROM revision_sentences WHERE revision_id = ? ORDER BY ord').all(revisionId) as RevisionSentenceRow[];
+}
+
+/** How a sentence change reads: `~ old → new`, `+ new`, `- old`. */
+export function describeSentence(s: Pick<RevisionSentenceRow, 'change' | 'old_text' | 'new_text'>): string {
+  if (s.change === 'added') return `+ ${s.new_text ?? ''}`;
+  if (s.change === 'removed') return `- ${s.old_text ?? ''}`;
+  return `~ ${s.old_text ?? ''} → ${s.new_text ?? ''}`;
+}
+
+/** What a revision changed in a few words: `2 value(s); text: 3 sentences changed, 1 added`. */
+export function describeRevision(r: {
+  cells_changed: number | null;
+  sentences_changed?: number | null;
+  sentences_added?: number | null;
+  sentences_removed?: number | null;
+}): string {
+  const text = describeTextDiff({ changed: r.sentences_changed ?? 0, added: r.sentences_added ?? 0, removed: r.sentences_removed ?? 0 });
+  const cells = r.cells_changed ?? 0;
+  if (!text) return `${cells} value(s)`;
+  return cells === 0 ? `text only: ${text}` : `${cells} value(s); text: ${text}`;
+}
+
+/** A revision as the report page lists it. */
+export interface ReportRevision {
+  id: number;
+  kind: string;
+  old_report_id: number;
+  new_report_id: number;
+  url: string | null;
+  first_seen_at: string;
+  cells_changed: number;
+  sentences_changed: number;
+  sentences_added: number;
+  sentences_removed: number;
+}
+
 /** Revisions a report takes part in (as the old or the new version), oldest first. */
-export function revisionsOfReport(
-  db: Db,
-  reportId: number,
-): { id: number; kind: string; old_report_id: number; new_report_id: number; url: string | null; first_seen_at: string; cells_changed: number }[] {
+export function revisionsOfReport(db: Db, reportId: number): ReportRevision[] {
+  const counts = hasRevisionText(db)
+    ? 'sentences_changed, sentences_added, sentences_removed'
+    : '0 AS sentences_changed, 0 AS sentences_added, 0 AS sentences_removed';
   return db
     .prepare(
-      `SELECT id, kind, old_report_id, new_report_id, url, first_seen_at, cells_changed FROM revisions
+      `SELECT id, kind, old_report_id, new_report_id, url, first_seen_at, cells_changed, ${counts} FROM revisions
        WHERE old_report_id = ? OR new_report_id = ? ORDER BY first_seen_at, id`,
     )
-    .all(reportId, reportId) as {
-    id: number;
-    kind: string;
-    old_report_id: number;
-    new_report_id: number;
-    url: string | null;
-    first_seen_at: string;
-    cells_changed: number;
-  }[];
+    .all(reportId, reportId) as ReportRevision[];
 }
 
 /** The vanishings of a report's URL, newest first. */

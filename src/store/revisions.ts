@@ -12,6 +12,9 @@
  */
 import type { CellRecord, ParsedReport, StatRow } from '../../parsers/types.js';
 import type { Db } from './db.js';
+import { proseText } from './report-rows.js';
+import { LABELS_PREFIX } from './search-text.js';
+import { describeTextDiff, textDiff, type TextDiff } from './text-diff.js';
 
 /** The finding rules this module writes; `check` and `reparse` keep them. */
 export const CHANGE_RULES = ['report.revised', 'report.vanished'] as const;
@@ -136,11 +139,52 @@ export function reportDiff(db: Db, oldReportId: number, parsed: ParsedReport): C
   return out;
 }
 
+/**
+ * The prose a stored report's search text holds (`report_text`: the prose, then the tables'
+ * labels line, search-text.ts), or null when none is stored (a failed report, a database before
+ * migration 17).
+ */
+function storedProse(db: Db, reportId: number): string | null {
+  const hasText = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_text'").get() !== undefined;
+  if (!hasText) return null;
+  const text = db.prepare('SELECT text FROM report_text WHERE report_id = ?').pluck().get(reportId) as string | null | undefined;
+  if (text === undefined || text === null) return null;
+  const cut = text.lastIndexOf('\n');
+  return text.slice(cut + 1).startsWith(LABELS_PREFIX) ? text.slice(0, Math.max(cut, 0)) : text;
+}
+
+/**
+ * The sentences of its text that a newly parsed version changes against a stored report, or null
+ * when the text is the same once normalised (spacing, line breaks, character width), the stored
+ * report has no text to compare, or the new version's text was read by OCR (two scans of one page
+ * read differently: the misreadings would be the changes).
+ */
+export function reportTextDiff(db: Db, oldReportId: number, parsed: ParsedReport): TextDiff | null {
+  if (parsed.input.ocr) return null;
+  const old = storedProse(db, oldReportId);
+  return old === null ? null : textDiff(old, proseText(parsed.text ?? ''));
+}
+
 /** How a change reads in one line: `requests.new_received.total 154 → 160`. */
 export function describeChange(c: Pick<CellChange, 'table' | 'row' | 'col' | 'oldValue' | 'newValue'>): string {
   const v = (x: number | string | null): string => (x === null ? '(blank)' : String(x));
   const where = c.table === 'report' ? c.row : `${c.table}.${c.row}.${c.col}`;
   return `${where} ${v(c.oldValue)} → ${v(c.newValue)}`;
+}
+
+/**
+ * The message of a revision's finding: how it was found, the values that differ (the first five)
+ * and how much the text changed — `text changed: 3 sentences changed, 1 added; no table cell
+ * changed` when only the text did.
+ */
+export function revisionMessage(kind: RevisionKind, seenAt: string, oldReportId: number, changes: readonly CellChange[], text: TextDiff | null): string {
+  const how = kind === 'same_url' ? 'new content at the same URL' : 'the same agency and year published again';
+  const head = `revised: ${how} (first seen ${seenAt.slice(0, 10)}); `;
+  if (changes.length === 0) return `${head}text changed from report #${oldReportId}: ${text ? describeTextDiff(text) : 'no sentence'}; no table cell changed`;
+  const said = text ? `text changed: ${describeTextDiff(text)}` : '';
+  const shown = changes.slice(0, 5).map(describeChange).join('; ');
+  const more = changes.length > 5 ? `; and ${changes.length - 5} more` : '';
+  return `${head}${changes.length} value(s) differ from report #${oldReportId}: ${shown}${more}${said ? `; ${said}` : ''}`;
 }
 
 /** Prepared statements that record revisions and vanished reports; one per connection. */
@@ -153,11 +197,16 @@ export class ChangeRecorder {
         'SELECT id, agency_id, year, status FROM reports WHERE id = ?',
       ),
       reportOfDocument: db.prepare<[number], { id: number; status: string }>('SELECT id, status FROM reports WHERE document_id = ?'),
+      reportUrls: db.prepare<[number], { url: string | null; final_url: string | null }>(
+        'SELECT d.url, d.final_url FROM reports r JOIN documents d ON d.id = r.document_id WHERE r.id = ?',
+      ),
       documentUrls: db.prepare<[number], { url: string | null; final_url: string | null }>('SELECT url, final_url FROM documents WHERE id = ?'),
       insertRevision: db.prepare(
         `INSERT OR IGNORE INTO revisions (agency_id, year, old_report_id, new_report_id, url, kind, cells_changed, first_seen_at, run_id)
          VALUES (@agency_id, @year, @old_report_id, @new_report_id, @url, @kind, @cells_changed, @first_seen_at, @run_id)`,
       ),
+      insertSentence: db.prepare('INSERT INTO revision_sentences (revision_id, ord, change, old_text, new_text) VALUES (?, ?, ?, ?, ?)'),
+      textCounts: db.prepare('UPDATE revisions SET sentences_changed = ?, sentences_added = ?, sentences_removed = ? WHERE id = ?'),
       insertCell: db.prepare(
         `INSERT INTO revision_cells (revision_id, ord, table_name, row_key, col_key, old_value, new_value, old_raw, new_raw)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -198,6 +247,12 @@ export class ChangeRecorder {
     return d ? (d.final_url ?? d.url) : null;
   }
 
+  /** The URL (after redirects, else as asked) a stored report's document was fetched from. */
+  reportUrl(reportId: number): string | null {
+    const d = this.#s.reportUrls.get(reportId);
+    return d ? (d.final_url ?? d.url) : null;
+  }
+
   /**
    * The earlier version a new report republishes: the latest report of its agency and year stored
    * by another run from another place, or undefined.
@@ -208,7 +263,10 @@ export class ChangeRecorder {
     return this.#s.earlier.get({ agency_id: r.agency_id, year: r.year, id: newReportId, run_id: runId, place })?.id;
   }
 
-  /** Records a revision with its differences and the finding `report.revised` on the new version. Returns its id. */
+  /**
+   * Records a revision with its differences (values, and sentences when `text` is given) and the
+   * finding `report.revised` on the new version. Returns its id.
+   */
   revision(o: {
     oldReportId: number;
     newReportId: number;
@@ -217,6 +275,7 @@ export class ChangeRecorder {
     seenAt: string;
     runId: number | null;
     changes: readonly CellChange[];
+    text?: TextDiff | null;
   }): number | null {
     const n = this.#s.report.get(o.newReportId);
     const info = this.#s.insertRevision.run({
@@ -233,14 +292,16 @@ export class ChangeRecorder {
     if (info.changes === 0) return null;
     const id = Number(info.lastInsertRowid);
     o.changes.forEach((c, i) => this.#s.insertCell.run(id, i + 1, c.table, c.row, c.col, c.oldValue, c.newValue, c.oldRaw, c.newRaw));
-    const shown = o.changes.slice(0, 5).map(describeChange).join('; ');
-    const more = o.changes.length > 5 ? `; and ${o.changes.length - 5} more` : '';
-    const how = o.kind === 'same_url' ? 'new content at the same URL' : 'the same agency and year published again';
+    const text = o.text ?? null;
+    if (text) {
+      this.#s.textCounts.run(text.changed, text.added, text.removed, id);
+      text.changes.forEach((c, i) => this.#s.insertSentence.run(id, i + 1, c.change, c.oldText, c.newText));
+    }
     const only = o.changes.length === 1 && typeof o.changes[0]!.oldValue === 'number' && typeof o.changes[0]!.newValue === 'number' ? o.changes[0]! : null;
     this.#s.insertFinding.run(
       o.newReportId,
       'report.revised',
-      `revised: ${how} (first seen ${o.seenAt.slice(0, 10)}); ${o.changes.length} value(s) differ from report #${o.oldReportId}: ${shown}${more}`,
+      revisionMessage(o.kind, o.seenAt, o.oldReportId, o.changes, text),
       o.kind,
       only ? (only.newValue as number) : null,
       only ? (only.oldValue as number) : null,

@@ -76,7 +76,8 @@ describe('fictional agencies: generated reports', () => {
         const q = parseHtmlReport(r.report.revisedHtml);
         expect(q.issues, label).toEqual([]);
         const diff = [...valuesOf(q)].filter(([k, v]) => got.get(k) !== v);
-        expect(diff.length, label).toBe(1);
+        // A revised report differs in one cell; a reworded one in its text only.
+        expect(diff.length, label).toBe(r.report.plan.reword ? 0 : 1);
       }
       expect(r.report.html).toContain('虚构');
     }
@@ -109,7 +110,7 @@ describe('fictional agencies: generated reports', () => {
     expect(new Set(reports.map((r) => r.report.format))).toEqual(new Set(['2021', '2019', 'pre2019']));
   });
 
-  it('plant every case once: a sum, prose vs table, a part over its whole, late, undated, a missing year, revised, vanished', () => {
+  it('plant every case once: a sum, prose vs table, a part over its whole, late, undated, a missing year, revised, reworded, vanished', () => {
     const plants = reports.flatMap((r) => (r.report.plan.plants ?? []).map((p) => `${p} ${r.report.plan.agency} ${r.report.plan.year}`));
     expect(plants.sort()).toEqual(['narrative_mismatch 演示区人民政府 2025', 'part_exceeds_whole 演示县人民政府 2017', 'sum_fails 演示省人民政府 2022']);
     expect(reports.filter((r) => r.report.plan.published === null).map((r) => `${r.report.plan.agency} ${r.report.plan.year}`)).toEqual(['演示市教育局 2024']);
@@ -122,7 +123,7 @@ describe('fictional agencies: generated reports', () => {
         .filter((r) => r.round2)
         .map((r) => `${r.round2} ${r.report.plan.agency} ${r.report.plan.year}`)
         .sort(),
-    ).toEqual(['revised 演示市卫生健康委员会 2025', 'vanished 演示市卫生健康委员会 2024']);
+    ).toEqual(['revised 演示市卫生健康委员会 2025', 'reworded 演示市卫生健康委员会 2023', 'vanished 演示市卫生健康委员会 2024']);
   });
 });
 
@@ -152,6 +153,15 @@ describe('fictional agencies: the portal and its round 2', () => {
     expect(after.text).not.toBe(before.text);
     expect(valuesOf(parseHtmlReport(after.text)).get(revised.generated!.revised!.path)).toBe(revised.generated!.revised!.to);
     expect((await fetchText(vanished.url)).status).toBe(404);
+    // The reworded report: other text, the same values.
+    const reworded = all.find((e) => e.generated?.round2 === 'reworded')!;
+    portal.round = 1;
+    const wordedBefore = await fetchText(reworded.url);
+    portal.round = 2;
+    const wordedAfter = await fetchText(reworded.url);
+    expect(wordedAfter.text).not.toBe(wordedBefore.text);
+    expect(wordedAfter.text).toContain('回应社会关切不够及时');
+    expect(valuesOf(parseHtmlReport(wordedAfter.text))).toEqual(valuesOf(parseHtmlReport(wordedBefore.text)));
     for (const e of all.filter((x) => !x.generated?.round2)) expect((await fetchText(e.url)).status, e.url).toBe(200);
     portal.round = 1;
     expect((await fetchText(revised.url)).text).toBe(before.text);
@@ -193,10 +203,14 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
       ['compliance.published_unknown', '演示市教育局', 2024],
       // round 2: the revised report (its new version) and the one that vanished
       ['report.revised', '演示市卫生健康委员会', 2025],
+      ['report.revised', '演示市卫生健康委员会', 2023], // its text only
       ['report.vanished', '演示市卫生健康委员会', 2024],
     ];
     for (const [rule, agency, year] of planted) expect(finding(rule, agency, year).length, `${rule} ${agency} ${year}`).toBeGreaterThan(0);
     expect(finding('compliance.published_unknown', '演示市教育局', 2024)[0]!.message).toMatch(/date unknown/);
+    expect(finding('report.revised', '演示市卫生健康委员会', 2023)[0]!.message).toMatch(
+      /text changed from report #\d+: 1 sentence changed, 1 added; no table cell changed/,
+    );
     const onFictional = db
       .prepare(
         `SELECT f.rule, s.agency, r.year FROM findings f JOIN reports r ON r.id = f.report_id JOIN report_summary s ON s.report_id = r.id
@@ -250,6 +264,12 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
       ).toBe(true);
     }
     expect(lines.find((l) => l.includes('compliance.late'))).toMatch(/演示市人民政府\s+2023\s+published 2024-05-20/);
+    // The reworded report: a revision of its text alone.
+    expect(
+      lines.some((l) =>
+        /report\.revised\s+演示市卫生健康委员会\s+2023\s.*text changed from report #\d+: 1 sentence changed, 1 added; no table cell changed/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('shows every planted finding on its explorer page and in the feed', async () => {
@@ -284,6 +304,7 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
         ['narrative.mismatch', '演示区人民政府', 2025],
         ['stats.part_exceeds_whole', '演示县人民政府', 2017],
         ['report.revised', '演示市卫生健康委员会', 2025],
+        ['report.revised', '演示市卫生健康委员会', 2023],
         ['report.vanished', '演示市卫生健康委员会', 2024],
       ] as const) {
         const id = reportId(rule, agency, year);

@@ -1,11 +1,20 @@
 /**
  * `nianbao changes [--since DATE] [--agency A] [--kind revised|vanished] [--json]`: reports that
  * changed after they were stored — revised (new content at the same URL, or the same agency and
- * year published again, with the values that differ) and vanished (the URL answers 404/410 or
+ * year published again, with the values and the sentences of its text that differ) and vanished (the URL answers 404/410 or
  * redirects away). A thin wrapper over src/store/changes.ts; the crawl records them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
+import {
+  CHANGE_KINDS,
+  type ChangeRow,
+  describeRevision,
+  describeSentence,
+  describeVanishing,
+  listChanges,
+  revisionCells,
+  revisionSentences,
+} from '../../store/changes.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { describeChange } from '../../store/revisions.js';
@@ -18,12 +27,24 @@ function parseDate(v: string): string {
   return v.trim();
 }
 
-/** The values a revision changed, as `describeChange` lines. */
+/** The values a revision changed, as `describeChange` lines, then its sentences (`~ old → new`, `+ new`, `- old`). */
 function changedValues(db: Db, c: ChangeRow): string[] {
   if (c.change !== 'revised') return [];
-  return revisionCells(db, c.change_id).map((x) =>
+  const values = revisionCells(db, c.change_id).map((x) =>
     describeChange({ table: x.table_name, row: x.row_key, col: x.col_key, oldValue: x.old_value, newValue: x.new_value }),
   );
+  const sentences = revisionSentences(db, c.change_id);
+  const total = (c.sentences_changed ?? 0) + (c.sentences_added ?? 0) + (c.sentences_removed ?? 0);
+  const more = total > sentences.length ? [`(and ${total - sentences.length} more sentence change(s), not kept)`] : [];
+  // A sentence is one line of output: a line break in stored text cannot forge another.
+  return [...values, ...sentences.map((x) => describeSentence(x).replace(/[\r\n]+/g, ' ')), ...more];
+}
+
+/** What a revision changed: `values`, `text` or `values+text`. */
+function whatChanged(c: ChangeRow): 'values' | 'text' | 'values+text' {
+  const text = (c.sentences_changed ?? 0) + (c.sentences_added ?? 0) + (c.sentences_removed ?? 0) > 0;
+  if (!text) return 'values';
+  return (c.cells_changed ?? 0) > 0 ? 'values+text' : 'text';
 }
 
 function line(db: Db, c: ChangeRow): string {
@@ -32,7 +53,7 @@ function line(db: Db, c: ChangeRow): string {
     const how = c.detail === 'same_url' ? 'new content at the same URL' : 'published again';
     const values = changedValues(db, c);
     return (
-      `${c.seen_at.slice(0, 10)}  revised   ${who}  report ${c.report_id} (was ${c.old_report_id}): ${how}, ${c.cells_changed} value(s)  ${c.url ?? ''}\n` +
+      `${c.seen_at.slice(0, 10)}  revised   ${who}  report ${c.report_id} (was ${c.old_report_id}): ${how}, ${describeRevision(c)}  ${c.url ?? ''}\n` +
       values.map((v) => `    ${v}\n`).join('')
     );
   }
@@ -49,7 +70,7 @@ export function registerChanges(program: Command): void {
     .option('--agency <name>', 'only this agency (name or alias)')
     .addOption(new Option('--kind <kind>', 'only revised or only vanished reports').choices([...CHANGE_KINDS]))
     .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
-    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with their values')
+    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with what changed (values, text or both), their values and sentences')
     .addOption(dbOption())
     .action((opts: { db?: string; since?: string; agency?: string; kind?: 'revised' | 'vanished'; limit: number; json?: boolean }) => {
       let db;
@@ -63,7 +84,12 @@ export function registerChanges(program: Command): void {
         const rows = listChanges(db, { since: opts.since, agency: opts.agency, kind: opts.kind, limit: opts.limit });
         if (opts.json) {
           let out = '';
-          for (const c of rows) out += `${JSON.stringify({ ...c, values: c.change === 'revised' ? revisionCells(db, c.change_id) : [] })}\n`;
+          for (const c of rows) {
+            const revised = c.change === 'revised';
+            const values = revised ? revisionCells(db, c.change_id) : [];
+            const sentences = revised ? revisionSentences(db, c.change_id) : [];
+            out += `${JSON.stringify({ ...c, what: revised ? whatChanged(c) : null, values, sentences })}\n`;
+          }
           process.stdout.write(out);
           return;
         }

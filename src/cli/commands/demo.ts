@@ -43,7 +43,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'start the offline demo portal on 127.0.0.1, crawl it into the database (a second round finds one report revised and one gone), run check, print the summary, every finding and example queries',
+      'start the offline demo portal on 127.0.0.1, crawl it into the database (a second round finds two reports revised — one cell, one text only — and one gone), run check, print the summary, every finding and example queries',
     )
     .addOption(dbOption())
     .option('--serve', 'only start the demo portal and keep it running (prints its URLs; Ctrl-C stops it)')
@@ -52,7 +52,11 @@ export function registerDemo(program: Command): void {
       `port of the portal hub; the sites use the next sixteen ports (default: ${DEFAULT_DEMO_PORT}, else free ports; 0 = free ports)`,
       parsePort,
     )
-    .option('--round <n>', 'with --serve: the round the portal serves, 1 or 2 (2: one fictional report revised, one answering 404; default: 1)', parseRound)
+    .option(
+      '--round <n>',
+      'with --serve: the round the portal serves, 1 or 2 (2: two fictional reports revised — one cell, one text only — and one answering 404; default: 1)',
+      parseRound,
+    )
     .option('--json', 'print the summary and the query results as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto, bar, json, none', 'auto')
     .option('--no-browser', 'never start a browser (the two sites that need one are left out)')
@@ -77,7 +81,7 @@ async function serve(opts: DemoCliOptions): Promise<number> {
     return EXIT.FATAL;
   }
   process.stdout.write(
-    `Round ${portal.round} of 2${portal.round === 1 ? ' (restart with --round 2 to see one fictional report revised and one gone)' : ' (one fictional report revised, one gone: crawl again with --refresh)'}.\n` +
+    `Round ${portal.round} of 2${portal.round === 1 ? ' (restart with --round 2 to see two fictional reports revised and one gone)' : ' (two fictional reports revised, one gone: crawl again with --refresh)'}.\n` +
       `Crawl it with:  nianbao crawl --sites ${portal.origin}/sites.json --interval-ms 100\nPress Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
@@ -129,7 +133,7 @@ async function demo(opts: DemoCliOptions): Promise<number> {
         out += `\nThe demo ran without a browser: ${missed.join(', ')} (${result.browserSites.join(', ')} need one) were left out. ${s.browser.unavailable ?? ''}\n`;
       }
       const r2 = result.round2;
-      out += `\nRound 2 (the portal changed: ${result.changed.revised.length} report revised, ${result.changed.vanished.length} gone): the fictional agencies crawled again with --refresh — ${r2.totals.reportsNew} new, ${r2.totals.reportsUpdated} updated, ${r2.totals.reportsKnown} unchanged report(s), ${r2.totals.reportsFailed} failed, ${r2.totals.errors} error(s).\n`;
+      out += `\nRound 2 (the portal changed: ${result.changed.revised.length} report(s) revised, ${result.changed.vanished.length} gone): the fictional agencies crawled again with --refresh — ${r2.totals.reportsNew} new, ${r2.totals.reportsUpdated} updated, ${r2.totals.reportsKnown} unchanged report(s), ${r2.totals.reportsFailed} failed, ${r2.totals.errors} error(s).\n`;
       for (const u of result.changed.revised) out += `  revised: ${u}\n`;
       for (const u of result.changed.vanished) out += `  vanished (404): ${u}\n`;
       out += `\nFindings (${result.findings.length}; parser and \`nianbao check\`, one per line: rule, agency, year, message):\n`;

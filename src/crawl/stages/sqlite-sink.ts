@@ -7,7 +7,8 @@
 import { ParsePool, type ParsePoolStats } from '../../parse/pool.js';
 import type { Db } from '../../store/db.js';
 import { parseToOutcome, type ParseFn } from '../../ingest/outcome.js';
-import { ChangeRecorder, reportDiff, type CellChange } from '../../store/revisions.js';
+import { ChangeRecorder, reportDiff, reportTextDiff, type CellChange } from '../../store/revisions.js';
+import type { TextDiff } from '../../store/text-diff.js';
 import { SnapshotStore } from '../../store/snapshots.js';
 import { ReportWriter, reportStatus, type ParseOutcome } from '../../store/writer.js';
 import type { BudgetInput } from '../../../parsers/budget.js';
@@ -124,12 +125,16 @@ export class SqliteReportSink implements ReportSink {
     const stored = this.writer.findDocument(got.sha);
     if (stored) return { outcome: 'known', documentId: stored.documentId };
     const updated = row.document_id !== null;
-    // A known URL with new bytes: compared with the version stored from it. The same values (a
-    // visit counter or the page template changed) are not a new version: the response is kept.
+    // A known URL with new bytes: compared with the version stored from it. The same values and
+    // the same text once normalised (a visit counter or the page template changed, spacing, line
+    // breaks) are not a new version: the response is kept.
     const previous = updated ? this.changes.reportOfDocument(row.document_id!) : undefined;
     if (previous?.status === 'ok' && outcome.ok && !hasTables(outcome)) return { outcome: 'no-tables' };
-    const diff: CellChange[] | null = previous && previous.status !== 'failed' && outcome.ok ? reportDiff(this.db, previous.id, outcome.report) : null;
-    if (previous && diff !== null && diff.length === 0 && outcome.ok && reportStatus(outcome.report) === previous.status) return { outcome: 'same' };
+    const comparable = previous !== undefined && previous.status !== 'failed' && outcome.ok;
+    const diff: CellChange[] | null = comparable ? reportDiff(this.db, previous.id, outcome.report) : null;
+    const text: TextDiff | null = comparable ? reportTextDiff(this.db, previous.id, outcome.report) : null;
+    if (previous && diff !== null && diff.length === 0 && text === null && outcome.ok && reportStatus(outcome.report) === previous.status)
+      return { outcome: 'same' };
     let revised = false;
     const w = this.frontier.unit(() => {
       const w = this.writer.insert(
@@ -155,7 +160,7 @@ export class SqliteReportSink implements ReportSink {
         ...(page.response ? { response: { ...page.response, documentId: w.documentId } } : {}),
         ...(page.finish ? { finish: { ...page.finish, documentId: w.documentId } } : {}),
       });
-      revised = this.#noteRevision(row, got.res.fetchedAt, outcome, w.reportId, w.status, page.runId, previous?.id, diff);
+      revised = this.#noteRevision(row, got.res.fetchedAt, outcome, w.reportId, w.status, page.runId, previous?.id, diff, text);
       return w;
     });
     return { outcome: updated ? 'updated' : 'new', documentId: w.documentId, status: w.status, revised };
@@ -192,9 +197,10 @@ export class SqliteReportSink implements ReportSink {
 
   /**
    * Records a revision of a newly stored report (inside its unit): a new version at a known URL
-   * (`same_url`, `diff` against the version stored from it), or a report of an agency and year
-   * already stored by an earlier run from another place, unless one is an attachment of the
-   * other's page (`republished`). Returns true when a revision was recorded.
+   * (`same_url`, `diff` and `text` against the version stored from it), or a report of an agency
+   * and year already stored by an earlier run from another place, unless one is an attachment of
+   * the other's page (`republished`; its text is compared only when both come from the same host:
+   * two portals' copies differ in their page template). Returns true when a revision was recorded.
    */
   #noteRevision(
     row: FrontierRow,
@@ -205,16 +211,36 @@ export class SqliteReportSink implements ReportSink {
     runId: number,
     previousId: number | undefined,
     diff: CellChange[] | null,
+    text: TextDiff | null,
   ): boolean {
     this.changes.returned(row.url, seenAt);
     if (!outcome.ok || status === 'failed') return false;
     const seen = { url: row.url, newReportId: reportId, seenAt, runId };
     if (previousId !== undefined) {
-      return diff !== null && diff.length > 0 && this.changes.revision({ ...seen, oldReportId: previousId, kind: 'same_url', changes: diff }) !== null;
+      return (
+        diff !== null &&
+        (diff.length > 0 || text !== null) &&
+        this.changes.revision({ ...seen, oldReportId: previousId, kind: 'same_url', changes: diff, text }) !== null
+      );
     }
     const earlier = this.changes.republishes(reportId, row.url, runId);
     if (earlier === undefined || this.#s.related.get({ id: earlier, parent: row.parent, url: row.url, kind: row.kind })) return false;
     const changes = reportDiff(this.db, earlier, outcome.report);
-    return changes.length > 0 && this.changes.revision({ ...seen, oldReportId: earlier, kind: 'republished', changes }) !== null;
+    const sameHost = hostOf(this.changes.reportUrl(earlier)) === hostOf(row.url);
+    const earlierText = sameHost ? reportTextDiff(this.db, earlier, outcome.report) : null;
+    return (
+      (changes.length > 0 || earlierText !== null) &&
+      this.changes.revision({ ...seen, oldReportId: earlier, kind: 'republished', changes, text: earlierText }) !== null
+    );
+  }
+}
+
+/** The host of a URL (null for a file path or a malformed URL). */
+function hostOf(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
   }
 }

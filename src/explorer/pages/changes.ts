@@ -4,13 +4,35 @@
  * date; each revision with the values that differ (old → new). Downloads as CSV or JSON; the Atom
  * feed of the same filters is linked.
  */
-import { CHANGE_KINDS, type ChangeRow, describeVanishing, listChanges, revisionCells } from '../../store/changes.js';
+import {
+  CHANGE_KINDS,
+  type ChangeRow,
+  describeRevision,
+  describeSentence,
+  describeVanishing,
+  listChanges,
+  revisionCells,
+  revisionSentences,
+  type RevisionSentenceRow,
+} from '../../store/changes.js';
+import { sentenceList } from '../versions.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, textParam } from '../data.js';
 import { html, pathWith, safeHref } from '../html.js';
 import { type Col, downloadFormat, downloadLinks, fmt, inputField, page, renderTable, selectField, tabularDownload, type Tabular } from '../layout.js';
 
-type Row = ChangeRow & { values: string };
+type Row = ChangeRow & { values: string; sentences: RevisionSentenceRow[]; text_changes: string };
+
+/** Sentences shown per revision on this page (the report page shows every one kept). */
+const SENTENCES_SHOWN = 3;
+
+const textTotal = (r: ChangeRow): number => (r.sentences_changed ?? 0) + (r.sentences_added ?? 0) + (r.sentences_removed ?? 0);
+
+/** A revision's sentences (for the page) and the same as text, one per line (for downloads). */
+function sentencesOf(ctx: ExplorerContext, c: ChangeRow): { sentences: RevisionSentenceRow[]; text_changes: string } {
+  const sentences = textTotal(c) > 0 ? revisionSentences(ctx.db, c.change_id) : [];
+  return { sentences, text_changes: sentences.map(describeSentence).join('\n') };
+}
 
 export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Response | string {
   const kindParam = textParam(q['kind']);
@@ -27,6 +49,7 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
             .map((x) => `${x.table_name === 'report' ? x.row_key : `${x.table_name}.${x.row_key}.${x.col_key}`}: ${fmt(x.old_value)} → ${fmt(x.new_value)}`)
             .join('; ')
         : '',
+    ...(c.change === 'revised' ? sentencesOf(ctx, c) : { sentences: [], text_changes: '' }),
   }));
   const columns: Col<Row>[] = [
     { key: 'seen_at', label: 'First seen', html: (r) => r.seen_at.slice(0, 10) },
@@ -50,7 +73,9 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
       label: 'What changed',
       html: (r) =>
         r.change === 'revised'
-          ? html`${r.cells_changed} value(s): <span class="small">${r.values}</span>`
+          ? html`${describeRevision(r)}${r.values ? html`: <span class="small">${r.values}</span>` : ''}${
+              r.sentences.length > 0 ? sentenceList(r.sentences.slice(0, SENTENCES_SHOWN), textTotal(r) - Math.min(r.sentences.length, SENTENCES_SHOWN)) : ''
+            }`
           : html`${describeVanishing(r.detail, r.http_status, r.final_url)}${r.returned_at ? html` <span class="pill ok">back ${r.returned_at.slice(0, 10)}</span>` : ''}`,
     },
     {
@@ -58,6 +83,7 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
       label: 'URL',
       html: (r) => (safeHref(r.url) ? html`<a href="${safeHref(r.url)}" rel="noopener noreferrer" target="_blank"><code>${r.url}</code></a>` : (r.url ?? '—')),
     },
+    { key: 'text_changes', label: 'text_changes', downloadOnly: true },
     { key: 'old_report_id', label: 'old_report_id', downloadOnly: true },
     { key: 'agency_id', label: 'agency_id', downloadOnly: true },
     { key: 'province', label: 'province', downloadOnly: true },
@@ -72,7 +98,7 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
   const choices = filterChoices(ctx.db);
   const feed = pathWith('/feed.xml', { agency, province, kind });
   const body = html`<h1>Changes 变更</h1>
-<p class="small muted">Reports that changed after nianbao stored them. <strong>Revised</strong>: a crawl fetched a stored report's URL again and read other values (same_url), or found the same agency and year published again as another document (republished); both versions are kept. <strong>Vanished</strong>: the URL answered 404/410 or redirected away; the stored copy is kept. Crawls revisit known report URLs (<code>nianbao crawl --revisit</code>), so a change shows up at the latest when its URL comes round again.</p>
+<p class="small muted">Reports that changed after nianbao stored them. <strong>Revised</strong>: a crawl fetched a stored report's URL again and read other values or other text (same_url), or found the same agency and year published again as another document (republished); both versions are kept. <strong>Vanished</strong>: the URL answered 404/410 or redirected away; the stored copy is kept. Crawls revisit known report URLs (<code>nianbao crawl --revisit</code>), so a change shows up at the latest when its URL comes round again.</p>
 <form class="filters" method="get" action="/changes">
 ${selectField(
   'kind',

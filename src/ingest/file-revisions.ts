@@ -1,10 +1,10 @@
 /**
  * Revised files of an ingest: a file ingested again from the same path with other content (the
  * agency sent a corrected version, a researcher downloaded the page again) is a new version of the
- * report read from there before. Both versions are kept; when their values differ, a revision is
- * recorded as a crawl records one for a URL (src/store/revisions.ts): kind `same_url`, the place
- * being the file's `file:` URL, its cell differences, and the finding `report.revised` on the new
- * version. The earlier version is looked for in the new report's own (agency, year) group, by the
+ * report read from there before. Both versions are kept; when their values or their text differ
+ * (text compared once normalised, as for a crawl), a revision is recorded as a crawl records one
+ * for a URL (src/store/revisions.ts): kind `same_url`, the place being the file's `file:` URL, its
+ * cell and sentence differences, and the finding `report.revised` on the new version. The earlier version is looked for in the new report's own (agency, year) group, by the
  * group's index: a file whose new content names another agency or year is a new report, not a
  * revision.
  */
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import type { ParseOutcome } from '../store/report-rows.js';
-import { ChangeRecorder, reportDiff } from '../store/revisions.js';
+import { ChangeRecorder, reportDiff, reportTextDiff } from '../store/revisions.js';
 
 export class FileRevisions {
   readonly #db: Db;
@@ -41,7 +41,8 @@ export class FileRevisions {
     const previous = this.#previous.get({ id: o.reportId, path: o.path });
     if (!previous) return null;
     const changes = reportDiff(this.#db, previous.id, o.outcome.report);
-    if (changes.length === 0) return null;
+    const text = reportTextDiff(this.#db, previous.id, o.outcome.report);
+    if (changes.length === 0 && text === null) return null;
     return this.#changes.revision({
       oldReportId: previous.id,
       newReportId: o.reportId,
@@ -50,6 +51,7 @@ export class FileRevisions {
       seenAt: o.seenAt,
       runId: o.runId,
       changes,
+      text,
     });
   }
 }

@@ -78,6 +78,34 @@ describe('ingest: a file read again with other content', () => {
     }
   });
 
+  it('a version whose text alone changed is a revision too; one that differs only in spacing is not', () => {
+    const dbFile = join(tmp.dir, 'text.db');
+    const file = join(tmp.dir, 'text', 'report.html');
+    const original = readFileSync(SOURCE, 'utf8');
+    writeDeep(file, original);
+    expect(runCli(['ingest', file, '--db', dbFile, '--progress', 'none']).code).toBe(0);
+
+    // Spacing and line breaks only: new bytes, the same report once normalised.
+    writeFileSync(file, original.replace('我区编制完成了本报告。', '我区编制完成了\n本报告。  '));
+    const spaced = runCli(['ingest', file, '--db', dbFile, '--json', '--progress', 'none']);
+    expect(JSON.parse(spaced.stdout)).toMatchObject({ new: 1, revised: 0 });
+
+    // One sentence reworded, no table cell touched.
+    expect(original).toContain('我区编制完成了本报告。');
+    writeFileSync(file, original.replace('我区编制完成了本报告。', '我区编制并修订了本报告。'));
+    const reworded = runCli(['ingest', file, '--db', dbFile, '--json', '--progress', 'none']);
+    expect(JSON.parse(reworded.stdout)).toMatchObject({ new: 1, revised: 1 });
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      const rev = db.prepare('SELECT cells_changed, sentences_changed FROM revisions').all();
+      expect(rev).toEqual([{ cells_changed: 0, sentences_changed: 1 }]);
+      const sentence = db.prepare('SELECT new_text FROM revision_sentences').pluck().all() as string[];
+      expect(sentence.join('\n')).toContain('我区编制并修订了本报告。');
+    } finally {
+      db.close();
+    }
+  });
+
   it('another version under another path is a report of its own, no revision', () => {
     const dbFile = join(tmp.dir, 'paths.db');
     const a = join(tmp.dir, 'a', 'report.html');

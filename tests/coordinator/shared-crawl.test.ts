@@ -18,18 +18,15 @@ const skip = postgresSkipReason();
 const HOSTS = 40;
 const INTERVAL_MS = 600;
 /**
- * The servers stamp arrivals, not the workers' starts: a worker books a start in the shared
- * schedule, sleeps until it and then sends, so a request arrives later than its booked start by
- * the time its process waited for a core, by a new connection's set-up (robots.txt, a worker's
- * first request to a host), and by the test process's event loop (three portals serving 40 hosts)
- * before the stamp; the next booking counts from the booked start, so a gap can look shorter than
- * the one the workers kept. Seen: up to 210 ms short at load 12, 360 ms after robots.txt beside
- * the rest of the suite on two cores, 307 ms between two pages (a list and a report) at load 17–47
- * (twice, with the clock moved by libfaketime).
- * Three quarters of the interval; without politeness the gaps are a few ms, and two workers on
- * one host would overlap (checked exactly above).
+ * The servers stamp arrivals, not the workers' starts: a request on a new connection (robots.txt,
+ * a worker's first request to a host) arrives later by the connection's set-up and by the time its
+ * process waited for a core, and a stamp waits for the test process's event loop (three portals
+ * serving 40 hosts), so a gap can look shorter than the one the workers kept — by up to 210 ms seen
+ * for robots.txt → entry page with three workers, a storer and PostgreSQL on two cores at load 12.
+ * Half the interval, as tests/fetch/politeness.test.ts allows; without politeness the gaps are a
+ * few ms, and two workers on one host would overlap (checked exactly above).
  */
-const ARRIVAL_SLACK_MS = (INTERVAL_MS * 3) / 4;
+const ARRIVAL_SLACK_MS = INTERVAL_MS / 2;
 
 interface Proc {
   child: ChildProcess;
@@ -155,7 +152,12 @@ describe.skipIf(skip !== null)(`a crawl shared by three workers through PostgreS
         reqs.sort((x, y) => x.time - y.time);
         for (let i = 1; i < reqs.length; i++) {
           const gap = reqs[i]!.time - reqs[i - 1]!.time;
-          expect(gap, `gap between ${reqs[i - 1]!.path} and ${reqs[i]!.path} on ${host}`).toBeGreaterThanOrEqual(INTERVAL_MS - ARRIVAL_SLACK_MS);
+          // robots.txt is a worker's first request to a host, on a new connection: it arrives late
+          // by the connection's set-up and the worker's wait for a core (up to 360 ms seen with this
+          // test beside the rest of the suite on two cores), so the gap after it has three quarters
+          // of the interval as slack instead of half.
+          const slack = reqs[i - 1]!.path === '/robots.txt' ? (INTERVAL_MS * 3) / 4 : ARRIVAL_SLACK_MS;
+          expect(gap, `gap between ${reqs[i - 1]!.path} and ${reqs[i]!.path} on ${host}`).toBeGreaterThanOrEqual(INTERVAL_MS - slack);
         }
       }
     }

@@ -37,6 +37,24 @@ describe('a second crawl of the same database', () => {
     while (Date.now() < deadline && countRows(file, 'SELECT count(*) AS n FROM frontier WHERE fetched_at IS NOT NULL') < 1) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    // Paused, not left to run: a live run all the same (its pid alive, its heartbeat fresh for
+    // 5 min), but one that cannot finish while the second CLI starts — which takes seconds on a
+    // loaded machine, against the few seconds of pages the first crawl has left. Paused outside a
+    // write transaction (probed), or the second would wait for its lock instead of being refused.
+    for (;;) {
+      first.kill('SIGSTOP');
+      const probe = new Database(file, { timeout: 0 });
+      try {
+        probe.exec('BEGIN IMMEDIATE');
+        probe.exec('ROLLBACK');
+        break;
+      } catch {
+        first.kill('SIGCONT');
+      } finally {
+        probe.close();
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
 
     const second = await runBin(args(file));
     expect(second.code).toBe(75);
@@ -46,7 +64,7 @@ describe('a second crawl of the same database', () => {
     // It left no run row (the check and the row are one transaction: it never started).
     expect(countRows(file, "SELECT count(*) AS n FROM runs WHERE command = 'crawl'")).toBe(1);
 
-    // The first crawl is still running (1 s per response keeps it busy well past the refusal, even on a loaded machine).
+    // The first crawl is still there (paused above; 1 s per response kept it busy until then).
     expect(first.exitCode).toBeNull();
     first.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

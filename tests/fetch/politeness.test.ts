@@ -67,12 +67,18 @@ describe('per-host politeness', () => {
     const t0 = Date.now();
     await Promise.all([1, 2, 3, 4].flatMap((i) => [f.fetch(a.url(`/a${i}`)), f.fetch(b.url(`/b${i}`))]));
     const elapsed = Date.now() - t0;
-    // The fetcher spaces the starts it sends; the server sees the first request of a host later by
-    // the connection set-up, so its observed gaps may be that much shorter (tens of ms on a loaded CI).
-    for (const g of [...gaps(a), ...gaps(b)]) expect(g).toBeGreaterThanOrEqual(170);
+    // The fetcher spaces the starts it sends; the server sees a request later by the connection's
+    // set-up and by the time this process (client and server both) waited for a core, so an
+    // observed gap can be that much shorter: 61 ms short of 200 was seen at load 13 on two cores.
+    // Half the interval, as tests/coordinator/shared-crawl.test.ts allows; unspaced requests to a
+    // host would arrive ~10 ms apart (the response time). The full 3 intervals are checked on the
+    // caller's side below, where no arrival delay can shorten them.
+    for (const g of [...gaps(a), ...gaps(b)]) expect(g).toBeGreaterThanOrEqual(200 / 2);
     // parallel: b's first request does not wait for a's queue
     expect(b.log[0]!.start).toBeLessThan(a.log[1]!.start);
-    expect(elapsed).toBeLessThan(2 * 3 * 200); // serial would take ≥ 7 intervals
+    // Serial (one queue for both hosts) would take ≥ 7 intervals; 4 requests per host in parallel
+    // take 3 (≈ 650 ms), the rest is room for a loaded CI.
+    expect(elapsed).toBeLessThan(7 * 200);
     expect(elapsed).toBeGreaterThanOrEqual(3 * 200 - 10);
   });
 
@@ -105,20 +111,29 @@ describe('per-host politeness', () => {
     expect(host.delayMs).toBe(1000); // max(2 × 100, 1 s)
     expect(host.blockedUntil).toBeDefined();
 
-    for (const p of ['/ok1', '/ok2', '/ok3', '/ok4']) await f.fetch(s.url(p));
+    // The host's delay after each success: halved each time; within 50 ms of the 100 ms floor
+    // (125) it is back at the floor.
+    const delays: number[] = [];
+    for (const p of ['/ok1', '/ok2', '/ok3', '/ok4']) {
+      await f.fetch(s.url(p));
+      delays.push(f.stats().hosts[s.host]!.delayMs);
+    }
+    expect(delays).toEqual([500, 250, 100, 100]);
     const [limited, ok1, ok2, ok3, ok4] = s.log.map((e) => e.start);
-    // The server stamps a request when it arrives: a request sent on a new connection (the idle
-    // keep-alive one closed during the 1 s block) arrives later by the connection set-up, so the
-    // gap after it can look shorter than the delay the fetcher kept by that much (tens of ms on a
-    // loaded CI). The delays themselves are checked exactly in the stats above and below.
-    expect(ok1! - limited!).toBeGreaterThanOrEqual(990); // Retry-After: 1
-    expect(ok2! - ok1!).toBeGreaterThanOrEqual(450); // 1000 × 0.5
-    expect(ok2! - ok1!).toBeLessThan(900);
-    expect(ok3! - ok2!).toBeGreaterThanOrEqual(220); // 500 × 0.5
-    expect(ok3! - ok2!).toBeLessThan(450);
-    expect(ok4! - ok3!).toBeGreaterThanOrEqual(85); // back at the 100 ms floor
-    expect(ok4! - ok3!).toBeLessThan(220);
-    expect(f.stats().hosts[s.host]!.delayMs).toBe(100);
+    // The server stamps a request when it arrives: late by a new connection's set-up (the idle
+    // keep-alive one closed during the 1 s block) and by the time this process (client and server
+    // both) waited for a core, so a gap can look shorter than the delay the fetcher kept: 488 ms
+    // for 500 was seen on CI, 61 ms short of a 200 ms interval at load 13. Each gap is held to half
+    // its delay, as tests/coordinator/shared-crawl.test.ts does; the delays themselves are checked
+    // exactly above. A host not slowed down would be asked every 100 ms, under 250 and 125.
+    expect(ok1! - limited!).toBeGreaterThanOrEqual(990); // Retry-After: 1 (the block starts when the 429 is read, after it arrived)
+    expect(ok2! - ok1!).toBeGreaterThanOrEqual(500 / 2);
+    expect(ok3! - ok2!).toBeGreaterThanOrEqual(250 / 2);
+    expect(ok4! - ok3!).toBeGreaterThanOrEqual(100 / 2);
+    // The recovery is real, not only in the stats: a host kept at its slowed-down 1 s delay would
+    // take ≥ 2 s from /ok2 to /ok4 (≈ 350 ms expected; the rest is room for a loaded CI, where a
+    // single gap ~300 ms over its delay was seen at load 13).
+    expect(ok4! - ok2!).toBeLessThan(2 * 1000);
   });
 
   it('a 503 with Retry-After is retried after the wait and counted per host', async () => {

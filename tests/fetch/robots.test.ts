@@ -134,9 +134,12 @@ describe('robots.txt', () => {
     const f = polite();
     for (const p of ['/a', '/b', '/c']) await f.fetch(s.url(p));
     const starts = ['/a', '/b', '/c'].map((p) => s.hits(p)[0]!.start);
-    // Observed at the server: allow for connection set-up delaying the first arrival.
-    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(260);
-    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(260);
+    // Observed at the server, where an arrival is late by a connection's set-up and by this
+    // process's wait for a core (61 ms short of a 200 ms interval was seen in politeness.test.ts at
+    // load 13): half the Crawl-delay, as there. Without it (interval 0) the requests would arrive
+    // a few ms apart; the 300 ms itself is checked exactly in the stats below.
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(300 / 2);
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(300 / 2);
     expect(f.stats().hosts[s.host]).toMatchObject({ crawlDelayMs: 300, baseIntervalMs: 300 });
   });
 });

@@ -176,6 +176,22 @@ async function parseCase(c: Pick<FuzzCase, 'bytes' | 'fileName' | 'contentType'>
   });
 }
 
+/**
+ * Wall time on a busy machine includes GC and scheduling: a case over the limit is timed twice
+ * more (whether it parses or is rejected) and the best time counts. A parse that is really slow
+ * (superlinear work) is slow every time.
+ */
+async function retimed(c: Pick<FuzzCase, 'bytes' | 'fileName' | 'contentType'>, firstMs: number, maxParseMs: number, rejected: boolean): Promise<number[]> {
+  const times = [firstMs];
+  for (let i = 0; i < 2 && Math.min(...times) > maxParseMs; i++) {
+    const t = performance.now();
+    // A rejection is expected to throw again; a parse that passed must pass again.
+    await (rejected ? parseCase(c).catch(() => undefined) : parseCase(c));
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
 /** Finds the canonical key of the edited cell: the one cell that reads the sentinel in the probe document. */
 async function locateEdit(c: FuzzCase): Promise<{ key: string | null; failure?: Failure }> {
   if (!c.edit) return { key: null };
@@ -253,18 +269,18 @@ export async function runCase(c: FuzzCase, options: RunOptions = {}): Promise<Ca
       result.outcome = 'crashed';
       failures.push({ property: 'exception', message: describeError(e) });
     }
-    if (result.ms > maxParseMs) failures.push({ property: 'slow', message: `rejecting took ${result.ms.toFixed(0)} ms` });
+    if (result.ms > maxParseMs) {
+      // Timed again like a parse below: a rejection on a loaded machine stretches just the same.
+      const times = await retimed(c, result.ms, maxParseMs, true);
+      result.ms = Math.min(...times);
+      if (result.ms > maxParseMs) {
+        failures.push({ property: 'slow', message: `rejecting took ${times.map((t) => t.toFixed(0)).join(' / ')} ms (limit ${maxParseMs})` });
+      }
+    }
     return result;
   }
   if (result.ms > maxParseMs) {
-    // Wall time on a busy machine includes GC and scheduling: re-time twice and keep the best.
-    // A parse that is really slow (superlinear work) is slow every time.
-    const times = [result.ms];
-    for (let i = 0; i < 2 && Math.min(...times) > maxParseMs; i++) {
-      const t = performance.now();
-      await parseCase(c);
-      times.push(performance.now() - t);
-    }
+    const times = await retimed(c, result.ms, maxParseMs, false);
     result.ms = Math.min(...times);
     if (result.ms > maxParseMs) {
       failures.push({ property: 'slow', message: `parse took ${times.map((t) => t.toFixed(0)).join(' / ')} ms (limit ${maxParseMs})` });

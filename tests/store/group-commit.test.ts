@@ -102,7 +102,8 @@ describe('ingest read-ahead bounds', () => {
     const names = ['fujian-pingtan-2019.html', 'fujian-pingtan-2021.html', 'fujian-pingtan-2023.html', 'fujian-pingtan-2025.html'];
     for (const n of names) copyFileSync(join(CORPUS, n), join(dir, n));
     const largest = Math.max(...names.map((n) => readFileSync(join(CORPUS, n)).length));
-    const run = async (label: string, bounds: { readAhead?: number; readAheadBytes?: number }) => {
+    /** Ingests the folder; each parse waits until `awaited` parses have been in flight at once (2 s at most). */
+    const run = async (label: string, bounds: { readAhead?: number; readAheadBytes?: number }, awaited = 1) => {
       let inFlight = 0;
       let most = 0;
       const db = openDatabase(join(tmp.dir, `${label}.db`));
@@ -111,7 +112,13 @@ describe('ingest read-ahead bounds', () => {
         ...bounds,
         parse: async (bytes, o) => {
           most = Math.max(most, ++inFlight);
-          await new Promise((r) => setTimeout(r, 20)); // let the pipeline start others meanwhile
+          // Let the pipeline start the others meanwhile: until the `awaited` ones are in flight,
+          // not for a fixed 20 ms, in which a loaded machine may not have read the next file yet
+          // (a pipeline that starts fewer shows it after the 2 s); then 20 ms more, in which a
+          // pipeline that starts more than its bound shows it in `most`.
+          const until = Date.now() + 2_000;
+          while (most < awaited && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+          await new Promise((r) => setTimeout(r, 20));
           try {
             return await parseReport(bytes, o);
           } finally {
@@ -122,8 +129,8 @@ describe('ingest read-ahead bounds', () => {
       db.close();
       return { most, stored: s.new };
     };
-    expect(await run('ra-default', {})).toEqual({ most: 4, stored: 4 });
-    expect(await run('ra-two', { readAhead: 2 })).toEqual({ most: 2, stored: 4 });
+    expect(await run('ra-default', {}, 4)).toEqual({ most: 4, stored: 4 });
+    expect(await run('ra-two', { readAhead: 2 }, 2)).toEqual({ most: 2, stored: 4 });
     // Smaller than any file: one at a time, and nothing stalls.
     expect(await run('ra-bytes', { readAheadBytes: 1 })).toEqual({ most: 1, stored: 4 });
     expect(await run('ra-bytes2', { readAheadBytes: largest * 2 })).toMatchObject({ stored: 4 });

@@ -3,7 +3,7 @@
  * table. `reserve` is one `INSERT … ON CONFLICT DO UPDATE … RETURNING`: it books the start time
  * (now, or the host's next allowed time, or the end of its Retry-After block) and moves the next
  * allowed time past it by the host's current delay, under the row lock, so two workers (or two
- * machines) never get the same slot. Times are epoch ms of the workers' clocks (keep them in NTP).
+ * machines) never get the same slot; `started` moves it past a start that was sent late. Times are epoch ms of the workers' clocks (keep them in NTP).
  * 429/503 and timeouts slow the host down and other answers let it recover by the embedded crawl's
  * own steps and rules (`slowDown`, `recover`, `blockFor` and {@link DEFAULT_HOST_CLOCK_RULES} of
  * src/fetch/host-clock.ts): the delay doubles, to at least 1 s and at most 60 s, and a Retry-After
@@ -67,6 +67,15 @@ export class PgHostSchedule implements HostSchedule {
       [host, Math.floor(now), this.#defaultIntervalMs],
     );
     return Number(r.rows[0]!.start);
+  }
+
+  async started(host: string, sentAt: number): Promise<void> {
+    await this.#c.pool.query(
+      `UPDATE hosts SET last_start_at = GREATEST(last_start_at, $2::bigint),
+         next_allowed_at = GREATEST(next_allowed_at, $2::bigint + GREATEST(delay_ms, interval_ms, COALESCE(crawl_delay_ms, 0)))
+       WHERE host = $1`,
+      [host, Math.floor(sentAt)],
+    );
   }
 
   async observe(host: string, o: HostObservation, now: number): Promise<void> {

@@ -84,6 +84,9 @@ function sleepUntil(at: number, signal: AbortSignal | undefined): Promise<void> 
   });
 }
 
+/** How late on its booked slot a request may start before the host's next slot is moved (ms). */
+export const LATE_SEND_MS = 10;
+
 /**
  * The fetch stage with every request's start booked on the shared host schedule first (the local
  * politeness of the HTTP fetcher still paces requests inside the worker); what the answers say of
@@ -102,9 +105,18 @@ export class ScheduledFetcher implements PageFetcher {
     return this.inner.userAgent;
   }
 
+  /**
+   * Books the request's start on the shared schedule and waits for it. A start sent more than
+   * {@link LATE_SEND_MS} after its slot (the worker was busy parsing when the slot came) moves the
+   * host's next slot to a delay after the real send: next slots are booked from booked starts, so
+   * without this a late send would shorten the gap the site sees before the next request.
+   */
   async #book(url: string): Promise<void> {
-    const start = await this.schedule.reserve(new URL(url).host, Date.now());
+    const host = new URL(url).host;
+    const start = await this.schedule.reserve(host, Date.now());
     await sleepUntil(start, this.signal);
+    const sentAt = Date.now();
+    if (sentAt - start > LATE_SEND_MS && !this.signal?.aborted) await this.schedule.started(host, sentAt);
   }
 
   async fetchRow(site: FetchSite, row: FrontierRow, o: { conditional: boolean }): Promise<Got> {

@@ -86,6 +86,12 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
     // A host never seen gets the default interval.
     const a = await s.reserve('new.example', now);
     expect(await s.reserve('new.example', now)).toBe(a + 1000);
+    // A start sent late (the worker was busy when its slot came) moves the next slot past the real send.
+    const late = await s.reserve('late.example', now);
+    await s.started('late.example', late + 400);
+    expect(await s.reserve('late.example', now)).toBe(late + 1400);
+    await s.started('late.example', late + 100); // never earlier
+    expect((await s.timing('late.example', now))?.nextAllowedAt).toBe(late + 2400);
   });
 
   it("a worker's fetches book the shared schedule, and the Crawl-delay it reads becomes every worker's floor", async () => {
@@ -108,6 +114,43 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
       expect(t).toMatchObject({ crawlDelayMs: 2000, baseIntervalMs: 2000, delayMs: 2000 });
       // The next booking on the host, by any worker, is two seconds after the last one.
       expect(await schedule.reserve(host, t!.lastStartAt)).toBe(t!.lastStartAt + 2000);
+      await fetcher.close(false);
+    } finally {
+      await server.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('a worker busy when its slot comes sends late, and the next slot moves to a delay after the real send', async () => {
+    const server = await serveFiles({
+      '/robots.txt': { type: 'text/plain', body: Buffer.from('User-agent: *\n') },
+      '/nb/index.html': { type: 'text/html', body: Buffer.from('<html><body>ok</body></html>') },
+    });
+    const tmp = tempDir();
+    try {
+      const site = testSiteRegistry(server.origin).sites[0]!;
+      // The worker's own pacing is quick; the shared schedule's interval puts the second slot ahead.
+      const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, jitterRatio: 0, fetch: { maxRetries: 0 } });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 3000 });
+      const fetcher = new ScheduledFetcher(new HttpPageFetcher(o, [site], undefined), schedule, undefined);
+      const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
+      const host = new URL(server.origin).host;
+      await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      const first = (await schedule.timing(host, Date.now()))!.lastStartAt;
+      const second = fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
+      // Wait until the second request has booked its slot, then hold the event loop past it.
+      let slot = first;
+      while (slot === first) slot = (await schedule.timing(host, Date.now()))!.lastStartAt;
+      expect(slot).toBe(first + 3000);
+      expect(Date.now(), 'the second request is still waiting for its slot').toBeLessThan(slot);
+      const busyUntil = slot + 250;
+      while (Date.now() < busyUntil) {
+        // busy: parsing another host's page, say
+      }
+      await second;
+      const t = (await schedule.timing(host, Date.now()))!;
+      expect(t.lastStartAt).toBeGreaterThanOrEqual(busyUntil);
+      expect(t.nextAllowedAt).toBeGreaterThanOrEqual(busyUntil + 3000);
       await fetcher.close(false);
     } finally {
       await server.close();

@@ -64,6 +64,11 @@ export class MemoryHostSchedule implements HostSchedule {
     return at;
   }
 
+  async started(host: string, sentAt: number): Promise<void> {
+    const h = this.#host(host);
+    if (sentAt > h.lastStartAt) h.lastStartAt = sentAt;
+  }
+
   async observe(host: string, o: HostObservation, now: number): Promise<void> {
     const h = this.#host(host);
     const throttled = (o.status !== undefined && this.#slowDownStatuses.includes(o.status)) || o.timeout === true;

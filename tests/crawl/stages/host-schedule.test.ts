@@ -19,6 +19,15 @@ describe('MemoryHostSchedule', () => {
     expect(await s.timing('c.example', T0)).toBeUndefined();
   });
 
+  it('a start sent late moves the next slot to a delay after the real send, never earlier', async () => {
+    const s = new MemoryHostSchedule({ minIntervalMs: 1000, jitterRatio: 0 });
+    const booked = await s.reserve('a.example', T0);
+    await s.started('a.example', booked + 400); // the caller was busy: sent 400 ms late
+    expect(await s.reserve('a.example', T0)).toBe(T0 + 1400);
+    await s.started('a.example', T0 + 100); // a send older than the last start moves nothing
+    expect((await s.timing('a.example', T0))?.nextAllowedAt).toBe(T0 + 2400);
+  });
+
   it('a Crawl-delay raises the floor; jitter only ever adds', async () => {
     const s = new MemoryHostSchedule({ minIntervalMs: 1000, jitterRatio: 0.1, random: () => 1 });
     await s.setCrawlDelay('a.example', 3000);

@@ -47,6 +47,12 @@ export interface HostSchedule {
   setCrawlDelay(host: string, crawlDelayMs: number | undefined): Promise<void>;
   /** Books the next start on `host` at or after `now` (epoch ms); resolves with that time. */
   reserve(host: string, now: number): Promise<number>;
+  /**
+   * A booked start was sent late, at `sentAt` (the caller's process was busy when its slot came):
+   * the host's next allowed time moves to a delay after `sentAt`, so the gap the site sees before
+   * the next request is not shortened by the lateness.
+   */
+  started(host: string, sentAt: number): Promise<void>;
   /** Slows the host down (429/503 with Retry-After, timeouts) or lets it recover. */
   observe(host: string, o: HostObservation, now: number): Promise<void>;
   timing(host: string, now: number): Promise<HostTiming | undefined>;

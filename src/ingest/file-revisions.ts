@@ -4,9 +4,10 @@
  * report read from there before. Both versions are kept; when their values or their text differ
  * (text compared once normalised, as for a crawl), a revision is recorded as a crawl records one
  * for a URL (src/store/revisions.ts): kind `same_url`, the place being the file's `file:` URL, its
- * cell and sentence differences, and the finding `report.revised` on the new version. The earlier version is looked for in the new report's own (agency, year) group, by the
- * group's index: a file whose new content names another agency or year is a new report, not a
- * revision.
+ * cell and sentence differences, and the finding `report.revised` on the new version.
+ * The earlier version is looked for among the reports read from the same path (migration 20's
+ * index), in the new report's own (agency, year) group: a file whose new content names another
+ * agency or year is a new report, not a revision.
  */
 import { pathToFileURL } from 'node:url';
 import type { Statement } from 'better-sqlite3';
@@ -22,11 +23,13 @@ export class FileRevisions {
   constructor(db: Db) {
     this.#db = db;
     this.#changes = new ChangeRecorder(db);
-    // The latest earlier report of the new report's (agency, year) read from the same file.
+    // The latest earlier report of the new report's (agency, year) read from the same file, found
+    // from the path (migration 20's index; CROSS JOIN keeps that order): a path never seen costs one
+    // index probe, however many reports share the group.
     this.#previous = db.prepare(
-      `SELECT r.id FROM reports n JOIN reports r ON r.agency_id = n.agency_id AND r.year = n.year
-         JOIN documents d ON d.id = r.document_id
-       WHERE n.id = @id AND r.id < @id AND r.status <> 'failed' AND d.source_path = @path
+      `SELECT r.id FROM documents d CROSS JOIN reports r ON r.document_id = d.id
+         CROSS JOIN reports n ON n.id = @id AND r.agency_id = n.agency_id AND r.year = n.year
+       WHERE d.source_path = @path AND r.id < @id AND r.status <> 'failed'
        ORDER BY r.id DESC LIMIT 1`,
     );
   }

@@ -6,6 +6,7 @@ import type { Challenge } from '../../../../parsers/sites/index.js';
 import type { FetchResult } from '../../../fetch/index.js';
 import type { Site, SiteSettings } from '../../../sites/registry.js';
 import type { FrontierRow } from './frontier.js';
+import type { RenderedPage } from '../../../browser/index.js';
 
 /** A fetched (or rendered) response; its text is decoded on first use. */
 export interface FetchedPage {
@@ -21,15 +22,8 @@ export interface FetchedPage {
   challenge(): Challenge | null;
 }
 
-/** A rendered page (the browser's DOM after scripts ran). */
-export interface RenderedDocument {
-  url: string;
-  status: number;
-  headers: Record<string, string>;
-  html: string;
-  cookieHeader: string;
-  userAgent: string;
-}
+/** A rendered page (the browser's DOM after scripts ran): the browser's own {@link RenderedPage}. */
+export type RenderedDocument = RenderedPage;
 
 /** The per-site facts a fetch needs (scope, validators policy, encoding). */
 export interface FetchSite {

@@ -5,8 +5,14 @@
  * process that is no longer alive (and older than `deadAfterMs`, so that a writer in another pid
  * namespace sharing the folder is not raced), and any older than `maxAgeMs` (a reused pid).
  * Temp files of this process and of live processes are left alone: they may be mid-write.
+ *
+ * Ages are read against the folder's own clock, not this machine's: the mtime of a probe file
+ * written there just before. On a shared folder (NFS) the file server stamps mtimes, and a client
+ * whose clock ran an hour ahead of the server's would otherwise take a live writer's temp file
+ * for an hour old and remove it mid-write.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** `<name>.tmp-<pid>-<hex>`: the pid of the writer. */
@@ -17,7 +23,7 @@ export interface StaleTempOptions {
   deadAfterMs?: number;
   /** Any temp file older than this is removed, whatever its pid. @default 3_600_000 */
   maxAgeMs?: number;
-  /** Clock (tests). @default Date.now */
+  /** Clock (tests). @default the folder's clock: the mtime of a probe file written there ({@link folderNow}) */
   now?: () => number;
 }
 
@@ -32,11 +38,26 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The time now by the clock that stamps files in `dir`: the mtime of a probe file written there
+ * (and removed). Falls back to this machine's clock when the folder cannot be written.
+ */
+export async function folderNow(dir: string): Promise<number> {
+  const probe = join(dir, `.clock-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probe, '');
+    return (await stat(probe)).mtimeMs;
+  } catch {
+    return Date.now();
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
+
 /** Removes stale snapshot temp files under `dir` (its prefix folders); returns the paths removed. */
 export async function removeStaleTemps(dir: string, options: StaleTempOptions = {}): Promise<string[]> {
   const deadAfterMs = options.deadAfterMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 3_600_000;
-  const now = (options.now ?? Date.now)();
   const removed: string[] = [];
   let folders: string[];
   try {
@@ -44,6 +65,8 @@ export async function removeStaleTemps(dir: string, options: StaleTempOptions = 
   } catch {
     return removed; // no folder yet: nothing written, nothing left over
   }
+  if (folders.length === 0) return removed;
+  const now = options.now ? options.now() : await folderNow(dir);
   for (const folder of folders) {
     let names: string[];
     try {

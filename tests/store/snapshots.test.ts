@@ -90,6 +90,46 @@ describe('SnapshotStore temp files', () => {
   });
 });
 
+/** libfaketime's wrapper: runs a process whose clock is shifted while the kernel stamps files by the real one. */
+const FAKETIME = spawnSync('faketime', ['-f', '+0', 'true']).status === 0;
+
+describe.skipIf(!FAKETIME)('SnapshotStore temp files on a folder whose clock differs from this machine', () => {
+  const snapshotsModule = join(import.meta.dirname, '../../src/store/snapshots.ts');
+  /** A put into `dir` by a process whose clock runs 2 h ahead of the clock stamping the folder's files. */
+  const putAheadOfFolder = (dir: string, withLocalClock: boolean): void => {
+    const script = `const { SnapshotStore } = await import(${JSON.stringify(snapshotsModule)});
+      await new SnapshotStore(${JSON.stringify(dir)}, ${withLocalClock ? '{ now: Date.now }' : '{}'}).put(Buffer.from('skewed'));`;
+    const r = spawnSync('faketime', ['-f', '+2h', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  };
+  const setUp = (): { dir: string; fresh: string; ancient: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));
+    mkdirSync(join(dir, 'ab'));
+    const live = process.pid; // this test process: alive throughout
+    const fresh = join(dir, 'ab', `${'a'.repeat(64)}.gz.tmp-${live}-0a1b2c3d`);
+    const ancient = join(dir, 'ab', `${'b'.repeat(64)}.gz.tmp-${live}-44556677`);
+    writeFileSync(fresh, 'mid-write');
+    writeFileSync(ancient, 'left over');
+    ageFile(ancient, 3 * 3_600_000);
+    return { dir, fresh, ancient };
+  };
+
+  it("keeps a live writer's fresh temp file when this machine's clock runs ahead, and still removes an old one", () => {
+    const { dir, fresh, ancient } = setUp();
+    putAheadOfFolder(dir, false);
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(ancient)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.clock-'))).toEqual([]); // the probe is gone
+  });
+
+  it("by this machine's clock the same fresh file would look 2 h old and be removed (what the folder's clock prevents)", () => {
+    const { dir, fresh } = setUp();
+    putAheadOfFolder(dir, true);
+    expect(existsSync(fresh)).toBe(false);
+  });
+});
+
 describe('SnapshotStore paths stay inside the folder', () => {
   it('refuses .., absolute paths and symlinks leading out (NB_SNAPSHOT_PATH)', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nianbao-snap-'));

@@ -17,6 +17,7 @@ import * as m0017 from './0017_deferred_text_index.js';
 import * as m0018 from './0018_one_text_index.js';
 import * as m0019 from './0019_revision_text.js';
 import * as m0020 from './0020_source_path_index.js';
+import * as m0021 from './0021_listed_not_fetched.js';
 import type Database from 'better-sqlite3';
 
 export interface Migration {
@@ -28,7 +29,24 @@ export interface Migration {
   backfill?: (db: Database.Database) => void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0010, m0014, m0015, m0016, m0017, m0018, m0019, m0020];
+export const MIGRATIONS: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0010,
+  m0014,
+  m0015,
+  m0016,
+  m0017,
+  m0018,
+  m0019,
+  m0020,
+  m0021,
+];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

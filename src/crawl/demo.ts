@@ -54,7 +54,7 @@ export interface DemoFinding {
   agency: string | null;
   year: number | null;
   message: string;
-  /** The report the finding is about; null for a report not found (`report.missing`). */
+  /** The report the finding is about; null for a report not found (`report.missing`) or not fetched (`report.not_fetched`). */
   reportId: number | null;
 }
 
@@ -176,8 +176,16 @@ export async function runDemo(o: DemoRunOptions): Promise<DemoResult> {
     const checked = runCheck(o.db);
     const findings = [
       ...(o.db.prepare(DEMO_FINDINGS_SQL).all() as DemoFinding[]),
-      // Reports not found where we looked: no report to attach them to (the missing_reports view).
-      ...checked.absent.map((m): DemoFinding => ({ rule: m.rule, severity: m.severity, agency: m.agency, year: m.year, message: m.message, reportId: null })),
+      // Reports not found where we looked, and reports listed but not fetched: no report to attach
+      // them to (the expected_reports view).
+      ...[...checked.notFetched, ...checked.absent].map((m): DemoFinding => ({
+        rule: m.rule,
+        severity: m.severity,
+        agency: m.agency,
+        year: m.year,
+        message: m.message,
+        reportId: null,
+      })),
     ];
     const queries = DEMO_QUERIES.map((q) => {
       const stmt = o.db.prepare(q.sql);

@@ -265,7 +265,8 @@ const missingReports: FeedSource = {
     const w = agencyWhere(f, 'm.agency_id');
     const rows = db
       .prepare(
-        `SELECT m.agency_id, m.agency, m.year, m.deadline, m.last_year_seen, m.site, m.last_looked_at
+        // m.*: lists_unread came with schema 21; an older file opened as it is has none.
+        `SELECT m.*
          FROM missing_reports m LEFT JOIN agencies a ON a.id = m.agency_id
          WHERE ${w.sql}
          ORDER BY m.deadline DESC, m.agency LIMIT @limit`,
@@ -278,6 +279,7 @@ const missingReports: FeedSource = {
       last_year_seen: number | null;
       site: string | null;
       last_looked_at: string | null;
+      lists_unread?: number;
     }[];
     return rows.flatMap((r) => {
       const updated = rfc3339(r.deadline);
@@ -290,7 +292,7 @@ const missingReports: FeedSource = {
               updated,
               path: r.agency_id !== null ? `/agency/${r.agency_id}` : '/changes',
               // The words of `nianbao check` (report.missing): where we looked, and when.
-              summary: `No report on ${r.year} found after the ${r.deadline} deadline: ${whereLooked({ site: r.site, lastLookedAt: r.last_looked_at })}; last report seen: ${r.last_year_seen ?? 'none'}.`,
+              summary: `No report on ${r.year} found after the ${r.deadline} deadline: ${whereLooked({ site: r.site, lastLookedAt: r.last_looked_at, listsUnread: r.lists_unread ?? 0 })}; last report seen: ${r.last_year_seen ?? 'none'}.`,
             },
           ]
         : [];

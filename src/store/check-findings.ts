@@ -4,7 +4,7 @@
  * and not found.
  */
 import type { Severity } from '../../parsers/types.js';
-import { type ExpectedReport, whereLooked } from './missing.js';
+import { type ExpectedReport, whereListed, whereLooked } from './missing.js';
 
 export interface CheckFinding {
   reportId: number;
@@ -22,9 +22,9 @@ export interface CheckFinding {
   otherReportId: number | null;
 }
 
-/** A report due and not found where we looked. */
+/** A report due and not found where we looked (`report.missing`), or listed and not fetched (`report.not_fetched`). */
 export interface MissingReportFinding extends ExpectedReport {
-  rule: 'report.missing';
+  rule: 'report.missing' | 'report.not_fetched';
   severity: Severity;
   message: string;
 }
@@ -60,5 +60,18 @@ export function missingFinding(e: ExpectedReport): MissingReportFinding {
     rule: 'report.missing',
     severity: 'warning',
     message: `no report on ${e.year} found, due ${e.deadline} (${e.deadlineBasis}): ${whereLooked(e)}${e.lastYearSeen !== null ? `; latest report found: ${e.lastYearSeen}` : ''}`,
+  };
+}
+
+/**
+ * The `report.not_fetched` finding of an expected report with status `listed, not fetched`: the
+ * agency's site lists the report, so it is not missing, but nianbao holds no copy of it.
+ */
+export function notFetchedFinding(e: ExpectedReport): MissingReportFinding {
+  return {
+    ...e,
+    rule: 'report.not_fetched',
+    severity: 'warning',
+    message: `the ${e.year} report is ${whereListed(e)}; due ${e.deadline} (${e.deadlineBasis}); no copy stored`,
   };
 }

@@ -16,7 +16,11 @@
  *   of year N−1 + the value of year N (same label and unit, same agency; soft).
  * - `report.missing` (not stored as findings: there is no report to attach it to; the
  *   `missing_reports` view is the record): a year from the agency's first known report on with no
- *   report, its deadline passed, not found where we looked (missing.ts says where).
+ *   report, its deadline passed, not found where we looked (missing.ts says where, and how many
+ *   list pages there could not be read);
+ * - `report.not_fetched` (not stored either; `expected_reports` status `listed, not fetched`): a
+ *   year whose report one of the agency's sites lists, but whose fetch failed or was blocked (the
+ *   link and why).
  * Tables that do not add up are the parser's stored findings (severity error), reported as is.
  *
  * The rules live in check-compliance.ts, check-carryover.ts and check-stored.ts; this module selects
@@ -31,7 +35,7 @@ import { CHANGE_RULES } from './revisions.js';
 import { finishRun, startRun } from './runs.js';
 import { carryoverCheck } from './check-carryover.js';
 import { completenessCheck, deadlineFindings } from './check-compliance.js';
-import { type CheckFinding, type CheckedReport, type MissingReportFinding, missingFinding } from './check-findings.js';
+import { type CheckFinding, type CheckedReport, type MissingReportFinding, missingFinding, notFetchedFinding } from './check-findings.js';
 import { changeFindings, parserErrorsOf } from './check-stored.js';
 
 export interface CheckResult {
@@ -47,6 +51,8 @@ export interface CheckResult {
   changes: CheckFinding[];
   /** Reports not found where we looked (`missing_reports`): rule `report.missing`. */
   absent: MissingReportFinding[];
+  /** Reports a site lists but the crawl could not fetch (status `listed, not fetched`): rule `report.not_fetched`. */
+  notFetched: MissingReportFinding[];
   /** Expected reports whose deadline has not passed yet ("not yet due"). */
   notYetDue: ExpectedReport[];
   /** Expected reports we could not judge: every place was last looked at before the deadline. */
@@ -102,6 +108,7 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
     carryover: [],
     changes: [],
     absent: [],
+    notFetched: [],
     notYetDue: [],
     notLookedSinceDue: [],
     unreadable: [],
@@ -123,8 +130,13 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
     result.carryover.push(...carryover(r));
   }
 
-  for (const e of expectedReports(db, { agency: options.agency, year: options.year, statuses: ['missing', 'not yet due', 'not looked since due'] })) {
-    if (e.status === 'not yet due') result.notYetDue.push(e);
+  for (const e of expectedReports(db, {
+    agency: options.agency,
+    year: options.year,
+    statuses: ['missing', 'listed, not fetched', 'not yet due', 'not looked since due'],
+  })) {
+    if (e.status === 'listed, not fetched') result.notFetched.push(notFetchedFinding(e));
+    else if (e.status === 'not yet due') result.notYetDue.push(e);
     else if (e.status === 'not looked since due') result.notLookedSinceDue.push(e);
     else result.absent.push(missingFinding(e));
   }
@@ -166,6 +178,7 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
         carryover: result.carryover.length,
         unreadable: result.unreadable.length,
         reports_missing: result.absent.length,
+        reports_not_fetched: result.notFetched.length,
         not_yet_due: result.notYetDue.length,
       },
     });

@@ -6,13 +6,30 @@
  *
  * A year is expected from the agency's first known report on (or, for an agency known only from
  * a registry site, the year before its site was last crawled) up to last year. A year with no
- * report is `not yet due` before its deadline (the rule of deadline.ts), `not looked since due`
- * when every place was last looked at before the deadline, and `missing` otherwise.
+ * report is `listed, not fetched` when one of the agency's sites lists that year's report but its
+ * fetch failed or was blocked (migration 21), `not yet due` before its deadline (the rule of
+ * deadline.ts), `not looked since due` when every place was last looked at before the deadline,
+ * and `missing` otherwise.
  */
 import type { Db } from './db.js';
 import { type ReportFilter, reportFilterSql } from './filters.js';
 
-export type ExpectedStatus = 'found' | 'missing' | 'not yet due' | 'not looked since due';
+export type ExpectedStatus = 'found' | 'listed, not fetched' | 'missing' | 'not yet due' | 'not looked since due';
+
+/** The link of a report a site lists but the crawl could not fetch (status `listed, not fetched`). */
+export interface ListedLink {
+  url: string;
+  /** The link's text, as found (untrusted). */
+  title: string | null;
+  /** The frontier state: `failed` (the fetch failed) or `blocked` (robots.txt, a challenge …). */
+  state: string;
+  /** The HTTP status of the last attempt, when one came. */
+  httpStatus: number | null;
+  errorCode: string | null;
+  error: string | null;
+  /** When the fetch was last tried (ISO). */
+  triedAt: string | null;
+}
 
 /** A row of the `expected_reports` view. */
 export interface ExpectedReport {
@@ -32,6 +49,10 @@ export interface ExpectedReport {
   site: string | null;
   /** When those sites were last crawled successfully (ISO), else when the agency's files were last ingested. */
   lastLookedAt: string | null;
+  /** Status `listed, not fetched`: the listed link and why it was not fetched; else null. */
+  listed: ListedLink | null;
+  /** Entry, list and API pages on those sites that could not be read (failed or blocked). */
+  listsUnread: number;
 }
 
 /** A place where reports were looked for: one crawled site with what was crawled on it. */
@@ -63,6 +84,14 @@ interface Row {
   last_year_seen: number | null;
   site: string | null;
   last_looked_at: string | null;
+  listed_url: string | null;
+  listed_title: string | null;
+  listed_state: string | null;
+  listed_http_status: number | null;
+  listed_error_code: string | null;
+  listed_error: string | null;
+  listed_tried_at: string | null;
+  lists_unread: number;
 }
 
 /** The `expected_reports` rows matching the filter and statuses, by agency then year. */
@@ -72,7 +101,8 @@ export function expectedReports(db: Db, options: MissingOptions = {}): ExpectedR
   const rows = db
     .prepare(
       `SELECT e.agency_id, e.agency, e.agency_kind, e.year, e.deadline, e.deadline_basis, e.status, e.report_id,
-              e.last_year_seen, e.site, e.last_looked_at
+              e.last_year_seen, e.site, e.last_looked_at, e.listed_url, e.listed_title, e.listed_state, e.listed_http_status,
+              e.listed_error_code, e.listed_error, e.listed_tried_at, e.lists_unread
        FROM expected_reports e
        WHERE e.status IN (SELECT value FROM json_each(@statuses)) AND ${f.sql}
        ORDER BY e.agency, e.agency_id, e.year`,
@@ -90,6 +120,19 @@ export function expectedReports(db: Db, options: MissingOptions = {}): ExpectedR
     lastYearSeen: r.last_year_seen,
     site: r.site,
     lastLookedAt: r.last_looked_at,
+    listed:
+      r.listed_url === null
+        ? null
+        : {
+            url: r.listed_url,
+            title: r.listed_title,
+            state: r.listed_state ?? 'failed',
+            httpStatus: r.listed_http_status,
+            errorCode: r.listed_error_code,
+            error: r.listed_error,
+            triedAt: r.listed_tried_at,
+          },
+    listsUnread: r.lists_unread,
   }));
 }
 
@@ -134,8 +177,28 @@ export function sitesOf(site: string | null): string[] {
   return site === null ? [] : site.split(', ').filter((s) => s.length > 0);
 }
 
-/** One line saying where a missing report was looked for. */
-export function whereLooked(r: Pick<ExpectedReport, 'site' | 'lastLookedAt'>): string {
+/** One line saying where a missing report was looked for, and how many list pages there could not be read. */
+export function whereLooked(r: Pick<ExpectedReport, 'site' | 'lastLookedAt'> & Partial<Pick<ExpectedReport, 'listsUnread'>>): string {
   const when = r.lastLookedAt ? r.lastLookedAt.slice(0, 10) : 'never';
-  return r.site === null ? `not among the files ingested (last on ${when})` : `not found on ${r.site} (last crawled ${when})`;
+  if (r.site === null) return `not among the files ingested (last on ${when})`;
+  const unread = r.listsUnread ?? 0;
+  const gap = unread > 0 ? `; ${unread} list page${unread === 1 ? '' : 's'} there could not be read, so it may be listed where we could not look` : '';
+  return `not found on ${r.site} (last crawled ${when}${gap})`;
+}
+
+/** Why a listed report was not fetched, in a few words: "HTTP 404", "robots.txt disallows it", the error. */
+export function whyNotFetched(l: ListedLink): string {
+  if (l.errorCode === 'NB_FETCH_ROBOTS') return 'robots.txt disallows it';
+  if (l.httpStatus !== null && l.httpStatus >= 400) return `HTTP ${l.httpStatus}`;
+  const error = l.error ?? l.errorCode ?? l.state;
+  return error.length > 120 ? `${error.slice(0, 119)}…` : error;
+}
+
+/** One line saying where a report is listed and why it was not fetched (status `listed, not fetched`). */
+export function whereListed(r: Pick<ExpectedReport, 'site' | 'listed'>): string {
+  const l = r.listed;
+  if (!l) return '';
+  const title = l.title ? ` as «${l.title.length > 80 ? `${l.title.slice(0, 79)}…` : l.title}»` : '';
+  const tried = l.triedAt ? `, last tried ${l.triedAt.slice(0, 10)}` : '';
+  return `listed on ${r.site ?? 'a crawled site'}${title} but not fetched: ${whyNotFetched(l)}${tried} (${l.url})`;
 }

@@ -250,12 +250,28 @@ describe('nianbao demo on a fresh database: every planted finding end to end', (
     // ... and one per report not found where we looked (no report to attach it to).
     const missing = db.prepare('SELECT agency, year FROM missing_reports').all() as { agency: string; year: number }[];
     expect(missing).toContainEqual({ agency: '演示县人民政府', year: 2023 });
+    // ... and one per report its site lists but the crawl could not fetch (not missing).
+    const notFetched = db.prepare("SELECT agency, year, listed_http_status FROM expected_reports WHERE status = 'listed, not fetched'").all() as {
+      agency: string;
+      year: number;
+      listed_http_status: number | null;
+    }[];
     const m = /Findings \((\d+);[^\n]*\n((?: {2}\S[^\n]*\n)+)/.exec(stdout);
     expect(m, stdout).not.toBeNull();
-    expect(Number(m![1])).toBe(all.length + missing.length);
+    expect(Number(m![1])).toBe(all.length + missing.length + notFetched.length);
     const lines = m![2]!.trimEnd().split('\n');
-    expect(lines.length).toBe(all.length + missing.length);
+    expect(lines.length).toBe(all.length + missing.length + notFetched.length);
     expect(lines.filter((l) => l.trim().startsWith('report.missing'))).toHaveLength(missing.length);
+    expect(lines.filter((l) => l.trim().startsWith('report.not_fetched'))).toHaveLength(notFetched.length);
+    // The Pingtan list (a real portal page) links reports whose pages the demo portal does not hold:
+    // listed, answered 404 — said as such, never as "not found on fj". The robots site's 2017 report
+    // is listed too, behind a Disallow.
+    expect(notFetched.filter((n) => n.listed_http_status === 404).length).toBeGreaterThan(0);
+    for (const n of notFetched) {
+      expect(missing).not.toContainEqual({ agency: n.agency, year: n.year });
+      const why = n.listed_http_status === null ? 'robots.txt disallows it' : `HTTP ${n.listed_http_status}`;
+      expect(lines.some((l) => l.includes(`the ${n.year} report is listed on `) && l.includes(`but not fetched: ${why}`))).toBe(true);
+    }
     expect(lines.some((l) => l.trim().startsWith('report.missing') && /演示县人民政府\s+2023\s+no report on 2023 found/.test(l))).toBe(true);
     for (const rule of ['requests.row_total', 'narrative.mismatch', 'stats.part_exceeds_whole', 'compliance.late', 'compliance.published_unknown']) {
       expect(

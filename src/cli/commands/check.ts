@@ -64,6 +64,10 @@ export function registerCheck(program: Command): void {
           out += `reports not found where we looked (${r.absent.length}, report.missing):\n`;
           for (const m of r.absent) out += `  ${terminalSafe(`${m.agency} ${m.year}  ${m.message}`)}\n`;
         }
+        if (r.notFetched.length > 0) {
+          out += `listed on the agency's site but not fetched (${r.notFetched.length}, report.not_fetched; not missing — crawl again, or fetch the link by hand):\n`;
+          for (const m of r.notFetched) out += `  ${terminalSafe(`${m.agency} ${m.year}  ${m.message}`)}\n`;
+        }
         if (r.notYetDue.length > 0)
           out += `not yet due (${r.notYetDue.length}): ${terminalSafe(r.notYetDue.map((e) => `${e.agency} ${e.year} (due ${e.deadline})`).join('; '))}\n`;
         if (r.notLookedSinceDue.length > 0) {

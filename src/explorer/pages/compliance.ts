@@ -9,7 +9,7 @@
 import { describeTiming } from '../../store/timing.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, filterSql, readFilters } from '../data.js';
-import { html, type SafeHtml } from '../html.js';
+import { html, safeHref, type SafeHtml } from '../html.js';
 import { summarySql } from '../summary.js';
 import { type Col, downloadFormat, downloadLinks, inputField, page, renderTable, selectField, tabularDownload, type Tabular } from '../layout.js';
 
@@ -76,14 +76,16 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   // Reports due and not found where we looked (the expected_reports view, migration 10).
   const ef = filterSql({ province: f.province, level: f.level, year: f.year, name: f.name }, 'e', 'a');
   const expected = ctx.cache.all<Row & { status: string }>(
-    `SELECT NULL AS report_id, e.agency_id, e.agency, e.year, e.status, e.deadline, e.deadline_basis, e.last_year_seen, e.site, e.last_looked_at
+    `SELECT NULL AS report_id, e.agency_id, e.agency, e.year, e.status, e.deadline, e.deadline_basis, e.last_year_seen, e.site, e.last_looked_at,
+            e.lists_unread, e.listed_url, e.listed_title, e.listed_state, e.listed_http_status, e.listed_error_code, e.listed_error, e.listed_tried_at
      FROM expected_reports e JOIN agencies a ON a.id = e.agency_id
-     WHERE e.status IN ('missing', 'not yet due', 'not looked since due') AND ${ef.sql}
+     WHERE e.status IN ('missing', 'listed, not fetched', 'not yet due', 'not looked since due') AND ${ef.sql}
      ORDER BY e.agency, e.year`,
     ef.params,
   );
   const absent = expected.filter((x) => x.status === 'missing');
-  const unjudged = expected.filter((x) => x.status !== 'missing');
+  const listed = expected.filter((x) => x.status === 'listed, not fetched');
+  const unjudged = expected.filter((x) => x.status === 'not yet due' || x.status === 'not looked since due');
   // One summary of the filtered primary reports (plus, for a chosen year, the year before, for
   // the carry-over check): late reports and carry-over mismatches both come from it.
   const cf = filterSql({ province: f.province, level: f.level, name: f.name }, 'r', 'a');
@@ -216,9 +218,47 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
           { key: 'last_year_seen', label: 'latest report found', num: true },
           { key: 'site', label: 'looked on (sites)', html: (r) => String(r['site'] ?? 'ingested files') },
           { key: 'last_looked_at', label: 'last looked', html: (r) => String(r['last_looked_at'] ?? '').slice(0, 10) },
+          { key: 'lists_unread', label: 'list pages not read there', num: true },
           { key: 'agency_id', label: 'agency_id', downloadOnly: true },
         ],
         rows: absent,
+      },
+    },
+    {
+      key: 'not-fetched',
+      title: 'Reports listed but not fetched 已列出未取得',
+      intro: `Years with no report stored whose report one of the agency's sites lists: the link's text names the year, but its fetch failed (a dead link, a server error) or was not allowed (robots.txt). Not missing — the agency lists it — but nianbao holds no copy. Crawl again, or open the link by hand.`,
+      table: {
+        columns: [
+          agencyCol,
+          yearCol,
+          { key: 'deadline', label: 'deadline' },
+          { key: 'site', label: 'listed on (sites)' },
+          { key: 'listed_title', label: 'link text' },
+          {
+            key: 'listed_http_status',
+            label: 'why not fetched',
+            html: (r) =>
+              r['listed_error_code'] === 'NB_FETCH_ROBOTS'
+                ? 'robots.txt disallows it'
+                : typeof r['listed_http_status'] === 'number' && r['listed_http_status'] >= 400
+                  ? `HTTP ${r['listed_http_status']}`
+                  : String(r['listed_error'] ?? r['listed_error_code'] ?? r['listed_state'] ?? ''),
+          },
+          { key: 'listed_tried_at', label: 'last tried', html: (r) => String(r['listed_tried_at'] ?? '').slice(0, 10) },
+          {
+            key: 'listed_url',
+            label: 'link',
+            html: (r) => {
+              const href = safeHref(r['listed_url'] as string | null);
+              return href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${String(r['listed_url'])}</a>` : String(r['listed_url'] ?? '');
+            },
+          },
+          { key: 'listed_error_code', label: 'code', downloadOnly: true },
+          { key: 'listed_error', label: 'error', downloadOnly: true },
+          { key: 'agency_id', label: 'agency_id', downloadOnly: true },
+        ],
+        rows: listed,
       },
     },
     {

@@ -182,4 +182,28 @@ describe('reports listed but not fetched', () => {
       await explorer.close();
     }
   }, 60_000);
+
+  it('the agency page lists the expected years with what is known of each', async () => {
+    const pingtan = agencyOf('/nb/2021/t2021_1.html');
+    const explorer = await startExplorer({ dbFile, port: 0 });
+    try {
+      const $ = cheerio.load(await (await fetch(`${explorer.url.replace(/\/$/, '')}/agency/${pingtan}`)).text());
+      const rows = new Map(
+        $('#expected-years tbody tr')
+          .toArray()
+          .map((tr) => [
+            $(tr).find('td').eq(0).text().trim(),
+            { status: $(tr).attr('data-status'), text: $(tr).find('td').eq(3).text().trim(), href: $(tr).find('td').eq(3).find('a').attr('href') },
+          ]),
+      );
+      expect(rows.get('2019')).toMatchObject({ status: 'found', href: expect.stringMatching(/^\/report\/\d+$/) });
+      expect(rows.get('2020')).toMatchObject({ status: 'listed, not fetched', href: `${server.origin}/nb/2020/t2020_1.html` });
+      expect(rows.get('2020')?.text).toContain('not fetched: HTTP 404');
+      expect(rows.get('2024')?.text).toContain('robots.txt disallows it');
+      expect(rows.get('2022')).toMatchObject({ status: 'missing' });
+      expect(rows.get('2022')?.text).toContain('1 list page(s) there could not be read');
+    } finally {
+      await explorer.close();
+    }
+  }, 60_000);
 });

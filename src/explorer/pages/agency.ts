@@ -1,7 +1,8 @@
 /**
  * Agency page: every year side by side, charts of requests and their outcomes and of review and
  * litigation outcomes over the years, and the carry-over check between consecutive years
- * (上年结转 of year N against 结转下年度继续办理 of year N−1, FORMAT.md §6 R5).
+ * (上年结转 of year N against 结转下年度继续办理 of year N−1, FORMAT.md §6 R5), and the years a
+ * report is expected for with what is known of each (agency-years.ts).
  */
 import { agencyDetail } from '../../agencies/list.js';
 import { describeTiming } from '../../store/timing.js';
@@ -10,6 +11,7 @@ import type { ExplorerContext } from '../context.js';
 import { html, safeHref } from '../html.js';
 import { mapPre2019, type MappedValue } from '../pre2019.js';
 import { summarySql } from '../summary.js';
+import { expectedYears, expectedYearsSection } from './agency-years.js';
 import { chart, downloadFormat, downloadLinks, fmt, page, renderTable, tabularDownload, type Tabular } from '../layout.js';
 
 interface Summary {
@@ -104,6 +106,7 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
     .prepare(`SELECT * FROM (${summarySql('r.agency_id = @a AND r.is_primary = 1 AND r.year IS NOT NULL')}) ORDER BY year`)
     .all({ a: id }) as Summary[];
   const years = summary.map((s) => s.year);
+  const expected = expectedYears(ctx.db, id);
   // Pre-2019 reports: the measures their statistics table gives (pre2019.ts), with the label each came from.
   const mapped = new Map<number, Map<string, MappedValue>>();
   const statsOf = ctx.db.prepare('SELECT label, value FROM stats WHERE report_id = ? ORDER BY ord');
@@ -314,6 +317,7 @@ ${chart(
     : ''
 }
 
+${expectedYearsSection(expected)}
 <h2 id="carryover">Carry-over check 结转核对</h2>
 <p class="small muted">上年结转 (carried over) of year N should equal 结转下年度继续办理 (carried forward) of year N−1. Restructuring and corrections break this legitimately; a difference is worth a question, not a verdict.</p>
 ${renderTable(

@@ -1,0 +1,71 @@
+/**
+ * The agency page's "Reports expected" strip: every year nianbao expects a report for the agency
+ * (the `expected_reports` view) with what it knows of it — found, listed on a site but not
+ * fetched (and why), missing where we looked (and where), not yet due, not looked for since due.
+ * A journalist on one agency sees its gaps without running `nianbao check`.
+ */
+import type { Db } from '../../store/db.js';
+import { hasTable } from '../data.js';
+import { html, safeHref, type SafeHtml } from '../html.js';
+
+/** A row of `expected_reports` for one agency (the listed_* and lists_unread columns: schema 21+). */
+interface ExpectedYear {
+  year: number;
+  status: string;
+  deadline: string;
+  report_id: number | null;
+  site: string | null;
+  last_looked_at: string | null;
+  listed_url?: string | null;
+  listed_title?: string | null;
+  listed_http_status?: number | null;
+  listed_error_code?: string | null;
+  listed_error?: string | null;
+  lists_unread?: number;
+}
+
+/** The expected years of an agency, oldest first; none for a database without the view. */
+export function expectedYears(db: Db, agencyId: number): ExpectedYear[] {
+  if (!hasTable(db, 'expected_reports')) return [];
+  return db.prepare('SELECT * FROM expected_reports WHERE agency_id = ? ORDER BY year').all(agencyId) as ExpectedYear[];
+}
+
+const day = (iso: string | null | undefined): string => (iso ? iso.slice(0, 10) : 'never');
+
+/** Why a listed report was not fetched, in a few words. */
+function whyNot(r: ExpectedYear): string {
+  if (r.listed_error_code === 'NB_FETCH_ROBOTS') return 'robots.txt disallows it';
+  if (typeof r.listed_http_status === 'number' && r.listed_http_status >= 400) return `HTTP ${r.listed_http_status}`;
+  return r.listed_error ?? r.listed_error_code ?? 'not fetched';
+}
+
+/** What is known of one expected year, as a table cell. */
+function detail(r: ExpectedYear): SafeHtml {
+  switch (r.status) {
+    case 'found':
+      return html`<a href="/report/${r.report_id}">report</a>`;
+    case 'listed, not fetched': {
+      const href = safeHref(r.listed_url);
+      const text = r.listed_title ?? r.listed_url ?? '';
+      return html`listed on ${r.site ?? 'a crawled site'} as ${href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${text}</a>` : text}, not fetched: ${whyNot(r)}`;
+    }
+    case 'missing': {
+      const unread = r.lists_unread ?? 0;
+      return html`not found on ${r.site ?? 'the files ingested'} (last looked ${day(r.last_looked_at)})${unread > 0 ? html`; ${unread} list page(s) there could not be read` : ''}`;
+    }
+    case 'not yet due':
+      return html`due ${r.deadline}`;
+    default:
+      return html`last looked ${day(r.last_looked_at)}, before the ${r.deadline} deadline: crawl again to know`;
+  }
+}
+
+/** The "Reports expected" section of the agency page (empty when nothing is expected). */
+export function expectedYearsSection(rows: readonly ExpectedYear[]): SafeHtml | '' {
+  if (rows.length === 0) return '';
+  const gaps = rows.filter((r) => r.status !== 'found').length;
+  return html`<h2 id="expected">Reports expected 应发布年报</h2>
+<p class="small muted">Every year from the agency's first known report to last year (the <code>expected_reports</code> view; "missing" means not found where we looked). ${gaps} of ${rows.length} year(s) without a stored report.</p>
+<div class="scroll"><table class="data" id="expected-years"><thead><tr><th>year</th><th>status</th><th>deadline</th><th>what we know</th></tr></thead>
+<tbody>${rows.map((r) => html`<tr data-status="${r.status}"><td class="num">${r.year}</td><td>${r.status}</td><td>${r.deadline}</td><td>${detail(r)}</td></tr>`)}</tbody></table></div>`;
+}

@@ -4,7 +4,7 @@
  * fetched (and why), missing where we looked (and where), not yet due, not looked for since due.
  * A journalist on one agency sees its gaps without running `nianbao check`.
  */
-import type { Db } from '../../store/db.js';
+import type { ExplorerContext } from '../context.js';
 import { hasTable } from '../data.js';
 import { html, safeHref, type SafeHtml } from '../html.js';
 
@@ -24,10 +24,14 @@ interface ExpectedYear {
   lists_unread?: number;
 }
 
-/** The expected years of an agency, oldest first; none for a database without the view. */
-export function expectedYears(db: Db, agencyId: number): ExpectedYear[] {
-  if (!hasTable(db, 'expected_reports')) return [];
-  return db.prepare('SELECT * FROM expected_reports WHERE agency_id = ? ORDER BY year').all(agencyId) as ExpectedYear[];
+/**
+ * The expected years of an agency, oldest first; none for a database without the view. The view is
+ * computed for every agency at once (≈ 0.2 s at 10,000 reports, whatever the filter) and kept in
+ * the query cache until the database changes, so the next agency page reads it from memory.
+ */
+export function expectedYears(ctx: ExplorerContext, agencyId: number): ExpectedYear[] {
+  if (!hasTable(ctx.db, 'expected_reports')) return [];
+  return ctx.cache.all<ExpectedYear & { agency_id: number }>('SELECT * FROM expected_reports ORDER BY agency_id, year').filter((r) => r.agency_id === agencyId);
 }
 
 const day = (iso: string | null | undefined): string => (iso ? iso.slice(0, 10) : 'never');

@@ -106,7 +106,7 @@ export function agencyPage(ctx: ExplorerContext, id: number, q: Record<string, s
     .prepare(`SELECT * FROM (${summarySql('r.agency_id = @a AND r.is_primary = 1 AND r.year IS NOT NULL')}) ORDER BY year`)
     .all({ a: id }) as Summary[];
   const years = summary.map((s) => s.year);
-  const expected = expectedYears(ctx.db, id);
+  const expected = expectedYears(ctx, id);
   // Pre-2019 reports: the measures their statistics table gives (pre2019.ts), with the label each came from.
   const mapped = new Map<number, Map<string, MappedValue>>();
   const statsOf = ctx.db.prepare('SELECT label, value FROM stats WHERE report_id = ? ORDER BY ord');

@@ -7,11 +7,15 @@
  * sends, a Crawl-delay and a 429.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARSER_VERSION } from '../../parsers/version.js';
 import { connectCoordinator, type Coordinator } from '../../src/coordinator/connect.js';
 import { PgHostSchedule } from '../../src/coordinator/host-schedule.js';
+import { leaseHostOf, openRun } from '../../src/coordinator/run.js';
+import { runWorker } from '../../src/coordinator/worker.js';
 import type { HostSchedule } from '../../src/crawl/stages/contracts.js';
 import { MemoryHostSchedule } from '../../src/crawl/stages/host-schedule.js';
 import { DEFAULT_HOST_CLOCK_RULES } from '../../src/fetch/host-clock.js';
+import { serveFiles, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const T0 = 1_800_000_000_000;
@@ -125,6 +129,38 @@ describe.skipIf(skip !== null)(`PgHostSchedule jitter on PostgreSQL${skip ? ` (s
         for (const g of steps) expect(g).toBeGreaterThanOrEqual(INTERVAL);
         if (jitterRatio > 0) expect(new Set(steps.slice(0, 5)).size).toBeGreaterThan(1);
       }
+    }
+  });
+  it("a worker books with the run's jitterRatio, not the schedule's default (0: no jitter on its gaps)", async () => {
+    const server = await serveFiles({
+      '/robots.txt': { type: 'text/plain', body: Buffer.from('User-agent: *\n') },
+      '/nb/index.html': { type: 'text/html', body: Buffer.from('<html><body>ok</body></html>') },
+    });
+    const tmp = tempDir();
+    const w = await connectCoordinator(cluster.createDatabase('jitter_worker'));
+    try {
+      const site = testSiteRegistry(server.origin).sites[0]!;
+      const now = new Date().toISOString();
+      const { runId } = await openRun(w, {
+        sites: [site],
+        options: { intervalMs: 20, jitterRatio: 0, browser: { enabled: false }, fetch: { maxRetries: 0 } },
+        runArgs: null,
+        parserVersion: PARSER_VERSION,
+        prepare: () => ({ now, ignoreRobots: false, since: null, maxAttempts: 5, refresh: false, revisit: { limit: 0, before: now } }),
+        intervalMs: () => 20,
+      });
+      const summary = await runWorker(w, { sharedDir: tmp.dir, runId, pollMs: 50 });
+      expect(summary.hosts).toBe(1);
+      const row = (
+        await w.pool.query<{ jitter: number; last_start_at: string }>('SELECT jitter, last_start_at FROM hosts WHERE host = $1', [leaseHostOf(site)])
+      ).rows[0]!;
+      expect(Number(row.last_start_at), 'the worker booked the host').toBeGreaterThan(0);
+      // The schedule's own default is 0.1: a jitter of 0 comes from the run's options.
+      expect(row.jitter).toBe(0);
+    } finally {
+      await w.close();
+      await server.close();
+      tmp.cleanup();
     }
   });
 });

@@ -19,6 +19,8 @@ export interface PublishedTable {
   foreignKeys: ForeignKey[];
   /** Tables whose db/metadata.json column descriptions apply too (after the table's own). */
   describedBy: string[];
+  /** SQLite types of computed columns (which have none), for the type of a column without values (types.ts). */
+  declaredTypes?: Record<string, string>;
 }
 
 const quoteId = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -164,6 +166,7 @@ function revisionDetailTables(present: ReadonlySet<string>): PublishedTable[] {
             FROM revision_cells d ${REVISION_JOINS} ${label('lr', 'row', 'd.row_key')} ${label('lc', 'col', 'd.col_key')}
             ORDER BY d.revision_id, d.ord`,
       ...keys,
+      declaredTypes: { old_value: 'REAL', new_value: 'REAL', old_raw: 'TEXT', new_raw: 'TEXT' },
     });
   }
   if (present.has('revision_sentences')) {

@@ -42,14 +42,18 @@ export function csvSafe(v: unknown): unknown {
   return `'${v}`;
 }
 
-/** Writes the statement's rows as CSV with a BOM; returns the row count and the columns' types. */
+/**
+ * Writes the statement's rows as CSV with a BOM; returns the row count and the columns' types
+ * (`declaredTypes`: the SQLite types of computed columns, which the statement does not know).
+ */
 export async function writeCsv(
   stmt: Statement<unknown[]>,
   file: string,
   onRows: RowsWritten,
+  declaredTypes: Readonly<Record<string, string>> = {},
 ): Promise<{ rows: number; types: ColumnTypeTracker[]; columns: string[] }> {
   const cols = stmt.columns();
-  const types = cols.map((c) => new ColumnTypeTracker(c.type));
+  const types = cols.map((c) => new ColumnTypeTracker(declaredTypes[c.name] ?? c.type));
   const sink = new OutputSink(file);
   try {
     const writer = new RowWriter(

@@ -206,6 +206,9 @@ describe('the revision tables of a package published from the demo', () => {
     expect(revisions[0]!['year']).toBe(2023);
     for (const v of revisions) expect(kept.has(v['new_report_id'])).toBe(true);
     expect(csvObjects(dir, res.get('revision_cells')!)).toEqual([]);
+    // Without rows, the values are still typed numbers (and the raw text strings).
+    const types = Object.fromEntries(res.get('revision_cells')!.schema!.fields.map((f) => [f.name, f.type]));
+    expect(types).toMatchObject({ old_value: 'number', new_value: 'number', old_raw: 'string', revision_id: 'integer' });
     const sentences = csvObjects(dir, res.get('revision_sentences')!);
     expect(sentences.length).toBeGreaterThan(0);
     for (const s of sentences) expect(s['revision_id']).toBe(revisions[0]!['id']);

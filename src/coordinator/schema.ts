@@ -170,8 +170,17 @@ CREATE TABLE site_work (
 );
 `;
 
+/**
+ * Version 3: a host's jitter — the random fraction (0 … the crawl's jitterRatio) drawn when its
+ * last start was booked and added to the delay after it (src/fetch/host-clock.ts `jitter`), kept
+ * so that a late send or a slow-down moves the next slot by the same jittered gap.
+ */
+const V3 = `
+ALTER TABLE hosts ADD COLUMN jitter double precision NOT NULL DEFAULT 0;
+`;
+
 /** Schema versions in order; index + 1 is the version. Append, never edit. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** An arbitrary constant: the advisory lock that serialises migrations of one coordinator database. */

@@ -184,7 +184,9 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
     parse: (body, fileName, contentType) => parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr }), body, fileName, contentType),
   });
   const http = new HttpPageFetcher(o, run.sites, signal);
-  const fetcher = new ScheduledFetcher(http, new PgHostSchedule(c, { defaultIntervalMs: o.intervalMs ?? 1000 }), signal);
+  // The shared schedule spaces a host's requests as the embedded crawl does: its delay plus a jitter of up to the run's jitterRatio.
+  const schedule = new PgHostSchedule(c, { defaultIntervalMs: o.intervalMs ?? 1000, rules: { jitterRatio: o.jitterRatio } });
+  const fetcher = new ScheduledFetcher(http, schedule, signal);
   const crawlRun: CrawlRun = { o, runId: run.id, frontier, sink, fetcher, challenges: new ChallengeSolver(fetcher), emit, signal };
   const router = crawlRouter();
   const stopHeartbeat = frontier.heartbeat();

@@ -99,6 +99,22 @@ const COMMON_ZH: Record<string, string> = {
   error_findings: '解析错误数',
   warning_findings: '解析警告数',
   check_findings: '核查发现数',
+  revision_id: '修订编号',
+  old_report_id: '原版本报告编号',
+  new_report_id: '新版本报告编号',
+  url: '网址',
+  cells_changed: '变动数值数',
+  first_seen_at: '发现时间',
+  sentences_changed: '改写句数',
+  sentences_added: '新增句数',
+  sentences_removed: '删除句数',
+  old_value: '原数值',
+  new_value: '新数值',
+  old_raw: '原文（修订前）',
+  new_raw: '原文（修订后）',
+  change: '变动',
+  old_text: '原句',
+  new_text: '新句',
 };
 
 /** Chinese labels of the columns of one table's report-table columns (their keys overlap: `other`, `total`). */
@@ -111,6 +127,7 @@ function tableColumnLabels(table: string): Record<string, string> {
     return out;
   }
   if (table === 'report_summary') return { other: '（六）其他处理' };
+  if (table === 'revisions') return { kind: '修订方式', agency_id: '机关编号（新版本）' };
   return {};
 }
 
@@ -142,11 +159,32 @@ const ADDED_DESCRIPTIONS: Record<string, string> = {
   ord: 'Order of the cell in the report',
 };
 
+/** Descriptions of columns a published table shapes differently from the database (tables.ts). */
+const REVISION_DETAIL: Record<string, string> = {
+  report_id: 'The new version of the report (revisions.new_report_id; reports.id)',
+  agency_id: 'Agency of the new version (agencies.id)',
+  agency: 'Agency of the new version (agencies.name, else the name the report gives itself)',
+  year: 'Year reported on',
+};
+const PUBLISHED_DESCRIPTIONS: Record<string, Record<string, string>> = {
+  revision_cells: {
+    ...REVISION_DETAIL,
+    old_value: 'The number in the old version (NULL: blank, absent, or a text field such as title or published, whose text is in old_raw)',
+    new_value: 'The number in the new version (NULL: blank, absent, or a text field such as title or published, whose text is in new_raw)',
+    old_raw: 'The cell text in the old version; for a changed text field (report title, published) its old value',
+    new_raw: 'The cell text in the new version; for a changed text field (report title, published) its new value',
+  },
+  revision_sentences: REVISION_DETAIL,
+};
+
 /**
- * The English description of `column` of the published `table`: db/metadata.json's text for the
- * table, else for the table the column comes from (`from`, e.g. cells' `agency` from agencies).
+ * The English description of `column` of the published `table`: what the package changes about
+ * it, else db/metadata.json's text for the table, else for the table the column comes from
+ * (`from`, e.g. cells' `agency` from agencies).
  */
 export function describeColumn(table: string, column: string, from: readonly string[] = []): string {
+  const own = PUBLISHED_DESCRIPTIONS[table]?.[column];
+  if (own) return own;
   const tables = loadMetadata().databases.nianbao.tables;
   for (const t of [table, ...from]) {
     const d = tables[t]?.columns?.[column];

@@ -126,7 +126,7 @@ export async function publish(db: Db, options: PublishOptions, onProgress?: (p: 
     const resources: Record<string, unknown>[] = [];
     const summary: { name: string; rows: number; xlsxTruncated: boolean }[] = [];
     for (const t of tables) {
-      const csv = await writeCsv(copy.prepare(t.sql), join(o.outDir, `${t.name}.csv`), tick(t.name));
+      const csv = await writeCsv(copy.prepare(t.sql), join(o.outDir, `${t.name}.csv`), tick(t.name), t.declaredTypes);
       const types = csv.types.map((c) => c.type());
       const schema = tableSchema(t, csv.columns, types, true);
       const pq = csv.columns.map((name, i) => ({ name, type: parquetType(types[i]!, csv.types[i]!.fitsInt32()) }));

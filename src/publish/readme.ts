@@ -52,6 +52,9 @@ s[s.is_primary == 1].groupby("year").new_received.sum()
 SELECT year, sum(new_received) FROM 'report_summary.parquet' WHERE is_primary = 1 GROUP BY year;
 SELECT * FROM read_csv('requests.csv') LIMIT 5;
 ATTACH '${dbFile}' AS nb (TYPE sqlite); SELECT count(*) FROM nb.cells;
+-- what each revision changed (when the package has revisions)
+SELECT v.agency, v.year, c.row_label_zh, c.col_label_zh, c.old_value, c.new_value
+FROM 'revisions.parquet' r JOIN 'revision_cells.parquet' c ON c.revision_id = r.id JOIN 'report_summary.parquet' v ON v.report_id = r.new_report_id;
 \`\`\`
 
 ### Datasette and sqlite-utils
@@ -62,6 +65,18 @@ sqlite-utils search ${dbFile} reports '"政府 信息 公开"'   # a phrase: wor
 sqlite-utils rows ${dbFile} report_summary --csv | head
 \`\`\`
 `;
+}
+
+/** What the revision tables are and how they join, when the package has them. */
+function revisionNote(tables: readonly ReadmeTable[]): string {
+  const names = new Set(tables.map((t) => t.name));
+  if (!names.has('revisions')) return '';
+  const what = [
+    names.has('revision_cells') ? '`revision_cells` holds the values it changed (old → new, with the official labels)' : '',
+    names.has('revision_sentences') ? '`revision_sentences` the sentences of its text changed, added or removed' : '',
+  ].filter(Boolean);
+  const details = what.length > 0 ? `; ${what.join(' and ')}, each joined by \`revision_id\` = \`revisions.id\`` : '';
+  return `A report the agency changed after publishing it has a row in \`revisions\` (\`id\`, \`old_report_id\` → \`new_report_id\`)${details}.\n`;
 }
 
 /** The package README. */
@@ -84,9 +99,12 @@ the reports themselves are official documents of the agencies that published the
 - \`datapackage.json\`: the Frictionless Data Package: a Table Schema for every table (types,
   units, the official Chinese label as \`title\` and an English description per field; primary and
   foreign keys), the sources (${input.sources}), licence, parser version, row counts and SHA-256 of every file.
-- \`<table>.csv\`: UTF-8 with a byte order mark (Excel), RFC 4180, CRLF; an empty field is NULL.
+- \`<table>.csv\`: UTF-8 with a byte order mark (Excel), RFC 4180, CRLF; an empty field is NULL. A text
+  that a spreadsheet would run as a formula (it starts with \`=\`, \`+\`, \`-\`, \`@\`, a tab or a carriage
+  return and is not a plain number) starts with an added \`'\`; the Parquet, XLSX and SQLite files hold it unchanged.
 - \`<table>.parquet\`: the same rows and types (integers INT32/INT64, numbers DOUBLE, dates DATE, text UTF-8 strings).
-- \`nianbao.xlsx\`: a sheet per table, headers in Chinese (the official labels), frozen header row.
+- \`nianbao.xlsx\`: a sheet per table, headers in Chinese (the official labels), frozen header row; text
+  is always a text cell, never a formula, and a text longer than Excel's 32,767 characters is cut (ending with …).
 - \`${input.dbFile}\`: the SQLite database (all tables, views and the raw documents' metadata), with
   full-text search on \`reports\` for Datasette and sqlite-utils; \`metadata.json\` is its Datasette metadata.
 
@@ -95,6 +113,7 @@ the reports themselves are official documents of the agencies that published the
 ${rows}
 
 Use \`is_primary = 1\` to keep one report per agency and year (a portal may publish a report twice).
+${revisionNote(input.tables)}
 Counts are 件 unless a field's \`unit\` says otherwise; an empty value means the report left the cell blank.
 
 ## How it was collected

@@ -48,8 +48,10 @@ export async function backupDatabase(source: Db, file: string, onProgress?: (don
 }
 
 /**
- * Keeps only the reports `filter` selects (with their cells, statistics, totals and findings).
- * A kept finding may still name a report left out (`other_report_id`, the year before).
+ * Keeps only the reports `filter` selects (with their cells, statistics, totals and findings,
+ * the revisions whose new version they are, with what those changed, and their vanished URLs).
+ * A kept finding may still name a report left out (`other_report_id`, the year before), and a
+ * kept revision its old version (`old_report_id`).
  * Returns whether anything was filtered.
  */
 export function applyFilter(copy: Db, filter: ReportFilter & { province?: string | undefined }): boolean {
@@ -68,6 +70,16 @@ export function applyFilter(copy: Db, filter: ReportFilter & { province?: string
     for (const table of ['cells', 'stats', 'report_totals', 'findings']) {
       copy.exec(`DELETE FROM ${table} WHERE report_id IN (SELECT id FROM dropped)`);
     }
+    // A revision goes with its new version (its old one may be of another year, kept or not);
+    // what it changed goes with it (foreign keys are off: no cascade).
+    const has = (t: string): boolean => copy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t) !== undefined;
+    if (has('revisions')) {
+      for (const detail of ['revision_cells', 'revision_sentences']) {
+        if (has(detail)) copy.exec(`DELETE FROM ${detail} WHERE revision_id IN (SELECT id FROM revisions WHERE new_report_id IN (SELECT id FROM dropped))`);
+      }
+      copy.exec('DELETE FROM revisions WHERE new_report_id IN (SELECT id FROM dropped)');
+    }
+    if (has('vanished_reports')) copy.exec('DELETE FROM vanished_reports WHERE report_id IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM reports_bigram WHERE rowid IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM text_index_pending WHERE report_id IN (SELECT id FROM dropped)');
     copy.exec('DELETE FROM report_text WHERE report_id IN (SELECT id FROM dropped)');

@@ -19,6 +19,8 @@ export interface PublishedTable {
   foreignKeys: ForeignKey[];
   /** Tables whose db/metadata.json column descriptions apply too (after the table's own). */
   describedBy: string[];
+  /** SQLite types of computed columns (which have none), for the type of a column without values (types.ts). */
+  declaredTypes?: Record<string, string>;
 }
 
 const quoteId = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -36,7 +38,10 @@ function withLabel(db: Db, view: string, after: string, labelAs: string, labelEx
   return out.join(', ');
 }
 
-/** Views and tables other parts of nianbao may add (missing reports, revisions); published when the database has them. */
+/**
+ * Views and tables other parts of nianbao may add (missing reports, revisions); published when the
+ * database has them. `revisions` brings `revision_cells` and `revision_sentences` (what changed).
+ */
 export const OPTIONAL_TABLES = /^(missing_reports|vanished_reports|report_changes|report_revisions|revisions|changes)$/;
 
 /** The tables of the package, in order. `filtered`: agencies are those the published reports name (and their parents). */
@@ -105,10 +110,72 @@ export function publishedTables(db: Db, options: { filtered: boolean; otherRepor
       describedBy: ['reports', 'report_summary'],
     },
   ];
-  const optional = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").all() as { name: string }[];
-  for (const { name } of optional) {
+  const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").pluck().all() as string[]);
+  for (const name of present) {
     if (!OPTIONAL_TABLES.test(name)) continue;
-    tables.push({ name, sql: `SELECT * FROM ${quoteId(name)}`, foreignKeys: [], describedBy: [] });
+    if (name !== 'revisions') tables.push({ name, sql: `SELECT * FROM ${quoteId(name)}`, foreignKeys: [], describedBy: [] });
+    // What each revision changed follows it.
+    else tables.push(revisionsTable(options.otherReportsKept), ...revisionDetailTables(present));
   }
   return tables;
+}
+
+/**
+ * `revisions` as stored, keyed by `id`. Its new version is always published (the filters keep a
+ * revision with its new report, sqlite-copy.ts); the old one only in an unfiltered package (a
+ * revision may have moved the report to another year).
+ */
+function revisionsTable(otherReportsKept: boolean): PublishedTable {
+  return {
+    name: 'revisions',
+    sql: 'SELECT * FROM revisions ORDER BY id',
+    primaryKey: ['id'],
+    foreignKeys: [toSummary('new_report_id'), ...(otherReportsKept ? [toSummary('old_report_id')] : [])],
+    describedBy: [],
+  };
+}
+
+/** The columns that say whose revision a row belongs to: the new version, its agency and year. */
+const REVISION_CONTEXT = `v.new_report_id AS report_id, r.agency_id, COALESCE(a.name, r.agency_name) AS agency, COALESCE(v.year, r.year) AS year`;
+const REVISION_JOINS = `JOIN revisions v ON v.id = d.revision_id JOIN reports r ON r.id = v.new_report_id LEFT JOIN agencies a ON a.id = r.agency_id`;
+const toRevision: ForeignKey = { fields: ['revision_id'], reference: { resource: 'revisions', fields: ['id'] } };
+
+/**
+ * What each revision changed: `revision_cells` (the values, old → new, with the rows' and columns'
+ * official labels) and `revision_sentences` (the sentences of the text), keyed by
+ * `(revision_id, ord)` and joined to `revisions.id`. A changed report field that is text (title,
+ * published) has no number: `old_value`/`new_value` stay numeric and the text is in `old_raw`/`new_raw`.
+ */
+function revisionDetailTables(present: ReadonlySet<string>): PublishedTable[] {
+  const label = (alias: string, dimension: string, key: string): string =>
+    `LEFT JOIN labels ${alias} ON ${alias}.table_name = d.table_name AND ${alias}.dimension = '${dimension}' AND ${alias}.key = ${key}`;
+  const number = (c: string): string => `CASE WHEN typeof(d.${c}) IN ('integer', 'real') THEN d.${c} END`;
+  const text = (c: string, raw: string): string => `COALESCE(d.${raw}, CASE WHEN typeof(d.${c}) = 'text' THEN d.${c} END)`;
+  const keys = {
+    primaryKey: ['revision_id', 'ord'],
+    foreignKeys: [toRevision, toSummary('report_id'), toAgency('agency_id')],
+    describedBy: ['revisions', 'report_summary'],
+  };
+  const out: PublishedTable[] = [];
+  if (present.has('revision_cells')) {
+    out.push({
+      name: 'revision_cells',
+      sql: `SELECT d.revision_id, d.ord, ${REVISION_CONTEXT}, d.table_name, d.row_key, lr.label AS row_label_zh, d.col_key, lc.label AS col_label_zh,
+                   ${number('old_value')} AS old_value, ${number('new_value')} AS new_value,
+                   ${text('old_value', 'old_raw')} AS old_raw, ${text('new_value', 'new_raw')} AS new_raw
+            FROM revision_cells d ${REVISION_JOINS} ${label('lr', 'row', 'd.row_key')} ${label('lc', 'col', 'd.col_key')}
+            ORDER BY d.revision_id, d.ord`,
+      ...keys,
+      declaredTypes: { old_value: 'REAL', new_value: 'REAL', old_raw: 'TEXT', new_raw: 'TEXT' },
+    });
+  }
+  if (present.has('revision_sentences')) {
+    out.push({
+      name: 'revision_sentences',
+      sql: `SELECT d.revision_id, d.ord, ${REVISION_CONTEXT}, d.change, d.old_text, d.new_text
+            FROM revision_sentences d ${REVISION_JOINS} ORDER BY d.revision_id, d.ord`,
+      ...keys,
+    });
+  }
+  return out;
 }

@@ -25,14 +25,35 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Writes the statement's rows as CSV with a BOM; returns the row count and the columns' types. */
+/** First characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a CSV field as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Text a spreadsheet reads as a number or a placeholder, not a formula: `-3`, `+1.5`, `-1,234`, `12%`, `-`, `--`. */
+const NOT_A_FORMULA = /^(?:[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)%?|[+-]+)$/;
+
+/**
+ * A CSV field that cannot run as a spreadsheet formula: text starting with `=`, `+`, `-`, `@`,
+ * a tab or a carriage return (OWASP's CSV-injection list; scraped text is untrusted) gets a
+ * leading `'`, unless the whole text is a plain number or a run of dashes. Numbers and other
+ * text pass unchanged. Only the CSV files need it: the XLSX sheets hold text as text cells
+ * (never formulas), Parquet and SQLite are not opened by a spreadsheet.
+ */
+export function csvSafe(v: unknown): unknown {
+  if (typeof v !== 'string' || !FORMULA_START.test(v) || NOT_A_FORMULA.test(v)) return v;
+  return `'${v}`;
+}
+
+/**
+ * Writes the statement's rows as CSV with a BOM; returns the row count and the columns' types
+ * (`declaredTypes`: the SQLite types of computed columns, which the statement does not know).
+ */
 export async function writeCsv(
   stmt: Statement<unknown[]>,
   file: string,
   onRows: RowsWritten,
+  declaredTypes: Readonly<Record<string, string>> = {},
 ): Promise<{ rows: number; types: ColumnTypeTracker[]; columns: string[] }> {
   const cols = stmt.columns();
-  const types = cols.map((c) => new ColumnTypeTracker(c.type));
+  const types = cols.map((c) => new ColumnTypeTracker(declaredTypes[c.name] ?? c.type));
   const sink = new OutputSink(file);
   try {
     const writer = new RowWriter(
@@ -44,7 +65,7 @@ export async function writeCsv(
     let pending = 0;
     for (const row of stmt.raw(true).iterate() as Iterable<unknown[]>) {
       for (let i = 0; i < row.length; i++) types[i]!.see(row[i]);
-      writer.row(row);
+      writer.row(row.map(csvSafe));
       if (++pending === BATCH) {
         onRows(pending);
         pending = 0;
@@ -145,10 +166,23 @@ async function sheetDrained(ws: ReturnType<ExcelStream.xlsx.WorkbookWriter['addW
 /** Excel's row limit, header included. */
 export const XLSX_MAX_ROWS = 1_048_576;
 
+/** Excel's limit on the characters (UTF-16 code units) of one cell; a longer text makes Excel repair the file. */
+export const XLSX_MAX_CELL_CHARS = 32_767;
+
+/** A text value as a sheet holds it: cut to Excel's cell limit, ending with `…` (never inside a surrogate pair). */
+export function sheetText(text: string): string {
+  if (text.length <= XLSX_MAX_CELL_CHARS) return text;
+  let end = XLSX_MAX_CELL_CHARS - 1;
+  if (/[\ud800-\udbff]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}…`;
+}
+
 /**
  * Writes the statement's rows as one sheet of a streaming workbook: a header row of Chinese
- * labels (frozen), then the rows. Returns the rows written (at most Excel's limit) and whether
- * rows were left out.
+ * labels (frozen), then the rows. Text is written as text cells (exceljs makes a formula only of a
+ * `{ formula }` value), so scraped text starting with `=` stays text; exceljs drops the control
+ * characters XML cannot hold. Returns the rows written (at most Excel's limit) and whether rows
+ * were left out.
  */
 export async function writeSheet(
   workbook: ExcelStream.xlsx.WorkbookWriter,
@@ -168,7 +202,9 @@ export async function writeSheet(
       break;
     }
     ws.addRow(
-      row.map((v, i) => (v === null || v === undefined ? null : sheet.types[i] === 'integer' || sheet.types[i] === 'number' ? Number(v) : String(v))),
+      row.map((v, i) =>
+        v === null || v === undefined ? null : sheet.types[i] === 'integer' || sheet.types[i] === 'number' ? Number(v) : sheetText(String(v)),
+      ),
     ).commit();
     rows++;
     if (++pending === BATCH / 5) {

@@ -66,7 +66,8 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
   });
 
   it('books distinct starts on a host at least its delay apart, from any number of callers', async () => {
-    const s = new PgHostSchedule(c, { defaultIntervalMs: 1000 });
+    // Without jitter, so the gaps are exact (tests/coordinator/host-jitter.test.ts has the jitter).
+    const s = new PgHostSchedule(c, { defaultIntervalMs: 1000, rules: { jitterRatio: 0 } });
     await s.setPolicy('book.example', { intervalMs: 200 });
     const now = Date.now();
     const starts = (await Promise.all(Array.from({ length: 10 }, () => s.reserve('book.example', now)))).sort((a, b) => a - b);
@@ -104,7 +105,7 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
     try {
       const site = testSiteRegistry(server.origin).sites[0]!;
       const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, fetch: { maxRetries: 0 } });
-      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 10 });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 10, rules: { jitterRatio: 0 } });
       const fetcher = new ScheduledFetcher(new HttpPageFetcher(o, [site], undefined), schedule, undefined);
       const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
       const got = await fetcher.fetchRow(new SiteRun(site).fetchSite, row, { conditional: false });
@@ -131,7 +132,7 @@ describe.skipIf(skip !== null)(`host leases and schedule on PostgreSQL${skip ? `
       const site = testSiteRegistry(server.origin).sites[0]!;
       // The worker's own pacing is quick; the shared schedule's interval puts the second slot ahead.
       const o = CrawlOptionsSchema.parse({ snapshotsDir: tmp.dir, intervalMs: 10, jitterRatio: 0, fetch: { maxRetries: 0 } });
-      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 3000 });
+      const schedule = new PgHostSchedule(c, { defaultIntervalMs: 3000, rules: { jitterRatio: 0 } });
       const fetcher = new ScheduledFetcher(new HttpPageFetcher(o, [site], undefined), schedule, undefined);
       const row = { id: 1, key: site.entries[0]!, url: site.entries[0]!, method: 'GET', kind: 'entry' } as FrontierRow;
       const host = new URL(server.origin).host;

@@ -128,11 +128,14 @@ describe.skipIf(skip !== null)(`a crawl shared by three workers through PostgreS
 
       // Every host done; w1's hosts finished by the others after its lease expired.
       const hosts = (
-        await client.query<{ host: string; state: string; leases: number; lease_owner: string | null }>(
-          'SELECT host, state, leases, lease_owner FROM hosts WHERE run_id IS NOT NULL',
+        await client.query<{ host: string; state: string; leases: number; lease_owner: string | null; jitter: number }>(
+          'SELECT host, state, leases, lease_owner, jitter FROM hosts WHERE run_id IS NOT NULL',
         )
       ).rows;
       expect(hosts).toHaveLength(HOSTS);
+      // The workers booked with the run's jitterRatio (the crawl's default, 0.1): each host's last gap had a jitter drawn.
+      for (const h of hosts) expect(h.jitter, h.host).toBeLessThan(0.1);
+      expect(hosts.filter((h) => h.jitter > 0).length).toBeGreaterThan(HOSTS / 2);
       expect(hosts.every((h) => h.state === 'done' && h.lease_owner === null)).toBe(true);
       for (const h of held) expect(hosts.find((x) => x.host === h)?.leases).toBeGreaterThanOrEqual(2);
       expect(`${w2.stdout}${w3.stdout}`).toMatch(/[1-9]\d* taken over/);

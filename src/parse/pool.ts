@@ -22,6 +22,8 @@ import { NianbaoError, ParseError } from '../../parsers/errors.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { ValidateError } from '../../parsers/validate.js';
 import { DecodeError } from '../decode/errors.js';
+import { OcrCacheError } from '../decode/ocr-cache.js';
+import { addOcrWork, noOcrWork, ocrWorkSoFar, type OcrWork } from '../decode/ocr-work.js';
 import { parseReport, type ParseReportOptions } from './report.js';
 import type { ParseTask, ParseTaskResult, SerializedError } from './worker.js';
 
@@ -74,6 +76,7 @@ export class ParsePoolError extends NianbaoError {
 /** Classes the worker's errors are rebuilt as (by class name); others become an `Error` with the same fields. */
 const ERROR_CLASSES: Record<string, { prototype: Error }> = {
   DecodeError,
+  OcrCacheError,
   ParseError,
   ValidateError,
   NianbaoError,
@@ -119,6 +122,12 @@ export interface ParsePoolStats {
   inlineMs: number;
   /** Why the threads could not be used, when they failed to start (the pool then parses inline). */
   failure: string | null;
+  /**
+   * What OCR cost since the pool was made (src/decode/ocr-work.ts): crops read, crops whose words
+   * came from the OCR cache, Tesseract runs — on its threads, plus on the calling thread (its inline
+   * parses, and any other OCR that thread did meanwhile).
+   */
+  ocr: OcrWork;
 }
 
 /**
@@ -148,6 +157,9 @@ export class ParsePool {
   #threaded = 0;
   #inline = 0;
   #failure: string | null = null;
+  #threadedOcr: OcrWork = noOcrWork();
+  /** The calling thread's OCR counters when the pool was made. */
+  readonly #ocrAtStart = ocrWorkSoFar();
   /** Callers waiting for a thread (one document per thread, so that its deadline runs from its start). */
   #waiting: (() => void)[] = [];
   /** close() waiting for the documents handed over to be done. */
@@ -226,7 +238,14 @@ export class ParsePool {
   }
 
   stats(): ParsePoolStats {
-    return { workers: this.workers, threaded: this.#threaded, inline: this.#inline, inlineMs: Math.round(this.#inlineMs), failure: this.#failure };
+    return {
+      workers: this.workers,
+      threaded: this.#threaded,
+      inline: this.#inline,
+      inlineMs: Math.round(this.#inlineMs),
+      failure: this.#failure,
+      ocr: addOcrWork(this.#threadedOcr, addOcrWork(ocrWorkSoFar(), this.#ocrAtStart, -1)),
+    };
   }
 
   /**
@@ -282,6 +301,7 @@ export class ParsePool {
     }
     this.#threaded++;
     if ('pong' in result) throw new ParsePoolError('NB_PARSE_POOL_WORKER', 'parse worker answered a document with a ping reply');
+    this.#threadedOcr = addOcrWork(this.#threadedOcr, result.ocr);
     if (!result.ok) throw rebuildError(result.error);
     return result.report;
   }

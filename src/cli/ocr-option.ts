@@ -32,11 +32,11 @@ export function ocrCacheOption(): Option {
  * with `--ocr auto`, what OCR read is kept by crop in `<db>.ocr-cache` unless told otherwise, so a
  * reparse after a parser upgrade does not run Tesseract again on pages whose pixels did not change.
  */
-export function storeOcrCacheOptions(): Option[] {
+export function storeOcrCacheOptions(defaultDir = '<db>.ocr-cache'): Option[] {
   return [
     new Option(
       '--ocr-cache <dir>',
-      "with --ocr auto: folder where what OCR read is kept (by the hash of each image crop, Tesseract's version and options), so a scan read again (a reparse) is not OCR'd again (default: <db>.ocr-cache)",
+      `with --ocr auto: folder where what OCR read is kept (by the hash of each image crop, Tesseract's version and options), so a scan read again (a reparse) is not OCR'd again (default: ${defaultDir})`,
     ),
     new Option('--no-ocr-cache', 'with --ocr auto: keep no OCR cache (every scanned page is read by Tesseract again)'),
   ];

@@ -163,7 +163,7 @@ export function registerCrawl(program: Command): void {
     .addOption(coordinatorOption())
     .addOption(sharedOption())
     .option('--no-work', 'with --coordinator: only seed the shared run (workers and the storer run elsewhere)');
-  for (const o of storeOcrCacheOptions()) cmd.addOption(o);
+  for (const o of storeOcrCacheOptions('<db>.ocr-cache; with --coordinator, <shared>.ocr-cache beside the shared folder')) cmd.addOption(o);
   addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
     process.exitCode = await runCrawlCommand(opts);
   });

@@ -22,7 +22,6 @@ import { NianbaoError, ParseError } from '../../parsers/errors.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { ValidateError } from '../../parsers/validate.js';
 import { DecodeError } from '../decode/errors.js';
-import { OcrCacheError } from '../decode/ocr-cache.js';
 import { addOcrWork, noOcrWork, ocrWorkSoFar, type OcrWork } from '../decode/ocr-work.js';
 import { parseReport, type ParseReportOptions } from './report.js';
 import type { ParseTask, ParseTaskResult, SerializedError } from './worker.js';
@@ -76,7 +75,6 @@ export class ParsePoolError extends NianbaoError {
 /** Classes the worker's errors are rebuilt as (by class name); others become an `Error` with the same fields. */
 const ERROR_CLASSES: Record<string, { prototype: Error }> = {
   DecodeError,
-  OcrCacheError,
   ParseError,
   ValidateError,
   NianbaoError,
@@ -125,7 +123,8 @@ export interface ParsePoolStats {
   /**
    * What OCR cost since the pool was made (src/decode/ocr-work.ts): crops read, crops whose words
    * came from the OCR cache, Tesseract runs — on its threads, plus on the calling thread (its inline
-   * parses, and any other OCR that thread did meanwhile).
+   * parses, and any other OCR that thread did meanwhile). A document whose thread was ended (heap,
+   * deadline) is not counted.
    */
   ocr: OcrWork;
 }

@@ -7,6 +7,7 @@
  */
 import type { CrawlSummary, SiteSummary } from '../crawl/types.js';
 import { zeroCounts } from '../crawl/stages/site-run.js';
+import { noOcrWork } from '../decode/ocr-work.js';
 import type { Coordinator } from './connect.js';
 import { siteSummaries } from './run.js';
 import { siteWorkSummaries } from './site-work.js';
@@ -17,7 +18,7 @@ export function noLocalFigures(): Pick<CrawlSummary, 'userAgent' | 'fetch' | 'br
     userAgent: '',
     fetch: { requests: 0, retries: 0, redirects: 0, notModified: 0, bytesRaw: 0, bytesDecoded: 0, maxInFlight: 0, robots: null },
     browser: { launches: 0, pages: 0, executable: null, unavailable: null },
-    parse: { workers: 0, threaded: 0, inline: 0, inlineMs: 0, failure: null },
+    parse: { workers: 0, threaded: 0, inline: 0, inlineMs: 0, failure: null, ocr: noOcrWork() },
   };
 }
 

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { ADAPTERS, type AdapterId } from '../../parsers/sites/index.js';
+import { openOcrCache } from '../decode/ocr-cache.js';
 import { ParsePool } from '../parse/pool.js';
 import { CrawlOptionsSchema, type CrawlOptionsResolved } from '../crawl/options.js';
 import { ChallengeSolver } from '../crawl/stages/challenges.js';
@@ -52,6 +53,13 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Parse threads (default: the run's `parseWorkers`). */
   parseWorkers?: number;
+  /**
+   * When the run reads scans by OCR: folder of this worker's OCR cache (src/decode/ocr-cache.ts),
+   * created and checked before the worker joins (`NB_OCR_CACHE`); `false`: none. The run's own
+   * `ocrCacheDir` (a path on the machine that seeded it) is never used.
+   * @default `<sharedDir>.ocr-cache`, beside the shared folder (seen by every worker)
+   */
+  ocrCacheDir?: string | false;
   /** Chromium for this machine (default: found as a single-machine crawl finds it). */
   browserExecutable?: string;
   signal?: AbortSignal;
@@ -63,6 +71,11 @@ export interface WorkerSummary extends CrawlSummary {
   /** Hosts this worker finished, and those it took over from a worker whose lease expired. */
   hosts: number;
   takenOver: number;
+}
+
+/** The OCR cache of a shared crawl's workers: `<shared>.ocr-cache`, beside the shared folder. */
+export function defaultSharedOcrCacheDir(sharedDir: string): string {
+  return `${sharedDir.replace(/[\\/]+$/, '')}.ocr-cache`;
 }
 
 export function defaultWorkerId(): string {
@@ -167,9 +180,11 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const o: CrawlOptionsResolved = CrawlOptionsSchema.parse({
     ...run.options,
     snapshotsDir: wo.sharedDir,
+    ocrCacheDir: false,
     ...(wo.parseWorkers !== undefined ? { parseWorkers: wo.parseWorkers } : {}),
     ...(wo.browserExecutable ? { browser: { ...(run.options['browser'] as object | undefined), executablePath: wo.browserExecutable } } : {}),
   });
+  const ocrCache = o.ocr === 'auto' && wo.ocrCacheDir !== false ? await openOcrCache(wo.ocrCacheDir ?? defaultSharedOcrCacheDir(wo.sharedDir)) : undefined;
   await registerWorker(c, workerId, run.id);
   const emit = wo.onEvent ?? (() => undefined);
   const signal = wo.signal;
@@ -181,7 +196,8 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const sink = new QueueSink(c, frontier, {
     workerId,
     sharedDir: wo.sharedDir,
-    parse: (body, fileName, contentType) => parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr }), body, fileName, contentType),
+    parse: (body, fileName, contentType) =>
+      parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr, ...(ocrCache && { ocrCacheDir: ocrCache.dir }) }), body, fileName, contentType),
   });
   const http = new HttpPageFetcher(o, run.sites, signal);
   // The shared schedule spaces a host's requests as the embedded crawl does: its delay plus a jitter of up to the run's jitterRatio.

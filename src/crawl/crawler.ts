@@ -17,6 +17,7 @@ import { ADAPTERS, type AdapterId } from '../../parsers/sites/index.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
 import type { Site } from '../sites/registry.js';
 import { indexPending } from '../store/text-index.js';
+import { runOcrCacheDir } from '../ingest/ocr-cache-dir.js';
 import { CrawlError } from './errors.js';
 import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved } from './options.js';
 import { ChallengeSolver } from './stages/challenges.js';
@@ -74,6 +75,8 @@ export function sqliteStages(ctx: CrawlContext, o: CrawlOptionsResolved, sites: 
     snapshotsDir: o.snapshotsDir,
     parseWorkers: o.parseWorkers,
     ocr: o.ocr,
+    // `crawl` has made it a checked folder (or false) by now.
+    ...(o.ocr === 'auto' && typeof o.ocrCacheDir === 'string' && { ocrCacheDir: o.ocrCacheDir }),
     ...(o.budget ? { budget: o.budget } : {}),
     ...(ctx.parse ? { parse: ctx.parse } : {}),
   });
@@ -86,7 +89,11 @@ export function sqliteStages(ctx: CrawlContext, o: CrawlOptionsResolved, sites: 
 
 /** Runs one crawl (one `runs` row). See the module comment. */
 export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Promise<CrawlSummary> {
-  const summary = await crawlWith(ctx, options, sqliteStages);
+  // The OCR cache folder (`<db>.ocr-cache` unless told otherwise) is made and checked before the
+  // run starts: one that cannot be written is NB_OCR_CACHE now, not a surprise after an hour.
+  const parsed = CrawlOptionsSchema.safeParse(options);
+  const ocrCacheDir = parsed.success ? await runOcrCacheDir(ctx.db, parsed.data.ocr, parsed.data.ocrCacheDir) : undefined;
+  const summary = await crawlWith(ctx, { ...options, ocrCacheDir: ocrCacheDir ?? false }, sqliteStages);
   // The reports this run stored go into the search indexes in one pass (store/text-index.ts); a
   // run that failed leaves them pending, and the next writable open finishes them.
   indexPending(ctx.db);

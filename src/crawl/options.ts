@@ -120,6 +120,14 @@ export const CrawlOptionsSchema = z.strictObject({
    * @default 'off'
    */
   ocr: z.enum(['auto', 'off']).default('off'),
+  /**
+   * With `ocr: 'auto'`: folder where what OCR read is kept by image crop (src/decode/ocr-cache.ts),
+   * so that a scan read again (a revisit, a later `reparse` with the same folder) is not OCR'd
+   * again; created if needed (`NB_OCR_CACHE` when it cannot be created or written); `false`: no
+   * cache. A shared crawl's workers ignore it: each takes its own (`nianbao worker --ocr-cache`).
+   * @default '<db file>.ocr-cache' (none for an in-memory database)
+   */
+  ocrCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
   fetch: CrawlFetchOptionsSchema.default(CrawlFetchOptionsSchema.parse({})),
   browser: CrawlBrowserOptionsSchema.default(CrawlBrowserOptionsSchema.parse({})),
 });

@@ -7,13 +7,18 @@
  * not the page image) means a change in how a page is cut up re-reads only the crops that changed.
  *
  * Entries are JSON files `<dir>/<first two hex digits>/<key>.json` holding the words read in the
- * crop; an entry that cannot be read or parsed is a miss (it is written again). Nothing is ever
- * evicted: the folder is the caller's (`parse --ocr-cache DIR`, `npm run eval:ocr -- --cache DIR`).
+ * crop; an entry that cannot be read or parsed is a miss (it is written again), and so is one that
+ * cannot be written (a full disk, a folder made read-only): a broken cache never fails a reading.
+ * Nothing is ever evicted: the folder is the caller's (`parse --ocr-cache DIR`, `ingest`, `reparse`
+ * and `crawl` with `--ocr auto`: `<db>.ocr-cache` unless told otherwise, `npm run eval:ocr --
+ * --cache DIR`). {@link openOcrCache} checks up front that a folder can be used, with a one-line
+ * `NB_OCR_CACHE` error when it cannot.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NianbaoError } from '../../parsers/errors.js';
 import { runTool } from './tool.js';
 
 /** One word Tesseract read in a crop (the crop's pixels). */
@@ -66,4 +71,48 @@ export class OcrCache {
     await writeFile(tmp, JSON.stringify(words));
     await rename(tmp, path);
   }
+
+  /** `set`, false instead of an error when the entry cannot be written (it is a miss next time). */
+  async trySet(key: string, words: readonly CropWord[]): Promise<boolean> {
+    try {
+      await this.set(key, words);
+      return true;
+    } catch {
+      await rm(`${this.#path(key)}.${process.pid}.tmp`, { force: true }).catch(() => undefined);
+      return false;
+    }
+  }
+}
+
+/** The OCR cache folder cannot be used (created or written). */
+export class OcrCacheError extends NianbaoError {
+  declare readonly code: 'NB_OCR_CACHE';
+  /** The folder. */
+  readonly dir: string;
+  constructor(dir: string, message: string, options?: { cause?: unknown }) {
+    super('NB_OCR_CACHE', message, options);
+    this.dir = dir;
+  }
+}
+
+/**
+ * The folder `dir` as an OCR cache, created if needed and checked writable (a probe file is written
+ * and removed). Throws {@link OcrCacheError} `NB_OCR_CACHE` naming the folder and what to do when it
+ * cannot be; once open, a failing write is only a miss.
+ */
+export async function openOcrCache(dir: string): Promise<OcrCache> {
+  const probe = join(dir, `.probe-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException | null)?.code ?? (err instanceof Error ? err.message : String(err));
+    throw new OcrCacheError(
+      dir,
+      `the OCR cache folder ${dir} cannot be created or written (${why}); give a writable folder with --ocr-cache DIR, or run without a cache (--no-ocr-cache)`,
+      { cause: err },
+    );
+  }
+  return new OcrCache(dir);
 }

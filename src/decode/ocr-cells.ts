@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OcrCache, tesseractVersion, type CropWord } from './ocr-cache.js';
+import { countOcrWork } from './ocr-work.js';
 import type { GreyImage } from './ocr-ink.js';
 import type { PageLayout, Segment } from './ocr-segment.js';
 import { runTool, type ToolRun } from './tool.js';
@@ -238,6 +239,7 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
         }
       }
       const todo = which.filter((i) => !inCrop.has(i));
+      countOcrWork({ crops: which.length, cropsCached: which.length - todo.length });
       // Crops shared out over the workers, by area, so that they finish about together.
       const lists = Array.from({ length: OCR_WORKERS }, () => ({ index: [] as number[], area: 0 }));
       for (const i of [...todo].sort((a, b) => areas[b]! - areas[a]!)) {
@@ -252,6 +254,7 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
             const listFile = join(dir, `${pass}${k}.txt`);
             await writeFile(listFile, l.index.map((i) => files[i]).join('\n') + '\n');
             const run: ToolRun = { timeoutMs: opts.timeoutMs(), maxOutputBytes: 64 * 1024 * 1024, ...(opts.env ? { env: opts.env } : {}) };
+            countOcrWork({ tesseractRuns: 1 });
             const tsv = await runTool('tesseract', [listFile, 'stdout', ...args, 'tsv'], run);
             for (const i of l.index) inCrop.set(i, []);
             for (const w of parseTsv(tsv.toString('utf8'))) {
@@ -260,7 +263,8 @@ export async function readSegments(layout: PageLayout, opts: ReadSegmentsOptions
             }
           }),
       );
-      if (opts.cache) for (const [i, key] of keys) await opts.cache.set(key, inCrop.get(i) ?? []);
+      // A cache that cannot be written is a miss next time, never a failed reading.
+      if (opts.cache) for (const [i, key] of keys) if (!(await opts.cache.trySet(key, inCrop.get(i) ?? []))) countOcrWork({ cacheWriteErrors: 1 });
       const bySegment = new Map<number, SegmentWord[]>();
       for (const [seg, words] of inCrop) {
         if (words.length === 0) continue;

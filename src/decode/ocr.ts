@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BudgetMeter } from '../../parsers/budget.js';
 import type { OcrCache } from './ocr-cache.js';
+import { countOcrWork } from './ocr-work.js';
 import type { OcrReading, OcrWordRef } from '../../parsers/ocr.js';
 import { DecodeError } from './errors.js';
 import type { DocumentKind } from './kind.js';
@@ -115,6 +116,7 @@ const TESSERACT_ENV = { OMP_THREAD_LIMIT: '1' };
 const PAGE_SEGMENTATION = '6';
 
 async function tesseractChars(image: Uint8Array, meter: BudgetMeter, page: number): Promise<OcrWord[]> {
+  countOcrWork({ tesseractRuns: 1 });
   const hocr = await runTool('tesseract', ['stdin', 'stdout', '-l', OCR_LANGUAGE, '--psm', PAGE_SEGMENTATION, '-c', 'hocr_char_boxes=1', 'hocr'], {
     input: image,
     timeoutMs: allowance(meter, `reading page ${page} by OCR`),
@@ -126,6 +128,7 @@ async function tesseractChars(image: Uint8Array, meter: BudgetMeter, page: numbe
 
 /** Tesseract's orientation detection: the clockwise turn (0, 90, 180, 270) that makes the page upright. */
 async function rotationOf(image: Uint8Array, meter: BudgetMeter, page: number): Promise<number> {
+  countOcrWork({ tesseractRuns: 1 });
   try {
     const osd = await runTool('tesseract', ['stdin', 'stdout', '--psm', '0'], {
       input: image,

@@ -24,6 +24,8 @@ import { FileRevisions } from './file-revisions.js';
 import { listInputFiles } from './files.js';
 import { type FileRead, ReadPool } from './read-pool.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
+import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
+import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
 import { finishIndex } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
 
@@ -92,6 +94,13 @@ export const IngestOptionsSchema = z.object({
    * @default 'off'
    */
   ocr: z.enum(['auto', 'off']).default('off'),
+  /**
+   * With `ocr: 'auto'`: folder where what OCR read is kept by image crop (src/decode/ocr-cache.ts),
+   * so that a scan read again (a reparse after a parser upgrade) is not OCR'd again; created if
+   * needed (`NB_OCR_CACHE` when it cannot be created or written); `false`: no cache.
+   * @default '<db file>.ocr-cache' (none for an in-memory database)
+   */
+  ocrCacheDir: OcrCacheDirSchema,
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -126,12 +135,14 @@ type Prepared =
 export async function ingestPaths(db: Db, paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const opts = IngestOptionsSchema.parse(options);
   const budget = makeBudget(opts.budget as BudgetInput | undefined);
+  const ocrCacheDir = await runOcrCacheDir(db, opts.ocr, opts.ocrCacheDir);
+  const ocrAtStart = ocrWorkSoFar();
   // Threads asked for are a guard: they start now and take every document (none is parsed on this
   // thread while they start), so a runaway document ends its thread, never the run.
   const pool = options.parse || opts.parseWorkers === 0 ? null : new ParsePool({ workers: opts.parseWorkers, budget, startAfterMs: 0 });
   await pool?.ready().catch(() => undefined);
   const parseWith: ParseFn = options.parse ?? (pool ? (bytes, o) => pool.parse(bytes, o) : (bytes, o) => parseReport(bytes, { ...o, budget }));
-  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr });
+  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr, ...(ocrCacheDir !== undefined && { ocrCacheDir }) });
   const t0 = performance.now();
   const summary = emptySummary();
   const files = await listInputFiles(paths, opts.skipSuffixes).catch(async (err: unknown) => {
@@ -268,6 +279,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     restoreCache();
     await pool?.close();
     await reader?.close();
+    summary.ocr = pool ? pool.stats().ocr : addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);
   }
   group.commit();
   finishIndex(db, summary, options.onIndexProgress);

@@ -7,7 +7,7 @@ import type { ParseOutcome } from '../store/report-rows.js';
 /** The parser used by ingest/reparse (injectable for benchmarks). */
 export type ParseFn = (
   input: Uint8Array,
-  options: { fileName?: string; contentType?: string; budget?: BudgetInput; ocr?: 'auto' | 'off' },
+  options: { fileName?: string; contentType?: string; budget?: BudgetInput; ocr?: 'auto' | 'off'; ocrCacheDir?: string },
 ) => Promise<ParsedReport>;
 
 /** Runs the parser and turns any exception into a failed outcome (never dropped). */

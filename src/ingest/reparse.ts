@@ -17,6 +17,8 @@ import { SnapshotStore } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
 import { finishIndex } from './index-pass.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
+import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
+import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
 
 export const ReparseOptionsSchema = z.object({
@@ -49,6 +51,13 @@ export const ReparseOptionsSchema = z.object({
    * @default 'off'
    */
   ocr: z.enum(['auto', 'off']).default('off'),
+  /**
+   * With `ocr: 'auto'`: folder where what OCR read is kept by image crop (src/decode/ocr-cache.ts),
+   * so that a scan read again (a reparse after a parser upgrade) is not OCR'd again; created if
+   * needed (`NB_OCR_CACHE` when it cannot be created or written); `false`: no cache.
+   * @default '<db file>.ocr-cache' (none for an in-memory database)
+   */
+  ocrCacheDir: OcrCacheDirSchema,
 });
 export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   /** @default parseReport */
@@ -69,8 +78,10 @@ export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
 export async function reparseStored(db: Db, options: ReparseOptions): Promise<IngestSummary> {
   const opts = ReparseOptionsSchema.parse(options);
   const budget: Budget = makeBudget(opts.budget as BudgetInput | undefined);
+  const ocrCacheDir = await runOcrCacheDir(db, opts.ocr, opts.ocrCacheDir);
+  const ocrAtStart = ocrWorkSoFar();
   const parseWith: ParseFn = options.parse ?? ((bytes, o) => parseReport(bytes, { ...o, budget }));
-  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr });
+  const parse: ParseFn = (bytes, o) => parseWith(bytes, { ...o, ocr: opts.ocr, ...(ocrCacheDir !== undefined && { ocrCacheDir }) });
   const version = options.parserVersion ?? PARSER_VERSION;
   const t0 = performance.now();
   const summary = emptySummary();
@@ -143,6 +154,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
     throw err;
   } finally {
     restoreCache();
+    summary.ocr = addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);
   }
   group.commit();
   finishIndex(db, summary, options.onIndexProgress);

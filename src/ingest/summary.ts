@@ -1,5 +1,6 @@
 /** What ingest and reparse report: counts, timings and progress events. */
 import { performance } from 'node:perf_hooks';
+import { noOcrWork, type OcrWork } from '../decode/ocr-work.js';
 import type { ReportStatus, WriteResult } from '../store/report-rows.js';
 
 /** One progress event: a file done. */
@@ -45,6 +46,11 @@ export interface IngestSummary {
   indexMs: number;
   /** Reports still not in the search indexes (0 unless the run failed); the next writing run indexes them. */
   indexPending: number;
+  /**
+   * What OCR cost in this run (src/decode/ocr-work.ts): image crops read, how many came from the
+   * OCR cache, Tesseract processes run, cache entries that could not be written. Zero with `ocr: 'off'`.
+   */
+  ocr: OcrWork;
 }
 
 export function emptySummary(): IngestSummary {
@@ -69,6 +75,7 @@ export function emptySummary(): IngestSummary {
     indexed: 0,
     indexMs: 0,
     indexPending: 0,
+    ocr: noOcrWork(),
   };
 }
 

@@ -22,6 +22,7 @@ import { NianbaoError, ParseError } from '../../parsers/errors.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { ValidateError } from '../../parsers/validate.js';
 import { DecodeError } from '../decode/errors.js';
+import { addOcrWork, noOcrWork, ocrWorkSoFar, type OcrWork } from '../decode/ocr-work.js';
 import { parseReport, type ParseReportOptions } from './report.js';
 import type { ParseTask, ParseTaskResult, SerializedError } from './worker.js';
 
@@ -119,6 +120,13 @@ export interface ParsePoolStats {
   inlineMs: number;
   /** Why the threads could not be used, when they failed to start (the pool then parses inline). */
   failure: string | null;
+  /**
+   * What OCR cost since the pool was made (src/decode/ocr-work.ts): crops read, crops whose words
+   * came from the OCR cache, Tesseract runs — on its threads, plus on the calling thread (its inline
+   * parses, and any other OCR that thread did meanwhile). A document whose thread was ended (heap,
+   * deadline) is not counted.
+   */
+  ocr: OcrWork;
 }
 
 /**
@@ -148,6 +156,9 @@ export class ParsePool {
   #threaded = 0;
   #inline = 0;
   #failure: string | null = null;
+  #threadedOcr: OcrWork = noOcrWork();
+  /** The calling thread's OCR counters when the pool was made. */
+  readonly #ocrAtStart = ocrWorkSoFar();
   /** Callers waiting for a thread (one document per thread, so that its deadline runs from its start). */
   #waiting: (() => void)[] = [];
   /** close() waiting for the documents handed over to be done. */
@@ -226,7 +237,14 @@ export class ParsePool {
   }
 
   stats(): ParsePoolStats {
-    return { workers: this.workers, threaded: this.#threaded, inline: this.#inline, inlineMs: Math.round(this.#inlineMs), failure: this.#failure };
+    return {
+      workers: this.workers,
+      threaded: this.#threaded,
+      inline: this.#inline,
+      inlineMs: Math.round(this.#inlineMs),
+      failure: this.#failure,
+      ocr: addOcrWork(this.#threadedOcr, addOcrWork(ocrWorkSoFar(), this.#ocrAtStart, -1)),
+    };
   }
 
   /**
@@ -282,6 +300,7 @@ export class ParsePool {
     }
     this.#threaded++;
     if ('pong' in result) throw new ParsePoolError('NB_PARSE_POOL_WORKER', 'parse worker answered a document with a ping reply');
+    this.#threadedOcr = addOcrWork(this.#threadedOcr, result.ocr);
     if (!result.ok) throw rebuildError(result.error);
     return result.report;
   }

@@ -4,6 +4,7 @@
  * fields (`code`, `file` …) survive the trip to the main thread, where the pool rebuilds it.
  */
 import type { ParsedReport } from '../../parsers/types.js';
+import { addOcrWork, ocrWorkSoFar, type OcrWork } from '../decode/ocr-work.js';
 import { parseReport, type ParseReportOptions } from './report.js';
 
 /** One task: the document and the options of `parseReport`; or a ping, answered once the thread has loaded the parser. */
@@ -20,7 +21,8 @@ export interface SerializedError {
   cause?: SerializedError;
 }
 
-export type ParseTaskResult = { ok: true; report: ParsedReport } | { ok: false; error: SerializedError } | { pong: true };
+/** A document's result, with what its OCR cost on the thread (`ocr`, counted by src/decode/ocr-work.ts). */
+export type ParseTaskResult = { ok: true; report: ParsedReport; ocr: OcrWork } | { ok: false; error: SerializedError; ocr: OcrWork } | { pong: true };
 
 /** Depth limit of `cause` chains carried over. */
 const MAX_CAUSES = 4;
@@ -39,9 +41,12 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
 /** The task function piscina calls. */
 export default async function parseTask(task: ParseTask): Promise<ParseTaskResult> {
   if ('ping' in task) return { pong: true };
+  // One document at a time per thread: the counters' change is this document's.
+  const before = ocrWorkSoFar();
   try {
-    return { ok: true, report: await parseReport(task.input, task.options) };
+    const report = await parseReport(task.input, task.options);
+    return { ok: true, report, ocr: addOcrWork(ocrWorkSoFar(), before, -1) };
   } catch (err) {
-    return { ok: false, error: serializeError(err) };
+    return { ok: false, error: serializeError(err), ocr: addOcrWork(ocrWorkSoFar(), before, -1) };
   }
 }

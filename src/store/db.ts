@@ -21,6 +21,11 @@ export function resolveDbPath(option?: string | null, env: NodeJS.ProcessEnv = p
   return fromEnv && fromEnv.length > 0 ? fromEnv : DEFAULT_DB_FILE;
 }
 
+/** Default OCR cache folder of a database file (src/decode/ocr-cache.ts): `<db>.ocr-cache` next to it. */
+export function defaultOcrCacheDir(dbFile: string): string {
+  return `${dbFile}.ocr-cache`;
+}
+
 /** Default snapshots folder of a database file: `<db>.snapshots` next to it. */
 export function defaultSnapshotsDir(dbFile: string): string {
   return `${dbFile}.snapshots`;

@@ -3,7 +3,17 @@
  * check, search, query and export (reading and parsing files is src/ingest). The CLI commands (`src/cli/commands/{ingest,query,export,check,search}.ts`) are thin
  * wrappers over these functions.
  */
-export { DEFAULT_DB_FILE, type Db, defaultSnapshotsDir, migrate, type OpenOptions, openDatabase, resolveDbPath, schemaVersion } from './db.js';
+export {
+  DEFAULT_DB_FILE,
+  type Db,
+  defaultOcrCacheDir,
+  defaultSnapshotsDir,
+  migrate,
+  type OpenOptions,
+  openDatabase,
+  resolveDbPath,
+  schemaVersion,
+} from './db.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { indexPending, pendingIndexCount } from './text-index.js';
 export { type DocumentInfo, GroupCommit, type ParseOutcome, ReportWriter, type ReportStatus, reportStatus, type WriteResult } from './writer.js';

@@ -3,7 +3,7 @@
  * the password, and (with PostgreSQL) `nianbao crawl --coordinator` seeding, working and storing
  * in one process into a dataset a later embedded `nianbao crawl` goes on from incrementally.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +103,41 @@ describe.skipIf(skip !== null)(`nianbao crawl --coordinator in one process${skip
     expect(summary.totals.reportsNew).toBe(0);
     expect(summary.totals.listsUnchanged).toBeGreaterThanOrEqual(4);
     expect(portal.requestLog.filter((e) => expected.some((x) => new URL(x.documentUrl).pathname === e.path.split('?')[0]))).toEqual([]);
+  }, 240_000);
+
+  it('a worker of a run that reads scans by OCR keeps its OCR cache beside the shared folder; one that cannot be used is NB_OCR_CACHE before it joins', async () => {
+    const url = cluster.createDatabase('ocrcache');
+    const shared = join(tmp.dir, 'shared-ocr');
+    const seeded = await runBin(
+      [
+        'crawl',
+        '--sites',
+        registry,
+        '--no-browser',
+        '--interval-ms',
+        '20',
+        '--shared',
+        shared,
+        '--coordinator',
+        url,
+        '--no-work',
+        '--ocr',
+        'auto',
+        '--progress',
+        'none',
+      ],
+      {},
+      120_000,
+    );
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const file = join(tmp.dir, 'not-a-folder');
+    writeFileSync(file, '');
+    const bad = await runBin(['worker', '--coordinator', url, '--shared', shared, '--ocr-cache', join(file, 'cache'), '--progress', 'none']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^nianbao worker: the OCR cache folder .*not-a-folder\/cache cannot be created or written \(ENOTDIR\); .*\[NB_OCR_CACHE\]\n$/);
+    expect(existsSync(`${shared}.ocr-cache`)).toBe(false);
+    const worked = await runBin(['worker', '--coordinator', url, '--shared', shared, '--progress', 'none'], {}, 120_000);
+    expect(worked.code, worked.stderr).toBe(0);
+    expect(existsSync(`${shared}.ocr-cache`)).toBe(true);
   }, 240_000);
 });

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OcrCache } from '../../src/decode/ocr-cache.js';
+import { OcrCache, OcrCacheError, openOcrCache } from '../../src/decode/ocr-cache.js';
 
 describe('OCR cache', () => {
   let dir: string;
@@ -50,5 +50,29 @@ describe('OCR cache', () => {
     expect(await cache.get(key)).toBeUndefined();
     await writeFile(join(dir, key.slice(0, 2), `${key}.json`), '[{"left": "x"}]');
     expect(await cache.get(key)).toBeUndefined();
+  });
+
+  it('an entry that cannot be written is a miss, not an error (trySet), and leaves no temporary file', async () => {
+    const cache = await openOcrCache(join(dir, 'broken'));
+    const key = OcrCache.key('tesseract 5.3.0', [], new Uint8Array([2]));
+    // The entry's folder is taken by a file.
+    await writeFile(join(dir, 'broken', key.slice(0, 2)), '');
+    expect(await cache.trySet(key, [{ left: 0, width: 1, conf: 90, text: '2' }])).toBe(false);
+    expect(await cache.get(key)).toBeUndefined();
+    await expect(cache.set(key, [])).rejects.toThrow();
+    expect((await readdir(join(dir, 'broken'))).sort()).toEqual([key.slice(0, 2)]);
+  });
+
+  it('openOcrCache creates the folder, and says NB_OCR_CACHE naming it when it cannot', async () => {
+    const made = await openOcrCache(join(dir, 'a', 'b'));
+    expect(made.dir).toBe(join(dir, 'a', 'b'));
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual([]); // the probe is gone
+    await writeFile(join(dir, 'file'), '');
+    const err = await openOcrCache(join(dir, 'file', 'cache')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OcrCacheError);
+    expect(err).toMatchObject({ code: 'NB_OCR_CACHE', dir: join(dir, 'file', 'cache') });
+    expect((err as Error).message).toMatch(
+      /^the OCR cache folder .*file\/cache cannot be created or written \(ENOTDIR\); give a writable folder with --ocr-cache DIR/,
+    );
   });
 });

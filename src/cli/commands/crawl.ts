@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
-import { ocrOption, type OcrMode } from '../ocr-option.js';
+import { ocrCacheDirFrom, ocrOption, storeOcrCacheOptions, type OcrMode } from '../ocr-option.js';
 import type { ProgressMode } from '../progress.js';
 import { crawl, type CrawlSummary } from '../../crawl/crawler.js';
 import type { CrawlOptionsInput } from '../../crawl/options.js';
@@ -21,6 +21,8 @@ import { coordinatorOption, runSharedCrawl, sharedDirFrom, sharedOption } from '
 
 export interface CrawlCliOptions extends BudgetCliOptions {
   ocr: OcrMode;
+  /** `--ocr-cache <dir>`, or false for `--no-ocr-cache`. */
+  ocrCache?: string | boolean;
   sites?: string;
   site?: string[];
   since?: number;
@@ -161,6 +163,7 @@ export function registerCrawl(program: Command): void {
     .addOption(coordinatorOption())
     .addOption(sharedOption())
     .option('--no-work', 'with --coordinator: only seed the shared run (workers and the storer run elsewhere)');
+  for (const o of storeOcrCacheOptions('<db>.ocr-cache; with --coordinator, <shared>.ocr-cache beside the shared folder')) cmd.addOption(o);
   addBudgetOptions(cmd).action(async (opts: CrawlCliOptions) => {
     process.exitCode = await runCrawlCommand(opts);
   });
@@ -206,6 +209,7 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
       json: opts.json === true,
       runArgs: runArgsOf(opts, source, contact),
       options: crawlOptionsOf(opts, contact),
+      ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
     });
   }
   let db: Db;
@@ -243,7 +247,11 @@ export async function runCrawlCommand(opts: CrawlCliOptions): Promise<number> {
         },
         runArgs: runArgsOf(opts, source, contact),
       },
-      { snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile), ...crawlOptionsOf(opts, contact) },
+      {
+        snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
+        ...crawlOptionsOf(opts, contact),
+        ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
+      },
     );
   } catch (err) {
     reporter.stop();

@@ -8,7 +8,7 @@ import { defaultSnapshotsDir, openDatabase } from '../../store/db.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError, terminalSafe } from '../command-support.js';
 import { DEFAULT_BATCH, type IngestProgress, type IngestSummary, ingestPaths, reparseStored } from '../../ingest/index.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
-import { ocrOption, type OcrMode } from '../ocr-option.js';
+import { ocrCacheDirFrom, ocrOption, storeOcrCacheOptions, type OcrMode } from '../ocr-option.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 interface IngestCliOptions extends BudgetCliOptions {
@@ -18,6 +18,8 @@ interface IngestCliOptions extends BudgetCliOptions {
   json?: boolean;
   progress?: ProgressMode;
   ocr: OcrMode;
+  /** `--ocr-cache <dir>`, or false for `--no-ocr-cache`. */
+  ocrCache?: string | boolean;
 }
 
 function summaryLine(verb: string, s: IngestSummary, db: string): string {
@@ -29,8 +31,19 @@ function summaryLine(verb: string, s: IngestSummary, db: string): string {
     `${s.revised > 0 ? `, ${s.revised} revising a version ingested before from the same file (nianbao changes)` : ''}` +
     `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
     ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n` +
+    ocrLine(s) +
     (s.indexed > 0 ? `search index: ${s.indexed} report(s) added in ${(s.indexMs / 1000).toFixed(1)} s (part of the time above)\n` : '') +
     (s.indexPending > 0 ? `search index: ${s.indexPending} report(s) pending (searched by a scan until the next writing command indexes them)\n` : '')
+  );
+}
+
+/** What OCR cost, when the run read anything by OCR. */
+function ocrLine(s: IngestSummary): string {
+  const { crops, cropsCached, tesseractRuns, cacheWriteErrors } = s.ocr;
+  if (crops === 0 && tesseractRuns === 0) return '';
+  return (
+    `OCR: ${crops} image crop(s) read, ${cropsCached} from the OCR cache; ${tesseractRuns} Tesseract run(s)` +
+    `${cacheWriteErrors > 0 ? `; ${cacheWriteErrors} cache entr${cacheWriteErrors === 1 ? 'y' : 'ies'} could not be written (read again next time)` : ''}\n`
   );
 }
 
@@ -90,6 +103,7 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
     .addOption(ocrOption());
+  for (const o of storeOcrCacheOptions()) ingest.addOption(o);
   addBudgetOptions(ingest).action(async (paths: string[], opts: IngestCliOptions & { parseWorkers: number }) => {
     const dbFile = dbPathFrom(opts);
     let db;
@@ -107,6 +121,7 @@ export function registerIngest(program: Command): void {
         batch: opts.batch,
         parseWorkers: opts.parseWorkers,
         ocr: opts.ocr,
+        ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         signal: stop.signal,
         onProgress: progress.onProgress,
@@ -137,6 +152,7 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
     .addOption(ocrOption());
+  for (const o of storeOcrCacheOptions()) reparse.addOption(o);
   addBudgetOptions(reparse).action(async (opts: IngestCliOptions & { all?: boolean; failed?: boolean }) => {
     const dbFile = dbPathFrom(opts);
     let db;
@@ -155,6 +171,7 @@ export function registerIngest(program: Command): void {
         failed: opts.failed === true,
         batch: opts.batch,
         ocr: opts.ocr,
+        ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),
         signal: stop.signal,
         onProgress: progress.onProgress,

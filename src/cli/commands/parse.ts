@@ -9,10 +9,12 @@ import { NianbaoError } from '../../../parsers/errors.js';
 import { foundNothing } from '../../../parsers/report.js';
 import { findAttachments, rankAttachments } from '../../../parsers/sites/index.js';
 import { decodeBytes } from '../../decode/index.js';
+import { openOcrCache } from '../../decode/ocr-cache.js';
 import { createPoliteFetcher, headerValue, type PoliteFetcher } from '../../fetch/index.js';
 import { parseReport, type ParseReportOptions } from '../../parse/report.js';
 import { describeFileError } from '../../store/errors.js';
 import { addBudgetOptions, type BudgetCliOptions, budgetFromOptions } from '../budget-options.js';
+import { reportCommandError } from '../command-support.js';
 import { ocrCacheOption, ocrOption, type OcrMode } from '../ocr-option.js';
 import { renderReport } from '../render-report.js';
 import { terminalSafe } from '../../store/terminal-safe.js';
@@ -66,6 +68,15 @@ export function registerParse(program: Command): void {
   addBudgetOptions(cmd).action(async (files: string[], opts: { json?: boolean; ocr: OcrMode; ocrCache?: string } & BudgetCliOptions) => {
     const budget = budgetFromOptions(opts);
     const read = { ...(budget ? { budget } : {}), ocr: opts.ocr, ...(opts.ocrCache !== undefined && { ocrCacheDir: opts.ocrCache }) };
+    if (opts.ocr === 'auto' && opts.ocrCache !== undefined) {
+      // A cache folder that cannot be used is said once, before anything is read.
+      try {
+        await openOcrCache(opts.ocrCache);
+      } catch (err) {
+        reportCommandError('parse', err);
+        return;
+      }
+    }
     let failed = 0;
     let fetcher: PoliteFetcher | undefined;
     const contact = process.env['NIANBAO_CONTACT'];

@@ -21,6 +21,7 @@ import { defaultSnapshotsDir, openDatabase, type Db } from '../../store/db.js';
 import { markRunInterrupted } from '../../store/runs.js';
 import { dbOption, dbPathFrom, parsePositiveInt, parseWorkerCount, reportCommandError } from '../command-support.js';
 import { EXIT, abortOnSignals, crawlReporter, exitCodeFor } from '../crawl-support.js';
+import { ocrCacheDirFrom } from '../ocr-option.js';
 import type { ProgressMode } from '../progress.js';
 
 /** The shared snapshots folder: `--shared`, else `$NIANBAO_SHARED`, else `./nianbao.shared`. */
@@ -49,6 +50,8 @@ export interface SharedCrawlInput {
   registry: Registry;
   /** CrawlOptionsInput without the snapshots folder. */
   options: Omit<CrawlOptionsInput, 'snapshotsDir'>;
+  /** The OCR cache of the worker in this process (`--ocr-cache`, false: `--no-ocr-cache`). @default `<shared>.ocr-cache` */
+  ocrCacheDir?: string | false;
   runArgs: unknown;
   coordinator: string;
   shared: string;
@@ -135,7 +138,13 @@ async function workAndStore(c: Coordinator, runId: number, input: SharedCrawlInp
   let stored: StoreSummary;
   let summary: CrawlSummary | undefined;
   try {
-    const working = runWorker(c, { sharedDir: input.shared, runId, signal: signals.signal, onEvent: reporter.onEvent });
+    const working = runWorker(c, {
+      sharedDir: input.shared,
+      runId,
+      ...(input.ocrCacheDir !== undefined && { ocrCacheDir: input.ocrCacheDir }),
+      signal: signals.signal,
+      onEvent: reporter.onEvent,
+    });
     // The storer's dataset run carries the crawl summary (read once the run is over).
     [worker, stored] = await Promise.all([
       working,
@@ -188,6 +197,8 @@ interface WorkerCliOptions {
   parseWorkers?: number;
   progress?: ProgressMode;
   json?: boolean;
+  /** `--ocr-cache <dir>`, or false for `--no-ocr-cache`. */
+  ocrCache?: string | boolean;
 }
 
 interface StoreCliOptions {
@@ -212,6 +223,13 @@ export function registerWorker(program: Command): void {
     .addOption(new Option('--parse-workers <n>', "parse threads (default: the run's)").argParser(parseWorkerCount))
     .option('--json', 'print the summary as JSON on stdout')
     .option('--progress <mode>', 'progress on stderr: auto (bar on a terminal, JSON lines otherwise), bar, json, none', 'auto')
+    .addOption(
+      new Option(
+        '--ocr-cache <dir>',
+        "when the run reads scans by OCR (crawl --ocr auto): folder where what OCR read is kept by image crop, so a scan read again is not OCR'd again (default: <shared>.ocr-cache, beside the shared folder)",
+      ),
+    )
+    .addOption(new Option('--no-ocr-cache', 'keep no OCR cache'))
     .action(async (opts: WorkerCliOptions) => {
       process.exitCode = await runWorkerCommand(opts);
     });
@@ -238,6 +256,7 @@ async function runWorkerCommand(opts: WorkerCliOptions): Promise<number> {
       ...(opts.hosts ? { hosts: opts.hosts } : {}),
       ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
       ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
+      ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
       signal: signals.signal,
       onEvent: reporter.onEvent,
     });

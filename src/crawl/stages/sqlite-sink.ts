@@ -26,6 +26,8 @@ export interface SqliteSinkOptions {
   parse?: ParseFn;
   /** Scanned documents read by OCR (`auto`) or refused (`off`). @default 'off' */
   ocr?: 'auto' | 'off';
+  /** Folder of the OCR cache (src/decode/ocr-cache.ts), already checked. @default no cache */
+  ocrCacheDir?: string;
 }
 
 function hasTables(outcome: ParseOutcome): boolean {
@@ -56,7 +58,7 @@ export class SqliteReportSink implements ReportSink {
     // with the run and take every document, none is parsed here while they start.
     this.pool = new ParsePool({ workers: o.parse ? 0 : o.parseWorkers, startAfterMs: 0, ...(o.budget ? { budget: o.budget } : {}) });
     const parseWith: ParseFn = o.parse ?? ((input, opts) => this.pool.parse(input, opts));
-    this.#parse = (input, opts) => parseWith(input, { ...opts, ocr: o.ocr ?? 'off' });
+    this.#parse = (input, opts) => parseWith(input, { ...opts, ocr: o.ocr ?? 'off', ...(o.ocrCacheDir !== undefined && { ocrCacheDir: o.ocrCacheDir }) });
     this.#s = {
       bumpUpdated: db.prepare('UPDATE runs SET reports_new = reports_new - 1, reports_updated = reports_updated + 1 WHERE id = ?'),
       bumpUnchanged: db.prepare('UPDATE runs SET files_seen = files_seen + 1, reports_unchanged = reports_unchanged + 1 WHERE id = ?'),

@@ -181,7 +181,8 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const sink = new QueueSink(c, frontier, {
     workerId,
     sharedDir: wo.sharedDir,
-    parse: (body, fileName, contentType) => parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr }), body, fileName, contentType),
+    parse: (body, fileName, contentType, decoded) =>
+      parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr }), body, fileName, contentType, decoded),
   });
   const http = new HttpPageFetcher(o, run.sites, signal);
   const fetcher = new ScheduledFetcher(http, new PgHostSchedule(c, { defaultIntervalMs: o.intervalMs ?? 1000 }), signal);

@@ -7,6 +7,7 @@ import * as cheerio from 'cheerio';
 import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { arabicYears } from '../metadata.js';
+import { cleanTextLongerThan } from './text-length.js';
 import type { Discovery, ReportLink } from './types.js';
 
 export type { CheerioAPI };
@@ -214,8 +215,7 @@ export function findRedirect($: CheerioAPI, html: string, base: string): string 
     const target = m ? resolveUrl(m[1], base) : null;
     if (target) return target;
   }
-  const bodyText = cleanText($('body').text());
-  if (bodyText.length > 200) return undefined;
+  if (cleanTextLongerThan($('body').get(), 200)) return undefined;
   const m =
     /(?:window\.|self\.|top\.|document\.)?location(?:\.href)?\s*=\s*['"]([^'"]+)['"]/.exec(html) ??
     /location\.(?:replace|assign)\(\s*['"]([^'"]+)['"]\s*\)/.exec(html);

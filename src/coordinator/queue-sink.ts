@@ -7,6 +7,7 @@
  * known / same / vanished against the dataset when it stores the result.
  */
 import type { DocumentToStore, PageCommit, ReportSink, StoredReport, VanishedNote } from '../crawl/stages/contracts.js';
+import type { PriorDecode } from '../decode/index.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import { reportStatus, type ParseOutcome } from '../store/writer.js';
 import type { Coordinator } from './connect.js';
@@ -17,7 +18,7 @@ export interface QueueSinkOptions {
   workerId: string;
   /** The shared snapshots folder (every worker and the storer see it: a network file system on several machines). */
   sharedDir: string;
-  parse: (body: Buffer, fileName: string, contentType: string | undefined) => Promise<ParseOutcome>;
+  parse: (body: Buffer, fileName: string, contentType: string | undefined, decoded?: PriorDecode) => Promise<ParseOutcome>;
 }
 
 /** A page commit as queued: the provisional document ids (0) of this sink are none. */
@@ -58,8 +59,8 @@ export class QueueSink implements ReportSink {
     return r?.url ?? null;
   }
 
-  parse(body: Buffer, fileName: string, contentType: string | undefined): Promise<ParseOutcome> {
-    return this.#o.parse(body, fileName, contentType);
+  parse(body: Buffer, fileName: string, contentType: string | undefined, decoded?: PriorDecode): Promise<ParseOutcome> {
+    return this.#o.parse(body, fileName, contentType, decoded);
   }
 
   async storeReport(doc: DocumentToStore, outcome: ParseOutcome, page: PageCommit): Promise<StoredReport> {

@@ -196,8 +196,14 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   const sink = new QueueSink(c, frontier, {
     workerId,
     sharedDir: wo.sharedDir,
-    parse: (body, fileName, contentType) =>
-      parseToOutcome((input, opts) => pool.parse(input, { ...opts, ocr: o.ocr, ...(ocrCache && { ocrCacheDir: ocrCache.dir }) }), body, fileName, contentType),
+    parse: (body, fileName, contentType, decoded) =>
+      parseToOutcome(
+        (input, opts) => pool.parse(input, { ...opts, ocr: o.ocr, ...(ocrCache && { ocrCacheDir: ocrCache.dir }) }),
+        body,
+        fileName,
+        contentType,
+        decoded,
+      ),
   });
   const http = new HttpPageFetcher(o, run.sites, signal);
   // The shared schedule spaces a host's requests as the embedded crawl does: its delay plus a jitter of up to the run's jitterRatio.

@@ -47,6 +47,31 @@ export interface DecodedBytes {
   source: CharsetSource;
 }
 
+/**
+ * A decode already made of some bytes: {@link decodeBytes} with these options, and what it gave.
+ * Whoever holds one and reads the same bytes again (the crawl parses the page it decoded for its
+ * own checks) passes it on instead of decoding twice; `decodeBytes` is pure, so reusing it changes nothing.
+ */
+export interface PriorDecode {
+  contentType: string | undefined;
+  isHtml: boolean;
+  result: DecodedBytes;
+}
+
+/** Whether `v` has the shape of a {@link PriorDecode}. */
+export function isPriorDecode(v: unknown): v is PriorDecode {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Partial<PriorDecode>;
+  return (
+    (p.contentType === undefined || typeof p.contentType === 'string') &&
+    typeof p.isHtml === 'boolean' &&
+    typeof p.result === 'object' &&
+    p.result !== null &&
+    typeof p.result.text === 'string' &&
+    typeof p.result.charset === 'string'
+  );
+}
+
 const optionsSchema = z
   .object({
     contentType: z.string().optional(),

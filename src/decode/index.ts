@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { BudgetMeter, budgetKey } from '../../parsers/budget.js';
-import { decodeBytes } from './charset.js';
+import { decodeBytes, isPriorDecode, type PriorDecode } from './charset.js';
 import { docToText } from './doc.js';
 import { docxToHtml } from './docx.js';
 import { mhtToHtml } from './mht.js';
@@ -18,7 +18,8 @@ import { DecodeError } from './errors.js';
 import { describeKind, detectKind } from './kind.js';
 
 export { decodeBytes, charsetFromContentType, charsetFromMeta, resolveCodec, SAMPLE_BYTES, META_SCAN_BYTES } from './charset.js';
-export type { CharsetSource, Codec, DecodeBytesOptions, DecodedBytes } from './charset.js';
+export { isPriorDecode } from './charset.js';
+export type { CharsetSource, Codec, DecodeBytesOptions, DecodedBytes, PriorDecode } from './charset.js';
 export { detectKind, describeKind, extensionOf, KIND_SAMPLE_BYTES, CONTROL_RATIO_LIMIT } from './kind.js';
 export type { DocumentKind } from './kind.js';
 export { docxToHtml } from './docx.js';
@@ -40,6 +41,12 @@ export type { DecodeErrorCode } from './errors.js';
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
 export interface DecodeDocumentOptions {
+  /**
+   * A decode of these very bytes already made: used for an HTML or text document when it was made
+   * with the options this one would use (the same `contentType`, `isHtml` for HTML), instead of
+   * decoding again. @default undefined
+   */
+  decoded?: PriorDecode | undefined;
   /** File name or URL of the document: named in error messages and used to tell `.doc` from `.xls`. @default undefined */
   fileName?: string | undefined;
   /** HTTP `Content-Type` of the response (its charset is the first declared candidate). @default undefined */
@@ -82,6 +89,7 @@ const optionsSchema = z
     meter: z.custom<BudgetMeter>((v) => v instanceof BudgetMeter).optional(),
     ocr: z.enum(['auto', 'off']).optional(),
     ocrCacheDir: z.string().min(1).optional(),
+    decoded: z.custom<PriorDecode>(isPriorDecode).optional(),
   })
   .strict();
 
@@ -242,7 +250,11 @@ export async function decodeDocument(bytes: Uint8Array, opts: DecodeDocumentOpti
     }
     case 'html':
     case 'text': {
-      const decoded = decodeBytes(bytes, { contentType, isHtml: kind === 'html' });
+      const prior = parsed.data.decoded;
+      const decoded =
+        prior && prior.contentType === contentType && prior.isHtml === (kind === 'html')
+          ? prior.result
+          : decodeBytes(bytes, { contentType, isHtml: kind === 'html' });
       if (decoded.text.trim() === '') {
         throw new DecodeError('NB_PARSE_EMPTY', `holds only whitespace once decoded as ${decoded.charset}; check that the download completed.`, {
           ...errorOptions,

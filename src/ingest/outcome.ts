@@ -2,19 +2,24 @@
 import type { ParsedReport } from '../../parsers/types.js';
 import type { BudgetInput } from '../../parsers/budget.js';
 import { PARSER_VERSION } from '../../parsers/version.js';
+import type { PriorDecode } from '../decode/index.js';
 import type { ParseOutcome } from '../store/report-rows.js';
 
 /** The parser used by ingest/reparse (injectable for benchmarks). */
 export type ParseFn = (
   input: Uint8Array,
-  options: { fileName?: string; contentType?: string; budget?: BudgetInput; ocr?: 'auto' | 'off'; ocrCacheDir?: string },
+  options: { fileName?: string; contentType?: string; budget?: BudgetInput; ocr?: 'auto' | 'off'; ocrCacheDir?: string; decoded?: PriorDecode },
 ) => Promise<ParsedReport>;
 
-/** Runs the parser and turns any exception into a failed outcome (never dropped). */
-export async function parseToOutcome(parse: ParseFn, bytes: Uint8Array, fileName: string, contentType?: string): Promise<ParseOutcome> {
+/**
+ * Runs the parser and turns any exception into a failed outcome (never dropped). `decoded`: a
+ * decode of these bytes already made (ParseReportOptions.decoded).
+ */
+export async function parseToOutcome(parse: ParseFn, bytes: Uint8Array, fileName: string, contentType?: string, decoded?: PriorDecode): Promise<ParseOutcome> {
   try {
-    const opts: { fileName: string; contentType?: string } = { fileName };
+    const opts: { fileName: string; contentType?: string; decoded?: PriorDecode } = { fileName };
     if (contentType) opts.contentType = contentType;
+    if (decoded) opts.decoded = decoded;
     const report = await parse(bytes, opts);
     return { ok: true, report };
   } catch (err) {

@@ -262,7 +262,9 @@ export class ParsePool {
     const handed = this.#atThreads + this.#waiting.length;
     if (!piscina || !this.#ready || (this.backlog > 0 && handed >= this.workers * this.backlog)) return this.#parseInline(input, options);
     const budget = options.budget ? makeBudget(options.budget) : this.budget;
-    const taskOptions: ParseReportOptions = { ...options, budget };
+    // A prior decode stays here: cloning its text to the thread would cost what it saves.
+    const { decoded: _decoded, ...threadOptions } = options;
+    const taskOptions: ParseReportOptions = { ...threadOptions, budget };
     let task: ParseTask;
     let transferList: ArrayBuffer[] | undefined;
     if (typeof input === 'string') task = { input, options: taskOptions };

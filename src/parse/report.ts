@@ -7,7 +7,7 @@ import { BudgetMeter, makeBudget, type BudgetInput } from '../../parsers/budget.
 import { parseHtmlReport, parseTextReport } from '../../parsers/report.js';
 import type { ParsedReport } from '../../parsers/types.js';
 import { readOcrReport } from '../../parsers/ocr.js';
-import { decodeDocument } from '../decode/index.js';
+import { decodeDocument, type PriorDecode } from '../decode/index.js';
 
 export interface ParseReportOptions {
   /** File name or URL, used in error messages and to recognise the input kind. @default undefined */
@@ -32,6 +32,12 @@ export interface ParseReportOptions {
   ocr?: 'auto' | 'off';
   /** Folder where what OCR read is kept (by the hash of each crop, the Tesseract version and options), so a scan read again is not OCR'd again. @default no cache */
   ocrCacheDir?: string;
+  /**
+   * A decode of these very bytes the caller already made (the crawl decodes a page for its own
+   * checks first): reused when it was made with the options the parse would use. Stays on the
+   * calling thread (a parse thread decodes for itself). @default undefined
+   */
+  decoded?: PriorDecode;
 }
 
 const LOOKS_HTML = /<(?:!doctype|html|body|table|div|p|meta)\b/i;
@@ -53,6 +59,7 @@ export async function parseReport(input: Uint8Array | string, options: ParseRepo
     ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }),
     ...(options.ocr !== undefined && { ocr: options.ocr }),
     ...(options.ocrCacheDir !== undefined && { ocrCacheDir: options.ocrCacheDir }),
+    ...(options.decoded !== undefined && { decoded: options.decoded }),
     meter,
   });
   const source = { kind: decoded.source, charset: decoded.charset };

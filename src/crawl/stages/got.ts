@@ -4,7 +4,7 @@
  * responses: is it text, a ZIP or OLE container, its file name, its validators.
  */
 import { detectChallenge, type Challenge } from '../../../parsers/sites/index.js';
-import { decodeBytes } from '../../decode/charset.js';
+import { decodeBytes, type PriorDecode } from '../../decode/charset.js';
 import { headerValue, isHtmlResponse, type FetchResult } from '../../fetch/index.js';
 import { sha256Hex } from '../../store/snapshots.js';
 import type { FetchedPage } from './contracts.js';
@@ -14,6 +14,7 @@ const XML_TYPE = /\bxml\b/i;
 export class Got implements FetchedPage {
   #text: string | null | undefined;
   #charset: string | null = null;
+  #prior: PriorDecode | undefined;
   constructor(
     readonly res: FetchResult,
     readonly mode: 'http' | 'browser',
@@ -41,9 +42,11 @@ export class Got implements FetchedPage {
         const type = headerValue(res.headers, 'content-type');
         const html = isHtmlResponse(res);
         const contentType = this.encoding ? `${type?.split(';')[0] ?? 'text/html'}; charset=${this.encoding}` : type;
-        const d = decodeBytes(res.body, { contentType, isHtml: html || XML_TYPE.test(type ?? '') });
+        const isHtml = html || XML_TYPE.test(type ?? '');
+        const d = decodeBytes(res.body, { contentType, isHtml });
         this.#text = d.text;
         this.#charset = d.charset;
+        this.#prior = { contentType, isHtml, result: d };
       }
     }
     return this.#text;
@@ -52,6 +55,11 @@ export class Got implements FetchedPage {
   /** Charset the text was decoded with (null until decoded, or for binary responses). */
   get charset(): string | null {
     return this.#charset;
+  }
+
+  /** How the body was decoded, once it was: the parse of the same body reuses it. */
+  get priorDecode(): PriorDecode | undefined {
+    return this.#prior;
   }
 
   /**

@@ -4,6 +4,7 @@
  * `ReportWriter`, revisions and vanished reports by its `ChangeRecorder` — each in the same unit
  * as the page's frontier writes ({@link SqliteFrontier.unit}).
  */
+import type { PriorDecode } from '../../decode/index.js';
 import { ParsePool, type ParsePoolStats } from '../../parse/pool.js';
 import type { Db } from '../../store/db.js';
 import { parseToOutcome, type ParseFn } from '../../ingest/outcome.js';
@@ -111,8 +112,8 @@ export class SqliteReportSink implements ReportSink {
     return Promise.resolve(this.changes.documentUrl(documentId));
   }
 
-  async parse(body: Buffer, fileName: string, contentType: string | undefined): Promise<ParseOutcome> {
-    const outcome = await parseToOutcome(this.#parse, body, fileName, contentType);
+  async parse(body: Buffer, fileName: string, contentType: string | undefined, decoded?: PriorDecode): Promise<ParseOutcome> {
+    const outcome = await parseToOutcome(this.#parse, body, fileName, contentType, decoded);
     // A parse thread that died says nothing about the document: the row fails and is tried again.
     if (!outcome.ok && outcome.code === 'NB_PARSE_POOL_WORKER') throw new CrawlError('NB_CRAWL_PARSE_WORKER', outcome.message);
     return outcome;

@@ -3,6 +3,7 @@
  * it hands on (text decoded on first use) and the per-site facts a fetch needs.
  */
 import type { Challenge } from '../../../../parsers/sites/index.js';
+import type { PriorDecode } from '../../../decode/index.js';
 import type { FetchResult } from '../../../fetch/index.js';
 import type { Site, SiteSettings } from '../../../sites/registry.js';
 import type { FrontierRow } from './frontier.js';
@@ -18,6 +19,8 @@ export interface FetchedPage {
   readonly text: string | null;
   /** Charset the text was decoded with (null until decoded, or for binary responses). */
   readonly charset: string | null;
+  /** How `text` was decoded from the body, once it was (undefined before, and for text given as is). */
+  readonly priorDecode?: PriorDecode | undefined;
   /** The challenge or block page this is, if any. */
   challenge(): Challenge | null;
 }

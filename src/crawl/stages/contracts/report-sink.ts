@@ -3,6 +3,7 @@
  * (documents, reports, revisions, vanished reports) — each write applied with its page's
  * {@link PageCommit} as one unit.
  */
+import type { PriorDecode } from '../../../decode/index.js';
 import type { ParseOutcome, ReportStatus } from '../../../store/writer.js';
 import type { FrontierRow, PageCommit } from './frontier.js';
 import type { FetchedPage } from './page-fetcher.js';
@@ -52,8 +53,11 @@ export interface ReportSink {
   knownDocument(sha: string): Promise<{ documentId: number; reportId: number | null } | undefined>;
   /** The URL a stored document was fetched from. */
   documentUrl(documentId: number): Promise<string | null>;
-  /** Parses a document (a dead parse thread throws `NB_CRAWL_PARSE_WORKER`: the row is tried again). */
-  parse(body: Buffer, fileName: string, contentType: string | undefined): Promise<ParseOutcome>;
+  /**
+   * Parses a document (a dead parse thread throws `NB_CRAWL_PARSE_WORKER`: the row is tried again).
+   * `decoded`: the page's own decode of `body` ({@link FetchedPage.priorDecode}), reused by the parse when it fits.
+   */
+  parse(body: Buffer, fileName: string, contentType: string | undefined, decoded?: PriorDecode): Promise<ParseOutcome>;
 
   /** Stores a parsed document with its page (response gets the document id; finish too). */
   storeReport(doc: DocumentToStore, outcome: ParseOutcome, page: PageCommit): Promise<StoredReport>;

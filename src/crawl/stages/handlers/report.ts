@@ -37,7 +37,7 @@ export function rowMeta(row: FrontierRow): { date?: string; published?: string }
 
 /** Parses a fetched document with the site's encoding override. */
 export function parsePage(ctx: PageCtx, got: FetchedPage): Promise<ParseOutcome> {
-  return ctx.run.sink.parse(got.res.body, fileNameOf(got.res), parseContentType(got, ctx.r.settings.encoding));
+  return ctx.run.sink.parse(got.res.body, fileNameOf(got.res), parseContentType(got, ctx.r.settings.encoding), got.priorDecode);
 }
 
 /**

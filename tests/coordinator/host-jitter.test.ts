@@ -14,24 +14,13 @@ import { leaseHostOf, openRun } from '../../src/coordinator/run.js';
 import { runWorker } from '../../src/coordinator/worker.js';
 import type { HostSchedule } from '../../src/crawl/stages/contracts.js';
 import { MemoryHostSchedule } from '../../src/crawl/stages/host-schedule.js';
+import { rngFor } from '../../src/demo/generate.js';
 import { DEFAULT_HOST_CLOCK_RULES } from '../../src/fetch/host-clock.js';
 import { serveFiles, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const T0 = 1_800_000_000_000;
 const INTERVAL = 200;
-
-/** A seeded random source (mulberry32), so two schedules can draw the same jitters. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The gaps between `n` starts booked at once on one host (every caller asking at the same time). */
 async function gaps(s: HostSchedule, host: string, n: number): Promise<number[]> {
@@ -120,10 +109,10 @@ describe.skipIf(skip !== null)(`PgHostSchedule jitter on PostgreSQL${skip ? ` (s
     for (const seed of [1, 2, 3]) {
       for (const jitterRatio of [0, 0.1, 0.5]) {
         const pg = await script(
-          new PgHostSchedule(c, { defaultIntervalMs: 1000, rules: { jitterRatio }, random: seeded(seed) }),
+          new PgHostSchedule(c, { defaultIntervalMs: 1000, rules: { jitterRatio }, random: rngFor(`host-jitter-${seed}`) }),
           `same-${seed}-${jitterRatio}.example`,
         );
-        const memory = await script(new MemoryHostSchedule({ minIntervalMs: 1000, jitterRatio, random: seeded(seed) }), 'same.example');
+        const memory = await script(new MemoryHostSchedule({ minIntervalMs: 1000, jitterRatio, random: rngFor(`host-jitter-${seed}`) }), 'same.example');
         expect(pg, `seed ${seed}, jitterRatio ${jitterRatio}`).toEqual(memory);
         const steps = pg.slice(1).map((x, i) => x - pg[i]!);
         for (const g of steps) expect(g).toBeGreaterThanOrEqual(INTERVAL);

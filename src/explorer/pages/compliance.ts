@@ -76,8 +76,9 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
   // Reports due and not found where we looked (the expected_reports view, migration 10).
   const ef = filterSql({ province: f.province, level: f.level, year: f.year, name: f.name }, 'e', 'a');
   const expected = ctx.cache.all<Row & { status: string }>(
-    `SELECT NULL AS report_id, e.agency_id, e.agency, e.year, e.status, e.deadline, e.deadline_basis, e.last_year_seen, e.site, e.last_looked_at,
-            e.lists_unread, e.listed_url, e.listed_title, e.listed_state, e.listed_http_status, e.listed_error_code, e.listed_error, e.listed_tried_at
+    // e.*: the listed_* and lists_unread columns came with schema 21; a file of an older schema that
+    // cannot be written is opened as it is, without them.
+    `SELECT e.*
      FROM expected_reports e JOIN agencies a ON a.id = e.agency_id
      WHERE e.status IN ('missing', 'listed, not fetched', 'not yet due', 'not looked since due') AND ${ef.sql}
      ORDER BY e.agency, e.year`,

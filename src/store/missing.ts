@@ -120,18 +120,7 @@ export function expectedReports(db: Db, options: MissingOptions = {}): ExpectedR
     lastYearSeen: r.last_year_seen,
     site: r.site,
     lastLookedAt: r.last_looked_at,
-    listed:
-      r.listed_url === null
-        ? null
-        : {
-            url: r.listed_url,
-            title: r.listed_title,
-            state: r.listed_state ?? 'failed',
-            httpStatus: r.listed_http_status,
-            errorCode: r.listed_error_code,
-            error: r.listed_error,
-            triedAt: r.listed_tried_at,
-          },
+    listed: listedLinkOf(r),
     listsUnread: r.lists_unread,
   }));
 }
@@ -184,6 +173,31 @@ export function whereLooked(r: Pick<ExpectedReport, 'site' | 'lastLookedAt'> & P
   const unread = r.listsUnread ?? 0;
   const gap = unread > 0 ? `; ${unread} list page${unread === 1 ? '' : 's'} there could not be read, so it may be listed where we could not look` : '';
   return `not found on ${r.site} (last crawled ${when}${gap})`;
+}
+
+/** The `listed_*` columns of an `expected_reports` row (schema 21; absent from an older file opened as it is). */
+export interface ListedColumns {
+  listed_url?: string | null;
+  listed_title?: string | null;
+  listed_state?: string | null;
+  listed_http_status?: number | null;
+  listed_error_code?: string | null;
+  listed_error?: string | null;
+  listed_tried_at?: string | null;
+}
+
+/** The listed link of an `expected_reports` row, or null when the row has none. */
+export function listedLinkOf(r: ListedColumns): ListedLink | null {
+  if (r.listed_url === null || r.listed_url === undefined) return null;
+  return {
+    url: r.listed_url,
+    title: r.listed_title ?? null,
+    state: r.listed_state ?? 'failed',
+    httpStatus: r.listed_http_status ?? null,
+    errorCode: r.listed_error_code ?? null,
+    error: r.listed_error ?? null,
+    triedAt: r.listed_tried_at ?? null,
+  };
 }
 
 /** Why a listed report was not fetched, in a few words: "HTTP 404", "robots.txt disallows it", the error. */

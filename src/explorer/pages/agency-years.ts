@@ -5,22 +5,18 @@
  * A journalist on one agency sees its gaps without running `nianbao check`.
  */
 import type { ExplorerContext } from '../context.js';
+import { listedLinkOf, whyNotFetched, type ListedColumns } from '../../store/missing.js';
 import { hasTable } from '../data.js';
 import { html, safeHref, type SafeHtml } from '../html.js';
 
 /** A row of `expected_reports` for one agency (the listed_* and lists_unread columns: schema 21+). */
-interface ExpectedYear {
+interface ExpectedYear extends ListedColumns {
   year: number;
   status: string;
   deadline: string;
   report_id: number | null;
   site: string | null;
   last_looked_at: string | null;
-  listed_url?: string | null;
-  listed_title?: string | null;
-  listed_http_status?: number | null;
-  listed_error_code?: string | null;
-  listed_error?: string | null;
   lists_unread?: number;
 }
 
@@ -34,14 +30,13 @@ export function expectedYears(ctx: ExplorerContext, agencyId: number): ExpectedY
   return ctx.cache.all<ExpectedYear & { agency_id: number }>('SELECT * FROM expected_reports ORDER BY agency_id, year').filter((r) => r.agency_id === agencyId);
 }
 
-const day = (iso: string | null | undefined): string => (iso ? iso.slice(0, 10) : 'never');
+/** Why the row's listed report was not fetched (the words of `nianbao check`). */
+const whyNotFetchedOf = (r: ExpectedYear): string => {
+  const link = listedLinkOf(r);
+  return link ? whyNotFetched(link) : 'not fetched';
+};
 
-/** Why a listed report was not fetched, in a few words. */
-function whyNot(r: ExpectedYear): string {
-  if (r.listed_error_code === 'NB_FETCH_ROBOTS') return 'robots.txt disallows it';
-  if (typeof r.listed_http_status === 'number' && r.listed_http_status >= 400) return `HTTP ${r.listed_http_status}`;
-  return r.listed_error ?? r.listed_error_code ?? 'not fetched';
-}
+const day = (iso: string | null | undefined): string => (iso ? iso.slice(0, 10) : 'never');
 
 /** What is known of one expected year, as a table cell. */
 function detail(r: ExpectedYear): SafeHtml {
@@ -51,7 +46,7 @@ function detail(r: ExpectedYear): SafeHtml {
     case 'listed, not fetched': {
       const href = safeHref(r.listed_url);
       const text = r.listed_title ?? r.listed_url ?? '';
-      return html`listed on ${r.site ?? 'a crawled site'} as ${href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${text}</a>` : text}, not fetched: ${whyNot(r)}`;
+      return html`listed on ${r.site ?? 'a crawled site'} as ${href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${text}</a>` : text}, not fetched: ${whyNotFetchedOf(r)}`;
     }
     case 'missing': {
       const unread = r.lists_unread ?? 0;

@@ -6,6 +6,7 @@
  * computed from the stored reports when the page loads, so it does not depend on
  * `nianbao check` having run. Each section downloads as CSV or JSON.
  */
+import { listedLinkOf, whyNotFetched, type ListedColumns } from '../../store/missing.js';
 import { describeTiming } from '../../store/timing.js';
 import type { ExplorerContext } from '../context.js';
 import { filterChoices, filterSql, readFilters } from '../data.js';
@@ -239,12 +240,10 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
           {
             key: 'listed_http_status',
             label: 'why not fetched',
-            html: (r) =>
-              r['listed_error_code'] === 'NB_FETCH_ROBOTS'
-                ? 'robots.txt disallows it'
-                : typeof r['listed_http_status'] === 'number' && r['listed_http_status'] >= 400
-                  ? `HTTP ${r['listed_http_status']}`
-                  : String(r['listed_error'] ?? r['listed_error_code'] ?? r['listed_state'] ?? ''),
+            html: (r) => {
+              const link = listedLinkOf(r as ListedColumns);
+              return link ? whyNotFetched(link) : '';
+            },
           },
           { key: 'listed_tried_at', label: 'last tried', html: (r) => String(r['listed_tried_at'] ?? '').slice(0, 10) },
           {

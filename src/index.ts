@@ -26,3 +26,4 @@ export { exportView, ExportOptionsSchema, type ExportOptions, type ExportView, E
 export { OutputSink } from './store/output.js';
 export { publish, PublishOptionsSchema, type PublishOptions, type PublishResult, type PublishProgress } from './publish/index.js';
 export { StoreError, type StoreErrorCode } from './store/errors.js';
+export { pruneHistory as prune, PruneOptionsSchema, type PruneOptionsInput, type PruneResult } from './store/prune.js';

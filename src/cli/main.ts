@@ -29,6 +29,7 @@ const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () =>
   [['agencies'], async () => (await import('./commands/agencies.js')).registerAgencies],
   [['worker'], async () => (await import('./commands/shared-crawl.js')).registerWorker],
   [['store'], async () => (await import('./commands/shared-crawl.js')).registerStore],
+  [['prune'], async () => (await import('./commands/prune.js')).registerPrune],
 ];
 
 /**

@@ -35,4 +35,5 @@ export { type SearchHit, type SearchOptions, type SearchResult, searchReports } 
 export { EXPORT_VIEWS, type ExportOptions, type ExportView, exportView, runQuery } from './query.js';
 export { displayWidth, formatTable, type OutputFormat, RowWriter } from './format.js';
 export { OutputSink } from './output.js';
-export { finishRun, markInterruptedRuns, recordRunError, startRun } from './runs.js';
+export { finishRun, liveRunsOf, markInterruptedRuns, recordRunError, startRun } from './runs.js';
+export { type PruneOptionsInput, PruneOptionsSchema, type PruneProgress, type PruneResult, pruneHistory } from './prune.js';

@@ -37,7 +37,7 @@ export const HEARTBEAT_MS = 30_000;
 /** A running run whose heartbeat is older than this is taken for dead, whatever its pid. */
 export const HEARTBEAT_STALE_MS = 5 * 60_000;
 
-interface RunningRow {
+export interface RunningRow {
   id: number;
   command: string;
   pid: number | null;
@@ -78,6 +78,24 @@ export function liveRunOf(db: Db, command: string, now: number = Date.now()): Ru
     if (onThisHost(r) ? r.pid !== null && pidAlive(r.pid) && (fresh || r.heartbeat_at === null) : fresh) return r;
   }
   return null;
+}
+
+/**
+ * Live runs of any of `commands` by other processes: status running, and on this host a pid that
+ * is alive (however old its heartbeat: only crawls keep one), on another host a heartbeat younger
+ * than HEARTBEAT_STALE_MS. Used by maintenance that must not overlap a writer (prune.ts).
+ */
+export function liveRunsOf(db: Db, commands: readonly string[], now: number = Date.now()): RunningRow[] {
+  const rows = db
+    .prepare(
+      "SELECT id, command, pid, host, started_at, heartbeat_at FROM runs WHERE status = 'running' AND command IN (SELECT value FROM json_each(?)) ORDER BY id",
+    )
+    .all(JSON.stringify(commands)) as RunningRow[];
+  return rows.filter((r) => {
+    if (r.pid === process.pid && onThisHost(r)) return false;
+    if (onThisHost(r)) return r.pid !== null && pidAlive(r.pid);
+    return now - Date.parse(r.heartbeat_at ?? r.started_at) < HEARTBEAT_STALE_MS;
+  });
 }
 
 function busyMessage(command: string, r: RunningRow, now: number): string {

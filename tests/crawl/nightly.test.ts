@@ -24,17 +24,18 @@ interface Crontab {
   command: string;
 }
 
-function parseCrontab(text: string): Crontab {
+/** The crontab's variables and its job line running `nianbao <command>` (crawl, prune). */
+function parseCrontab(text: string, command = 'crawl'): Crontab {
   const env: Record<string, string> = {};
   let job: string | undefined;
   for (const line of text.split('\n')) {
     if (!line.trim() || line.trimStart().startsWith('#')) continue;
     const assign = /^([A-Z_][A-Z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (assign) env[assign[1]!] = assign[2]!;
-    else job = line;
+    else if (line.includes(`npx nianbao ${command} `)) job = line;
   }
   const m = /^((?:\S+\s+){4}\S+)\s+(.*)$/.exec(job ?? '');
-  if (!m) throw new Error('docs/nightly/crontab: no job line');
+  if (!m) throw new Error(`docs/nightly/crontab: no job line running nianbao ${command}`);
   return { env, schedule: m[1]!.replace(/\s+/g, ' '), command: m[2]! };
 }
 
@@ -103,8 +104,8 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
   }
 
   /** Runs the crontab's job line (moved into `dir`) with the crontab's variables; returns the shell's exit code. */
-  async function runCronJob(dir: string, env: Record<string, string> = {}): Promise<{ code: number | null; log: string }> {
-    const tab = parseCrontab(read('crontab'));
+  async function runCronJob(dir: string, env: Record<string, string> = {}, job = 'crawl'): Promise<{ code: number | null; log: string }> {
+    const tab = parseCrontab(read('crontab'), job);
     mkdirSync(dir, { recursive: true });
     const command = tab.command
       .replaceAll('cd /srv/nianbao', `cd ${ROOT}`)
@@ -159,6 +160,28 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
     expect(mail).toContain('no-such-registry.json');
   }, 180_000);
 
+  it('cron: the prune line runs after the crawl as written (0, its summary in the log) and waits for a running crawl (75: no mail)', async () => {
+    const dir = join(tmp.dir, 'prune');
+    expect((await runCronJob(dir)).code).toBe(0);
+    const pruned = await runCronJob(dir, {}, 'prune');
+    expect(pruned.code).toBe(0);
+    expect(pruned.log).toContain('history older than 90 day(s)');
+    expect(pruned.log).toMatch(/"label":"prune"/);
+    const db = new Database(join(dir, 'nianbao.db'));
+    const now = new Date().toISOString();
+    db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(
+      now,
+      process.pid,
+      hostname(),
+      now,
+    );
+    db.close();
+    const busy = await runCronJob(dir, {}, 'prune');
+    expect(busy.code).toBe(0);
+    expect(busy.log).toContain('nianbao prune: a crawl is running on this database');
+    expect(existsSync(mailLog) ? readFileSync(mailLog, 'utf8') : '').not.toContain('nianbao prune');
+  }, 180_000);
+
   it('systemd: 75 is a success, the timer fires when $NIANBAO_SCHEDULE says, and ExecStart crawls', async () => {
     const service = parseUnit(read('nianbao-crawl.service'));
     const timer = parseUnit(read('nianbao-crawl.timer'));
@@ -183,6 +206,17 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
     expect([0, 75]).toContain(r.code);
     expect(r.stdout).toContain('next scheduled crawl:');
     expect(r.stderr).toContain('"event":"done"');
+    // Then the prune, as ExecStartPost= runs it (its "-" prefix: a failure does not fail the unit).
+    const post = service['Service']!['ExecStartPost']![0]!;
+    expect(post.startsWith('-/usr/bin/env npx nianbao prune ')).toBe(true);
+    const [pcmd, ...pargs] = post
+      .slice(1)
+      .replace('/usr/bin/env npx nianbao', `${process.execPath} ${BIN}`)
+      .replaceAll('/srv/nianbao/', `${dir}/`)
+      .split(/\s+/);
+    const p = await run(pcmd!, pargs, { cwd: ROOT, env: { ...process.env, ...env } });
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('history older than 90 day(s)');
 
     const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
     if (analyze.status === 0) {

@@ -20,6 +20,7 @@ import type { FetchSite, FrontierRow, HostSchedule, PageFetcher, RenderedDocumen
 import { HttpPageFetcher, fetchSummary } from '../crawl/stages/fetcher.js';
 import type { Got } from '../crawl/stages/got.js';
 import type { CrawlRun } from '../crawl/stages/outcomes.js';
+import { describeStorageFailure } from '../store/storage-failure.js';
 import { crawlRouter, type RoutedPage } from '../crawl/stages/process.js';
 import { recordSiteDone, workSiteRows } from '../crawl/stages/work-rows.js';
 import type { LabelRouter } from '../crawl/stages/router.js';
@@ -209,7 +210,17 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   // The shared schedule spaces a host's requests as the embedded crawl does: its delay plus a jitter of up to the run's jitterRatio.
   const schedule = new PgHostSchedule(c, { defaultIntervalMs: o.intervalMs ?? 1000, rules: { jitterRatio: o.jitterRatio } });
   const fetcher = new ScheduledFetcher(http, schedule, signal);
-  const crawlRun: CrawlRun = { o, runId: run.id, frontier, sink, fetcher, challenges: new ChallengeSolver(fetcher), emit, signal };
+  const crawlRun: CrawlRun = {
+    o,
+    runId: run.id,
+    frontier,
+    sink,
+    fetcher,
+    challenges: new ChallengeSolver(fetcher),
+    emit,
+    signal,
+    failure: { error: undefined },
+  };
   const router = crawlRouter();
   const stopHeartbeat = frontier.heartbeat();
   const summaries: SiteSummary[] = [];
@@ -219,7 +230,7 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
 
   const leaseMs = wo.leaseMs ?? DEFAULT_LEASE_MS;
   const lane = async (): Promise<void> => {
-    while (!signal?.aborted) {
+    while (!signal?.aborted && crawlRun.failure.error === undefined) {
       const claim = await claimHost(c, run.id, workerId, leaseMs);
       if (!claim) {
         const left = await hostsLeft(c, run.id);
@@ -243,6 +254,8 @@ export async function runWorker(c: Coordinator, wo: WorkerOptions): Promise<Work
   let status: 'ok' | 'interrupted' = 'ok';
   try {
     await Promise.all(Array.from({ length: Math.max(1, wo.hosts ?? o.siteConcurrency) }, lane));
+    // The shared snapshots folder full (…): this worker stops; its host leases expire to others.
+    if (crawlRun.failure.error !== undefined) throw describeStorageFailure(crawlRun.failure.error, wo.sharedDir, 'worker') ?? crawlRun.failure.error;
     if (signal?.aborted) status = 'interrupted';
     await finishRunIfDone(c, run.id);
   } finally {

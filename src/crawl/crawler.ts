@@ -23,6 +23,7 @@ import { CrawlOptionsSchema, type CrawlOptionsInput, type CrawlOptionsResolved }
 import { ChallengeSolver } from './stages/challenges.js';
 import { HttpPageFetcher, fetchSummary } from './stages/fetcher.js';
 import type { CrawlRun } from './stages/outcomes.js';
+import { describeStorageFailure, isStorageFailure } from '../store/storage-failure.js';
 import { crawlRouter, type RoutedPage } from './stages/process.js';
 import { recordSiteDone, workSiteRows } from './stages/work-rows.js';
 import type { LabelRouter } from './stages/router.js';
@@ -110,7 +111,11 @@ export async function crawlWith(
   if (!parsed.success) throw new CrawlError('NB_CRAWL_OPTIONS', `invalid crawl options:\n${z.prettifyError(parsed.error)}`);
   const o = parsed.data;
   const sites = sitesToCrawl(ctx, o);
-  return runCrawl(ctx, o, sites, stages(ctx, o, sites));
+  try {
+    return await runCrawl(ctx, o, sites, stages(ctx, o, sites));
+  } catch (err) {
+    throw describeStorageFailure(err, ctx.db.name, 'crawl') ?? err;
+  }
 }
 
 async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[], stages: CrawlStages): Promise<CrawlSummary> {
@@ -145,7 +150,7 @@ async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[
       });
     }
   }
-  const run: CrawlRun = { o, runId, frontier, sink, fetcher, challenges: stages.challenges, emit, signal: ctx.signal };
+  const run: CrawlRun = { o, runId, frontier, sink, fetcher, challenges: stages.challenges, emit, signal: ctx.signal, failure: { error: undefined } };
   const runs = sites.map((s) => new SiteRun(s));
   const countsJson = (summary?: CrawlSummary): Record<string, unknown> => ({
     sites: Object.fromEntries(runs.map((r) => [r.site.name, { ...r.summary }])),
@@ -174,15 +179,29 @@ async function runCrawl(ctx: CrawlContext, o: CrawlOptionsResolved, sites: Site[
     // Sites in parallel (bounded); inside a site, as many workers as its hosts allow at once.
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < runs.length && !ctx.signal?.aborted) await runSite(run, runs[next++]!, stages.router);
+      while (next < runs.length && !ctx.signal?.aborted && run.failure.error === undefined) await runSite(run, runs[next++]!, stages.router);
     };
     await Promise.all(Array.from({ length: Math.min(o.siteConcurrency, runs.length) }, lane));
+    if (run.failure.error !== undefined) throw run.failure.error;
     if (ctx.signal?.aborted) status = 'interrupted';
   } catch (err) {
     stopHeartbeat();
-    await frontier.flush();
-    await frontier.finishRun(runId, { status: 'failed', durationMs: performance.now() - t0, counts: countsJson() });
-    await close();
+    // A failing disk may refuse these writes too (a group that cannot be committed is rolled back,
+    // after which the run row's update may still fit): the first error is the one to tell. A run
+    // row left `running` is marked interrupted by the next run, which finds its process gone.
+    const tolerate = async (write: () => Promise<unknown>): Promise<void> => {
+      try {
+        await write();
+      } catch (second) {
+        if (!isStorageFailure(err)) throw second;
+      }
+    };
+    try {
+      await tolerate(() => frontier.flush());
+      await tolerate(() => frontier.finishRun(runId, { status: 'failed', durationMs: performance.now() - t0, counts: countsJson() }));
+    } finally {
+      await close();
+    }
     throw err;
   }
   stopHeartbeat();

@@ -16,6 +16,7 @@ import { ParsePool } from '../parse/pool.js';
 import { parseReport } from '../parse/report.js';
 import { bulkCache, type Db } from '../store/db.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { describeStorageFailure, isStorageFailure } from '../store/storage-failure.js';
 import type { ParseOutcome } from '../store/report-rows.js';
 import { finishRun, recordRunError, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
@@ -271,9 +272,14 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       options.onProgress?.({ done, total: files.length, path, outcome: 'new', status: res.status });
     }
   } catch (err) {
-    group.commit(); // keep the reports stored whole so far
-    if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
-    throw err;
+    try {
+      group.commit(); // keep the reports stored whole so far
+      if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
+    } catch (second) {
+      // A full or failing disk refuses these writes too; the first error is the one to tell.
+      if (!isStorageFailure(err)) throw second;
+    }
+    throw describeStorageFailure(err, db.name, 'ingest') ?? err;
   } finally {
     await Promise.allSettled(ahead); // no snapshot write outlives the call
     restoreCache();
@@ -281,8 +287,12 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     await reader?.close();
     summary.ocr = pool ? pool.stats().ocr : addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);
   }
-  group.commit();
-  finishIndex(db, summary, options.onIndexProgress);
+  try {
+    group.commit();
+    finishIndex(db, summary, options.onIndexProgress);
+  } catch (err) {
+    throw describeStorageFailure(err, db.name, 'ingest') ?? err;
+  }
   finalize(summary, t0);
   if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
   return summary;

@@ -13,6 +13,8 @@ export type StoreErrorCode =
   | 'NB_SNAPSHOT_MISSING' // a document's raw snapshot is not in the snapshots folder
   | 'NB_SNAPSHOT_PATH' // a snapshot path (from the database) leads outside the snapshots folder
   | 'NB_RUN_BUSY' // another live run of an exclusive command (crawl) holds the database
+  | 'NB_DB_DISK_FULL' // the disk (or the database's max_page_count) is full: nothing more can be written
+  | 'NB_DB_IO' // the disk failed a read or write, or the file became read-only or damaged, while the command ran
   | 'NB_PUBLISH_NOT_EMPTY'; // publish was given a folder that already holds files (and no --force)
 
 /** An error of the SQLite store; branch on `code`. */

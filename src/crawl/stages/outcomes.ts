@@ -29,6 +29,11 @@ export interface CrawlRun {
   readonly challenges: ChallengeSolver;
   readonly emit: (e: CrawlEvent) => void;
   readonly signal: AbortSignal | undefined;
+  /**
+   * A failure of the storage itself (store/storage-failure.ts) met by any page: set once, it stops
+   * every lane before its next claim, and the crawl ends failed with it.
+   */
+  readonly failure: { error: unknown };
 }
 
 /** One frontier row being handled. */

@@ -35,6 +35,8 @@ export class SqliteFrontier implements Frontier {
   readonly group: GroupCommit;
   readonly #commitEveryMs: number;
   #commitTimer: NodeJS.Timeout | undefined;
+  /** Why the timer's commit of an idle group failed (the disk full …): thrown by the next unit, commit or flush. */
+  #timerFailure: unknown = undefined;
   readonly #leases = new Map<string, Lease>();
   readonly #bumpErrors;
   readonly #bumpSeen;
@@ -55,11 +57,18 @@ export class SqliteFrontier implements Frontier {
 
   /** Runs one page's writes as one atomic unit of the current group (synchronous). */
   unit<T>(fn: () => T): T {
+    this.#throwTimerFailure();
     const out = this.group.run(fn);
     if (!this.#commitTimer) {
       this.#commitTimer = setTimeout(() => {
         this.#commitTimer = undefined;
-        this.group.commit();
+        try {
+          this.group.commit();
+        } catch (err) {
+          // Rolled back (GroupCommit.commit): those pages are fetched again next run. A timer has
+          // no caller to throw to: the crawl learns it at its next write.
+          this.#timerFailure ??= err;
+        }
       }, this.#commitEveryMs);
     }
     return out;
@@ -67,9 +76,17 @@ export class SqliteFrontier implements Frontier {
 
   /** Commits the open group now (synchronous). */
   commitNow(): void {
+    this.#throwTimerFailure();
     if (this.#commitTimer) clearTimeout(this.#commitTimer);
     this.#commitTimer = undefined;
     this.group.commit();
+  }
+
+  #throwTimerFailure(): void {
+    if (this.#timerFailure === undefined) return;
+    const err = this.#timerFailure;
+    this.#timerFailure = undefined;
+    throw err;
   }
 
   /**

@@ -1,10 +1,12 @@
 /**
  * Works one site's due rows until none is left: as many lanes as the site's hosts allow at once,
  * claiming one after the other (a row is in flight before the next claim is asked), each row
- * processed by the router and ended by `internalError` when a handler throws. Shared by the
+ * processed by the router and ended by `internalError` when a handler throws — or, when the storage
+ * itself failed, the run's `failure` set and every lane stopped. Shared by the
  * embedded crawl (crawler.ts) and a shared crawl's worker (src/coordinator/worker.ts), which stops
  * a site when it loses the host's lease (`stop`); {@link recordSiteDone} ends the site's turn for both.
  */
+import { isStorageFailure } from '../../store/storage-failure.js';
 import type { FrontierRow, SiteStateRow } from './contracts.js';
 import { internalError, type CrawlRun } from './outcomes.js';
 import { processRow, type RoutedPage } from './process.js';
@@ -27,7 +29,7 @@ export async function workSiteRows(run: CrawlRun, r: SiteRun, router: LabelRoute
   let finished = 0; // rows done so far (a row done while a claim was answered may have queued more)
   const lane = async (): Promise<void> => {
     for (;;) {
-      if (signal?.aborted || stop()) return;
+      if (signal?.aborted || stop() || run.failure.error !== undefined) return;
       const before = finished;
       const row = await claimNext();
       if (!row) {
@@ -40,7 +42,9 @@ export async function workSiteRows(run: CrawlRun, r: SiteRun, router: LabelRoute
       try {
         await processRow(ctx, router);
       } catch (err) {
-        await internalError(ctx, err);
+        // The disk full (…): every next page would fail the same way; the crawl stops (crawler.ts).
+        if (isStorageFailure(err)) run.failure.error ??= err;
+        else await internalError(ctx, err);
       } finally {
         try {
           await frontier.rowDone?.(row);

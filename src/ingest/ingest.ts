@@ -28,6 +28,7 @@ import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
 import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
 import { finishIndex } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
+import { markTemplateRevisions } from '../store/template-changes.js';
 
 export const IngestOptionsSchema = z.object({
   /** Folder of compressed raw snapshots. Required (the CLI defaults it to `<db>.snapshots`). */
@@ -282,6 +283,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     summary.ocr = pool ? pool.stats().ocr : addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);
   }
   group.commit();
+  // Sentence changes shared by the run's file revisions are a page template's (store/template-changes.ts).
+  if (runId !== null && summary.revised > 0) summary.revisedTemplateOnly = markTemplateRevisions(db, runId).templateOnly;
   finishIndex(db, summary, options.onIndexProgress);
   finalize(summary, t0);
   if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));

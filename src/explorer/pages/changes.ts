@@ -120,6 +120,7 @@ ${selectField(
 ${selectField('province', 'Province 省份', choices.provinces, province)}
 ${inputField('agency', 'Agency (exact name)', agency, 'search')}
 ${inputField('since', 'Since (YYYY-MM-DD)', since, 'date')}
+${includeTemplate ? html`<input type="hidden" name="template" value="1">` : ''}
 <button type="submit">Filter</button>
 </form>
 <p class="small">Subscribe: <a href="${feed}" id="feed-link">Atom feed of these changes</a> (plus new, late and missing reports without <code>kind</code>).</p>

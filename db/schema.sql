@@ -613,6 +613,8 @@ SELECT agency_id, agency, year, deadline, last_year_seen, site, deadline_basis, 
 FROM expected_reports
 WHERE status = 'missing';
 
+CREATE INDEX revisions_run ON revisions(run_id);
+
 CREATE VIEW report_changes AS
 SELECT 'revised' AS change,
        v.id AS change_id,

@@ -4,16 +4,20 @@
  * site look revised with the same sentence change; after a run, such recurring sentence changes
  * are marked `revision_sentences.template = 1`, and a revision that changed nothing else
  * `revisions.template_only = 1` (its `report.revised` finding is removed). `report_changes` shows
- * `template_only`. Existing revisions and sentences get 0 (not looked at: they keep their
- * findings). Written so that it can run again on a database whose user_version was set back (the
- * tests' old-schema copies): the columns are added only where missing.
+ * `template_only`; an index finds a run's revisions. Existing revisions and sentences get 0 (not
+ * looked at: they keep their findings). Written so that it can run again on a database whose
+ * user_version was set back (the tests' old-schema copies): the columns are added only where
+ * missing.
  */
 import type Database from 'better-sqlite3';
 
 export const version = 22;
 export const name = 'template_revisions';
 
-export const sql = '';
+export const sql = /* sql */ `
+-- The revisions of one run, which the rule looks at together once the run has stored them.
+CREATE INDEX IF NOT EXISTS revisions_run ON revisions(run_id);
+`;
 
 const VIEW = /* sql */ `
 DROP VIEW IF EXISTS report_changes;

@@ -77,11 +77,13 @@ export function findTemplateChanges(
   const out = new Map<number, RevisionVerdict>();
   for (const members of groups.values()) {
     // In how many of the group's revisions each change occurs (once per revision).
+    const keys = new Map(members.map((r) => [r, r.sentences.map(sentenceChangeKey)]));
     const seen = new Map<string, number>();
-    for (const r of members) for (const k of new Set(r.sentences.map(sentenceChangeKey))) seen.set(k, (seen.get(k) ?? 0) + 1);
+    for (const ks of keys.values()) for (const k of new Set(ks)) seen.set(k, (seen.get(k) ?? 0) + 1);
     const needed = Math.max(minRevisions, Math.ceil(minShare * members.length));
     for (const r of members) {
-      const templateOrds = r.sentences.filter((s) => (seen.get(sentenceChangeKey(s)) ?? 0) >= needed).map((s) => s.ord);
+      const ks = keys.get(r)!;
+      const templateOrds = r.sentences.filter((_, i) => (seen.get(ks[i]!) ?? 0) >= needed).map((s) => s.ord);
       if (templateOrds.length === 0) continue;
       const templateOnly = r.cellsChanged === 0 && r.sentences.length === r.sentencesTotal && templateOrds.length === r.sentences.length;
       out.set(r.id, { templateOnly, templateOrds });

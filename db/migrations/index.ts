@@ -18,6 +18,7 @@ import * as m0018 from './0018_one_text_index.js';
 import * as m0019 from './0019_revision_text.js';
 import * as m0020 from './0020_source_path_index.js';
 import * as m0021 from './0021_listed_not_fetched.js';
+import * as m0022 from './0022_template_revisions.js';
 import type Database from 'better-sqlite3';
 
 export interface Migration {
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0019,
   m0020,
   m0021,
+  m0022,
 ];
 
 /** The schema version this build writes. */

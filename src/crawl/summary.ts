@@ -24,6 +24,12 @@ function siteNotes(s: SiteSummary): string {
   return notes.join('; ');
 }
 
+/** ` (3 of them only the site's page template)`, when the run found template-only revisions. */
+function templateNote(summary: CrawlSummary): string {
+  const n = summary.templateOnlyRevisions ?? 0;
+  return n > 0 ? ` (${n} of them only the site's page template, not listed as revised)` : '';
+}
+
 /** The summary as an aligned text table plus a totals line. */
 export function formatCrawlSummary(summary: CrawlSummary): string {
   const rows = summary.sites.map((s) => [
@@ -50,7 +56,9 @@ export function formatCrawlSummary(summary: CrawlSummary): string {
     `run ${summary.runId} ${summary.status === 'ok' ? 'finished' : 'INTERRUPTED (run `nianbao crawl` again to resume)'} in ${secs} s: ` +
       `${t.pages} pages (${summary.pagesPerSecond.toFixed(1)}/s), ${t.reportsNew} new report(s), ${t.reportsUpdated} updated, ` +
       `${t.reportsKnown} already known, ${t.reportsFailed} failed, ${t.errors} error(s); ` +
-      (t.reportsRevised + t.reportsVanished > 0 ? `${t.reportsRevised} revised, ${t.reportsVanished} vanished (nianbao changes); ` : '') +
+      (t.reportsRevised + t.reportsVanished > 0
+        ? `${t.reportsRevised} revised${templateNote(summary)}, ${t.reportsVanished} vanished (nianbao changes); `
+        : '') +
       `${summary.fetch.requests} HTTP requests (${summary.fetch.notModified} not modified, ${summary.fetch.retries} retries), ` +
       `${summary.browser.pages} browser page(s), ${summary.browser.launches} browser launch(es).`,
   ];

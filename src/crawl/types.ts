@@ -97,6 +97,11 @@ export interface CrawlSummary {
   fetch: Pick<FetchStats, 'requests' | 'retries' | 'redirects' | 'notModified' | 'bytesRaw' | 'bytesDecoded' | 'maxInFlight'> & {
     robots: { fetched: number; disallowed: number } | null;
   };
+  /**
+   * Of the revisions counted in `totals.reportsRevised`, those whose only change is the site's page
+   * template (store/template-changes.ts): no `report.revised` finding, hidden by `nianbao changes`.
+   */
+  templateOnlyRevisions?: number;
 }
 
 /** Everything {@link crawl} needs besides the options. */

@@ -8,6 +8,7 @@
  */
 import type { Db } from '../store/db.js';
 import { describeSentence, describeVanishing, hasRevisionText, revisionSentences } from '../store/changes.js';
+import { hasTemplateMarks } from '../store/template-changes.js';
 import { resolveAgencyIds } from '../store/filters.js';
 import { whereLooked } from '../store/missing.js';
 import { describeTextDiff } from '../store/text-diff.js';
@@ -171,7 +172,7 @@ const revisedReports: FeedSource = {
          FROM revisions v JOIN reports r ON r.id = v.new_report_id JOIN documents dn ON dn.id = r.document_id
          JOIN reports ro ON ro.id = v.old_report_id JOIN documents dold ON dold.id = ro.document_id
          LEFT JOIN agencies a ON a.id = r.agency_id
-         WHERE ${w.sql}
+         WHERE ${w.sql}${hasTemplateMarks(db) ? ' AND v.template_only = 0' : ''}
          ORDER BY v.first_seen_at DESC, v.id DESC LIMIT @limit`,
       )
       .all({ ...w.params, limit }) as {

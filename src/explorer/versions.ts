@@ -22,12 +22,15 @@ import { fmt } from './layout.js';
  * removed `- old` (escaped: they are scraped text). `more`: changes not shown (counted).
  */
 export function sentenceList(rows: readonly RevisionSentenceRow[], more: number): SafeHtml {
+  // A change the site's page template made (the same in other revisions of the crawl) says so.
+  const tpl = (s: RevisionSentenceRow): SafeHtml | '' =>
+    s.template === 1 ? html` <span class="pill" title="the site's page template changed">page template</span>` : '';
   return html`<ul class="sentences">${rows.map((s) =>
     s.change === 'changed'
-      ? html`<li><span class="small muted">changed</span> <del>${s.old_text ?? ''}</del> → <ins>${s.new_text ?? ''}</ins></li>`
+      ? html`<li><span class="small muted">changed</span> <del>${s.old_text ?? ''}</del> → <ins>${s.new_text ?? ''}</ins>${tpl(s)}</li>`
       : s.change === 'added'
-        ? html`<li><span class="small muted">added</span> <ins>${s.new_text ?? ''}</ins></li>`
-        : html`<li><span class="small muted">removed</span> <del>${s.old_text ?? ''}</del></li>`,
+        ? html`<li><span class="small muted">added</span> <ins>${s.new_text ?? ''}</ins>${tpl(s)}</li>`
+        : html`<li><span class="small muted">removed</span> <del>${s.old_text ?? ''}</del>${tpl(s)}</li>`,
   )}${more > 0 ? html`<li class="small muted">and ${more} more sentence change(s)</li>` : ''}</ul>`;
 }
 
@@ -75,7 +78,8 @@ export function versionsSection(db: Db, reportId: number, url: string | null): S
         ? ''
         : html`<h4 id="revision-${rv.id}-text">Text 正文: ${describeTextDiff({ changed: rv.sentences_changed, added: rv.sentences_added, removed: rv.sentences_removed })}</h4>
 ${sentenceList(sentences, total - sentences.length)}`;
-    return html`<h3 id="revision-${rv.id}">Revision: <a href="/report/${rv.old_report_id}">#${rv.old_report_id}</a> → <a href="/report/${rv.new_report_id}">#${rv.new_report_id}</a> <span class="small muted">(${rv.kind === 'same_url' ? 'new content at the same URL' : 'published again'}, first seen ${rv.first_seen_at.slice(0, 10)}; ${describeRevision(rv)}; compare with <a href="/report/${other}">#${other}</a>)</span></h3>
+    const title = rv.template_only === 1 ? html`Page template change, not a revision <span class="pill">page template</span>` : 'Revision';
+    return html`<h3 id="revision-${rv.id}">${title}: <a href="/report/${rv.old_report_id}">#${rv.old_report_id}</a> → <a href="/report/${rv.new_report_id}">#${rv.new_report_id}</a> <span class="small muted">(${rv.kind === 'same_url' ? 'new content at the same URL' : 'published again'}, first seen ${rv.first_seen_at.slice(0, 10)}; ${describeRevision(rv)}; compare with <a href="/report/${other}">#${other}</a>)</span></h3>
 ${table}
 ${text}`;
   });

@@ -29,6 +29,7 @@ import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
 import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
 import { finishIndex } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
+import { markTemplateRevisions } from '../store/template-changes.js';
 
 export const IngestOptionsSchema = z.object({
   /** Folder of compressed raw snapshots. Required (the CLI defaults it to `<db>.snapshots`). */
@@ -289,6 +290,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   }
   try {
     group.commit();
+    // Sentence changes shared by the run's file revisions are a page template's (store/template-changes.ts).
+    if (runId !== null && summary.revised > 0) summary.revisedTemplateOnly = markTemplateRevisions(db, runId).templateOnly;
     finishIndex(db, summary, options.onIndexProgress);
   } catch (err) {
     throw describeStorageFailure(err, db.name, 'ingest') ?? err;

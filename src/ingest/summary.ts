@@ -27,6 +27,8 @@ export interface IngestSummary {
    * recorded as revisions, listed by `nianbao changes` (file-revisions.ts).
    */
   revised: number;
+  /** Of `revised`, those whose only change is a sentence change shared by the run's revisions (a page template's: store/template-changes.ts). */
+  revisedTemplateOnly: number;
   ok: number;
   partial: number;
   failed: number;
@@ -61,6 +63,7 @@ export function emptySummary(): IngestSummary {
     unchanged: 0,
     updated: 0,
     revised: 0,
+    revisedTemplateOnly: 0,
     ok: 0,
     partial: 0,
     failed: 0,

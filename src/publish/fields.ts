@@ -115,6 +115,8 @@ const COMMON_ZH: Record<string, string> = {
   change: '变动',
   old_text: '原句',
   new_text: '新句',
+  template_only: '仅页面模板变动',
+  template: '页面模板变动',
 };
 
 /** Chinese labels of the columns of one table's report-table columns (their keys overlap: `other`, `total`). */

@@ -5,6 +5,7 @@
  * from sqlite_master; user input never becomes an identifier.
  */
 import type { Db } from '../store/db.js';
+import { hasTemplateMarks } from '../store/template-changes.js';
 
 export interface ForeignKey {
   fields: string[];
@@ -115,7 +116,7 @@ export function publishedTables(db: Db, options: { filtered: boolean; otherRepor
     if (!OPTIONAL_TABLES.test(name)) continue;
     if (name !== 'revisions') tables.push({ name, sql: `SELECT * FROM ${quoteId(name)}`, foreignKeys: [], describedBy: [] });
     // What each revision changed follows it.
-    else tables.push(revisionsTable(options.otherReportsKept), ...revisionDetailTables(present));
+    else tables.push(revisionsTable(options.otherReportsKept), ...revisionDetailTables(present, hasTemplateMarks(db)));
   }
   return tables;
 }
@@ -146,7 +147,7 @@ const toRevision: ForeignKey = { fields: ['revision_id'], reference: { resource:
  * `(revision_id, ord)` and joined to `revisions.id`. A changed report field that is text (title,
  * published) has no number: `old_value`/`new_value` stay numeric and the text is in `old_raw`/`new_raw`.
  */
-function revisionDetailTables(present: ReadonlySet<string>): PublishedTable[] {
+function revisionDetailTables(present: ReadonlySet<string>, templateMarked: boolean): PublishedTable[] {
   const label = (alias: string, dimension: string, key: string): string =>
     `LEFT JOIN labels ${alias} ON ${alias}.table_name = d.table_name AND ${alias}.dimension = '${dimension}' AND ${alias}.key = ${key}`;
   const number = (c: string): string => `CASE WHEN typeof(d.${c}) IN ('integer', 'real') THEN d.${c} END`;
@@ -170,9 +171,11 @@ function revisionDetailTables(present: ReadonlySet<string>): PublishedTable[] {
     });
   }
   if (present.has('revision_sentences')) {
+    // Migration 22 marks the sentence changes that were the site's page template.
+    const template = templateMarked ? ', d.template' : '';
     out.push({
       name: 'revision_sentences',
-      sql: `SELECT d.revision_id, d.ord, ${REVISION_CONTEXT}, d.change, d.old_text, d.new_text
+      sql: `SELECT d.revision_id, d.ord, ${REVISION_CONTEXT}, d.change, d.old_text, d.new_text${template}
             FROM revision_sentences d ${REVISION_JOINS} ORDER BY d.revision_id, d.ord`,
       ...keys,
     });

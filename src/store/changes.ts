@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from './db.js';
 import { StoreError } from './errors.js';
 import { resolveAgencyIds } from './filters.js';
+import { hasTemplateMarks, TEMPLATE_MIN_REVISIONS, TEMPLATE_MIN_SHARE } from './template-changes.js';
 import { describeTextDiff } from './text-diff.js';
 
 export const CHANGE_KINDS = ['revised', 'vanished'] as const;
@@ -27,6 +28,11 @@ export const ChangesOptionsSchema = z.strictObject({
   kind: z.enum(CHANGE_KINDS).optional(),
   /** Most changes listed. @default 1000 */
   limit: z.number().int().min(1).max(100_000).default(1000),
+  /**
+   * List template-only revisions too (the only change is the site's page template: template-changes.ts).
+   * @default false
+   */
+  includeTemplate: z.boolean().default(false),
 });
 export type ChangesOptions = z.input<typeof ChangesOptionsSchema>;
 
@@ -55,6 +61,8 @@ export interface ChangeRow {
   sentences_changed?: number | null;
   sentences_added?: number | null;
   sentences_removed?: number | null;
+  /** 1: a revision whose only change is the site's page template (migration 22; 0 for vanished, absent before). */
+  template_only?: number | null;
 }
 
 /** A sentence of the text that differs between two versions (a `revision_sentences` row). */
@@ -64,6 +72,8 @@ export interface RevisionSentenceRow {
   change: 'changed' | 'added' | 'removed';
   old_text: string | null;
   new_text: string | null;
+  /** 1: a change the site's page template made (the same in other revisions of the run; migration 22). */
+  template?: number;
 }
 
 /** A value that differs between two versions (a `revision_cells` row). */
@@ -79,8 +89,25 @@ export interface RevisionCellRow {
   new_raw: string | null;
 }
 
-/** Revised and vanished reports matching `options`, newest first. */
+/** Whether the `report_changes` view has migration 22's `template_only` (a read-only older file may not). */
+function viewHasTemplate(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info('report_changes') WHERE name = 'template_only'").get() !== undefined;
+}
+
+/** The changes matching `options` and what was left out of them. */
+export interface ChangeList {
+  rows: ChangeRow[];
+  /** Template-only revisions matching the filters that the list leaves out (0 with `includeTemplate`). */
+  templateHidden: number;
+}
+
+/** Revised and vanished reports matching `options`, newest first (template-only revisions only with `includeTemplate`). */
 export function listChanges(db: Db, options: ChangesOptions = {}): ChangeRow[] {
+  return changeList(db, options).rows;
+}
+
+/** {@link listChanges}, with how many template-only revisions it left out. */
+export function changeList(db: Db, options: ChangesOptions = {}): ChangeList {
   const parsed = ChangesOptionsSchema.safeParse(options);
   if (!parsed.success)
     throw new StoreError('NB_DB_BAD_OPTION', `changes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'option'}: ${i.message}`).join('; ')}`);
@@ -103,9 +130,15 @@ export function listChanges(db: Db, options: ChangesOptions = {}): ChangeRow[] {
     where.push('change = @kind');
     params['kind'] = o.kind;
   }
-  return db
-    .prepare(`SELECT * FROM report_changes WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY seen_at DESC, change, change_id DESC LIMIT @limit`)
-    .all(params) as ChangeRow[];
+  const marks = viewHasTemplate(db);
+  const filter = where.length > 0 ? where.join(' AND ') : '1';
+  const shown = marks && !o.includeTemplate ? `${filter} AND template_only = 0` : filter;
+  const rows = db.prepare(`SELECT * FROM report_changes WHERE ${shown} ORDER BY seen_at DESC, change, change_id DESC LIMIT @limit`).all(params) as ChangeRow[];
+  const counted = { ...params };
+  delete counted['limit'];
+  const templateHidden =
+    marks && !o.includeTemplate ? (db.prepare(`SELECT count(*) FROM report_changes WHERE ${filter} AND template_only = 1`).pluck().get(counted) as number) : 0;
+  return { rows, templateHidden };
 }
 
 /** How a vanishing reads: `answers HTTP 404`, `redirects to URL`, `answers HTTP 200 without report tables`. */
@@ -138,18 +171,26 @@ export function describeSentence(s: Pick<RevisionSentenceRow, 'change' | 'old_te
   return `~ ${s.old_text ?? ''} → ${s.new_text ?? ''}`;
 }
 
-/** What a revision changed in a few words: `2 value(s); text: 3 sentences changed, 1 added`. */
+/**
+ * What a revision changed in a few words: `2 value(s); text: 3 sentences changed, 1 added`, or for
+ * a template-only revision `page template only: 1 sentence added`.
+ */
 export function describeRevision(r: {
   cells_changed: number | null;
   sentences_changed?: number | null;
   sentences_added?: number | null;
   sentences_removed?: number | null;
+  template_only?: number | null;
 }): string {
   const text = describeTextDiff({ changed: r.sentences_changed ?? 0, added: r.sentences_added ?? 0, removed: r.sentences_removed ?? 0 });
   const cells = r.cells_changed ?? 0;
+  if (r.template_only === 1) return `page template only: ${text}`;
   if (!text) return `${cells} value(s)`;
   return cells === 0 ? `text only: ${text}` : `${cells} value(s); text: ${text}`;
 }
+
+/** Why template-only revisions are left out, in one line (for `changes`, `check` and the explorer). */
+export const TEMPLATE_HIDDEN_WHY = `their only change is the site's page template: the same sentence change in at least ${TEMPLATE_MIN_REVISIONS} (and at least ${TEMPLATE_MIN_SHARE * 100}%) of one site's revisions in one crawl`;
 
 /** A revision as the report page lists it. */
 export interface ReportRevision {
@@ -163,13 +204,16 @@ export interface ReportRevision {
   sentences_changed: number;
   sentences_added: number;
   sentences_removed: number;
+  /** 1: its only change is the site's page template (migration 22). */
+  template_only: number;
 }
 
 /** Revisions a report takes part in (as the old or the new version), oldest first. */
 export function revisionsOfReport(db: Db, reportId: number): ReportRevision[] {
-  const counts = hasRevisionText(db)
+  const text = hasRevisionText(db)
     ? 'sentences_changed, sentences_added, sentences_removed'
     : '0 AS sentences_changed, 0 AS sentences_added, 0 AS sentences_removed';
+  const counts = `${text}, ${hasTemplateMarks(db) ? 'template_only' : '0 AS template_only'}`;
   return db
     .prepare(
       `SELECT id, kind, old_report_id, new_report_id, url, first_seen_at, cells_changed, ${counts} FROM revisions

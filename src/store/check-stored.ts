@@ -7,6 +7,7 @@ import type { Severity } from '../../parsers/types.js';
 import type { Db } from './db.js';
 import { type CheckFinding, type CheckedReport, onReport } from './check-findings.js';
 import { CHANGE_RULES } from './revisions.js';
+import { hasTemplateMarks } from './template-changes.js';
 
 /** The parser's stored error findings on a report (tables that do not add up), oldest first. */
 export function parserErrorsOf(db: Db): (r: CheckedReport) => CheckFinding[] {
@@ -75,4 +76,13 @@ export function changeFindings(db: Db, f: { sql: string; params: Record<string, 
     delta: x.delta,
     otherReportId: x.other_report_id,
   }));
+}
+
+/** Template-only revisions (migration 22) whose new version is a report of the filter: they have no finding. */
+export function templateOnlyRevisions(db: Db, f: { sql: string; params: Record<string, unknown> }): number {
+  if (!hasTemplateMarks(db)) return 0;
+  return db
+    .prepare(`SELECT count(*) FROM revisions v JOIN reports r ON r.id = v.new_report_id WHERE v.template_only = 1 AND ${f.sql}`)
+    .pluck()
+    .get(f.params) as number;
 }

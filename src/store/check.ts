@@ -36,7 +36,7 @@ import { finishRun, startRun } from './runs.js';
 import { carryoverCheck } from './check-carryover.js';
 import { completenessCheck, deadlineFindings } from './check-compliance.js';
 import { type CheckFinding, type CheckedReport, type MissingReportFinding, missingFinding, notFetchedFinding } from './check-findings.js';
-import { changeFindings, parserErrorsOf } from './check-stored.js';
+import { changeFindings, parserErrorsOf, templateOnlyRevisions } from './check-stored.js';
 
 export interface CheckResult {
   runId: number | null;
@@ -49,6 +49,11 @@ export interface CheckResult {
   carryover: CheckFinding[];
   /** Reports revised or vanished (the crawl's findings report.revised / report.vanished, listed as stored). */
   changes: CheckFinding[];
+  /**
+   * Template-only revisions of the reports of the filter, left out of `changes` (they have no
+   * finding: their only change is the site's page template, template-changes.ts).
+   */
+  changesTemplateOnly: number;
   /** Reports not found where we looked (`missing_reports`): rule `report.missing`. */
   absent: MissingReportFinding[];
   /** Reports a site lists but the crawl could not fetch (status `listed, not fetched`): rule `report.not_fetched`. */
@@ -107,6 +112,7 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
     missing: [],
     carryover: [],
     changes: [],
+    changesTemplateOnly: 0,
     absent: [],
     notFetched: [],
     notYetDue: [],
@@ -168,6 +174,7 @@ export function runCheck(db: Db, input: CheckOptions = {}): CheckResult {
   })();
   result.stored = toStore.length;
   result.changes = changeFindings(db, f);
+  result.changesTemplateOnly = templateOnlyRevisions(db, f);
   if (runId !== null) {
     finishRun(db, runId, 'ok', {
       counts: {

@@ -126,7 +126,9 @@ describe('the revision tables of a package published from the demo', () => {
     const cells = byName.get('revision_cells')!.schema!.fields;
     expect(cells.find((f) => f.name === 'old_value')?.type).toBe('integer');
     expect(cells.find((f) => f.name === 'new_value')?.title).toBe('新数值');
-    expect(byName.get('revision_sentences')!.schema!.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['change', 'old_text', 'new_text']));
+    expect(byName.get('revision_sentences')!.schema!.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['change', 'old_text', 'new_text', 'template']));
+    // Migration 22's marks of page-template changes travel with the tables.
+    expect(byName.get('revisions')!.schema!.fields.map((f) => f.name)).toContain('template_only');
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     expect(readme).toContain('`revision_id` = `revisions.id`');
   });
@@ -141,6 +143,8 @@ describe('the revision tables of a package published from the demo', () => {
     expect(withCells.length).toBe(1);
     expect(textOnly.length).toBe(1);
     for (const r of revisions) expect(r['kind']).toBe('same_url');
+    // The demo's two revisions are the agencies' own (one cell, one reworded sentence), not a template's.
+    for (const r of revisions) expect(r['template_only']).toBe(0);
 
     // The cell: joined by revision_id, equal to the cell of each version in the database.
     const changed = cells.filter((c) => c['revision_id'] === withCells[0]!['id']);

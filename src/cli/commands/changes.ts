@@ -1,8 +1,10 @@
 /**
- * `nianbao changes [--since DATE] [--agency A] [--kind revised|vanished] [--json]`: reports that
+ * `nianbao changes [--since DATE] [--agency A] [--kind revised|vanished] [--include-template] [--json]`: reports that
  * changed after they were stored — revised (new content at the same URL, or the same agency and
  * year published again, with the values and the sentences of its text that differ) and vanished (the URL answers 404/410 or
- * redirects away). A thin wrapper over src/store/changes.ts; the crawl records them.
+ * redirects away). Template-only revisions (the site's page template changed, nothing else:
+ * src/store/template-changes.ts) are left out and counted unless `--include-template`. A thin
+ * wrapper over src/store/changes.ts; the crawl records them.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
@@ -11,13 +13,15 @@ import {
   describeRevision,
   describeSentence,
   describeVanishing,
-  listChanges,
+  changeList,
+  TEMPLATE_HIDDEN_WHY,
   revisionCells,
   revisionSentences,
 } from '../../store/changes.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { describeChange } from '../../store/revisions.js';
+import { TEMPLATE_MIN_REVISIONS } from '../../store/template-changes.js';
 
 /** `--since`: a date YYYY-MM-DD. */
 function parseDate(v: string): string {
@@ -37,7 +41,8 @@ function changedValues(db: Db, c: ChangeRow): string[] {
   const total = (c.sentences_changed ?? 0) + (c.sentences_added ?? 0) + (c.sentences_removed ?? 0);
   const more = total > sentences.length ? [`(and ${total - sentences.length} more sentence change(s), not kept)`] : [];
   // A sentence is one line of output: a line break in stored text cannot forge another.
-  return [...values, ...sentences.map((x) => describeSentence(x).replace(/[\r\n]+/g, ' ')), ...more];
+  const mark = (x: { template?: number }): string => (x.template === 1 ? '  [page template]' : '');
+  return [...values, ...sentences.map((x) => `${describeSentence(x).replace(/[\r\n]+/g, ' ')}${mark(x)}`), ...more];
 }
 
 /** What a revision changed: `values`, `text` or `values+text`. */
@@ -70,38 +75,59 @@ export function registerChanges(program: Command): void {
     .option('--agency <name>', 'only this agency (name or alias)')
     .addOption(new Option('--kind <kind>', 'only revised or only vanished reports').choices([...CHANGE_KINDS]))
     .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
-    .option('--json', 'print one JSON object per change (JSON Lines), revised ones with what changed (values, text or both), their values and sentences')
+    .option(
+      '--include-template',
+      `also list template-only revisions (their only change is the site's page template: the same sentence change in ${TEMPLATE_MIN_REVISIONS} or more of one site's revisions in one crawl)`,
+    )
+    .option(
+      '--json',
+      'print one JSON object per change (JSON Lines), revised ones with what changed (values, text or both), their values and sentences (how many template-only revisions were left out is said on stderr)',
+    )
     .addOption(dbOption())
-    .action((opts: { db?: string; since?: string; agency?: string; kind?: 'revised' | 'vanished'; limit: number; json?: boolean }) => {
-      let db;
-      try {
-        db = openDatabase(dbPathFrom(opts), { readonly: true });
-      } catch (err) {
-        reportCommandError('changes', err);
-        return;
-      }
-      try {
-        const rows = listChanges(db, { since: opts.since, agency: opts.agency, kind: opts.kind, limit: opts.limit });
-        if (opts.json) {
-          let out = '';
-          for (const c of rows) {
-            const revised = c.change === 'revised';
-            const values = revised ? revisionCells(db, c.change_id) : [];
-            const sentences = revised ? revisionSentences(db, c.change_id) : [];
-            out += `${JSON.stringify({ ...c, what: revised ? whatChanged(c) : null, values, sentences })}\n`;
-          }
-          process.stdout.write(out);
+    .action(
+      (opts: { db?: string; since?: string; agency?: string; kind?: 'revised' | 'vanished'; limit: number; json?: boolean; includeTemplate?: boolean }) => {
+        let db;
+        try {
+          db = openDatabase(dbPathFrom(opts), { readonly: true });
+        } catch (err) {
+          reportCommandError('changes', err);
           return;
         }
-        const revised = rows.filter((c) => c.change === 'revised').length;
-        let out = `${rows.length} change(s): ${revised} revised, ${rows.length - revised} vanished${rows.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : ''}\n`;
-        // Agencies, URLs and raw cell text come from crawled pages.
-        for (const c of rows) out += terminalSafe(line(db, c));
-        process.stdout.write(out);
-      } catch (err) {
-        reportCommandError('changes', err);
-      } finally {
-        db.close();
-      }
-    });
+        try {
+          const { rows, templateHidden } = changeList(db, {
+            since: opts.since,
+            agency: opts.agency,
+            kind: opts.kind,
+            limit: opts.limit,
+            includeTemplate: opts.includeTemplate === true,
+          });
+          if (opts.json) {
+            let out = '';
+            for (const c of rows) {
+              const revised = c.change === 'revised';
+              const values = revised ? revisionCells(db, c.change_id) : [];
+              const sentences = revised ? revisionSentences(db, c.change_id) : [];
+              out += `${JSON.stringify({ ...c, what: revised ? whatChanged(c) : null, values, sentences })}\n`;
+            }
+            process.stdout.write(out);
+            // stdout stays one change per line; what was left out is said on stderr.
+            if (templateHidden > 0)
+              process.stderr.write(
+                `nianbao changes: ${templateHidden} template-only revision(s) not listed: ${TEMPLATE_HIDDEN_WHY} (--include-template lists them)\n`,
+              );
+            return;
+          }
+          const revised = rows.filter((c) => c.change === 'revised').length;
+          let out = `${rows.length} change(s): ${revised} revised, ${rows.length - revised} vanished${rows.length === opts.limit ? ` (the first ${opts.limit}; --limit shows more)` : ''}\n`;
+          if (templateHidden > 0) out += `${templateHidden} template-only revision(s) not listed: ${TEMPLATE_HIDDEN_WHY} (--include-template lists them)\n`;
+          // Agencies, URLs and raw cell text come from crawled pages.
+          for (const c of rows) out += terminalSafe(line(db, c));
+          process.stdout.write(out);
+        } catch (err) {
+          reportCommandError('changes', err);
+        } finally {
+          db.close();
+        }
+      },
+    );
 }

@@ -9,6 +9,7 @@ import { runCheck } from '../../store/check.js';
 import type { CheckFinding } from '../../store/check-findings.js';
 import { dbOption, dbPathFrom, parseYear, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase } from '../../store/db.js';
+import { TEMPLATE_HIDDEN_WHY } from '../../store/changes.js';
 
 const who = (f: { agency: string | null; year: number | null; reportId: number }): string =>
   terminalSafe(`${f.agency ?? '(unknown agency)'} ${f.year ?? '?'} [report ${f.reportId}]`);
@@ -59,6 +60,9 @@ export function registerCheck(program: Command): void {
         out += section('missing tables or sections', r.missing, (f) => f.message);
         out += section('carry-over mismatches (year N vs N-1)', r.carryover, (f) => f.message);
         out += section('revised or vanished since stored (nianbao changes)', r.changes, (f) => `${f.rule}: ${f.message}`);
+        if (r.changesTemplateOnly > 0) {
+          out += `  (${r.changesTemplateOnly} template-only revision(s) not listed: ${TEMPLATE_HIDDEN_WHY}; nianbao changes --include-template)\n`;
+        }
         if (r.absent.length === 0) out += 'reports not found where we looked: none\n';
         else {
           out += `reports not found where we looked (${r.absent.length}, report.missing):\n`;

@@ -28,7 +28,7 @@ function summaryLine(verb: string, s: IngestSummary, db: string): string {
   return (
     `${verb} ${s.files} file(s): ${s.new > 0 || s.updated === 0 ? `${s.new} new` : `${s.updated} re-parsed`}` +
     ` (${s.ok} ok, ${s.partial} partial, ${s.failed} failed), ${s.unchanged} unchanged` +
-    `${s.revised > 0 ? `, ${s.revised} revising a version ingested before from the same file (nianbao changes)` : ''}` +
+    `${s.revised > 0 ? `, ${s.revised} revising a version ingested before from the same file${s.revisedTemplateOnly > 0 ? ` (${s.revisedTemplateOnly} of them only a page template's change)` : ''} (nianbao changes)` : ''}` +
     `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
     ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n` +
     ocrLine(s) +

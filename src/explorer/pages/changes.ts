@@ -10,7 +10,8 @@ import {
   describeRevision,
   describeSentence,
   describeVanishing,
-  listChanges,
+  changeList,
+  TEMPLATE_HIDDEN_WHY,
   revisionCells,
   revisionSentences,
   type RevisionSentenceRow,
@@ -41,7 +42,9 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
   const province = textParam(q['province']);
   const sinceParam = textParam(q['since'], 10);
   const since = sinceParam && /^\d{4}-\d{2}-\d{2}$/.test(sinceParam) && !Number.isNaN(Date.parse(`${sinceParam}T00:00:00Z`)) ? sinceParam : undefined;
-  const rows: Row[] = listChanges(ctx.db, { kind, agency, province, since, limit: 1000 }).map((c) => ({
+  const includeTemplate = q['template'] === '1';
+  const listed = changeList(ctx.db, { kind, agency, province, since, limit: 1000, includeTemplate });
+  const rows: Row[] = listed.rows.map((c) => ({
     ...c,
     values:
       c.change === 'revised'
@@ -56,7 +59,10 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
     {
       key: 'change',
       label: 'Change',
-      html: (r) => html`<span class="pill ${r.change === 'vanished' ? 'error' : 'warning'}">${r.change}</span> <span class="small muted">${r.detail}</span>`,
+      html: (r) =>
+        r.template_only === 1
+          ? html`<span class="pill" title="not a revision: the site's page template changed">page template</span> <span class="small muted">${r.detail}</span>`
+          : html`<span class="pill ${r.change === 'vanished' ? 'error' : 'warning'}">${r.change}</span> <span class="small muted">${r.detail}</span>`,
     },
     { key: 'agency', label: 'Agency 机关', html: (r) => (r.agency_id !== null ? html`<a href="/agency/${r.agency_id}">${r.agency}</a>` : (r.agency ?? '—')) },
     { key: 'year', label: 'Year', num: true },
@@ -90,11 +96,16 @@ export function changesPage(ctx: ExplorerContext, q: Record<string, string>): Re
     { key: 'http_status', label: 'http_status', downloadOnly: true },
     { key: 'final_url', label: 'final_url', downloadOnly: true },
     { key: 'returned_at', label: 'returned_at', downloadOnly: true },
+    { key: 'template_only', label: 'template_only', downloadOnly: true },
   ];
   const table: Tabular<Row> = { columns, rows };
   const dl = downloadFormat(q['dl']);
   if (dl) return tabularDownload(table, dl, 'nianbao-changes', q['bom'] === '1');
-  const params = { kind, agency, province, since };
+  const params = { kind, agency, province, since, ...(includeTemplate && { template: '1' }) };
+  const hidden =
+    listed.templateHidden > 0
+      ? html`<p class="small muted" id="template-hidden">${listed.templateHidden} template-only revision(s) not listed: ${TEMPLATE_HIDDEN_WHY}. <a href="${pathWith('/changes', { kind, agency, province, since, template: '1' })}">List them too</a>.</p>`
+      : '';
   const choices = filterChoices(ctx.db);
   const feed = pathWith('/feed.xml', { agency, province, kind });
   const body = html`<h1>Changes 变更</h1>
@@ -109,10 +120,12 @@ ${selectField(
 ${selectField('province', 'Province 省份', choices.provinces, province)}
 ${inputField('agency', 'Agency (exact name)', agency, 'search')}
 ${inputField('since', 'Since (YYYY-MM-DD)', since, 'date')}
+${includeTemplate ? html`<input type="hidden" name="template" value="1">` : ''}
 <button type="submit">Filter</button>
 </form>
 <p class="small">Subscribe: <a href="${feed}" id="feed-link">Atom feed of these changes</a> (plus new, late and missing reports without <code>kind</code>).</p>
 <h2 id="list">${rows.length} change(s)</h2>
+${hidden}
 ${rows.length > 0 ? downloadLinks('/changes', params, 'this list') : ''}
 ${renderTable(table, { empty: 'No revised or vanished report found.', id: 'changes' })}`;
   return page({ title: 'Changes', nav: 'changes', body });

@@ -1,0 +1,87 @@
+/**
+ * The page-template rule (src/store/template-changes.ts) on its own: which sentence changes recur
+ * across one site's revisions of a run, and which revisions changed nothing else.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  findTemplateChanges,
+  revisionGroup,
+  sentenceChangeKey,
+  TEMPLATE_MIN_REVISIONS,
+  type RevisionInput,
+  type SentenceChangeInput,
+} from '../../src/store/template-changes.js';
+
+const FOOTER: SentenceChangeInput = { ord: 1, change: 'added', oldText: null, newText: '本网站已支持IPv6。' };
+const PRINT: SentenceChangeInput = { ord: 2, change: 'changed', oldText: '【打印本页】【关闭窗口】', newText: '【打印】【关闭】' };
+
+function revision(id: number, sentences: SentenceChangeInput[], o: Partial<RevisionInput> = {}): RevisionInput {
+  return { id, group: 'site:a', cellsChanged: 0, sentencesTotal: sentences.length, sentences, ...o };
+}
+
+describe('findTemplateChanges', () => {
+  it('marks a sentence change shared by 3 revisions of a site; a revision with nothing else is template-only', () => {
+    const real: SentenceChangeInput = { ord: 3, change: 'changed', oldText: '全年受理申请12件。', newText: '全年受理申请13件。' };
+    const out = findTemplateChanges([
+      revision(1, [FOOTER, PRINT]),
+      revision(2, [FOOTER, PRINT]),
+      revision(3, [{ ...FOOTER, ord: 5 }, PRINT]),
+      revision(4, [FOOTER, real]),
+      revision(5, [FOOTER], { cellsChanged: 1 }),
+    ]);
+    expect(out.get(1)).toEqual({ templateOnly: true, templateOrds: [1, 2] });
+    expect(out.get(2)).toEqual({ templateOnly: true, templateOrds: [1, 2] });
+    expect(out.get(3)).toEqual({ templateOnly: true, templateOrds: [5, 2] });
+    // Real changes stay; the template sentence is marked.
+    expect(out.get(4)).toEqual({ templateOnly: false, templateOrds: [1] });
+    expect(out.get(5)).toEqual({ templateOnly: false, templateOrds: [1] });
+  });
+
+  it('leaves a change shared by fewer revisions than the threshold alone', () => {
+    expect(TEMPLATE_MIN_REVISIONS).toBe(3);
+    const out = findTemplateChanges([revision(1, [FOOTER]), revision(2, [FOOTER]), revision(3, [PRINT])]);
+    expect(out.size).toBe(0);
+  });
+
+  it('needs at least half of the site revisions when the site has many', () => {
+    const others = Array.from({ length: 5 }, (_, i) => revision(10 + i, [{ ord: 1, change: 'added', oldText: null, newText: `第${i}条新内容。` }]));
+    const three = [revision(1, [FOOTER]), revision(2, [FOOTER]), revision(3, [FOOTER])];
+    // 3 of 8 revisions: below half, no template change.
+    expect(findTemplateChanges([...three, ...others]).size).toBe(0);
+    // 3 of 6: half.
+    expect([...findTemplateChanges([...three, ...others.slice(0, 3)]).keys()]).toEqual([1, 2, 3]);
+  });
+
+  it('counts per site: the same change on two sites is not pooled', () => {
+    const out = findTemplateChanges([
+      revision(1, [FOOTER]),
+      revision(2, [FOOTER]),
+      revision(3, [FOOTER], { group: 'site:b' }),
+      revision(4, [FOOTER], { group: 'site:b' }),
+    ]);
+    expect(out.size).toBe(0);
+  });
+
+  it('compares normalised sentences: width and spacing do not tell changes apart', () => {
+    const wide: SentenceChangeInput = { ord: 1, change: 'added', oldText: null, newText: '本网站已支持ＩＰｖ６ 。' };
+    expect(sentenceChangeKey(wide)).toBe(sentenceChangeKey(FOOTER));
+    expect(sentenceChangeKey({ ...FOOTER, change: 'removed', oldText: FOOTER.newText, newText: null })).not.toBe(sentenceChangeKey(FOOTER));
+    expect(findTemplateChanges([revision(1, [FOOTER]), revision(2, [wide]), revision(3, [FOOTER])]).get(2)?.templateOnly).toBe(true);
+  });
+
+  it('is not template-only when sentence changes were not kept (past the first 50) or a value changed', () => {
+    const out = findTemplateChanges([revision(1, [FOOTER], { sentencesTotal: 60 }), revision(2, [FOOTER], { cellsChanged: 2 }), revision(3, [FOOTER])]);
+    expect(out.get(1)?.templateOnly).toBe(false);
+    expect(out.get(2)?.templateOnly).toBe(false);
+    expect(out.get(3)?.templateOnly).toBe(true);
+  });
+});
+
+describe('revisionGroup', () => {
+  it('is the crawl site, else the host, else the run files', () => {
+    expect(revisionGroup('pingtan', 'http://a.example/x.html')).toBe('site:pingtan');
+    expect(revisionGroup(null, 'http://a.example/x.html')).toBe('host:a.example');
+    expect(revisionGroup(null, 'file:///data/x.html')).toBe('files');
+    expect(revisionGroup(null, null)).toBe('files');
+  });
+});

@@ -11,6 +11,7 @@ import { PARSER_VERSION } from '../../parsers/version.js';
 import { parseReport } from '../parse/report.js';
 import { bulkCache, type Db } from '../store/db.js';
 import type { StoreError } from '../store/errors.js';
+import { describeStorageFailure, isStorageFailure } from '../store/storage-failure.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { finishRun, recordRunError, startRun } from '../store/runs.js';
 import { SnapshotStore } from '../store/snapshots.js';
@@ -149,9 +150,14 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       options.onProgress?.({ done, total: rows.length, path: label, outcome: 'updated', status: res.status });
     }
   } catch (err) {
-    group.commit();
-    if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
-    throw err;
+    try {
+      group.commit();
+      if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
+    } catch (second) {
+      // A full or failing disk refuses these writes too; the first error is the one to tell.
+      if (!isStorageFailure(err)) throw second;
+    }
+    throw describeStorageFailure(err, db.name, 'reparse') ?? err;
   } finally {
     restoreCache();
     summary.ocr = addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
 import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
 import { StoreError } from './errors.js';
+import { describeStorageFailure } from './storage-failure.js';
 import { indexPending } from './text-index.js';
 
 export type Db = Database.Database;
@@ -93,7 +94,8 @@ function describeOpenError(file: string, err: unknown): unknown {
       cause: err,
     });
   }
-  return err;
+  // The disk full (or failing) while the file is created or migrated.
+  return describeStorageFailure(err, file, 'run') ?? err;
 }
 
 /** Opens (and, unless read-only, creates and migrates) the database at `file`. */

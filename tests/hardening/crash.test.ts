@@ -5,6 +5,7 @@
  * report. CI kills each at 4 points; `NIANBAO_CRASH_POINTS=20 npx vitest run tests/hardening/crash.test.ts`
  * is the nightly-size run.
  */
+import { rngFor } from '../../src/demo/generate.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,18 +17,6 @@ import { CORPUS_DIR } from '../helpers/corpus.js';
 
 const POINTS = Number(process.env['NIANBAO_CRASH_POINTS'] ?? 4);
 const SITES = ['fj', 'trs', 'hanweb', 'vsb', 'gbk', 'docx', 'robots'];
-
-/** Deterministic PRNG (mulberry32), so a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Starts the CLI and SIGKILLs it once the database holds `threshold` reports (or it ends first). */
 async function killAt(args: string[], dbFile: string, threshold: number): Promise<'killed' | 'finished'> {
@@ -111,7 +100,7 @@ describe(`SIGKILL at ${POINTS} random points`, () => {
     expect(total).toBeGreaterThan(10);
 
     const killed = join(tmp.dir, 'crawl-killed.db');
-    const random = prng(20261126);
+    const random = rngFor('crash:crawl'); // seeded, so a failing sequence can be replayed
     const thresholds = Array.from({ length: POINTS }, () => 1 + Math.floor(random() * (total - 2))).sort((a, b) => a - b);
     let kills = 0;
     for (const threshold of thresholds) {
@@ -150,7 +139,7 @@ describe(`SIGKILL at ${POINTS} random points`, () => {
     expect(countRows(full, 'SELECT count(*) AS n FROM reports')).toBe(60);
 
     const killed = join(tmp.dir, 'ingest-killed.db');
-    const random = prng(1126);
+    const random = rngFor('crash:ingest');
     const thresholds = Array.from({ length: POINTS }, () => 1 + Math.floor(random() * 58)).sort((a, b) => a - b);
     let kills = 0;
     for (const threshold of thresholds) {

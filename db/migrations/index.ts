@@ -19,6 +19,7 @@ import * as m0019 from './0019_revision_text.js';
 import * as m0020 from './0020_source_path_index.js';
 import * as m0021 from './0021_listed_not_fetched.js';
 import * as m0022 from './0022_template_revisions.js';
+import * as m0023 from './0023_lists_unread_not_dead.js';
 import type Database from 'better-sqlite3';
 
 export interface Migration {
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0020,
   m0021,
   m0022,
+  m0023,
 ];
 
 /** The schema version this build writes. */

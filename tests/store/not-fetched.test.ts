@@ -3,7 +3,7 @@
  * (migration 21), end to end over real HTTP on 127.0.0.1. One portal lists two agencies' reports:
  * Pingtan's 2019 and 2021 (fetched), 2020 (a dead link: HTTP 404) and 2024 (robots.txt disallows
  * it); Feiketu's 2023 (fetched) and 2022 (a dead link). A second entry page answers 404, so one
- * list page could not be read. A link counts for an agency only when a fetched link on the same
+ * list page could not be read (the list's own dead link to its page 2 is no such page: migration 23). A link counts for an agency only when a fetched link on the same
  * site with the same text apart from the year led to that agency's report (the site has two
  * agencies), so Feiketu's dead 2022 link says nothing about Pingtan's 2022.
  */
@@ -36,13 +36,14 @@ const FILES: Record<string, { type: string; body: Buffer }> = {
         link('/nb/2021/t2021_1.html', `${PINGTAN}2021年度政府信息公开工作年度报告`, '2022-01-20') +
         link('/nb/2020/t2020_1.html', `${PINGTAN}2020年度政府信息公开工作年度报告`, '2021-01-20') +
         link('/nb/2019/t2019_1.html', `${PINGTAN}2019年度政府信息公开工作年度报告`, '2020-01-20') +
-        '</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>',
+        '</ul><script>createPageHTML(2, 0, "index", "html");</script></body></html>',
     ),
   },
   '/nb/2021/t2021_1.html': { type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-2021.html') },
   '/nb/2019/t2019_1.html': { type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-2019.html') },
   '/nb/2023/f2023_1.txt': { type: 'text/plain; charset=utf-8', body: corpus('heilongjiang-acheng-feiketu-2023.txt') },
-  // /nb/2020/t2020_1.html, /nb/2022/f2022_1.txt and /nb/gone/index.html are not served: HTTP 404.
+  // /nb/2020/t2020_1.html, /nb/2022/f2022_1.txt, /nb/gone/index.html (an entry page) and
+  // /nb/index_1.html (the list's page 2, a dead link of the site's own) are not served: HTTP 404.
 };
 
 describe('reports listed but not fetched', () => {
@@ -128,6 +129,8 @@ describe('reports listed but not fetched', () => {
     expect(notFetched).toContainEqual([2024, 'report.not_fetched', expect.stringContaining('but not fetched: robots.txt disallows it')]);
     const absent = result.absent.find((f) => f.agencyId === pingtan && f.year === 2022);
     expect(absent?.rule).toBe('report.missing');
+    // The entry page that answers 404 counts; the list's dead link to its page 2 does not.
+    expect(db.prepare("SELECT kind, last_status FROM frontier WHERE url LIKE '%/nb/index_1.html'").get()).toEqual({ kind: 'list', last_status: 404 });
     expect(absent?.listsUnread).toBe(1);
     expect(absent?.message).toContain('not found on two-agencies (last crawled ');
     expect(absent?.message).toContain('1 list page there could not be read, so it may be listed where we could not look');

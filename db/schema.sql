@@ -597,7 +597,7 @@ seen AS (
 ),
 site_reports AS MATERIALIZED (
   SELECT DISTINCT fr.site, r.agency_id,
-         CASE WHEN fr.year IS NOT NULL THEN replace(fr.title, CAST(fr.year AS TEXT), '') END AS pattern
+         CASE WHEN fr.year IS NOT NULL THEN replace(replace(replace(fr.title, CAST(fr.year AS TEXT), ''), replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(CAST(fr.year AS TEXT), '0', '〇'), '1', '一'), '2', '二'), '3', '三'), '4', '四'), '5', '五'), '6', '六'), '7', '七'), '8', '八'), '9', '九'), ''), replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(CAST(fr.year AS TEXT), '0', '○'), '1', '一'), '2', '二'), '3', '三'), '4', '四'), '5', '五'), '6', '六'), '7', '七'), '8', '八'), '9', '九'), '') END AS pattern
   FROM frontier fr JOIN reports r ON r.document_id = fr.document_id
   WHERE fr.kind IN ('report', 'attachment') AND r.agency_id IS NOT NULL
 ),
@@ -605,7 +605,7 @@ listed AS MATERIALIZED (
   SELECT DISTINCT sr.agency_id, u.year, u.id AS frontier_id, u.fetched_at
   FROM frontier u JOIN site_reports sr ON sr.site = u.site
   WHERE u.kind IN ('report', 'attachment') AND u.state IN ('failed', 'blocked') AND u.year IS NOT NULL
-    AND (sr.pattern = replace(u.title, CAST(u.year AS TEXT), '')
+    AND (sr.pattern = replace(replace(replace(u.title, CAST(u.year AS TEXT), ''), replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(CAST(u.year AS TEXT), '0', '〇'), '1', '一'), '2', '二'), '3', '三'), '4', '四'), '5', '五'), '6', '六'), '7', '七'), '8', '八'), '9', '九'), ''), replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(CAST(u.year AS TEXT), '0', '○'), '1', '一'), '2', '二'), '3', '三'), '4', '四'), '5', '五'), '6', '六'), '7', '七'), '8', '八'), '9', '九'), '')
          OR NOT EXISTS (SELECT 1 FROM site_reports o WHERE o.site = u.site AND o.agency_id != sr.agency_id))
 ),
 span AS (

@@ -9,7 +9,12 @@
  * are full of dead links) looking for reports that may exist. A list or API page that answered
  * 404/410 no longer counts; one that timed out, answered 5xx, met a challenge or was blocked by
  * robots.txt still does, and so does a registry entry page that answers 404 (the column moved:
- * its reports are now listed where the crawl did not look). The views are otherwise migration 21's.
+ * its reports are now listed where the crawl did not look).
+ *
+ * And a link titled with the year in Chinese numerals (平潭综合实验区二〇二二年度…, as some portals
+ * write it; discovery reads the year from it) now matches its siblings titled 2021年度…: the text a
+ * link is compared by leaves out the year written either way (〇 or ○ for zero). The views are
+ * otherwise migration 21's.
  */
 import { sql as listedNotFetched } from './0021_listed_not_fetched.js';
 
@@ -20,6 +25,26 @@ const UNREAD_BEFORE = "WHERE lf.kind IN ('entry', 'list', 'api') AND lf.state IN
 const UNREAD_AFTER =
   "WHERE lf.state IN ('failed', 'blocked') AND (lf.kind = 'entry' OR (lf.kind IN ('list', 'api') AND COALESCE(lf.last_status, 0) NOT IN (404, 410)))";
 
-if (!listedNotFetched.includes(UNREAD_BEFORE)) throw new Error('migration 23: the unread condition of migration 21 was not found');
+const DIGITS = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 
-export const sql = listedNotFetched.replace(UNREAD_BEFORE, UNREAD_AFTER);
+/** SQL: the year `year` written digit by digit in Chinese numerals, zero as `zero`. */
+function chineseYear(year: string, zero: string): string {
+  return DIGITS.reduce((expr, cn, d) => `replace(${expr}, '${d}', '${d === 0 ? zero : cn}')`, `CAST(${year} AS TEXT)`);
+}
+
+/** SQL: `title` without its year, written in digits or in Chinese numerals. */
+function withoutYear(title: string, year: string): string {
+  return `replace(replace(replace(${title}, CAST(${year} AS TEXT), ''), ${chineseYear(year, '〇')}, ''), ${chineseYear(year, '○')}, '')`;
+}
+
+/** Replaces `before` (which must occur) by `after` in `text`. */
+function swap(text: string, before: string, after: string): string {
+  if (!text.includes(before)) throw new Error(`migration 23: «${before}» not found in migration 21`);
+  return text.replaceAll(before, after);
+}
+
+export const sql = [
+  [UNREAD_BEFORE, UNREAD_AFTER],
+  ["replace(fr.title, CAST(fr.year AS TEXT), '')", withoutYear('fr.title', 'fr.year')],
+  ["replace(u.title, CAST(u.year AS TEXT), '')", withoutYear('u.title', 'u.year')],
+].reduce((text, [before, after]) => swap(text, before!, after!), listedNotFetched);

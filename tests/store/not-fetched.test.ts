@@ -1,8 +1,8 @@
 /**
  * A report a site lists but the crawl could not fetch is `listed, not fetched`, not `missing`
  * (migration 21), end to end over real HTTP on 127.0.0.1. One portal lists two agencies' reports:
- * Pingtan's 2019 and 2021 (fetched), 2020 (a dead link: HTTP 404) and 2024 (robots.txt disallows
- * it); Feiketu's 2023 (fetched) and 2022 (a dead link). A second entry page answers 404, so one
+ * Pingtan's 2019 and 2021 (fetched), 2020 and 2018 (dead links: HTTP 404; 2018's title writes the
+ * year 二〇一八) and 2024 (robots.txt disallows it); Feiketu's 2023 (fetched) and 2022 (a dead link). A second entry page answers 404, so one
  * list page could not be read (the list's own dead link to its page 2 is no such page: migration 23). A link counts for an agency only when a fetched link on the same
  * site with the same text apart from the year led to that agency's report (the site has two
  * agencies), so Feiketu's dead 2022 link says nothing about Pingtan's 2022.
@@ -36,13 +36,14 @@ const FILES: Record<string, { type: string; body: Buffer }> = {
         link('/nb/2021/t2021_1.html', `${PINGTAN}2021年度政府信息公开工作年度报告`, '2022-01-20') +
         link('/nb/2020/t2020_1.html', `${PINGTAN}2020年度政府信息公开工作年度报告`, '2021-01-20') +
         link('/nb/2019/t2019_1.html', `${PINGTAN}2019年度政府信息公开工作年度报告`, '2020-01-20') +
+        link('/nb/2018/t2018_1.html', `${PINGTAN}二〇一八年度政府信息公开工作年度报告`, '2019-01-20') +
         '</ul><script>createPageHTML(2, 0, "index", "html");</script></body></html>',
     ),
   },
   '/nb/2021/t2021_1.html': { type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-2021.html') },
   '/nb/2019/t2019_1.html': { type: 'text/html; charset=utf-8', body: corpus('fujian-pingtan-2019.html') },
   '/nb/2023/f2023_1.txt': { type: 'text/plain; charset=utf-8', body: corpus('heilongjiang-acheng-feiketu-2023.txt') },
-  // /nb/2020/t2020_1.html, /nb/2022/f2022_1.txt, /nb/gone/index.html (an entry page) and
+  // /nb/2020/t2020_1.html, /nb/2018/t2018_1.html, /nb/2022/f2022_1.txt, /nb/gone/index.html (an entry page) and
   // /nb/index_1.html (the list's page 2, a dead link of the site's own) are not served: HTTP 404.
 };
 
@@ -87,6 +88,7 @@ describe('reports listed but not fetched', () => {
     expect(feiketu).not.toBe(pingtan);
     const states = db.prepare("SELECT url, state FROM frontier WHERE kind = 'report' ORDER BY url").all() as { url: string; state: string }[];
     expect(states.map((s) => [s.url.replace(server.origin, ''), s.state])).toEqual([
+      ['/nb/2018/t2018_1.html', 'failed'],
       ['/nb/2019/t2019_1.html', 'done'],
       ['/nb/2020/t2020_1.html', 'failed'],
       ['/nb/2021/t2021_1.html', 'done'],
@@ -105,6 +107,9 @@ describe('reports listed but not fetched', () => {
     expect(of(pingtan, 2020)?.listed).toMatchObject({ title: `${PINGTAN}2020年度政府信息公开工作年度报告`, state: 'failed', httpStatus: 404 });
     expect(of(pingtan, 2020)?.listed?.url).toBe(`${server.origin}/nb/2020/t2020_1.html`);
     expect(of(pingtan, 2024)?.status).toBe('listed, not fetched');
+    // Titled with the year in Chinese numerals, like its siblings otherwise (migration 23).
+    expect(of(pingtan, 2018)?.status).toBe('listed, not fetched');
+    expect(of(pingtan, 2018)?.listed?.title).toBe(`${PINGTAN}二〇一八年度政府信息公开工作年度报告`);
     expect(of(pingtan, 2024)?.listed).toMatchObject({ state: 'blocked', errorCode: 'NB_FETCH_ROBOTS' });
     expect(of(feiketu, 2022)?.status).toBe('listed, not fetched');
     // Feiketu's dead 2022 link is not Pingtan's: Pingtan's 2022 is missing (its deadline passed).

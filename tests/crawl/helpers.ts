@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -249,4 +249,14 @@ export async function serveFiles(files: Record<string, { type: string; body: Buf
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/**
+ * A `runs` row of `command` that looks live to `liveRunOf`/`liveRunsOf`: status running, this host,
+ * heartbeat now, the process `pid` (one the caller keeps alive). What another crawl or ingest on the
+ * same database leaves while it runs.
+ */
+export function recordLiveRun(db: Database.Database, command: string, pid: number): void {
+  const at = new Date().toISOString();
+  db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?)").run(command, at, pid, hostname(), at);
 }

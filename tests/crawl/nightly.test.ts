@@ -6,13 +6,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextScheduledRun } from '../../src/crawl/schedule.js';
 import { startDemoPortal, type DemoPortal } from '../../src/demo/portal.js';
-import { ensureBuilt, tempDir } from './helpers.js';
+import { ensureBuilt, tempDir, recordLiveRun } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NIGHTLY = join(ROOT, 'docs', 'nightly');
@@ -140,13 +139,7 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
     const dir = join(tmp.dir, 'busy');
     expect((await runCronJob(dir)).code).toBe(0);
     const db = new Database(join(dir, 'nianbao.db'));
-    const now = new Date().toISOString();
-    db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(
-      now,
-      process.pid,
-      hostname(),
-      now,
-    );
+    recordLiveRun(db, 'crawl', process.pid);
     db.close();
     const busy = await runCronJob(dir);
     expect(busy.code).toBe(0);
@@ -168,13 +161,7 @@ describe('the nightly job, as docs/nightly/ writes it', () => {
     expect(pruned.log).toContain('history older than 90 day(s)');
     expect(pruned.log).toMatch(/"label":"prune"/);
     const db = new Database(join(dir, 'nianbao.db'));
-    const now = new Date().toISOString();
-    db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(
-      now,
-      process.pid,
-      hostname(),
-      now,
-    );
+    recordLiveRun(db, 'crawl', process.pid);
     db.close();
     const busy = await runCronJob(dir, {}, 'prune');
     expect(busy.code).toBe(0);

@@ -16,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
-import { validateRegistry, type Registry } from '../../src/sites/registry.js';
+import type { Registry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { BIN, ROOT, tempDir } from '../crawl/helpers.js';
+import { BIN, ROOT, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 
 const CORPUS = ['fujian-pingtan-2016.html', 'fujian-pingtan-2017.html', 'fujian-pingtan-2019.html', 'fujian-pingtan-2021.html', 'fujian-pingtan-2023.html'];
 const corpus = (name: string): Buffer => readFileSync(join(ROOT, 'snapshots', 'corpus', name));
@@ -52,20 +52,7 @@ describe('a full disk under a crawl or an ingest', () => {
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'full',
-          agency: '平潭综合实验区党工委管委会',
-          region: { province: '福建省', city: '平潭综合实验区' },
-          level: 'city',
-          entries: [`${origin}/nb/index.html`],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    registry = testSiteRegistry(origin, { name: 'full' });
   });
   afterAll(async () => {
     await new Promise<void>((r) => server.close(() => r()));

@@ -8,16 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawl } from '../../src/crawl/crawler.js';
-import { validateRegistry } from '../../src/sites/registry.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { pruneHistory } from '../../src/store/prune.js';
 import { SnapshotStore, sha256Hex } from '../../src/store/snapshots.js';
-import { ROOT, runBin, serveFiles, tempDir } from '../crawl/helpers.js';
+import { ROOT, recordLiveRun, runBin, serveFiles, tempDir, testSiteRegistry } from '../crawl/helpers.js';
 
 const corpus = (name: string): Buffer => readFileSync(join(ROOT, 'snapshots', 'corpus', name));
 const PINGTAN = '平潭综合实验区';
@@ -51,20 +49,7 @@ describe('nianbao prune', () => {
 
   beforeAll(async () => {
     server = await serveFiles(FILES);
-    const registry = validateRegistry({
-      version: 1,
-      sites: [
-        {
-          name: 'counter',
-          agency: '平潭综合实验区党工委管委会',
-          region: { province: '福建省', city: '平潭综合实验区' },
-          level: 'city',
-          entries: [listUrl()],
-          adapter: 'trs-classic',
-          local: true,
-        },
-      ],
-    });
+    const registry = testSiteRegistry(server.origin, { name: 'counter' });
     db = openDatabase(dbFile);
     for (let visit = 1; visit <= 3; visit++) {
       FILES['/nb/index.html']!.body = listPage(visit);
@@ -103,13 +88,7 @@ describe('nianbao prune', () => {
   it('refuses while a crawl runs on the database, in the library and from the CLI (exit 75)', async () => {
     const other: ChildProcess = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
-      const at = new Date().toISOString();
-      db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('crawl', ?, 'running', ?, ?, ?)").run(
-        at,
-        other.pid,
-        hostname(),
-        at,
-      );
+      recordLiveRun(db, 'crawl', other.pid!);
       expect(() => pruneHistory(db, {})).toThrow(expect.objectContaining({ code: 'NB_RUN_BUSY' }));
       const out = await runBin(['prune', '--db', dbFile, '--progress', 'none']);
       expect(out.code).toBe(75);
@@ -177,13 +156,7 @@ describe('nianbao prune', () => {
       const r = pruneHistory(db, { batch: 1 }, (p) => {
         if (p.removed === 1 && !started) {
           started = true;
-          const at = new Date().toISOString();
-          db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES ('ingest', ?, 'running', ?, ?, ?)").run(
-            at,
-            other.pid,
-            hostname(),
-            at,
-          );
+          recordLiveRun(db, 'ingest', other.pid!);
         }
       });
       expect(r.stopped).toContain('an ingest is running on this database');

@@ -23,6 +23,7 @@ import {
   type ResponseHeaders,
 } from '../fetch/index.js';
 import { abortable } from '../fetch/client.js';
+import { ACCEPT_ENCODING } from '../fetch/headers.js';
 
 export interface PostOptions {
   connectTimeoutMs: number;
@@ -90,7 +91,7 @@ export class PolitePoster {
       'user-agent': this.#fetcher.userAgent,
       accept: 'application/json, text/xml, application/xml, text/html;q=0.9, */*;q=0.8',
       'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
-      'accept-encoding': 'gzip, deflate, br',
+      'accept-encoding': ACCEPT_ENCODING,
       'content-type': req.contentType ?? 'application/x-www-form-urlencoded; charset=UTF-8',
       ...lower(req.headers ?? {}),
     };

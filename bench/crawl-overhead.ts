@@ -59,7 +59,7 @@ async function rawFetch(reqs: RawRequest[], concurrency: number): Promise<{ ms: 
           const res = await request(r.url, {
             dispatcher: agent,
             method: r.method,
-            headers: { 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'nianbao-bench', ...(r.contentType ? { 'content-type': r.contentType } : {}) },
+            headers: { 'accept-encoding': 'gzip, deflate', 'user-agent': 'nianbao-bench', ...(r.contentType ? { 'content-type': r.contentType } : {}) },
             ...(r.body !== null ? { body: r.body } : {}),
           });
           await res.body.arrayBuffer();

@@ -23,6 +23,8 @@ import {
   type ResponseHeaders,
 } from '../fetch/index.js';
 import { abortable } from '../fetch/client.js';
+import { ACCEPT_ENCODING } from '../fetch/headers.js';
+import { wholeGzipOf } from '../fetch/body.js';
 
 export interface PostOptions {
   connectTimeoutMs: number;
@@ -90,7 +92,7 @@ export class PolitePoster {
       'user-agent': this.#fetcher.userAgent,
       accept: 'application/json, text/xml, application/xml, text/html;q=0.9, */*;q=0.8',
       'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
-      'accept-encoding': 'gzip, deflate, br',
+      'accept-encoding': ACCEPT_ENCODING,
       'content-type': req.contentType ?? 'application/x-www-form-urlencoded; charset=UTF-8',
       ...lower(req.headers ?? {}),
     };
@@ -126,6 +128,7 @@ export class PolitePoster {
             validators: { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) },
             kind: req.kind ?? 'api',
             elapsedMs: Math.round(performance.now() - started),
+            ...(res.gzip ? { gzip: res.gzip } : {}),
           };
         }
         delay = Math.max(backoffDelay(attempts - 1, this.#o.retryBaseDelayMs, this.#o.retryMaxDelayMs), retryAfter ?? 0);
@@ -151,7 +154,15 @@ export class PolitePoster {
     headers: Record<string, string>,
     body: string,
     caller?: AbortSignal,
-  ): Promise<{ status: number; headers: ResponseHeaders; body: Buffer; rawBytes: number; encoding: string | undefined; receivedAt: Date }> {
+  ): Promise<{
+    status: number;
+    headers: ResponseHeaders;
+    body: Buffer;
+    rawBytes: number;
+    encoding: string | undefined;
+    receivedAt: Date;
+    gzip: Buffer | undefined;
+  }> {
     const limitMs = this.#o.requestTimeoutMs ?? 60_000;
     const deadline = AbortSignal.timeout(limitMs);
     const signal = caller ? AbortSignal.any([deadline, caller]) : deadline;
@@ -183,7 +194,8 @@ export class PolitePoster {
     } catch (err) {
       throw failed(err);
     }
-    let out: Buffer = Buffer.concat(chunks);
+    const wire: Buffer = Buffer.concat(chunks);
+    let out = wire;
     const encoding = headerValue(resHeaders, 'content-encoding')?.trim().toLowerCase();
     if (encoding && encoding !== 'identity' && out.length > 0) {
       try {
@@ -194,7 +206,9 @@ export class PolitePoster {
         throw new FetchError('NB_FETCH_DECOMPRESSION', `could not decode ${encoding} body: ${(err as Error).message}`, { url: url.href, cause: err });
       }
     }
-    return { status: res.statusCode, headers: resHeaders, body: out, rawBytes: raw, encoding, receivedAt };
+    // A whole gzip answer is kept as it came for its snapshot, as the GET client does (FetchResult.gzip).
+    const gzip = encoding === 'gzip' || encoding === 'x-gzip' ? wholeGzipOf(wire, out) : undefined;
+    return { status: res.statusCode, headers: resHeaders, body: out, rawBytes: raw, encoding, receivedAt, gzip };
   }
 
   close(): Promise<void> {

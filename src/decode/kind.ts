@@ -180,14 +180,18 @@ function isBlank(b: Uint8Array): boolean {
 
 /** Text vs binary on the first {@link KIND_SAMPLE_BYTES} bytes: NUL bytes or too many control bytes mean binary. */
 function looksBinary(sample: Uint8Array): boolean {
-  if (sample.length === 0) return false;
+  const n = sample.length;
+  if (n === 0) return false;
   let control = 0;
-  for (const c of sample) {
+  // Indexed: `for…of` over the bytes allocated an iterator result per byte when not optimised
+  // (≈ 9.5 MB of a demo crawl's 85 MB of allocations) and ran ≈ 3× slower.
+  for (let i = 0; i < n; i++) {
+    const c = sample[i]!;
     if (c === 0) return true;
     if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0b && c !== 0x0c && c !== 0x0d && c !== 0x1b) control++;
     else if (c === 0x7f) control++;
   }
-  return control / sample.length > CONTROL_RATIO_LIMIT;
+  return control / n > CONTROL_RATIO_LIMIT;
 }
 
 const HTML_TAG_RE = /<(?:!doctype\s+html|html|head|body|table|tbody|thead|tr|td|th|meta|title|div|p|span|br|font|style|script|link|center|h[1-6])(?=[\s>/])/i;

@@ -13,13 +13,19 @@ export function headerValue(headers: ResponseHeaders, name: string): string | un
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The content-codings every request asks for (the crawler's POST requests too): see docs/fetch.md. */
+export const ACCEPT_ENCODING = 'gzip, deflate';
+
 /** The headers every request of a fetcher carries; the fetcher's `headers` option wins over the defaults. */
 export function defaultRequestHeaders(opts: ResolvedFetcherOptions): Record<string, string> {
   return {
     'user-agent': opts.userAgent,
     accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
     'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
-    'accept-encoding': 'gzip, deflate, br',
+    // No `br`: a gzip answer is snapshotted as it came (body.ts wholeGzipOf), a brotli one is
+    // decoded and gzipped again; most government servers answer gzip anyway. A `br` body sent
+    // unasked is still decoded.
+    'accept-encoding': ACCEPT_ENCODING,
     ...lowerKeys(opts.headers),
   };
 }

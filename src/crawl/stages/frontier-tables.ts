@@ -23,9 +23,15 @@ const nowIso = (): string => new Date().toISOString();
  * SQLite took ≈ 30–40 µs more per call than the query itself, and a crawl claims a row several
  * times per page.
  */
-const NEXT_SQL = `SELECT * FROM frontier
+const NEXT_WHERE = `FROM frontier
   WHERE site = ? AND state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
   ORDER BY prio, id LIMIT `;
+const NEXT_SQL = `SELECT * ${NEXT_WHERE}`;
+/**
+ * The same rows' ids only: a claim skips the rows in flight, which come first, and a whole row
+ * (≈ 25 columns made into an object) cost ≈ 9 µs against ≈ 1 µs for its id.
+ */
+const NEXT_IDS_SQL = `SELECT id ${NEXT_WHERE}`;
 /** Limits above this share one statement bound per call. */
 const NEXT_LITERAL_LIMITS = 64;
 
@@ -34,6 +40,8 @@ export class FrontierTables {
   readonly #s;
   readonly #next = new Map<number, Statement<[string, string], FrontierRow>>();
   #nextBound: Statement<[string, string, number], FrontierRow> | undefined;
+  readonly #nextIds = new Map<number, Statement<[string, string], number>>();
+  #nextIdsBound: Statement<[string, string, number], number> | undefined;
 
   constructor(db: Db) {
     this.#db = db;
@@ -183,6 +191,20 @@ export class FrontierTables {
     if (!st) {
       st = this.#db.prepare<[string, string], FrontierRow>(`${NEXT_SQL}${limit}`);
       this.#next.set(limit, st);
+    }
+    return st.all(site, now);
+  }
+
+  /** The ids of {@link next}'s rows, in its order. */
+  nextIds(site: string, limit: number, now: string = nowIso()): number[] {
+    if (!Number.isSafeInteger(limit) || limit < 0 || limit > NEXT_LITERAL_LIMITS) {
+      this.#nextIdsBound ??= this.#db.prepare<[string, string, number], number>(`${NEXT_IDS_SQL}?`).pluck();
+      return this.#nextIdsBound.all(site, now, limit);
+    }
+    let st = this.#nextIds.get(limit);
+    if (!st) {
+      st = this.#db.prepare<[string, string], number>(`${NEXT_IDS_SQL}${limit}`).pluck();
+      this.#nextIds.set(limit, st);
     }
     return st.all(site, now);
   }

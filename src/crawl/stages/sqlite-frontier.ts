@@ -148,12 +148,18 @@ export class SqliteFrontier implements Frontier {
   }
 
   claim(site: string, limit: number, exclude: ReadonlySet<number>): Promise<FrontierRow[]> {
-    return settled(() =>
-      this.tables
-        .next(site, limit + exclude.size)
-        .filter((r) => !exclude.has(r.id))
-        .slice(0, limit),
-    );
+    // Ids first: the rows in flight come back too (they are still queued) and are skipped; only
+    // the rows claimed are read whole.
+    return settled(() => {
+      const rows: FrontierRow[] = [];
+      for (const id of this.tables.nextIds(site, limit + exclude.size)) {
+        if (rows.length === limit) break;
+        if (exclude.has(id)) continue;
+        const row = this.tables.getById(id);
+        if (row) rows.push(row);
+      }
+      return rows;
+    });
   }
 
   queued(site: string): Promise<number> {

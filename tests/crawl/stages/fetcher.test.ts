@@ -4,6 +4,7 @@
  * before anything is sent, each request counted for the site.
  */
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrawlOptionsSchema } from '../../../src/crawl/options.js';
@@ -13,7 +14,8 @@ import { SiteRun } from '../../../src/crawl/stages/site-run.js';
 import { OutOfScopeError } from '../../../src/fetch/scope.js';
 import { testSiteRegistry } from '../helpers.js';
 
-const seen: { method: string; path: string; ifNoneMatch?: string; cookie?: string; body: string }[] = [];
+const seen: { method: string; path: string; ifNoneMatch?: string; cookie?: string; acceptEncoding?: string; body: string }[] = [];
+const GZ_JSON = gzipSync('{"rows":["年报"]}');
 let server: http.Server;
 let origin: string;
 
@@ -23,13 +25,22 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      seen.push({ method: req.method ?? '', path, ifNoneMatch: req.headers['if-none-match'], cookie: req.headers.cookie, body });
+      seen.push({
+        method: req.method ?? '',
+        path,
+        ifNoneMatch: req.headers['if-none-match'],
+        cookie: req.headers.cookie,
+        acceptEncoding: req.headers['accept-encoding'],
+        body,
+      });
       if (path === '/robots.txt') return void res.writeHead(404).end();
       if (path === '/nb/index.html') {
         if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304, { ETag: '"v1"' }).end();
         return void res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ETag: '"v1"' }).end('<html><body>年报</body></html>');
       }
       if (path === '/api/list' && req.method === 'POST') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"rows":[]}');
+      if (path === '/api/gz' && req.method === 'POST')
+        return void res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' }).end(GZ_JSON);
       res.writeHead(404).end('not found');
     });
   });
@@ -98,6 +109,13 @@ describe('HttpPageFetcher', () => {
       const api = await fetcher.fetchRow(r.fetchSite, row(`${origin}/api/list`, { method: 'POST', body: 'page=2', kind: 'api' }), { conditional: false });
       expect(api.text).toBe('{"rows":[]}');
       expect(seen.at(-1)).toMatchObject({ method: 'POST', path: '/api/list', cookie: 'jsl=ok', body: 'page=2' });
+
+      // A gzip answer to a POST is decoded, and kept as it came for its snapshot; no br is asked for.
+      const gz = await fetcher.fetchRow(r.fetchSite, row(`${origin}/api/gz`, { method: 'POST', body: 'page=1', kind: 'api' }), { conditional: false });
+      expect(gz.text).toBe('{"rows":["年报"]}');
+      expect(gz.res.gzip?.equals(GZ_JSON)).toBe(true);
+      expect(seen.at(-1)).toMatchObject({ method: 'POST', path: '/api/gz', acceptEncoding: 'gzip, deflate' });
+      expect(api.res.gzip).toBeUndefined();
 
       // Outside the site's scope: refused before anything is sent.
       const before = seen.length;

@@ -260,3 +260,18 @@ export function recordLiveRun(db: Database.Database, command: string, pid: numbe
   const at = new Date().toISOString();
   db.prepare("INSERT INTO runs (command, started_at, status, pid, host, heartbeat_at) VALUES (?, ?, 'running', ?, ?, ?)").run(command, at, pid, hostname(), at);
 }
+
+/** `page` with `from` (which must occur exactly once) replaced by `to`. */
+export function replaceOnce(page: string, from: string, to: string): string {
+  if (page.split(from).length !== 2) throw new Error(`replaceOnce: «${from}» does not occur exactly once`);
+  return page.replace(from, () => to);
+}
+
+/** A TRS-style list page (one page of paging) linking `links` ([href, title]), dated 2024-02-01. */
+export function trsListPage(links: [string, string][]): string {
+  return (
+    '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body><ul class="list">' +
+    links.map(([href, title]) => `<li><a href="${href}">${title}</a><span>2024-02-01</span></li>`).join('') +
+    '</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>'
+  );
+}

@@ -21,20 +21,11 @@ import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { markTemplateRevisions } from '../../src/store/template-changes.js';
-import { ROOT, ensureBuilt, runBin, tempDir, testSiteRegistry } from './helpers.js';
+import { ROOT, ensureBuilt, replaceOnce, runBin, tempDir, testSiteRegistry, trsListPage } from './helpers.js';
 
 const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
 
-/** `page` with `from` (which must occur exactly once) replaced by `to`. */
-function replaceOnce(page: string, from: string, to: string): string {
-  expect(page.split(from), from).toHaveLength(2);
-  return page.replace(from, () => to);
-}
-
-const LIST = (links: [string, string][]): string =>
-  '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body><ul class="list">' +
-  links.map(([href, title]) => `<li><a href="${href}">${title}</a><span>2024-02-01</span></li>`).join('') +
-  '</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>';
+const LIST = trsListPage;
 
 /** The notice the portal's new template adds to every page. */
 const NOTICE = '本网站已支持IPv6访问。';

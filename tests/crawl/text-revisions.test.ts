@@ -20,20 +20,11 @@ import { crawl, type CrawlSummary } from '../../src/crawl/crawler.js';
 import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { ROOT, ensureBuilt, runBin, tempDir, testSiteRegistry } from './helpers.js';
+import { ROOT, ensureBuilt, replaceOnce, runBin, tempDir, testSiteRegistry, trsListPage } from './helpers.js';
 
 const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
 
-/** `page` with `from` (which must occur exactly once) replaced by `to`. */
-function replaceOnce(page: string, from: string, to: string): string {
-  expect(page.split(from), from).toHaveLength(2);
-  return page.replace(from, () => to);
-}
-
-const LIST = (links: [string, string][]): string =>
-  '<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head><body><ul class="list">' +
-  links.map(([href, title]) => `<li><a href="${href}">${title}</a><span>2024-02-01</span></li>`).join('') +
-  '</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>';
+const LIST = trsListPage;
 
 // The sentences of fujian-pingtan-2021.html that round 2 changes (as the parser reads them).
 const CHANGED_OLD = '全年主动公开我区各级单位政府信息2645条，主要通过政府网站、政务新媒体、办公场所的LED屏及宣传栏、《平潭时报》、电视广播等媒介进行公开。';

@@ -158,8 +158,8 @@ export function pruneHistory(db: Db, input: PruneOptionsInput = {}, onProgress?:
   // A dry run is one transaction, rolled back; a real one a transaction per batch.
   if (o.dryRun) db.exec('BEGIN IMMEDIATE');
   let started = false;
-  /** Runs one batch; false when a writer started since the last one (the prune stops there). */
-  const batch = (work: () => boolean): boolean | null => {
+  /** Runs one batch; whether there is more to do (false too when a writer started: the prune stops there). */
+  const batch = (work: () => boolean): boolean => {
     const unit = (): boolean => {
       try {
         assertNoWriter(db, Date.now());
@@ -171,8 +171,7 @@ export function pruneHistory(db: Db, input: PruneOptionsInput = {}, onProgress?:
       started = true;
       return work();
     };
-    const more = o.dryRun ? unit() : db.transaction(unit).immediate();
-    return result.stopped ? null : more;
+    return o.dryRun ? unit() : db.transaction(unit).immediate();
   };
 
   try {

@@ -151,13 +151,27 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
       )
       .all(runId);
     if (rows.length === 0) return none;
-    const sentencesOf = db.prepare<
-      [number],
-      { ord: number; change: SentenceChangeInput['change']; old_text: string | null; new_text: string | null; template: number }
-    >('SELECT ord, change, old_text, new_text, template FROM revision_sentences WHERE revision_id = ? ORDER BY ord');
+    // The run's kept sentence changes in one read, by revision.
+    const sentencesOf = new Map<
+      number,
+      { ord: number; change: SentenceChangeInput['change']; old_text: string | null; new_text: string | null; template: number }[]
+    >();
+    for (const s of db
+      .prepare<
+        [number],
+        { revision_id: number; ord: number; change: SentenceChangeInput['change']; old_text: string | null; new_text: string | null; template: number }
+      >(
+        `SELECT s.revision_id, s.ord, s.change, s.old_text, s.new_text, s.template
+         FROM revision_sentences s JOIN revisions v ON v.id = s.revision_id WHERE v.run_id = ? ORDER BY s.revision_id, s.ord`,
+      )
+      .all(runId)) {
+      const list = sentencesOf.get(s.revision_id);
+      if (list) list.push(s);
+      else sentencesOf.set(s.revision_id, [s]);
+    }
     const alreadyMarked = new Set<number>();
     const inputs: RevisionInput[] = rows.map((r) => {
-      const sentences = sentencesOf.all(r.id);
+      const sentences = sentencesOf.get(r.id) ?? [];
       if (r.template_only === 1 || sentences.some((s) => s.template === 1)) alreadyMarked.add(r.id);
       return {
         id: r.id,

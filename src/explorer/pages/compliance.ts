@@ -27,6 +27,11 @@ const yearCol: Col<Row> = {
   num: true,
   html: (r) => (r.report_id !== null ? html`<a href="/report/${r.report_id}">${r.year ?? '?'}</a>` : String(r.year ?? '?')),
 };
+/** The deadline a report was due by and its legal basis (src/store/deadline.ts). */
+const deadlineCols: Col<Row>[] = [
+  { key: 'deadline', label: 'deadline' },
+  { key: 'deadline_basis', label: 'legal basis' },
+];
 const idCols: Col<Row>[] = [
   {
     key: 'report_id',
@@ -183,8 +188,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
           agencyCol,
           yearCol,
           { key: 'published', label: 'published' },
-          { key: 'deadline', label: 'deadline' },
-          { key: 'deadline_basis', label: 'legal basis' },
+          ...deadlineCols,
           { key: 'days_late', label: 'days late', num: true, html: (r) => describeTiming(r['days_late'] as number | null) },
           ...idCols,
         ],
@@ -196,14 +200,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
       title: 'Date unknown 发布日期不明',
       intro: 'Reports whose publication date was not found: they cannot be judged late or on time.',
       table: {
-        columns: [
-          agencyCol,
-          yearCol,
-          { key: 'deadline', label: 'deadline' },
-          { key: 'deadline_basis', label: 'legal basis' },
-          { key: 'timing', label: 'timing' },
-          ...idCols,
-        ],
+        columns: [agencyCol, yearCol, ...deadlineCols, { key: 'timing', label: 'timing' }, ...idCols],
         rows: undated,
       },
     },
@@ -215,8 +212,7 @@ export function compliancePage(ctx: ExplorerContext, q: Record<string, string>):
         columns: [
           agencyCol,
           yearCol,
-          { key: 'deadline', label: 'deadline' },
-          { key: 'deadline_basis', label: 'legal basis' },
+          ...deadlineCols,
           { key: 'last_year_seen', label: 'latest report found', num: true },
           { key: 'site', label: 'looked on (sites)', html: (r) => String(r['site'] ?? 'ingested files') },
           { key: 'last_looked_at', label: 'last looked', html: (r) => String(r['last_looked_at'] ?? '').slice(0, 10) },

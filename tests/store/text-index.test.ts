@@ -171,11 +171,17 @@ describe('the deferred search index', () => {
   it('makes pieces of each run of Chinese characters, and nothing of other text', () => {
     expect(bigramPieces('abc 123')).toBe('');
     const code = (c: string): string => c.codePointAt(0)!.toString(36).padStart(4, '0');
-    expect(bigramPieces('收费,费').split(' ')).toEqual([code('收') + code('费'), code('费'), code('费')]);
-    expect(bigramPieces('𠀀一', null, '〇').split(' ')).toEqual([code('𠀀') + code('一'), code('一'), code('〇')]);
-    // A text longer than the builder's first buffer.
-    const long = '信息公开'.repeat(20_000);
-    expect(bigramPieces(long).split(' ').length).toBe(80_000);
+    // Each piece once per call, whichever text of the call holds it.
+    expect(bigramPieces('收费,费').split(' ')).toEqual([code('收') + code('费'), code('费')]);
+    expect(bigramPieces('收费', '费用。收费').split(' ')).toEqual([code('收') + code('费'), code('费'), code('费') + code('用'), code('用')]);
+    expect(bigramPieces('𠀀一', null, '〇', '𠀀一').split(' ')).toEqual([code('𠀀') + code('一'), code('一'), code('〇'), code('𠀀') + code('一')]);
+    // A text longer than the builder's first buffer, with more distinct pieces than the set first holds.
+    const distinct = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(0x4e00 + i)).join('');
+    const pieces = bigramPieces(distinct, distinct).split(' ');
+    expect(pieces.length).toBe(20_000);
+    expect(new Set(pieces).size).toBe(20_000);
+    // Nothing is left over for the next call.
+    expect(bigramPieces('信息公开'.repeat(20_000)).split(' ')).toEqual(['信息', '息公', '公开', '开信', '开'].map((p) => [...p].map(code).join('')));
     // The MATCH of a term: its runs' pieces; a lone character as a prefix; nothing for other text.
     expect(termMatch('信息公开')).toBe(`"${code('信')}${code('息')}" AND "${code('息')}${code('公')}" AND "${code('公')}${code('开')}"`);
     expect(termMatch('2023年')).toBe(`"${code('年')}"*`);

@@ -309,7 +309,7 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
     const perGroup = [
       'INSERT INTO documents SELECT * FROM src.documents WHERE id IN (SELECT document_id FROM src.reports WHERE id BETWEEN @lo AND @hi)',
       'INSERT INTO reports SELECT * FROM src.reports WHERE id BETWEEN @lo AND @hi',
-      'INSERT INTO cells SELECT * FROM src.cells WHERE report_id BETWEEN @lo AND @hi',
+      'INSERT INTO cell_values SELECT * FROM src.cell_values WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO stats SELECT * FROM src.stats WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO findings SELECT * FROM src.findings WHERE report_id BETWEEN @lo AND @hi',
       'INSERT INTO report_totals SELECT * FROM src.report_totals WHERE report_id BETWEEN @lo AND @hi',
@@ -321,7 +321,7 @@ export function copyFloor(srcFile: string, destFile: string, batch: number): Thr
     const bigram = db.prepare('INSERT INTO reports_bigram (rowid, pieces) VALUES (?, ?)');
     const t0 = performance.now();
     db.exec(
-      'INSERT INTO runs SELECT * FROM src.runs; INSERT INTO agencies SELECT * FROM src.agencies; INSERT INTO agency_aliases SELECT * FROM src.agency_aliases',
+      'INSERT INTO runs SELECT * FROM src.runs; INSERT INTO agencies SELECT * FROM src.agencies; INSERT INTO agency_aliases SELECT * FROM src.agency_aliases; DELETE FROM cell_keys; INSERT INTO cell_keys SELECT * FROM src.cell_keys',
     );
     let ftsMs = 0;
     for (let i = 0; i < ids.length; i += batch) {

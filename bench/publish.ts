@@ -18,8 +18,8 @@ export async function benchPublish(): Promise<{ publish_cells: number; publish_r
     await ingestLib.ingestPaths(db, [join(import.meta.dirname, '..', 'snapshots', 'corpus')], { snapshotsDir: `${file}.snapshots` });
     const base = (db.prepare('SELECT count(*) AS n FROM cells').get() as { n: number }).n;
     const copy = db.prepare(
-      `INSERT INTO cells SELECT report_id, ord + @k * 1000000, table_name, row_key, col_key, value, raw, unit, flags, table_index, grid_row, grid_col
-       FROM cells WHERE ord < 1000000`,
+      `INSERT INTO cell_values SELECT report_id, ord + @k * 1000000, key_id, value, raw, unit, flags, table_index, grid_row, grid_col
+       FROM cell_values WHERE ord < 1000000`,
     );
     db.transaction(() => {
       for (let k = 1; (k + 1) * base <= target; k++) copy.run({ k });

@@ -20,6 +20,7 @@ import * as m0020 from './0020_source_path_index.js';
 import * as m0021 from './0021_listed_not_fetched.js';
 import * as m0022 from './0022_template_revisions.js';
 import * as m0023 from './0023_lists_unread_not_dead.js';
+import * as m0024 from './0024_cell_keys.js';
 import type Database from 'better-sqlite3';
 
 export interface Migration {
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   m0021,
   m0022,
   m0023,
+  m0024,
 ];
 
 /** The schema version this build writes. */

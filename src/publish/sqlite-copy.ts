@@ -67,7 +67,7 @@ export function applyFilter(copy: Db, filter: ReportFilter & { province?: string
   copy.transaction(() => {
     copy.exec('CREATE TEMP TABLE dropped(id INTEGER PRIMARY KEY)');
     copy.prepare(`INSERT INTO dropped SELECT r.id FROM reports r WHERE NOT (${parts.join(' AND ')})`).run(params);
-    for (const table of ['cells', 'stats', 'report_totals', 'findings']) {
+    for (const table of ['cell_values', 'stats', 'report_totals', 'findings']) {
       copy.exec(`DELETE FROM ${table} WHERE report_id IN (SELECT id FROM dropped)`);
     }
     // A revision goes with its new version (its old one may be of another year, kept or not);

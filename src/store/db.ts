@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../db/migrations/index.js';
+import { SEED_CELL_KEYS_SQL } from '../../db/migrations/0024_cell_keys.js';
 import { ACTIVE_ROWS, APPEAL_COLUMNS, APPEAL_GROUPS, COLUMN_UNITS, REQUEST_COLUMNS, REQUEST_ROWS } from '../../parsers/keys.js';
 import { StoreError } from './errors.js';
 import { describeStorageFailure } from './storage-failure.js';
@@ -226,6 +227,8 @@ export function syncLabels(db: Db): void {
   db.transaction(() => {
     db.prepare('DELETE FROM labels').run();
     for (const r of rows) insert.run(r);
+    // The keys of the cells the parser writes now (migration 24).
+    db.exec(SEED_CELL_KEYS_SQL);
   }).immediate();
 }
 /** Page cache of a bulk write, in KiB: the full-text index merges re-read its own recent pages. */

@@ -6,12 +6,13 @@
 import type { CellRecord, Finding, ParsedReport } from '../../parsers/types.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { CellKeys } from './cell-keys.js';
 import { CHANGE_RULES } from './revisions.js';
 import { reportTotals, WRITE_TOTALS_SQL } from './totals.js';
 
 const KEEP_ON_REPARSE = JSON.stringify(CHANGE_RULES);
 
-/** Cells per multi-row INSERT (a power of two; 64 × 12 parameters stays far below SQLite's limit). */
+/** Cells per multi-row INSERT (a power of two; 64 × 10 parameters stays far below SQLite's limit). */
 const CELL_CHUNK = 64;
 
 /** What is known about a document besides its parsed content. */
@@ -95,17 +96,19 @@ export class ReportRows {
   readonly #db: Db;
   /** Multi-row cell inserts by row count (see {@link ReportRows.insertCells}). */
   readonly #cellInserts = new Map<number, Statement>();
+  readonly #keys: CellKeys;
   readonly #s;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#keys = new CellKeys(db);
     this.#s = {
       insertStat: db.prepare('INSERT INTO stats (report_id, ord, label, unit, value, cumulative, raw) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertFinding: db.prepare(
         `INSERT INTO findings (report_id, source, rule, severity, message, scope, left_value, right_value, delta, cells, run_id)
          VALUES (?, 'parser', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      deleteCells: db.prepare('DELETE FROM cells WHERE report_id = ?'),
+      deleteCells: db.prepare('DELETE FROM cell_values WHERE report_id = ?'),
       deleteStats: db.prepare('DELETE FROM stats WHERE report_id = ?'),
       // A revision or vanishing is the crawl's record (revisions.ts), not the parse's: it stays.
       deleteFindings: db.prepare('DELETE FROM findings WHERE report_id = ? AND rule NOT IN (SELECT value FROM json_each(?))'),
@@ -140,8 +143,8 @@ export class ReportRows {
     let st = this.#cellInserts.get(rows);
     if (!st) {
       st = this.#db.prepare(
-        `INSERT INTO cells (report_id, ord, table_name, row_key, col_key, value, raw, unit, flags, table_index, grid_row, grid_col)
-         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT INTO cell_values (report_id, ord, key_id, value, raw, unit, flags, table_index, grid_row, grid_col)
+         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       );
       this.#cellInserts.set(rows, st);
     }
@@ -158,22 +161,20 @@ export class ReportRows {
     while (i < cells.length) {
       let rows = CELL_CHUNK;
       while (rows > cells.length - i) rows >>= 1;
-      const params: unknown[] = new Array(rows * 12);
+      const params: unknown[] = new Array(rows * 10);
       for (let k = 0; k < rows; k++) {
         const c = cells[i + k]!;
-        const o = k * 12;
+        const o = k * 10;
         params[o] = reportId;
         params[o + 1] = i + k + 1;
-        params[o + 2] = c.table;
-        params[o + 3] = c.row;
-        params[o + 4] = c.col;
-        params[o + 5] = num(c.value);
-        params[o + 6] = c.raw;
-        params[o + 7] = c.unit ?? null;
-        params[o + 8] = c.flags.length > 0 ? c.flags.join(',') : null;
-        params[o + 9] = c.tableIndex;
-        params[o + 10] = c.gridRow;
-        params[o + 11] = c.gridCol;
+        params[o + 2] = this.#keys.id(c.table, c.row, c.col);
+        params[o + 3] = num(c.value);
+        params[o + 4] = c.raw;
+        params[o + 5] = c.unit ?? null;
+        params[o + 6] = c.flags.length > 0 ? c.flags.join(',') : null;
+        params[o + 7] = c.tableIndex;
+        params[o + 8] = c.gridRow;
+        params[o + 9] = c.gridCol;
       }
       this.#cellInsert(rows).run(params);
       i += rows;

@@ -380,7 +380,7 @@ describe('SQL page', () => {
     for (const sql of [
       'DELETE FROM reports',
       "UPDATE agencies SET name = 'x'",
-      'DROP TABLE cells',
+      'DROP TABLE cell_values',
       'DELETE FROM reports RETURNING id',
       `ATTACH '${attached}' AS x`,
       `VACUUM INTO '${vacuumed}'`,

@@ -48,3 +48,36 @@ export function undoMigration16(db: Database.Database): void {
   drop('agency_aliases', ['source']);
   drop('reports', ['agency_source', 'publisher_id']);
 }
+
+/**
+ * Undoes migration 24 (cell_keys): `cells` a table again, with the rows the view showed, and
+ * `cell_keys`/`cell_values` gone. With `user_version` set to 23 the database is as schema 23 left
+ * it.
+ */
+export function undoMigration24(db: Database.Database): void {
+  const type = db.prepare("SELECT type FROM sqlite_master WHERE name = 'cells'").pluck().get();
+  if (type !== 'view') return;
+  db.exec(`
+    CREATE TEMP TABLE kept_cells AS SELECT * FROM cells;
+    DROP VIEW cells;
+    CREATE TABLE cells (
+      report_id    INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+      ord          INTEGER NOT NULL,
+      table_name   TEXT NOT NULL,
+      row_key      TEXT NOT NULL,
+      col_key      TEXT NOT NULL,
+      value        NUMERIC,
+      raw          TEXT,
+      unit         TEXT,
+      flags        TEXT,
+      table_index  INTEGER,
+      grid_row     INTEGER,
+      grid_col     INTEGER,
+      PRIMARY KEY (report_id, ord)
+    ) WITHOUT ROWID;
+    INSERT INTO cells SELECT * FROM temp.kept_cells;
+    DROP TABLE temp.kept_cells;
+    DROP TABLE cell_values;
+    DROP TABLE cell_keys;
+  `);
+}

@@ -48,7 +48,7 @@ describe('nianbao query / export / search', () => {
       const ro0 = openDatabase(dbFile, { readonly: true });
       const sink = new OutputSink(new PassThrough());
       for (const sql of [
-        "UPDATE cells SET value = 0 WHERE table_name = 'requests'",
+        'UPDATE cell_values SET value = 0 WHERE report_id = 1',
         'DROP VIEW requests',
         'PRAGMA journal_mode = DELETE',
         'PRAGMA query_only = OFF',

@@ -86,7 +86,7 @@ export function registerPrune(program: Command): void {
   program
     .command('prune')
     .description(
-      'remove old page history a nightly crawl piles up (old versions of list, entry and API pages, old challenge and error pages, and snapshot bytes nothing names any more); reports and their bytes are never touched',
+      'remove old page history a nightly crawl piles up (old versions of list, entry and API pages, old challenge and error pages, and snapshot bytes nothing names any more) and the OCR cache entries not used as long; reports and their bytes are never touched',
     )
     .option('--keep-days <n>', 'keep everything received in the last N days (and each page’s latest response)', parsePositiveInt('--keep-days'), 90)
     .option('--dry-run', 'count what would be removed; change nothing')

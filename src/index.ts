@@ -27,3 +27,4 @@ export { OutputSink } from './store/output.js';
 export { publish, PublishOptionsSchema, type PublishOptions, type PublishResult, type PublishProgress } from './publish/index.js';
 export { StoreError, type StoreErrorCode } from './store/errors.js';
 export { pruneHistory as prune, PruneOptionsSchema, type PruneOptionsInput, type PruneResult } from './store/prune.js';
+export type { OcrCacheEviction } from './decode/ocr-cache-evict.js';

@@ -9,13 +9,18 @@
  * Entries are JSON files `<dir>/<first two hex digits>/<key>.json` holding the words read in the
  * crop; an entry that cannot be read or parsed is a miss (it is written again), and so is one that
  * cannot be written (a full disk, a folder made read-only): a broken cache never fails a reading.
- * Nothing is ever evicted: the folder is the caller's (`parse --ocr-cache DIR`, `ingest`, `reparse`
- * and `crawl` with `--ocr auto`: `<db>.ocr-cache` unless told otherwise, `npm run eval:ocr --
- * --cache DIR`). {@link openOcrCache} checks up front that a folder can be used, with a one-line
- * `NB_OCR_CACHE` error when it cannot.
+ * The folder is the caller's (`parse --ocr-cache DIR`, `ingest`, `reparse` and `crawl` with `--ocr
+ * auto`: `<db>.ocr-cache` unless told otherwise, `npm run eval:ocr -- --cache DIR`).
+ * {@link openOcrCache} checks up front that a folder can be used, with a one-line `NB_OCR_CACHE`
+ * error when it cannot.
+ *
+ * Use is recorded in the entry's mtime: written, or read by a hit whose entry was last touched
+ * TOUCH_EVERY_MS (a day) or more ago — so a hit costs one fstat, and a utimes at most once a day per
+ * entry. `nianbao prune` removes the entries unused for `--keep-days` (ocr-cache-evict.ts); an
+ * entry removed while a run reads it is a miss (read again by Tesseract, written again).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NianbaoError } from '../../parsers/errors.js';
@@ -28,6 +33,14 @@ export interface CropWord {
   conf: number;
   text: string;
 }
+
+/** A hit refreshes its entry's mtime (its last use) when that is this old or older: once a day at most. */
+export const TOUCH_EVERY_MS = 86_400_000;
+
+/** Names the cache writes inside its folder: two hex digits, then `<key>.json` (and `<key>.json.<pid>.tmp` while writing). */
+export const SHARD_NAME = /^[0-9a-f]{2}$/;
+export const ENTRY_NAME = /^([0-9a-f]{64})\.json$/;
+export const TEMP_NAME = /^([0-9a-f]{64})\.json\.\d+\.tmp$/;
 
 const ENTRY = z.array(z.object({ left: z.number(), width: z.number(), conf: z.number(), text: z.string() }));
 
@@ -54,12 +67,29 @@ export class OcrCache {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
+  /**
+   * The words kept for `key`, or undefined: no entry (never written, or removed by a prune, even
+   * while this reads it), or one that cannot be read or parsed. A hit on an entry last used
+   * TOUCH_EVERY_MS ago or more records its use (mtime now); a touch that fails changes nothing.
+   */
   async get(key: string): Promise<CropWord[] | undefined> {
+    let file;
     try {
-      const parsed = ENTRY.safeParse(JSON.parse(await readFile(this.#path(key), 'utf8')));
-      return parsed.success ? parsed.data : undefined;
+      file = await open(this.#path(key), 'r');
     } catch {
       return undefined;
+    }
+    try {
+      const stat = await file.stat();
+      const parsed = ENTRY.safeParse(JSON.parse(await file.readFile('utf8')));
+      if (!parsed.success) return undefined;
+      const now = new Date();
+      if (now.getTime() - stat.mtimeMs >= TOUCH_EVERY_MS) await file.utimes(now, now).catch(() => undefined);
+      return parsed.data;
+    } catch {
+      return undefined;
+    } finally {
+      await file.close().catch(() => undefined);
     }
   }
 

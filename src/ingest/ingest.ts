@@ -18,7 +18,7 @@ import { bulkCache, type Db } from '../store/db.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { describeStorageFailure, isStorageFailure } from '../store/storage-failure.js';
 import type { ParseOutcome } from '../store/report-rows.js';
-import { finishRun, recordRunError, startRun } from '../store/runs.js';
+import { finishRun, HEARTBEAT_MS, recordRunError, runHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore, sha256Hex } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
 import { FileRevisions } from './file-revisions.js';
@@ -103,6 +103,13 @@ export const IngestOptionsSchema = z.object({
    * @default '<db file>.ocr-cache' (none for an in-memory database)
    */
   ocrCacheDir: OcrCacheDirSchema,
+  /**
+   * How often the run's heartbeat (`runs.heartbeat_at`) is refreshed, ms: by a timer, and between
+   * the transactions of the search-index pass. A run on another host whose heartbeat is older than
+   * HEARTBEAT_STALE_MS (5 min) is taken for dead (`nianbao prune` then runs beside it).
+   * @default HEARTBEAT_MS (30 s)
+   */
+  heartbeatMs: z.number().int().min(1).default(HEARTBEAT_MS),
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -153,6 +160,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   });
   const runId = opts.recordRun ? startRun(db, 'ingest', { paths, snapshotsDir: opts.snapshotsDir }) : null;
   summary.runId = runId;
+  // Kept fresh while the run lasts, so a run on another host is not taken for dead (runs.ts).
+  const heartbeat = runId === null ? null : runHeartbeat(db, runId, opts.heartbeatMs);
   const writer = new ReportWriter(db);
   const revisions = new FileRevisions(db);
   const group = new GroupCommit(db, opts.batch);
@@ -273,6 +282,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
       options.onProgress?.({ done, total: files.length, path, outcome: 'new', status: res.status });
     }
   } catch (err) {
+    heartbeat?.stop();
     try {
       group.commit(); // keep the reports stored whole so far
       if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
@@ -292,10 +302,12 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     group.commit();
     // Sentence changes shared by the run's file revisions are a page template's (store/template-changes.ts).
     if (runId !== null && summary.revised > 0) summary.revisedTemplateOnly = markTemplateRevisions(db, runId).templateOnly;
-    finishIndex(db, summary, options.onIndexProgress);
+    finishIndex(db, summary, options.onIndexProgress, heartbeat?.beatIfDue);
   } catch (err) {
+    heartbeat?.stop();
     throw describeStorageFailure(err, db.name, 'ingest') ?? err;
   }
+  heartbeat?.stop();
   finalize(summary, t0);
   if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
   return summary;

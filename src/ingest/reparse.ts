@@ -13,7 +13,7 @@ import { bulkCache, type Db } from '../store/db.js';
 import type { StoreError } from '../store/errors.js';
 import { describeStorageFailure, isStorageFailure } from '../store/storage-failure.js';
 import { GroupCommit } from '../store/group-commit.js';
-import { finishRun, recordRunError, startRun } from '../store/runs.js';
+import { finishRun, HEARTBEAT_MS, recordRunError, runHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
 import { finishIndex } from './index-pass.js';
@@ -59,6 +59,13 @@ export const ReparseOptionsSchema = z.object({
    * @default '<db file>.ocr-cache' (none for an in-memory database)
    */
   ocrCacheDir: OcrCacheDirSchema,
+  /**
+   * How often the run's heartbeat (`runs.heartbeat_at`) is refreshed, ms: by a timer, and between
+   * the transactions of the search-index pass. A run on another host whose heartbeat is older than
+   * HEARTBEAT_STALE_MS (5 min) is taken for dead (`nianbao prune` then runs beside it).
+   * @default HEARTBEAT_MS (30 s)
+   */
+  heartbeatMs: z.number().int().min(1).default(HEARTBEAT_MS),
 });
 export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   /** @default parseReport */
@@ -104,6 +111,8 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
   }[];
   const runId = opts.recordRun ? startRun(db, 'reparse', { all: opts.all, failed: opts.failed, snapshotsDir: opts.snapshotsDir }) : null;
   summary.runId = runId;
+  // Kept fresh while the run lasts, so a run on another host is not taken for dead (runs.ts).
+  const heartbeat = runId === null ? null : runHeartbeat(db, runId, opts.heartbeatMs);
   const restoreCache = bulkCache(db);
   const writer = new ReportWriter(db);
   const group = new GroupCommit(db, opts.batch);
@@ -150,6 +159,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
       options.onProgress?.({ done, total: rows.length, path: label, outcome: 'updated', status: res.status });
     }
   } catch (err) {
+    heartbeat?.stop();
     try {
       group.commit();
       if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
@@ -162,8 +172,12 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
     restoreCache();
     summary.ocr = addOcrWork(ocrWorkSoFar(), ocrAtStart, -1);
   }
-  group.commit();
-  finishIndex(db, summary, options.onIndexProgress);
+  try {
+    group.commit();
+    finishIndex(db, summary, options.onIndexProgress, heartbeat?.beatIfDue);
+  } finally {
+    heartbeat?.stop();
+  }
   finalize(summary, t0);
   if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
   return summary;

@@ -12,6 +12,10 @@
  * - then the snapshot blobs that no document and no response names any more, stored `keepDays`
  *   or more days ago.
  *
+ * - and, last, the OCR cache's entries (src/decode/ocr-cache.ts: what Tesseract read per image crop,
+ *   `<db>.ocr-cache` by default) not used — read or written — for `keepDays` or more days
+ *   (src/decode/ocr-cache-evict.ts; a hit records its use in the entry's mtime, once a day).
+ *
  * Never touched: documents (every report, notice and attachment ever stored, with its bytes),
  * the responses that are a document's (roles report, notice, attachment), reports, cells,
  * revisions, vanished records, the frontier, runs and their errors.
@@ -25,7 +29,8 @@
  * write without a `runs` row (ingest with `recordRun: false`) must not prune at the same time.
  */
 import { z } from 'zod';
-import type { Db } from './db.js';
+import { evictOcrCache, type OcrCacheEviction } from '../decode/ocr-cache-evict.js';
+import { defaultOcrCacheDir, type Db } from './db.js';
 import { StoreError } from './errors.js';
 import { finishRun, liveRunsOf, startRun, type RunningRow } from './runs.js';
 
@@ -46,15 +51,21 @@ export const PruneOptionsSchema = z.strictObject({
   now: z.number().int().optional(),
   /** Record the prune in `runs` (command `prune`, counts in `counts`). Never for a dry run. @default true */
   recordRun: z.boolean().default(true),
+  /**
+   * The OCR cache folder whose entries unused for `keepDays` days are removed (runs' `ocrCacheDir`);
+   * `false`: left alone.
+   * @default '<db file>.ocr-cache' (none for an in-memory database)
+   */
+  ocrCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
 });
 
 export type PruneOptionsInput = z.input<typeof PruneOptionsSchema>;
 
 export interface PruneProgress {
-  phase: 'responses' | 'snapshots';
-  /** Rows of the phase looked at so far. */
+  phase: 'responses' | 'snapshots' | 'ocr-cache';
+  /** Rows (OCR cache: files) of the phase looked at so far. */
   examined: number;
-  /** Rows of the phase removed so far. */
+  /** Rows (files) of the phase removed so far. */
   removed: number;
 }
 
@@ -66,6 +77,8 @@ export interface PruneResult {
   responses: { removed: number; byKind: Record<string, number> };
   /** Snapshot blobs removed, and their size as stored (gzip) and as received. */
   snapshots: { removed: number; gzBytes: number; rawBytes: number };
+  /** OCR cache files unused since the cutoff, removed (or, dry, that would be); null when no cache folder was named or the prune stopped first. */
+  ocrCache: OcrCacheEviction | null;
   /** Free pages in the file afterwards, in bytes: later writes reuse them; VACUUM gives them back to the disk. */
   freeBytes: number;
   /** Why it stopped before the end (a writer started), or null. */
@@ -150,6 +163,7 @@ export function pruneHistory(db: Db, input: PruneOptionsInput = {}, onProgress?:
     dryRun: o.dryRun,
     responses: { removed: 0, byKind: {} },
     snapshots: { removed: 0, gzBytes: 0, rawBytes: 0 },
+    ocrCache: null,
     freeBytes: 0,
     stopped: null,
     runId: null,
@@ -233,9 +247,32 @@ export function pruneHistory(db: Db, input: PruneOptionsInput = {}, onProgress?:
   }
   if (o.dryRun) db.exec('ROLLBACK');
   db.exec('DROP TABLE IF EXISTS temp.prune_named');
+  const cacheDir = o.ocrCacheDir ?? (db.memory || db.name === '' ? false : defaultOcrCacheDir(db.name));
+  if (!result.stopped && cacheDir !== false) {
+    try {
+      assertNoWriter(db, Date.now());
+      result.ocrCache = evictOcrCache(cacheDir, {
+        cutoffMs: now - o.keepDays * 86_400_000,
+        dryRun: o.dryRun,
+        onProgress: (examined, removed) => onProgress?.({ phase: 'ocr-cache', examined, removed }),
+      });
+    } catch (err) {
+      if (!(err instanceof StoreError && err.code === 'NB_RUN_BUSY')) {
+        if (result.runId !== null) finishRun(db, result.runId, 'failed');
+        throw err;
+      }
+      result.stopped = err.message;
+    }
+  }
   if (result.runId !== null) {
     finishRun(db, result.runId, result.stopped ? 'interrupted' : 'ok', {
-      counts: { responsesRemoved: result.responses.removed, snapshotsRemoved: result.snapshots.removed, snapshotGzBytes: result.snapshots.gzBytes },
+      counts: {
+        responsesRemoved: result.responses.removed,
+        snapshotsRemoved: result.snapshots.removed,
+        snapshotGzBytes: result.snapshots.gzBytes,
+        ocrCacheRemoved: result.ocrCache?.removed ?? 0,
+        ocrCacheBytes: result.ocrCache?.bytes ?? 0,
+      },
     });
   }
   return result;

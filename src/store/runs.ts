@@ -32,7 +32,7 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** How often a running exclusive run (crawl) refreshes `runs.heartbeat_at`. */
+/** How often a running writer (crawl, ingest, reparse) refreshes `runs.heartbeat_at`. */
 export const HEARTBEAT_MS = 30_000;
 /** A running run whose heartbeat is older than this is taken for dead, whatever its pid. */
 export const HEARTBEAT_STALE_MS = 5 * 60_000;
@@ -82,8 +82,10 @@ export function liveRunOf(db: Db, command: string, now: number = Date.now()): Ru
 
 /**
  * Live runs of any of `commands` by other processes: status running, and on this host a pid that
- * is alive (however old its heartbeat: only crawls keep one), on another host a heartbeat younger
- * than HEARTBEAT_STALE_MS. Used by maintenance that must not overlap a writer (prune.ts).
+ * is alive (however old its heartbeat: a pid is surer), on another host a heartbeat younger than
+ * HEARTBEAT_STALE_MS — crawls, ingests and reparses keep one (startHeartbeat, runHeartbeat), a
+ * store run (`nianbao store`) does not, so one on another host counts as live for its first
+ * HEARTBEAT_STALE_MS only. Used by maintenance that must not overlap a writer (prune.ts).
  */
 export function liveRunsOf(db: Db, commands: readonly string[], now: number = Date.now()): RunningRow[] {
   const rows = db
@@ -135,21 +137,48 @@ export function startRun(db: Db, command: string, args: unknown, toolVersion: st
   return db.inTransaction ? start() : start.immediate();
 }
 
+export interface RunHeartbeat {
+  /**
+   * Refreshes the heartbeat if `everyMs` has passed since the last refresh: for long synchronous
+   * work that keeps the timer from firing (call it between its transactions, or inside one).
+   */
+  beatIfDue(): void;
+  /** Stops the timer. */
+  stop(): void;
+}
+
 /**
- * Refreshes the run's heartbeat every `everyMs` (the timer does not keep the process alive);
- * returns the function that stops it. A refresh that cannot get the write lock is skipped.
+ * Refreshes the run's heartbeat every `everyMs` by a timer (which does not keep the process alive),
+ * and on {@link RunHeartbeat.beatIfDue} when as much time has passed. A refresh is one small UPDATE:
+ * when the run has a transaction open (a group of reports, group-commit.ts) it is part of it and
+ * costs no transaction of its own; otherwise it is its own, once per `everyMs`, never per report.
+ * A refresh that cannot get the write lock is skipped.
  */
-export function startHeartbeat(db: Db, runId: number, everyMs: number = HEARTBEAT_MS): () => void {
+export function runHeartbeat(db: Db, runId: number, everyMs: number = HEARTBEAT_MS): RunHeartbeat {
   const beat = db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?');
-  const timer = setInterval(() => {
+  let last = Date.now();
+  const write = (): void => {
+    const now = Date.now();
     try {
-      if (db.open) beat.run(nowIso(), runId);
+      if (db.open) beat.run(new Date(now).toISOString(), runId);
+      last = now;
     } catch {
       // Busy or closing: the next beat tries again; five minutes of misses are needed to look dead.
     }
-  }, everyMs);
+  };
+  const timer = setInterval(write, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return {
+    beatIfDue: () => {
+      if (Date.now() - last >= everyMs) write();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** {@link runHeartbeat}'s timer alone; returns the function that stops it. */
+export function startHeartbeat(db: Db, runId: number, everyMs: number = HEARTBEAT_MS): () => void {
+  return runHeartbeat(db, runId, everyMs).stop;
 }
 
 /** Adds to a run's counters (call inside the transaction that did the work). */

@@ -1,8 +1,9 @@
 /**
- * `nianbao prune [--keep-days N] [--dry-run] [--vacuum] [--json]`: removes the page history a
- * nightly crawl piles up — old versions of list, entry and API pages, old challenge and error
- * pages, and the snapshot bytes nothing names any more. Reports and their bytes are never
- * touched. A thin wrapper over src/store/prune.ts (`pruneHistory`).
+ * `nianbao prune [--keep-days N] [--dry-run] [--vacuum] [--ocr-cache DIR | --no-ocr-cache] [--json]`:
+ * removes the page history a nightly crawl piles up — old versions of list, entry and API pages,
+ * old challenge and error pages, and the snapshot bytes nothing names any more — and the OCR
+ * cache's entries unused for as long. Reports and their bytes are never touched. A thin wrapper
+ * over src/store/prune.ts (`pruneHistory`).
  *
  * Exit codes: 0 done (or nothing to do); 75 a crawl, ingest, reparse or store is running on the
  * database (nothing done, or stopped between two transactions: run it again later); 1 an error.
@@ -13,7 +14,9 @@ import { Option } from 'commander';
 import { NianbaoError } from '../../../parsers/errors.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { pruneHistory, type PruneResult } from '../../store/prune.js';
+import { terminalSafe } from '../../store/terminal-safe.js';
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError } from '../command-support.js';
+import { ocrCacheDirFrom } from '../ocr-option.js';
 import { createProgress, type ProgressMode } from '../progress.js';
 
 /** Exit code when a writer holds the database (EX_TEMPFAIL, as `nianbao crawl`). */
@@ -24,6 +27,8 @@ interface PruneCliOptions {
   keepDays: number;
   dryRun?: boolean;
   vacuum?: boolean;
+  /** `--ocr-cache <dir>`, or false for `--no-ocr-cache`. */
+  ocrCache?: string | boolean;
   json?: boolean;
   progress?: ProgressMode;
 }
@@ -55,6 +60,14 @@ export function describePrune(file: string, r: PruneResult, keepDays: number, va
     `  ${would} ${r.responses.removed} old page response(s)${kinds ? ` (${kinds})` : ''}; each page's latest response is kept, reports' are never touched`,
     `  ${would} ${r.snapshots.removed} snapshot blob(s) nothing names any more: ${mb(r.snapshots.gzBytes)} stored (${mb(r.snapshots.rawBytes)} as received)`,
   ];
+  const c = r.ocrCache;
+  if (c?.missing) lines.push(`  OCR cache ${c.dir}: none (nothing to do)`);
+  else if (c) {
+    lines.push(
+      `  ${would} ${c.removed} OCR cache entr${c.removed === 1 ? 'y' : 'ies'} unused since ${r.cutoff.slice(0, 10)} from ${c.dir}: ${mb(c.bytes)}; ${c.kept} kept` +
+        (c.skipped > 0 ? `; ${c.skipped} skipped (could not be read or removed)` : ''),
+    );
+  }
   if (vacuum) lines.push(`  VACUUM: the file went from ${mb(vacuum.before)} to ${mb(vacuum.after)}`);
   else lines.push(`  free space in the file${r.dryRun ? ' after it' : ''}: ${mb(r.freeBytes)} (later writes reuse it; --vacuum gives it back to the disk)`);
   if (r.stopped) lines.push(`  stopped before the end: ${r.stopped}`);
@@ -73,7 +86,7 @@ export function registerPrune(program: Command): void {
   program
     .command('prune')
     .description(
-      'remove old page history a nightly crawl piles up (old versions of list, entry and API pages, old challenge and error pages, and snapshot bytes nothing names any more); reports and their bytes are never touched',
+      'remove old page history a nightly crawl piles up (old versions of list, entry and API pages, old challenge and error pages, and snapshot bytes nothing names any more) and the OCR cache entries not used as long; reports and their bytes are never touched',
     )
     .option('--keep-days <n>', 'keep everything received in the last N days (and each page’s latest response)', parsePositiveInt('--keep-days'), 90)
     .option('--dry-run', 'count what would be removed; change nothing')
@@ -81,6 +94,11 @@ export function registerPrune(program: Command): void {
       '--vacuum',
       'then VACUUM the file, giving the freed space back to the disk (rewrites the file: needs free disk space of its size and no other process on it)',
     )
+    .option(
+      '--ocr-cache <dir>',
+      'the OCR cache folder of the runs (their --ocr-cache): its entries not used (read or written) in the last N days are removed too (default: <db>.ocr-cache; none there: nothing to do)',
+    )
+    .option('--no-ocr-cache', 'leave the OCR cache alone')
     .option('--json', 'print the result as one JSON object')
     .addOption(
       new Option('--progress <mode>', 'progress display: a bar on a terminal, JSON lines on stderr otherwise')
@@ -99,10 +117,15 @@ export function registerPrune(program: Command): void {
       }
       const bar = createProgress({ label: 'prune', mode: opts.progress ?? 'auto' });
       try {
-        const result = pruneHistory(db, { keepDays: opts.keepDays, dryRun: opts.dryRun ?? false }, (p) =>
+        const ocrCacheDir = ocrCacheDirFrom(opts);
+        const result = pruneHistory(db, { keepDays: opts.keepDays, dryRun: opts.dryRun ?? false, ...(ocrCacheDir !== undefined && { ocrCacheDir }) }, (p) =>
           bar.tick(0, { phase: p.phase, examined: p.examined, removed: p.removed }),
         );
         bar.stop();
+        for (const w of result.ocrCache?.warnings ?? []) process.stderr.write(`nianbao prune: warning: OCR cache: ${terminalSafe(w, { oneLine: true })}\n`);
+        if (result.ocrCache && result.ocrCache.skipped > result.ocrCache.warnings.length) {
+          process.stderr.write(`nianbao prune: warning: OCR cache: ${result.ocrCache.skipped - result.ocrCache.warnings.length} more file(s) skipped\n`);
+        }
         const vacuum = opts.vacuum && !opts.dryRun && !result.stopped ? vacuumFile(db, file) : null;
         process.stdout.write(
           opts.json ? `${JSON.stringify({ file, keepDays: opts.keepDays, ...result, vacuum })}\n` : describePrune(file, result, opts.keepDays, vacuum),

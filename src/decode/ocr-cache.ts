@@ -42,6 +42,12 @@ export const SHARD_NAME = /^[0-9a-f]{2}$/;
 export const ENTRY_NAME = /^([0-9a-f]{64})\.json$/;
 export const TEMP_NAME = /^([0-9a-f]{64})\.json\.\d+\.tmp$/;
 
+/**
+ * The `ocrCacheDir` option of the runs that use or prune the cache: a folder, or `false` for none.
+ * @default '<db file>.ocr-cache' (none for an in-memory database)
+ */
+export const OcrCacheDirSchema = z.union([z.string().min(1), z.literal(false)]).optional();
+
 const ENTRY = z.array(z.object({ left: z.number(), width: z.number(), conf: z.number(), text: z.string() }));
 
 let version: Promise<string> | undefined;

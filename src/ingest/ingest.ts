@@ -304,10 +304,10 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     if (runId !== null && summary.revised > 0) summary.revisedTemplateOnly = markTemplateRevisions(db, runId).templateOnly;
     finishIndex(db, summary, options.onIndexProgress, heartbeat?.beatIfDue);
   } catch (err) {
-    heartbeat?.stop();
     throw describeStorageFailure(err, db.name, 'ingest') ?? err;
+  } finally {
+    heartbeat?.stop();
   }
-  heartbeat?.stop();
   finalize(summary, t0);
   if (runId !== null) finishRun(db, runId, summary.interrupted ? 'interrupted' : 'ok', timings(summary, t0));
   return summary;

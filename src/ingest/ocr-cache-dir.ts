@@ -4,23 +4,19 @@
  * on pixels that did not change. Used only when OCR is on; `<db>.ocr-cache` beside the database
  * unless a folder is given, none with `false` (or for an in-memory database).
  */
-import { z } from 'zod';
 import { openOcrCache } from '../decode/ocr-cache.js';
-import { defaultOcrCacheDir, type Db } from '../store/db.js';
+import { ocrCacheDirOf, type Db } from '../store/db.js';
 
-/**
- * The `ocrCacheDir` option: a folder, or `false` for no cache. Only read when `ocr` is `auto`.
- * @default '<db file>.ocr-cache' (none for an in-memory database)
- */
-export const OcrCacheDirSchema = z.union([z.string().min(1), z.literal(false)]).optional();
+/** The `ocrCacheDir` option (only read when `ocr` is `auto`). */
+export { OcrCacheDirSchema } from '../decode/ocr-cache.js';
 
 /**
  * The folder the run's parses keep OCR readings in, created and checked writable now (a folder that
  * cannot be is `NB_OCR_CACHE`, before anything is read); undefined when OCR is off or there is no cache.
  */
 export async function runOcrCacheDir(db: Db, ocr: 'auto' | 'off', dir: string | false | undefined): Promise<string | undefined> {
-  if (ocr !== 'auto' || dir === false) return undefined;
-  const folder = dir ?? (db.memory || db.name === '' ? undefined : defaultOcrCacheDir(db.name));
+  if (ocr !== 'auto') return undefined;
+  const folder = ocrCacheDirOf(db, dir);
   if (folder === undefined) return undefined;
   return (await openOcrCache(folder)).dir;
 }

@@ -28,6 +28,15 @@ export function defaultOcrCacheDir(dbFile: string): string {
   return `${dbFile}.ocr-cache`;
 }
 
+/**
+ * The OCR cache folder of a run on `db` given the `ocrCacheDir` option: the folder given, none for
+ * `false`, else {@link defaultOcrCacheDir} (none for an in-memory database).
+ */
+export function ocrCacheDirOf(db: Db, dir: string | false | undefined): string | undefined {
+  if (dir === false) return undefined;
+  return dir ?? (db.memory || db.name === '' ? undefined : defaultOcrCacheDir(db.name));
+}
+
 /** Default snapshots folder of a database file: `<db>.snapshots` next to it. */
 export function defaultSnapshotsDir(dbFile: string): string {
   return `${dbFile}.snapshots`;

@@ -29,8 +29,9 @@
  * write without a `runs` row (ingest with `recordRun: false`) must not prune at the same time.
  */
 import { z } from 'zod';
+import { OcrCacheDirSchema } from '../decode/ocr-cache.js';
 import { evictOcrCache, type OcrCacheEviction } from '../decode/ocr-cache-evict.js';
-import { defaultOcrCacheDir, type Db } from './db.js';
+import { ocrCacheDirOf, type Db } from './db.js';
 import { StoreError } from './errors.js';
 import { finishRun, liveRunsOf, startRun, type RunningRow } from './runs.js';
 
@@ -56,7 +57,7 @@ export const PruneOptionsSchema = z.strictObject({
    * `false`: left alone.
    * @default '<db file>.ocr-cache' (none for an in-memory database)
    */
-  ocrCacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+  ocrCacheDir: OcrCacheDirSchema,
 });
 
 export type PruneOptionsInput = z.input<typeof PruneOptionsSchema>;
@@ -247,8 +248,8 @@ export function pruneHistory(db: Db, input: PruneOptionsInput = {}, onProgress?:
   }
   if (o.dryRun) db.exec('ROLLBACK');
   db.exec('DROP TABLE IF EXISTS temp.prune_named');
-  const cacheDir = o.ocrCacheDir ?? (db.memory || db.name === '' ? false : defaultOcrCacheDir(db.name));
-  if (!result.stopped && cacheDir !== false) {
+  const cacheDir = ocrCacheDirOf(db, o.ocrCacheDir);
+  if (!result.stopped && cacheDir !== undefined) {
     try {
       assertNoWriter(db, Date.now());
       result.ocrCache = evictOcrCache(cacheDir, {

@@ -27,7 +27,7 @@ import { type FileRead, ReadPool } from './read-pool.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
 import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
 import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
-import { finishIndex } from './index-pass.js';
+import { finishIndex, IndexThreadOptionSchema, startIndexThread } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
 import { markTemplateRevisions } from '../store/template-changes.js';
 
@@ -110,6 +110,14 @@ export const IngestOptionsSchema = z.object({
    * @default HEARTBEAT_MS (30 s)
    */
   heartbeatMs: z.number().int().min(1).default(HEARTBEAT_MS),
+  /**
+   * A second thread builds the search pieces of each committed group and checkpoints the
+   * database file while the run writes (store/index-thread.ts); false: the run does both itself,
+   * the index in a pass at its end. Used with `batch` > 1, for runs of at least
+   * INDEX_THREAD_MIN_REPORTS reports, on a database file in WAL mode.
+   * @default true
+   */
+  indexThread: IndexThreadOptionSchema,
 });
 export type IngestOptions = z.input<typeof IngestOptionsSchema> & {
   /** @default parseReport */
@@ -164,7 +172,8 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
   const heartbeat = runId === null ? null : runHeartbeat(db, runId, opts.heartbeatMs);
   const writer = new ReportWriter(db);
   const revisions = new FileRevisions(db);
-  const group = new GroupCommit(db, opts.batch);
+  const indexThread = startIndexThread(db, opts.indexThread, opts.batch, files.length);
+  const group = new GroupCommit(db, opts.batch, undefined, indexThread);
   const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
   // Snapshot files of schemas before 14 move into the database (once; nothing to do after).
   await snapshots.packFiles().catch(() => null);
@@ -283,6 +292,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     }
   } catch (err) {
     heartbeat?.stop();
+    await indexThread?.close(); // what it had not delivered stays pending
     try {
       group.commit(); // keep the reports stored whole so far
       if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
@@ -302,7 +312,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], options: Ing
     group.commit();
     // Sentence changes shared by the run's file revisions are a page template's (store/template-changes.ts).
     if (runId !== null && summary.revised > 0) summary.revisedTemplateOnly = markTemplateRevisions(db, runId).templateOnly;
-    finishIndex(db, summary, options.onIndexProgress, heartbeat?.beatIfDue);
+    await finishIndex(db, summary, indexThread, options.onIndexProgress, heartbeat?.beatIfDue);
   } catch (err) {
     throw describeStorageFailure(err, db.name, 'ingest') ?? err;
   } finally {

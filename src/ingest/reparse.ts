@@ -16,7 +16,7 @@ import { GroupCommit } from '../store/group-commit.js';
 import { finishRun, HEARTBEAT_MS, recordRunError, runHeartbeat, startRun } from '../store/runs.js';
 import { SnapshotStore } from '../store/snapshots.js';
 import { ReportWriter } from '../store/writer.js';
-import { finishIndex } from './index-pass.js';
+import { finishIndex, IndexThreadOptionSchema, startIndexThread } from './index-pass.js';
 import { type ParseFn, parseToOutcome } from './outcome.js';
 import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
 import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
@@ -66,6 +66,14 @@ export const ReparseOptionsSchema = z.object({
    * @default HEARTBEAT_MS (30 s)
    */
   heartbeatMs: z.number().int().min(1).default(HEARTBEAT_MS),
+  /**
+   * A second thread builds the search pieces of each committed group and checkpoints the
+   * database file while the run writes (store/index-thread.ts); false: the run does both itself,
+   * the index in a pass at its end. Used with `batch` > 1, for runs of at least
+   * INDEX_THREAD_MIN_REPORTS reports, on a database file in WAL mode.
+   * @default true
+   */
+  indexThread: IndexThreadOptionSchema,
 });
 export type ReparseOptions = z.input<typeof ReparseOptionsSchema> & {
   /** @default parseReport */
@@ -115,7 +123,8 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
   const heartbeat = runId === null ? null : runHeartbeat(db, runId, opts.heartbeatMs);
   const restoreCache = bulkCache(db);
   const writer = new ReportWriter(db);
-  const group = new GroupCommit(db, opts.batch);
+  const indexThread = startIndexThread(db, opts.indexThread, opts.batch, rows.length);
+  const group = new GroupCommit(db, opts.batch, undefined, indexThread);
   const snapshots = new SnapshotStore(opts.snapshotsDir, { db });
   let done = 0;
   try {
@@ -160,6 +169,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
     }
   } catch (err) {
     heartbeat?.stop();
+    await indexThread?.close(); // what it had not delivered stays pending
     try {
       group.commit();
       if (runId !== null) finishRun(db, runId, 'failed', timings(summary, t0));
@@ -174,7 +184,7 @@ export async function reparseStored(db: Db, options: ReparseOptions): Promise<In
   }
   try {
     group.commit();
-    finishIndex(db, summary, options.onIndexProgress, heartbeat?.beatIfDue);
+    await finishIndex(db, summary, indexThread, options.onIndexProgress, heartbeat?.beatIfDue);
   } finally {
     heartbeat?.stop();
   }

@@ -42,9 +42,14 @@ export interface IngestSummary {
   reportsPerSecond: number;
   /** True when stopped by the abort signal before all files were done. */
   interrupted: boolean;
-  /** Reports put into the search indexes at the end of the run (its own and any left pending). */
+  /**
+   * Reports put into the search indexes by the run (its own and any left pending before it): by
+   * its index thread while it wrote, and by the pass at its end.
+   */
   indexed: number;
-  /** Milliseconds of that pass (part of durationMs). */
+  /** Of `indexed`, those the index thread did while the run wrote (store/index-thread.ts). */
+  indexedByThread: number;
+  /** Milliseconds of the index's end (the thread's last groups, then the pass; part of durationMs). */
   indexMs: number;
   /** Reports still not in the search indexes (0 unless the run failed); the next writing run indexes them. */
   indexPending: number;
@@ -76,6 +81,7 @@ export function emptySummary(): IngestSummary {
     reportsPerSecond: 0,
     interrupted: false,
     indexed: 0,
+    indexedByThread: 0,
     indexMs: 0,
     indexPending: 0,
     ocr: noOcrWork(),

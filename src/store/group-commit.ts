@@ -11,6 +11,18 @@ interface Deferred {
 }
 type Undo = [key: string, previous: Deferred | undefined][];
 
+/** Told around each group's COMMIT (the index thread, index-thread.ts). */
+export interface CommitHooks {
+  /** Inside the open group, after each unit (not inside its savepoint). */
+  afterUnit(): void;
+  /** Inside the transaction, after the deferred work, just before COMMIT. */
+  beforeCommit(): void;
+  /** After COMMIT succeeded. */
+  afterCommit(): void;
+  /** After the group was rolled back. */
+  afterRollback(): void;
+}
+
 /** The group open on each connection (at most one). */
 const openGroups = new WeakMap<Db, GroupCommit>();
 
@@ -40,6 +52,7 @@ export class GroupCommit {
     readonly db: Db,
     readonly size: number = 1,
     readonly maxMs: number = 1000,
+    readonly hooks: CommitHooks | null = null,
   ) {
     this.#unit = db.transaction((fn: () => unknown) => fn());
   }
@@ -74,6 +87,7 @@ export class GroupCommit {
       this.#undo = null;
     }
     this.#n++;
+    this.hooks?.afterUnit();
     if (this.#n >= this.size || Date.now() - this.#since >= this.maxMs) this.commit();
     return result;
   }
@@ -110,9 +124,11 @@ export class GroupCommit {
     if (!this.#open) return;
     try {
       for (const { value, work } of this.#deferred.values()) work(value as never);
+      this.hooks?.beforeCommit();
       this.db.exec('COMMIT');
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.hooks?.afterRollback();
       throw err;
     } finally {
       this.#deferred.clear();
@@ -120,5 +136,6 @@ export class GroupCommit {
       this.#n = 0;
       openGroups.delete(this.db);
     }
+    this.hooks?.afterCommit();
   }
 }

@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { bigramPieces } from './bigrams.js';
 import { bulkCache, type Db } from './db.js';
+import { IndexThread } from './index-thread.js';
 
 /** What is stored for one report. */
 export interface ReportText {
@@ -55,6 +56,7 @@ export class TextWriter {
   insert(reportId: number, t: ReportText): void {
     this.#s.upsert.run(reportId, t.title, t.agency, t.text);
     this.#s.mark.run(reportId);
+    IndexThread.on(this.#db)?.noteText(reportId);
   }
 
   /**
@@ -68,6 +70,7 @@ export class TextWriter {
     else {
       this.#s.remove.run(reportId);
       this.#s.unmark.run(reportId);
+      IndexThread.on(this.#db)?.noteText(reportId);
     }
   }
 }

@@ -14,6 +14,8 @@ import { createProgress, type ProgressMode } from '../progress.js';
 interface IngestCliOptions extends BudgetCliOptions {
   db?: string;
   batch: number;
+  /** False with `--no-index-thread`. */
+  indexThread: boolean;
   snapshots?: string;
   json?: boolean;
   progress?: ProgressMode;
@@ -32,9 +34,18 @@ function summaryLine(verb: string, s: IngestSummary, db: string): string {
     `${s.errors.length > 0 ? `, ${s.errors.length} unreadable` : ''}; ${s.cells} cells, ${s.findings} findings` +
     ` in ${secs} s (${stored > 0 ? s.reportsPerSecond.toFixed(1) : '0'} reports/s) → ${terminalSafe(db)}\n` +
     ocrLine(s) +
-    (s.indexed > 0 ? `search index: ${s.indexed} report(s) added in ${(s.indexMs / 1000).toFixed(1)} s (part of the time above)\n` : '') +
+    indexLine(s) +
     (s.indexPending > 0 ? `search index: ${s.indexPending} report(s) pending (searched by a scan until the next writing command indexes them)\n` : '')
   );
+}
+
+/** What the run added to the search index, and how. */
+function indexLine(s: IngestSummary): string {
+  if (s.indexed === 0) return '';
+  const end = `${(s.indexMs / 1000).toFixed(1)} s at the end (part of the time above)`;
+  const how =
+    s.indexedByThread > 0 ? `${s.indexedByThread} of them on the index thread while storing, ${s.indexed - s.indexedByThread} in ${end}` : `in ${end}`;
+  return `search index: ${s.indexed} report(s) added${s.indexedByThread > 0 ? ', ' : ' '}${how}\n`;
 }
 
 /** What OCR cost, when the run read anything by OCR. */
@@ -94,6 +105,7 @@ export function registerIngest(program: Command): void {
       parsePositiveInt('--batch'),
       DEFAULT_BATCH,
     )
+    .option('--no-index-thread', 'build the search index in a pass at the end of the run instead of on a second thread while it writes')
     .option(
       '--parse-workers <n>',
       'worker threads that parse while the main thread stores (each ends a document over its heap or deadline); 0 parses on the main thread (the budget still holds, checked while reading)',
@@ -119,6 +131,7 @@ export function registerIngest(program: Command): void {
       const summary = await ingestPaths(db, paths, {
         snapshotsDir: opts.snapshots ?? defaultSnapshotsDir(dbFile),
         batch: opts.batch,
+        indexThread: opts.indexThread,
         parseWorkers: opts.parseWorkers,
         ocr: opts.ocr,
         ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
@@ -149,6 +162,7 @@ export function registerIngest(program: Command): void {
     .option('--all', 're-parse every stored report')
     .option('--failed', 'also re-parse failed reports of the current parser version (reports refused by a different budget are re-parsed anyway)')
     .option('--batch <n>', 'reports per transaction', parsePositiveInt('--batch'), DEFAULT_BATCH)
+    .option('--no-index-thread', 'build the search index in a pass at the end of the run instead of on a second thread while it writes')
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(progressOption())
     .addOption(ocrOption());
@@ -170,6 +184,7 @@ export function registerIngest(program: Command): void {
         all: opts.all === true,
         failed: opts.failed === true,
         batch: opts.batch,
+        indexThread: opts.indexThread,
         ocr: opts.ocr,
         ...(ocrCacheDirFrom(opts) !== undefined && { ocrCacheDir: ocrCacheDirFrom(opts) }),
         ...(budgetFromOptions(opts) ? { budget: budgetFromOptions(opts) } : {}),

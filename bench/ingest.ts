@@ -6,11 +6,12 @@
  * - `storeOnly` (`ingest_reports_per_s`): everything `ingest` does except parsing — list the
  *   folder, read each file, hash it, write the gzip snapshot, store document, report, cells,
  *   findings, totals, search text, primary flag and run counters with the default group commit,
- *   then the search-index pass at the end of the run — the parser replaced by a lookup (each
+ *   and the search index (on the index thread while storing, then the end of the run) — the parser replaced by a lookup (each
  *   corpus page parsed once before the clock starts; a file's report is that page's with its cell
  *   values varied, made when asked for);
  * - `shortTermSearch` (`search_short_term_ms`): `nianbao search 收费` on the store-only database;
  * - `benchIngestPeakRss` (`ingest_peak_rss_mb`): the store-only ingest in a process of its own;
+ * - `storeOnlyNoIndexThread`: the same with `--no-index-thread` (the whole index in a pass at the end);
  * - `storeOnlyPerReport`: the same with one transaction per report (`ingest --batch 1`);
  * - `endToEnd`: the real parser too, on files whose page text has varied numbers;
  * - `endToEndOneWorker`: the same with one parse worker thread (`ingest --parse-workers 1`);
@@ -59,6 +60,8 @@ export interface Throughput {
 export interface BenchIngestResult {
   /** `ingest` with its default group commit, parser replaced by a lookup. */
   storeOnly: Throughput & { batch: number; indexSeconds: number };
+  /** The same with `indexThread: false` (`ingest --no-index-thread`). */
+  storeOnlyNoIndexThread: Throughput & { batch: number; indexSeconds: number };
   /** One transaction per report (`ingest --batch 1`), parser replaced by a lookup. */
   storeOnlyPerReport: Throughput;
   endToEnd: Throughput & { parseSeconds: number };
@@ -179,10 +182,10 @@ export function writeGeneratedSet(pages: readonly Page[], dir: string, count: nu
 }
 
 /** Ingests `dir` into a new database `dbFile` (its snapshots inside it). */
-async function runIngest(dbFile: string, dir: string, batch: number, parse?: ParseFn, parseWorkers = 0): Promise<IngestSummary> {
+async function runIngest(dbFile: string, dir: string, batch: number, parse?: ParseFn, parseWorkers = 0, indexThread = true): Promise<IngestSummary> {
   const db = openDatabase(dbFile);
   try {
-    return await ingestPaths(db, [dir], { snapshotsDir: `${dbFile}.snapshots`, batch, parseWorkers, ...(parse ? { parse } : {}) });
+    return await ingestPaths(db, [dir], { snapshotsDir: `${dbFile}.snapshots`, batch, parseWorkers, indexThread, ...(parse ? { parse } : {}) });
   } finally {
     db.close();
   }
@@ -198,8 +201,9 @@ export async function benchStoreOnly(
   set: GeneratedSet,
   dbFile: string,
   batch: number = DEFAULT_BATCH,
+  indexThread = true,
 ): Promise<Throughput & { batch: number; indexSeconds: number }> {
-  const s = await runIngest(dbFile, set.dir, batch, set.lookup);
+  const s = await runIngest(dbFile, set.dir, batch, set.lookup, 0, indexThread);
   if (s.new !== set.count) throw new Error(`benchStoreOnly: stored ${s.new} of ${set.count} reports`);
   return { ...asThroughput(s), batch, indexSeconds: Math.round(s.indexMs) / 1000 };
 }
@@ -260,6 +264,7 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
     const set = writeGeneratedSet(pages, join(work, 'store-only.files'), n);
     const storeOnly = await benchStoreOnly(set, join(work, 'store-only.db'), batch);
     const shortTerm = benchShortTermSearch(join(work, 'store-only.db'));
+    const storeOnlyNoIndexThread = await benchStoreOnly(set, join(work, 'store-only-no-thread.db'), batch, false);
     const perReportSet = nPerReport === n ? set : writeGeneratedSet(pages, join(work, 'store-only-per-report.files'), nPerReport);
     const storeOnlyPerReport = asThroughput(await runIngest(join(work, 'store-only-per-report.db'), perReportSet.dir, 1, perReportSet.lookup));
 
@@ -281,6 +286,7 @@ export async function benchIngest(options: BenchIngestOptions = {}): Promise<Ben
     const goal = 1000;
     return {
       storeOnly,
+      storeOnlyNoIndexThread,
       storeOnlyPerReport,
       endToEnd,
       endToEndOneWorker,

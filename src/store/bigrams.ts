@@ -156,11 +156,20 @@ function addPieces(text: string, at: number): number {
  * consecutive ideographs of a run, and the last ideograph of each run on its own, each piece once.
  */
 export function bigramPieces(...texts: (string | null | undefined)[]): string {
+  const bytes = bigramPieceBytes(...texts);
+  return bytes.length === 0 ? '' : bytes.toString('latin1');
+}
+
+/**
+ * {@link bigramPieces} as its ASCII bytes, for a caller that copies them elsewhere (the index
+ * thread): a view of a buffer the next call overwrites.
+ */
+export function bigramPieceBytes(...texts: (string | null | undefined)[]): Buffer {
   stamp++;
   seenCount = 0;
   let at = 0;
   for (const text of texts) if (text) at = addPieces(text, at);
-  return at === 0 ? '' : out.toString('latin1', 0, at - 1);
+  return out.subarray(0, Math.max(0, at - 1));
 }
 
 /** Whether the bigram index answers `term`: one or two characters, all of them ideographs. */

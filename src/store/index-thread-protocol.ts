@@ -22,12 +22,18 @@ export interface GroupMessage {
   ids: number[];
 }
 
+/** Writer → thread: the bytes of a {@link PiecesMessage}, stored, handed back for the next message. */
+export interface ReturnMessage {
+  kind: 'return';
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
 /** Writer → thread: close the connection and end. */
 export interface CloseMessage {
   kind: 'close';
 }
 
-export type ToIndexThread = GroupMessage | CloseMessage;
+export type ToIndexThread = GroupMessage | ReturnMessage | CloseMessage;
 
 /**
  * Thread → writer: the search pieces of some reports of a group that were still pending when the
@@ -39,7 +45,15 @@ export interface PiecesMessage {
   group: number;
   dataVersion: number;
   ids: number[];
-  pieces: string[];
+  /**
+   * The pieces of each report (ASCII, space-separated), one after the other: report i's end at
+   * `ends[i]`. Bytes, transferred, not strings: strings copied into the writer's heap in bulk
+   * raised its peak by ~25 MB at 10,000 reports; each report's string is now made just before it
+   * is stored, and dies young. The writer hands the bytes back (`return`), so the same few buffers
+   * go back and forth instead of new ones waiting for a collection (+45 MB of external memory).
+   */
+  bytes: Uint8Array<ArrayBuffer>;
+  ends: number[];
 }
 
 /** Reports per {@link PiecesMessage}: small messages, stored as they come, keep both threads' memory flat. */

@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { bigramPieces } from './bigrams.js';
+import { bigramPieceBytes } from './bigrams.js';
 import { type FromIndexThread, type IndexThreadData, PIECES_PER_MESSAGE, type ToIndexThread } from './index-thread-protocol.js';
 
 interface TextRow {
@@ -26,6 +26,11 @@ interface CheckpointRow {
 
 const { file, busyMs, port } = workerData as IndexThreadData & { port: MessagePort };
 const send = (m: FromIndexThread): void => port.postMessage(m);
+/** A message's bytes to start with (PIECES_PER_MESSAGE reports of ~13 KB of pieces each). */
+const MESSAGE_BYTES = 1 << 19;
+/** Buffers the writer handed back, reused for the next messages. */
+const spare: Uint8Array<ArrayBuffer>[] = [];
+const buffer = (): Uint8Array<ArrayBuffer> => spare.pop() ?? new Uint8Array(MESSAGE_BYTES);
 
 let db: Database.Database | null = null;
 try {
@@ -37,6 +42,10 @@ try {
   );
   const conn = db;
   port.on('message', (m: ToIndexThread) => {
+    if (m.kind === 'return') {
+      if (m.bytes.byteLength === MESSAGE_BYTES) spare.push(m.bytes);
+      return;
+    }
     if (m.kind === 'close') {
       conn.close();
       port.close();
@@ -44,15 +53,28 @@ try {
     }
     try {
       let ids: number[] = [];
-      let pieces: string[] = [];
+      let ends: number[] = [];
+      let bytes = buffer();
+      let at = 0;
       const flush = (): void => {
-        if (ids.length > 0) send({ kind: 'pieces', group: m.group, dataVersion: m.dataVersion, ids, pieces });
+        if (ids.length > 0)
+          port.postMessage({ kind: 'pieces', group: m.group, dataVersion: m.dataVersion, ids, ends, bytes } satisfies FromIndexThread, [bytes.buffer]);
         ids = [];
-        pieces = [];
+        ends = [];
+        bytes = buffer();
+        at = 0;
       };
       for (const r of texts.iterate(JSON.stringify(m.ids))) {
+        const pieces = bigramPieceBytes(r.title, r.agency, r.text);
+        if (at + pieces.length > bytes.length) {
+          const grown = new Uint8Array(Math.max(at + pieces.length, bytes.length * 2));
+          grown.set(bytes.subarray(0, at));
+          bytes = grown;
+        }
+        bytes.set(pieces, at);
+        at += pieces.length;
         ids.push(r.id);
-        pieces.push(bigramPieces(r.title, r.agency, r.text));
+        ends.push(at);
         if (ids.length >= PIECES_PER_MESSAGE) flush();
       }
       flush();

@@ -25,7 +25,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
-import type { DoneMessage, FromIndexThread, IndexThreadData, PiecesMessage } from './index-thread-protocol.js';
+import type { DoneMessage, FromIndexThread, IndexThreadData, PiecesMessage, ToIndexThread } from './index-thread-protocol.js';
 
 /**
  * WAL size (bytes) past which the writer checkpoints itself after a commit. The thread's
@@ -259,13 +259,15 @@ export class IndexThread {
 
   /** Stores the pieces of a reply whose reads are still the stored texts (`current`). */
   #store(r: PiecesMessage, current: boolean): void {
+    const bytes = Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
     for (let i = 0; i < r.ids.length; i++) {
       const id = r.ids[i]!;
       if (current && this.#lastWritten.get(id) === r.group && this.#s.unmark.run(id).changes === 1) {
-        this.#s.bigram.run(id, r.pieces[i]!);
+        this.#s.bigram.run(id, bytes.toString('latin1', i === 0 ? 0 : r.ends[i - 1], r.ends[i]));
         this.stats.indexed++;
       } else this.stats.dropped++;
     }
+    if (this.#alive) this.#port.postMessage({ kind: 'return', bytes: r.bytes } satisfies ToIndexThread, [r.bytes.buffer]);
   }
 
   /** A group's replies are all stored: its reports no longer wait for pieces. */

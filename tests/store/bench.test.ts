@@ -34,6 +34,7 @@ describe('benchIngest', () => {
     expect(r.storeOnly.reports).toBe(40);
     expect(r.storeOnly.batch).toBe(10);
     expect(r.storeOnlyPerReport.reports).toBe(30);
+    expect(r.storeOnlyNoIndexThread.reports).toBe(40);
     expect(r.storeOnly.cells).toBeGreaterThan(40 * 150);
     expect(r.storeOnly.reportsPerSecond).toBeGreaterThan(0);
     expect(r.storeOnly.cellsPerSecond).toBeGreaterThan(r.storeOnly.reportsPerSecond);

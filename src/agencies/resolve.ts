@@ -7,21 +7,22 @@
  * never merged.
  */
 import type Database from 'better-sqlite3';
-import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewSimilarity, TWO_HAN } from './names.js';
+import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewFacts, similarityOfFacts, type ReviewFacts } from './names.js';
 
 /** Where a report's agency came from (reports.agency_source). */
 export type AgencySource = 'title' | 'field' | 'signature' | 'site';
 
 const nowIso = (): string => new Date().toISOString();
 
-interface AgencyRow {
-  id: number;
-  name: string;
-}
-
 /** Prepared statements of agency resolution; one per connection. */
 export class AgencyResolver {
   readonly #s;
+  /**
+   * Review facts of the agencies compared so far, by id, with the name they were computed from:
+   * facts are a pure function of the name, and an entry counts only while the row still has that
+   * name (a rename through src/agencies/edit.ts, on this connection or another, makes it stale).
+   */
+  readonly #facts = new Map<number, { name: string; facts: ReviewFacts }>();
 
   constructor(db: Database.Database) {
     this.#s = {
@@ -39,9 +40,11 @@ export class AgencyResolver {
          VALUES (@key, @name, @province, @city, @county, @township, @region, @level, @kind, @identity, @parent_id, 'report', @now)`,
       ),
       addAlias: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, ?)'),
-      sameRegion: db.prepare<[string, string, number], AgencyRow>(
-        'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
-      ),
+      sameRegion: db
+        .prepare<[string, string, number], [id: number, name: string]>(
+          'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
+        )
+        .raw(),
       addReview: db.prepare(
         `INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at)
          VALUES (@agency_id, @other_id, @similarity, @reason, @now)`,
@@ -115,20 +118,30 @@ export class AgencyResolver {
 
   /** Records agencies of the same region that look like `name` in agency_review. */
   listCandidates(id: number, name: string, regionPath: string): void {
-    const facts = nameFacts(name);
-    if (!regionPath || !TWO_HAN.test(facts.rest)) return;
-    for (const other of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
-      const similarity = reviewSimilarity(name, other.name);
+    const facts = reviewFacts(name);
+    if (!regionPath || !facts.comparable) return;
+    let now: string | undefined;
+    for (const [otherId, otherName] of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
+      const similarity = similarityOfFacts(facts, this.#factsOf(otherId, otherName), REVIEW_THRESHOLD);
       if (similarity < REVIEW_THRESHOLD) continue;
-      const [a, b] = id < other.id ? [id, other.id] : [other.id, id];
+      const [a, b] = id < otherId ? [id, otherId] : [otherId, id];
       this.#s.addReview.run({
         agency_id: a,
         other_id: b,
         similarity,
         reason: `same region ${regionPath}, same kind, names ${similarity === 1 ? 'contain one another' : `alike (${similarity})`}; no identity rule`,
-        now: nowIso(),
+        now: (now ??= nowIso()),
       });
     }
+  }
+
+  /** The review facts of agency `id` as it is named now (`name`, just read from its row). */
+  #factsOf(id: number, name: string): ReviewFacts {
+    const cached = this.#facts.get(id);
+    if (cached?.name === name) return cached.facts;
+    const facts = reviewFacts(name);
+    this.#facts.set(id, { name, facts });
+    return facts;
   }
 
   /** A department's or office's parent: its region's government; a government's: the region above's. */

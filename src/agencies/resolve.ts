@@ -14,6 +14,10 @@ export type AgencySource = 'title' | 'field' | 'signature' | 'site';
 
 const nowIso = (): string => new Date().toISOString();
 
+/** Review rows written by one statement: one statement's work for many rows (SQLite inserts them in order). */
+const REVIEW_ROWS_PER_INSERT = 50;
+const REVIEW_INSERT = 'INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at) VALUES ';
+
 /** Prepared statements of agency resolution; one per connection. */
 export class AgencyResolver {
   readonly #s;
@@ -45,10 +49,8 @@ export class AgencyResolver {
           'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
         )
         .raw(),
-      addReview: db.prepare(
-        `INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at)
-         VALUES (@agency_id, @other_id, @similarity, @reason, @now)`,
-      ),
+      addReview: db.prepare<[(number | string)[]]>(`${REVIEW_INSERT}(?, ?, ?, ?, ?)`),
+      addReviews: db.prepare<[(number | string)[]]>(`${REVIEW_INSERT}${Array<string>(REVIEW_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
     };
   }
 
@@ -121,18 +123,15 @@ export class AgencyResolver {
     const facts = reviewFacts(name);
     if (!regionPath || !facts.comparable) return;
     let now: string | undefined;
+    const rows: (number | string)[] = [];
     for (const [otherId, otherName] of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
       const similarity = similarityOfFacts(facts, this.#factsOf(otherId, otherName), REVIEW_THRESHOLD);
       if (similarity < REVIEW_THRESHOLD) continue;
-      const [a, b] = id < otherId ? [id, otherId] : [otherId, id];
-      this.#s.addReview.run({
-        agency_id: a,
-        other_id: b,
-        similarity,
-        reason: `same region ${regionPath}, same kind, names ${similarity === 1 ? 'contain one another' : `alike (${similarity})`}; no identity rule`,
-        now: (now ??= nowIso()),
-      });
+      const reason = `same region ${regionPath}, same kind, names ${similarity === 1 ? 'contain one another' : `alike (${similarity})`}; no identity rule`;
+      rows.push(id < otherId ? id : otherId, id < otherId ? otherId : id, similarity, reason, (now ??= nowIso()));
+      if (rows.length === 5 * REVIEW_ROWS_PER_INSERT) this.#s.addReviews.run(rows.splice(0));
     }
+    for (let i = 0; i < rows.length; i += 5) this.#s.addReview.run(rows.slice(i, i + 5));
   }
 
   /** The review facts of agency `id` as it is named now (`name`, just read from its row). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgencyError, mergeAgencies, setAgencyFacts, splitAgency } from '../../src/agencies/edit.js';
 import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewFacts, reviewSimilarity, similarityOfFacts, TWO_HAN } from '../../src/agencies/names.js';
+import { backfillAgencies } from '../../src/agencies/backfill.js';
 import { AgencyResolver } from '../../src/agencies/resolve.js';
 import { openDatabase } from '../../src/store/db.js';
 import { ROOT, tempDir } from './helpers.js';
@@ -258,6 +259,35 @@ describe('agency review candidates', () => {
     expect(reference.rows.filter((r) => r.status === 'open').length).toBeGreaterThan(300);
     expect(new Set(reference.rows.map((r) => r.similarity)).size).toBeGreaterThan(10);
     expect(cached.rows).toEqual(reference.rows);
+  });
+
+  it("migration 16's backfill lists every alike pair of one region and kind, as the first implementation would", () => {
+    const db = openDatabase(join(tmp.dir, 'backfill.db'));
+    try {
+      const insert = db.prepare("INSERT OR IGNORE INTO agencies (key, name, source, created_at) VALUES (?, ?, 'report', '2026-01-01')");
+      for (const name of arrivals()) insert.run(agencyKey(name), name);
+      backfillAgencies(db);
+      const live = db
+        .prepare<[], { id: number; name: string; region: string | null; kind: string }>(
+          'SELECT id, name, region, kind FROM agencies WHERE merged_into IS NULL AND region IS NOT NULL ORDER BY id',
+        )
+        .all();
+      const expected: Omit<ReviewRow, 'id' | 'status'>[] = [];
+      for (const [i, x] of live.entries()) {
+        for (const y of live.slice(i + 1)) {
+          if (x.region !== y.region || x.kind !== y.kind) continue;
+          const similarity = referenceSimilarity(x.name, y.name);
+          if (similarity < REVIEW_THRESHOLD) continue;
+          const alike = similarity === 1 ? 'contain one another' : `alike (${similarity})`;
+          expected.push({ agency_id: x.id, other_id: y.id, similarity, reason: `same region ${x.region}, same kind, names ${alike}; no identity rule` });
+        }
+      }
+      const listed = db.prepare("SELECT agency_id, other_id, similarity, reason FROM agency_review WHERE status = 'open' ORDER BY agency_id, other_id").all();
+      expect(expected.length).toBeGreaterThan(1000);
+      expect(listed).toEqual(expected);
+    } finally {
+      db.close();
+    }
   });
 
   it('compares an agency renamed on another connection under its new name', () => {

@@ -121,22 +121,40 @@ export function nameFacts(name: string): NameFacts {
   return { identity: key, kind, level, region, regionPath, rest };
 }
 
-/** Bigram Dice coefficient of two strings (0 … 1). */
-function dice(a: string, b: string): number {
-  const grams = (s: string): string[] => (s.length < 2 ? [s] : Array.from({ length: s.length - 1 }, (_, i) => s.slice(i, i + 2)));
-  const ga = grams(a);
-  const gbAll = grams(b);
-  const gb = [...gbAll];
-  let common = 0;
-  for (const g of ga) {
-    const i = gb.indexOf(g);
-    if (i >= 0) {
-      common++;
-      gb.splice(i, 1);
-    }
-  }
-  return (2 * common) / (ga.length + gbAll.length);
+/** The bigrams of a string, each as often as it occurs (a string of one character is its own gram). */
+function bigrams(s: string): string[] {
+  return s.length < 2 ? [s] : Array.from({ length: s.length - 1 }, (_, i) => s.slice(i, i + 2));
 }
+
+/** A multiset of bigrams: how often each occurs, and how many there are in all. */
+interface GramCounts {
+  counts: Map<string, number>;
+  total: number;
+}
+
+function gramCounts(s: string): GramCounts {
+  const counts = new Map<string, number>();
+  const grams = bigrams(s);
+  for (const g of grams) counts.set(g, (counts.get(g) ?? 0) + 1);
+  return { counts, total: grams.length };
+}
+
+/**
+ * Bigram Dice coefficient (0 … 1): twice the grams the two have in common (each gram as often as
+ * both have it) over all grams of both.
+ */
+function dice(a: GramCounts, b: GramCounts): number {
+  const [small, large] = a.counts.size <= b.counts.size ? [a.counts, b.counts] : [b.counts, a.counts];
+  let common = 0;
+  for (const [g, n] of small) {
+    const m = large.get(g);
+    if (m !== undefined) common += n < m ? n : m;
+  }
+  return (2 * common) / (a.total + b.total);
+}
+
+/** Similarity rounded as it is stored (two decimals). */
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** A name part worth comparing: two Chinese characters or more (`教育局`, not `#17`). */
 export const TWO_HAN = /[\u3400-\u9fff][^]*[\u3400-\u9fff]/u;
@@ -144,16 +162,46 @@ export const TWO_HAN = /[\u3400-\u9fff][^]*[\u3400-\u9fff]/u;
 /** Similarity from which two agencies of one region and kind are listed for review. */
 export const REVIEW_THRESHOLD = 0.4;
 
+/** What {@link similarityOfFacts} compares of a name; a pure function of the name, computed once. */
+export interface ReviewFacts {
+  regionPath: string;
+  kind: AgencyKind;
+  identity: string;
+  /** The name without its leading region. */
+  rest: string;
+  /** `rest` has two Chinese characters or more ({@link TWO_HAN}). */
+  comparable: boolean;
+  /** The bigrams of `rest`. */
+  grams: GramCounts;
+}
+
+/** The review facts of a name. */
+export function reviewFacts(name: string): ReviewFacts {
+  const f = nameFacts(name);
+  return { regionPath: f.regionPath, kind: f.kind, identity: f.identity, rest: f.rest, comparable: TWO_HAN.test(f.rest), grams: gramCounts(f.rest) };
+}
+
+/**
+ * {@link reviewSimilarity} of two names given their {@link reviewFacts}. With `floor`, a
+ * similarity below it may come back as 0 without the bigrams compared: Dice counts at most
+ * min(|A|, |B|) grams in common, so it is at most 2·min(|A|, |B|) / (|A| + |B|), and when that
+ * bound, rounded as the result is, is below `floor`, so is the result.
+ */
+export function similarityOfFacts(a: ReviewFacts, b: ReviewFacts, floor = 0): number {
+  if (!a.regionPath || a.regionPath !== b.regionPath || a.kind !== b.kind || a.identity === b.identity) return 0;
+  if (!a.comparable || !b.comparable) return 0;
+  if (a.rest.includes(b.rest) || b.rest.includes(a.rest)) return 1;
+  const na = a.grams.total;
+  const nb = b.grams.total;
+  if (round2((2 * (na < nb ? na : nb)) / (na + nb)) < floor) return 0;
+  return round2(dice(a.grams, b.grams));
+}
+
 /**
  * How alike two names are as one body possibly named two ways (a rename, a variant): 0 unless
  * they name the same region and are of the same kind with different identities; then the bigram
  * Dice coefficient of the names without their region, or 1 when one contains the other.
  */
 export function reviewSimilarity(a: string, b: string): number {
-  const fa = nameFacts(a);
-  const fb = nameFacts(b);
-  if (!fa.regionPath || fa.regionPath !== fb.regionPath || fa.kind !== fb.kind || fa.identity === fb.identity) return 0;
-  if (!TWO_HAN.test(fa.rest) || !TWO_HAN.test(fb.rest)) return 0;
-  if (fa.rest.includes(fb.rest) || fb.rest.includes(fa.rest)) return 1;
-  return Math.round(dice(fa.rest, fb.rest) * 100) / 100;
+  return similarityOfFacts(reviewFacts(a), reviewFacts(b));
 }

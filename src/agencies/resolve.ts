@@ -7,21 +7,26 @@
  * never merged.
  */
 import type Database from 'better-sqlite3';
-import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewSimilarity, TWO_HAN } from './names.js';
+import { agencyKey, nameFacts, REVIEW_THRESHOLD, reviewFacts, similarityOfFacts, type ReviewFacts } from './names.js';
 
 /** Where a report's agency came from (reports.agency_source). */
 export type AgencySource = 'title' | 'field' | 'signature' | 'site';
 
 const nowIso = (): string => new Date().toISOString();
 
-interface AgencyRow {
-  id: number;
-  name: string;
-}
+/** Review rows written by one statement: one statement's work for many rows (SQLite inserts them in order). */
+const REVIEW_ROWS_PER_INSERT = 50;
+const REVIEW_INSERT = 'INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at) VALUES ';
 
 /** Prepared statements of agency resolution; one per connection. */
 export class AgencyResolver {
   readonly #s;
+  /**
+   * Review facts of the agencies compared so far, by id, with the name they were computed from:
+   * facts are a pure function of the name, and an entry counts only while the row still has that
+   * name (a rename through src/agencies/edit.ts, on this connection or another, makes it stale).
+   */
+  readonly #facts = new Map<number, { name: string; facts: ReviewFacts }>();
 
   constructor(db: Database.Database) {
     this.#s = {
@@ -39,13 +44,13 @@ export class AgencyResolver {
          VALUES (@key, @name, @province, @city, @county, @township, @region, @level, @kind, @identity, @parent_id, 'report', @now)`,
       ),
       addAlias: db.prepare('INSERT OR IGNORE INTO agency_aliases (alias, agency_id, source) VALUES (?, ?, ?)'),
-      sameRegion: db.prepare<[string, string, number], AgencyRow>(
-        'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
-      ),
-      addReview: db.prepare(
-        `INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at)
-         VALUES (@agency_id, @other_id, @similarity, @reason, @now)`,
-      ),
+      sameRegion: db
+        .prepare<[string, string, number], [id: number, name: string]>(
+          'SELECT id, name FROM agencies WHERE region = ? AND kind = ? AND merged_into IS NULL AND id <> ? ORDER BY id',
+        )
+        .raw(),
+      addReview: db.prepare<[(number | string)[]]>(`${REVIEW_INSERT}(?, ?, ?, ?, ?)`),
+      addReviews: db.prepare<[(number | string)[]]>(`${REVIEW_INSERT}${Array<string>(REVIEW_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`),
     };
   }
 
@@ -115,20 +120,27 @@ export class AgencyResolver {
 
   /** Records agencies of the same region that look like `name` in agency_review. */
   listCandidates(id: number, name: string, regionPath: string): void {
-    const facts = nameFacts(name);
-    if (!regionPath || !TWO_HAN.test(facts.rest)) return;
-    for (const other of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
-      const similarity = reviewSimilarity(name, other.name);
+    const facts = reviewFacts(name);
+    if (!regionPath || !facts.comparable) return;
+    let now: string | undefined;
+    const rows: (number | string)[] = [];
+    for (const [otherId, otherName] of this.#s.sameRegion.all(regionPath, facts.kind, id)) {
+      const similarity = similarityOfFacts(facts, this.#factsOf(otherId, otherName), REVIEW_THRESHOLD);
       if (similarity < REVIEW_THRESHOLD) continue;
-      const [a, b] = id < other.id ? [id, other.id] : [other.id, id];
-      this.#s.addReview.run({
-        agency_id: a,
-        other_id: b,
-        similarity,
-        reason: `same region ${regionPath}, same kind, names ${similarity === 1 ? 'contain one another' : `alike (${similarity})`}; no identity rule`,
-        now: nowIso(),
-      });
+      const reason = `same region ${regionPath}, same kind, names ${similarity === 1 ? 'contain one another' : `alike (${similarity})`}; no identity rule`;
+      rows.push(id < otherId ? id : otherId, id < otherId ? otherId : id, similarity, reason, (now ??= nowIso()));
+      if (rows.length === 5 * REVIEW_ROWS_PER_INSERT) this.#s.addReviews.run(rows.splice(0));
     }
+    for (let i = 0; i < rows.length; i += 5) this.#s.addReview.run(rows.slice(i, i + 5));
+  }
+
+  /** The review facts of agency `id` as it is named now (`name`, just read from its row). */
+  #factsOf(id: number, name: string): ReviewFacts {
+    const cached = this.#facts.get(id);
+    if (cached?.name === name) return cached.facts;
+    const facts = reviewFacts(name);
+    this.#facts.set(id, { name, facts });
+    return facts;
   }
 
   /** A department's or office's parent: its region's government; a government's: the region above's. */

@@ -13,8 +13,6 @@ type Undo = [key: string, previous: Deferred | undefined][];
 
 /** Told around each group's COMMIT (the index thread, index-thread.ts). */
 export interface CommitHooks {
-  /** Inside the open group, after each unit (not inside its savepoint). */
-  afterUnit(): void;
   /** Inside the transaction, after the deferred work, just before COMMIT. */
   beforeCommit(): void;
   /** After COMMIT succeeded. */
@@ -87,7 +85,6 @@ export class GroupCommit {
       this.#undo = null;
     }
     this.#n++;
-    this.hooks?.afterUnit();
     if (this.#n >= this.size || Date.now() - this.#since >= this.maxMs) this.commit();
     return result;
   }

@@ -151,12 +151,11 @@ export class IndexThread {
     this.#lastWritten.set(reportId, this.#group);
   }
 
-  /** After each report written in the open group: stores the pieces received so far. */
-  afterUnit(): void {
-    this.#storeReceived();
-  }
-
-  /** Just before COMMIT, inside the group's transaction: stores the pieces received so far. */
+  /**
+   * Just before COMMIT, inside the group's transaction: stores the pieces received so far, all at
+   * once. Not between reports: each report's savepoint makes FTS5 write what it holds as a
+   * segment of its own (10 segments instead of 5 at 10,000 reports, searches 35 % slower).
+   */
   beforeCommit(): void {
     this.#storeReceived();
   }

@@ -1,7 +1,7 @@
 /**
  * The index thread (store/index-thread.ts): an ingest of real report pages builds its search index
  * beside the run, the same index (term by term) and the same search answers as the pass at the
- * end builds without it; pieces the thread read are never stored for a text written again
+ * end builds without it, and so does a reparse of all of them; pieces the thread read are never stored for a text written again
  * afterwards, by the run itself or by another connection; a thread that cannot start leaves the
  * whole index to the pass.
  */
@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestPaths } from '../../src/ingest/index.js';
+import { ingestPaths, reparseStored } from '../../src/ingest/index.js';
 import { INDEX_THREAD_MIN_REPORTS } from '../../src/ingest/index-pass.js';
 import { openDatabase } from '../../src/store/db.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
@@ -102,6 +102,20 @@ describe('an ingest with its index thread', () => {
       x.close();
       y.close();
     }
+
+    // A reparse of every report replaces each text (taking the old one out of the index) and
+    // indexes the new ones on its thread: the same index again.
+    const db = openDatabase(withThread);
+    try {
+      const r = await reparseStored(db, { snapshotsDir: `${withThread}.snapshots`, all: true, batch: 16 });
+      expect(r.updated).toBe(COPIES);
+      expect(r.indexedByThread).toBeGreaterThan(0);
+      expect(r.indexPending).toBe(0);
+      expectIndexedXorPending(db);
+    } finally {
+      db.close();
+    }
+    expect(vocabulary(withThread)).toEqual(vocabulary(passOnly));
   }, 180_000);
 });
 

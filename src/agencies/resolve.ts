@@ -14,6 +14,12 @@ export type AgencySource = 'title' | 'field' | 'signature' | 'site';
 
 const nowIso = (): string => new Date().toISOString();
 
+/**
+ * Review facts a resolver keeps at most (≈ 1 KB each): a long-running writer over a collection of
+ * 100,000 agencies stays at tens of MB, not growing with every region it meets.
+ */
+export const REVIEW_FACTS_MAX = 20_000;
+
 /** Review rows written by one statement: one statement's work for many rows (SQLite inserts them in order). */
 const REVIEW_ROWS_PER_INSERT = 50;
 const REVIEW_INSERT = 'INSERT OR IGNORE INTO agency_review (agency_id, other_id, similarity, reason, created_at) VALUES ';
@@ -27,8 +33,12 @@ export class AgencyResolver {
    * name (a rename through src/agencies/edit.ts, on this connection or another, makes it stale).
    */
   readonly #facts = new Map<number, { name: string; facts: ReviewFacts }>();
+  /** Entries of {@link AgencyResolver.#facts} at most: full, it starts over (facts are cheap to recompute). */
+  readonly #factsMax: number;
 
-  constructor(db: Database.Database) {
+  /** `factsMax`: review facts kept at most (see REVIEW_FACTS_MAX). */
+  constructor(db: Database.Database, factsMax: number = REVIEW_FACTS_MAX) {
+    this.#factsMax = factsMax;
     this.#s = {
       alias: db.prepare<[string], { id: number }>(
         'SELECT COALESCE(a.merged_into, a.id) AS id FROM agency_aliases al JOIN agencies a ON a.id = al.agency_id WHERE al.alias = ?',
@@ -139,6 +149,7 @@ export class AgencyResolver {
     const cached = this.#facts.get(id);
     if (cached?.name === name) return cached.facts;
     const facts = reviewFacts(name);
+    if (this.#facts.size >= this.#factsMax) this.#facts.clear();
     this.#facts.set(id, { name, facts });
     return facts;
   }

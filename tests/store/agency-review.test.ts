@@ -259,6 +259,9 @@ describe('agency review candidates', () => {
     expect(reference.rows.filter((r) => r.status === 'open').length).toBeGreaterThan(300);
     expect(new Set(reference.rows.map((r) => r.similarity)).size).toBeGreaterThan(10);
     expect(cached.rows).toEqual(reference.rows);
+    // A resolver whose facts cache keeps 3 entries, so it starts over all the time: the same rows.
+    const small = run(join(tmp.dir, 'small-cache.db'), (db) => new AgencyResolver(db, 3));
+    expect(small.rows).toEqual(reference.rows);
   });
 
   it("migration 16's backfill lists every alike pair of one region and kind, as the first implementation would", () => {

@@ -76,7 +76,9 @@ export class OcrCache {
   /**
    * The words kept for `key`, or undefined: no entry (never written, or removed by a prune, even
    * while this reads it), or one that cannot be read or parsed. A hit on an entry last used
-   * TOUCH_EVERY_MS ago or more records its use (mtime now); a touch that fails changes nothing.
+   * TOUCH_EVERY_MS ago or more records its use (mtime now); when this user may not set the
+   * entry's times (another user's entry), it writes the entry again instead; if that fails too,
+   * nothing changes.
    */
   async get(key: string): Promise<CropWord[] | undefined> {
     let file;
@@ -90,7 +92,15 @@ export class OcrCache {
       const parsed = ENTRY.safeParse(JSON.parse(await file.readFile('utf8')));
       if (!parsed.success) return undefined;
       const now = new Date();
-      if (now.getTime() - stat.mtimeMs >= TOUCH_EVERY_MS) await file.utimes(now, now).catch(() => undefined);
+      if (now.getTime() - stat.mtimeMs >= TOUCH_EVERY_MS) {
+        const touched = await file.utimes(now, now).then(
+          () => true,
+          () => false,
+        );
+        // Not the entry's owner (one cache folder shared by several users): a copy written aside and
+        // renamed over it is this user's, used now, so prune does not take a used entry for unused.
+        if (!touched) await this.trySet(key, parsed.data);
+      }
       return parsed.data;
     } catch {
       return undefined;

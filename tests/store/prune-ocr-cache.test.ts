@@ -2,19 +2,21 @@
  * `nianbao prune` and the OCR cache (src/decode/ocr-cache-evict.ts): entries not used for
  * `--keep-days` are removed, recently used ones kept; a hit on an old entry records its use; a dry
  * run removes nothing; links and files not the cache's are never touched, whatever their age; a
- * missing folder is nothing to do; a file that cannot be removed is a warning. Real SQLite files,
- * real folders, mtimes set with utimes.
+ * missing folder is nothing to do; a file that cannot be removed is a warning; another user's hit
+ * on an old entry it may not touch writes it again as its own. Real SQLite files, real folders,
+ * mtimes set with utimes, the other user a real one (nobody, when the tests run as root).
  */
 import { spawnSync, type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OcrCache, TOUCH_EVERY_MS } from '../../src/decode/ocr-cache.js';
 import { openDatabase } from '../../src/store/db.js';
 import { pruneHistory } from '../../src/store/prune.js';
 import { recordLiveRun } from '../crawl/helpers.js';
-import { runCli, tempDir } from './helpers.js';
+import { ROOT, runCli, tempDir } from './helpers.js';
 
 const DAY = 86_400_000;
 const WORDS = [{ left: 3, width: 40, conf: 91.5, text: '历年累计' }];
@@ -99,6 +101,24 @@ describe('prune: the OCR cache', () => {
     expect(Date.now() - before).toBeLessThan(TOUCH_EVERY_MS);
     expect(await cache.get(keyOf('c6'))).toEqual(WORDS);
     expect(statSync(hour).mtimeMs).toBe(before);
+  });
+
+  // Several Unix users sharing one cache folder: only root can run the reader as another user.
+  it.skipIf(process.getuid?.() !== 0)("a hit on another user's old entry writes it again as the reader's, so prune keeps it", async () => {
+    const old = await put(keyOf('d7'), 200); // root's entry, unused for 200 days
+    chmodSync(tmp.dir, 0o755);
+    chmodSync(join(cacheDir, 'd7'), 0o777); // the shared folder: every user may write entries
+    const nobody = 65_534;
+    const reader = `const { OcrCache } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'src', 'decode', 'ocr-cache.js')).href)});
+      process.stdout.write(JSON.stringify(await new OcrCache(${JSON.stringify(cacheDir)}).get(${JSON.stringify(keyOf('d7'))})));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', reader], { uid: nobody, gid: nobody, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(WORDS); // a hit …
+    expect(statSync(old).uid).toBe(nobody); // … that could not set root's entry's times, so wrote it again as its own
+    expect(Date.now() - statSync(old).mtimeMs).toBeLessThan(DAY);
+    expect(readdirSync(join(cacheDir, 'd7'))).toEqual([`${keyOf('d7')}.json`]); // no file left aside
+    expect(pruneHistory(db, {}).ocrCache).toMatchObject({ removed: 0, kept: 1 });
+    expect(await cache.get(keyOf('d7'))).toEqual(WORDS);
   });
 
   it('never follows a link nor touches a file that is not the cache’s, however old', async () => {

@@ -104,12 +104,17 @@ describe('prune: the OCR cache', () => {
   });
 
   // Several Unix users sharing one cache folder: only root can run the reader as another user.
-  it.skipIf(process.getuid?.() !== 0)("a hit on another user's old entry writes it again as the reader's, so prune keeps it", async () => {
+  it.skipIf(process.getuid?.() !== 0)("a hit on another user's old entry writes it again as the reader's, so prune keeps it", async ({ skip }) => {
+    const nobody = 65_534;
+    const cacheModule = pathToFileURL(join(ROOT, 'dist', 'src', 'decode', 'ocr-cache.js')).href;
+    // That user must be able to run this Node and read the module (a Node unpacked in a private
+    // temporary folder, as CI's second round does, cannot be run by another user).
+    const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(cacheModule)})`], { uid: nobody, gid: nobody });
+    if (probe.status !== 0) return skip(`user ${nobody} cannot run ${process.execPath} on ${cacheModule}`);
     const old = await put(keyOf('d7'), 200); // root's entry, unused for 200 days
     chmodSync(tmp.dir, 0o755);
     chmodSync(join(cacheDir, 'd7'), 0o777); // the shared folder: every user may write entries
-    const nobody = 65_534;
-    const reader = `const { OcrCache } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'src', 'decode', 'ocr-cache.js')).href)});
+    const reader = `const { OcrCache } = await import(${JSON.stringify(cacheModule)});
       process.stdout.write(JSON.stringify(await new OcrCache(${JSON.stringify(cacheDir)}).get(${JSON.stringify(keyOf('d7'))})));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', reader], { uid: nobody, gid: nobody, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -59,12 +59,11 @@ export interface PiecesMessage {
 /** Reports per {@link PiecesMessage}: small messages, stored as they come, keep both threads' memory flat. */
 export const PIECES_PER_MESSAGE = 32;
 
-/** Thread → writer: a group is done, and the WAL after the thread's checkpoint (frames in it, frames copied). */
+/** Thread → writer: a group is done, and the frames in the WAL after the thread's checkpoint. */
 export interface DoneMessage {
   kind: 'done';
   group: number;
   walFrames: number;
-  walCheckpointed: number;
 }
 
 /** Thread → writer: the thread failed (it stops; the writer's own index pass does the rest). */

@@ -18,10 +18,9 @@ interface TextRow {
   text: string | null;
 }
 
+/** The row of `PRAGMA wal_checkpoint`: frames in the WAL (`log`), and others not read here. */
 interface CheckpointRow {
-  busy: number;
   log: number;
-  checkpointed: number;
 }
 
 const { file, busyMs, port } = workerData as IndexThreadData & { port: MessagePort };
@@ -54,24 +53,26 @@ try {
     try {
       let ids: number[] = [];
       let ends: number[] = [];
-      let bytes = buffer();
+      let bytes: Uint8Array<ArrayBuffer> | null = null; // taken when a report needs it
       let at = 0;
       const flush = (): void => {
-        if (ids.length > 0)
+        if (bytes && ids.length > 0)
           port.postMessage({ kind: 'pieces', group: m.group, dataVersion: m.dataVersion, ids, ends, bytes } satisfies FromIndexThread, [bytes.buffer]);
         ids = [];
         ends = [];
-        bytes = buffer();
+        bytes = null;
         at = 0;
       };
       for (const r of texts.iterate(JSON.stringify(m.ids))) {
         const pieces = bigramPieceBytes(r.title, r.agency, r.text);
-        if (at + pieces.length > bytes.length) {
-          const grown = new Uint8Array(Math.max(at + pieces.length, bytes.length * 2));
-          grown.set(bytes.subarray(0, at));
-          bytes = grown;
+        let into: Uint8Array<ArrayBuffer> = bytes ?? buffer();
+        if (at + pieces.length > into.length) {
+          const grown = new Uint8Array(Math.max(at + pieces.length, into.length * 2));
+          grown.set(into.subarray(0, at));
+          into = grown;
         }
-        bytes.set(pieces, at);
+        into.set(pieces, at);
+        bytes = into;
         at += pieces.length;
         ids.push(r.id);
         ends.push(at);
@@ -79,7 +80,7 @@ try {
       }
       flush();
       const [wal] = conn.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
-      send({ kind: 'done', group: m.group, walFrames: wal?.log ?? -1, walCheckpointed: wal?.checkpointed ?? -1 });
+      send({ kind: 'done', group: m.group, walFrames: wal?.log ?? -1 });
     } catch (err) {
       send({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
       conn.close();

@@ -15,7 +15,12 @@
  * - as information too, `raw_fetch_cpu_ms_per_page` (the CPU of those bare requests ÷ pages) and
  *   `crawl_overhead_floor_ratio` = (parse-only CPU + bare-request CPU) ÷ parse-only CPU: the ratio
  *   of a crawler that only fetched and parsed — no decompression checks, discovery, frontier,
- *   snapshots, rows or index — the floor under `crawl_overhead_ratio`.
+ *   snapshots, rows or index — the floor under `crawl_overhead_ratio`;
+ * - as information too, `crawl_storing_floor_ratio` = (parse-only + bare-request CPU + the CPU of
+ *   gunzipping and hashing the bodies it kept + writing the rows, snapshot blobs and
+ *   search index it stored) ÷ parse-only CPU: the floor of a crawler that keeps what it reads
+ *   (bench/crawl-floor.ts says what it leaves out), with `bodies_floor_cpu_ms_per_page` and
+ *   `rows_floor_cpu_ms_per_page` its two added parts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { CrawlSummary } from '../src/crawl/crawler.js';
+import { storingFloor } from './crawl-floor.js';
 import { startPortalProcess, type PortalProcess } from './crawl-portal.js';
 import { CONCURRENCY, UNPOLITE, log } from './crawl-settings.js';
 import { runRounds, type Figures, type Summary } from './rounds.js';
@@ -99,10 +105,12 @@ export async function crawlRound(portal: PortalProcess, tmp: string, n: number):
     const parsed = await parseOnly(db, opts.snapshotsDir);
     const raw = await rawFetch(reqs, CONCURRENCY);
     const rawMs = raw.ms;
+    const floor = storingFloor(db, dbFile, join(tmp, `floor${n}.db`));
     const pages = first.totals.pages;
     log(
       `round ${n}: ${pages} pages in ${crawlMs.toFixed(0)} ms, CPU ${crawlCpu.toFixed(0)} ms (${first.totals.reportsNew} reports; parsing them alone: CPU ${parsed.cpuMs.toFixed(0)} ms); ` +
-        `raw undici: ${reqs.length} requests in ${rawMs.toFixed(0)} ms; re-crawl ${recrawlMs.toFixed(0)} ms`,
+        `raw undici: ${reqs.length} requests in ${rawMs.toFixed(0)} ms, CPU ${raw.cpuMs.toFixed(0)} ms; ` +
+        `storing floor: bodies CPU ${floor.bodiesCpuMs.toFixed(1)} ms, rows CPU ${floor.rowsCpuMs.toFixed(1)} ms; re-crawl ${recrawlMs.toFixed(0)} ms`,
     );
     return {
       crawl_pages_per_s: (pages * 1000) / crawlMs,
@@ -113,6 +121,9 @@ export async function crawlRound(portal: PortalProcess, tmp: string, n: number):
       crawl_parse_only_ratio: rawMs / parsed.ms,
       raw_fetch_cpu_ms_per_page: raw.cpuMs / pages,
       crawl_overhead_floor_ratio: (parsed.cpuMs + raw.cpuMs) / parsed.cpuMs,
+      bodies_floor_cpu_ms_per_page: floor.bodiesCpuMs / pages,
+      rows_floor_cpu_ms_per_page: floor.rowsCpuMs / pages,
+      crawl_storing_floor_ratio: (parsed.cpuMs + raw.cpuMs + floor.bodiesCpuMs + floor.rowsCpuMs) / parsed.cpuMs,
       recrawl_time_ratio: recrawlMs / crawlMs,
       browser_launches_static_sites: first.browser.launches,
     };

@@ -108,6 +108,9 @@ if (wants('crawl')) {
   row(crawl, 'crawl: CPU ÷ CPU of parsing its reports alone', 'crawl_overhead_ratio', 2, 'goal ≤ 1.5');
   row(crawl, '  floor: (parse + bare undici requests) CPU ÷ parse CPU (information)', 'crawl_overhead_floor_ratio', 2);
   row(crawl, '  bare undici requests, CPU ms per page (information)', 'raw_fetch_cpu_ms_per_page', 2);
+  row(crawl, '  storing floor: + bodies gunzipped and hashed + rows, blobs, index written, ÷ parse (information)', 'crawl_storing_floor_ratio', 2);
+  row(crawl, '    bodies gunzipped and hashed, CPU ms per page (information)', 'bodies_floor_cpu_ms_per_page', 3);
+  row(crawl, '    rows, blobs and index written from JavaScript values, CPU ms per page (information)', 'rows_floor_cpu_ms_per_page', 3);
   row(crawl, 'crawl: polite crawl time ÷ busiest host bound ((n − 1) × interval)', 'polite_crawl_bound_ratio', 3, 'goal ≤ 1.05');
   row(crawl, '  polite crawl, seconds', 'polite_crawl_seconds', 2);
   row(crawl, '  busiest host bound, seconds', 'polite_crawl_bound_seconds', 2);

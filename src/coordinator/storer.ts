@@ -33,7 +33,7 @@ import { mirrorRun } from './mirror.js';
 import { markStored, pendingResults, takeResults, type QueuedDocument, type QueuedRow } from './results.js';
 import { loadRun, markRunStored, runStatus, type SharedRun } from './run.js';
 import { SharedSnapshots, storedResultHashes } from './shared-snapshots.js';
-import { markTemplateRevisions } from '../store/template-changes.js';
+import { markTemplateRevisions } from '../store/template-marks.js';
 
 const DAY = 24 * 3600 * 1000;
 

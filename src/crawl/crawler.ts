@@ -33,7 +33,7 @@ import { SqliteReportSink } from './stages/sqlite-sink.js';
 import type { ParsePoolStats } from '../parse/pool.js';
 import type { Frontier, ReportSink } from './stages/contracts.js';
 import type { CrawlContext, CrawlSummary } from './types.js';
-import { markTemplateRevisions } from '../store/template-changes.js';
+import { markTemplateRevisions } from '../store/template-marks.js';
 
 export type { CrawlContext, CrawlEvent, CrawlSummary, PageOutcome, SiteSummary } from './types.js';
 export type { FrontierRow } from './stages/contracts.js';
@@ -97,9 +97,12 @@ export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Prom
   const ocrCacheDir = parsed.success ? await runOcrCacheDir(ctx.db, parsed.data.ocr, parsed.data.ocrCacheDir) : undefined;
   const summary = await crawlWith(ctx, { ...options, ocrCacheDir: ocrCacheDir ?? false }, sqliteStages);
   // Sentence changes the run's revisions of one site share are the site's page template's, not
-  // the agencies' (store/template-changes.ts): marked, and template-only revisions lose their finding.
+  // the agencies' (store/template-changes.ts): marked, and template-only revisions lose their
+  // finding — this run's, and other recent runs' of the same site (store/template-marks.ts).
   try {
-    summary.templateOnlyRevisions = markTemplateRevisions(ctx.db, summary.runId).templateOnly;
+    const marking = markTemplateRevisions(ctx.db, summary.runId);
+    summary.templateOnlyRevisions = marking.templateOnly;
+    summary.otherRunsTemplateOnlyRevisions = marking.otherRunsTemplateOnly;
     // The reports this run stored go into the search indexes in one pass (store/text-index.ts); a
     // run that failed leaves them pending, and the next writable open finishes them.
     indexPending(ctx.db);

@@ -24,10 +24,17 @@ function siteNotes(s: SiteSummary): string {
   return notes.join('; ');
 }
 
-/** ` (3 of them only the site's page template)`, when the run found template-only revisions. */
+/**
+ * ` (3 of them only the site's page template)`, when the run found template-only revisions; and
+ * how many earlier crawls' revisions it recognised as such.
+ */
 function templateNote(summary: CrawlSummary): string {
   const n = summary.templateOnlyRevisions ?? 0;
-  return n > 0 ? ` (${n} of them only the site's page template, not listed as revised)` : '';
+  const earlier = summary.otherRunsTemplateOnlyRevisions ?? 0;
+  return (
+    (n > 0 ? ` (${n} of them only the site's page template, not listed as revised)` : '') +
+    (earlier > 0 ? ` (and ${earlier} revision(s) of earlier crawls now recognised as only the site's page template, no longer listed as revised)` : '')
+  );
 }
 
 /** The summary as an aligned text table plus a totals line. */

@@ -102,6 +102,11 @@ export interface CrawlSummary {
    * template (store/template-changes.ts): no `report.revised` finding, hidden by `nianbao changes`.
    */
   templateOnlyRevisions?: number;
+  /**
+   * Revisions of other crawls of the last 90 days that this run marked template-only: the same
+   * sentence change recurred among this run's revisions of their site (store/template-marks.ts).
+   */
+  otherRunsTemplateOnlyRevisions?: number;
 }
 
 /** Everything {@link crawl} needs besides the options. */

@@ -29,7 +29,7 @@ import { OcrCacheDirSchema, runOcrCacheDir } from './ocr-cache-dir.js';
 import { addOcrWork, ocrWorkSoFar } from '../decode/ocr-work.js';
 import { finishIndex, IndexThreadOptionSchema, startIndexThread } from './index-pass.js';
 import { DEFAULT_BATCH, emptySummary, finalize, type IngestProgress, type IngestSummary, tally, timings } from './summary.js';
-import { markTemplateRevisions } from '../store/template-changes.js';
+import { markTemplateRevisions } from '../store/template-marks.js';
 
 export const IngestOptionsSchema = z.object({
   /** Folder of compressed raw snapshots. Required (the CLI defaults it to `<db>.snapshots`). */

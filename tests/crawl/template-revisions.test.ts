@@ -20,7 +20,7 @@ import { formatCrawlSummary } from '../../src/crawl/summary.js';
 import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
 import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
-import { markTemplateRevisions } from '../../src/store/template-changes.js';
+import { markTemplateRevisions } from '../../src/store/template-marks.js';
 import { ROOT, ensureBuilt, replaceOnce, runBin, tempDir, testSiteRegistry, trsListPage } from './helpers.js';
 
 const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
@@ -43,24 +43,56 @@ async function portal(files: Map<string, string>): Promise<{ origin: string; clo
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** Serves the corpus pages of `years` on one site, crawls, applies `round2` to the pages, crawls again. */
-async function twoRounds(
+/** One round of {@link crawlRounds}: what the portal serves for each report, and how many known reports the crawl revisits. */
+interface Round {
+  page: (year: string, page: string) => string;
+  revisit?: number;
+}
+
+/**
+ * Serves the corpus pages of `years` on one site and crawls it once, then once per round after
+ * applying the round's `page` to the pages (every known report is due for a revisit).
+ */
+async function crawlRounds(
   dbFile: string,
   years: readonly string[],
-  round2: (year: string, page: string) => string,
-): Promise<{ db: Database.Database; origin: string; first: CrawlSummary; second: CrawlSummary; close: () => Promise<void> }> {
+  rounds: readonly Round[],
+  site = 'test',
+): Promise<{ db: Database.Database; dbFile: string; origin: string; summaries: CrawlSummary[]; close: () => Promise<void> }> {
   const files = new Map<string, string>();
   const p = await portal(files);
   files.set('/index.html', '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1></body></html>');
   files.set('/nb/index.html', LIST(years.map((y) => [`/nb/${y}.html`, `测试县${y}年度政府信息公开工作年度报告`])));
   for (const y of years) files.set(`/nb/${y}.html`, corpus(`fujian-pingtan-${y}.html`));
   const db = openDatabase(dbFile);
-  const registry = testSiteRegistry(p.origin);
-  const run = () => crawl({ db, registry }, { snapshotsDir: defaultSnapshotsDir(dbFile), intervalMs: 0, browser: { enabled: false }, revisitAfterHours: 0 });
-  const first = await run();
-  for (const y of years) files.set(`/nb/${y}.html`, round2(y, corpus(`fujian-pingtan-${y}.html`)));
-  const second = await run();
-  return { db, origin: p.origin, first, second, close: p.close };
+  const registry = testSiteRegistry(p.origin, { name: site });
+  const run = (revisit?: number) =>
+    crawl(
+      { db, registry },
+      {
+        snapshotsDir: defaultSnapshotsDir(dbFile),
+        intervalMs: 0,
+        browser: { enabled: false },
+        revisitAfterHours: 0,
+        ...(revisit !== undefined ? { revisitReports: revisit } : {}),
+      },
+    );
+  const summaries = [await run()];
+  for (const round of rounds) {
+    for (const y of years) files.set(`/nb/${y}.html`, round.page(y, corpus(`fujian-pingtan-${y}.html`)));
+    summaries.push(await run(round.revisit));
+  }
+  return { db, dbFile, origin: p.origin, summaries, close: p.close };
+}
+
+/** {@link crawlRounds} with one round. */
+async function twoRounds(
+  dbFile: string,
+  years: readonly string[],
+  round2: (year: string, page: string) => string,
+): Promise<{ db: Database.Database; origin: string; first: CrawlSummary; second: CrawlSummary; close: () => Promise<void> }> {
+  const r = await crawlRounds(dbFile, years, [{ page: round2 }]);
+  return { ...r, first: r.summaries[0]!, second: r.summaries[1]! };
 }
 
 interface RevisionRow {
@@ -238,5 +270,80 @@ describe('the same sentence change in only two revisions of a site', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('2 change(s): 2 revised, 0 vanished\n');
     expect(text.stdout).not.toContain('template');
+  }, 180_000);
+});
+
+describe('one template change seen over several crawls of a site (a few reports revisited at a time)', () => {
+  const tmp = tempDir();
+  const YEARS = ['2016', '2017', '2019', '2021', '2023', '2025'] as const;
+  const opened: { db: Database.Database; close: () => Promise<void> }[] = [];
+
+  afterAll(async () => {
+    for (const o of opened) {
+      o.db.close();
+      await o.close();
+    }
+    tmp.cleanup();
+  });
+
+  const revisions = (db: Database.Database) =>
+    db.prepare('SELECT run_id, template_only FROM revisions ORDER BY run_id, id').all() as { run_id: number; template_only: number }[];
+  const revisedFindings = (db: Database.Database): number => db.prepare("SELECT count(*) FROM findings WHERE rule = 'report.revised'").pluck().get() as number;
+
+  it('a later crawl that revisits the last two reports marks them template-only: an earlier crawl recognised the change', async () => {
+    const r = await crawlRounds(join(tmp.dir, 'later.db'), YEARS, [
+      { page: (_y, page) => withNotice(page), revisit: 4 },
+      { page: (_y, page) => withNotice(page), revisit: 2 },
+    ]);
+    opened.push(r);
+    const [, second, third] = r.summaries;
+    expect(second!.totals.reportsRevised).toBe(4);
+    expect(second!.templateOnlyRevisions).toBe(4);
+    expect(third!.totals.reportsRevised).toBe(2);
+    expect(third!.templateOnlyRevisions).toBe(2);
+    expect(revisions(r.db).map((v) => v.template_only)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(revisedFindings(r.db)).toBe(0);
+    expect(r.db.prepare('SELECT count(*) FROM revision_sentences WHERE template = 0').pluck().get()).toBe(0);
+    // Marking the runs again changes nothing.
+    expect(markTemplateRevisions(r.db, third!.runId)).toEqual({ revisions: 2, templateOnly: 2, mixed: 0, otherRunsTemplateOnly: 0 });
+  }, 180_000);
+
+  it('an earlier crawl that revisited two reports has them marked template-only once a later crawl recognises the change', async () => {
+    const r = await crawlRounds(join(tmp.dir, 'earlier.db'), YEARS, [
+      { page: (_y, page) => withNotice(page), revisit: 2 },
+      { page: (_y, page) => withNotice(page), revisit: 4 },
+    ]);
+    opened.push(r);
+    const [, second, third] = r.summaries;
+    // Two alike revisions in one crawl are not the template's on their own (the threshold is 3).
+    expect(second!.templateOnlyRevisions).toBe(0);
+    expect(third!.templateOnlyRevisions).toBe(4);
+    expect(third!.otherRunsTemplateOnlyRevisions).toBe(2);
+    expect(formatCrawlSummary(third!)).toContain(
+      "4 revised (4 of them only the site's page template, not listed as revised) (and 2 revision(s) of earlier crawls now recognised",
+    );
+    expect(revisions(r.db)).toEqual([
+      { run_id: second!.runId, template_only: 1 },
+      { run_id: second!.runId, template_only: 1 },
+      ...Array.from({ length: 4 }, () => ({ run_id: third!.runId, template_only: 1 })),
+    ]);
+    expect(revisedFindings(r.db)).toBe(0);
+    ensureBuilt();
+    const text = await runBin(['changes', '--db', r.dbFile]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('6 template-only revision(s) not listed');
+  }, 180_000);
+
+  it('a change recognised on one site does not mark the same change on another site', async () => {
+    const dbFile = join(tmp.dir, 'two-sites.db');
+    const a = await crawlRounds(dbFile, ['2016', '2017', '2019', '2021'], [{ page: (_y, page) => withNotice(page) }], 'a');
+    opened.push(a);
+    expect(a.summaries[1]!.templateOnlyRevisions).toBe(4);
+    // Two revisions with the same notice on a second site of the same database: not the template's there.
+    const b = await crawlRounds(dbFile, ['2023', '2025'], [{ page: (_y, page) => withNotice(page) }], 'b');
+    opened.push(b);
+    expect(b.summaries[1]!.totals.reportsRevised).toBe(2);
+    expect(b.summaries[1]!.templateOnlyRevisions).toBe(0);
+    expect(revisedFindings(b.db)).toBe(2);
   }, 180_000);
 });

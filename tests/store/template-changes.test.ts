@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   findTemplateChanges,
+  recurringTemplateKeys,
   revisionGroup,
   sentenceChangeKey,
   TEMPLATE_MIN_REVISIONS,
@@ -29,12 +30,12 @@ describe('findTemplateChanges', () => {
       revision(4, [FOOTER, real]),
       revision(5, [FOOTER], { cellsChanged: 1 }),
     ]);
-    expect(out.get(1)).toEqual({ templateOnly: true, templateOrds: [1, 2] });
-    expect(out.get(2)).toEqual({ templateOnly: true, templateOrds: [1, 2] });
-    expect(out.get(3)).toEqual({ templateOnly: true, templateOrds: [5, 2] });
+    expect(out.get(1)).toEqual({ templateOnly: true, templateOrds: [1, 2], fromOtherRuns: 0 });
+    expect(out.get(2)).toEqual({ templateOnly: true, templateOrds: [1, 2], fromOtherRuns: 0 });
+    expect(out.get(3)).toEqual({ templateOnly: true, templateOrds: [5, 2], fromOtherRuns: 0 });
     // Real changes stay; the template sentence is marked.
-    expect(out.get(4)).toEqual({ templateOnly: false, templateOrds: [1] });
-    expect(out.get(5)).toEqual({ templateOnly: false, templateOrds: [1] });
+    expect(out.get(4)).toEqual({ templateOnly: false, templateOrds: [1], fromOtherRuns: 0 });
+    expect(out.get(5)).toEqual({ templateOnly: false, templateOrds: [1], fromOtherRuns: 0 });
   });
 
   it('leaves a change shared by fewer revisions than the threshold alone', () => {
@@ -74,6 +75,37 @@ describe('findTemplateChanges', () => {
     expect(out.get(1)?.templateOnly).toBe(false);
     expect(out.get(2)?.templateOnly).toBe(false);
     expect(out.get(3)?.templateOnly).toBe(true);
+  });
+});
+
+describe('findTemplateChanges with changes other runs recognised (known)', () => {
+  const known = new Map([['site:a', new Set([sentenceChangeKey(FOOTER)])]]);
+
+  it('marks a known change on a single revision of the site, and says it came from other runs', () => {
+    expect(findTemplateChanges([revision(1, [FOOTER])]).size).toBe(0);
+    expect(findTemplateChanges([revision(1, [FOOTER])], undefined, undefined, known).get(1)).toEqual({
+      templateOnly: true,
+      templateOrds: [1],
+      fromOtherRuns: 1,
+    });
+    // With a change of the run's own beside it: only the known one came from other runs.
+    const out = findTemplateChanges([revision(1, [FOOTER, PRINT]), revision(2, [PRINT]), revision(3, [PRINT])], undefined, undefined, known);
+    expect(out.get(1)).toEqual({ templateOnly: true, templateOrds: [1, 2], fromOtherRuns: 1 });
+  });
+
+  it('keeps a known change to its own site, and does not mark other changes', () => {
+    const real: SentenceChangeInput = { ord: 2, change: 'changed', oldText: '全年受理申请12件。', newText: '全年受理申请13件。' };
+    const out = findTemplateChanges([revision(1, [FOOTER], { group: 'site:b' }), revision(2, [FOOTER, real])], undefined, undefined, known);
+    expect(out.has(1)).toBe(false);
+    expect(out.get(2)).toEqual({ templateOnly: false, templateOrds: [1], fromOtherRuns: 1 });
+  });
+});
+
+describe('recurringTemplateKeys', () => {
+  it('gives the keys that recur often enough, by group', () => {
+    const keys = recurringTemplateKeys([revision(1, [FOOTER, PRINT]), revision(2, [FOOTER]), revision(3, [FOOTER]), revision(4, [PRINT], { group: 'site:b' })]);
+    expect([...keys.keys()]).toEqual(['site:a']);
+    expect([...keys.get('site:a')!]).toEqual([sentenceChangeKey(FOOTER)]);
   });
 });
 

@@ -21,7 +21,7 @@ import {
 import { dbOption, dbPathFrom, parsePositiveInt, reportCommandError, terminalSafe } from '../command-support.js';
 import { openDatabase, type Db } from '../../store/db.js';
 import { describeChange } from '../../store/revisions.js';
-import { TEMPLATE_MIN_REVISIONS } from '../../store/template-changes.js';
+import { TEMPLATE_MIN_REVISIONS, TEMPLATE_WINDOW_DAYS } from '../../store/template-changes.js';
 
 /** `--since`: a date YYYY-MM-DD. */
 function parseDate(v: string): string {
@@ -77,7 +77,7 @@ export function registerChanges(program: Command): void {
     .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
     .option(
       '--include-template',
-      `also list template-only revisions (their only change is the site's page template: the same sentence change in ${TEMPLATE_MIN_REVISIONS} or more of one site's revisions in one crawl)`,
+      `also list template-only revisions (their only change is the site's page template: the same sentence change in ${TEMPLATE_MIN_REVISIONS} or more of one site's revisions in one crawl, or in fewer where another crawl of the site within ${TEMPLATE_WINDOW_DAYS} days recognised it)`,
     )
     .option(
       '--json',

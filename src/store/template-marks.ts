@@ -1,0 +1,208 @@
+/**
+ * Marks a run's page-template changes in the database (the rule is template-changes.ts): the
+ * run's own revisions, by what recurs among them and by what other runs recognised on the same site
+ * within {@link TEMPLATE_WINDOW_DAYS} days; and the other runs' revisions of those days that carry a
+ * change this run recognised. A site whose reports a crawl revisits a few at a time (more reports
+ * than `--revisit-reports`, a run cut short and resumed) shows one template change over several
+ * runs: the runs with one or two of its revisions could not recognise it on their own.
+ */
+import type { Db } from './db.js';
+import {
+  findTemplateChanges,
+  hasTemplateMarks,
+  isTemplateOnly,
+  recurringTemplateKeys,
+  revisionGroup,
+  sentenceChangeKey,
+  TEMPLATE_WINDOW_DAYS,
+  type RevisionInput,
+  type SentenceChangeInput,
+} from './template-changes.js';
+
+/** What {@link markTemplateRevisions} did. */
+export interface TemplateMarking {
+  /** Revisions of the run looked at. */
+  revisions: number;
+  /** Revisions of the run marked template-only (their `report.revised` finding removed). */
+  templateOnly: number;
+  /** Revisions of the run with real changes that also carry template sentence changes (marked). */
+  mixed: number;
+  /**
+   * Revisions of other runs (within the window) marked template-only by this run: their change
+   * recurred among this run's revisions of the site. Their `report.revised` finding is removed.
+   */
+  otherRunsTemplateOnly: number;
+}
+
+interface RevisionRow {
+  id: number;
+  old_report_id: number;
+  new_report_id: number;
+  url: string | null;
+  site: string | null;
+  cells_changed: number;
+  sentences_total: number;
+  template_only: number;
+}
+
+interface SentenceRow {
+  revision_id: number;
+  ord: number;
+  change: SentenceChangeInput['change'];
+  old_text: string | null;
+  new_text: string | null;
+  template: number;
+}
+
+/** A revision's columns the rule needs; `where` selects them (its parameters follow). */
+const revisionsWhere = (where: string): string =>
+  `SELECT v.id, v.old_report_id, v.new_report_id, v.url, v.cells_changed, v.template_only,
+          v.sentences_changed + v.sentences_added + v.sentences_removed AS sentences_total,
+          (SELECT dl.site FROM reports r JOIN document_locations dl ON dl.document_id = r.document_id
+           WHERE r.id = v.new_report_id AND dl.site IS NOT NULL ORDER BY dl.place = v.url DESC, dl.id LIMIT 1) AS site
+   FROM revisions v WHERE ${where} ORDER BY v.id`;
+
+/** The kept sentence changes of the revisions `where` selects, by revision. */
+function sentencesWhere(db: Db, where: string, params: unknown[]): Map<number, SentenceRow[]> {
+  const out = new Map<number, SentenceRow[]>();
+  for (const s of db
+    .prepare<unknown[], SentenceRow>(
+      `SELECT s.revision_id, s.ord, s.change, s.old_text, s.new_text, s.template
+       FROM revision_sentences s JOIN revisions v ON v.id = s.revision_id WHERE ${where} ORDER BY s.revision_id, s.ord`,
+    )
+    .all(...params)) {
+    const list = out.get(s.revision_id);
+    if (list) list.push(s);
+    else out.set(s.revision_id, [s]);
+  }
+  return out;
+}
+
+function inputOf(r: RevisionRow, sentences: readonly SentenceRow[]): RevisionInput {
+  return {
+    id: r.id,
+    group: revisionGroup(r.site, r.url),
+    cellsChanged: r.cells_changed,
+    sentencesTotal: r.sentences_total,
+    sentences: sentences.map((s) => ({ ord: s.ord, change: s.change, oldText: s.old_text, newText: s.new_text })),
+  };
+}
+
+/** A group that spans runs: a crawl site or a host (an ingest run's files are a group of that run only). */
+const crossRun = (group: string): boolean => group !== 'files';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Marks the template changes among the revisions run `runId` stored (call once the run has stored
+ * them all): `revision_sentences.template` on each template sentence change, and for a
+ * template-only revision `revisions.template_only` with its `report.revised` finding removed; a
+ * revision with real changes keeps its finding, whose message says how many of its sentence
+ * changes are the template's. Then the same for other runs' revisions of the window that carry a
+ * change recurring in this run. One transaction; running it again changes nothing.
+ */
+export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
+  const none: TemplateMarking = { revisions: 0, templateOnly: 0, mixed: 0, otherRunsTemplateOnly: 0 };
+  if (!hasTemplateMarks(db)) return none;
+  return db.transaction((): TemplateMarking => {
+    const rows = db.prepare<[number], RevisionRow>(revisionsWhere('v.run_id = ?')).all(runId);
+    if (rows.length === 0) return none;
+    const sentencesOf = sentencesWhere(db, 'v.run_id = ?', [runId]);
+    const alreadyMarked = new Set<number>();
+    const inputs = rows.map((r) => {
+      const sentences = sentencesOf.get(r.id) ?? [];
+      if (r.template_only === 1 || sentences.some((s) => s.template === 1)) alreadyMarked.add(r.id);
+      return inputOf(r, sentences);
+    });
+    const groups = new Set(inputs.map((r) => r.group).filter(crossRun));
+
+    // Other runs' revisions of the same sites within the window of this run's.
+    const seen = db
+      .prepare<[number], { lo: string; hi: string }>('SELECT min(first_seen_at) AS lo, max(first_seen_at) AS hi FROM revisions WHERE run_id = ?')
+      .get(runId)!;
+    const window = [
+      runId,
+      new Date(Date.parse(seen.lo) - TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString(),
+      new Date(Date.parse(seen.hi) + TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString(),
+    ];
+    const others = 'v.run_id IS NOT ? AND v.first_seen_at BETWEEN ? AND ?';
+    const known = new Map<string, Set<string>>();
+    if (groups.size > 0) {
+      const marked = sentencesWhere(db, `${others} AND s.template = 1`, window);
+      if (marked.size > 0) {
+        for (const r of db
+          .prepare<unknown[], RevisionRow>(revisionsWhere(`${others} AND v.id IN (SELECT value FROM json_each(?))`))
+          .all(...window, JSON.stringify([...marked.keys()]))) {
+          const group = revisionGroup(r.site, r.url);
+          if (!groups.has(group)) continue;
+          const keys = known.get(group) ?? new Set<string>();
+          for (const s of marked.get(r.id)!) keys.add(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text }));
+          known.set(group, keys);
+        }
+      }
+    }
+
+    const marks = statements(db);
+    const out: TemplateMarking = { revisions: rows.length, templateOnly: 0, mixed: 0, otherRunsTemplateOnly: 0 };
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [id, v] of findTemplateChanges(inputs, undefined, undefined, known)) {
+      const r = byId.get(id)!;
+      if (v.templateOnly) out.templateOnly++;
+      else out.mixed++;
+      if (alreadyMarked.has(id)) continue;
+      for (const ord of v.templateOrds) marks.sentence.run(id, ord);
+      if (v.templateOnly) marks.templateOnly(r);
+      else
+        marks.note(
+          r,
+          v.fromOtherRuns === v.templateOrds.length
+            ? `; ${v.templateOrds.length} sentence change(s) of them the site's page template (recognised in other revisions of the site within ${TEMPLATE_WINDOW_DAYS} days)`
+            : `; ${v.templateOrds.length} sentence change(s) of them the site's page template (the same in other revisions of this crawl)`,
+        );
+    }
+
+    // This run's recurring changes, on the other runs' revisions of the window that carry them.
+    const recurring = new Map([...recurringTemplateKeys(inputs)].filter(([group]) => crossRun(group)));
+    if (recurring.size > 0) {
+      const where = `${others} AND v.template_only = 0`;
+      const otherSentences = sentencesWhere(db, where, window);
+      for (const r of db.prepare<unknown[], RevisionRow>(revisionsWhere(where)).all(...window)) {
+        const keys = recurring.get(revisionGroup(r.site, r.url));
+        const sentences = otherSentences.get(r.id);
+        if (!keys || !sentences) continue;
+        const fresh = sentences.filter((s) => s.template === 0 && keys.has(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text })));
+        if (fresh.length === 0) continue;
+        const before = sentences.length - sentences.filter((s) => s.template === 0).length;
+        for (const s of fresh) marks.sentence.run(r.id, s.ord);
+        if (isTemplateOnly(inputOf(r, sentences), before + fresh.length)) {
+          marks.templateOnly(r);
+          out.otherRunsTemplateOnly++;
+        } else if (before === 0) {
+          marks.note(
+            r,
+            `; ${fresh.length} sentence change(s) of them the site's page template (recognised in other revisions of the site within ${TEMPLATE_WINDOW_DAYS} days)`,
+          );
+        }
+      }
+    }
+    return out;
+  })();
+}
+
+/** The writes of the marking. */
+function statements(db: Db) {
+  const sentence = db.prepare('UPDATE revision_sentences SET template = 1 WHERE revision_id = ? AND ord = ?');
+  const only = db.prepare('UPDATE revisions SET template_only = 1 WHERE id = ?');
+  const dropFinding = db.prepare("DELETE FROM findings WHERE rule = 'report.revised' AND report_id = ? AND other_report_id = ?");
+  const noteFinding = db.prepare("UPDATE findings SET message = message || ? WHERE rule = 'report.revised' AND report_id = ? AND other_report_id = ?");
+  return {
+    sentence,
+    /** Marks `r` template-only and removes its `report.revised` finding. */
+    templateOnly: (r: RevisionRow): void => {
+      only.run(r.id);
+      dropFinding.run(r.new_report_id, r.old_report_id);
+    },
+    /** Appends `note` to `r`'s `report.revised` finding. */
+    note: (r: RevisionRow, note: string): void => void noteFinding.run(note, r.new_report_id, r.old_report_id),
+  };
+}

@@ -33,7 +33,7 @@ import { SqliteReportSink } from './stages/sqlite-sink.js';
 import type { ParsePoolStats } from '../parse/pool.js';
 import type { Frontier, ReportSink } from './stages/contracts.js';
 import type { CrawlContext, CrawlSummary } from './types.js';
-import { markTemplateRevisions } from '../store/template-marks.js';
+import { markStoppedRuns, markTemplateRevisions } from '../store/template-marks.js';
 
 export type { CrawlContext, CrawlEvent, CrawlSummary, PageOutcome, SiteSummary } from './types.js';
 export type { FrontierRow } from './stages/contracts.js';
@@ -102,7 +102,8 @@ export async function crawl(ctx: CrawlContext, options: CrawlOptionsInput): Prom
   try {
     const marking = markTemplateRevisions(ctx.db, summary.runId);
     summary.templateOnlyRevisions = marking.templateOnly;
-    summary.otherRunsTemplateOnlyRevisions = marking.otherRunsTemplateOnly;
+    // Runs that stopped before this point (killed, failed) left their revisions unmarked.
+    summary.otherRunsTemplateOnlyRevisions = marking.otherRunsTemplateOnly + markStoppedRuns(ctx.db, summary.runId);
     // The reports this run stored go into the search indexes in one pass (store/text-index.ts); a
     // run that failed leaves them pending, and the next writable open finishes them.
     indexPending(ctx.db);

@@ -2,7 +2,8 @@
  * Marks a run's page-template changes in the database (the rule is template-changes.ts): the
  * run's own revisions, by what recurs among them and by what other runs recognised on the same site
  * within {@link TEMPLATE_WINDOW_DAYS} days; and the other runs' revisions of those days that carry a
- * change this run recognised. A site whose reports a crawl revisits a few at a time (more reports
+ * change this run recognised. {@link markStoppedRuns} does it for runs that stopped before their
+ * end. A site whose reports a crawl revisits a few at a time (more reports
  * than `--revisit-reports`, a run cut short and resumed) shows one template change over several
  * runs: the runs with one or two of its revisions could not recognise it on their own.
  */
@@ -187,6 +188,30 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
     }
     return out;
   })();
+}
+
+/**
+ * Marks the template changes of earlier runs that stopped before marking their own (status
+ * `failed`, or `interrupted`: killed, then found dead) and started within
+ * {@link TEMPLATE_WINDOW_DAYS} days of now, as {@link markTemplateRevisions} would have at their
+ * end; `except` (the calling run) is left out. Revisions already marked are left as they are.
+ * Returns how many revisions became template-only, in those runs and in others of their window.
+ */
+export function markStoppedRuns(db: Db, except: number, now: number = Date.now()): number {
+  if (!hasTemplateMarks(db)) return 0;
+  const since = new Date(now - TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString();
+  const runs = db
+    .prepare<[number, string], number>(
+      `SELECT id FROM runs WHERE id <> ? AND status IN ('failed', 'interrupted') AND started_at >= ?
+         AND EXISTS (SELECT 1 FROM revisions v WHERE v.run_id = runs.id AND v.template_only = 0) ORDER BY id`,
+    )
+    .pluck()
+    .all(except, since);
+  if (runs.length === 0) return 0;
+  const templateOnly = db.prepare('SELECT count(*) FROM revisions WHERE template_only = 1').pluck();
+  const before = templateOnly.get() as number;
+  for (const id of runs) markTemplateRevisions(db, id);
+  return (templateOnly.get() as number) - before;
 }
 
 /** The writes of the marking. */

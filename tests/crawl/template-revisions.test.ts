@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crawl, type CrawlSummary } from '../../src/crawl/crawler.js';
+import { crawl, crawlWith, sqliteStages, type CrawlSummary } from '../../src/crawl/crawler.js';
 import { formatCrawlSummary } from '../../src/crawl/summary.js';
 import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
@@ -47,6 +47,8 @@ async function portal(files: Map<string, string>): Promise<{ origin: string; clo
 interface Round {
   page: (year: string, page: string) => string;
   revisit?: number;
+  /** The crawl stops after storing, before its end marks template changes (as a killed one does). */
+  stopsBeforeMarking?: boolean;
 }
 
 /**
@@ -66,21 +68,25 @@ async function crawlRounds(
   for (const y of years) files.set(`/nb/${y}.html`, corpus(`fujian-pingtan-${y}.html`));
   const db = openDatabase(dbFile);
   const registry = testSiteRegistry(p.origin, { name: site });
-  const run = (revisit?: number) =>
-    crawl(
-      { db, registry },
-      {
-        snapshotsDir: defaultSnapshotsDir(dbFile),
-        intervalMs: 0,
-        browser: { enabled: false },
-        revisitAfterHours: 0,
-        ...(revisit !== undefined ? { revisitReports: revisit } : {}),
-      },
-    );
+  const run = async (revisit?: number, stopsBeforeMarking = false): Promise<CrawlSummary> => {
+    const options = {
+      snapshotsDir: defaultSnapshotsDir(dbFile),
+      intervalMs: 0,
+      browser: { enabled: false },
+      revisitAfterHours: 0,
+      ...(revisit !== undefined ? { revisitReports: revisit } : {}),
+    };
+    if (!stopsBeforeMarking) return crawl({ db, registry }, options);
+    // The crawl's work without its end (crawl() marks template changes after crawlWith), and the
+    // run row as the next open leaves a killed run's.
+    const summary = await crawlWith({ db, registry }, options, sqliteStages);
+    db.prepare("UPDATE runs SET status = 'interrupted' WHERE id = ?").run(summary.runId);
+    return summary;
+  };
   const summaries = [await run()];
   for (const round of rounds) {
     for (const y of years) files.set(`/nb/${y}.html`, round.page(y, corpus(`fujian-pingtan-${y}.html`)));
-    summaries.push(await run(round.revisit));
+    summaries.push(await run(round.revisit, round.stopsBeforeMarking));
   }
   return { db, dbFile, origin: p.origin, summaries, close: p.close };
 }
@@ -332,6 +338,20 @@ describe('one template change seen over several crawls of a site (a few reports 
     const text = await runBin(['changes', '--db', r.dbFile]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('6 template-only revision(s) not listed');
+  }, 180_000);
+
+  it('a crawl that stopped before marking (killed, found interrupted) has its template changes marked by the next one', async () => {
+    const r = await crawlRounds(join(tmp.dir, 'stopped.db'), YEARS, [
+      { page: (_y, page) => withNotice(page), stopsBeforeMarking: true },
+      { page: (_y, page) => withNotice(page), revisit: 0 },
+    ]);
+    opened.push(r);
+    const [, second, third] = r.summaries;
+    expect(second!.totals.reportsRevised).toBe(6);
+    expect(third!.totals.reportsRevised).toBe(0);
+    expect(third!.otherRunsTemplateOnlyRevisions).toBe(6);
+    expect(revisions(r.db)).toEqual(Array.from({ length: 6 }, () => ({ run_id: second!.runId, template_only: 1 })));
+    expect(revisedFindings(r.db)).toBe(0);
   }, 180_000);
 
   it('a change recognised on one site does not mark the same change on another site', async () => {

@@ -33,7 +33,7 @@ import { mirrorRun } from './mirror.js';
 import { markStored, pendingResults, takeResults, type QueuedDocument, type QueuedRow } from './results.js';
 import { loadRun, markRunStored, runStatus, type SharedRun } from './run.js';
 import { SharedSnapshots, storedResultHashes } from './shared-snapshots.js';
-import { markTemplateRevisions } from '../store/template-marks.js';
+import { markStoppedRuns, markTemplateRevisions } from '../store/template-marks.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -119,8 +119,10 @@ export async function storeRun(c: Coordinator, o: StoreOptions): Promise<StoreSu
   }
   stopHeartbeat();
   frontier.commitNow();
-  // Page-template changes among the revisions stored, as after a single-machine crawl.
+  // Page-template changes among the revisions stored, and those of runs that stopped before their
+  // end, as after a single-machine crawl.
   markTemplateRevisions(o.db, datasetRunId);
+  markStoppedRuns(o.db, datasetRunId);
   // The reports stored go into the search indexes in one pass, as after a single-machine crawl.
   indexPending(o.db);
   const counts = { ...(o.counts ? await o.counts() : {}), coordinator: c.label, coordinatorRun: run.id, stored: st.stored };

@@ -67,10 +67,45 @@ export interface RevisionVerdict {
 /** Sentence-change keys ({@link sentenceChangeKey}) that are a group's template, by group. */
 export type TemplateKeys = ReadonlyMap<string, ReadonlySet<string>>;
 
-/** The key a sentence change is compared by across revisions. */
+/** Runs of digits (after normalisation: NFKC makes full-width digits ASCII). */
+const DIGITS = /\d+/g;
+/** The longest edit (removed + inserted characters) compared as an edit rather than whole sentences. */
+const EDIT_MAX = 30;
+/** Characters after an edit that go into its key (numbers folded). */
+const EDIT_CONTEXT = 4;
+
+/**
+ * The key a sentence change is compared by across revisions. A `changed` sentence whose numbers
+ * stayed the same — the same runs of digits in the same order, old and new — and whose edit is
+ * short is compared by that edit alone: what was removed, what was put in, and the few characters
+ * after it (numbers folded). A template that rewords a line each page fills with its own date or
+ * source (来源：某局 时间：2024-01-05 → 来源：某局 发布时间：2024-01-05) makes the same edit on
+ * every page. A change of a number is never compared so, nor are added or removed sentences: one
+ * correction of a figure stays that report's.
+ */
 export function sentenceChangeKey(s: Pick<SentenceChangeInput, 'change' | 'oldText' | 'newText'>): string {
-  const norm = (t: string | null): string => (t === null ? '' : normalizeLabel(t));
-  return `${s.change}\u0000${norm(s.oldText)}\u0000${norm(s.newText)}`;
+  const oldText = s.oldText === null ? '' : normalizeLabel(s.oldText);
+  const newText = s.newText === null ? '' : normalizeLabel(s.newText);
+  if (s.change === 'changed') {
+    const edit = numberKeepingEdit(oldText, newText);
+    if (edit !== null) return `edit\u0000${edit}`;
+  }
+  return `${s.change}\u0000${oldText}\u0000${newText}`;
+}
+
+/** The short edit from `oldText` to `newText` that left their numbers as they were, as a key part; else null. */
+function numberKeepingEdit(oldText: string, newText: string): string | null {
+  const numbers = (t: string): string => (t.match(DIGITS) ?? []).join(',');
+  if (numbers(oldText) !== numbers(newText)) return null;
+  let p = 0;
+  while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++;
+  let q = 0;
+  while (q < oldText.length - p && q < newText.length - p && oldText[oldText.length - 1 - q] === newText[newText.length - 1 - q]) q++;
+  const removed = oldText.slice(p, oldText.length - q);
+  const added = newText.slice(p, newText.length - q);
+  if (removed.length + added.length > EDIT_MAX || /\d/.test(removed + added)) return null;
+  const after = oldText.slice(oldText.length - q, oldText.length - q + EDIT_CONTEXT).replace(DIGITS, '#');
+  return `${removed}\u0000${added}\u0000${after}`;
 }
 
 /** Groups `revisions` by their `group`, in order. */

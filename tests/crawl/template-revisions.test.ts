@@ -354,6 +354,22 @@ describe('one template change seen over several crawls of a site (a few reports 
     expect(revisedFindings(r.db)).toBe(0);
   }, 180_000);
 
+  it('a template that rewords the line each page prints its own date in is recognised (the dates differ, the change is the same)', async () => {
+    const r = await crawlRounds(join(tmp.dir, 'dates.db'), YEARS, [{ page: (_y, page) => replaceOnce(page, '>时间：', '>发布时间：') }]);
+    opened.push(r);
+    const sentences = r.db.prepare('SELECT change, old_text, new_text, template FROM revision_sentences ORDER BY revision_id').all() as {
+      change: string;
+      old_text: string;
+      new_text: string;
+      template: number;
+    }[];
+    expect(sentences).toHaveLength(6);
+    expect(new Set(sentences.map((x) => x.old_text)).size).toBe(6);
+    for (const x of sentences) expect(x).toMatchObject({ change: 'changed', template: 1 });
+    expect(r.summaries[1]!.templateOnlyRevisions).toBe(6);
+    expect(revisedFindings(r.db)).toBe(0);
+  }, 180_000);
+
   it('a change recognised on one site does not mark the same change on another site', async () => {
     const dbFile = join(tmp.dir, 'two-sites.db');
     const a = await crawlRounds(dbFile, ['2016', '2017', '2019', '2021'], [{ page: (_y, page) => withNotice(page) }], 'a');

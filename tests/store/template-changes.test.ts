@@ -78,6 +78,54 @@ describe('findTemplateChanges', () => {
   });
 });
 
+describe('sentenceChangeKey: numbers that stayed the same', () => {
+  const reworded = (date: string): SentenceChangeInput => ({ ord: 1, change: 'changed', oldText: `时间：${date}`, newText: `发布时间：${date}` });
+
+  it("compares a reworded line without the numbers it kept, so each page's own date does not tell the changes apart", () => {
+    expect(sentenceChangeKey(reworded('2017-01-18 15:57'))).toBe(sentenceChangeKey(reworded('2024-03-08 15:34')));
+    // The same edit in a line that also names each page's own source.
+    const withSource = (source: string, date: string): SentenceChangeInput => ({
+      ord: 1,
+      change: 'changed',
+      oldText: `来源：${source} 时间：${date}`,
+      newText: `来源：${source} 发布时间：${date}`,
+    });
+    expect(sentenceChangeKey(withSource('平潭县人民政府', '2017-01-18 15:57'))).toBe(
+      sentenceChangeKey(withSource('平潭综合实验区管委会办公室', '2024-03-08 15:34')),
+    );
+    // Another edit, or the same words put elsewhere, is another change.
+    expect(sentenceChangeKey(withSource('甲', '2017-01-18'))).not.toBe(
+      sentenceChangeKey({ change: 'changed', oldText: '来源：甲 时间：2017-01-18', newText: '来源：甲 更新时间：2017-01-18' }),
+    );
+    expect(sentenceChangeKey(withSource('甲', '2017-01-18'))).not.toBe(
+      sentenceChangeKey({ change: 'changed', oldText: '来源：甲 日期：2017-01-18', newText: '来源：甲 发布日期：2017-01-18' }),
+    );
+    const out = findTemplateChanges([
+      revision(1, [reworded('2017-01-18 15:57')]),
+      revision(2, [reworded('2020-01-20 15:22')]),
+      revision(3, [reworded('2024-03-08 15:34')]),
+    ]);
+    expect([...out.values()].map((v) => v.templateOnly)).toEqual([true, true, true]);
+  });
+
+  it('keeps the numbers of a change that changed a number, and of added or removed sentences', () => {
+    const fix = (from: number, to: number): SentenceChangeInput => ({
+      ord: 1,
+      change: 'changed',
+      oldText: `全年受理申请${from}件。`,
+      newText: `全年受理申请${to}件。`,
+    });
+    expect(sentenceChangeKey(fix(12, 13))).not.toBe(sentenceChangeKey(fix(15, 16)));
+    expect(findTemplateChanges([revision(1, [fix(12, 13)]), revision(2, [fix(15, 16)]), revision(3, [fix(20, 21)])]).size).toBe(0);
+    // A number moved: not the same numbers in the same order.
+    expect(sentenceChangeKey({ change: 'changed', oldText: '第1页共2页', newText: '第2页共1页' })).not.toBe(
+      sentenceChangeKey({ change: 'changed', oldText: '第3页共4页', newText: '第4页共3页' }),
+    );
+    const added = (n: number): SentenceChangeInput => ({ ord: 1, change: 'added', oldText: null, newText: `本年新增申请${n}件。` });
+    expect(sentenceChangeKey(added(3))).not.toBe(sentenceChangeKey(added(4)));
+  });
+});
+
 describe('findTemplateChanges with changes other runs recognised (known)', () => {
   const known = new Map([['site:a', new Set([sentenceChangeKey(FOOTER)])]]);
 

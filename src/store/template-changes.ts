@@ -8,6 +8,10 @@
  * sentence change a template one, all of them kept — is template-only (`revisions.template_only`)
  * and loses its `report.revised` finding (docs/changes.md).
  *
+ * Revisions are counted by site, and by the host of their URL as well: a platform that hosts many
+ * agencies' sites (a city's 政府信息公开 platform, each department a registry site) changes its
+ * template for all of them at once, one or two revisions a site.
+ *
  * A sentence change is the same when its kind and its normalised old and new sentences are
  * (`changed` old → new, `added` new, `removed` old; normalised as the text diff compares them:
  * NFKC, spaces removed, quotes folded). It is a template change when it occurs in at least
@@ -47,6 +51,11 @@ export interface RevisionInput {
   id: number;
   /** What groups revisions: the crawl site (else the URL's host; one group for an ingest run's files). */
   group: string;
+  /**
+   * The host its URL is on, as a group (`host:…`, {@link hostGroup}), when that is not `group`:
+   * revisions are counted by host too, for the platforms that host many agencies' sites.
+   */
+  host?: string | null;
   cellsChanged: number;
   /** Every sentence change counted on the revision (kept or not). */
   sentencesTotal: number;
@@ -108,13 +117,20 @@ function numberKeepingEdit(oldText: string, newText: string): string | null {
   return `${removed}\u0000${added}\u0000${after}`;
 }
 
-/** Groups `revisions` by their `group`, in order. */
+/** The groups a revision is counted in: its `group`, and its host when that is another. */
+export function groupsOf(r: Pick<RevisionInput, 'group' | 'host'>): string[] {
+  return r.host && r.host !== r.group ? [r.group, r.host] : [r.group];
+}
+
+/** Groups `revisions` by each of their groups ({@link groupsOf}), in order. */
 function byGroup(revisions: readonly RevisionInput[]): Map<string, RevisionInput[]> {
   const groups = new Map<string, RevisionInput[]>();
   for (const r of revisions) {
-    const g = groups.get(r.group);
-    if (g) g.push(r);
-    else groups.set(r.group, [r]);
+    for (const name of groupsOf(r)) {
+      const g = groups.get(name);
+      if (g) g.push(r);
+      else groups.set(name, [r]);
+    }
   }
   return groups;
 }
@@ -155,14 +171,15 @@ export function findTemplateChanges(
   const recurring = recurringTemplateKeys(revisions, minRevisions, minShare);
   const out = new Map<number, RevisionVerdict>();
   for (const r of revisions) {
-    const now = recurring.get(r.group);
-    const before = known.get(r.group);
+    const groups = groupsOf(r);
+    const now = (k: string): boolean => groups.some((g) => recurring.get(g)?.has(k));
+    const before = (k: string): boolean => groups.some((g) => known.get(g)?.has(k));
     const templateOrds: number[] = [];
     let fromOtherRuns = 0;
     for (const s of r.sentences) {
       const k = sentenceChangeKey(s);
-      if (now?.has(k)) templateOrds.push(s.ord);
-      else if (before?.has(k)) {
+      if (now(k)) templateOrds.push(s.ord);
+      else if (before(k)) {
         templateOrds.push(s.ord);
         fromOtherRuns++;
       }
@@ -181,13 +198,18 @@ export function isTemplateOnly(r: Pick<RevisionInput, 'cellsChanged' | 'sentence
 /** The group of a revision: its crawl site, else its URL's host, else (a file) the run's files. */
 export function revisionGroup(site: string | null, url: string | null): string {
   if (site) return `site:${site}`;
+  return hostGroup(url) ?? 'files';
+}
+
+/** The host of a revision's URL as a group (`host:…`); null for a file (no URL, or not one). */
+export function hostGroup(url: string | null): string | null {
   try {
     const host = url ? new URL(url).host : '';
     if (host) return `host:${host}`;
   } catch {
     // not a URL: one of the run's files
   }
-  return 'files';
+  return null;
 }
 
 /** Whether the database has migration 22's columns (a read-only older file may not). */

@@ -10,7 +10,9 @@
 import type { Db } from './db.js';
 import {
   findTemplateChanges,
+  groupsOf,
   hasTemplateMarks,
+  hostGroup,
   isTemplateOnly,
   recurringTemplateKeys,
   revisionGroup,
@@ -83,6 +85,7 @@ function inputOf(r: RevisionRow, sentences: readonly SentenceRow[]): RevisionInp
   return {
     id: r.id,
     group: revisionGroup(r.site, r.url),
+    host: hostGroup(r.url),
     cellsChanged: r.cells_changed,
     sentencesTotal: r.sentences_total,
     sentences: sentences.map((s) => ({ ord: s.ord, change: s.change, oldText: s.old_text, newText: s.new_text })),
@@ -115,7 +118,7 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
       if (r.template_only === 1 || sentences.some((s) => s.template === 1)) alreadyMarked.add(r.id);
       return inputOf(r, sentences);
     });
-    const groups = new Set(inputs.map((r) => r.group).filter(crossRun));
+    const groups = new Set(inputs.flatMap(groupsOf).filter(crossRun));
 
     // Other runs' revisions of the same sites within the window of this run's.
     const seen = db
@@ -134,11 +137,12 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
         for (const r of db
           .prepare<unknown[], RevisionRow>(revisionsWhere(`${others} AND v.id IN (SELECT value FROM json_each(?))`))
           .all(...window, JSON.stringify([...marked.keys()]))) {
-          const group = revisionGroup(r.site, r.url);
-          if (!groups.has(group)) continue;
-          const keys = known.get(group) ?? new Set<string>();
-          for (const s of marked.get(r.id)!) keys.add(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text }));
-          known.set(group, keys);
+          for (const group of groupsOf(inputOf(r, []))) {
+            if (!groups.has(group)) continue;
+            const keys = known.get(group) ?? new Set<string>();
+            for (const s of marked.get(r.id)!) keys.add(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text }));
+            known.set(group, keys);
+          }
         }
       }
     }
@@ -168,10 +172,12 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
       const where = `${others} AND v.template_only = 0`;
       const otherSentences = sentencesWhere(db, where, window);
       for (const r of db.prepare<unknown[], RevisionRow>(revisionsWhere(where)).all(...window)) {
-        const keys = recurring.get(revisionGroup(r.site, r.url));
+        const keys = groupsOf(inputOf(r, [])).flatMap((g) => recurring.get(g) ?? []);
         const sentences = otherSentences.get(r.id);
-        if (!keys || !sentences) continue;
-        const fresh = sentences.filter((s) => s.template === 0 && keys.has(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text })));
+        if (keys.length === 0 || !sentences) continue;
+        const fresh = sentences.filter(
+          (s) => s.template === 0 && keys.some((k) => k.has(sentenceChangeKey({ change: s.change, oldText: s.old_text, newText: s.new_text }))),
+        );
         if (fresh.length === 0) continue;
         const before = sentences.length - sentences.filter((s) => s.template === 0).length;
         for (const s of fresh) marks.sentence.run(r.id, s.ord);

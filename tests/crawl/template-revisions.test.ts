@@ -9,97 +9,16 @@
  * two real ones keep their finding. A second portal where only two pages get the same new sentence
  * (below the threshold) keeps both as revisions.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crawl, crawlWith, sqliteStages, type CrawlSummary } from '../../src/crawl/crawler.js';
+import type { CrawlSummary } from '../../src/crawl/crawler.js';
 import { formatCrawlSummary } from '../../src/crawl/summary.js';
 import { createExplorer, type Explorer } from '../../src/explorer/server.js';
 import { parseReport } from '../../src/parse/report.js';
-import { defaultSnapshotsDir, openDatabase } from '../../src/store/db.js';
 import { markTemplateRevisions } from '../../src/store/template-marks.js';
-import { ROOT, ensureBuilt, replaceOnce, runBin, tempDir, testSiteRegistry, trsListPage } from './helpers.js';
-
-const corpus = (name: string): string => readFileSync(join(ROOT, 'snapshots', 'corpus', name), 'utf8');
-
-const LIST = trsListPage;
-
-/** The notice the portal's new template adds to every page. */
-const NOTICE = '本网站已支持IPv6访问。';
-const withNotice = (page: string): string => replaceOnce(page, '</body>', `<p>${NOTICE}</p></body>`);
-
-/** A portal on 127.0.0.1 serving `files` (anything else: 404). */
-async function portal(files: Map<string, string>): Promise<{ origin: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const body = files.get(new URL(req.url ?? '/', 'http://x').pathname);
-    if (body === undefined) return void res.writeHead(404, { 'Content-Type': 'text/html' }).end('<html><body>404</body></html>');
-    const buf = Buffer.from(body, 'utf8');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': buf.length }).end(buf);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** One round of {@link crawlRounds}: what the portal serves for each report, and how many known reports the crawl revisits. */
-interface Round {
-  page: (year: string, page: string) => string;
-  revisit?: number;
-  /** The crawl stops after storing, before its end marks template changes (as a killed one does). */
-  stopsBeforeMarking?: boolean;
-}
-
-/**
- * Serves the corpus pages of `years` on one site and crawls it once, then once per round after
- * applying the round's `page` to the pages (every known report is due for a revisit).
- */
-async function crawlRounds(
-  dbFile: string,
-  years: readonly string[],
-  rounds: readonly Round[],
-  site = 'test',
-): Promise<{ db: Database.Database; dbFile: string; origin: string; summaries: CrawlSummary[]; close: () => Promise<void> }> {
-  const files = new Map<string, string>();
-  const p = await portal(files);
-  files.set('/index.html', '<html><head><meta charset="utf-8"><title>测试县人民政府</title></head><body><h1>测试县人民政府门户网站</h1></body></html>');
-  files.set('/nb/index.html', LIST(years.map((y) => [`/nb/${y}.html`, `测试县${y}年度政府信息公开工作年度报告`])));
-  for (const y of years) files.set(`/nb/${y}.html`, corpus(`fujian-pingtan-${y}.html`));
-  const db = openDatabase(dbFile);
-  const registry = testSiteRegistry(p.origin, { name: site });
-  const run = async (revisit?: number, stopsBeforeMarking = false): Promise<CrawlSummary> => {
-    const options = {
-      snapshotsDir: defaultSnapshotsDir(dbFile),
-      intervalMs: 0,
-      browser: { enabled: false },
-      revisitAfterHours: 0,
-      ...(revisit !== undefined ? { revisitReports: revisit } : {}),
-    };
-    if (!stopsBeforeMarking) return crawl({ db, registry }, options);
-    // The crawl's work without its end (crawl() marks template changes after crawlWith), and the
-    // run row as the next open leaves a killed run's.
-    const summary = await crawlWith({ db, registry }, options, sqliteStages);
-    db.prepare("UPDATE runs SET status = 'interrupted' WHERE id = ?").run(summary.runId);
-    return summary;
-  };
-  const summaries = [await run()];
-  for (const round of rounds) {
-    for (const y of years) files.set(`/nb/${y}.html`, round.page(y, corpus(`fujian-pingtan-${y}.html`)));
-    summaries.push(await run(round.revisit, round.stopsBeforeMarking));
-  }
-  return { db, dbFile, origin: p.origin, summaries, close: p.close };
-}
-
-/** {@link crawlRounds} with one round. */
-async function twoRounds(
-  dbFile: string,
-  years: readonly string[],
-  round2: (year: string, page: string) => string,
-): Promise<{ db: Database.Database; origin: string; first: CrawlSummary; second: CrawlSummary; close: () => Promise<void> }> {
-  const r = await crawlRounds(dbFile, years, [{ page: round2 }]);
-  return { ...r, first: r.summaries[0]!, second: r.summaries[1]! };
-}
+import { ensureBuilt, replaceOnce, runBin, tempDir } from './helpers.js';
+import { corpus, NOTICE, twoRounds, withNotice } from './template-helpers.js';
 
 interface RevisionRow {
   id: number;
@@ -276,110 +195,5 @@ describe('the same sentence change in only two revisions of a site', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('2 change(s): 2 revised, 0 vanished\n');
     expect(text.stdout).not.toContain('template');
-  }, 180_000);
-});
-
-describe('one template change seen over several crawls of a site (a few reports revisited at a time)', () => {
-  const tmp = tempDir();
-  const YEARS = ['2016', '2017', '2019', '2021', '2023', '2025'] as const;
-  const opened: { db: Database.Database; close: () => Promise<void> }[] = [];
-
-  afterAll(async () => {
-    for (const o of opened) {
-      o.db.close();
-      await o.close();
-    }
-    tmp.cleanup();
-  });
-
-  const revisions = (db: Database.Database) =>
-    db.prepare('SELECT run_id, template_only FROM revisions ORDER BY run_id, id').all() as { run_id: number; template_only: number }[];
-  const revisedFindings = (db: Database.Database): number => db.prepare("SELECT count(*) FROM findings WHERE rule = 'report.revised'").pluck().get() as number;
-
-  it('a later crawl that revisits the last two reports marks them template-only: an earlier crawl recognised the change', async () => {
-    const r = await crawlRounds(join(tmp.dir, 'later.db'), YEARS, [
-      { page: (_y, page) => withNotice(page), revisit: 4 },
-      { page: (_y, page) => withNotice(page), revisit: 2 },
-    ]);
-    opened.push(r);
-    const [, second, third] = r.summaries;
-    expect(second!.totals.reportsRevised).toBe(4);
-    expect(second!.templateOnlyRevisions).toBe(4);
-    expect(third!.totals.reportsRevised).toBe(2);
-    expect(third!.templateOnlyRevisions).toBe(2);
-    expect(revisions(r.db).map((v) => v.template_only)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(revisedFindings(r.db)).toBe(0);
-    expect(r.db.prepare('SELECT count(*) FROM revision_sentences WHERE template = 0').pluck().get()).toBe(0);
-    // Marking the runs again changes nothing.
-    expect(markTemplateRevisions(r.db, third!.runId)).toEqual({ revisions: 2, templateOnly: 2, mixed: 0, otherRunsTemplateOnly: 0 });
-  }, 180_000);
-
-  it('an earlier crawl that revisited two reports has them marked template-only once a later crawl recognises the change', async () => {
-    const r = await crawlRounds(join(tmp.dir, 'earlier.db'), YEARS, [
-      { page: (_y, page) => withNotice(page), revisit: 2 },
-      { page: (_y, page) => withNotice(page), revisit: 4 },
-    ]);
-    opened.push(r);
-    const [, second, third] = r.summaries;
-    // Two alike revisions in one crawl are not the template's on their own (the threshold is 3).
-    expect(second!.templateOnlyRevisions).toBe(0);
-    expect(third!.templateOnlyRevisions).toBe(4);
-    expect(third!.otherRunsTemplateOnlyRevisions).toBe(2);
-    expect(formatCrawlSummary(third!)).toContain(
-      "4 revised (4 of them only the site's page template, not listed as revised) (and 2 revision(s) of earlier crawls now recognised",
-    );
-    expect(revisions(r.db)).toEqual([
-      { run_id: second!.runId, template_only: 1 },
-      { run_id: second!.runId, template_only: 1 },
-      ...Array.from({ length: 4 }, () => ({ run_id: third!.runId, template_only: 1 })),
-    ]);
-    expect(revisedFindings(r.db)).toBe(0);
-    ensureBuilt();
-    const text = await runBin(['changes', '--db', r.dbFile]);
-    expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain('6 template-only revision(s) not listed');
-  }, 180_000);
-
-  it('a crawl that stopped before marking (killed, found interrupted) has its template changes marked by the next one', async () => {
-    const r = await crawlRounds(join(tmp.dir, 'stopped.db'), YEARS, [
-      { page: (_y, page) => withNotice(page), stopsBeforeMarking: true },
-      { page: (_y, page) => withNotice(page), revisit: 0 },
-    ]);
-    opened.push(r);
-    const [, second, third] = r.summaries;
-    expect(second!.totals.reportsRevised).toBe(6);
-    expect(third!.totals.reportsRevised).toBe(0);
-    expect(third!.otherRunsTemplateOnlyRevisions).toBe(6);
-    expect(revisions(r.db)).toEqual(Array.from({ length: 6 }, () => ({ run_id: second!.runId, template_only: 1 })));
-    expect(revisedFindings(r.db)).toBe(0);
-  }, 180_000);
-
-  it('a template that rewords the line each page prints its own date in is recognised (the dates differ, the change is the same)', async () => {
-    const r = await crawlRounds(join(tmp.dir, 'dates.db'), YEARS, [{ page: (_y, page) => replaceOnce(page, '>时间：', '>发布时间：') }]);
-    opened.push(r);
-    const sentences = r.db.prepare('SELECT change, old_text, new_text, template FROM revision_sentences ORDER BY revision_id').all() as {
-      change: string;
-      old_text: string;
-      new_text: string;
-      template: number;
-    }[];
-    expect(sentences).toHaveLength(6);
-    expect(new Set(sentences.map((x) => x.old_text)).size).toBe(6);
-    for (const x of sentences) expect(x).toMatchObject({ change: 'changed', template: 1 });
-    expect(r.summaries[1]!.templateOnlyRevisions).toBe(6);
-    expect(revisedFindings(r.db)).toBe(0);
-  }, 180_000);
-
-  it('a change recognised on one site does not mark the same change on another site', async () => {
-    const dbFile = join(tmp.dir, 'two-sites.db');
-    const a = await crawlRounds(dbFile, ['2016', '2017', '2019', '2021'], [{ page: (_y, page) => withNotice(page) }], 'a');
-    opened.push(a);
-    expect(a.summaries[1]!.templateOnlyRevisions).toBe(4);
-    // Two revisions with the same notice on a second site of the same database: not the template's there.
-    const b = await crawlRounds(dbFile, ['2023', '2025'], [{ page: (_y, page) => withNotice(page) }], 'b');
-    opened.push(b);
-    expect(b.summaries[1]!.totals.reportsRevised).toBe(2);
-    expect(b.summaries[1]!.templateOnlyRevisions).toBe(0);
-    expect(revisedFindings(b.db)).toBe(2);
   }, 180_000);
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   findTemplateChanges,
+  groupsOf,
   recurringTemplateKeys,
   revisionGroup,
   sentenceChangeKey,
@@ -61,6 +62,15 @@ describe('findTemplateChanges', () => {
       revision(4, [FOOTER], { group: 'site:b' }),
     ]);
     expect(out.size).toBe(0);
+  });
+
+  it("counts by host as well: the same change on three sites of one host is the host's template", () => {
+    const onHost = (id: number, site: string, host: string): RevisionInput => revision(id, [FOOTER], { group: `site:${site}`, host: `host:${host}` });
+    const out = findTemplateChanges([onHost(1, 'a', 'h'), onHost(2, 'b', 'h'), onHost(3, 'c', 'h')]);
+    expect([...out.values()].map((v) => v.templateOnly)).toEqual([true, true, true]);
+    // Three sites on three hosts: no group holds three.
+    expect(findTemplateChanges([onHost(1, 'a', 'h1'), onHost(2, 'b', 'h2'), onHost(3, 'c', 'h3')]).size).toBe(0);
+    expect(groupsOf({ group: 'host:h', host: 'host:h' })).toEqual(['host:h']);
   });
 
   it('compares normalised sentences: width and spacing do not tell changes apart', () => {

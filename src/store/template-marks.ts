@@ -118,17 +118,17 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
       if (r.template_only === 1 || sentences.some((s) => s.template === 1)) alreadyMarked.add(r.id);
       return inputOf(r, sentences);
     });
-    const groups = new Set(inputs.flatMap(groupsOf).filter(crossRun));
-
-    // Other runs' revisions of the same sites within the window of this run's.
+    // Other runs' revisions of the same sites within the window of this run's (none when a time
+    // cannot be read: a row written by hand, say).
     const seen = db
       .prepare<[number], { lo: string; hi: string }>('SELECT min(first_seen_at) AS lo, max(first_seen_at) AS hi FROM revisions WHERE run_id = ?')
       .get(runId)!;
-    const window = [
-      runId,
-      new Date(Date.parse(seen.lo) - TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString(),
-      new Date(Date.parse(seen.hi) + TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString(),
-    ];
+    const [lo, hi] = [Date.parse(seen.lo), Date.parse(seen.hi)];
+    const windowKnown = Number.isFinite(lo) && Number.isFinite(hi);
+    const groups = new Set(windowKnown ? inputs.flatMap(groupsOf).filter(crossRun) : []);
+    const window = windowKnown
+      ? [runId, new Date(lo - TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString(), new Date(hi + TEMPLATE_WINDOW_DAYS * DAY_MS).toISOString()]
+      : [runId, '', ''];
     const others = 'v.run_id IS NOT ? AND v.first_seen_at BETWEEN ? AND ?';
     const known = new Map<string, Set<string>>();
     if (groups.size > 0) {
@@ -167,7 +167,7 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
     }
 
     // This run's recurring changes, on the other runs' revisions of the window that carry them.
-    const recurring = new Map([...recurringTemplateKeys(inputs)].filter(([group]) => crossRun(group)));
+    const recurring = new Map([...recurringTemplateKeys(inputs)].filter(([group]) => windowKnown && crossRun(group)));
     if (recurring.size > 0) {
       const where = `${others} AND v.template_only = 0`;
       const otherSentences = sentencesWhere(db, where, window);

@@ -104,7 +104,8 @@ export interface CrawlSummary {
   templateOnlyRevisions?: number;
   /**
    * Revisions of other crawls of the last 90 days that this run marked template-only: the same
-   * sentence change recurred among this run's revisions of their site (store/template-marks.ts).
+   * sentence change recurred among this run's revisions of their site, or their crawl stopped
+   * before its end marked them (store/template-marks.ts).
    */
   otherRunsTemplateOnlyRevisions?: number;
 }

@@ -190,7 +190,7 @@ export function describeRevision(r: {
 }
 
 /** Why template-only revisions are left out, in one line (for `changes`, `check` and the explorer). */
-export const TEMPLATE_HIDDEN_WHY = `their only change is the site's page template: the same sentence change in at least ${TEMPLATE_MIN_REVISIONS} (and at least ${TEMPLATE_MIN_SHARE * 100}%) of one site's revisions in one crawl, or on a site where another crawl within ${TEMPLATE_WINDOW_DAYS} days recognised that change so`;
+export const TEMPLATE_HIDDEN_WHY = `their only change is the site's page template: the same sentence change in at least ${TEMPLATE_MIN_REVISIONS} (and at least ${TEMPLATE_MIN_SHARE * 100}%) of one site's (or host's) revisions in one crawl, or on a site where another crawl within ${TEMPLATE_WINDOW_DAYS} days recognised that change so`;
 
 /** A revision as the report page lists it. */
 export interface ReportRevision {

@@ -14,8 +14,9 @@
  *
  * A sentence change is the same when its kind and its normalised old and new sentences are
  * (`changed` old → new, `added` new, `removed` old; normalised as the text diff compares them:
- * NFKC, spaces removed, quotes folded). It is a template change when it occurs in at least
- * {@link TEMPLATE_MIN_REVISIONS} revisions of the site in the run and in at least
+ * NFKC, spaces removed, quotes folded), or, for a `changed` sentence that kept its numbers, when
+ * its short edit is ({@link sentenceChangeKey}). It is a template change when it occurs in at
+ * least {@link TEMPLATE_MIN_REVISIONS} revisions of the site (or host) in the run and in at least
  * {@link TEMPLATE_MIN_SHARE} of them. A change recognised so on a site stays the template's on that
  * site for {@link TEMPLATE_WINDOW_DAYS} days on either side: a later run's revisions of the site
  * that carry it are marked too however few they are (a crawl that revisits the site's reports a

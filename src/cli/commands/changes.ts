@@ -77,7 +77,7 @@ export function registerChanges(program: Command): void {
     .option('--limit <n>', 'most changes listed', parsePositiveInt('--limit'), 1000)
     .option(
       '--include-template',
-      `also list template-only revisions (their only change is the site's page template: the same sentence change in ${TEMPLATE_MIN_REVISIONS} or more of one site's revisions in one crawl, or in fewer where another crawl of the site within ${TEMPLATE_WINDOW_DAYS} days recognised it)`,
+      `also list template-only revisions (their only change is the site's page template: the same sentence change in ${TEMPLATE_MIN_REVISIONS} or more of one site's (or host's) revisions in one crawl, or in fewer where another crawl of the site within ${TEMPLATE_WINDOW_DAYS} days recognised it)`,
     )
     .option(
       '--json',

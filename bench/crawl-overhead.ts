@@ -161,29 +161,39 @@ async function parseOnly(db: ReturnType<typeof openDatabase>, snapshotsDir: stri
 /** Rounds of {@link crawlRound} run and thrown away before the measured ones. */
 const WARM_UP_ROUNDS = 4;
 
-/** The rounds of {@link crawlRound}, after warm-up rounds, against a portal process of their own. */
-export async function crawlRounds(): Promise<Summary> {
+/**
+ * One measured round of {@link crawlRound}, after warm-up rounds, against a portal process of its
+ * own (bench/crawl-rounds-child.ts runs it in a fresh process).
+ */
+export async function warmCrawlRound(n: number): Promise<Figures> {
   const portal = await startPortalProcess();
   const tmp = mkdtempSync(join(tmpdir(), 'nianbao-bench-crawl-'));
   try {
     // Warm-up: module loading and the JIT's first passes are not a crawl's steady cost. One round
     // was not enough: the parser's own CPU per page kept falling over the next rounds (3.5 → 1.3 ms).
-    for (let n = 0; n < WARM_UP_ROUNDS; n++) await crawlRound(portal, tmp, -n);
-    return await runRounds('crawl', (n) => crawlRound(portal, tmp, n));
+    for (let w = 0; w < WARM_UP_ROUNDS; w++) await crawlRound(portal, tmp, -w);
+    return await crawlRound(portal, tmp, n);
   } finally {
     await portal.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** {@link crawlRounds} in a fresh process (bench/crawl-rounds-child.ts): see there why. */
+/**
+ * The rounds of {@link warmCrawlRound}, each in a fresh process (bench/crawl-rounds-child.ts):
+ * see there why a process of its own, and why one per round.
+ */
 export async function crawlRoundsInChild(): Promise<Summary> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crawl-rounds-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => (buf += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(buf) : reject(new Error(`bench crawl-rounds-child exited with ${code}`))));
+  return runRounds('crawl', async (n) => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crawl-rounds-child.ts'), String(n)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => (buf += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(buf) : reject(new Error(`bench crawl-rounds-child exited with ${code}`))));
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as Figures;
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as Summary;
 }

@@ -910,9 +910,17 @@ const hugeText: Operator = (s, rng) => {
 // ---------------------------------------------------------------------------------------------
 // Digits in the prose (dates, years, text figures): tables unchanged
 
+/**
+ * A text line that is a table cell flattened by a converter, not prose: a number alone (`55`), or a
+ * short label and one number (`行政许可 0`), as PDF-to-text tools leave table rows they could not
+ * rebuild. The parser rightly reads them as cells, so they are not the prose this operator edits.
+ */
+const FLATTENED_CELL_LINE = /^\s*(?:[^\d|。，,]{1,20}[\s\u3000]+)?\d+(?:\.\d+)?\s*$/;
+
 const proseDigitEdit: Operator = (s, rng) => {
   const tables = s.kind === 'html' ? htmlTables(s.source) : [];
-  const lines = s.kind === 'text' ? textLines(s.source).filter((l) => !isPipeLine(s.source, l)) : [];
+  const lines =
+    s.kind === 'text' ? textLines(s.source).filter((l) => !isPipeLine(s.source, l) && !FLATTENED_CELL_LINE.test(s.source.slice(l.start, l.end))) : [];
   const digits: number[] = [];
   const inTable = (i: number) => tables.some((t) => i >= t.start && i < t.end);
   if (s.kind === 'html') {

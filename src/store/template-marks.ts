@@ -200,7 +200,8 @@ export function markTemplateRevisions(db: Db, runId: number): TemplateMarking {
  * Marks the template changes of earlier runs that stopped before marking their own (status
  * `failed`, or `interrupted`: killed, then found dead) and started within
  * {@link TEMPLATE_WINDOW_DAYS} days of now, as {@link markTemplateRevisions} would have at their
- * end; `except` (the calling run) is left out. Revisions already marked are left as they are.
+ * end; `except` (the calling run) is left out. A run is looked at while it has a revision with no
+ * template mark at all: once marked, it is not read again by every later crawl's end.
  * Returns how many revisions became template-only, in those runs and in others of their window.
  */
 export function markStoppedRuns(db: Db, except: number, now: number = Date.now()): number {
@@ -209,7 +210,9 @@ export function markStoppedRuns(db: Db, except: number, now: number = Date.now()
   const runs = db
     .prepare<[number, string], number>(
       `SELECT id FROM runs WHERE id <> ? AND status IN ('failed', 'interrupted') AND started_at >= ?
-         AND EXISTS (SELECT 1 FROM revisions v WHERE v.run_id = runs.id AND v.template_only = 0) ORDER BY id`,
+         AND EXISTS (SELECT 1 FROM revisions v WHERE v.run_id = runs.id AND v.template_only = 0
+                     AND NOT EXISTS (SELECT 1 FROM revision_sentences s WHERE s.revision_id = v.id AND s.template = 1))
+       ORDER BY id`,
     )
     .pluck()
     .all(except, since);
